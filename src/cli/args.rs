@@ -1,0 +1,144 @@
+//! Command-line arguments (clap types only; `cli::*` turns them into built values).
+
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dusk",
+    version,
+    about = "Find, grade and migrate classic Dask-on-Kubernetes setups to the Dask Operator"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report deprecated and removed classic Dask-on-Kubernetes constructs.
+    Check(CheckArgs),
+    /// Inspect the rule packs.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the JSON Schema of rule packs or of the configuration file.
+    Schema {
+        #[arg(value_enum)]
+        of: SchemaOf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaOf {
+    Rules,
+    Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every rule with its component and window.
+    List {
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+    /// Explain one rule: text, window, replacement and an example.
+    Explain {
+        id: String,
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+    /// Print the literals the prefilter looks for, one per line.
+    #[command(hide = true)]
+    Triggers {
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args, Default, Clone)]
+pub struct PackArgs {
+    /// Extra rule pack (repeatable); a rule with a built-in rule's id overrides it.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Configuration file (default: the nearest `dusk.toml` or `pyproject.toml` with
+    /// `[tool.dusk]`, searched upward from the working directory).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long)]
+    pub isolated: bool,
+}
+
+/// Severity at which findings fail the run.
+#[derive(
+    Debug, Clone, Copy, ValueEnum, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Warning,
+    Error,
+}
+
+/// Options shared by every command that reads a repository.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ScanArgs {
+    /// Files or directories (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// Grade a component at a version, such as `dask-kubernetes=2024.5.0` (repeatable).
+    #[arg(long = "target", value_name = "COMPONENT=VERSION")]
+    pub targets: Vec<String>,
+    /// Only these rules (ids or component names; repeatable or comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Skip these rules (ids or component names).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Also show rules whose deprecation is still ahead of the target (as `info`).
+    #[arg(long)]
+    pub show_upcoming: bool,
+    /// Largest file read, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    #[command(flatten)]
+    pub packs: PackArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report to a file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Colour: auto (on a terminal, unless NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}

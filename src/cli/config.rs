@@ -1,0 +1,155 @@
+//! Project configuration: `dusk.toml`, or `[tool.dusk]` in `pyproject.toml`, the nearest
+//! found upward from the working directory.
+
+use super::args::FailOn;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The `dusk.toml` file (or `[tool.dusk]` table).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Config {
+    /// Target version per component, such as `dask-kubernetes = "2024.5.0"`.
+    #[serde(default)]
+    pub target: BTreeMap<String, String>,
+    /// Only these rules (ids or component names).
+    #[serde(default)]
+    pub select: Option<Vec<String>>,
+    /// Skip these rules (ids or component names).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Rules to skip under paths matching a glob: `"legacy/**" = ["dask-worker-command"]`.
+    #[serde(default)]
+    pub per_path_ignores: BTreeMap<String, Vec<String>>,
+    /// Extra rule packs, relative to this file.
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
+    /// Lowest severity that fails `dusk check`.
+    #[serde(default)]
+    pub fail_on: Option<FailOn>,
+    /// Per-rule fix applicability overrides: `{"dask-worker-command" = "unsafe"}`.
+    #[serde(default)]
+    pub fix_applicability: BTreeMap<String, crate::source::edit::Applicability>,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ConfigError {
+    #[error("cannot read configuration `{path}`")]
+    #[diagnostic(code(dusk::config::read))]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid configuration `{path}`: {message}")]
+    #[diagnostic(
+        code(dusk::config::invalid),
+        help("see `dusk schema config` for every key")
+    )]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// A loaded configuration and the directory its relative paths are relative to.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub config: Config,
+    pub dir: PathBuf,
+    pub path: Option<PathBuf>,
+}
+
+/// Load `explicit`, or find the nearest configuration upward from `start`.
+pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Loaded, ConfigError> {
+    if let Some(path) = explicit {
+        return read(
+            path,
+            path.file_name().is_some_and(|n| n == "pyproject.toml"),
+        )
+        .map(|c| c.unwrap_or_default());
+    }
+    for dir in start.ancestors() {
+        let dusk = dir.join("dusk.toml");
+        if dusk.is_file() {
+            return read(&dusk, false).map(|c| c.unwrap_or_default());
+        }
+        let pyproject = dir.join("pyproject.toml");
+        if pyproject.is_file()
+            && let Some(found) = read(&pyproject, true)?
+        {
+            return Ok(found);
+        }
+    }
+    Ok(Loaded {
+        dir: start.to_path_buf(),
+        ..Loaded::default()
+    })
+}
+
+fn read(path: &Path, pyproject: bool) -> Result<Option<Loaded>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.into(),
+        source,
+    })?;
+    let invalid = |e: toml::de::Error| ConfigError::Invalid {
+        path: path.into(),
+        message: e.to_string().trim().replace('\n', " "),
+    };
+    let config = if pyproject {
+        #[derive(Deserialize)]
+        struct Pyproject {
+            tool: Option<Tool>,
+        }
+        #[derive(Deserialize)]
+        struct Tool {
+            dusk: Option<toml::Value>,
+        }
+        let doc: Pyproject = toml::from_str(&text).map_err(invalid)?;
+        let Some(table) = doc.tool.and_then(|t| t.dusk) else {
+            return Ok(None);
+        };
+        table.try_into().map_err(invalid)?
+    } else {
+        toml::from_str(&text).map_err(invalid)?
+    };
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(Some(Loaded {
+        config,
+        dir,
+        path: Some(path.to_path_buf()),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_pyproject_with_tool_dusk_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[tool.dusk]\nignore = [\"x\"]\n[tool.dusk.target]\ndistributed = \"2026.6.0\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("a/pyproject.toml"),
+            "[project]\nname = \"no-dusk-here\"\n",
+        )
+        .unwrap();
+        let loaded = load(None, &sub).unwrap();
+        assert_eq!(loaded.config.ignore, ["x"]);
+        assert_eq!(loaded.config.target["distributed"], "2026.6.0");
+        assert_eq!(loaded.dir, dir.path());
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("dusk.toml"), "selct = []\n").unwrap();
+        let err = load(None, dir.path()).unwrap_err();
+        assert!(err.to_string().contains("dusk.toml"), "{err}");
+    }
+}

@@ -1,0 +1,232 @@
+//! Paths → source files: a gitignore-aware parallel walk that classifies each file by name.
+//!
+//! Explicit file paths are always taken; directories are walked honouring `.gitignore`,
+//! `.ignore` and hidden-file rules. Helm chart `templates/` (Go templates, not YAML) are
+//! skipped. Problems (a broken link, an unreadable directory, a loop) become warnings; they
+//! never stop the walk. Never reads file contents: `lint` does, once.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// What a file is, as far as its name tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKind {
+    Yaml,
+    Python,
+    Notebook,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path as given or as reached from a given directory.
+    pub path: PathBuf,
+    pub kind: SourceKind,
+    /// A `Chart.yaml` is in the same directory.
+    pub beside_chart: bool,
+}
+
+/// A path that could not be walked, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkWarning {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<SourceFile>,
+    pub warnings: Vec<WalkWarning>,
+}
+
+/// The kind a file name implies, if dusk reads such files.
+pub fn classify(path: &Path) -> Option<SourceKind> {
+    let name = path.file_name()?.to_str()?;
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("yaml" | "yml") => Some(SourceKind::Yaml),
+        Some("py" | "pyw") => Some(SourceKind::Python),
+        Some("ipynb") => Some(SourceKind::Notebook),
+        _ => None,
+    }
+}
+
+/// Whether `path` is a Go template of a Helm chart (`<chart>/templates/…`).
+fn in_chart_templates(path: &Path) -> bool {
+    path.ancestors().skip(1).any(|dir| {
+        dir.file_name().is_some_and(|n| n == "templates")
+            && dir
+                .parent()
+                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+    })
+}
+
+fn source_file(path: PathBuf, kind: SourceKind) -> SourceFile {
+    let beside_chart = path.parent().is_some_and(|dir| {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        dir.join("Chart.yaml").is_file()
+    });
+    SourceFile {
+        path,
+        kind,
+        beside_chart,
+    }
+}
+
+/// Walk `paths` (files or directories) and return the files dusk reads, sorted by path.
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let files = Mutex::new(Vec::new());
+    let warnings = Mutex::new(Vec::new());
+    let warn = |path: PathBuf, message: String| {
+        warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(WalkWarning { path, message })
+    };
+    let mut dirs = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => dirs.push(path.clone()),
+            // An explicit file is read whatever its name, as YAML unless it says otherwise.
+            Ok(_) => files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(source_file(
+                    path.clone(),
+                    classify(path).unwrap_or(SourceKind::Yaml),
+                )),
+            Err(e) => warn(path.clone(), describe_io(path, &e)),
+        }
+    }
+    if let Some((first, rest)) = dirs.split_first() {
+        let mut builder = ignore::WalkBuilder::new(first);
+        for d in rest {
+            builder.add(d);
+        }
+        builder.require_git(false).follow_links(false);
+        builder.build_parallel().run(|| {
+            Box::new(|entry| {
+                match entry {
+                    Ok(entry) => {
+                        let path = entry.path();
+                        let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                        let is_link = entry.path_is_symlink();
+                        if is_link && std::fs::metadata(path).is_err() {
+                            warn(path.to_path_buf(), "broken symbolic link".into());
+                        } else if (is_file || is_link)
+                            && let Some(kind) = classify(path)
+                            && !in_chart_templates(path)
+                            && std::fs::metadata(path).is_ok_and(|m| m.is_file())
+                        {
+                            files
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(source_file(path.to_path_buf(), kind));
+                        }
+                    }
+                    Err(err) => {
+                        let path = err_path(&err).unwrap_or_default();
+                        warn(path, one_line(&err.to_string()));
+                    }
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    }
+    let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    let mut warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
+    warnings.sort_by(|a, b| a.path.cmp(&b.path));
+    Discovery { files, warnings }
+}
+
+fn err_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            err_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).to_owned()
+}
+
+pub fn describe_io(path: &Path, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound if path.symlink_metadata().is_ok() => {
+            "broken symbolic link".into()
+        }
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_extension() {
+        assert_eq!(classify(Path::new("a/values.YML")), Some(SourceKind::Yaml));
+        assert_eq!(classify(Path::new("x.py")), Some(SourceKind::Python));
+        assert_eq!(classify(Path::new("n.ipynb")), Some(SourceKind::Notebook));
+        assert_eq!(classify(Path::new("README.md")), None);
+    }
+
+    #[test]
+    fn skips_chart_templates_and_honours_gitignore() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("chart/templates")).unwrap();
+        std::fs::create_dir_all(root.join("build")).unwrap();
+        std::fs::write(root.join("chart/Chart.yaml"), "name: c\n").unwrap();
+        std::fs::write(root.join("chart/values.yaml"), "a: 1\n").unwrap();
+        std::fs::write(root.join("chart/templates/d.yaml"), "{{ .Values }}\n").unwrap();
+        std::fs::write(root.join(".gitignore"), "build/\n").unwrap();
+        std::fs::write(root.join("build/x.py"), "").unwrap();
+        std::fs::write(root.join("main.py"), "").unwrap();
+        let found = discover(&[root.to_path_buf()]);
+        let names: Vec<_> = found
+            .files
+            .iter()
+            .map(|f| f.path.strip_prefix(root).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                PathBuf::from("chart/Chart.yaml"),
+                PathBuf::from("chart/values.yaml"),
+                PathBuf::from("main.py")
+            ]
+        );
+        assert!(found.files[1].beside_chart);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn broken_link_is_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(
+            dir.path().join("missing.yaml"),
+            dir.path().join("link.yaml"),
+        )
+        .unwrap();
+        let found = discover(&[dir.path().to_path_buf()]);
+        assert!(found.files.is_empty());
+        assert_eq!(found.warnings.len(), 1);
+        assert!(
+            found.warnings[0].message.contains("broken"),
+            "{:?}",
+            found.warnings
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! Front-ends: documents → [`model::Construct`]s, one module per input kind.
+
+pub mod model;
+pub mod python;
+pub mod yaml;

@@ -1,0 +1,446 @@
+//! One file through the pipeline: read → prefilter → parse → extract → match → grade →
+//! suppress. Bad input of any kind becomes a located finding here; nothing panics and
+//! nothing stops the rest of the run.
+
+use crate::discover::{SourceFile, SourceKind};
+use crate::extract::model::Construct;
+use crate::extract::yaml::YamlContext;
+use crate::report::{FileReport, Finding, FixInfo, Severity};
+use crate::rules::builtin_ids::{INPUT_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION};
+use crate::rules::matcher::{Hit, find_hits};
+use crate::rules::{RuleSet, Status, Targets, suppress};
+use crate::source::notebook::Notebook;
+use crate::source::{LineIndex, TextRange, python, yaml};
+use aho_corasick::AhoCorasick;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Which rules run on which paths.
+#[derive(Debug, Default)]
+pub struct Selection {
+    /// Only these (rule ids or component names); `None` means all.
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    /// Rules ignored under paths matching a glob.
+    pub per_path: Vec<(globset::GlobMatcher, Vec<String>)>,
+}
+
+impl Selection {
+    fn names(list: &[String], rule: &str, component: Option<&str>) -> bool {
+        list.iter()
+            .any(|s| s == "ALL" || s == rule || Some(s.as_str()) == component)
+    }
+
+    pub fn enabled(&self, rule: &str, component: Option<&str>, path: &Path) -> bool {
+        if self
+            .select
+            .as_ref()
+            .is_some_and(|s| !Self::names(s, rule, component))
+        {
+            return false;
+        }
+        if Self::names(&self.ignore, rule, component) {
+            return false;
+        }
+        !self
+            .per_path
+            .iter()
+            .any(|(glob, rules)| glob.is_match(path) && Self::names(rules, rule, component))
+    }
+}
+
+/// Bounds on what one file may cost.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub yaml: yaml::Limits,
+    /// Files larger than this are reported, not read.
+    pub max_file_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            yaml: yaml::Limits::default(),
+            max_file_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// Everything `lint_file` needs besides the file, built once by `cli`.
+pub struct Settings<'a> {
+    pub rules: &'a RuleSet,
+    pub targets: &'a Targets,
+    pub selection: &'a Selection,
+    pub limits: Limits,
+    pub show_upcoming: bool,
+    pub prefilter: Prefilter,
+}
+
+/// The rules' trigger literals, matched ASCII case-insensitively: a file with none of them
+/// cannot match any rule and is never parsed.
+pub struct Prefilter(Option<AhoCorasick>);
+
+impl Prefilter {
+    pub fn new(triggers: &[String]) -> Prefilter {
+        Prefilter(
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(triggers)
+                .ok(),
+        )
+    }
+
+    pub fn may_match(&self, text: &[u8]) -> bool {
+        self.0.as_ref().is_none_or(|ac| ac.is_match(text))
+    }
+}
+
+/// The text of a file after reading and decoding.
+pub struct Loaded {
+    pub text: String,
+    pub notebook: Option<Notebook>,
+}
+
+/// Lint one file.
+pub fn lint_file(file: &SourceFile, display_path: &str, settings: &Settings<'_>) -> FileReport {
+    let mut report = FileReport {
+        path: display_path.to_owned(),
+        text: None,
+        notebook: None,
+        findings: Vec::new(),
+    };
+    let bytes = match read_bounded(&file.path, settings.limits.max_file_bytes) {
+        Ok(bytes) => bytes,
+        Err(message) => {
+            report.findings.push(input_finding(
+                INPUT_ERROR,
+                display_path,
+                &message,
+                "",
+                TextRange::empty(0),
+            ));
+            return report;
+        }
+    };
+    if !settings.prefilter.may_match(&bytes) {
+        return report;
+    }
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        report.findings.push(input_finding(
+            INPUT_ERROR,
+            display_path,
+            "binary file (contains NUL bytes)",
+            "",
+            TextRange::empty(0),
+        ));
+        return report;
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let lossy_at = String::from_utf8_lossy(&e.as_bytes()[..at]).len();
+            let finding = input_finding(
+                INPUT_ERROR,
+                display_path,
+                "invalid UTF-8",
+                &lossy,
+                TextRange::empty(lossy_at),
+            );
+            report.text = Some(lossy.into());
+            report.findings.push(finding);
+            return report;
+        }
+    };
+    lint_text(
+        file.kind,
+        file.beside_chart,
+        &file.path,
+        display_path,
+        text,
+        settings,
+    )
+}
+
+fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| crate::discover::describe_io(path, &e))?;
+    if meta.len() > max {
+        return Err(format!(
+            "file is {} bytes, over the {max}-byte limit (raise it with `--max-file-size`)",
+            meta.len()
+        ));
+    }
+    std::fs::read(path).map_err(|e| crate::discover::describe_io(path, &e))
+}
+
+/// Lint a text already in memory (also used by `fix` after editing).
+pub fn lint_text(
+    kind: SourceKind,
+    beside_chart: bool,
+    path: &Path,
+    display_path: &str,
+    text: String,
+    settings: &Settings<'_>,
+) -> FileReport {
+    let text: Arc<str> = text.into();
+    let mut report = FileReport {
+        path: display_path.to_owned(),
+        text: Some(text.clone()),
+        notebook: None,
+        findings: Vec::new(),
+    };
+    let index = LineIndex::new(&text);
+    let mut raw: Vec<(TextRange, &'static str, String)> = Vec::new();
+    let (hits, comments) = match kind {
+        SourceKind::Yaml => match yaml::parse(&text, settings.limits.yaml) {
+            Ok(file) => {
+                let constructs = crate::extract::yaml::constructs(
+                    path,
+                    &text,
+                    &file,
+                    YamlContext { beside_chart },
+                );
+                let hits = find_hits(settings.rules, &constructs);
+                drop(constructs);
+                let comments = file.comments.clone();
+                yaml::drop_iteratively(file.documents.into_iter().filter_map(|d| d.root).collect());
+                (hits, comments)
+            }
+            Err(e) => {
+                raw.push((
+                    e.range,
+                    SYNTAX_ERROR,
+                    format!("invalid YAML: {}", e.message),
+                ));
+                (Vec::new(), Vec::new())
+            }
+        },
+        SourceKind::Python => python_hits(&text, settings, &mut raw),
+        SourceKind::Notebook => match crate::source::notebook::parse(&text) {
+            Ok(nb) => {
+                let nb = Arc::new(nb);
+                let result = python_hits(&nb.python, settings, &mut raw);
+                // Notebook ranges index the joined code cells, not the JSON.
+                let joined: Arc<str> = nb.python.as_str().into();
+                report.text = Some(joined);
+                report.notebook = Some(nb);
+                result
+            }
+            Err(e) => {
+                raw.push((
+                    e.range,
+                    SYNTAX_ERROR,
+                    format!("invalid notebook: {}", e.message),
+                ));
+                (Vec::new(), Vec::new())
+            }
+        },
+    };
+    let text_for_locate = report.text.clone().unwrap_or(text);
+    let index = if report.notebook.is_some() {
+        LineIndex::new(&text_for_locate)
+    } else {
+        index
+    };
+    let suppressions = suppress::parse(&text_for_locate, &index, &comments);
+    let ctx = Ctx {
+        display_path,
+        text: &text_for_locate,
+        index: &index,
+        notebook: report.notebook.as_deref(),
+        path,
+    };
+    for (range, rule, message) in raw {
+        push(
+            &mut report.findings,
+            ctx.builtin(rule, range, message),
+            settings,
+            &suppressions,
+            &ctx,
+        );
+    }
+    for hit in hits {
+        if let Some(f) = ctx.finding(&hit, settings) {
+            push(&mut report.findings, f, settings, &suppressions, &ctx);
+        }
+    }
+    for s in suppressions.iter().filter(|s| !s.used.get()) {
+        let what = if s.rules.is_empty() {
+            "any finding".to_owned()
+        } else {
+            format!("`{}`", s.rules.join("`, `"))
+        };
+        let f = ctx.builtin(
+            UNUSED_SUPPRESSION,
+            s.range,
+            format!("suppression comment silences no {what}"),
+        );
+        if settings.selection.enabled(UNUSED_SUPPRESSION, None, path) {
+            report.findings.push(f);
+        }
+    }
+    report
+        .findings
+        .sort_by_key(|f| (f.range.start, f.range.end, f.rule.clone()));
+    report
+}
+
+fn python_hits(
+    text: &str,
+    settings: &Settings<'_>,
+    raw: &mut Vec<(TextRange, &'static str, String)>,
+) -> (Vec<Hit>, Vec<TextRange>) {
+    let Some(doc) = python::parse(text) else {
+        raw.push((
+            TextRange::empty(0),
+            SYNTAX_ERROR,
+            "the Python parser gave up on this file".into(),
+        ));
+        return (Vec::new(), Vec::new());
+    };
+    if let Some((range, message)) = python::syntax_errors(&doc, 1).into_iter().next() {
+        raw.push((range, SYNTAX_ERROR, format!("invalid Python: {message}")));
+    }
+    let constructs: Vec<Construct<'_>> = crate::extract::python::constructs(text, &doc);
+    (
+        find_hits(settings.rules, &constructs),
+        python::comments(&doc),
+    )
+}
+
+fn push(
+    findings: &mut Vec<Finding>,
+    f: Finding,
+    settings: &Settings<'_>,
+    suppressions: &[suppress::Suppression],
+    ctx: &Ctx<'_>,
+) {
+    if !settings
+        .selection
+        .enabled(&f.rule, f.component.as_deref(), ctx.path)
+    {
+        return;
+    }
+    let line = ctx.index.line_column(ctx.text, f.range.start()).line;
+    if suppress::is_suppressed(suppressions, &f.rule, line) {
+        return;
+    }
+    findings.push(f);
+}
+
+struct Ctx<'a> {
+    display_path: &'a str,
+    text: &'a str,
+    index: &'a LineIndex,
+    notebook: Option<&'a Notebook>,
+    path: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn located(
+        &self,
+        rule: &str,
+        severity: Severity,
+        range: TextRange,
+        message: String,
+    ) -> Finding {
+        let (start, end, cell) = crate::report::locate(self.text, self.index, self.notebook, range);
+        Finding {
+            rule: rule.to_owned(),
+            severity,
+            path: self.display_path.to_owned(),
+            range,
+            start,
+            end,
+            cell,
+            message,
+            component: None,
+            deprecated_in: None,
+            removed_in: None,
+            replacement: None,
+            docs: None,
+            fix: None,
+            object: None,
+        }
+    }
+
+    fn builtin(&self, rule: &str, range: TextRange, message: String) -> Finding {
+        let severity = if rule == UNUSED_SUPPRESSION {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        self.located(rule, severity, range, message)
+    }
+
+    /// A graded finding, or `None` for an upcoming rule that was not asked for.
+    fn finding(&self, hit: &Hit, settings: &Settings<'_>) -> Option<Finding> {
+        let rule = &settings.rules.rules[hit.rule];
+        let status = settings
+            .targets
+            .for_rule(settings.rules, rule)
+            .map_or(Status::Deprecated, |t| rule.window.status(t).status);
+        let severity = match status {
+            Status::Removed => Severity::Error,
+            Status::Deprecated => Severity::Warning,
+            Status::Upcoming if settings.show_upcoming => Severity::Info,
+            Status::Upcoming => return None,
+        };
+        let mut vars = hit.vars.clone();
+        if let Some(r) = &rule.replacement {
+            vars.push(("replacement", r.clone()));
+        }
+        let mut f = self.located(
+            &rule.id,
+            severity,
+            hit.range,
+            render_message(&rule.message, &vars),
+        );
+        f.component = Some(rule.component.clone());
+        f.deprecated_in = rule.window.deprecated_in.as_ref().map(ToString::to_string);
+        f.removed_in = rule.window.removed_in.as_ref().map(ToString::to_string);
+        f.replacement = rule.replacement.clone();
+        f.docs = rule.docs.clone();
+        f.fix = rule.fix.as_ref().map(|fix| FixInfo {
+            applicability: fix.applicability,
+            description: fix
+                .description
+                .clone()
+                .unwrap_or_else(|| format!("rewrite with `{}`", fix.rewriter)),
+        });
+        Some(f)
+    }
+}
+
+/// Fill `{var}` placeholders; unknown placeholders stay as written.
+pub fn render_message(template: &str, vars: &[(&'static str, String)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in vars {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// A finding about a whole file (unreadable, not UTF-8, binary).
+fn input_finding(rule: &str, path: &str, message: &str, text: &str, range: TextRange) -> Finding {
+    let index = LineIndex::new(text);
+    let (start, end, _) = crate::report::locate(text, &index, None, range);
+    Finding {
+        rule: rule.to_owned(),
+        severity: Severity::Error,
+        path: path.to_owned(),
+        range,
+        start,
+        end,
+        cell: None,
+        message: message.to_owned(),
+        component: None,
+        deprecated_in: None,
+        removed_in: None,
+        replacement: None,
+        docs: None,
+        fix: None,
+        object: None,
+    }
+}

@@ -1,0 +1,52 @@
+//! `--format json`: one object, `{"version": 1, "findings": [...], "summary": {...}}`.
+//! This is a contract (DESIGN.md); `tests/report.rs` snapshots it.
+
+use super::{FileReport, Finding, Summary};
+use serde_json::{Value, json};
+
+pub fn finding_json(f: &Finding) -> Value {
+    let mut v = json!({
+        "rule": f.rule,
+        "severity": f.severity.as_str(),
+        "path": f.path,
+        "line": f.start.line,
+        "column": f.start.column,
+        "end_line": f.end.line,
+        "end_column": f.end.column,
+        "message": f.message,
+        "component": f.component,
+        "deprecated_in": f.deprecated_in,
+        "removed_in": f.removed_in,
+        "replacement": f.replacement,
+        "docs": f.docs,
+        "fix": f.fix.as_ref().map(|fix| json!({
+            "applicability": fix.applicability.as_str(),
+            "description": fix.description,
+        })),
+    });
+    if let Some(cell) = f.cell {
+        v["cell"] = json!(cell);
+    }
+    if let Some(object) = &f.object {
+        v["object"] = json!(object);
+    }
+    v
+}
+
+pub fn to_value(reports: &[FileReport], summary: &Summary) -> Value {
+    let findings: Vec<Value> = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .map(finding_json)
+        .collect();
+    json!({ "version": 1, "findings": findings, "summary": summary })
+}
+
+pub fn render(
+    reports: &[FileReport],
+    summary: &Summary,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &to_value(reports, summary))?;
+    writeln!(out)
+}

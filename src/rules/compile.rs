@@ -1,0 +1,501 @@
+//! Rule packs → a checked, indexed [`RuleSet`].
+//!
+//! Everything that can be wrong with a pack is found here, all at once (every bad rule is
+//! reported, not just the first): unknown matchers or rewriters, bad versions, duplicate ids.
+//! Matching a compiled `RuleSet` cannot fail.
+
+use super::pack::{self, FixDef, MatchDef, Pack, RuleDef};
+use super::version::{Version, Window};
+use crate::extract::model::KeyKind;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// The built-in packs, compiled into the binary so dusk works offline and pinned.
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    (
+        "rules/dask-kubernetes.yaml",
+        include_str!("../../rules/dask-kubernetes.yaml"),
+    ),
+    (
+        "rules/distributed.yaml",
+        include_str!("../../rules/distributed.yaml"),
+    ),
+    (
+        "rules/dask-operator.yaml",
+        include_str!("../../rules/dask-operator.yaml"),
+    ),
+    (
+        "rules/dask-helm-chart.yaml",
+        include_str!("../../rules/dask-helm-chart.yaml"),
+    ),
+];
+
+/// Named rewriters a pack may refer to; `migrate` implements each.
+pub const KNOWN_REWRITERS: &[&str] = &[
+    "python-import-operator",
+    "python-classic-cluster",
+    "python-make-pod-spec",
+    "python-remove-keyword",
+    "python-string-reference",
+    "pod-template-to-daskcluster",
+    "dask-config",
+    "remove-field",
+    "quote-quantity",
+    "rename-service-ports",
+    "add-worker-name",
+    "replace-flag",
+    "replace-command",
+];
+
+/// Named value checks a pack may use (`value: {check: …}`).
+pub const KNOWN_CHECKS: &[&str] = &["rfc1123-label", "placeholder", "not-integer"];
+
+/// A rule ready to match.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub component: String,
+    pub window: Window,
+    pub replacement: Option<String>,
+    pub message: String,
+    pub explanation: Option<String>,
+    pub docs: Option<String>,
+    pub matcher: MatchDef,
+    pub fix: Option<FixDef>,
+    pub example: Option<pack::ExampleDef>,
+    /// Where the rule was defined, for `rules explain`.
+    pub origin: String,
+}
+
+/// What a pack knows about a component.
+#[derive(Debug, Clone, Default)]
+pub struct Component {
+    pub releases: Vec<Version>,
+    pub distributions: Vec<String>,
+}
+
+impl Component {
+    pub fn newest(&self) -> Option<&Version> {
+        self.releases.iter().max()
+    }
+}
+
+/// All rules, indexed by the construct keys they can match.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub components: BTreeMap<String, Component>,
+    pub renamed: HashMap<String, String>,
+    index: HashMap<(KeyKind, String), Vec<usize>>,
+    /// Literals at least one of which a file must contain (ASCII case-insensitively) to match
+    /// any rule.
+    pub triggers: Vec<String>,
+}
+
+/// One thing wrong with a pack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub origin: String,
+    pub rule: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.rule {
+            Some(rule) => write!(f, "{}: rule `{rule}`: {}", self.origin, self.message),
+            None => write!(f, "{}: {}", self.origin, self.message),
+        }
+    }
+}
+
+/// Why the rule packs could not be loaded. Lists every problem found.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("invalid rule pack:\n{}", problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+#[diagnostic(
+    code(dusk::rules::invalid_pack),
+    help("fix the listed rules; `rules/schema.json` describes every field")
+)]
+pub struct LoadError {
+    pub problems: Vec<Problem>,
+}
+
+/// A pack's text and where it came from.
+pub struct PackSource {
+    pub origin: String,
+    pub text: String,
+}
+
+impl PackSource {
+    pub fn builtin() -> Vec<PackSource> {
+        BUILTIN_PACKS
+            .iter()
+            .map(|(origin, text)| PackSource {
+                origin: (*origin).to_owned(),
+                text: (*text).to_owned(),
+            })
+            .collect()
+    }
+
+    pub fn read(path: &std::path::Path) -> Result<PackSource, Problem> {
+        std::fs::read_to_string(path)
+            .map(|text| PackSource {
+                origin: path.display().to_string(),
+                text,
+            })
+            .map_err(|e| Problem {
+                origin: path.display().to_string(),
+                rule: None,
+                message: format!("cannot read: {e}"),
+            })
+    }
+}
+
+/// Compile packs in order; a later rule with an earlier rule's id replaces it (so a user's
+/// pack can override a built-in rule).
+pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
+    let mut problems = Vec::new();
+    let mut set = RuleSet::default();
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    for source in sources {
+        let pack: Pack = match serde_saphyr::from_str(&source.text) {
+            Ok(pack) => pack,
+            Err(e) => {
+                problems.push(Problem {
+                    origin: source.origin.clone(),
+                    rule: None,
+                    message: one_line(&e.to_string()),
+                });
+                continue;
+            }
+        };
+        let component = set.components.entry(pack.component.clone()).or_default();
+        for release in &pack.releases {
+            match release.parse::<Version>() {
+                Ok(v) => component.releases.push(v),
+                Err(e) => problems.push(Problem {
+                    origin: source.origin.clone(),
+                    rule: None,
+                    message: format!("`releases`: {e}"),
+                }),
+            }
+        }
+        component
+            .distributions
+            .extend(pack.distributions.iter().cloned());
+        set.renamed.extend(pack.renamed.clone());
+        for def in pack.rules {
+            let id = def.id.clone();
+            match compile_rule(def, &pack.component, &source.origin) {
+                Ok(rule) => match by_id.get(&rule.id) {
+                    Some(&i) => set.rules[i] = rule,
+                    None => {
+                        by_id.insert(rule.id.clone(), set.rules.len());
+                        set.rules.push(rule);
+                    }
+                },
+                Err(messages) => problems.extend(messages.into_iter().map(|message| Problem {
+                    origin: source.origin.clone(),
+                    rule: Some(id.clone()),
+                    message,
+                })),
+            }
+        }
+    }
+    for (old, new) in &set.renamed {
+        if !by_id.contains_key(new) {
+            problems.push(Problem {
+                origin: "renamed".into(),
+                rule: Some(old.clone()),
+                message: format!("renamed to unknown rule `{new}`"),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(LoadError { problems });
+    }
+    set.build_index();
+    Ok(set)
+}
+
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn compile_rule(def: RuleDef, pack_component: &str, origin: &str) -> Result<Rule, Vec<String>> {
+    let mut errors = Vec::new();
+    if !is_kebab(&def.id) {
+        errors.push("id must be kebab-case (`a-z`, `0-9`, `-`)".to_owned());
+    }
+    let mut version = |field: &str, text: &Option<String>| {
+        text.as_ref().and_then(|t| {
+            t.parse::<Version>()
+                .map_err(|e| errors.push(format!("`{field}`: {e}")))
+                .ok()
+        })
+    };
+    let window = Window {
+        deprecated_in: version("deprecated-in", &def.deprecated_in),
+        removed_in: version("removed-in", &def.removed_in),
+    };
+    if let (Some(d), Some(r)) = (&window.deprecated_in, &window.removed_in)
+        && d > r
+    {
+        errors.push(format!("`deprecated-in` {d} is after `removed-in` {r}"));
+    }
+    if let Some(fix) = &def.fix
+        && !KNOWN_REWRITERS.contains(&fix.rewriter.as_str())
+    {
+        errors.push(format!(
+            "unknown rewriter `{}` (known: {})",
+            fix.rewriter,
+            KNOWN_REWRITERS.join(", ")
+        ));
+    }
+    check_matcher(&def.matcher, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Rule {
+        component: def.component.unwrap_or_else(|| pack_component.to_owned()),
+        id: def.id,
+        title: def.title,
+        window,
+        replacement: def.replacement,
+        message: def.message,
+        explanation: def.explanation,
+        docs: def.docs,
+        matcher: def.matcher,
+        fix: def.fix,
+        example: def.example,
+        origin: origin.to_owned(),
+    })
+}
+
+fn check_matcher(m: &MatchDef, errors: &mut Vec<String>) {
+    let value = match m {
+        MatchDef::ConfigKey(c) => c.value.as_ref(),
+        MatchDef::Manifest(mm) => mm.value.as_ref(),
+        MatchDef::HelmValue(h) => h.value.as_ref(),
+        _ => None,
+    };
+    if let Some(v) = value {
+        if let Some(check) = &v.check
+            && !KNOWN_CHECKS.contains(&check.as_str())
+        {
+            errors.push(format!(
+                "unknown check `{check}` (known: {})",
+                KNOWN_CHECKS.join(", ")
+            ));
+        }
+        if let Some(t) = &v.type_
+            && !["string", "number", "boolean", "null"].contains(&t.as_str())
+        {
+            errors.push(format!(
+                "unknown value type `{t}` (use string, number, boolean or null)"
+            ));
+        }
+    }
+    if let MatchDef::PythonCall(c) = m
+        && c.keywords.is_some()
+        && c.keywords_not_in.is_some()
+    {
+        errors.push("`keywords` and `keywords-not-in` cannot be combined".to_owned());
+    }
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+impl RuleSet {
+    /// The built-in packs.
+    pub fn builtin() -> Result<RuleSet, LoadError> {
+        compile(&PackSource::builtin())
+    }
+
+    fn build_index(&mut self) {
+        let mut triggers = std::collections::BTreeSet::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            for (key, trigger) in index_keys(&rule.matcher) {
+                self.index.entry(key).or_default().push(i);
+                triggers.insert(trigger);
+            }
+        }
+        self.triggers = triggers.into_iter().collect();
+    }
+
+    /// Rules that could match a construct with this key.
+    pub fn candidates(&self, key: &(KeyKind, String)) -> &[usize] {
+        self.index.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        let id = self.renamed.get(id).map_or(id, String::as_str);
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The id a (possibly renamed) rule id now has.
+    pub fn canonical_id<'a>(&'a self, id: &'a str) -> &'a str {
+        self.renamed.get(id).map_or(id, String::as_str)
+    }
+
+    /// The target a component is graded at when the user gives none.
+    pub fn default_target(&self, component: &str) -> Option<&Version> {
+        self.components.get(component)?.newest()
+    }
+}
+
+/// The index keys of a matcher, each with the literal a file must contain for it to match.
+fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), String)> {
+    let root = |name: &str| name.split('.').next().unwrap_or(name).to_owned();
+    let names = |kind: KeyKind, names: Vec<String>| -> Vec<_> {
+        names
+            .into_iter()
+            .map(|n| ((kind, n.clone()), root(&n)))
+            .collect()
+    };
+    match m {
+        MatchDef::PythonImport(n) => names(KeyKind::PyName, n.to_vec()),
+        MatchDef::PythonCall(c) => names(KeyKind::PyCall, c.callee.to_vec()),
+        MatchDef::PythonString(n) => n
+            .to_vec()
+            .into_iter()
+            .map(|s| ((KeyKind::PyString, s.clone()), s))
+            .collect(),
+        MatchDef::ConfigKey(c) => names(KeyKind::ConfigKey, c.key.to_vec()),
+        // `dask worker` may be written as one word or two; both contain `dask`.
+        MatchDef::Command(n) => n
+            .to_vec()
+            .into_iter()
+            .map(|p| ((KeyKind::Program, p.clone()), root_word(&p)))
+            .collect(),
+        MatchDef::Flag(n) => n
+            .to_vec()
+            .into_iter()
+            .map(|f| ((KeyKind::Flag, f), "dask".to_owned()))
+            .collect(),
+        MatchDef::Manifest(mm) => mm
+            .kind
+            .to_vec()
+            .into_iter()
+            .map(|k| ((KeyKind::Resource, k.clone()), k))
+            .collect(),
+        MatchDef::HelmValue(h) => h
+            .key
+            .to_vec()
+            .into_iter()
+            .map(|k| ((KeyKind::HelmValue, k), "dask".to_owned()))
+            .collect(),
+    }
+}
+
+fn root_word(program: &str) -> String {
+    program
+        .split([' ', '-'])
+        .next()
+        .unwrap_or(program)
+        .to_owned()
+}
+
+/// Paths of extra packs are read here so `cli` gets one error listing every problem.
+pub fn load(extra: &[PathBuf]) -> Result<RuleSet, LoadError> {
+    let mut sources = PackSource::builtin();
+    let mut problems = Vec::new();
+    for path in extra {
+        match PackSource::read(path) {
+            Ok(s) => sources.push(s),
+            Err(p) => problems.push(p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(LoadError { problems });
+    }
+    compile(&sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pack(text: &str) -> Result<RuleSet, LoadError> {
+        compile(&[PackSource {
+            origin: "test.yaml".into(),
+            text: text.into(),
+        }])
+    }
+
+    #[test]
+    fn builtin_packs_compile() {
+        let set = RuleSet::builtin().unwrap();
+        assert!(!set.rules.is_empty());
+        assert!(set.default_target("dask-kubernetes").is_some());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err = pack(
+            r#"
+component: x
+rules:
+  - id: Bad_Id
+    title: t
+    message: m
+    deprecated-in: latest
+    match: { python-import: a.b }
+  - id: ok-id
+    title: t
+    message: m
+    removed-in: 2024.13.x
+    match: { python-import: a.b }
+    fix: { rewriter: nope, applicability: safe }
+"#,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("kebab-case"), "{text}");
+        assert!(
+            text.contains("`deprecated-in`: `latest` is not a version"),
+            "{text}"
+        );
+        assert!(text.contains("`removed-in`"), "{text}");
+        assert!(text.contains("unknown rewriter `nope`"), "{text}");
+    }
+
+    #[test]
+    fn later_pack_overrides_rule_with_same_id() {
+        let a = "component: x\nrules:\n  - {id: r, title: a, message: one, match: {python-import: a.b}}\n";
+        let b = "component: x\nrules:\n  - {id: r, title: b, message: two, match: {python-import: a.c}}\n";
+        let set = compile(&[
+            PackSource {
+                origin: "a".into(),
+                text: a.into(),
+            },
+            PackSource {
+                origin: "b".into(),
+                text: b.into(),
+            },
+        ])
+        .unwrap();
+        assert_eq!(set.rules.len(), 1);
+        assert_eq!(set.rules[0].message, "two");
+        assert!(set.candidates(&(KeyKind::PyName, "a.b".into())).is_empty());
+        assert_eq!(set.candidates(&(KeyKind::PyName, "a.c".into())), &[0]);
+    }
+
+    #[test]
+    fn unknown_matcher_is_a_load_error() {
+        let err = pack("component: x\nrules:\n  - {id: r, title: a, message: m, match: {python-everything: a}}\n").unwrap_err();
+        assert!(err.to_string().contains("test.yaml"), "{err}");
+    }
+}

@@ -1,0 +1,292 @@
+//! Constructs → hits: each construct meets only the rules indexed under its keys.
+
+use super::compile::{Rule, RuleSet};
+use super::pack::{MatchDef, ValueMatch};
+use crate::extract::model::{Construct, Fact, Literal};
+use crate::source::TextRange;
+use crate::source::yaml::{Node, Value};
+
+/// A rule matched at a range, with the values its message template may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub rule: usize,
+    pub range: TextRange,
+    pub vars: Vec<(&'static str, String)>,
+}
+
+/// Every hit of every rule on these constructs, in source order.
+pub fn find_hits(set: &RuleSet, constructs: &[Construct<'_>]) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for construct in constructs {
+        for key in construct.keys() {
+            for &i in set.candidates(&key) {
+                match_rule(i, &set.rules[i], construct, &mut hits);
+            }
+        }
+    }
+    hits.sort_by_key(|h| (h.range.start, h.range.end, h.rule));
+    hits.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
+    hits
+}
+
+fn match_rule(i: usize, rule: &Rule, c: &Construct<'_>, out: &mut Vec<Hit>) {
+    let hit = |range: TextRange, vars: Vec<(&'static str, String)>| Hit {
+        rule: i,
+        range,
+        vars,
+    };
+    match (&rule.matcher, &c.fact) {
+        (MatchDef::PythonImport(_), Fact::PyName { qualified }) => {
+            out.push(hit(c.range, vec![("name", qualified.clone())]))
+        }
+        (MatchDef::PythonString(_), Fact::PyString { value }) => {
+            out.push(hit(c.range, vec![("name", value.clone())]))
+        }
+        (
+            MatchDef::PythonCall(m),
+            Fact::PyCall {
+                callee,
+                keywords,
+                positional,
+            },
+        ) => {
+            let name = ("name", callee.clone());
+            if let Some(wanted) = &m.keywords {
+                for kw in keywords.iter().filter(|k| wanted.contains(&k.name)) {
+                    out.push(hit(
+                        kw.range,
+                        vec![name.clone(), ("keyword", kw.name.clone())],
+                    ));
+                }
+            } else if let Some(known) = &m.keywords_not_in {
+                for kw in keywords.iter().filter(|k| !known.contains(&k.name)) {
+                    out.push(hit(
+                        kw.range,
+                        vec![name.clone(), ("keyword", kw.name.clone())],
+                    ));
+                }
+            } else if m.positional {
+                if let Some(first) = positional.first() {
+                    out.push(hit(*first, vec![name]));
+                }
+            } else {
+                out.push(hit(c.range, vec![name]));
+            }
+        }
+        (MatchDef::ConfigKey(m), Fact::ConfigKey { key, value, .. })
+            if m.value
+                .as_ref()
+                .is_none_or(|v| value_matches(v, value, None)) =>
+        {
+            let mut vars = vec![("key", key.clone()), ("name", key.clone())];
+            if let Some(text) = value.text() {
+                vars.push(("value", text.to_owned()));
+            }
+            out.push(hit(c.range, vars));
+        }
+        (MatchDef::Command(_), Fact::Word { text, .. })
+        | (MatchDef::Flag(_), Fact::Word { text, .. }) => {
+            out.push(hit(c.range, vec![("name", text.clone())]))
+        }
+        (
+            MatchDef::Manifest(m),
+            Fact::Resource {
+                api_version,
+                kind,
+                name,
+                node,
+            },
+        ) => {
+            if m.api_group
+                .as_ref()
+                .is_some_and(|g| !api_version.starts_with(g.as_str()))
+            {
+                return;
+            }
+            let base = vec![
+                ("kind", kind.clone()),
+                ("name", name.clone().unwrap_or_default()),
+                ("path", m.path.clone()),
+            ];
+            let segments: Vec<&str> = m.path.split('.').collect();
+            for reached in walk_path(node, &segments) {
+                let range = match reached {
+                    Reached::Present { key, value } => {
+                        let literal = Literal::from_yaml(value);
+                        if m.absent
+                            || !m
+                                .value
+                                .as_ref()
+                                .is_none_or(|v| value_matches(v, &literal, Some(value)))
+                        {
+                            continue;
+                        }
+                        let mut vars = base.clone();
+                        if let Some(t) = literal.text() {
+                            vars.push(("value", t.to_owned()));
+                        }
+                        out.push(hit(
+                            if m.value.is_some() {
+                                value.range
+                            } else {
+                                key.unwrap_or(value.range)
+                            },
+                            vars,
+                        ));
+                        continue;
+                    }
+                    Reached::Missing { parent } if m.absent => parent.range,
+                    Reached::Missing { .. } => continue,
+                };
+                out.push(hit(range, base.clone()));
+            }
+        }
+        (MatchDef::HelmValue(m), Fact::HelmValue { key, node }) => {
+            let literal = Literal::from_yaml(node);
+            if m.value
+                .as_ref()
+                .is_none_or(|v| value_matches(v, &literal, Some(node)))
+            {
+                let mut vars = vec![("key", key.clone()), ("name", key.clone())];
+                if let Some(t) = literal.text() {
+                    vars.push(("value", t.to_owned()));
+                }
+                out.push(hit(c.range, vars));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Where a field path led in one object.
+enum Reached<'a> {
+    /// The last key exists; `key` is its key node (absent for a `*` item).
+    Present {
+        key: Option<TextRange>,
+        value: &'a Node,
+    },
+    /// Everything but the last key exists.
+    Missing { parent: &'a Node },
+}
+
+fn walk_path<'a>(root: &'a Node, segments: &[&str]) -> Vec<Reached<'a>> {
+    let mut out = Vec::new();
+    let mut todo: Vec<(&Node, usize, Option<TextRange>)> = vec![(root, 0, None)];
+    while let Some((node, depth, key)) = todo.pop() {
+        let Some(segment) = segments.get(depth) else {
+            out.push(Reached::Present { key, value: node });
+            continue;
+        };
+        if *segment == "*" {
+            if let Some(items) = node.as_seq() {
+                todo.extend(items.iter().rev().map(|item| (item, depth + 1, None)));
+            }
+            continue;
+        }
+        match node.entry(segment) {
+            Some(entry) => todo.push((&entry.value, depth + 1, Some(entry.key.range))),
+            None if depth + 1 == segments.len() && matches!(node.value, Value::Map(_)) => {
+                out.push(Reached::Missing { parent: node })
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+/// Whether a value satisfies every condition of a predicate.
+pub fn value_matches(v: &ValueMatch, literal: &Literal, node: Option<&Node>) -> bool {
+    if let Some(equals) = &v.equals
+        && !literal
+            .text()
+            .is_some_and(|t| equals.to_vec().iter().any(|e| e == t))
+    {
+        return false;
+    }
+    if let Some(not_in) = &v.not_in
+        && literal
+            .text()
+            .is_some_and(|t| not_in.iter().any(|e| e == t))
+    {
+        return false;
+    }
+    if let Some(t) = &v.type_
+        && literal.type_name() != t
+    {
+        return false;
+    }
+    if let Some(flag) = &v.lacks {
+        let Some(items) = node.and_then(Node::as_seq) else {
+            return false;
+        };
+        let has = items
+            .iter()
+            .filter_map(Node::as_str)
+            .any(|s| s == flag || s.starts_with(&format!("{flag}=")));
+        if has {
+            return false;
+        }
+    }
+    if let Some(check) = &v.check {
+        let text = literal.text().unwrap_or("");
+        let failed = match check.as_str() {
+            "rfc1123-label" => matches!(literal, Literal::String(_)) && !is_rfc1123_label(text, 53),
+            "placeholder" => text.contains('{') && text.contains('}'),
+            "not-integer" => {
+                !matches!(literal, Literal::Number(n) if n.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()))
+            }
+            _ => false,
+        };
+        if !failed {
+            return false;
+        }
+    }
+    true
+}
+
+/// An RFC 1123 label: lower-case alphanumerics and `-`, starting and ending alphanumeric,
+/// at most `max` characters.
+pub fn is_rfc1123_label(s: &str, max: usize) -> bool {
+    !s.is_empty()
+        && s.len() <= max
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc1123_labels() {
+        assert!(is_rfc1123_label("dask-demo-1", 53));
+        assert!(!is_rfc1123_label("Dask", 53));
+        assert!(!is_rfc1123_label("dask-{user}", 53));
+        assert!(!is_rfc1123_label("-x", 53));
+        assert!(!is_rfc1123_label(&"a".repeat(54), 53));
+    }
+
+    #[test]
+    fn lacks_checks_flag_and_equals_form() {
+        let file = crate::source::yaml::parse(
+            "a: [--name, x]\nb: [--name=$(X)]\nc: [--nthreads, '1']\n",
+            Default::default(),
+        )
+        .unwrap();
+        let root = file.documents[0].root.as_ref().unwrap();
+        let v = ValueMatch {
+            lacks: Some("--name".into()),
+            ..Default::default()
+        };
+        for (key, expect) in [("a", false), ("b", false), ("c", true)] {
+            let node = root.get(key).unwrap();
+            assert_eq!(
+                value_matches(&v, &Literal::from_yaml(node), Some(node)),
+                expect,
+                "{key}"
+            );
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Fixes as values: an [`Edit`] replaces a byte range, a [`Fix`] is sorted edits plus how
+//! safe they are to apply. Applying never panics on overlapping edits: it refuses them.
+
+use super::TextRange;
+use serde::Serialize;
+
+/// Whether a fix keeps behaviour (`Safe`) or changes or drops something and needs review.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Shown, never applied (a fix a person must finish).
+    DisplayOnly,
+    /// Applied only with `--unsafe-fixes`.
+    Unsafe,
+    /// Applied by `dusk fix`.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::DisplayOnly => "display-only",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Safe => "safe",
+        }
+    }
+}
+
+/// Replace `range` with `content` (an empty range inserts, empty content deletes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub range: TextRange,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn replace(range: TextRange, content: impl Into<String>) -> Self {
+        Self {
+            range,
+            content: content.into(),
+        }
+    }
+
+    pub fn insert(at: usize, content: impl Into<String>) -> Self {
+        Self::replace(TextRange::empty(at), content)
+    }
+
+    pub fn delete(range: TextRange) -> Self {
+        Self::replace(range, "")
+    }
+}
+
+/// One or more edits that belong together, such as an import and its use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+    pub description: String,
+}
+
+impl Fix {
+    pub fn new(
+        mut edits: Vec<Edit>,
+        applicability: Applicability,
+        description: impl Into<String>,
+    ) -> Self {
+        edits.sort_by_key(|e| (e.range.start, e.range.end));
+        Self {
+            edits,
+            applicability,
+            description: description.into(),
+        }
+    }
+}
+
+/// Edits that overlap each other cannot be applied together.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("edits overlap at bytes {first:?} and {second:?}")]
+pub struct OverlapError {
+    pub first: TextRange,
+    pub second: TextRange,
+}
+
+/// Apply `edits` (in any order) to `text`. Insertions at the same offset keep their order.
+pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, OverlapError> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0usize;
+    let mut prev: Option<TextRange> = None;
+    for edit in sorted {
+        if let Some(p) = prev {
+            let overlaps =
+                edit.range.start() < p.end() && !(p.is_empty() && edit.range.start == p.start);
+            if overlaps {
+                return Err(OverlapError {
+                    first: p,
+                    second: edit.range,
+                });
+            }
+        }
+        let (start, end) = (
+            edit.range.start().min(text.len()),
+            edit.range.end().min(text.len()),
+        );
+        out.push_str(&text[last..start]);
+        out.push_str(&edit.content);
+        last = end.max(last);
+        prev = Some(edit.range);
+    }
+    out.push_str(&text[last..]);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_apply_in_offset_order() {
+        let text = "abc def";
+        let edits = [
+            Edit::replace(TextRange::new(4, 7), "xyz"),
+            Edit::insert(0, ">"),
+        ];
+        assert_eq!(apply_edits(text, &edits).unwrap(), ">abc xyz");
+    }
+
+    #[test]
+    fn overlapping_edits_are_refused() {
+        let edits = [
+            Edit::replace(TextRange::new(0, 3), "x"),
+            Edit::replace(TextRange::new(2, 4), "y"),
+        ];
+        assert!(apply_edits("abcdef", &edits).is_err());
+    }
+}

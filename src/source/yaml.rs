@@ -1,0 +1,553 @@
+//! YAML text → spanned documents.
+//!
+//! Built from `granit-parser` events (a YAML 1.2 event parser with byte spans), with our own
+//! small tree so that every key and value keeps its byte range and extractors never see the
+//! parser's API. The tree is built with an explicit stack (no recursion, so deep nesting cannot
+//! overflow the stack); aliases are expanded with a node budget so an alias bomb becomes an
+//! error, not an exhausted machine. Comments are kept as spans for suppressions.
+//! Never edits: fixes are text edits on these byte ranges.
+
+use super::TextRange;
+use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
+use std::collections::HashMap;
+
+/// Bounds on what one YAML file may cost to load.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Deepest nesting of collections allowed (block and flow each).
+    pub max_depth: usize,
+    /// Most nodes that alias expansion may copy in one file.
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 200,
+            max_alias_nodes: 100_000,
+        }
+    }
+}
+
+/// A YAML node with the byte range it covers in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub range: TextRange,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar {
+    /// The value after YAML escape processing.
+    pub text: String,
+    pub style: Style,
+}
+
+/// How a scalar was written; plain scalars may be numbers, booleans or null.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Quoted,
+    Block,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+/// One document of a (possibly multi-document) YAML stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Document {
+    pub index: usize,
+    pub range: TextRange,
+    /// `None` for an empty document.
+    pub root: Option<Node>,
+}
+
+/// A whole YAML file: its documents and the ranges of its comments.
+#[derive(Clone, Debug, Default)]
+pub struct YamlFile {
+    pub documents: Vec<Document>,
+    pub comments: Vec<TextRange>,
+}
+
+/// Why a YAML file could not be loaded, and where.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct YamlError {
+    pub range: TextRange,
+    pub message: String,
+}
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(s) => Some(&s.text),
+            _ => None,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.value {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The entry whose key is the string `key`.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|e| e.key.as_str() == Some(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// Follow a path of mapping keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.get(key)?.as_str()
+    }
+
+    /// A plain `null`, `~` or empty scalar.
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar(s) if s.style == Style::Plain && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    /// A plain scalar that YAML 1.2's core schema reads as a number.
+    pub fn is_number(&self) -> bool {
+        matches!(&self.value, Value::Scalar(s) if s.style == Style::Plain && is_core_number(&s.text))
+    }
+
+    /// Scalar text of a string-typed scalar (quoted, block, or plain that is not a number,
+    /// boolean or null).
+    pub fn as_string_scalar(&self) -> Option<&str> {
+        let s = self.as_scalar()?;
+        if s.style == Style::Plain
+            && (is_core_number(&s.text) || self.is_null() || is_core_bool(&s.text))
+        {
+            return None;
+        }
+        Some(&s.text)
+    }
+}
+
+fn is_core_bool(text: &str) -> bool {
+    matches!(text, "true" | "True" | "TRUE" | "false" | "False" | "FALSE")
+}
+
+/// YAML 1.2 core schema ints and floats (`12`, `-3`, `0x1f`, `0o7`, `1.5e3`, `.inf`).
+pub fn is_core_number(text: &str) -> bool {
+    let t = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if t.is_empty() {
+        return false;
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit());
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        return !oct.is_empty() && oct.chars().all(|c| ('0'..='7').contains(&c));
+    }
+    if matches!(t, ".inf" | ".Inf" | ".INF") || matches!(text, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    if t.chars().all(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    // Floats: digits with an optional point and exponent.
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], Some(&t[i + 1..])),
+        None => (t, None),
+    };
+    let mantissa_ok = {
+        let mut parts = mantissa.splitn(2, '.');
+        let int = parts.next().unwrap_or("");
+        let frac = parts.next();
+        let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+        digits(int)
+            && frac.is_none_or(digits)
+            && (int.len() + frac.map_or(0, str::len)) > 0
+            && (frac.is_some() || exponent.is_some())
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// A collection being filled while its events arrive.
+enum Frame {
+    Seq {
+        start: usize,
+        anchor: usize,
+        flow: bool,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        flow: bool,
+        entries: Vec<Entry>,
+        pending_key: Option<Node>,
+    },
+}
+
+struct Builder {
+    limits: Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_budget: usize,
+    doc_start: usize,
+    root: Option<Node>,
+}
+
+/// Parse every document of `src`. The first syntax error, a nesting deeper than
+/// `limits.max_depth`, or an alias expansion past its budget is an error with a location.
+pub fn parse(src: &str, limits: Limits) -> Result<YamlFile, YamlError> {
+    let options = granit_parser::options! {
+        flow_nesting_limit: limits.max_depth,
+        block_nesting_limit: limits.max_depth,
+    };
+    let mut file = YamlFile::default();
+    let mut b = Builder {
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_budget: limits.max_alias_nodes,
+        doc_start: 0,
+        root: None,
+    };
+    for next in Parser::new_from_str_with_options(src, options) {
+        let (event, span) = next.map_err(|e| scan_error(src, &e))?;
+        let range = span
+            .byte_range()
+            .map(|r| TextRange::new(r.start.min(src.len()), r.end.min(src.len())))
+            .unwrap_or_default();
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Anchor(..) => {}
+            Event::Comment(..) => file.comments.push(range),
+            Event::DocumentStart(..) => {
+                b.doc_start = range.start();
+                b.anchors.clear();
+                b.root = None;
+            }
+            Event::DocumentEnd => {
+                let end = b
+                    .root
+                    .as_ref()
+                    .map_or(range.end(), |r| r.range.end().max(range.start()));
+                file.documents.push(Document {
+                    index: file.documents.len(),
+                    range: TextRange::new(b.doc_start.min(end), end),
+                    root: b.root.take(),
+                });
+            }
+            Event::Scalar(text, style, anchor, _tag) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+                    _ => Style::Block,
+                };
+                let node = Node {
+                    range,
+                    value: Value::Scalar(Scalar {
+                        text: text.into_owned(),
+                        style,
+                    }),
+                };
+                b.finish(node, anchor)?;
+            }
+            Event::SequenceStart(style, anchor, _) => {
+                b.open(range)?;
+                let flow = style == StructureStyle::Flow;
+                b.stack.push(Frame::Seq {
+                    start: range.start(),
+                    anchor,
+                    flow,
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(style, anchor, _) => {
+                b.open(range)?;
+                let flow = style == StructureStyle::Flow;
+                b.stack.push(Frame::Map {
+                    start: range.start(),
+                    anchor,
+                    flow,
+                    entries: Vec::new(),
+                    pending_key: None,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => b.close(range)?,
+            Event::Alias(id) => b.alias(id, range)?,
+            Event::UnresolvedAlias(name) => {
+                return Err(YamlError {
+                    range,
+                    message: format!("unknown anchor `{name}`"),
+                });
+            }
+            // Presentation events added by later parser versions carry no data.
+            _ => {}
+        }
+    }
+    Ok(file)
+}
+
+impl Builder {
+    fn open(&self, range: TextRange) -> Result<(), YamlError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(YamlError {
+                range,
+                message: format!("nesting deeper than {} levels", self.limits.max_depth),
+            });
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, end: TextRange) -> Result<(), YamlError> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        // Flow collections end at their `]`/`}` (the end event's span); block collections end
+        // where their last child does, never over trailing blank lines and comments.
+        let end_of = |flow: bool, start: usize, last: Option<usize>| {
+            if flow {
+                end.end()
+            } else {
+                last.unwrap_or(start)
+            }
+        };
+        let (node, anchor) = match frame {
+            Frame::Seq {
+                start,
+                anchor,
+                flow,
+                items,
+            } => {
+                let end = end_of(flow, start, items.last().map(|n| n.range.end()));
+                (
+                    Node {
+                        range: TextRange::new(start, end.max(start)),
+                        value: Value::Seq(items),
+                    },
+                    anchor,
+                )
+            }
+            Frame::Map {
+                start,
+                anchor,
+                flow,
+                entries,
+                ..
+            } => {
+                let end = end_of(flow, start, entries.last().map(|e| e.value.range.end()));
+                (
+                    Node {
+                        range: TextRange::new(start, end.max(start)),
+                        value: Value::Map(entries),
+                    },
+                    anchor,
+                )
+            }
+        };
+        self.finish(node, anchor)
+    }
+
+    fn alias(&mut self, id: usize, range: TextRange) -> Result<(), YamlError> {
+        let Some(target) = self.anchors.get(&id) else {
+            return Err(YamlError {
+                range,
+                message: "alias to an unknown anchor".into(),
+            });
+        };
+        let cost = count_nodes(target);
+        if cost > self.alias_budget {
+            return Err(YamlError {
+                range,
+                message: format!(
+                    "alias expansion exceeds {} nodes (an alias bomb?)",
+                    self.limits.max_alias_nodes
+                ),
+            });
+        }
+        self.alias_budget -= cost;
+        let node = target.clone();
+        self.finish(node, 0)
+    }
+
+    /// A complete node: remember its anchor and hand it to its parent.
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
+                None => *pending_key = Some(node),
+                Some(key) => entries.push(Entry { key, value: node }),
+            },
+        }
+        Ok(())
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    // Iterative, since anchored trees can be deep.
+    let mut count = 0;
+    let mut todo = vec![node];
+    while let Some(n) = todo.pop() {
+        count += 1;
+        match &n.value {
+            Value::Scalar(_) => {}
+            Value::Seq(items) => todo.extend(items),
+            Value::Map(entries) => {
+                for e in entries {
+                    todo.push(&e.key);
+                    todo.push(&e.value);
+                }
+            }
+        }
+    }
+    count
+}
+
+fn scan_error(src: &str, e: &granit_parser::ScanError) -> YamlError {
+    let at = e.marker().byte_offset().unwrap_or_else(|| {
+        src.char_indices()
+            .nth(e.marker().index())
+            .map_or(src.len(), |(b, _)| b)
+    });
+    let at = at.min(src.len());
+    YamlError {
+        range: TextRange::empty(at),
+        message: e.info(),
+    }
+}
+
+impl Drop for Builder {
+    fn drop(&mut self) {
+        // Deeply nested trees are dropped iteratively so freeing them cannot overflow the stack.
+        let mut todo: Vec<Node> = Vec::new();
+        for frame in self.stack.drain(..) {
+            match frame {
+                Frame::Seq { items, .. } => todo.extend(items),
+                Frame::Map { entries, .. } => {
+                    todo.extend(entries.into_iter().flat_map(|e| [e.key, e.value]))
+                }
+            }
+        }
+        drop_iteratively(todo);
+    }
+}
+
+/// Free nodes without recursion.
+pub fn drop_iteratively(mut todo: Vec<Node>) {
+    while let Some(mut node) = todo.pop() {
+        match &mut node.value {
+            Value::Scalar(_) => {}
+            Value::Seq(items) => todo.append(items),
+            Value::Map(entries) => todo.extend(entries.drain(..).flat_map(|e| [e.key, e.value])),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(src: &str) -> YamlFile {
+        parse(src, Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn keys_and_values_have_byte_ranges() {
+        let src = "a:\n  b: [1, two]\n---\nc: démo\n";
+        let f = load(src);
+        assert_eq!(f.documents.len(), 2);
+        let a = f.documents[0].root.as_ref().unwrap();
+        let b = a.get("a").unwrap().entry("b").unwrap();
+        assert_eq!(&src[b.key.range.as_range()], "b");
+        assert_eq!(&src[b.value.range.as_range()], "[1, two]");
+        let c = f.documents[1].root.as_ref().unwrap().entry("c").unwrap();
+        assert_eq!(&src[c.value.range.as_range()], "démo");
+        assert!(b.value.as_seq().unwrap()[0].is_number());
+    }
+
+    #[test]
+    fn block_mapping_range_ends_at_last_value() {
+        let src = "spec:\n  x: 1\n  y: 2\n\n# trailing\nz: 3\n";
+        let f = load(src);
+        let spec = f.documents[0].root.as_ref().unwrap().get("spec").unwrap();
+        assert_eq!(&src[spec.range.as_range()], "x: 1\n  y: 2");
+        assert_eq!(f.comments.len(), 1);
+    }
+
+    #[test]
+    fn alias_bomb_is_an_error_not_a_hang() {
+        let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            src.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+        }
+        let err = parse(&src, Limits::default()).unwrap_err();
+        assert!(err.message.contains("alias"), "{}", err.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse(&src, Limits::default()).is_err());
+        let src: String = (0..10_000)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect();
+        assert!(parse(&src, Limits::default()).is_err());
+    }
+
+    #[test]
+    fn syntax_error_is_located() {
+        let src = "a: [1, 2\nb: }\n";
+        let err = parse(src, Limits::default()).unwrap_err();
+        assert!(err.range.start() > 0);
+    }
+
+    #[test]
+    fn core_numbers() {
+        for yes in ["1", "-2", "1.5", "1e3", "0x1F", ".inf", "2.", ".5"] {
+            assert!(is_core_number(yes), "{yes}");
+        }
+        for no in ["", "1Gi", "2GB", "v1", "1.2.3", "-", "e3", "."] {
+            assert!(!is_core_number(no), "{no}");
+        }
+    }
+}

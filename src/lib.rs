@@ -12,9 +12,12 @@
 //! [`lint`] runs stages 2–4 for one file; [`cli`] wires the stages to the command line.
 
 pub mod cli;
+pub mod diff;
 pub mod discover;
 pub mod extract;
 pub mod lint;
+pub mod migrate;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod write;

@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Report deprecated and removed classic Dask-on-Kubernetes constructs.
     Check(CheckArgs),
+    /// Rewrite what can be rewritten into Dask Operator resources and operator-API code.
+    Fix(FixArgs),
     /// Inspect the rule packs.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -130,6 +132,21 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// Colour: auto (on a terminal, unless NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Print the changes as a unified diff and write nothing; exit 1 when changes are pending.
+    #[arg(long)]
+    pub diff: bool,
+    /// Also apply fixes that change behaviour or drop something and need review.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
     /// Colour: auto (on a terminal, unless NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod check;
 pub mod config;
+pub mod fix;
 pub mod rules;
 
 use crate::rules::{LoadError, RuleSet, Targets, Version};
@@ -72,6 +73,7 @@ pub enum Error {
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Fix(args) => fix::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -1,0 +1,271 @@
+//! `dusk fix`: discover → fix every file in parallel (`migrate`) → write atomically (`write`)
+//! or print diffs (`diff`) → one line per file → exit status.
+//!
+//! Output: with `--diff`, the diffs on standard output and everything else on standard error
+//! (so the diff can be piped to `patch` or `git apply`); without, one `fixed` line per
+//! changed file, then one line per finding left for a person, on standard output. Errors
+//! writing a file (changed since read, not writable) go to standard error and make the exit
+//! status 2 once every other file is done.
+
+use super::args::FixArgs;
+use super::check::{Scan, use_color};
+use super::{Error, ExitStatus, display_path, load_config};
+use crate::discover::{SourceFile, discover};
+use crate::lint::lint_file;
+use crate::migrate::{End, FileMeta, FixSettings, Outcome, fix_text};
+use crate::report::{FileReport, Finding, Summary};
+use crate::source::edit::Applicability;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// What happened to one file.
+struct FileResult {
+    path: String,
+    /// `None` when the file was not read as text (unreadable, binary, not UTF-8, too large);
+    /// `remaining` then holds the finding saying so.
+    outcome: Option<Outcome>,
+    remaining: FileReport,
+    write_error: Option<crate::write::Error>,
+}
+
+pub fn run(args: FixArgs) -> Result<ExitStatus, Error> {
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let color = use_color(args.color, true);
+    run_with(args, color, &mut stdout.lock(), &mut stderr.lock())
+}
+
+/// `dusk fix` writing its report to `out` and `err`; `color` colours diffs.
+pub fn run_with(
+    args: FixArgs,
+    color: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    let scan = Scan::build(&args.scan, None)?;
+    let config = load_config(&args.scan.packs)?;
+    let overrides = config.config.fix_applicability.clone();
+    if let Some(id) = overrides.keys().find(|id| scan.rules.get(id).is_none()) {
+        return Err(Error::UnknownRule(id.clone()));
+    }
+    let overrides: BTreeMap<String, Applicability> = overrides
+        .into_iter()
+        .map(|(id, a)| (scan.rules.canonical_id(&id).to_owned(), a))
+        .collect();
+    let lint = scan.settings();
+    let mut settings = FixSettings::new(&lint, &overrides);
+    settings.unsafe_fixes = args.unsafe_fixes;
+    let found = discover(&scan.paths);
+    let mut results: Vec<FileResult> = found
+        .files
+        .par_iter()
+        .map(|file| fix_file(file, &settings, args.diff))
+        .collect();
+    results.sort_by(|a, b| a.path.cmp(&b.path));
+    let printed = print(&results, &args, color, out, err);
+    for w in &found.warnings {
+        let _ = writeln!(err, "warning: {}: {}", display_path(&w.path), w.message);
+    }
+    printed.map_err(|source| Error::Output {
+        path: "<stdout>".into(),
+        source,
+    })?;
+    Ok(status(&scan, &results, found.files.len(), args.diff))
+}
+
+fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> FileResult {
+    let path = display_path(&file.path);
+    let not_text = |path: String| {
+        let remaining = lint_file(file, &path, settings.lint);
+        FileResult {
+            path,
+            outcome: None,
+            remaining,
+            write_error: None,
+        }
+    };
+    let too_large = std::fs::metadata(&file.path)
+        .map_or(true, |m| m.len() > settings.lint.limits.max_file_bytes);
+    if too_large {
+        return not_text(path);
+    }
+    let Ok((snapshot, bytes)) = crate::write::read(&file.path) else {
+        return not_text(path);
+    };
+    if !settings.lint.prefilter.may_match(&bytes) {
+        return FileResult {
+            remaining: FileReport {
+                path: path.clone(),
+                text: None,
+                notebook: None,
+                findings: Vec::new(),
+            },
+            path,
+            outcome: None,
+            write_error: None,
+        };
+    }
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return not_text(path);
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        return not_text(path);
+    };
+    let meta = FileMeta {
+        kind: file.kind,
+        beside_chart: file.beside_chart,
+        path: &file.path,
+        display_path: &path,
+    };
+    let outcome = fix_text(meta, text, settings);
+    let write_error = if outcome.changed() && !preview {
+        crate::write::replace(&snapshot, outcome.fixed.as_bytes()).err()
+    } else {
+        None
+    };
+    FileResult {
+        remaining: outcome.remaining.clone(),
+        outcome: Some(outcome),
+        path,
+        write_error,
+    }
+}
+
+fn rules_list(applied: &BTreeMap<String, usize>) -> String {
+    applied
+        .iter()
+        .map(|(rule, n)| {
+            if *n == 1 {
+                rule.clone()
+            } else {
+                format!("{rule} ×{n}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print(
+    results: &[FileResult],
+    args: &FixArgs,
+    color: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<()> {
+    let (mut fixed, mut files, mut left, mut hidden) = (0, 0, 0, 0);
+    // With --diff, stdout carries only the diff.
+    for r in results {
+        let Some(o) = &r.outcome else { continue };
+        if args.diff && o.changed() {
+            let diff = crate::diff::unified(&r.path, &o.original, &o.fixed);
+            let diff = if color {
+                crate::diff::colorize(&diff)
+            } else {
+                diff
+            };
+            out.write_all(diff.as_bytes())?;
+        }
+    }
+    let status: &mut dyn Write = if args.diff { err } else { out };
+    let verb = if args.diff { "would fix" } else { "fixed" };
+    for r in results {
+        if let Some(o) = &r.outcome {
+            if o.changed() && r.write_error.is_none() {
+                fixed += o.fixed_count();
+                files += 1;
+                writeln!(
+                    status,
+                    "{}: {verb} {} ({})",
+                    r.path,
+                    o.fixed_count(),
+                    rules_list(&o.applied)
+                )?;
+            }
+            for f in &o.failed {
+                writeln!(
+                    status,
+                    "{}: could not fix `{}`: {}",
+                    r.path, f.rule, f.reason
+                )?;
+            }
+            match &o.end {
+                End::NotConverged { passes, rules } => writeln!(
+                    status,
+                    "{}: not fixed: fixes were still changing the file after {passes} passes \
+                     (last: {}); the file is left unchanged. This is a bug in dusk: please \
+                     report it with the file",
+                    r.path,
+                    rules.join(", ")
+                )?,
+                End::NotParsed(why) if o.remaining.findings.len() > 1 => {
+                    writeln!(status, "{}: not fixed: it does not parse ({why})", r.path)?
+                }
+                _ => {}
+            }
+            hidden += o.hidden_unsafe;
+        }
+        if let Some(e) = &r.write_error {
+            writeln!(status, "{}: not written: {e}", r.path)?;
+        }
+        for f in &r.remaining.findings {
+            left += 1;
+            writeln!(status, "{}", left_line(f, args.unsafe_fixes))?;
+        }
+    }
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let mut summary = format!(
+        "{} {} in {}; {} left for a person",
+        if args.diff { "Would fix" } else { "Fixed" },
+        plural(fixed, "finding"),
+        plural(files, "file"),
+        left
+    );
+    if hidden > 0 {
+        summary.push_str(&format!(
+            " ({hidden} with a fix that needs review: rerun with `--unsafe-fixes`)"
+        ));
+    }
+    writeln!(status, "{summary}")
+}
+
+/// `path:line:col: severity rule: message`, plus what would fix it.
+fn left_line(f: &Finding, unsafe_fixes: bool) -> String {
+    let cell = f.cell.map(|c| format!("cell {c}:")).unwrap_or_default();
+    let mut line = format!(
+        "{}:{cell}{}:{}: {} {}: {}",
+        f.path,
+        f.start.line,
+        f.start.column,
+        f.severity.as_str(),
+        f.rule,
+        f.message
+    );
+    if let Some(fix) = &f.fix
+        && fix.applicability == Applicability::Unsafe
+        && !unsafe_fixes
+    {
+        line.push_str(" [fix needs review: `--unsafe-fixes`]");
+    }
+    line
+}
+
+fn status(scan: &Scan, results: &[FileResult], scanned: usize, preview: bool) -> ExitStatus {
+    if results.iter().any(|r| r.write_error.is_some()) {
+        return ExitStatus::Error;
+    }
+    if preview {
+        let pending = results.iter().any(|r| {
+            r.outcome
+                .as_ref()
+                .is_some_and(|o| o.changed() || matches!(o.end, End::NotConverged { .. }))
+        });
+        return if pending {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Success
+        };
+    }
+    let remaining: Vec<FileReport> = results.iter().map(|r| r.remaining.clone()).collect();
+    scan.status(&Summary::of(scanned, &remaining))
+}

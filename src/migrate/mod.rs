@@ -1,0 +1,514 @@
+//! Findings with fixes → an edited text, to a fixpoint, never a broken one.
+//!
+//! Takes one file's text and the lint settings; gives the fixed text, what was fixed (rule,
+//! count), what could not be fixed and why, and the findings left for a person
+//! ([`Outcome`]). Each pass lints the current text (the same extraction, matching, grading,
+//! selection and suppression as `dusk check`), asks each finding's rewriter for a
+//! [`Fix`] (one [`Context`] per finding), keeps the fixes the applicability allows and that
+//! do not overlap, applies them, then re-parses and re-validates the result. A pass whose
+//! result does not parse or validate is rolled back, fix by fix, and the rule that broke it
+//! is recorded as failed and not tried again in that file. At most [`MAX_PASSES`] passes; a
+//! file still changing after that is left as it was, with a clear message.
+//!
+//! Rewriters live in [`rewriters`], one file each, registered in [`rewriter`]. Never reads or
+//! writes files: `cli::fix` does, through `write`.
+
+pub mod notebook;
+pub mod operator;
+pub mod rewriters;
+pub mod validate;
+pub mod yaml_text;
+
+use crate::discover::SourceKind;
+use crate::lint::{Settings, lint_text};
+use crate::report::FileReport;
+use crate::rules::{Rule, RuleSet, Targets, Version};
+use crate::source::edit::{Applicability, Fix, apply_edits};
+use crate::source::python::PyDocument;
+use crate::source::yaml::YamlFile;
+use crate::source::{TextRange, python, yaml};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Passes before a file that keeps changing is given up on.
+pub const MAX_PASSES: usize = 10;
+
+/// A parsed file as rewriters see it. For a notebook, the Python of its joined code cells.
+pub enum Parsed {
+    Yaml(YamlFile),
+    Python(PyDocument),
+}
+
+impl Drop for Parsed {
+    fn drop(&mut self) {
+        // Deep YAML trees are freed without recursion.
+        if let Parsed::Yaml(file) = self {
+            yaml::drop_iteratively(file.documents.drain(..).filter_map(|d| d.root).collect());
+        }
+    }
+}
+
+/// Everything a rewriter may look at for one finding.
+pub struct Context<'a> {
+    /// The file, for names derived from it.
+    pub path: &'a Path,
+    /// The text `range` and the parsed tree index (a notebook's joined code cells).
+    pub text: &'a str,
+    pub parsed: &'a Parsed,
+    /// The rule whose finding is being fixed (its `replacement`, its id).
+    pub rule: &'a Rule,
+    /// The finding's range.
+    pub range: TextRange,
+    pub rules: &'a RuleSet,
+    pub targets: &'a Targets,
+}
+
+impl Context<'_> {
+    pub fn yaml(&self) -> Option<&YamlFile> {
+        match self.parsed {
+            Parsed::Yaml(file) => Some(file),
+            Parsed::Python(_) => None,
+        }
+    }
+
+    pub fn python(&self) -> Option<&PyDocument> {
+        match self.parsed {
+            Parsed::Python(doc) => Some(doc),
+            Parsed::Yaml(_) => None,
+        }
+    }
+
+    /// The version `component` is targeted at: the user's `--target`, else the newest
+    /// release the packs know.
+    pub fn target(&self, component: &str) -> Option<&Version> {
+        self.targets
+            .explicit
+            .get(component)
+            .or_else(|| self.rules.default_target(component))
+    }
+}
+
+/// A rewriter: the fix for one finding, or `None` when it cannot (or need not) fix it. The
+/// fix's applicability is this occurrence's: a rewriter may lower its rule's `safe` to
+/// `unsafe` when, here, it would drop or guess something.
+pub type Rewrite = fn(&Context<'_>) -> Option<Fix>;
+
+/// The rewriter a pack's `fix: {rewriter: …}` names. Every name in
+/// `rules::compile::KNOWN_REWRITERS` that is implemented has an arm here.
+pub fn rewriter(name: &str) -> Option<Rewrite> {
+    use rewriters::*;
+    Some(match name {
+        "remove-field" => remove_field::rewrite,
+        "replace-flag" => replace_flag::rewrite,
+        "replace-command" => replace_command::rewrite,
+        "quote-quantity" => quote_quantity::rewrite,
+        "rename-service-ports" => rename_service_ports::rewrite,
+        "add-worker-name" => add_worker_name::rewrite,
+        "python-import-operator" => python_import_operator::rewrite,
+        _ => return None,
+    })
+}
+
+/// How fixes are chosen, built once by `cli`.
+pub struct FixSettings<'a> {
+    pub lint: &'a Settings<'a>,
+    /// Also apply fixes that need review.
+    pub unsafe_fixes: bool,
+    /// Per-rule applicability from the configuration (`fix-applicability`); replaces the
+    /// pack's and the rewriter's verdict, except that a display-only fix is never applied.
+    pub overrides: &'a BTreeMap<String, Applicability>,
+    /// The rewriter registry; tests swap in their own.
+    pub rewriters: fn(&str) -> Option<Rewrite>,
+    pub max_passes: usize,
+}
+
+impl<'a> FixSettings<'a> {
+    pub fn new(lint: &'a Settings<'a>, overrides: &'a BTreeMap<String, Applicability>) -> Self {
+        Self {
+            lint,
+            unsafe_fixes: false,
+            overrides,
+            rewriters: rewriter,
+            max_passes: MAX_PASSES,
+        }
+    }
+
+    /// The applicability a rule's fixes start from: the configuration's, else the pack's.
+    fn base(&self, rule: &Rule) -> Option<Applicability> {
+        let fix = rule.fix.as_ref()?;
+        Some(
+            self.overrides
+                .get(&rule.id)
+                .copied()
+                .unwrap_or(fix.applicability),
+        )
+    }
+
+    fn allowed(&self, a: Applicability) -> bool {
+        match a {
+            Applicability::Safe => true,
+            Applicability::Unsafe => self.unsafe_fixes,
+            Applicability::DisplayOnly => false,
+        }
+    }
+
+    /// One occurrence's applicability: the rewriter may lower the pack's; a configured
+    /// override decides alone.
+    fn effective(&self, rule: &Rule, occurrence: Applicability) -> Applicability {
+        if occurrence == Applicability::DisplayOnly {
+            return occurrence;
+        }
+        match self.overrides.get(&rule.id) {
+            Some(&o) => o,
+            None => rule
+                .fix
+                .as_ref()
+                .map_or(occurrence, |f| f.applicability.min(occurrence)),
+        }
+    }
+}
+
+/// A file as the fix loop needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct FileMeta<'a> {
+    pub kind: SourceKind,
+    pub beside_chart: bool,
+    pub path: &'a Path,
+    pub display_path: &'a str,
+}
+
+/// A fix that was rolled back, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub rule: String,
+    pub reason: String,
+}
+
+/// How the fix loop ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    /// No fix left to apply (including: nothing to fix at all).
+    Converged,
+    /// The file did not parse before fixing; it is left as it was.
+    NotParsed(String),
+    /// Fixes kept changing the file for `passes` passes; it is left as it was.
+    NotConverged { passes: usize, rules: Vec<String> },
+}
+
+/// What fixing one file gave.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub original: String,
+    /// The text to write; equal to `original` when nothing was fixed or the loop gave up.
+    pub fixed: String,
+    /// Fixes applied, per rule id.
+    pub applied: BTreeMap<String, usize>,
+    pub failed: Vec<Failure>,
+    /// The findings of `fixed`: what is left for a person.
+    pub remaining: FileReport,
+    /// Remaining findings whose fix `--unsafe-fixes` would apply.
+    pub hidden_unsafe: usize,
+    pub end: End,
+}
+
+impl Outcome {
+    pub fn changed(&self) -> bool {
+        self.original != self.fixed
+    }
+
+    pub fn fixed_count(&self) -> usize {
+        self.applied.values().sum()
+    }
+}
+
+/// A finding's fix, chosen for this pass.
+struct Candidate {
+    rule: String,
+    fix: Fix,
+}
+
+/// Fix `text` (the whole file: YAML, Python or notebook JSON) to a fixpoint.
+pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) -> Outcome {
+    let lint = |t: &str| {
+        lint_text(
+            meta.kind,
+            meta.beside_chart,
+            meta.path,
+            meta.display_path,
+            t.to_owned(),
+            settings.lint,
+        )
+    };
+    let mut outcome = Outcome {
+        original: text.clone(),
+        fixed: text,
+        applied: BTreeMap::new(),
+        failed: Vec::new(),
+        remaining: FileReport {
+            path: meta.display_path.to_owned(),
+            text: None,
+            notebook: None,
+            findings: Vec::new(),
+        },
+        hidden_unsafe: 0,
+        end: End::Converged,
+    };
+    let mut problems = match check(meta.kind, &outcome.fixed) {
+        Ok(problems) => problems,
+        Err(message) => {
+            outcome.remaining = lint(&outcome.fixed);
+            outcome.end = End::NotParsed(message);
+            return outcome;
+        }
+    };
+    let mut disabled: BTreeSet<String> = BTreeSet::new();
+    let mut last_rules = Vec::new();
+    let mut passes = 0;
+    loop {
+        let report = lint(&outcome.fixed);
+        let candidates = if passes < settings.max_passes {
+            candidates(meta, &outcome.fixed, &report, &disabled, settings)
+        } else {
+            Vec::new()
+        };
+        if candidates.is_empty() {
+            if passes >= settings.max_passes && !last_rules.is_empty() {
+                // Still changing: a rewriter pair is fighting. Keep the file as it was.
+                outcome.end = End::NotConverged {
+                    passes,
+                    rules: last_rules,
+                };
+                outcome.fixed = outcome.original.clone();
+                outcome.applied.clear();
+                outcome.remaining = lint(&outcome.fixed);
+            } else {
+                outcome.remaining = report;
+            }
+            break;
+        }
+        passes += 1;
+        let chosen = non_overlapping(candidates);
+        let (text, kept, failures) = apply_checked(meta.kind, &outcome.fixed, &problems, chosen);
+        for failure in failures {
+            disabled.insert(failure.rule.clone());
+            outcome.failed.push(failure);
+        }
+        if let Some((text, new_problems)) = text {
+            outcome.fixed = text;
+            problems = new_problems;
+        }
+        last_rules = kept.iter().map(|c| c.rule.clone()).collect();
+        for c in kept {
+            *outcome.applied.entry(c.rule).or_default() += 1;
+        }
+    }
+    outcome.hidden_unsafe = outcome
+        .remaining
+        .findings
+        .iter()
+        .filter(|f| {
+            !settings.unsafe_fixes
+                && settings
+                    .lint
+                    .rules
+                    .get(&f.rule)
+                    .and_then(|r| settings.base(r))
+                    == Some(Applicability::Unsafe)
+        })
+        .count();
+    outcome
+}
+
+/// The fixes this pass could apply: one per finding whose rule has a rewriter, whose
+/// applicability is allowed, and that the rewriter could build.
+fn candidates(
+    meta: FileMeta<'_>,
+    text: &str,
+    report: &FileReport,
+    disabled: &BTreeSet<String>,
+    settings: &FixSettings<'_>,
+) -> Vec<Candidate> {
+    let wanted: Vec<(&Rule, TextRange)> = report
+        .findings
+        .iter()
+        .filter(|f| !disabled.contains(&f.rule))
+        .filter_map(|f| Some((settings.lint.rules.get(&f.rule)?, f.range)))
+        .filter(|(rule, _)| settings.base(rule).is_some_and(|a| settings.allowed(a)))
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    // For a notebook, ranges index its joined code cells, as `report.text` holds them.
+    let json = text;
+    let joined;
+    let text = match (meta.kind, &report.text) {
+        (SourceKind::Notebook, Some(t)) => {
+            joined = t.clone();
+            &*joined
+        }
+        _ => text,
+    };
+    let Some(parsed) = parse(meta.kind, text, settings.lint.limits.yaml) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Candidate> = Vec::new();
+    for (rule, range) in wanted {
+        let Some(rewrite) = rule
+            .fix
+            .as_ref()
+            .and_then(|f| (settings.rewriters)(&f.rewriter))
+        else {
+            continue;
+        };
+        let cx = Context {
+            path: meta.path,
+            text,
+            parsed: &parsed,
+            rule,
+            range,
+            rules: settings.lint.rules,
+            targets: settings.lint.targets,
+        };
+        let Some(mut fix) = rewrite(&cx) else {
+            continue;
+        };
+        if let Some(nb) = &report.notebook {
+            // Edits of the joined cells become edits of the cells' JSON strings.
+            let Some(edits) = notebook::json_edits(json, nb, &fix.edits) else {
+                continue;
+            };
+            fix.edits = edits;
+        }
+        fix.applicability = settings.effective(rule, fix.applicability);
+        if !settings.allowed(fix.applicability) || fix.edits.is_empty() {
+            continue;
+        }
+        // Several findings may lead to the same fix (one rewrite of a whole document).
+        if out.iter().any(|c| c.fix.edits == fix.edits) {
+            continue;
+        }
+        out.push(Candidate {
+            rule: rule.id.clone(),
+            fix,
+        });
+    }
+    out
+}
+
+/// Keep fixes whose edits overlap no fix kept before them, in source order.
+fn non_overlapping(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
+    candidates.sort_by_key(|c| c.fix.edits.first().map(|e| (e.range.start, e.range.end)));
+    let mut kept: Vec<Candidate> = Vec::new();
+    for c in candidates {
+        let clash = kept.iter().any(|k| {
+            k.fix
+                .edits
+                .iter()
+                .any(|a| c.fix.edits.iter().any(|b| overlaps(a.range, b.range)))
+        });
+        if !clash {
+            kept.push(c);
+        }
+    }
+    kept
+}
+
+/// Ranges overlap when they share a byte, or one inserts strictly inside the other.
+fn overlaps(a: TextRange, b: TextRange) -> bool {
+    if a == b {
+        return true;
+    }
+    a.start < b.end && b.start < a.end
+}
+
+type Applied = (
+    Option<(String, Vec<validate::Problem>)>,
+    Vec<Candidate>,
+    Vec<Failure>,
+);
+
+/// Apply `chosen` to `text`; if the result does not parse or adds a validation problem,
+/// find the fixes that break it (each alone), drop them as failures, and apply the rest.
+fn apply_checked(
+    kind: SourceKind,
+    text: &str,
+    before: &[validate::Problem],
+    chosen: Vec<Candidate>,
+) -> Applied {
+    let attempt = |fixes: &[&Candidate]| -> Result<(String, Vec<validate::Problem>), String> {
+        let edits: Vec<_> = fixes
+            .iter()
+            .flat_map(|c| c.fix.edits.iter().cloned())
+            .collect();
+        let new = apply_edits(text, &edits).map_err(|e| e.to_string())?;
+        let after = check(kind, &new)?;
+        if let Some(p) = after.iter().find(|p| !before.contains(p)) {
+            return Err(format!("the result is invalid: {p}"));
+        }
+        Ok((new, after))
+    };
+    let all: Vec<&Candidate> = chosen.iter().collect();
+    if let Ok(ok) = attempt(&all) {
+        return (Some(ok), chosen, Vec::new());
+    }
+    let mut good = Vec::new();
+    let mut failures = Vec::new();
+    for c in chosen {
+        match attempt(&[&c]) {
+            Ok(_) => good.push(c),
+            Err(reason) => failures.push(Failure {
+                rule: c.rule.clone(),
+                reason: format!("{}: {reason}; rolled back", c.fix.description),
+            }),
+        }
+    }
+    let refs: Vec<&Candidate> = good.iter().collect();
+    match attempt(&refs) {
+        Ok(ok) => (Some(ok), good, failures),
+        Err(_) => {
+            // Each is fine alone but not together: take the first now, the rest next pass.
+            good.truncate(1);
+            let first: Vec<&Candidate> = good.iter().collect();
+            match attempt(&first) {
+                Ok(ok) => (Some(ok), good, failures),
+                Err(_) => (None, Vec::new(), failures),
+            }
+        }
+    }
+}
+
+/// Parse `text` for rewriters.
+fn parse(kind: SourceKind, text: &str, limits: yaml::Limits) -> Option<Parsed> {
+    match kind {
+        SourceKind::Yaml => yaml::parse(text, limits).ok().map(Parsed::Yaml),
+        SourceKind::Python | SourceKind::Notebook => python::parse(text).map(Parsed::Python),
+    }
+}
+
+/// Whether a whole file text parses, and the validation problems of its operator
+/// resources. `Err` says why it does not parse.
+pub fn check(kind: SourceKind, text: &str) -> Result<Vec<validate::Problem>, String> {
+    match kind {
+        SourceKind::Yaml => {
+            let file = yaml::parse(text, yaml::Limits::default())
+                .map_err(|e| format!("invalid YAML: {}", e.message))?;
+            let problems = validate::yaml_file(&file, text);
+            drop(Parsed::Yaml(file));
+            Ok(problems)
+        }
+        SourceKind::Python => python_syntax(text).map(|()| Vec::new()),
+        SourceKind::Notebook => {
+            let nb = crate::source::notebook::parse(text)
+                .map_err(|e| format!("invalid notebook: {}", e.message))?;
+            python_syntax(&nb.python).map(|()| Vec::new())
+        }
+    }
+}
+
+fn python_syntax(text: &str) -> Result<(), String> {
+    let doc = python::parse(text).ok_or("the Python parser gave up on this file")?;
+    match python::syntax_errors(&doc, 1).into_iter().next() {
+        Some((_, message)) => Err(format!("invalid Python: {message}")),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,95 @@
+//! `add-worker-name`: name each operator worker after its Deployment.
+//!
+//! ## What it rewrites
+//! A worker container's `args` list a finding points at, when it lacks `--name`. The
+//! operator retires workers by name on scale-down; without `--name $(DASK_WORKER_NAME)` it
+//! falls back to deleting the newest Deployments, which can lose data.
+//!
+//! ## Output
+//! `--name` and `$(DASK_WORKER_NAME)` appended as two items, in the list's own style: `, --name,
+//! $(DASK_WORKER_NAME)` before a flow list's `]`, or two `- ` lines at the items' indentation.
+//!
+//! ## Fix safety
+//! Safe: the controller sets `DASK_WORKER_NAME` on every worker container.
+//!
+//! ## Not handled
+//! Lists that are not a worker command of their own: a shell string (`sh -c "…"`), or a
+//! list whose container runs no worker program; the container then needs a person.
+
+use crate::migrate::{Context, yaml_text};
+use crate::source::edit::{Applicability, Fix};
+use crate::source::yaml::Node;
+
+pub const NAME_ARGS: [&str; 2] = ["--name", "$(DASK_WORKER_NAME)"];
+
+pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+    let file = cx.yaml()?;
+    let seq = match yaml_text::entry_at(file, cx.range) {
+        Some(found)
+            if found.entry.value.as_seq().is_some()
+                && (found.entry.key.range == cx.range || found.entry.value.range == cx.range) =>
+        {
+            &found.entry.value
+        }
+        _ => yaml_text::node_at(file, cx.range)
+            .map(|(n, _)| n)
+            .filter(|n| n.as_seq().is_some())?,
+    };
+    let container = container_of(file, seq)?;
+    if !runs_a_worker(container) || has_name(seq) {
+        return None;
+    }
+    let items: Vec<String> = NAME_ARGS.iter().map(|a| yaml_text::scalar(a)).collect();
+    let edit = yaml_text::append_items(cx.text, seq, &items)?;
+    Some(Fix::new(
+        vec![edit],
+        Applicability::Safe,
+        "add `--name $(DASK_WORKER_NAME)` to the worker's arguments",
+    ))
+}
+
+/// The container mapping whose `args` (or `command`) is `seq`.
+fn container_of<'a>(file: &'a crate::source::yaml::YamlFile, seq: &Node) -> Option<&'a Node> {
+    yaml_text::entries(file)
+        .into_iter()
+        .find(|f| {
+            matches!(f.entry.key.as_str(), Some("args" | "command"))
+                && f.entry.value.range == seq.range
+        })
+        .map(|f| f.map)
+}
+
+/// The program words of a container's `command` and `args`, as list items.
+fn words(container: &Node) -> Vec<&str> {
+    ["command", "args"]
+        .iter()
+        .filter_map(|k| container.get(k)?.as_seq())
+        .flatten()
+        .filter_map(Node::as_str)
+        .collect()
+}
+
+/// Whether the container runs a Dask worker program as a list item of its own (not in a
+/// shell string).
+fn runs_a_worker(container: &Node) -> bool {
+    let words = words(container);
+    if words.contains(&"-c") {
+        return false;
+    }
+    words.iter().enumerate().any(|(i, w)| {
+        let program = w.rsplit('/').next().unwrap_or(w);
+        matches!(program, "dask-worker" | "dask-cuda-worker")
+            || (program == "dask"
+                && words
+                    .get(i + 1)
+                    .is_some_and(|n| *n == "worker" || *n == "cuda"))
+    })
+}
+
+fn has_name(seq: &Node) -> bool {
+    seq.as_seq()
+        .into_iter()
+        .flatten()
+        .filter_map(Node::as_str)
+        .any(|s| s == "--name" || s.starts_with("--name="))
+}

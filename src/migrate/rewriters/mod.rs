@@ -1,0 +1,11 @@
+//! The named rewriters, one file each. Each file opens with what it rewrites, its output,
+//! its fix safety and what it does not handle; each exposes one `rewrite(&Context) ->
+//! Option<Fix>`, registered in `migrate::rewriter`.
+
+pub mod add_worker_name;
+pub mod python_import_operator;
+pub mod quote_quantity;
+pub mod remove_field;
+pub mod rename_service_ports;
+pub mod replace_command;
+pub mod replace_flag;

@@ -1,0 +1,149 @@
+//! `replace-command`: run the new `dask` command-line interface instead of a legacy program.
+//!
+//! ## What it rewrites
+//! The program word a finding points at, such as `dask-worker` (also as a path,
+//! `/opt/conda/bin/dask-worker`), in a container's `command`/`args`, a Helm value, a shell
+//! string or a Python string or list.
+//!
+//! ## Output
+//! The rule's `replacement` (`dask worker`): as two list items when the program is a list
+//! item of its own (`[dask, worker, …]`, or two `- ` lines in a block list, or two Python
+//! strings), or as two words inside a string. A path prefix stays on the first word.
+//!
+//! ## Fix safety
+//! Safe: `dask worker` takes the same options. Only offered when the targeted `distributed`
+//! has the new CLI (2022.10.0 or later), since an older image would not have it.
+//!
+//! ## Not handled
+//! Words the finding range does not cover verbatim, and Python strings with prefixes
+//! (`f"…"`, `r"…"`) when split into list items.
+
+use crate::migrate::{Context, Parsed, yaml_text};
+use crate::rules::Version;
+use crate::source::TextRange;
+use crate::source::edit::{Applicability, Edit, Fix};
+use crate::source::yaml::{Node, Value, YamlFile};
+
+/// The first `distributed` release with `dask worker` / `dask scheduler`.
+pub const NEW_CLI_SINCE: &str = "2022.10.0";
+
+/// Whether the targeted `distributed` has the `dask <subcommand>` CLI.
+pub fn new_cli_available(cx: &Context<'_>) -> bool {
+    let Ok(since) = NEW_CLI_SINCE.parse::<Version>() else {
+        return false;
+    };
+    cx.target("distributed").is_some_and(|t| *t >= since)
+}
+
+pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+    let replacement = cx.rule.replacement.as_deref()?;
+    if !new_cli_available(cx) {
+        return None;
+    }
+    let written = cx.text.get(cx.range.as_range())?;
+    let (dir, program) = written
+        .rsplit_once('/')
+        .map_or(("", written), |(d, p)| (d, p));
+    let mut words: Vec<String> = replacement.split_whitespace().map(str::to_owned).collect();
+    if words.is_empty() || program.is_empty() || program.contains(char::is_whitespace) {
+        return None;
+    }
+    if !dir.is_empty() {
+        words[0] = format!("{dir}/{}", words[0]);
+    }
+    let description = format!("replace `{program}` with `{replacement}`");
+    let edits = match cx.parsed {
+        Parsed::Yaml(file) => yaml_edits(cx.text, file, cx.range, written, &words)?,
+        Parsed::Python(doc) => python_edits(cx.text, doc, cx.range, written, &words)?,
+    };
+    Some(Fix::new(edits, Applicability::Safe, description))
+}
+
+fn yaml_edits(
+    text: &str,
+    file: &YamlFile,
+    range: TextRange,
+    written: &str,
+    words: &[String],
+) -> Option<Vec<Edit>> {
+    let Some((seq, item)) = seq_item_at(file, range).filter(|(_, i)| i.as_str() == Some(written))
+    else {
+        // Inside a longer string: the words, space-separated, in place.
+        return Some(vec![Edit::replace(range, words.join(" "))]);
+    };
+    let items: Vec<String> = words.iter().map(|w| yaml_text::scalar(w)).collect();
+    if yaml_text::is_flow(text, seq) {
+        return Some(vec![Edit::replace(item.range, items.join(", "))]);
+    }
+    let dash = text[..item.range.start()].rfind('-')?;
+    let indent = " ".repeat(yaml_text::column(text, dash));
+    let rest: String = items[1..]
+        .iter()
+        .map(|i| format!("\n{indent}- {i}"))
+        .collect();
+    Some(vec![Edit::replace(
+        item.range,
+        format!("{}{rest}", items[0]),
+    )])
+}
+
+/// The sequence and the item of it whose range contains `range`, innermost.
+fn seq_item_at(file: &YamlFile, range: TextRange) -> Option<(&Node, &Node)> {
+    let mut best: Option<(&Node, &Node)> = None;
+    for root in file.documents.iter().filter_map(|d| d.root.as_ref()) {
+        let mut todo = vec![root];
+        while let Some(node) = todo.pop() {
+            if !node.range.contains_range(range) {
+                continue;
+            }
+            match &node.value {
+                Value::Seq(items) => {
+                    for item in items {
+                        if item.range.contains_range(range) {
+                            best = Some((node, item));
+                        }
+                        todo.push(item);
+                    }
+                }
+                Value::Map(es) => todo.extend(es.iter().map(|e| &e.value)),
+                Value::Scalar(_) => {}
+            }
+        }
+    }
+    best
+}
+
+fn python_edits(
+    text: &str,
+    doc: &crate::source::python::PyDocument,
+    range: TextRange,
+    written: &str,
+    words: &[String],
+) -> Option<Vec<Edit>> {
+    let node = doc
+        .tree
+        .root_node()
+        .descendant_for_byte_range(range.start(), range.end())?;
+    let string = if node.kind() == "string" {
+        Some(node)
+    } else {
+        node.parent().filter(|p| p.kind() == "string")
+    };
+    let whole_item = string.filter(|s| {
+        let content = &text[s.start_byte()..s.end_byte()];
+        let quote = content.chars().next();
+        matches!(quote, Some('"' | '\''))
+            && content.len() == written.len() + 2
+            && s.parent()
+                .is_some_and(|p| matches!(p.kind(), "list" | "tuple"))
+    });
+    let Some(string) = whole_item else {
+        return Some(vec![Edit::replace(range, words.join(" "))]);
+    };
+    let quote = &text[string.start_byte()..string.start_byte() + 1];
+    let items: Vec<String> = words.iter().map(|w| format!("{quote}{w}{quote}")).collect();
+    Some(vec![Edit::replace(
+        TextRange::new(string.start_byte(), string.end_byte()),
+        items.join(", "),
+    )])
+}

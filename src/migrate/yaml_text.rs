@@ -1,0 +1,299 @@
+//! Text-level YAML editing for rewriters: find the node a finding points at, remove an
+//! entry with its line, add items to a list in its own style, write a scalar safely.
+//!
+//! Every function works on the spanned tree of `source::yaml` and the file's text and gives
+//! [`Edit`]s; none re-serializes a document, so comments and formatting elsewhere stay.
+
+use crate::source::TextRange;
+use crate::source::edit::Edit;
+use crate::source::yaml::{Entry, Node, Style, Value, YamlFile};
+
+/// Byte offset of the start of the line holding `at`.
+pub fn line_start(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Byte offset just past the line break ending the line that holds `at` (or the end).
+pub fn line_end_inclusive(text: &str, at: usize) -> usize {
+    text[at.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| at + i + 1)
+}
+
+/// Whether only spaces precede `at` on its line.
+pub fn starts_line(text: &str, at: usize) -> bool {
+    text[line_start(text, at)..at].chars().all(|c| c == ' ')
+}
+
+/// Column (in bytes) of `at` on its line.
+pub fn column(text: &str, at: usize) -> usize {
+    at - line_start(text, at)
+}
+
+/// Whether a collection node is written in flow style (`[…]` / `{…}`).
+pub fn is_flow(text: &str, node: &Node) -> bool {
+    matches!(text.as_bytes().get(node.range.start()), Some(b'[' | b'{'))
+}
+
+/// A mapping entry found in a file, with the mapping holding it.
+#[derive(Clone, Copy)]
+pub struct Found<'a> {
+    pub map: &'a Node,
+    pub index: usize,
+    pub entry: &'a Entry,
+    /// The document's root.
+    pub root: &'a Node,
+}
+
+/// Every mapping entry of every document, outermost first.
+pub fn entries(file: &YamlFile) -> Vec<Found<'_>> {
+    let mut out = Vec::new();
+    for root in file.documents.iter().filter_map(|d| d.root.as_ref()) {
+        let mut todo = vec![root];
+        while let Some(node) = todo.pop() {
+            match &node.value {
+                Value::Map(es) => {
+                    for (index, entry) in es.iter().enumerate() {
+                        out.push(Found {
+                            map: node,
+                            index,
+                            entry,
+                            root,
+                        });
+                        todo.push(&entry.value);
+                    }
+                }
+                Value::Seq(items) => todo.extend(items),
+                Value::Scalar(_) => {}
+            }
+        }
+    }
+    out
+}
+
+/// The entry whose key or value is exactly `range`, or else the innermost entry whose key
+/// contains it.
+pub fn entry_at(file: &YamlFile, range: TextRange) -> Option<Found<'_>> {
+    let all = entries(file);
+    if let Some(f) = all
+        .iter()
+        .find(|f| f.entry.key.range == range || f.entry.value.range == range)
+    {
+        return Some(*f);
+    }
+    all.into_iter()
+        .filter(|f| f.entry.key.range.contains_range(range))
+        .min_by_key(|f| f.entry.key.range.len())
+}
+
+/// The innermost node (of any kind) whose range contains `range`, and the document root.
+pub fn node_at(file: &YamlFile, range: TextRange) -> Option<(&Node, &Node)> {
+    let mut best: Option<(&Node, &Node)> = None;
+    for root in file.documents.iter().filter_map(|d| d.root.as_ref()) {
+        let mut todo = vec![root];
+        while let Some(node) = todo.pop() {
+            if !node.range.contains_range(range) {
+                continue;
+            }
+            if best.is_none_or(|(b, _)| node.range.len() <= b.range.len()) {
+                best = Some((node, root));
+            }
+            match &node.value {
+                Value::Map(es) => todo.extend(es.iter().flat_map(|e| [&e.key, &e.value])),
+                Value::Seq(items) => todo.extend(items),
+                Value::Scalar(_) => {}
+            }
+        }
+    }
+    best
+}
+
+/// The document root whose range contains `range`.
+pub fn root_at(file: &YamlFile, range: TextRange) -> Option<&Node> {
+    file.documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .find(|r| r.range.contains_range(range))
+}
+
+/// The edit removing entry `index` of mapping `map`: in block style its whole line(s) with
+/// any trailing comment; in flow style the entry and one separating comma. `None` when the
+/// entry is the mapping's only one (the mapping would change type to null).
+pub fn remove_entry(text: &str, map: &Node, index: usize) -> Option<Edit> {
+    let entries = map.as_map()?;
+    let entry = entries.get(index)?;
+    if entries.len() < 2 {
+        return None;
+    }
+    if is_flow(text, map) {
+        let range = if index > 0 {
+            TextRange::new(
+                entries[index - 1].value.range.end(),
+                entry.value.range.end(),
+            )
+        } else {
+            TextRange::new(entry.key.range.start(), entries[1].key.range.start())
+        };
+        return Some(Edit::delete(range));
+    }
+    let key = entry.key.range.start();
+    if starts_line(text, key) {
+        let end = line_end_inclusive(text, entry.value.range.end());
+        return Some(Edit::delete(TextRange::new(line_start(text, key), end)));
+    }
+    // The first entry of a `- key: value` item: pull the next key up into its place.
+    let next = entries.get(index + 1)?;
+    Some(Edit::delete(TextRange::new(key, next.key.range.start())))
+}
+
+/// The edit appending `items` (already written as YAML scalars) to sequence `seq`, in its
+/// style: `, a, b` before a flow sequence's `]`, or `- a` lines at the last item's
+/// indentation for a block sequence.
+pub fn append_items(text: &str, seq: &Node, items: &[String]) -> Option<Edit> {
+    let existing = seq.as_seq()?;
+    if is_flow(text, seq) {
+        let close = seq.range.end().checked_sub(1)?;
+        if text.as_bytes().get(close) != Some(&b']') {
+            return None;
+        }
+        // Insert right after the last item, so a comment or line break before `]` stays.
+        let (at, sep) = match existing.last() {
+            Some(last) => (last.range.end(), ", "),
+            None => (close, ""),
+        };
+        return Some(Edit::insert(at, format!("{sep}{}", items.join(", "))));
+    }
+    let last = existing.last()?;
+    let dash = text[..last.range.start()].rfind('-')?;
+    let indent = " ".repeat(column(text, dash));
+    let at = line_end_inclusive(text, last.range.end());
+    let newline_before = if text[..at].ends_with('\n') { "" } else { "\n" };
+    let lines: String = items.iter().map(|i| format!("{indent}- {i}\n")).collect();
+    Some(Edit::insert(at, format!("{newline_before}{lines}")))
+}
+
+/// `value` as a YAML scalar that reads back as the same string: plain when that is
+/// unambiguous, else double-quoted.
+pub fn scalar(value: &str) -> String {
+    if plain_is_safe(value) {
+        value.to_owned()
+    } else {
+        double_quoted(value)
+    }
+}
+
+/// `value` double-quoted, with JSON-compatible escapes (valid YAML).
+pub fn double_quoted(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""))
+}
+
+fn plain_is_safe(value: &str) -> bool {
+    let Some(first) = value.chars().next() else {
+        return false;
+    };
+    let probe = Node {
+        range: TextRange::default(),
+        value: Value::Scalar(crate::source::yaml::Scalar {
+            text: value.to_owned(),
+            style: Style::Plain,
+        }),
+    };
+    let typed = probe.is_null() || probe.is_number() || probe.as_string_scalar().is_none();
+    !typed
+        && !"-?:,[]{}#&*!|>'\"%@`".contains(first)
+        && !value.contains(": ")
+        && !value.contains(" #")
+        && !value.contains(['\n', '\t', ',', '[', ']', '{', '}'])
+        && !value.ends_with(':')
+        && !value.ends_with(' ')
+        && !matches!(
+            value,
+            "y" | "Y"
+                | "yes"
+                | "Yes"
+                | "YES"
+                | "n"
+                | "N"
+                | "no"
+                | "No"
+                | "NO"
+                | "on"
+                | "On"
+                | "ON"
+                | "off"
+                | "Off"
+                | "OFF"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::edit::apply_edits;
+
+    fn file(src: &str) -> YamlFile {
+        crate::source::yaml::parse(src, Default::default()).unwrap()
+    }
+
+    fn remove(src: &str, key: &str) -> String {
+        let f = file(src);
+        let found = entries(&f)
+            .into_iter()
+            .find(|e| e.entry.key.as_str() == Some(key))
+            .unwrap();
+        let edit = remove_entry(src, found.map, found.index).unwrap();
+        apply_edits(src, &[edit]).unwrap()
+    }
+
+    #[test]
+    fn removes_a_block_entry_with_its_line_and_comment() {
+        let src = "spec:\n  a: 1\n  restartPolicy: Never  # classic\n  b: 2\n";
+        assert_eq!(remove(src, "restartPolicy"), "spec:\n  a: 1\n  b: 2\n");
+    }
+
+    #[test]
+    fn removes_the_last_entry_without_a_final_newline() {
+        assert_eq!(remove("a: 1\nb: 2", "b"), "a: 1\n");
+    }
+
+    #[test]
+    fn removes_a_nested_block_value() {
+        let src = "a: 1\nb:\n  c: 2\n  d: [3]\ne: 4\n";
+        assert_eq!(remove(src, "b"), "a: 1\ne: 4\n");
+    }
+
+    #[test]
+    fn removes_the_first_key_of_a_list_item() {
+        let src = "- name: x\n  image: y\n";
+        assert_eq!(remove(src, "name"), "- image: y\n");
+    }
+
+    #[test]
+    fn removes_flow_entries() {
+        assert_eq!(remove("{a: 1, b: 2, c: 3}\n", "b"), "{a: 1, c: 3}\n");
+        assert_eq!(remove("{a: 1, b: 2}\n", "a"), "{b: 2}\n");
+    }
+
+    #[test]
+    fn appends_in_the_list_style() {
+        let src = "args: [a, b]\nblock:\n  - a   # c\n  - b\nnext: 1\n";
+        let f = file(src);
+        let root = f.documents[0].root.as_ref().unwrap();
+        let items = ["--name".to_owned(), "$(X)".to_owned()];
+        let e1 = append_items(src, root.get("args").unwrap(), &items).unwrap();
+        let e2 = append_items(src, root.get("block").unwrap(), &items).unwrap();
+        assert_eq!(
+            apply_edits(src, &[e1, e2]).unwrap(),
+            "args: [a, b, --name, $(X)]\nblock:\n  - a   # c\n  - b\n  - --name\n  - $(X)\nnext: 1\n"
+        );
+    }
+
+    #[test]
+    fn scalars_are_quoted_only_when_needed() {
+        assert_eq!(scalar("dask"), "dask");
+        assert_eq!(scalar("$(DASK_WORKER_NAME)"), "$(DASK_WORKER_NAME)");
+        for quoted in ["4", "true", "null", "", "a: b", "- x", "yes", "#x", "a #b"] {
+            assert!(scalar(quoted).starts_with('"'), "{quoted}");
+        }
+    }
+}

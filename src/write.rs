@@ -1,0 +1,270 @@
+//! Replace a file's contents atomically, and only if nobody changed it since dusk read it.
+//!
+//! [`read`] takes a [`Snapshot`] (size, modification time, content hash, permissions) with
+//! the bytes; [`replace`] checks the file still matches that snapshot, writes the new bytes to
+//! a temporary file in the same directory, copies the permissions (and, on Unix, the owner
+//! when allowed), flushes it to disk and renames it over the original. A reader therefore sees
+//! the old file or the new one, never half of either. A symlink is followed: its target is
+//! replaced and the link stays a link.
+//!
+//! Never decides *what* to write: callers (`cli::fix`) only pass texts that parsed before and
+//! after fixing (see `migrate`).
+
+use std::fs::{self, File, OpenOptions, Permissions};
+use std::hash::{DefaultHasher, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+/// Why a file was not written. The original file is untouched in every case.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    #[error("cannot read `{path}`")]
+    #[diagnostic(code(dusk::write::read))]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{path}` changed since dusk read it; not overwriting it")]
+    #[diagnostic(
+        code(dusk::write::changed),
+        help("another program edited the file while dusk was fixing it: run `dusk fix` again")
+    )]
+    Changed { path: PathBuf },
+    #[error("cannot write `{path}`")]
+    #[diagnostic(
+        code(dusk::write::write),
+        help(
+            "dusk writes a temporary file next to the original, so the directory must be writable"
+        )
+    )]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What a file was when it was read: the evidence [`replace`] checks before writing.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The path as given.
+    pub path: PathBuf,
+    /// The file actually written: `path` with symlinks resolved.
+    target: PathBuf,
+    len: u64,
+    modified: Option<SystemTime>,
+    hash: u64,
+    permissions: Permissions,
+    #[cfg(unix)]
+    owner: (u32, u32),
+}
+
+/// Read `path` and remember what it was.
+pub fn read(path: &Path) -> Result<(Snapshot, Vec<u8>), Error> {
+    let read_err = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let target = fs::canonicalize(path).map_err(read_err)?;
+    let meta = fs::metadata(&target).map_err(read_err)?;
+    let bytes = fs::read(&target).map_err(read_err)?;
+    #[cfg(unix)]
+    let owner = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.uid(), meta.gid())
+    };
+    let snapshot = Snapshot {
+        path: path.to_path_buf(),
+        target,
+        len: bytes.len() as u64,
+        modified: meta.modified().ok(),
+        hash: hash(&bytes),
+        permissions: meta.permissions(),
+        #[cfg(unix)]
+        owner,
+    };
+    Ok((snapshot, bytes))
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    // SipHash with fixed keys: deterministic, and an accidental collision between the
+    // file as read and as edited by someone else is not a practical concern.
+    let mut h = DefaultHasher::new();
+    h.write(bytes);
+    h.finish()
+}
+
+impl Snapshot {
+    /// Whether the file on disk is still what was read.
+    fn unchanged(&self) -> Result<bool, Error> {
+        let Ok(meta) = fs::metadata(&self.target) else {
+            return Ok(false);
+        };
+        if meta.len() != self.len || meta.modified().ok() != self.modified {
+            return Ok(false);
+        }
+        let bytes = fs::read(&self.target).map_err(|source| Error::Read {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(hash(&bytes) == self.hash)
+    }
+}
+
+/// Replace the file `snapshot` was taken of with `contents`, atomically, keeping its
+/// permissions. Refuses with [`Error::Changed`] if the file changed since it was read.
+pub fn replace(snapshot: &Snapshot, contents: &[u8]) -> Result<(), Error> {
+    if !snapshot.unchanged()? {
+        return Err(Error::Changed {
+            path: snapshot.path.clone(),
+        });
+    }
+    let write_err = |source| Error::Write {
+        path: snapshot.path.clone(),
+        source,
+    };
+    let dir = snapshot
+        .target
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let (temp_path, mut temp) = create_temp(&dir, &snapshot.target).map_err(write_err)?;
+    let result = (|| {
+        temp.write_all(contents)?;
+        temp.set_permissions(snapshot.permissions.clone())?;
+        #[cfg(unix)]
+        {
+            // Keeping the owner needs privileges we may not have; the permissions are kept
+            // either way, and a file we may write is one we may replace.
+            let _ =
+                std::os::unix::fs::fchown(&temp, Some(snapshot.owner.0), Some(snapshot.owner.1));
+        }
+        temp.sync_all()
+    })();
+    drop(temp);
+    if let Err(e) = result {
+        let _ = fs::remove_file(&temp_path);
+        return Err(write_err(e));
+    }
+    // Check again right before the rename, to keep the window for a lost edit small.
+    if !snapshot.unchanged()? {
+        let _ = fs::remove_file(&temp_path);
+        return Err(Error::Changed {
+            path: snapshot.path.clone(),
+        });
+    }
+    if let Err(e) = fs::rename(&temp_path, &snapshot.target) {
+        let _ = fs::remove_file(&temp_path);
+        return Err(write_err(e));
+    }
+    // Make the rename itself durable. Not every platform can sync a directory.
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// A new, empty file next to `target`, with a name no other writer uses.
+fn create_temp(dir: &Path, target: &Path) -> std::io::Result<(PathBuf, File)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = target
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!(".{name}.dusk-{}-{n}.tmp", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".dusk-"))
+            .collect()
+    }
+
+    #[test]
+    fn replaces_contents_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs::write(&path, "old: 1\n").unwrap();
+        let (snap, bytes) = read(&path).unwrap();
+        assert_eq!(bytes, b"old: 1\n");
+        replace(&snap, b"new: 2\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new: 2\n");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn refuses_a_file_changed_since_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs::write(&path, "old: 1\n").unwrap();
+        let (snap, _) = read(&path).unwrap();
+        // Same length, so only the content (and maybe mtime) tells the change.
+        fs::write(&path, "odd: 1\n").unwrap();
+        let err = replace(&snap, b"new: 2\n").unwrap_err();
+        assert!(matches!(err, Error::Changed { .. }), "{err:?}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "odd: 1\n");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn refuses_a_file_deleted_since_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs::write(&path, "old: 1\n").unwrap();
+        let (snap, _) = read(&path).unwrap();
+        fs::remove_file(&path).unwrap();
+        assert!(matches!(
+            replace(&snap, b"x").unwrap_err(),
+            Error::Changed { .. }
+        ));
+        assert!(!path.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.py");
+        fs::write(&path, "x = 1\n").unwrap();
+        fs::set_permissions(&path, Permissions::from_mode(0o751)).unwrap();
+        let (snap, _) = read(&path).unwrap();
+        replace(&snap, b"x = 2\n").unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o751);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_stays_a_link_and_its_target_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.yaml");
+        let link = dir.path().join("link.yaml");
+        fs::write(&real, "a: 1\n").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let (snap, _) = read(&link).unwrap();
+        replace(&snap, b"a: 2\n").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&real).unwrap(), "a: 2\n");
+    }
+}

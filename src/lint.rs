@@ -286,6 +286,9 @@ pub fn lint_text(
     report
 }
 
+/// Syntax-tree depth past which a Python file is reported rather than analysed.
+const MAX_PYTHON_DEPTH: usize = 1_000;
+
 fn python_hits(
     text: &str,
     settings: &Settings<'_>,
@@ -299,6 +302,12 @@ fn python_hits(
         ));
         return (Vec::new(), Vec::new());
     };
+    // CPython itself refuses code nested this deep, and extractors need not walk it.
+    if python::max_depth(&doc) > MAX_PYTHON_DEPTH {
+        let message = format!("invalid Python: nesting deeper than {MAX_PYTHON_DEPTH} levels");
+        raw.push((TextRange::empty(0), SYNTAX_ERROR, message));
+        return (Vec::new(), python::comments(&doc));
+    }
     if let Some((range, message)) = python::syntax_errors(&doc, 1).into_iter().next() {
         raw.push((range, SYNTAX_ERROR, format!("invalid Python: {message}")));
     }

@@ -4,7 +4,7 @@
 //! reported, not just the first): unknown matchers or rewriters, bad versions, duplicate ids.
 //! Matching a compiled `RuleSet` cannot fail.
 
-use super::pack::{self, FixDef, MatchDef, Pack, RuleDef};
+use super::pack::{self, FixDef, MatchDef, RuleDef};
 use super::version::{Version, Window};
 use crate::extract::model::KeyKind;
 use std::collections::{BTreeMap, HashMap};
@@ -121,6 +121,20 @@ pub struct LoadError {
     pub problems: Vec<Problem>,
 }
 
+/// A pack read loosely: its rules stay untyped until each is checked on its own.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct LoosePack {
+    component: String,
+    #[serde(default)]
+    releases: Vec<String>,
+    #[serde(default)]
+    distributions: Vec<String>,
+    #[serde(default)]
+    renamed: BTreeMap<String, String>,
+    rules: Vec<serde_saphyr::Spanned<serde_json::Value>>,
+}
+
 /// A pack's text and where it came from.
 pub struct PackSource {
     pub origin: String,
@@ -159,7 +173,7 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
     let mut set = RuleSet::default();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     for source in sources {
-        let pack: Pack = match serde_saphyr::from_str(&source.text) {
+        let pack: LoosePack = match serde_saphyr::from_str(&source.text) {
             Ok(pack) => pack,
             Err(e) => {
                 problems.push(Problem {
@@ -185,9 +199,28 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
             .distributions
             .extend(pack.distributions.iter().cloned());
         set.renamed.extend(pack.renamed.clone());
-        for def in pack.rules {
-            let id = def.id.clone();
-            match compile_rule(def, &pack.component, &source.origin) {
+        for spanned in pack.rules {
+            let line = spanned.referenced.line();
+            let origin = format!("{}:{line}", source.origin);
+            let id = spanned
+                .value
+                .get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or("?")
+                .to_owned();
+            // Each rule is read on its own, so one bad rule never hides the others' problems.
+            let def: RuleDef = match serde_json::from_value(spanned.value) {
+                Ok(def) => def,
+                Err(e) => {
+                    problems.push(Problem {
+                        origin,
+                        rule: Some(id),
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            match compile_rule(def, &pack.component, &origin) {
                 Ok(rule) => match by_id.get(&rule.id) {
                     Some(&i) => set.rules[i] = rule,
                     None => {
@@ -196,7 +229,7 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
                     }
                 },
                 Err(messages) => problems.extend(messages.into_iter().map(|message| Problem {
-                    origin: source.origin.clone(),
+                    origin: origin.clone(),
                     rule: Some(id.clone()),
                     message,
                 })),

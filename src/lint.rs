@@ -21,8 +21,10 @@ pub struct Selection {
     /// Only these (rule ids or component names); `None` means all.
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
-    /// Rules ignored under paths matching a glob.
+    /// Rules ignored under paths matching a glob, relative to `base`.
     pub per_path: Vec<(globset::GlobMatcher, Vec<String>)>,
+    /// The directory per-path globs are relative to (the configuration file's), absolute.
+    pub base: std::path::PathBuf,
 }
 
 impl Selection {
@@ -46,6 +48,28 @@ impl Selection {
             .per_path
             .iter()
             .any(|(glob, rules)| glob.is_match(path) && Self::names(rules, rule, component))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_path_globs_are_relative_to_the_config_directory() {
+        let base = std::env::current_dir().unwrap();
+        let selection = Selection {
+            per_path: vec![(
+                globset::Glob::new("legacy/**").unwrap().compile_matcher(),
+                vec!["r".into()],
+            )],
+            base: base.clone(),
+            ..Selection::default()
+        };
+        assert!(!selection.enabled("r", None, Path::new("./legacy/a.py")));
+        assert!(!selection.enabled("r", None, &base.join("legacy/b/c.yaml")));
+        assert!(selection.enabled("r", None, Path::new("src/legacy.py")));
+        assert!(selection.enabled("other", None, Path::new("legacy/a.py")));
     }
 }
 

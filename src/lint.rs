@@ -44,10 +44,20 @@ impl Selection {
         if Self::names(&self.ignore, rule, component) {
             return false;
         }
+        if self.per_path.is_empty() {
+            return true;
+        }
+        // `absolute` keeps `.` components; drop them so `./legacy/x` matches `legacy/**`.
+        let absolute: std::path::PathBuf = std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        let relative = absolute.strip_prefix(&self.base).unwrap_or(path);
         !self
             .per_path
             .iter()
-            .any(|(glob, rules)| glob.is_match(path) && Self::names(rules, rule, component))
+            .any(|(glob, rules)| glob.is_match(relative) && Self::names(rules, rule, component))
     }
 }
 

@@ -241,6 +241,9 @@ pub fn lint_text(
                 yaml::drop_iteratively(file.documents.into_iter().filter_map(|d| d.root).collect());
                 (hits, comments)
             }
+            // A Go or Jinja template (a chart's `templates/` without its Chart.yaml, say) is
+            // not YAML until rendered; it is not the user's syntax error.
+            Err(_) if is_template(&text) => (Vec::new(), Vec::new()),
             Err(e) => {
                 raw.push((
                     e.range,
@@ -318,6 +321,11 @@ pub fn lint_text(
         .findings
         .sort_by_key(|f| (f.range.start, f.range.end, f.rule.clone()));
     report
+}
+
+/// Whether unparsable YAML is a template: it holds `{{ … }}` actions.
+fn is_template(text: &str) -> bool {
+    text.find("{{").is_some_and(|i| text[i..].contains("}}"))
 }
 
 /// Syntax-tree depth past which a Python file is reported rather than analysed.

@@ -136,3 +136,17 @@ fn missing_path_is_a_finding_not_a_tool_error() {
     assert_eq!(json["findings"][0]["rule"], "input-error");
     assert_eq!(json["findings"][0]["path"], "does/not/exist.yaml");
 }
+
+#[test]
+fn an_unrendered_template_is_not_a_syntax_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/worker.yaml"),
+        "spec:\n  replicas: {{ .Values.worker.replicas }}\n  {{- with .Values.worker.env }}\n  env: {{ toYaml . }}\n  {{- end }}\n  args: [dask-worker]\n",
+    )
+    .unwrap();
+    let (status, json) = check(&[dir.path().to_str().unwrap()]);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0, "{json:#}");
+    assert_eq!(status, ExitStatus::Success);
+}

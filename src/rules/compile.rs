@@ -406,7 +406,21 @@ fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), String)> {
             .into_iter()
             .map(|s| ((KeyKind::PyString, s.clone()), s))
             .collect(),
-        MatchDef::ConfigKey(c) => names(KeyKind::ConfigKey, c.key.to_vec()),
+        // A config key appears as its most specific segment: `worker-template:` in YAML,
+        // `WORKER_TEMPLATE` in an environment variable. `kubernetes` alone matches every
+        // manifest with an `app.kubernetes.io` label, so it is never the trigger.
+        MatchDef::ConfigKey(c) => c
+            .key
+            .to_vec()
+            .into_iter()
+            .flat_map(|k| {
+                let segment = config_trigger(&k);
+                [
+                    ((KeyKind::ConfigKey, k.clone()), segment.clone()),
+                    ((KeyKind::ConfigKey, k), segment.replace('-', "_")),
+                ]
+            })
+            .collect(),
         // `dask worker` may be written as one word or two; both contain `dask`.
         MatchDef::Command(n) => n
             .to_vec()
@@ -431,6 +445,17 @@ fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), String)> {
             .map(|k| ((KeyKind::HelmValue, k), "dask".to_owned()))
             .collect(),
     }
+}
+
+/// The longest segment of a dotted config key after its section (`kubernetes.count.max` →
+/// `count`), or the section for a key with no other segment.
+fn config_trigger(key: &str) -> String {
+    let mut segments = key.split('.');
+    let section = segments.next().unwrap_or(key);
+    segments
+        .max_by_key(|s| s.len())
+        .unwrap_or(section)
+        .to_owned()
 }
 
 fn root_word(program: &str) -> String {
@@ -524,6 +549,22 @@ rules:
         assert_eq!(set.rules[0].message, "two");
         assert!(set.candidates(&(KeyKind::PyName, "a.b".into())).is_empty());
         assert_eq!(set.candidates(&(KeyKind::PyName, "a.c".into())), &[0]);
+    }
+
+    #[test]
+    fn config_key_triggers_are_specific() {
+        assert_eq!(
+            config_trigger("kubernetes.worker-template"),
+            "worker-template"
+        );
+        assert_eq!(config_trigger("kubernetes.count.max"), "count");
+        assert_eq!(config_trigger("labextension"), "labextension");
+        let set = RuleSet::builtin().unwrap();
+        assert!(
+            !set.triggers.iter().any(|t| t == "kubernetes"),
+            "{:?}",
+            set.triggers
+        );
     }
 
     #[test]

@@ -55,14 +55,14 @@ fn command(f: &Finding, has_text: bool) -> String {
 }
 
 /// The message after `::`: `%`, CR and LF would end or corrupt the command.
-pub fn escape_data(s: &str) -> String {
+fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// A `key=value`: also `:` and `,`, which end a value.
-pub fn escape_property(s: &str) -> String {
+fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 

@@ -22,6 +22,7 @@ pub fn render(
         r#"tests="{}" failures="{failures}" errors="0""#,
         cases.len()
     );
+    // Built in a String (whose `write!` cannot fail, hence the `let _`), then written once.
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(xml, r#"<testsuites name="dusk" {counts}>"#);
     let _ = writeln!(xml, r#"  <testsuite name="dusk" {counts}>"#);

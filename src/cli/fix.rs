@@ -198,7 +198,7 @@ fn print(
                     r.path,
                     rules.join(", ")
                 )?,
-                End::NotParsed(why) if o.remaining.findings.len() > 1 => {
+                End::NotParsed(why) if o.remaining.findings.iter().any(|f| f.fix.is_some()) => {
                     writeln!(status, "{}: not fixed: it does not parse ({why})", r.path)?
                 }
                 _ => {}

@@ -1,0 +1,356 @@
+//! `dusk fix` as users rely on it: fixes applied and written atomically with comments kept,
+//! a second run changing nothing, `--diff` writing nothing, unsafe fixes only on request,
+//! permissions kept, broken results rolled back, changed files never overwritten.
+//!
+//! Runs `dusk::cli::fix::run_with` in-process on temporary directories, with the test rules
+//! of `fixtures/rewriters/pack.yaml` (`--select dusk-test`), so the built-in packs' wording
+//! does not matter here. Engine-level cases (a rewriter that breaks the file, one that never
+//! converges) call `dusk::migrate::fix_text` with their own rewriter registry.
+
+use clap::Parser;
+use dusk::cli::ExitStatus;
+use dusk::cli::args::{Cli, Command};
+use dusk::discover::SourceKind;
+use dusk::lint::{Limits, Prefilter, Selection, Settings};
+use dusk::migrate::{Context, End, FileMeta, FixSettings, Rewrite, fix_text};
+use dusk::rules::{RuleSet, Targets};
+use dusk::source::TextRange;
+use dusk::source::edit::{Applicability, Edit, Fix};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const PACK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/rewriters/pack.yaml");
+
+const LAUNCHER: &str = "\
+# Starts workers by hand. Comments stay where they are.
+from dask_kubernetes.experimental import KubeCluster  # the operator, before it moved
+
+WORKER = [
+    \"dask-worker\",  # the program
+    \"--nthreads\", \"2\",
+    \"--no-bokeh\",  # no dashboard
+]
+";
+
+const FIXED_LAUNCHER: &str = "\
+# Starts workers by hand. Comments stay where they are.
+from dask_kubernetes.operator import KubeCluster  # the operator, before it moved
+
+WORKER = [
+    \"dask\", \"worker\",  # the program
+    \"--nthreads\", \"2\",
+    \"--no-dashboard\",  # no dashboard
+]
+";
+
+struct Run {
+    status: ExitStatus,
+    out: String,
+    err: String,
+}
+
+/// `dusk fix --isolated --rules PACK --select dusk-test ARGS…`, with the temporary
+/// directory's path replaced by `[dir]` in the output.
+fn fix(dir: &Path, args: &[&str]) -> Run {
+    let mut argv = vec!["dusk", "fix", "--rules", PACK, "--select", "dusk-test"];
+    if !args.contains(&"--config") {
+        argv.push("--isolated");
+    }
+    argv.extend_from_slice(args);
+    let Command::Fix(fix_args) = Cli::parse_from(argv).command else {
+        unreachable!("parsed a fix command");
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = dusk::cli::fix::run_with(fix_args, false, &mut out, &mut err).unwrap();
+    // Diff headers show an absolute path without its leading `/`.
+    let dir = dir.display().to_string();
+    let clean = |b: Vec<u8>| {
+        String::from_utf8(b)
+            .unwrap()
+            .replace(&format!("a/{}", dir.trim_start_matches('/')), "a/[dir]")
+            .replace(&format!("b/{}", dir.trim_start_matches('/')), "b/[dir]")
+            .replace(&dir, "[dir]")
+    };
+    Run {
+        status,
+        out: clean(out),
+        err: clean(err),
+    }
+}
+
+fn setup(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn safe_fixes_are_written_and_comments_stay() {
+    let (dir, path) = setup("launch.py", LAUNCHER);
+    let run = fix(dir.path(), &[s(&path)]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), FIXED_LAUNCHER);
+    assert_eq!(run.status, ExitStatus::Success, "{}{}", run.out, run.err);
+    assert_eq!(
+        run.out,
+        "[dir]/launch.py: fixed 3 (test-experimental-import, test-no-bokeh, test-worker-command)\n\
+         Fixed 3 findings in 1 file; 0 left for a person\n"
+    );
+}
+
+#[test]
+fn a_second_run_changes_nothing() {
+    let (dir, path) = setup("launch.py", LAUNCHER);
+    fix(dir.path(), &[s(&path)]);
+    let modified = fs::metadata(&path).unwrap().modified().unwrap();
+    let run = fix(dir.path(), &[s(&path)]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), FIXED_LAUNCHER);
+    assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), modified);
+    assert_eq!(run.status, ExitStatus::Success);
+    assert_eq!(
+        run.out,
+        "Fixed 0 findings in 0 files; 0 left for a person\n"
+    );
+}
+
+#[test]
+fn diff_prints_the_change_writes_nothing_and_exits_1() {
+    let (dir, path) = setup("launch.py", LAUNCHER);
+    let run = fix(dir.path(), &["--diff", s(&path)]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), LAUNCHER);
+    assert_eq!(run.status, ExitStatus::Failure);
+    assert_eq!(
+        run.out,
+        dusk::diff::unified("[dir]/launch.py", LAUNCHER, FIXED_LAUNCHER)
+    );
+    assert!(
+        run.out
+            .starts_with("--- a/[dir]/launch.py\n+++ b/[dir]/launch.py\n")
+    );
+    assert!(run.err.contains("launch.py: would fix 3"), "{}", run.err);
+    // Once fixed, there is nothing to show.
+    fix(dir.path(), &[s(&path)]);
+    let run = fix(dir.path(), &["--diff", s(&path)]);
+    assert_eq!((run.status, run.out.as_str()), (ExitStatus::Success, ""));
+}
+
+#[test]
+fn unsafe_fixes_need_the_flag() {
+    let text = "CMD = \"dask worker --nprocs 2\"\n";
+    let (dir, path) = setup("run.py", text);
+    let run = fix(dir.path(), &[s(&path)]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), text);
+    assert_eq!(run.status, ExitStatus::Failure);
+    assert!(
+        run.out.contains("test-nprocs: `--nprocs` was renamed to `--nworkers` [fix needs review: `--unsafe-fixes`]"),
+        "{}",
+        run.out
+    );
+    assert!(
+        run.out.contains("1 with a fix that needs review"),
+        "{}",
+        run.out
+    );
+    let run = fix(dir.path(), &["--unsafe-fixes", s(&path)]);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "CMD = \"dask worker --nworkers 2\"\n"
+    );
+    assert_eq!(run.status, ExitStatus::Success);
+}
+
+#[test]
+fn configuration_can_make_a_rule_s_fixes_safe() {
+    let text = "CMD = \"dask worker --nprocs 2\"\n";
+    let (dir, path) = setup("run.py", text);
+    let config = dir.path().join("dusk.toml");
+    fs::write(&config, "[fix-applicability]\ntest-nprocs = \"safe\"\n").unwrap();
+    fix(dir.path(), &["--config", s(&config), s(&path)]);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "CMD = \"dask worker --nworkers 2\"\n"
+    );
+}
+
+#[test]
+fn an_override_for_an_unknown_rule_is_an_error() {
+    let (dir, path) = setup("run.py", "x = 1\n");
+    let config = dir.path().join("dusk.toml");
+    fs::write(&config, "[fix-applicability]\nno-such-rule = \"safe\"\n").unwrap();
+    let Command::Fix(args) =
+        Cli::parse_from(["dusk", "fix", "--config", s(&config), s(&path)]).command
+    else {
+        unreachable!()
+    };
+    let err = dusk::cli::fix::run_with(args, false, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+    assert!(err.to_string().contains("no-such-rule"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn permissions_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = setup("launch.py", LAUNCHER);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o750)).unwrap();
+    fix(dir.path(), &[s(&path)]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), FIXED_LAUNCHER);
+    let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o750);
+    let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file stays behind");
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_not_written() {
+    let text = "WORKER = [\"dask-worker\", \"--no-bokeh\"\ndef broken(:\n";
+    let (dir, path) = setup("broken.py", text);
+    let run = fix(dir.path(), &[s(&path)]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), text);
+    assert_eq!(run.status, ExitStatus::Failure);
+    assert!(
+        run.out.contains("not fixed: it does not parse"),
+        "{}",
+        run.out
+    );
+}
+
+#[test]
+fn a_file_changed_since_it_was_read_is_not_overwritten() {
+    let (_dir, path) = setup("launch.py", LAUNCHER);
+    let (snapshot, _) = dusk::write::read(&path).unwrap();
+    fs::write(&path, "# edited meanwhile\n").unwrap();
+    let err = dusk::write::replace(&snapshot, FIXED_LAUNCHER.as_bytes()).unwrap_err();
+    assert!(matches!(err, dusk::write::Error::Changed { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "`{}` changed since dusk read it; not overwriting it",
+            path.display()
+        )
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), "# edited meanwhile\n");
+}
+
+/// The fix loop with the test pack and a rewriter registry of the test's choosing.
+fn engine(text: &str, rewriters: fn(&str) -> Option<Rewrite>) -> dusk::migrate::Outcome {
+    let rules: RuleSet = dusk::rules::compile::load(&[PathBuf::from(PACK)]).unwrap();
+    let targets = Targets::default();
+    let selection = Selection {
+        select: Some(vec!["dusk-test".into()]),
+        ..Selection::default()
+    };
+    let lint = Settings {
+        rules: &rules,
+        targets: &targets,
+        selection: &selection,
+        limits: Limits::default(),
+        show_upcoming: false,
+        prefilter: Prefilter::new(&rules.triggers),
+    };
+    let overrides = BTreeMap::new();
+    let mut settings = FixSettings::new(&lint, &overrides);
+    settings.rewriters = rewriters;
+    let meta = FileMeta {
+        kind: SourceKind::Python,
+        beside_chart: false,
+        path: Path::new("launch.py"),
+        display_path: "launch.py",
+    };
+    fix_text(meta, text.to_owned(), &settings)
+}
+
+fn breaks_the_file(cx: &Context<'_>) -> Option<Fix> {
+    Some(Fix::new(
+        vec![Edit::replace(cx.range, "--no-dashboard\"(")],
+        Applicability::Safe,
+        "a broken rename",
+    ))
+}
+
+#[test]
+fn a_fix_that_breaks_the_file_is_rolled_back_and_reported() {
+    let outcome = engine(LAUNCHER, |name| match name {
+        "replace-flag" => Some(breaks_the_file),
+        other => dusk::migrate::rewriter(other),
+    });
+    assert_eq!(outcome.end, End::Converged);
+    assert_eq!(outcome.failed.len(), 1, "{:?}", outcome.failed);
+    assert_eq!(outcome.failed[0].rule, "test-no-bokeh");
+    assert!(
+        outcome.failed[0].reason.contains("invalid Python"),
+        "{}",
+        outcome.failed[0].reason
+    );
+    // The other fixes still apply; the broken one left its finding for a person.
+    assert_eq!(
+        outcome.fixed,
+        FIXED_LAUNCHER.replace("--no-dashboard", "--no-bokeh")
+    );
+    assert_eq!(
+        outcome.applied.keys().collect::<Vec<_>>(),
+        ["test-experimental-import", "test-worker-command"]
+    );
+    let left: Vec<&str> = outcome
+        .remaining
+        .findings
+        .iter()
+        .map(|f| f.rule.as_str())
+        .collect();
+    assert_eq!(left, ["test-no-bokeh"]);
+}
+
+fn never_done(cx: &Context<'_>) -> Option<Fix> {
+    // Adds a line above the finding every pass, so the finding never goes away.
+    let _ = cx.range;
+    Some(Fix::new(
+        vec![Edit::insert(0, "# again\n")],
+        Applicability::Safe,
+        "insert a line",
+    ))
+}
+
+#[test]
+fn fixes_that_never_converge_leave_the_file_unchanged() {
+    let outcome = engine(LAUNCHER, |name| match name {
+        "replace-flag" => Some(never_done),
+        _ => None,
+    });
+    assert_eq!(
+        outcome.end,
+        End::NotConverged {
+            passes: dusk::migrate::MAX_PASSES,
+            rules: vec!["test-no-bokeh".into()]
+        }
+    );
+    assert_eq!(outcome.fixed, LAUNCHER);
+    assert!(outcome.applied.is_empty());
+}
+
+#[test]
+fn overlapping_fixes_apply_over_several_passes() {
+    // Two rules whose fixes touch the same bytes: one per pass, both in the end.
+    fn whole_line(cx: &Context<'_>) -> Option<Fix> {
+        let start = cx.text[..cx.range.start()].rfind('\n').map_or(0, |i| i + 1);
+        let end = cx.range.end();
+        let replaced = cx.text[start..end].replace("--no-bokeh", "--no-dashboard");
+        (replaced != cx.text[start..end]).then(|| {
+            Fix::new(
+                vec![Edit::replace(TextRange::new(start, end), replaced)],
+                Applicability::Safe,
+                "rewrite the line",
+            )
+        })
+    }
+    let text = "CMD = 'dask-worker --no-bokeh'\n";
+    let outcome = engine(text, |name| match name {
+        "replace-flag" => Some(whole_line),
+        other => dusk::migrate::rewriter(other),
+    });
+    assert_eq!(outcome.fixed, "CMD = 'dask worker --no-dashboard'\n");
+    assert_eq!(outcome.fixed_count(), 2);
+}

@@ -78,7 +78,7 @@ fn has_containers(node: &Node) -> bool {
     node.get("containers").and_then(Node::as_seq).is_some()
 }
 
-/// Every pod-spec mapping in a document, in source order: by kind for known objects (items of
+/// Every pod-spec mapping in a document, in source order within each object: by kind for known objects (items of
 /// a `kind: List` too), by shape for classic pod templates and for objects of kinds dusk does
 /// not know (any mapping holding a `containers` list), and inside a dask config's
 /// `kubernetes.worker-template`/`scheduler-template`. Argo documents hold containers but no
@@ -97,12 +97,13 @@ pub fn pod_spec_nodes(doc: &Node) -> Vec<&Node> {
                 }
             }
             Some(kind) if let Some(paths) = pod_spec_paths(kind) => {
-                out.extend(
-                    paths
-                        .iter()
-                        .filter_map(|path| node.path(path))
-                        .filter(|spec| spec.as_map().is_some()),
-                );
+                let mut specs: Vec<&Node> = paths
+                    .iter()
+                    .filter_map(|path| node.path(path))
+                    .filter(|spec| spec.as_map().is_some())
+                    .collect();
+                specs.sort_by_key(|spec| spec.range.start);
+                out.extend(specs);
             }
             Some(_) if node.get("apiVersion").is_some() => search_pod_specs(node, &mut out),
             Some(_) => {}
@@ -276,7 +277,7 @@ mod tests {
             .iter()
             .map(|s| s.path(&["containers"]).unwrap().as_seq().unwrap()[0].get_str("name"))
             .collect();
-        assert_eq!(names, [Some("job"), Some("s"), Some("w")]);
+        assert_eq!(names, [Some("job"), Some("w"), Some("s")]);
         assert!(!is_pod_template(root));
     }
 

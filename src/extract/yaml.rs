@@ -381,7 +381,10 @@ pub(crate) mod test_support {
 
     /// One construct as a line: what it says and the source text at its range.
     pub fn describe(src: &str, c: &Construct<'_>) -> String {
-        let at = src.get(c.range.as_range()).unwrap_or("<bad range>");
+        let at = src
+            .get(c.range.as_range())
+            .unwrap_or("<bad range>")
+            .replace('\n', "\\n");
         let what = match &c.fact {
             Fact::Word {
                 kind: WordKind::Program,
@@ -428,6 +431,53 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::{describe, load};
     use super::*;
+
+    /// Every construct of a fixture, as a snapshot shows it: line, fact, source text.
+    #[test]
+    fn fixtures() {
+        insta::glob!("../../fixtures/frontends/yaml", "**/*.y*ml", |path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let cx = YamlContext {
+                beside_chart: path.with_file_name("Chart.yaml").is_file(),
+            };
+            let index = crate::source::LineIndex::new(&text);
+            let lines: Vec<String> = all(&text, name, cx)
+                .into_iter()
+                .zip(all_ranges(&text, name, cx))
+                .map(|(fact, at)| format!("{:>3}: {fact}", index.line_column(&text, at).line))
+                .collect();
+            insta::assert_snapshot!(lines.join("\n"));
+        });
+    }
+
+    #[test]
+    fn look_alikes_give_nothing() {
+        insta::glob!(
+            "../../fixtures/frontends/yaml/lookalike",
+            "**/*.y*ml",
+            |path| {
+                let text = std::fs::read_to_string(path).unwrap();
+                let name = path.file_name().unwrap().to_str().unwrap();
+                let cx = YamlContext {
+                    beside_chart: path.with_file_name("Chart.yaml").is_file(),
+                };
+                let facts: Vec<String> = all(&text, name, cx)
+                    .into_iter()
+                    .filter(|f| !f.starts_with("resource "))
+                    .collect();
+                assert!(facts.is_empty(), "{}: {facts:?}", path.display());
+            }
+        );
+    }
+
+    fn all_ranges(src: &str, name: &str, cx: YamlContext) -> Vec<usize> {
+        let file = load(src);
+        let embedded = Embedded::find(src, &file);
+        let mut out = constructs(Path::new(name), src, &file, cx);
+        out.extend(embedded.node_constructs());
+        out.iter().map(|c| c.range.start()).collect()
+    }
 
     fn all(src: &str, name: &str, cx: YamlContext) -> Vec<String> {
         let file = load(src);

@@ -650,3 +650,167 @@ mod tests {
         n
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    //! Any text, however odd or deep, gives constructs with valid ranges and never a panic
+    //! or a stack overflow.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Run every front-end entry point on `text`; every range must index `text`. Whether
+    /// the text parsed. (A parsed tree is freed iteratively: its own drop would recurse.)
+    fn exercise(text: &str, limits: Limits, name: &str, beside_chart: bool) -> bool {
+        let Ok(file) = syaml::parse(text, limits) else {
+            return false;
+        };
+        {
+            let cx = YamlContext { beside_chart };
+            let embedded = Embedded::find(text, &file);
+            let mut all = constructs(Path::new(name), text, &file, cx);
+            all.extend(embedded.node_constructs());
+            for c in &all {
+                assert!(
+                    text.get(c.range.as_range()).is_some(),
+                    "{:?} in {text:?}",
+                    c
+                );
+            }
+            for doc in file.documents.iter().filter_map(|d| d.root.as_ref()) {
+                let _ = pod_template::pod_spec_nodes(doc);
+            }
+        }
+        syaml::drop_iteratively(file.documents.into_iter().filter_map(|d| d.root).collect());
+        true
+    }
+
+    const FRAGMENTS: &[&str] = &[
+        "apiVersion: v1",
+        "apiVersion: argoproj.io/v1alpha1",
+        "apiVersion: kubernetes.dask.org/v1",
+        "kind: Pod",
+        "kind: DaskCluster",
+        "kind: DaskJob",
+        "kind: List",
+        "kind: ConfigMap",
+        "kind: CronWorkflow",
+        "items:",
+        "spec:",
+        "template:",
+        "cluster:",
+        "worker:",
+        "scheduler:",
+        "templates:",
+        "workflowSpec:",
+        "containers:",
+        "- args: [dask-worker, --no-bokeh]",
+        "- command: \"dask-scheduler --bokeh-port 1\"",
+        "args: ['sh', '-c', 'x && dask-worker --nprocs=2']",
+        "env:",
+        "- name: DASK_KUBERNETES__COUNT__MAX",
+        "value: 3",
+        "valueFrom: {}",
+        "kubernetes:",
+        "worker-template:",
+        "worker-command: [dask-worker]",
+        "count: {max: 2}",
+        "labextension:",
+        "factory: {module: dask_kubernetes, class: KubeCluster}",
+        "data:",
+        "kubernetes.yaml: |",
+        "manifest: |",
+        "manifest: >",
+        "resource:",
+        "container:",
+        "script:",
+        "containerSet:",
+        "image: {repository: ghcr.io/dask/dask, dask_worker: dask-worker}",
+        "extraArgs: [--no-bokeh]",
+        "jupyter: {}",
+        "---",
+        "- &a [x]",
+        "- *a",
+        "'quoted: x'",
+        "\"esc\\t: y\"",
+        "- ",
+        "|",
+        "# comment",
+        "{a: [b, {c: d}]}",
+        "",
+    ];
+
+    fn yamlish() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            (0usize..12, prop::sample::select(FRAGMENTS), "[ -~]{0,3}"),
+            0..40,
+        )
+        .prop_map(|lines| {
+            lines
+                .into_iter()
+                .map(|(indent, fragment, noise)| format!("{}{fragment}{noise}", " ".repeat(indent)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn yamlish_text_never_panics(text in yamlish(), beside_chart: bool, values: bool) {
+            let name = if values { "values.yaml" } else { "x.yaml" };
+            exercise(&text, Limits::default(), name, beside_chart);
+        }
+
+        #[test]
+        fn any_text_never_panics(text in "\\PC{0,300}") {
+            exercise(&text, Limits::default(), "values.yaml", true);
+        }
+    }
+
+    /// Nesting far deeper than the default limit (which the parser enforces) goes through
+    /// every front-end without recursion: a recursive walk would overflow the test's stack.
+    #[test]
+    fn deep_documents_do_not_overflow() {
+        const N: usize = 10_000;
+        let deep = |open: &str, middle: &str, close: &str| {
+            format!("{}{middle}{}", open.repeat(N), close.repeat(N))
+        };
+        let texts = [
+            format!("distributed: {}", deep("{a: ", "1", "}")),
+            format!("kubernetes:\n  count: {}", deep("{max: ", "1", "}")),
+            format!(
+                "containers: [{{args: [dask-worker], env: {}}}]",
+                deep("[", "", "]")
+            ),
+            format!(
+                "apiVersion: x/v1\nkind: Thing\nspec: {}",
+                deep("{a: [", "", "]}")
+            ),
+            format!(
+                "apiVersion: v1\nkind: List\nitems: {}",
+                deep("[{apiVersion: v1, kind: List, items: ", "[]", "}]")
+            ),
+            format!(
+                "scheduler: {{image: {{repository: dask}}}}\nworker: {{image: {{dask_worker: dask-worker}}, x: {}}}",
+                deep("{a: [", "", "]}")
+            ),
+            format!(
+                "apiVersion: kubernetes.dask.org/v1\nkind: DaskJob\nspec: {{cluster: {}}}",
+                deep("{spec: ", "{}", "}")
+            ),
+        ];
+        let limits = Limits {
+            max_depth: 4 * N,
+            ..Limits::default()
+        };
+        for text in &texts {
+            assert!(
+                exercise(text, limits, "values.yaml", true),
+                "{}",
+                &text[..60]
+            );
+        }
+    }
+}

@@ -294,6 +294,21 @@ mod tests {
     }
 
     #[test]
+    fn dask_config_templates_and_argo_documents() {
+        let src = "kubernetes:\n  scheduler-template: {kind: Pod, spec: {containers: [{name: s}]}}\n  worker_template: {spec: {containers: [{name: w}]}}\n";
+        let file = load(src);
+        let root = file.documents[0].root.as_ref().unwrap();
+        let names: Vec<_> = pod_spec_nodes(root)
+            .iter()
+            .map(|s| s.path(&["containers"]).unwrap().as_seq().unwrap()[0].get_str("name"))
+            .collect();
+        assert_eq!(names, [Some("s"), Some("w")]);
+        let src = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec: {templates: [{containerSet: {containers: [{name: a}]}}]}\n";
+        let file = load(src);
+        assert!(pod_spec_nodes(file.documents[0].root.as_ref().unwrap()).is_empty());
+    }
+
+    #[test]
     fn env_value_from_and_missing_value() {
         let src = "containers:\n- env:\n  - name: DASK_A\n    valueFrom: {secretKeyRef: {name: s, key: k}}\n  - name: DASK_B\n  - {name: PATH, value: /bin}\n";
         let file = load(src);

@@ -556,6 +556,20 @@ mod tests {
     }
 
     #[test]
+    fn a_config_map_inside_an_argo_manifest_maps_two_levels_exactly() {
+        let src = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - resource:\n      manifest: |\n        apiVersion: v1\n        kind: ConfigMap\n        data:\n          dask.yaml: |\n            kubernetes:\n              worker-template-path: /w.yaml\n";
+        assert_eq!(
+            all(src, "wf.yaml", YamlContext::default()),
+            [
+                "resource argoproj.io/v1alpha1 Workflow None @ Workflow",
+                "config kubernetes = Other @ kubernetes",
+                "config kubernetes.worker-template-path = String(\"/w.yaml\") @ worker-template-path",
+                "resource v1 ConfigMap None @ ConfigMap",
+            ]
+        );
+    }
+
+    #[test]
     fn folded_manifest_falls_back_to_the_whole_string() {
         let src = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - resource:\n      manifest: >\n        {apiVersion: v1, kind: Pod,\n        spec: {containers: [{args: [dask-worker]}]}}\n";
         let file = load(src);

@@ -10,7 +10,7 @@
 //! whole string. Never reads files, never edits, never recurses over a tree; embedded parsing
 //! shares one node budget per file, so strings cannot multiply an alias bomb.
 
-use super::model::{Construct, Fact};
+use super::model::Construct;
 use super::{argo, dask_config, helm_values, manifest, pod_template};
 use crate::source::TextRange;
 use crate::source::yaml::{self as syaml, Limits, Node, Value, YamlFile};
@@ -57,13 +57,14 @@ pub fn classify(root: &Node, file_name: Option<&str>, cx: YamlContext) -> Docume
     }
 }
 
-/// Every construct of every document of a YAML file, and the constructs of YAML embedded in
-/// its strings except those that point into an embedded tree (`Resource`, `HelmValue`): those
-/// borrow the embedded documents, which only [`Embedded::node_constructs`] can lend.
+/// Every construct of every document of a YAML file and of the YAML embedded in its strings
+/// (`embedded`, built once by the caller with [`Embedded::find`], so constructs can borrow
+/// both trees).
 pub fn constructs<'a>(
     path: &Path,
     text: &'a str,
     file: &'a YamlFile,
+    embedded: &'a Embedded,
     cx: YamlContext,
 ) -> Vec<Construct<'a>> {
     let name = path.file_name().and_then(|n| n.to_str());
@@ -71,8 +72,7 @@ pub fn constructs<'a>(
     for root in file.documents.iter().filter_map(|d| d.root.as_ref()) {
         document(root, text, name, cx, &mut out);
     }
-    let embedded = Embedded::find(text, file);
-    out.extend(embedded.constructs(text).into_iter().filter_map(detach));
+    out.extend(embedded.constructs(text));
     out
 }
 
@@ -96,30 +96,6 @@ fn document<'a>(
         DocumentKind::HelmValues => helm_values::constructs(root, src, out),
         DocumentKind::Other => {}
     }
-}
-
-/// A construct that owns all its data, or `None` for one that points into a tree.
-fn detach<'b>(c: Construct<'_>) -> Option<Construct<'b>> {
-    let fact = match c.fact {
-        Fact::PyName { qualified } => Fact::PyName { qualified },
-        Fact::PyCall {
-            callee,
-            keywords,
-            positional,
-        } => Fact::PyCall {
-            callee,
-            keywords,
-            positional,
-        },
-        Fact::PyString { value } => Fact::PyString { value },
-        Fact::ConfigKey { key, value, origin } => Fact::ConfigKey { key, value, origin },
-        Fact::Word { kind, text } => Fact::Word { kind, text },
-        Fact::Resource { .. } | Fact::HelmValue { .. } => return None,
-    };
-    Some(Construct {
-        range: c.range,
-        fact,
-    })
 }
 
 /// How many levels of YAML-in-a-string are followed (a ConfigMap in an Argo manifest is two).
@@ -215,15 +191,6 @@ impl Embedded {
                 &mut out,
             );
         }
-        out
-    }
-
-    /// The constructs of embedded documents that point into their trees (`Resource`,
-    /// `HelmValue`): what [`constructs`] leaves out. A caller that keeps this `Embedded` alive
-    /// as long as the constructs adds them to the file's own.
-    pub fn node_constructs(&self) -> Vec<Construct<'_>> {
-        let mut out = self.constructs("");
-        out.retain(|c| matches!(c.fact, Fact::Resource { .. } | Fact::HelmValue { .. }));
         out
     }
 }
@@ -373,6 +340,7 @@ impl LineMap {
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
+    use crate::extract::model::Fact;
     use crate::extract::model::{ConfigOrigin, WordKind};
 
     pub fn load(src: &str) -> YamlFile {
@@ -431,6 +399,7 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::{describe, load};
     use super::*;
+    use crate::extract::model::Fact;
 
     /// Every construct of a fixture, as a snapshot shows it: line, fact, source text.
     #[test]
@@ -474,16 +443,14 @@ mod tests {
     fn all_ranges(src: &str, name: &str, cx: YamlContext) -> Vec<usize> {
         let file = load(src);
         let embedded = Embedded::find(src, &file);
-        let mut out = constructs(Path::new(name), src, &file, cx);
-        out.extend(embedded.node_constructs());
+        let out = constructs(Path::new(name), src, &file, &embedded, cx);
         out.iter().map(|c| c.range.start()).collect()
     }
 
     fn all(src: &str, name: &str, cx: YamlContext) -> Vec<String> {
         let file = load(src);
         let embedded = Embedded::find(src, &file);
-        let mut out = constructs(Path::new(name), src, &file, cx);
-        out.extend(embedded.node_constructs());
+        let out = constructs(Path::new(name), src, &file, &embedded, cx);
         out.iter().map(|c| describe(src, c)).collect()
     }
 
@@ -548,9 +515,9 @@ mod tests {
             all(src, "wf.yaml", YamlContext::default()),
             [
                 "resource argoproj.io/v1alpha1 WorkflowTemplate Some(\"dask\") @ WorkflowTemplate",
+                "resource apps/v1 Deployment Some(\"dask-worker-{{workflow.name}}\") @ Deployment",
                 "program dask worker @ dask\", \"worker",
                 "flag --nthreads @ --nthreads",
-                "resource apps/v1 Deployment Some(\"dask-worker-{{workflow.name}}\") @ Deployment",
             ]
         );
     }
@@ -562,9 +529,9 @@ mod tests {
             all(src, "wf.yaml", YamlContext::default()),
             [
                 "resource argoproj.io/v1alpha1 Workflow None @ Workflow",
+                "resource v1 ConfigMap None @ ConfigMap",
                 "config kubernetes = Other @ kubernetes",
                 "config kubernetes.worker-template-path = String(\"/w.yaml\") @ worker-template-path",
-                "resource v1 ConfigMap None @ ConfigMap",
             ]
         );
     }
@@ -573,7 +540,14 @@ mod tests {
     fn folded_manifest_falls_back_to_the_whole_string() {
         let src = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - resource:\n      manifest: >\n        {apiVersion: v1, kind: Pod,\n        spec: {containers: [{args: [dask-worker]}]}}\n";
         let file = load(src);
-        let got = constructs(Path::new("wf.yaml"), src, &file, YamlContext::default());
+        let embedded = Embedded::find(src, &file);
+        let got = constructs(
+            Path::new("wf.yaml"),
+            src,
+            &file,
+            &embedded,
+            YamlContext::default(),
+        );
         let word = got
             .iter()
             .find(|c| matches!(&c.fact, Fact::Word { text, .. } if text == "dask-worker"))
@@ -682,8 +656,7 @@ mod robustness {
         {
             let cx = YamlContext { beside_chart };
             let embedded = Embedded::find(text, &file);
-            let mut all = constructs(Path::new(name), text, &file, cx);
-            all.extend(embedded.node_constructs());
+            let all = constructs(Path::new(name), text, &file, &embedded, cx);
             for c in &all {
                 assert!(
                     text.get(c.range.as_range()).is_some(),

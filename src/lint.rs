@@ -4,7 +4,7 @@
 
 use crate::discover::{SourceFile, SourceKind};
 use crate::extract::model::Construct;
-use crate::extract::yaml::YamlContext;
+use crate::extract::yaml::{Embedded, YamlContext};
 use crate::report::{FileReport, Finding, FixInfo, Severity};
 use crate::rules::builtin_ids::{INPUT_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION};
 use crate::rules::matcher::{Hit, find_hits};
@@ -229,10 +229,12 @@ pub fn lint_text(
     let (hits, comments) = match kind {
         SourceKind::Yaml => match yaml::parse(&text, settings.limits.yaml) {
             Ok(file) => {
+                let embedded = Embedded::find(&text, &file);
                 let constructs = crate::extract::yaml::constructs(
                     path,
                     &text,
                     &file,
+                    &embedded,
                     YamlContext { beside_chart },
                 );
                 let hits = find_hits(settings.rules, &constructs);

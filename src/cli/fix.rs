@@ -167,6 +167,7 @@ fn print(
             out.write_all(diff.as_bytes())?;
         }
     }
+    out.flush()?;
     let status: &mut dyn Write = if args.diff { err } else { out };
     let verb = if args.diff { "would fix" } else { "fixed" };
     for r in results {

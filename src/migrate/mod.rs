@@ -105,6 +105,7 @@ pub fn rewriter(name: &str) -> Option<Rewrite> {
         "rename-service-ports" => rename_service_ports::rewrite,
         "add-worker-name" => add_worker_name::rewrite,
         "python-import-operator" => python_import_operator::rewrite,
+        "pod-template-to-daskcluster" => pod_template_to_daskcluster::rewrite,
         _ => return None,
     })
 }

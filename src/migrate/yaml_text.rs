@@ -146,6 +146,49 @@ pub fn remove_entry(text: &str, map: &Node, index: usize) -> Option<Edit> {
     Some(Edit::delete(TextRange::new(key, next.key.range.start())))
 }
 
+/// The edit removing item `index` of sequence `seq`: in block style its `- ` line(s) with
+/// any trailing comment; in flow style the item and one separating comma.
+pub fn remove_item(text: &str, seq: &Node, index: usize) -> Option<Edit> {
+    let items = seq.as_seq()?;
+    let item = items.get(index)?;
+    if is_flow(text, seq) {
+        let range = match (
+            index.checked_sub(1).map(|p| &items[p]),
+            items.get(index + 1),
+        ) {
+            (Some(prev), _) => TextRange::new(prev.range.end(), item.range.end()),
+            (None, Some(next)) => TextRange::new(item.range.start(), next.range.start()),
+            (None, None) => item.range,
+        };
+        return Some(Edit::delete(range));
+    }
+    let dash = text[..item.range.start()].rfind('-')?;
+    let between_is_space = text[dash + 1..item.range.start()].chars().all(|c| c == ' ');
+    if !between_is_space || !starts_line(text, dash) {
+        return None;
+    }
+    let end = line_end_inclusive(text, item.range.end());
+    Some(Edit::delete(TextRange::new(line_start(text, dash), end)))
+}
+
+/// `block` (whole lines) moved from indentation `from` to `to`: spaces added to, or removed
+/// from, the start of every non-blank line, so nesting and block scalars keep their shape.
+pub fn reindent(block: &str, from: usize, to: usize) -> String {
+    let mut out = String::with_capacity(block.len() + block.len() / 8);
+    for line in block.split_inclusive('\n') {
+        if line.trim().is_empty() {
+            out.push_str(line);
+        } else if to >= from {
+            out.extend(std::iter::repeat_n(' ', to - from));
+            out.push_str(line);
+        } else {
+            let strip = line.len() - line.trim_start_matches(' ').len();
+            out.push_str(&line[strip.min(from - to)..]);
+        }
+    }
+    out
+}
+
 /// The edit appending `items` (already written as YAML scalars) to sequence `seq`, in its
 /// style: `, a, b` before a flow sequence's `]`, or `- a` lines at the last item's
 /// indentation for a block sequence.
@@ -182,6 +225,16 @@ pub fn scalar(value: &str) -> String {
     }
 }
 
+/// `value` written the way `like` (an existing scalar's source text) is: in the same quotes
+/// if it is quoted, else as [`scalar`] would.
+pub fn scalar_like(like: &str, value: &str) -> String {
+    match like.chars().next() {
+        Some('"') => double_quoted(value),
+        Some('\'') => format!("'{}'", value.replace('\'', "''")),
+        _ => scalar(value),
+    }
+}
+
 /// `value` double-quoted, with JSON-compatible escapes (valid YAML).
 pub fn double_quoted(value: &str) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""))
@@ -199,8 +252,15 @@ fn plain_is_safe(value: &str) -> bool {
         }),
     };
     let typed = probe.is_null() || probe.is_number() || probe.as_string_scalar().is_none();
+    // `-`, `?` and `:` start a plain scalar when a non-space follows (`--name`).
+    let second = value[first.len_utf8()..].chars().next();
+    let indicator = if "-?:".contains(first) {
+        second.is_none_or(|c| c == ' ')
+    } else {
+        ",[]{}#&*!|>'\"%@`".contains(first)
+    };
     !typed
-        && !"-?:,[]{}#&*!|>'\"%@`".contains(first)
+        && !indicator
         && !value.contains(": ")
         && !value.contains(" #")
         && !value.contains(['\n', '\t', ',', '[', ']', '{', '}'])
@@ -289,10 +349,36 @@ mod tests {
     }
 
     #[test]
+    fn removes_list_items_in_both_styles() {
+        let src = "a: [x, $(S), y]\nb:\n  - x\n  - $(S)  # gone\n  - y\n";
+        let f = file(src);
+        let root = f.documents[0].root.as_ref().unwrap();
+        let e1 = remove_item(src, root.get("a").unwrap(), 1).unwrap();
+        let e2 = remove_item(src, root.get("b").unwrap(), 1).unwrap();
+        assert_eq!(
+            apply_edits(src, &[e1, e2]).unwrap(),
+            "a: [x, y]\nb:\n  - x\n  - y\n"
+        );
+    }
+
+    #[test]
+    fn reindents_whole_lines() {
+        let block = "  a:\n    - b\n\n  c: |\n    text\n";
+        assert_eq!(
+            reindent(block, 2, 6),
+            "      a:\n        - b\n\n      c: |\n        text\n"
+        );
+        assert_eq!(reindent(&reindent(block, 2, 6), 6, 2), block);
+    }
+
+    #[test]
     fn scalars_are_quoted_only_when_needed() {
         assert_eq!(scalar("dask"), "dask");
         assert_eq!(scalar("$(DASK_WORKER_NAME)"), "$(DASK_WORKER_NAME)");
-        for quoted in ["4", "true", "null", "", "a: b", "- x", "yes", "#x", "a #b"] {
+        assert_eq!(scalar("--name"), "--name");
+        for quoted in [
+            "4", "true", "null", "", "a: b", "- x", "-", "yes", "#x", "a #b",
+        ] {
             assert!(scalar(quoted).starts_with('"'), "{quoted}");
         }
     }

@@ -71,7 +71,7 @@ fn words(container: &Node) -> Vec<&str> {
 
 /// Whether the container runs a Dask worker program as a list item of its own (not in a
 /// shell string).
-fn runs_a_worker(container: &Node) -> bool {
+pub(crate) fn runs_a_worker(container: &Node) -> bool {
     let words = words(container);
     if words.contains(&"-c") {
         return false;
@@ -86,7 +86,7 @@ fn runs_a_worker(container: &Node) -> bool {
     })
 }
 
-fn has_name(seq: &Node) -> bool {
+pub(crate) fn has_name(seq: &Node) -> bool {
     seq.as_seq()
         .into_iter()
         .flatten()

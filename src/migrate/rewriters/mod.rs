@@ -3,6 +3,7 @@
 //! Option<Fix>`, registered in `migrate::rewriter`.
 
 pub mod add_worker_name;
+pub mod pod_template_to_daskcluster;
 pub mod python_import_operator;
 pub mod quote_quantity;
 pub mod remove_field;

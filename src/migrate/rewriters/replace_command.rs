@@ -45,13 +45,22 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
         .rsplit_once('/')
         .map_or(("", written), |(d, p)| (d, p));
     let mut words: Vec<String> = replacement.split_whitespace().map(str::to_owned).collect();
+    // One rule may name several legacy programs (`dask-worker`, `dask-scheduler`): each
+    // becomes its own subcommand.
+    if words.len() == 2
+        && words[0] == "dask"
+        && let Some(sub) = program.strip_prefix("dask-")
+        && !sub.is_empty()
+    {
+        words[1] = sub.to_owned();
+    }
     if words.is_empty() || program.is_empty() || program.contains(char::is_whitespace) {
         return None;
     }
     if !dir.is_empty() {
         words[0] = format!("{dir}/{}", words[0]);
     }
-    let description = format!("replace `{program}` with `{replacement}`");
+    let description = format!("replace `{program}` with `{}`", words.join(" "));
     let edits = match cx.parsed {
         Parsed::Yaml(file) => yaml_edits(cx.text, file, cx.range, written, &words)?,
         Parsed::Python(doc) => python_edits(cx.text, doc, cx.range, written, &words)?,
@@ -71,7 +80,11 @@ fn yaml_edits(
         // Inside a longer string: the words, space-separated, in place.
         return Some(vec![Edit::replace(range, words.join(" "))]);
     };
-    let items: Vec<String> = words.iter().map(|w| yaml_text::scalar(w)).collect();
+    let like = &text[item.range.as_range()];
+    let items: Vec<String> = words
+        .iter()
+        .map(|w| yaml_text::scalar_like(like, w))
+        .collect();
     if yaml_text::is_flow(text, seq) {
         return Some(vec![Edit::replace(item.range, items.join(", "))]);
     }

@@ -1,0 +1,433 @@
+//! `pod-template-to-daskcluster`: a classic worker pod template becomes a DaskCluster, in the
+//! same file, so every reference to the file stays valid.
+//!
+//! ## What it rewrites
+//! The document a finding is in, when it is a classic pod template: `kind: Pod` (with or
+//! without `apiVersion: v1`, as `make_pod_spec` and `KubeCluster.from_yaml` files have it), a
+//! bare pod (`metadata` + `spec.containers`) or a bare pod spec (top-level `containers`).
+//!
+//! ## Output
+//! One `DaskCluster` (`kubernetes.dask.org/v1`), built from the typed resources of
+//! `migrate::operator` the way the operator's `make_cluster_spec` builds one:
+//! - `metadata.name`: the file name made an RFC 1123 label of at most 53 characters (with the
+//!   document's number appended when a file holds several templates);
+//! - `spec.worker.spec`: the old pod spec without `restartPolicy`, its first (worker)
+//!   container's positional `$(DASK_SCHEDULER_ADDRESS)` dropped (the controller sets the
+//!   variable and the worker finds the scheduler through it), `--name $(DASK_WORKER_NAME)`
+//!   added, numeric resource quantities quoted; `spec.worker.replicas: 1`;
+//! - `spec.worker.metadata`: the pod's labels and annotations;
+//! - `spec.scheduler`: one `scheduler` container with the worker's image, env and resources,
+//!   `dask scheduler --host 0.0.0.0` (`dask-scheduler` when the targeted `distributed` is
+//!   older than 2022.10.0), ports `tcp-comm` 8786 and `http-dashboard` 8787 and the
+//!   operator's `/health` probes; the pod-level settings it needs to start where the workers
+//!   start (`imagePullSecrets`, `serviceAccountName`, `nodeSelector`, `tolerations`,
+//!   `affinity`), as the classic KubeCluster ran its scheduler from the same template;
+//! - `spec.scheduler.service`: `ClusterIP`, selecting `dask.org/cluster-name: <name>` and
+//!   `dask.org/component: scheduler`, ports `tcp-comm` and `http-dashboard`;
+//! - `spec.idleTimeout: 0` (never delete an idle cluster, the operator's default).
+//!
+//! Comments: the worker pod spec is the old spec's own text, moved to its new indentation
+//! and edited in place, so every comment inside it stays where it was (except on the removed
+//! `restartPolicy` and `$(DASK_SCHEDULER_ADDRESS)` lines). Comments above the document stay
+//! above it. Comments elsewhere in the old document (in `metadata`, between top-level keys)
+//! are dropped. The text is checked to read back as exactly the typed resource.
+//!
+//! ## Fix safety
+//! Unsafe: the cluster's name is a guess (from the file name), the scheduler's pod is new,
+//! and the operator applies none of the classic defaults (tolerations, affinity) and no
+//! `--death-timeout`. Differences from `make_cluster_spec` are listed in
+//! `docs/migration-differences.md`.
+//!
+//! ## Not handled
+//! A template the operator's types cannot read (a field of the wrong type or unknown to
+//! Kubernetes; fix it first), a worker container started through a shell string (no
+//! `--name` is added: `operator-worker-missing-name-flag` then asks for it), scheduler
+//! templates, and the cluster name used by the code that loads the template.
+
+use super::add_worker_name::{NAME_ARGS, has_name, runs_a_worker};
+use super::replace_command::new_cli_available;
+use crate::migrate::operator::{
+    DaskCluster, DaskClusterSpec, DaskScheduler, DaskWorker, SimpleObjectMeta, to_json, to_yaml,
+};
+use crate::migrate::validate;
+use crate::migrate::{Context, yaml_text};
+use crate::source::TextRange;
+use crate::source::edit::{Applicability, Edit, Fix, apply_edits};
+use crate::source::yaml::{self, Node, YamlFile};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, HTTPGetAction, PodSpec, Probe, ServicePort, ServiceSpec,
+};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The positional argument classic templates pass the scheduler's address with.
+pub const SCHEDULER_ADDRESS: &str = "$(DASK_SCHEDULER_ADDRESS)";
+/// Where the worker pod spec is in the generated YAML, and its indentation there.
+const WORKER_SPEC_INDENT: usize = 6;
+
+pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+    let file = cx.yaml()?;
+    let root = yaml_text::root_at(file, cx.range)?;
+    let spec = pod_spec_of(root)?;
+    let name = cluster_name(cx.path, file, root);
+    let (block, flow) = worker_block(cx.text, spec)?;
+    let worker_spec: PodSpec = read_pod_spec(&block)?;
+    let cluster = build(cx, &name, root, worker_spec)?;
+    let generated = to_yaml(&cluster).ok()?;
+    // Keep the old spec's own text (and comments) where the generated one would go.
+    let text = if flow {
+        generated
+    } else {
+        splice_worker_spec(
+            &generated,
+            &block,
+            yaml_text::column(cx.text, spec.range.start()),
+        )?
+    };
+    // The text must say exactly what the typed resource says.
+    let doc = yaml::parse(&text, yaml::Limits::default()).ok()?;
+    let written = validate::to_json(doc.documents.first()?.root.as_ref()?);
+    if without_nulls(written) != without_nulls(to_json(&cluster)) {
+        return None;
+    }
+    let end = yaml_text::line_end_inclusive(cx.text, root.range.end());
+    let keep_newline = usize::from(cx.text[..end].ends_with('\n'));
+    let range = TextRange::new(root.range.start(), end - keep_newline);
+    Some(Fix::new(
+        vec![Edit::replace(range, text.trim_end_matches('\n'))],
+        Applicability::Unsafe,
+        format!("rewrite the classic pod template as DaskCluster `{name}`"),
+    ))
+}
+
+/// The pod spec of a classic pod template document, if it is one.
+fn pod_spec_of(root: &Node) -> Option<&Node> {
+    let kind = root.get_str("kind");
+    let api = root.get_str("apiVersion");
+    if kind == Some("Pod") && api.is_none_or(|a| a == "v1") {
+        return root.get("spec").filter(|s| s.get("containers").is_some());
+    }
+    if kind.is_some() || api.is_some() {
+        return None;
+    }
+    if let Some(spec) = root.get("spec").filter(|s| s.get("containers").is_some()) {
+        return Some(spec);
+    }
+    root.get("containers").map(|_| root)
+}
+
+/// The cluster name: the file's stem as an RFC 1123 label of at most 53 characters, with
+/// the document's number when the file holds several pod templates.
+pub fn cluster_name(path: &Path, file: &YamlFile, root: &Node) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let templates: Vec<&Node> = file
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .filter(|r| pod_spec_of(r).is_some())
+        .collect();
+    let suffix = match templates.iter().position(|r| std::ptr::eq(*r, root)) {
+        Some(i) if templates.len() > 1 => format!("-{}", i + 1),
+        _ => String::new(),
+    };
+    let base = rfc1123_label(&stem, 53 - suffix.len());
+    format!("{base}{suffix}")
+}
+
+/// `text` made an RFC 1123 label of at most `max` characters: lower case, runs of other
+/// characters become one `-`, no `-` at either end; `dask` if nothing is left.
+pub fn rfc1123_label(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.truncate(max);
+    let out = out.trim_matches('-');
+    if out.is_empty() {
+        "dask".into()
+    } else {
+        out.to_owned()
+    }
+}
+
+/// The old pod spec's text, whole lines, with the worker's edits applied; and whether it is
+/// a flow mapping (`spec: {…}`).
+fn worker_block(text: &str, spec: &Node) -> Option<(String, bool)> {
+    let flow = yaml_text::is_flow(text, spec);
+    let start = if flow {
+        spec.range.start()
+    } else {
+        yaml_text::line_start(text, spec.range.start())
+    };
+    let end = if flow {
+        spec.range.end()
+    } else {
+        yaml_text::line_end_inclusive(text, spec.range.end())
+    };
+    let edits = worker_edits(text, spec)?;
+    let local: Vec<Edit> = edits
+        .into_iter()
+        .filter(|e| e.range.start() >= start && e.range.end() <= end)
+        .map(|e| {
+            Edit::replace(
+                TextRange::new(e.range.start() - start, e.range.end() - start),
+                e.content,
+            )
+        })
+        .collect();
+    let mut block = apply_edits(&text[start..end], &local).ok()?;
+    if !flow && !block.ends_with('\n') {
+        block.push('\n');
+    }
+    Some((block, flow))
+}
+
+/// Edits of the old pod spec that make it an operator worker spec.
+fn worker_edits(text: &str, spec: &Node) -> Option<Vec<Edit>> {
+    let entries = spec.as_map()?;
+    let mut edits = Vec::new();
+    if let Some(i) = entries
+        .iter()
+        .position(|e| e.key.as_str() == Some("restartPolicy"))
+    {
+        edits.push(yaml_text::remove_entry(text, spec, i)?);
+    }
+    let containers = spec.get("containers")?.as_seq()?;
+    if let Some(worker) = containers.first() {
+        edits.extend(worker_command_edits(text, worker));
+    }
+    for container in containers.iter().chain(
+        spec.get("initContainers")
+            .and_then(Node::as_seq)
+            .into_iter()
+            .flatten(),
+    ) {
+        for kind in ["limits", "requests"] {
+            let Some(map) = container.path(&["resources", kind]).and_then(Node::as_map) else {
+                continue;
+            };
+            for e in map.iter().filter(|e| e.value.is_number()) {
+                let raw = e.value.as_str().unwrap_or_default();
+                edits.push(Edit::replace(e.value.range, yaml_text::double_quoted(raw)));
+            }
+        }
+    }
+    Some(edits)
+}
+
+/// Drop the positional scheduler address; add `--name $(DASK_WORKER_NAME)`.
+fn worker_command_edits(text: &str, worker: &Node) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let lists: Vec<&Node> = ["command", "args"]
+        .iter()
+        .filter_map(|k| worker.get(k))
+        .filter(|n| n.as_seq().is_some())
+        .collect();
+    for list in &lists {
+        let items = list.as_seq().unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            if item.as_str() == Some(SCHEDULER_ADDRESS)
+                && items.len() > 1
+                && let Some(edit) = yaml_text::remove_item(text, list, i)
+            {
+                edits.push(edit);
+            }
+        }
+    }
+    let target = worker
+        .get("args")
+        .or_else(|| worker.get("command"))
+        .filter(|n| n.as_seq().is_some());
+    if let Some(list) = target
+        && runs_a_worker(worker)
+        && !lists.iter().any(|l| has_name(l))
+    {
+        let items: Vec<String> = NAME_ARGS.iter().map(|a| yaml_text::scalar(a)).collect();
+        if let Some(edit) = yaml_text::append_items(text, list, &items) {
+            edits.push(edit);
+        }
+    }
+    edits
+}
+
+/// The edited block read as a typed PodSpec (`None` if Kubernetes' types cannot read it).
+fn read_pod_spec(block: &str) -> Option<PodSpec> {
+    let file = yaml::parse(block, yaml::Limits::default()).ok()?;
+    let json = validate::to_json(file.documents.first()?.root.as_ref()?);
+    serde_json::from_value(without_nulls(json)).ok()
+}
+
+/// The DaskCluster for one template.
+fn build(cx: &Context<'_>, name: &str, root: &Node, worker_spec: PodSpec) -> Option<DaskCluster> {
+    let worker = worker_spec.containers.first()?.clone();
+    let metadata = root.get("metadata").map(|m| SimpleObjectMeta {
+        labels: string_map(m.get("labels")),
+        annotations: string_map(m.get("annotations")),
+    });
+    let scheduler = scheduler_spec(&worker, &worker_spec, new_cli_available(cx));
+    Some(DaskCluster::new(
+        name,
+        DaskClusterSpec {
+            idle_timeout: Some(0),
+            worker: DaskWorker {
+                replicas: Some(1),
+                metadata: metadata.filter(|m| !m.is_empty()),
+                spec: worker_spec,
+            },
+            scheduler: DaskScheduler {
+                metadata: None,
+                spec: scheduler,
+                service: service(name),
+            },
+        },
+    ))
+}
+
+/// A mapping of strings; `None` when absent or empty.
+fn string_map(node: Option<&Node>) -> Option<BTreeMap<String, String>> {
+    let map: BTreeMap<String, String> = node?
+        .as_map()?
+        .iter()
+        .filter_map(|e| Some((e.key.as_str()?.to_owned(), e.value.as_str()?.to_owned())))
+        .collect();
+    (!map.is_empty()).then_some(map)
+}
+
+fn probe(initial: i32, period: i32, timeout: Option<i32>) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            port: IntOrString::String("http-dashboard".into()),
+            path: Some("/health".into()),
+            ..HTTPGetAction::default()
+        }),
+        initial_delay_seconds: Some(initial),
+        period_seconds: Some(period),
+        timeout_seconds: timeout,
+        ..Probe::default()
+    }
+}
+
+/// The scheduler's pod, as `make_scheduler_spec` builds it from the worker's container.
+fn scheduler_spec(worker: &Container, pod: &PodSpec, new_cli: bool) -> PodSpec {
+    let program: &[&str] = if new_cli {
+        &["dask", "scheduler"]
+    } else {
+        &["dask-scheduler"]
+    };
+    let port = |name: &str, number: i32| ContainerPort {
+        name: Some(name.into()),
+        container_port: number,
+        protocol: Some("TCP".into()),
+        ..ContainerPort::default()
+    };
+    PodSpec {
+        containers: vec![Container {
+            name: "scheduler".into(),
+            image: worker.image.clone(),
+            image_pull_policy: worker.image_pull_policy.clone(),
+            args: Some(
+                program
+                    .iter()
+                    .chain(&["--host", "0.0.0.0"])
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            ),
+            env: worker.env.clone(),
+            env_from: worker.env_from.clone(),
+            resources: worker.resources.clone(),
+            ports: Some(vec![port("tcp-comm", 8786), port("http-dashboard", 8787)]),
+            readiness_probe: Some(probe(0, 1, Some(300))),
+            liveness_probe: Some(probe(15, 20, None)),
+            ..Container::default()
+        }],
+        image_pull_secrets: pod.image_pull_secrets.clone(),
+        service_account_name: pod.service_account_name.clone(),
+        node_selector: pod.node_selector.clone(),
+        tolerations: pod.tolerations.clone(),
+        affinity: pod.affinity.clone(),
+        ..PodSpec::default()
+    }
+}
+
+/// The scheduler Service: ClusterIP, selecting this cluster's scheduler.
+pub fn service(name: &str) -> ServiceSpec {
+    let port = |port_name: &str, number: i32| ServicePort {
+        name: Some(port_name.into()),
+        protocol: Some("TCP".into()),
+        port: number,
+        target_port: Some(IntOrString::String(port_name.into())),
+        ..ServicePort::default()
+    };
+    ServiceSpec {
+        type_: Some("ClusterIP".into()),
+        selector: Some(BTreeMap::from([
+            ("dask.org/cluster-name".to_owned(), name.to_owned()),
+            ("dask.org/component".to_owned(), "scheduler".to_owned()),
+        ])),
+        ports: Some(vec![port("tcp-comm", 8786), port("http-dashboard", 8787)]),
+        ..ServiceSpec::default()
+    }
+}
+
+/// Put `block` (the old spec's lines, indented at `from`) in place of the generated worker
+/// spec.
+fn splice_worker_spec(generated: &str, block: &str, from: usize) -> Option<String> {
+    let doc = yaml::parse(generated, yaml::Limits::default()).ok()?;
+    let spec = doc
+        .documents
+        .first()?
+        .root
+        .as_ref()?
+        .path(&["spec", "worker", "spec"])?;
+    if yaml_text::column(generated, spec.range.start()) != WORKER_SPEC_INDENT {
+        return None;
+    }
+    let start = yaml_text::line_start(generated, spec.range.start());
+    let end = yaml_text::line_end_inclusive(generated, spec.range.end());
+    let moved = yaml_text::reindent(block, from, WORKER_SPEC_INDENT);
+    Some(format!(
+        "{}{moved}{}",
+        &generated[..start],
+        &generated[end..]
+    ))
+}
+
+/// A JSON value without null members (the API server prunes them).
+fn without_nulls(value: Value) -> Value {
+    let mut value = value;
+    let mut todo: Vec<&mut Value> = vec![&mut value];
+    while let Some(v) = todo.pop() {
+        match v {
+            Value::Object(map) => {
+                map.retain(|_, v| !v.is_null());
+                todo.extend(map.values_mut());
+            }
+            Value::Array(items) => todo.extend(items.iter_mut()),
+            _ => {}
+        }
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_rfc1123_labels() {
+        assert_eq!(rfc1123_label("worker-spec", 53), "worker-spec");
+        assert_eq!(rfc1123_label("My_Worker.Spec", 53), "my-worker-spec");
+        assert_eq!(rfc1123_label("__", 53), "dask");
+        assert_eq!(rfc1123_label(&"a".repeat(60), 53).len(), 53);
+        assert_eq!(rfc1123_label("ab-cd", 3), "ab");
+    }
+}

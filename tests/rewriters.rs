@@ -1,0 +1,97 @@
+//! Every rewriter on its fixtures: `fixtures/rewriters/<rewriter>/<file>` is fixed (unsafe
+//! fixes included) with the test rules of `fixtures/rewriters/pack.yaml`, and the diff is
+//! snapshotted, with the whole fixed file for rewriters that generate resources. Each fixed
+//! file must re-parse, a second fix must change nothing, and no finding whose fix was applied
+//! may be left — except in files named `not-handled.*`, which show what a rewriter leaves for
+//! a person: there the finding must stay and the file must not change.
+
+use dusk::discover::{SourceKind, classify};
+use dusk::lint::{Limits, Prefilter, Selection, Settings};
+use dusk::migrate::{End, FileMeta, FixSettings, Outcome, fix_text};
+use dusk::rules::{RuleSet, Targets};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const PACK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/rewriters/pack.yaml");
+
+/// Rewriters whose snapshots also show the whole fixed file (they generate resources).
+const SHOW_RESULT: &[&str] = &["pod-template-to-daskcluster", "dask-config"];
+
+fn fix_file(path: &Path, text: &str) -> Outcome {
+    let rules: RuleSet = dusk::rules::compile::load(&[PathBuf::from(PACK)]).unwrap();
+    let targets = Targets::default();
+    let selection = Selection {
+        select: Some(vec!["dusk-test".into()]),
+        ..Selection::default()
+    };
+    let lint = Settings {
+        rules: &rules,
+        targets: &targets,
+        selection: &selection,
+        limits: Limits::default(),
+        show_upcoming: false,
+        prefilter: Prefilter::new(&rules.triggers),
+    };
+    let overrides = BTreeMap::new();
+    let mut settings = FixSettings::new(&lint, &overrides);
+    settings.unsafe_fixes = true;
+    let name = path.file_name().unwrap().to_str().unwrap();
+    let meta = FileMeta {
+        kind: classify(path).unwrap_or(SourceKind::Yaml),
+        beside_chart: false,
+        path,
+        display_path: name,
+    };
+    fix_text(meta, text.to_owned(), &settings)
+}
+
+#[test]
+fn rewriter_fixtures() {
+    insta::glob!("../fixtures/rewriters", "*/*.{yaml,yml,py,ipynb}", |path| {
+        let rewriter = path
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|n| n.to_str())
+            .unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        let outcome = fix_file(path, &text);
+        assert_eq!(outcome.end, End::Converged, "{name}");
+        assert!(outcome.failed.is_empty(), "{name}: {:?}", outcome.failed);
+        if name.starts_with("not-handled") {
+            assert!(!outcome.changed(), "{name} must stay as it is");
+            assert!(
+                outcome.remaining.findings.iter().any(|f| f.fix.is_some()),
+                "{name} must keep its finding for a person"
+            );
+            return;
+        }
+        assert!(outcome.changed(), "{rewriter}/{name}: nothing was fixed");
+        // The fixed file is a fixpoint: a second run changes nothing.
+        let again = fix_file(path, &outcome.fixed);
+        assert_eq!(
+            again.fixed, outcome.fixed,
+            "{name}: a second fix changed it"
+        );
+        assert!(again.applied.is_empty(), "{name}: {:?}", again.applied);
+        // Nothing with a fix is left.
+        let fixable: Vec<String> = again
+            .remaining
+            .findings
+            .iter()
+            .filter(|f| f.fix.is_some())
+            .map(|f| format!("{}:{} {}", f.start.line, f.start.column, f.rule))
+            .collect();
+        assert!(fixable.is_empty(), "{name}: still fixable: {fixable:?}");
+        let mut snapshot = format!(
+            "fixed: {:?}\n\n{}",
+            outcome.applied,
+            dusk::diff::unified(name, &outcome.original, &outcome.fixed)
+        );
+        if SHOW_RESULT.contains(&rewriter) {
+            snapshot.push_str("\n=== fixed file ===\n");
+            snapshot.push_str(&outcome.fixed);
+        }
+        insta::assert_snapshot!(snapshot);
+    });
+}

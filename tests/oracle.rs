@@ -1,0 +1,302 @@
+//! The pod-template migration against the real thing.
+//!
+//! For every `$DUSK_ORACLES/cases/NN/` (prepared by `scripts/prepare-oracles.sh`): `pod.yaml`
+//! is what the real classic `make_pod_spec(**params)` (dask-kubernetes 2024.4.2) builds and
+//! `cluster.json` what the real operator `make_cluster_spec` (2026.3.0) builds for the same
+//! inputs. `dusk fix` migrates `pod.yaml`; the result must validate against the real CRD
+//! schema (in-process with `jsonschema`, and once more with `scripts/oracle/validate.py
+//! --strict` in the operator's virtualenv), keep the worker's image, env, resources,
+//! arguments and pod-level settings, and match `cluster.json` on the scheduler side
+//! (container ports, probes, image, Service ports, selector and type), apart from the
+//! differences documented in `docs/migration-differences.md`.
+//!
+//! Without `DUSK_ORACLES` the test is skipped, loudly; with it set, missing data fails.
+
+use dusk::discover::SourceKind;
+use dusk::lint::{Limits, Prefilter, Selection, Settings};
+use dusk::migrate::{End, FileMeta, FixSettings, fix_text, validate};
+use dusk::rules::{RuleSet, Targets};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const PACK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/rewriters/pack.yaml");
+const VALIDATE_PY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/oracle/validate.py");
+
+fn oracles() -> Option<PathBuf> {
+    match std::env::var_os("DUSK_ORACLES") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => {
+            eprintln!(
+                "\n!!! oracle tests SKIPPED: DUSK_ORACLES is not set \
+                 (run `bash scripts/test.sh`, or `bash scripts/prepare-oracles.sh` and set \
+                 DUSK_ORACLES=$PWD/.oracles)\n"
+            );
+            None
+        }
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("oracle data missing: {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn yaml_json(text: &str) -> Value {
+    let file = dusk::source::yaml::parse(text, Default::default()).unwrap();
+    validate::to_json(file.documents[0].root.as_ref().unwrap())
+}
+
+/// `pod.yaml` migrated by the fix loop, with only the pod-template rule.
+fn migrate(name: &str, text: &str) -> String {
+    let rules: RuleSet = dusk::rules::compile::load(&[PathBuf::from(PACK)]).unwrap();
+    let targets = Targets::default();
+    let selection = Selection {
+        select: Some(vec!["test-classic-pod".into()]),
+        ..Selection::default()
+    };
+    let lint = Settings {
+        rules: &rules,
+        targets: &targets,
+        selection: &selection,
+        limits: Limits::default(),
+        show_upcoming: false,
+        prefilter: Prefilter::new(&rules.triggers),
+    };
+    let overrides = BTreeMap::new();
+    let mut settings = FixSettings::new(&lint, &overrides);
+    settings.unsafe_fixes = true;
+    let path = PathBuf::from(format!("{name}.yaml"));
+    let meta = FileMeta {
+        kind: SourceKind::Yaml,
+        beside_chart: false,
+        path: &path,
+        display_path: name,
+    };
+    let outcome = fix_text(meta, text.to_owned(), &settings);
+    assert_eq!(outcome.end, End::Converged, "{name}");
+    assert!(outcome.failed.is_empty(), "{name}: {:?}", outcome.failed);
+    assert_eq!(
+        outcome.applied.get("test-classic-pod"),
+        Some(&1),
+        "{name}: not migrated"
+    );
+    outcome.fixed
+}
+
+/// Quantities as the CRD types them (strings); empty maps and lists as absent (null).
+fn normal(value: &Value) -> Value {
+    let value = normal_inner(value);
+    if is_empty(&value) { Value::Null } else { value }
+}
+
+fn normal_inner(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Object(map) => {
+            let map: serde_json::Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), normal(v)))
+                .filter(|(_, v)| !is_empty(v))
+                .collect();
+            Value::Object(map)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(normal).collect()),
+        other => other.clone(),
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn get<'a>(v: &'a Value, pointer: &str) -> &'a Value {
+    v.pointer(pointer).unwrap_or(&Value::Null)
+}
+
+fn check_case(id: &str, case: &Path, migrated: &Value) {
+    let pod = yaml_json(&std::fs::read_to_string(case.join("pod.yaml")).unwrap());
+    let cluster = read_json(&case.join("cluster.json"));
+    let at = |what: &str| format!("case {id}: {what}");
+
+    // Valid against the real CRD schema, with no field the API server would prune.
+    let problems = validate::resource(migrated);
+    assert!(problems.is_empty(), "{}: {problems:#?}", at("validation"));
+    assert_eq!(
+        get(migrated, "/metadata/name"),
+        get(&cluster, "/metadata/name")
+    );
+
+    // The worker: the pod's own spec, minus restartPolicy.
+    let old = get(&pod, "/spec");
+    let new = get(migrated, "/spec/worker/spec");
+    for (key, value) in old.as_object().unwrap() {
+        match key.as_str() {
+            "restartPolicy" => assert!(new.get(key).is_none(), "{}", at("restartPolicy kept")),
+            "containers" => {}
+            _ => assert_eq!(normal(&new[key]), normal(value), "{}", at(key)),
+        }
+    }
+    let (old_c, new_c) = (get(old, "/containers/0"), get(new, "/containers/0"));
+    for (key, value) in old_c.as_object().unwrap() {
+        if key != "args" {
+            assert_eq!(normal(&new_c[key]), normal(value), "{}", at(key));
+        }
+    }
+    // Arguments: the positional scheduler address dropped, `--name` added at the end.
+    let mut args: Vec<Value> = old_c["args"].as_array().unwrap().clone();
+    args.retain(|a| a != "$(DASK_SCHEDULER_ADDRESS)");
+    args.extend([json!("--name"), json!("$(DASK_WORKER_NAME)")]);
+    assert_eq!(new_c["args"], Value::Array(args), "{}", at("worker args"));
+    for field in ["labels", "annotations"] {
+        assert_eq!(
+            normal(get(migrated, &format!("/spec/worker/metadata/{field}"))),
+            normal(get(&pod, &format!("/metadata/{field}"))),
+            "{}",
+            at(field)
+        );
+    }
+    assert_eq!(get(migrated, "/spec/worker/replicas"), &json!(1));
+
+    // The scheduler: as make_cluster_spec builds it, with `dask scheduler`.
+    let (ours, real) = (
+        get(migrated, "/spec/scheduler/spec/containers/0"),
+        get(&cluster, "/spec/scheduler/spec/containers/0"),
+    );
+    for key in ["name", "image", "ports", "readinessProbe", "livenessProbe"] {
+        assert_eq!(ours[key], real[key], "{}", at(&format!("scheduler {key}")));
+    }
+    let mut real_args = real["args"].as_array().unwrap().clone();
+    assert_eq!(real_args[0], "dask-scheduler", "{}", at("oracle args"));
+    real_args.splice(0..1, [json!("dask"), json!("scheduler")]);
+    assert_eq!(
+        ours["args"],
+        Value::Array(real_args),
+        "{}",
+        at("scheduler args")
+    );
+    // Env and resources are the worker's, as make_scheduler_spec copies them.
+    for key in ["env", "resources"] {
+        assert_eq!(normal(&ours[key]), normal(&new_c[key]), "{}", at(key));
+    }
+    let (ours, real) = (
+        get(migrated, "/spec/scheduler/service"),
+        get(&cluster, "/spec/scheduler/service"),
+    );
+    for key in ["type", "selector", "ports"] {
+        assert_eq!(ours[key], real[key], "{}", at(&format!("service {key}")));
+    }
+    assert_eq!(
+        get(migrated, "/spec/idleTimeout"),
+        get(&cluster, "/spec/idleTimeout")
+    );
+}
+
+#[test]
+fn migrated_make_pod_spec_templates_match_the_operator() {
+    let Some(oracles) = oracles() else { return };
+    let cases_dir = oracles.join("cases");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&cases_dir)
+        .unwrap_or_else(|e| {
+            panic!(
+                "DUSK_ORACLES is set but {} is missing: {e}",
+                cases_dir.display()
+            )
+        })
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("pod.yaml").is_file())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 20,
+        "only {} oracle cases in {}",
+        cases.len(),
+        cases_dir.display()
+    );
+    assert!(
+        validate::schema_for("DaskCluster").is_some(),
+        "DUSK_ORACLES is set but the DaskCluster CRD schema did not load from {}",
+        oracles.join("crds").display()
+    );
+    let out = tempfile::tempdir().unwrap();
+    let mut written = Vec::new();
+    for case in &cases {
+        let id = case.file_name().unwrap().to_str().unwrap();
+        let name = format!("case-{id}");
+        let text = std::fs::read_to_string(case.join("pod.yaml")).unwrap();
+        let fixed = migrate(&name, &text);
+        check_case(id, case, &yaml_json(&fixed));
+        let path = out.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, &fixed).unwrap();
+        written.push(path);
+    }
+    // The oracle's own validator, run once over every migrated file.
+    let python = oracles.join("operator/bin/python");
+    let result = std::process::Command::new(&python)
+        .arg(VALIDATE_PY)
+        .args(["--strict", "--crds"])
+        .arg(oracles.join("crds"))
+        .arg("DaskCluster")
+        .args(&written)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    let report = String::from_utf8_lossy(&result.stdout);
+    assert!(
+        result.status.success(),
+        "validate.py rejected a migrated template:\n{report}{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(
+        report.contains(&format!(
+            "ok: {} DaskCluster document(s), 0 error(s), 0 warning(s)",
+            cases.len()
+        )),
+        "{report}"
+    );
+}
+
+#[test]
+fn the_real_schema_rejects_what_the_operator_rejects() {
+    let Some(_) = oracles() else { return };
+    assert!(
+        validate::schema_for("DaskCluster").is_some(),
+        "schema missing"
+    );
+    let cluster = |quantity: Value| {
+        json!({
+            "apiVersion": "kubernetes.dask.org/v1", "kind": "DaskCluster",
+            "metadata": {"name": "q"},
+            "spec": {
+                "worker": {"spec": {"containers": [{
+                    "name": "worker", "image": "x",
+                    "resources": {"limits": {"cpu": quantity}}
+                }]}},
+                "scheduler": {"spec": {"containers": [{"name": "scheduler", "image": "x"}]}, "service": {}}
+            }
+        })
+    };
+    assert!(validate::resource(&cluster(json!("2"))).is_empty());
+    let problems = validate::resource(&cluster(json!(2)));
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == "spec.worker.spec.containers[0].resources.limits.cpu"),
+        "{problems:#?}"
+    );
+    // A field Kubernetes does not know is pruned by the API server: a warning.
+    let mut typo = cluster(json!("2"));
+    typo["spec"]["worker"]["spec"]["containres"] = json!([]);
+    let problems = validate::resource(&typo);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.level == validate::Level::Warning && p.path == "spec.worker.spec.containres"),
+        "{problems:#?}"
+    );
+}

@@ -15,6 +15,7 @@
 
 pub mod notebook;
 pub mod operator;
+pub mod python_text;
 pub mod rewriters;
 pub mod validate;
 pub mod yaml_text;
@@ -49,6 +50,7 @@ impl Drop for Parsed {
 }
 
 /// Everything a rewriter may look at for one finding.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     /// The file, for names derived from it.
     pub path: &'a Path,
@@ -61,9 +63,22 @@ pub struct Context<'a> {
     pub range: TextRange,
     pub rules: &'a RuleSet,
     pub targets: &'a Targets,
+    /// Every finding of this pass whose fix may apply: its rule and its range. A rewriter
+    /// whose fix would hide other findings (moving an import changes what later calls
+    /// resolve to) waits until they are fixed.
+    pub pending: &'a [(&'a Rule, TextRange)],
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// The same file and pass, for another finding.
+    pub fn for_finding(&self, rule: &'a Rule, range: TextRange) -> Context<'a> {
+        Context {
+            rule,
+            range,
+            ..*self
+        }
+    }
+
     pub fn yaml(&self) -> Option<&YamlFile> {
         match self.parsed {
             Parsed::Yaml(file) => Some(file),
@@ -106,6 +121,10 @@ pub fn rewriter(name: &str) -> Option<Rewrite> {
         "add-worker-name" => add_worker_name::rewrite,
         "python-import-operator" => python_import_operator::rewrite,
         "pod-template-to-daskcluster" => pod_template_to_daskcluster::rewrite,
+        "python-remove-keyword" => python_remove_keyword::rewrite,
+        "python-string-reference" => python_string_reference::rewrite,
+        "python-classic-cluster" => python_classic_cluster::rewrite,
+        "python-make-pod-spec" => python_make_pod_spec::rewrite,
         _ => return None,
     })
 }
@@ -352,6 +371,7 @@ fn candidates(
     let Some(parsed) = parse(meta.kind, text, settings.lint.limits.yaml) else {
         return Vec::new();
     };
+    let pending = wanted.clone();
     let mut out: Vec<Candidate> = Vec::new();
     for (rule, range) in wanted {
         let Some(rewrite) = rule
@@ -369,6 +389,7 @@ fn candidates(
             range,
             rules: settings.lint.rules,
             targets: settings.lint.targets,
+            pending: &pending,
         };
         let Some(mut fix) = rewrite(&cx) else {
             continue;

@@ -4,7 +4,11 @@
 
 pub mod add_worker_name;
 pub mod pod_template_to_daskcluster;
+pub mod python_classic_cluster;
 pub mod python_import_operator;
+pub mod python_make_pod_spec;
+pub mod python_remove_keyword;
+pub mod python_string_reference;
 pub mod quote_quantity;
 pub mod remove_field;
 pub mod rename_service_ports;

@@ -1,0 +1,328 @@
+//! Text-level Python editing for rewriters, on tree-sitter byte ranges: find the node a
+//! finding points at, remove an argument or an imported name with its comma, move a name to
+//! another module, put a comment above a statement.
+//!
+//! Every function gives [`Edit`]s on the original text; nothing is re-printed, so formatting
+//! and comments elsewhere stay. Walks only upwards (parents), never over the whole tree.
+
+use crate::source::TextRange;
+use crate::source::edit::Edit;
+use crate::source::python::PyDocument;
+use tree_sitter::Node;
+
+pub fn range(node: Node<'_>) -> TextRange {
+    TextRange::new(node.start_byte(), node.end_byte())
+}
+
+pub fn text_of<'a>(text: &'a str, node: Node<'_>) -> &'a str {
+    text.get(node.start_byte()..node.end_byte()).unwrap_or("")
+}
+
+/// The outermost node covering exactly `range`, or else the innermost covering it.
+pub fn node_at(doc: &PyDocument, range: TextRange) -> Option<Node<'_>> {
+    let mut node = doc
+        .tree
+        .root_node()
+        .descendant_for_byte_range(range.start(), range.end())?;
+    while let Some(parent) = node.parent() {
+        if parent.start_byte() == range.start() && parent.end_byte() == range.end() {
+            node = parent;
+        } else {
+            break;
+        }
+    }
+    Some(node)
+}
+
+/// The nearest ancestor (or `node` itself) of one of `kinds`.
+pub fn ancestor<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
+    let mut n = node;
+    loop {
+        if kinds.contains(&n.kind()) {
+            return Some(n);
+        }
+        n = n.parent()?;
+    }
+}
+
+/// The statement holding `node`: the ancestor whose parent is a module or a block.
+pub fn statement_of(node: Node<'_>) -> Node<'_> {
+    let mut n = node;
+    while let Some(parent) = n.parent() {
+        if matches!(parent.kind(), "module" | "block") {
+            return n;
+        }
+        n = parent;
+    }
+    n
+}
+
+/// The named children of a list-like node (arguments, imported names), comments excluded.
+pub fn items(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
+/// The range that removes `items[index]` from a comma-separated list with one comma.
+pub fn remove_from_list(items: &[Node<'_>], index: usize) -> Option<TextRange> {
+    let item = items.get(index)?;
+    Some(
+        match (index.checked_sub(1).map(|p| items[p]), items.get(index + 1)) {
+            (_, Some(next)) => TextRange::new(item.start_byte(), next.start_byte()),
+            (Some(prev), None) => TextRange::new(prev.end_byte(), item.end_byte()),
+            (None, None) => range(*item),
+        },
+    )
+}
+
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The indentation of the line holding `at`.
+pub fn indent_at(text: &str, at: usize) -> &str {
+    let start = line_start(text, at);
+    let line = &text[start..];
+    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
+}
+
+/// An edit putting `# comment` on its own line above the statement holding `node`.
+pub fn comment_above(text: &str, node: Node<'_>, comment: &str) -> Edit {
+    let stmt = statement_of(node);
+    let at = line_start(text, stmt.start_byte());
+    let indent = indent_at(text, stmt.start_byte());
+    let one_line: String = comment.split_whitespace().collect::<Vec<_>>().join(" ");
+    Edit::insert(at, format!("{indent}# {one_line}\n"))
+}
+
+/// Source text shown in a comment: one line, at most 60 characters.
+pub fn shorten(source: &str) -> String {
+    let one_line = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= 60 {
+        one_line
+    } else {
+        format!("{}…", one_line.chars().take(59).collect::<String>())
+    }
+}
+
+/// Edits that import the name at `range` (in a `from … import …`) from `module` instead,
+/// as `new_name` when given (an alias stays). A statement importing only that name is
+/// rewritten in place; otherwise the name leaves the list and a new statement follows.
+pub fn move_import(
+    text: &str,
+    doc: &PyDocument,
+    range: TextRange,
+    module: &str,
+    new_name: Option<&str>,
+) -> Option<Vec<Edit>> {
+    let node = node_at(doc, range)?;
+    let stmt = ancestor(node, &["import_from_statement"])?;
+    let module_node = stmt.child_by_field_name("module_name")?;
+    let mut cursor = stmt.walk();
+    let names: Vec<Node<'_>> = stmt.children_by_field_name("name", &mut cursor).collect();
+    let index = names
+        .iter()
+        .position(|n| n.start_byte() <= range.start() && range.end() <= n.end_byte())?;
+    let target = names[index];
+    let (name_node, alias) = match target.kind() {
+        "aliased_import" => (
+            target.child_by_field_name("name")?,
+            target
+                .child_by_field_name("alias")
+                .map(|a| text_of(text, a)),
+        ),
+        _ => (target, None),
+    };
+    let name = new_name.unwrap_or(text_of(text, name_node));
+    let alias = alias.map(|a| format!(" as {a}")).unwrap_or_default();
+    // Join an existing `from <module> import …` of the module, if there is one.
+    if let Some(existing) = existing_import(text, doc, module).filter(|e| *e != stmt) {
+        let mut cursor = existing.walk();
+        let last = existing
+            .children_by_field_name("name", &mut cursor)
+            .last()?;
+        let removal = if names.len() == 1 {
+            whole_lines(text, stmt)
+        } else {
+            remove_from_list(&names, index)?
+        };
+        return Some(vec![
+            Edit::delete(removal),
+            Edit::insert(last.end_byte(), format!(", {name}{alias}")),
+        ]);
+    }
+    if names.len() == 1 {
+        let mut edits = vec![Edit::replace(range_of(module_node), module)];
+        if new_name.is_some() {
+            edits.push(Edit::replace(range_of(name_node), name));
+        }
+        return Some(edits);
+    }
+    let indent = indent_at(text, stmt.start_byte());
+    let end = text[stmt.end_byte()..]
+        .find('\n')
+        .map_or(text.len(), |i| stmt.end_byte() + i + 1);
+    let newline = if text[..end].ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    Some(vec![
+        Edit::delete(remove_from_list(&names, index)?),
+        Edit::insert(
+            end,
+            format!("{newline}{indent}from {module} import {name}{alias}\n"),
+        ),
+    ])
+}
+
+/// A top-level `from <module> import a, b` (no wildcard) of the file.
+fn existing_import<'t>(text: &str, doc: &'t PyDocument, module: &str) -> Option<Node<'t>> {
+    items(doc.tree.root_node()).into_iter().find(|stmt| {
+        stmt.kind() == "import_from_statement"
+            && stmt
+                .child_by_field_name("module_name")
+                .is_some_and(|m| text_of(text, m) == module)
+            && stmt.child_by_field_name("name").is_some()
+    })
+}
+
+/// A statement's whole lines, with its line break, when nothing else shares them.
+fn whole_lines(text: &str, stmt: Node<'_>) -> TextRange {
+    let start = line_start(text, stmt.start_byte());
+    let end = text[stmt.end_byte()..]
+        .find('\n')
+        .map_or(text.len(), |i| stmt.end_byte() + i + 1);
+    if text[start..stmt.start_byte()].trim().is_empty() {
+        TextRange::new(start, end)
+    } else {
+        range(stmt)
+    }
+}
+
+fn range_of(node: Node<'_>) -> TextRange {
+    range(node)
+}
+
+/// A Python string literal for `value` (double quotes, escapes as needed).
+pub fn string_literal(value: &str) -> String {
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The value of a plain string literal node (`"…"`/`'…'` without prefixes or escapes).
+pub fn plain_string(text: &str, node: Node<'_>) -> Option<String> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let raw = text_of(text, node);
+    let quote = raw.chars().next().filter(|q| matches!(q, '"' | '\''))?;
+    let inner = raw.strip_prefix(quote)?.strip_suffix(quote)?;
+    if inner.contains(['\\', quote]) || raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+        return None;
+    }
+    Some(inner.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::edit::apply_edits;
+
+    fn moved(src: &str, name: &str, module: &str, new_name: Option<&str>) -> String {
+        let doc = crate::source::python::parse(src).unwrap();
+        let at = src.find(name).unwrap();
+        let edits = move_import(
+            src,
+            &doc,
+            TextRange::new(at, at + name.len()),
+            module,
+            new_name,
+        )
+        .unwrap();
+        apply_edits(src, &edits).unwrap()
+    }
+
+    #[test]
+    fn a_lone_import_moves_in_place() {
+        assert_eq!(
+            moved(
+                "from dask_kubernetes import KubeCluster  # c\n",
+                "KubeCluster",
+                "dask_kubernetes.operator",
+                None
+            ),
+            "from dask_kubernetes.operator import KubeCluster  # c\n"
+        );
+        assert_eq!(
+            moved(
+                "from dask_kubernetes import make_pod_spec as mps\n",
+                "make_pod_spec",
+                "dask_kubernetes.operator",
+                Some("make_cluster_spec")
+            ),
+            "from dask_kubernetes.operator import make_cluster_spec as mps\n"
+        );
+    }
+
+    #[test]
+    fn one_of_several_names_gets_its_own_statement() {
+        assert_eq!(
+            moved(
+                "    from dask_kubernetes import HelmCluster, KubeCluster  # c\nx = 1\n",
+                "KubeCluster",
+                "dask_kubernetes.operator",
+                None
+            ),
+            "    from dask_kubernetes import HelmCluster  # c\n    from dask_kubernetes.operator import KubeCluster\nx = 1\n"
+        );
+        assert_eq!(
+            moved(
+                "from dask_kubernetes import KubeCluster, HelmCluster",
+                "KubeCluster",
+                "dask_kubernetes.operator",
+                None
+            ),
+            "from dask_kubernetes import HelmCluster\nfrom dask_kubernetes.operator import KubeCluster\n"
+        );
+    }
+
+    #[test]
+    fn a_moved_name_joins_an_existing_import_of_the_module() {
+        assert_eq!(
+            moved(
+                "from dask_kubernetes.operator import KubeCluster\nfrom dask_kubernetes import make_pod_spec  # c\nx = 1\n",
+                "make_pod_spec",
+                "dask_kubernetes.operator",
+                Some("make_cluster_spec")
+            ),
+            "from dask_kubernetes.operator import KubeCluster, make_cluster_spec\nx = 1\n"
+        );
+    }
+
+    #[test]
+    fn plain_strings_only() {
+        let src = "a = 'x.y'\nb = f'x{y}'\nc = \"q\\\"\"\n";
+        let doc = crate::source::python::parse(src).unwrap();
+        let strings: Vec<Option<String>> = ["'x.y'", "f'x{y}'", "\"q\\\"\""]
+            .iter()
+            .map(|s| {
+                let at = src.find(s).unwrap();
+                let node = node_at(&doc, TextRange::new(at, at + s.len())).unwrap();
+                plain_string(src, node)
+            })
+            .collect();
+        assert_eq!(strings, [Some("x.y".to_owned()), None, None]);
+    }
+}

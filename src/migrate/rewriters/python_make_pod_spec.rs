@@ -1,0 +1,369 @@
+//! `python-make-pod-spec`: build a DaskCluster with `make_cluster_spec` instead of a classic
+//! worker pod with `make_pod_spec`.
+//!
+//! ## What it rewrites
+//! - `make_pod_spec(image, …)` calls (positional arguments in the classic order too);
+//! - `from dask_kubernetes import make_pod_spec` (and the `classic`, `objects`,
+//!   `common.objects` paths) and attribute chains naming it.
+//!
+//! ## Output
+//! `make_cluster_spec(name=…, image=…, resources={"limits": {…}, "requests": {…}}, env=…,
+//! worker_command=[…])`, as `scripts/oracle/cases.py` maps the parameters:
+//! - `worker_command`: `dask worker` (`dask-worker` when the targeted `distributed` is older
+//!   than 2022.10.0), `--nthreads <threads_per_worker>` (1 by default, as the classic pod had),
+//!   `--memory-limit <memory_limit>` and `--resources <resources>` (Dask resources) when given;
+//! - `resources`: `memory_limit`, `cpu_limit`, `gpu_limit` (as `nvidia.com/gpu`) in `limits`,
+//!   `memory_request`, `cpu_request` in `requests`; numbers written as strings, since the
+//!   CRD types quantities as strings;
+//! - `name`: the `name=` string of the `KubeCluster(…)` call it (or the variable it is
+//!   assigned to) is passed to, else `"dask"`;
+//! - `labels`, `annotations`, `extra_container_config` and `extra_pod_config` are applied to
+//!   the returned dict by statements after the assignment (`spec = make_pod_spec(…)`):
+//!   labels and annotations into `spec["spec"]["worker"]["metadata"]`, the container and pod
+//!   configs merged into the worker's first container and pod spec the way `make_pod_spec`
+//!   merged them (dicts merged, lists appended, other values replaced) for dict literals.
+//!
+//! The import moves to `dask_kubernetes.operator` as `make_cluster_spec` (an alias stays)
+//! once no call is left to migrate.
+//!
+//! ## Fix safety
+//! Unsafe: the result is a DaskCluster, not a V1Pod, so code that reads the pod
+//! (`pod.spec.containers[0]`) needs a person; `--death-timeout 60` and `restartPolicy: Never`
+//! are dropped; the name is a guess when no KubeCluster call names it.
+//!
+//! ## Not handled
+//! `**kwargs`, unknown keywords, and labels/annotations/extra configs when the call is not
+//! the right-hand side of a plain assignment (no statement to add the settings after).
+
+use super::python_classic_cluster::calls_pending;
+use super::replace_command::new_cli_available;
+use crate::migrate::Context;
+use crate::migrate::python_text::{
+    ancestor, indent_at, items, move_import, node_at, plain_string, range, statement_of,
+    string_literal, text_of,
+};
+use crate::source::edit::{Applicability, Edit, Fix};
+use tree_sitter::Node;
+
+pub const NEW_NAME: &str = "make_cluster_spec";
+pub const OPERATOR: &str = "dask_kubernetes.operator";
+
+/// `make_pod_spec`'s parameters, in order.
+const PARAMS: &[&str] = &[
+    "image",
+    "labels",
+    "threads_per_worker",
+    "env",
+    "extra_container_config",
+    "extra_pod_config",
+    "resources",
+    "memory_limit",
+    "memory_request",
+    "cpu_limit",
+    "cpu_request",
+    "gpu_limit",
+    "annotations",
+];
+
+pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+    let doc = cx.python()?;
+    let node = node_at(doc, cx.range)?;
+    if node.kind() == "call" {
+        return call(cx, node);
+    }
+    // The function of a call is renamed by the call's own fix.
+    if node
+        .parent()
+        .is_some_and(|p| p.kind() == "call" && p.child_by_field_name("function") == Some(node))
+        || calls_pending(cx)
+    {
+        return None;
+    }
+    let edits = if ancestor(node, &["import_from_statement"]).is_some() {
+        if !text_of(cx.text, node).ends_with("make_pod_spec") {
+            return None;
+        }
+        move_import(cx.text, doc, cx.range, OPERATOR, Some(NEW_NAME))?
+    } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".make_pod_spec") {
+        vec![Edit::replace(range(node), format!("{OPERATOR}.{NEW_NAME}"))]
+    } else {
+        return None;
+    };
+    Some(Fix::new(
+        edits,
+        Applicability::Unsafe,
+        format!("import `{NEW_NAME}` from `{OPERATOR}`"),
+    ))
+}
+
+/// The arguments of a `make_pod_spec` call, by parameter name.
+fn arguments<'t>(text: &str, args: Node<'t>) -> Option<Vec<(&'static str, Node<'t>)>> {
+    let mut out = Vec::new();
+    for (i, item) in items(args).into_iter().enumerate() {
+        match item.kind() {
+            "keyword_argument" => {
+                let name = text_of(text, item.child_by_field_name("name")?);
+                let param = PARAMS.iter().find(|p| **p == name)?;
+                out.push((*param, item.child_by_field_name("value")?));
+            }
+            "list_splat" | "dictionary_splat" => return None,
+            _ => out.push((PARAMS.get(i)?, item)),
+        }
+    }
+    Some(out)
+}
+
+/// An expression's source, unless it is `None` or an empty literal (`{}`, `[]`, `""`).
+fn given<'a>(text: &'a str, node: Option<Node<'_>>) -> Option<&'a str> {
+    let node = node?;
+    let t = text_of(text, node);
+    (!matches!(t.trim(), "None" | "{}" | "[]" | "\"\"" | "''")).then_some(t)
+}
+
+/// A value as a string expression: literals quoted, other expressions through `str()`.
+fn as_string(text: &str, node: Node<'_>) -> String {
+    match node.kind() {
+        "string" => text_of(text, node).to_owned(),
+        "integer" | "float" => string_literal(text_of(text, node)),
+        _ => format!("str({})", text_of(text, node)),
+    }
+}
+
+fn call(cx: &Context<'_>, call: Node<'_>) -> Option<Fix> {
+    let text = cx.text;
+    let function = call.child_by_field_name("function")?;
+    let new_function = match function.kind() {
+        "identifier" if text_of(text, function) == "make_pod_spec" => NEW_NAME.to_owned(),
+        "identifier" => text_of(text, function).to_owned(),
+        "attribute" if text_of(text, function).starts_with("dask_kubernetes.") => {
+            format!("{OPERATOR}.{NEW_NAME}")
+        }
+        _ => return None,
+    };
+    let args = call
+        .child_by_field_name("arguments")
+        .filter(|a| a.kind() == "argument_list")?;
+    let arguments = arguments(text, args)?;
+    let arg = |name: &str| arguments.iter().find(|(p, _)| *p == name).map(|(_, n)| *n);
+    let image = arg("image")?;
+
+    let mut command: Vec<String> = if new_cli_available(cx) {
+        vec!["\"dask\"".into(), "\"worker\"".into()]
+    } else {
+        vec!["\"dask-worker\"".into()]
+    };
+    command.push("\"--nthreads\"".into());
+    command.push(arg("threads_per_worker").map_or("\"1\"".into(), |n| as_string(text, n)));
+    for (param, flag) in [
+        ("memory_limit", "--memory-limit"),
+        ("resources", "--resources"),
+    ] {
+        if let Some(n) = arg(param).filter(|n| given(text, Some(*n)).is_some()) {
+            command.push(string_literal(flag));
+            command.push(as_string(text, n));
+        }
+    }
+    let quantities = |pairs: &[(&str, &str)]| -> Vec<String> {
+        pairs
+            .iter()
+            .filter_map(|(param, key)| {
+                let n = arg(param).filter(|n| given(text, Some(*n)).is_some())?;
+                Some(format!("{}: {}", string_literal(key), as_string(text, n)))
+            })
+            .collect()
+    };
+    let limits = quantities(&[
+        ("memory_limit", "memory"),
+        ("cpu_limit", "cpu"),
+        ("gpu_limit", "nvidia.com/gpu"),
+    ]);
+    let requests = quantities(&[("memory_request", "memory"), ("cpu_request", "cpu")]);
+
+    let mut kwargs = vec![
+        format!("name={}", string_literal(&cluster_name(text, call))),
+        format!("image={}", text_of(text, image)),
+    ];
+    if !limits.is_empty() || !requests.is_empty() {
+        kwargs.push(format!(
+            "resources={{\"limits\": {{{}}}, \"requests\": {{{}}}}}",
+            limits.join(", "),
+            requests.join(", ")
+        ));
+    }
+    if let Some(env) = given(text, arg("env")) {
+        kwargs.push(format!("env={env}"));
+    }
+    kwargs.push(format!("worker_command=[{}]", command.join(", ")));
+
+    let multi_line = text_of(text, call).contains('\n');
+    let rendered = if multi_line {
+        let indent = format!("{}    ", indent_at(text, call.start_byte()));
+        let close = indent_at(text, call.start_byte());
+        let body: String = kwargs.iter().map(|k| format!("\n{indent}{k},")).collect();
+        format!("{new_function}({body}\n{close})")
+    } else {
+        format!("{new_function}({})", kwargs.join(", "))
+    };
+    let mut edits = vec![Edit::replace(range(call), rendered)];
+    let extras: Vec<(&str, &str)> = [
+        "labels",
+        "annotations",
+        "extra_container_config",
+        "extra_pod_config",
+    ]
+    .iter()
+    .filter_map(|p| Some((*p, given(text, arg(p))?)))
+    .collect();
+    if !extras.is_empty() {
+        edits.push(apply_extras(text, call, &extras, &arguments)?);
+    }
+    Some(Fix::new(
+        edits,
+        Applicability::Unsafe,
+        format!("build a DaskCluster with `{NEW_NAME}`"),
+    ))
+}
+
+/// The `name=` string of the call this call (or the variable it is assigned to) is passed
+/// to, such as `KubeCluster(spec, name="etl")`; else `dask`.
+fn cluster_name(text: &str, call: Node<'_>) -> String {
+    let mut uses: Vec<Node<'_>> = vec![call];
+    if let Some(var) = call
+        .parent()
+        .filter(|p| p.kind() == "assignment")
+        .and_then(|a| a.child_by_field_name("left"))
+        .filter(|l| l.kind() == "identifier")
+    {
+        uses.extend(identifier_uses(text, call, text_of(text, var)));
+    }
+    uses.into_iter()
+        .find_map(|arg| name_keyword(text, arg))
+        .unwrap_or_else(|| "dask".into())
+}
+
+/// The `name="…"` sibling of an argument, in the argument list holding it.
+fn name_keyword(text: &str, arg: Node<'_>) -> Option<String> {
+    let list = arg
+        .parent()
+        .and_then(|p| {
+            if p.kind() == "keyword_argument" {
+                p.parent()
+            } else {
+                Some(p)
+            }
+        })
+        .filter(|p| p.kind() == "argument_list")?;
+    items(list)
+        .into_iter()
+        .filter(|a| a.kind() == "keyword_argument")
+        .find(|a| {
+            a.child_by_field_name("name")
+                .is_some_and(|n| text_of(text, n) == "name")
+        })
+        .and_then(|a| plain_string(text, a.child_by_field_name("value")?))
+}
+
+/// Every identifier `name` in the file (an iterative walk from the root).
+fn identifier_uses<'t>(text: &str, any: Node<'t>, name: &str) -> Vec<Node<'t>> {
+    let mut root = any;
+    while let Some(p) = root.parent() {
+        root = p;
+    }
+    let mut out = Vec::new();
+    let mut cursor = root.walk();
+    'walk: loop {
+        let node = cursor.node();
+        if node.kind() == "identifier" && text_of(text, node) == name {
+            out.push(node);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    out
+}
+
+/// Statements after `var = make_pod_spec(…)` putting labels, annotations and the extra
+/// configs into the returned DaskCluster dict.
+fn apply_extras(
+    text: &str,
+    call: Node<'_>,
+    extras: &[(&str, &str)],
+    arguments: &[(&'static str, Node<'_>)],
+) -> Option<Edit> {
+    let assignment = call.parent().filter(|p| p.kind() == "assignment")?;
+    let target = assignment
+        .child_by_field_name("left")
+        .filter(|l| l.kind() == "identifier")?;
+    let stmt = statement_of(assignment);
+    if stmt.kind() != "expression_statement" {
+        return None;
+    }
+    let var = text_of(text, target);
+    let indent = indent_at(text, stmt.start_byte());
+    let worker = format!("{var}[\"spec\"][\"worker\"]");
+    let mut lines = Vec::new();
+    let meta: Vec<String> = extras
+        .iter()
+        .filter(|(p, _)| matches!(*p, "labels" | "annotations"))
+        .map(|(p, v)| format!("\"{p}\": {v}"))
+        .collect();
+    if !meta.is_empty() {
+        lines.push(format!("{worker}[\"metadata\"] = {{{}}}", meta.join(", ")));
+    }
+    for (param, target) in [
+        (
+            "extra_container_config",
+            format!("{worker}[\"spec\"][\"containers\"][0]"),
+        ),
+        ("extra_pod_config", format!("{worker}[\"spec\"]")),
+    ] {
+        let Some((_, node)) = arguments.iter().find(|(p, _)| *p == param) else {
+            continue;
+        };
+        if given(text, Some(*node)).is_none() {
+            continue;
+        }
+        lines.extend(merge_lines(text, &target, *node));
+    }
+    let end = text[stmt.end_byte()..]
+        .find('\n')
+        .map_or(text.len(), |i| stmt.end_byte() + i + 1);
+    let newline = if text[..end].ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    let body: String = lines.iter().map(|l| format!("{indent}{l}\n")).collect();
+    Some(Edit::insert(end, format!("{newline}{body}")))
+}
+
+/// Statements merging a config into `target` the way `make_pod_spec` did.
+fn merge_lines(text: &str, target: &str, config: Node<'_>) -> Vec<String> {
+    if config.kind() != "dictionary" {
+        return vec![format!("{target}.update({})", text_of(text, config))];
+    }
+    items(config)
+        .into_iter()
+        .filter_map(|pair| {
+            if pair.kind() != "pair" {
+                return Some(format!("{target}.update({{{}}})", text_of(text, pair)));
+            }
+            let key = text_of(text, pair.child_by_field_name("key")?);
+            let value_node = pair.child_by_field_name("value")?;
+            let value = text_of(text, value_node);
+            Some(match value_node.kind() {
+                "dictionary" => {
+                    format!("{target}[{key}] = {{**({target}.get({key}) or {{}}), **{value}}}")
+                }
+                "list" => format!("{target}[{key}] = ({target}.get({key}) or []) + {value}"),
+                _ => format!("{target}[{key}] = {value}"),
+            })
+        })
+        .collect()
+}

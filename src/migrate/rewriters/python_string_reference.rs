@@ -1,0 +1,81 @@
+//! `python-string-reference`: name the operator's `KubeCluster` where a string names the
+//! classic one.
+//!
+//! ## What it rewrites
+//! A string literal whose whole value is a classic path (`"dask_kubernetes.KubeCluster"`,
+//! `"dask_kubernetes.classic.KubeCluster"`, …), as tools that import a cluster class by name
+//! take it: Prefect 1's `DaskExecutor(cluster_class=…)`, dask-gateway-style factories.
+//!
+//! ## Output
+//! The string names `dask_kubernetes.operator.KubeCluster` (or the rule's `replacement`),
+//! in its own quotes. When it is the `cluster_class=` of a call whose `cluster_kwargs=` is a
+//! dict literal with a `"pod_template"` key, that key becomes `"custom_cluster_spec"`.
+//!
+//! ## Fix safety
+//! Unsafe: the operator's KubeCluster takes other keywords; the `cluster_kwargs` passed by
+//! name elsewhere need a person.
+//!
+//! ## Not handled
+//! Strings built at run time (f-strings, concatenation), and `cluster_kwargs` that are not a
+//! dict literal.
+
+use crate::migrate::Context;
+use crate::migrate::python_text::{items, node_at, plain_string, range, text_of};
+use crate::source::TextRange;
+use crate::source::edit::{Applicability, Edit, Fix};
+use tree_sitter::Node;
+
+pub const OPERATOR_CLASS: &str = "dask_kubernetes.operator.KubeCluster";
+
+pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+    let doc = cx.python()?;
+    let string = node_at(doc, cx.range)?;
+    let old = plain_string(cx.text, string)?;
+    let dotted = |r: &&str| {
+        r.split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+    };
+    let new = match cx.rule.replacement.as_deref().filter(dotted) {
+        Some(r) => r,
+        None if old.ends_with(".KubeCluster") => OPERATOR_CLASS,
+        None => return None,
+    };
+    if old == new {
+        return None;
+    }
+    let start = string.start_byte() + 1;
+    let mut edits = vec![Edit::replace(TextRange::new(start, start + old.len()), new)];
+    edits.extend(pod_template_key(cx.text, string));
+    Some(Fix::new(
+        edits,
+        Applicability::Unsafe,
+        format!("name `{new}` instead of `{old}`"),
+    ))
+}
+
+/// In `f(cluster_class="…", cluster_kwargs={"pod_template": x})`, rename the key.
+fn pod_template_key(text: &str, string: Node<'_>) -> Option<Edit> {
+    let keyword = string.parent().filter(|p| p.kind() == "keyword_argument")?;
+    if text_of(text, keyword.child_by_field_name("name")?) != "cluster_class" {
+        return None;
+    }
+    let args = keyword.parent()?;
+    let kwargs = items(args).into_iter().find(|a| {
+        a.kind() == "keyword_argument"
+            && a.child_by_field_name("name")
+                .is_some_and(|n| text_of(text, n) == "cluster_kwargs")
+    })?;
+    let dict = kwargs
+        .child_by_field_name("value")
+        .filter(|v| v.kind() == "dictionary")?;
+    let key = items(dict)
+        .into_iter()
+        .filter(|p| p.kind() == "pair")
+        .filter_map(|p| p.child_by_field_name("key"))
+        .find(|k| plain_string(text, *k).as_deref() == Some("pod_template"))?;
+    let r = range(key);
+    Some(Edit::replace(
+        TextRange::new(r.start() + 1, r.end() - 1),
+        "custom_cluster_spec",
+    ))
+}

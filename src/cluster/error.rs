@@ -247,6 +247,13 @@ pub enum Error {
     )]
     CannotBuild { from: String, reason: String },
 
+    #[error("`{flag}` chooses the cluster `dusk check` reads, but `--cluster` was not given")]
+    #[diagnostic(
+        code(dusk::cluster::needs_cluster),
+        help("add `--cluster` to check the live cluster")
+    )]
+    NeedsCluster { flag: &'static str },
+
     #[error("cannot start the async runtime")]
     #[diagnostic(code(dusk::cluster::runtime))]
     Runtime(#[source] std::io::Error),

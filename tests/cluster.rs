@@ -417,6 +417,15 @@ fn check_cluster_finds_classic_dask() {
         .unwrap(),
         "helm",
     );
+    // An operator resource is checked by the same rules as a file.
+    fake.seed(
+        json!({"apiVersion": "kubernetes.dask.org/v1", "kind": "DaskCluster",
+            "metadata": {"name": "legacy", "namespace": "dask"},
+            "spec": {"worker": {"replicas": 1, "spec": {"restartPolicy": "Never",
+                "containers": [{"name": "worker", "image": "ghcr.io/dask/dask:2024.1.0"}]}},
+                "scheduler": {"spec": {"containers": [{"name": "scheduler", "image": "ghcr.io/dask/dask:2024.1.0"}]}}}}),
+        "kubectl-client-side-apply",
+    );
     let check = dusk(&fake, "check", &["--cluster", "--format", "json"]);
     assert_eq!(check.code, 1, "{:?}", check.error);
     assert!(
@@ -443,6 +452,31 @@ fn check_cluster_finds_classic_dask() {
         })
         .collect();
     snapshot!("check_cluster_findings", summary.join("\n"));
+    let message_of = |rule: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert!(
+        message_of("helm-chart-worker-command")
+            .ends_with("(values key `worker.image.dask_worker`)"),
+        "{}",
+        message_of("helm-chart-worker-command")
+    );
+    assert!(
+        message_of("operator-restart-policy-never")
+            .ends_with("(field `spec.worker.spec.restartPolicy`)"),
+        "{}",
+        message_of("operator-restart-policy-never")
+    );
+    assert_eq!(
+        v["summary"]["fixable"], 0,
+        "live objects change through plan/apply, not fix"
+    );
     snapshot!(
         "check_cluster_first_finding",
         serde_json::to_string_pretty(&v["findings"][0]).unwrap()

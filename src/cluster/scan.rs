@@ -18,9 +18,9 @@ use super::yaml::{LiveTree, node_from_json};
 use super::{Kind, Scope};
 use crate::extract::command::Piece;
 use crate::extract::model::{Construct, Fact, WordKind};
-use crate::extract::yaml::YamlContext;
+use crate::extract::yaml::{Embedded, YamlContext};
 use crate::lint::{Settings, render_message};
-use crate::report::{Finding, FixInfo, ObjectRef, Severity};
+use crate::report::{Finding, ObjectRef, Severity};
 use crate::rules::matcher::{Hit, find_hits};
 use crate::rules::{Status, Version};
 use crate::source::yaml::{Document, YamlFile};
@@ -334,10 +334,13 @@ fn hits_of(subject: &Subject, settings: &Settings<'_>) -> Vec<Hit> {
     } else {
         "live.yaml"
     };
+    // Live objects carry no YAML in strings worth parsing (ConfigMaps are not scanned).
+    let embedded = Embedded::default();
     let constructs = crate::extract::yaml::constructs(
         Path::new(name),
         &text,
         &file,
+        &embedded,
         YamlContext {
             beside_chart: subject.as_helm_values,
         },
@@ -398,13 +401,8 @@ fn grade(
         removed_in: rule.window.removed_in.as_ref().map(ToString::to_string),
         replacement: rule.replacement.clone(),
         docs: rule.docs.clone(),
-        fix: rule.fix.as_ref().map(|fix| FixInfo {
-            applicability: fix.applicability,
-            description: fix
-                .description
-                .clone()
-                .unwrap_or_else(|| format!("rewrite with `{}`", fix.rewriter)),
-        }),
+        // `dusk fix` rewrites files; a live object changes through `dusk plan`/`apply`.
+        fix: None,
         object: Some(subject.object.clone()),
     })
 }

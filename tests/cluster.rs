@@ -622,3 +622,46 @@ fn e2e_check_a_real_cluster() {
     let v: Value = serde_json::from_str(&check.out).unwrap();
     assert_eq!(v["version"], 1);
 }
+
+#[test]
+fn crds_are_found_through_discovery_when_crd_reads_are_forbidden() {
+    let fake = FakeApi::start();
+    fake.respond(
+        "GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions/",
+        403,
+        &support::status(
+            403,
+            "Forbidden",
+            "customresourcedefinitions.apiextensions.k8s.io is forbidden: User \"jane\" cannot get resource \"customresourcedefinitions\" in API group \"apiextensions.k8s.io\" at the cluster scope",
+            Value::Null,
+        ),
+    );
+    let plan = dusk(&fake, "plan", &[DEMO]);
+    assert_eq!(plan.code, 1, "{:?}", plan.error);
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|r| r.starts_with("GET /apis/kubernetes.dask.org/v1?")),
+        "{:?}",
+        fake.requests()
+    );
+}
+
+#[test]
+fn all_namespaces_lists_cluster_wide() {
+    let fake = FakeApi::start();
+    seed_live(&fake);
+    let check = dusk(&fake, "check", &["--cluster", "-A", "--format", "json"]);
+    assert_eq!(check.code, 1, "{:?}", check.error);
+    assert!(check.err.contains("all namespaces"), "{}", check.err);
+    let requests = fake.requests();
+    assert!(
+        requests.iter().any(|r| r.starts_with("GET /api/v1/pods?")
+            && r.contains("labelSelector=dask.org%2Fcluster-name")),
+        "{requests:?}"
+    );
+    assert!(
+        !requests.iter().any(|r| r.contains("/namespaces/dask/pods")),
+        "{requests:?}"
+    );
+}

@@ -5,7 +5,6 @@
 //! `data.release` is base64 (the Secret encoding) of base64 of gzip of the release JSON.
 //! Pure: takes the Secret as the API server returned it, never calls Helm or the cluster.
 
-use super::inflate;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -63,7 +62,7 @@ pub fn decode_secret(secret: &Value) -> Result<Release, String> {
         .ok_or("the release record is not base64")?;
     // Helm gzips records, but reads plain JSON too; so do we.
     let json = if twice.starts_with(&[0x1f, 0x8b]) {
-        inflate::gunzip(&twice, MAX_RELEASE_BYTES)
+        gunzip(&twice, MAX_RELEASE_BYTES)
             .map_err(|e| format!("the release record does not decompress: {e}"))?
     } else {
         twice
@@ -113,52 +112,34 @@ pub fn latest(releases: Vec<Release>) -> Vec<Release> {
     newest.into_values().collect()
 }
 
-/// Standard base64 with optional padding; `None` on any other character.
+/// Standard base64 (whitespace ignored); `None` if it is not base64.
 pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let mut acc = 0u32;
-    let mut nbits = 0;
-    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        nbits += 6;
-        if nbits >= 8 {
-            nbits -= 8;
-            out.push((acc >> nbits) as u8);
-            acc &= (1 << nbits) - 1;
-        }
-    }
-    Some(out)
+    use base64::Engine;
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()
 }
 
 /// Standard base64 with padding (for tests and fixtures that build release Secrets).
 pub fn base64_encode(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Decompress a gzip record, refusing to produce more than `max_out` bytes (a small record
+/// can inflate to gigabytes).
+fn gunzip(data: &[u8], max_out: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(data)
+        .take(max_out as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| e.to_string())?;
+    if out.len() > max_out {
+        return Err(format!("it inflates past {max_out} bytes"));
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -228,5 +209,20 @@ mod tests {
         let kept = latest(vec![r(1), r(3), r(2)]);
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].revision, 3);
+    }
+}
+
+#[cfg(test)]
+mod gzip_tests {
+    use super::*;
+
+    #[test]
+    fn a_gzip_bomb_is_refused() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&vec![b'a'; 1 << 20]).unwrap();
+        let bomb = enc.finish().unwrap();
+        assert!(gunzip(&bomb, 1000).unwrap_err().contains("inflates past"));
+        assert_eq!(gunzip(&bomb, 1 << 20).unwrap().len(), 1 << 20);
     }
 }

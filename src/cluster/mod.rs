@@ -17,7 +17,6 @@ pub mod build;
 pub mod connect;
 mod error;
 pub mod helm;
-mod inflate;
 pub mod input;
 pub mod plan;
 pub mod scan;

@@ -24,7 +24,7 @@ use crate::discover::SourceKind;
 use crate::lint::{Settings, lint_text};
 use crate::report::FileReport;
 use crate::rules::{Rule, RuleSet, Targets, Version};
-use crate::source::edit::{Applicability, Fix, apply_edits};
+use crate::source::edit::{Applicability, Edit, Fix, apply_edits};
 use crate::source::python::PyDocument;
 use crate::source::yaml::YamlFile;
 use crate::source::{TextRange, python, yaml};
@@ -308,7 +308,13 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         }
         passes += 1;
         let chosen = non_overlapping(candidates);
-        let (text, kept, failures) = apply_checked(meta.kind, &outcome.fixed, &problems, chosen);
+        // A notebook's fixes edit its joined code cells; the cells' JSON is rewritten.
+        let current = &outcome.fixed;
+        let apply = |edits: &[Edit]| match &report.notebook {
+            Some(nb) => notebook::apply(current, nb, edits),
+            None => apply_edits(current, edits).map_err(|e| e.to_string()),
+        };
+        let (text, kept, failures) = apply_checked(meta.kind, &problems, chosen, &apply);
         for failure in failures {
             disabled.insert(failure.rule.clone());
             outcome.failed.push(failure);
@@ -359,7 +365,6 @@ fn candidates(
         return Vec::new();
     }
     // For a notebook, ranges index its joined code cells, as `report.text` holds them.
-    let json = text;
     let joined;
     let text = match (meta.kind, &report.text) {
         (SourceKind::Notebook, Some(t)) => {
@@ -394,13 +399,6 @@ fn candidates(
         let Some(mut fix) = rewrite(&cx) else {
             continue;
         };
-        if let Some(nb) = &report.notebook {
-            // Edits of the joined cells become edits of the cells' JSON strings.
-            let Some(edits) = notebook::json_edits(json, nb, &fix.edits) else {
-                continue;
-            };
-            fix.edits = edits;
-        }
         fix.applicability = settings.effective(rule, fix.applicability);
         if !settings.allowed(fix.applicability) || fix.edits.is_empty() {
             continue;
@@ -449,20 +447,20 @@ type Applied = (
     Vec<Failure>,
 );
 
-/// Apply `chosen` to `text`; if the result does not parse or adds a validation problem,
+/// Apply `chosen` with `apply`; if the result does not parse or adds a validation problem,
 /// find the fixes that break it (each alone), drop them as failures, and apply the rest.
 fn apply_checked(
     kind: SourceKind,
-    text: &str,
     before: &[validate::Problem],
     chosen: Vec<Candidate>,
+    apply: &dyn Fn(&[Edit]) -> Result<String, String>,
 ) -> Applied {
     let attempt = |fixes: &[&Candidate]| -> Result<(String, Vec<validate::Problem>), String> {
         let edits: Vec<_> = fixes
             .iter()
             .flat_map(|c| c.fix.edits.iter().cloned())
             .collect();
-        let new = apply_edits(text, &edits).map_err(|e| e.to_string())?;
+        let new = apply(&edits)?;
         let after = check(kind, &new)?;
         if let Some(p) = after.iter().find(|p| !before.contains(p)) {
             return Err(format!("the result is invalid: {p}"));

@@ -1,12 +1,224 @@
-//! Edits of a notebook's joined code cells → edits of the notebook's JSON text.
+//! Edits of a notebook's joined code cells → the notebook's JSON with only those cells'
+//! `source` changed.
 //!
-//! (Being written.) Outputs, metadata and every cell that is not edited stay byte for byte.
+//! Rewriters see a notebook as the Python of its code cells joined with `\n`
+//! (`source::notebook`). Their edits are applied here cell by cell to each cell's own source
+//! (magic lines, which the joined text blanks to spaces of the same length, keep their
+//! offsets), and each changed source is written back into the JSON text in its own shape: a
+//! list of lines stays a list (lines that did not change keep their exact JSON text, so
+//! escapes and indentation stay), a string stays a string. Outputs, metadata, execution
+//! counts and every other cell stay byte for byte. The JSON is located with the spanned
+//! YAML reader (JSON is YAML), so no re-serialization of the notebook happens.
 
-use crate::source::edit::Edit;
+use crate::source::TextRange;
+use crate::source::edit::{Edit, apply_edits};
 use crate::source::notebook::Notebook;
+use crate::source::yaml::{self, Node, Value};
 
-/// The JSON edits that make the notebook `json` say what `edits` make its joined cells say,
-/// or `None` if an edit cannot be mapped (it crosses a cell boundary).
-pub fn json_edits(_json: &str, _nb: &Notebook, _edits: &[Edit]) -> Option<Vec<Edit>> {
-    None
+/// The notebook `json` after applying `edits` (ranges in `nb.python`, the joined cells).
+/// `Err` says why not: an edit crossing cells, or JSON the reader cannot locate.
+pub fn apply(json: &str, nb: &Notebook, edits: &[Edit]) -> Result<String, String> {
+    let file = yaml::parse(json, yaml::Limits::default())
+        .map_err(|e| format!("cannot locate the notebook's cells: {}", e.message))?;
+    let root = file
+        .documents
+        .first()
+        .and_then(|d| d.root.as_ref())
+        .ok_or("an empty notebook")?;
+    let cells = root
+        .get("cells")
+        .and_then(Node::as_seq)
+        .ok_or("no `cells` list")?;
+    let mut per_cell: Vec<Vec<Edit>> = vec![Vec::new(); nb.cells.len()];
+    for edit in edits {
+        // A deletion of a cell's last line may take the line break after it, which is the
+        // separator the joined text put between cells: the cell then keeps a final newline.
+        let i = nb
+            .cells
+            .iter()
+            .position(|(_, r)| {
+                let end = if edit.range.is_empty() {
+                    r.end()
+                } else {
+                    r.end() + 1
+                };
+                r.start() <= edit.range.start() && edit.range.end() <= end
+            })
+            .ok_or("an edit crosses notebook cells")?;
+        let cell = nb.cells[i].1;
+        let end = edit.range.end().min(cell.end());
+        per_cell[i].push(Edit::replace(
+            TextRange::new(edit.range.start() - cell.start(), end - cell.start()),
+            edit.content.clone(),
+        ));
+    }
+    let mut json_edits = Vec::new();
+    for (i, local) in per_cell.iter().enumerate() {
+        if local.is_empty() {
+            continue;
+        }
+        let (number, _) = nb.cells[i];
+        let source = cells
+            .get(number - 1)
+            .and_then(|c| c.get("source"))
+            .ok_or("a code cell without `source`")?;
+        let old = source_text(source);
+        let new = apply_edits(&old, local).map_err(|e| e.to_string())?;
+        json_edits.push(write_source(json, source, &new)?);
+    }
+    apply_edits(json, &json_edits).map_err(|e| e.to_string())
+}
+
+/// A cell's source as one string (a list of lines joined).
+fn source_text(source: &Node) -> String {
+    match &source.value {
+        Value::Seq(lines) => lines.iter().filter_map(Node::as_str).collect(),
+        Value::Scalar(s) => s.text.clone(),
+        Value::Map(_) => String::new(),
+    }
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// The edit writing `new` into the JSON `source` value, in the value's own shape.
+fn write_source(json: &str, source: &Node, new: &str) -> Result<Edit, String> {
+    let Some(items) = source.as_seq() else {
+        return Ok(Edit::replace(source.range, json_string(new)));
+    };
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let (Some(first), Some(last)) = (items.first(), items.last()) else {
+        let body: Vec<String> = new_lines.iter().map(|l| json_string(l)).collect();
+        return Ok(Edit::replace(
+            source.range,
+            format!("[{}]", body.join(", ")),
+        ));
+    };
+    let old_lines: Vec<&str> = items.iter().filter_map(Node::as_str).collect();
+    if old_lines.len() != items.len() {
+        return Err("a cell source list holds something other than strings".into());
+    }
+    // The separator between items as the notebook writes it (`,\n   ` or `, `).
+    let separator = match items.get(1) {
+        Some(second) => json[first.range.end()..second.range.start()].to_owned(),
+        None => {
+            let line = json[..first.range.start()].rfind('\n').map_or(0, |i| i + 1);
+            let indent = &json[line..first.range.start()];
+            if indent.trim().is_empty() {
+                format!(",\n{indent}")
+            } else {
+                ", ".to_owned()
+            }
+        }
+    };
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines);
+    let mut out: Vec<String> = Vec::new();
+    for op in ops {
+        let (tag, old, new) = op.as_tag_tuple();
+        match tag {
+            similar::DiffTag::Equal => out.extend(
+                items[old]
+                    .iter()
+                    .map(|n| json[n.range.as_range()].to_owned()),
+            ),
+            _ => out.extend(new_lines[new].iter().map(|l| json_string(l))),
+        }
+    }
+    Ok(Edit::replace(
+        TextRange::new(first.range.start(), last.range.end()),
+        out.join(&separator),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NB: &str = r##"{
+ "cells": [
+  {
+   "cell_type": "markdown",
+   "metadata": {},
+   "source": ["# Title\n", "caf\u00e9"]
+  },
+  {
+   "cell_type": "code",
+   "execution_count": 1,
+   "metadata": {"tags": ["setup"]},
+   "outputs": [{"name": "stdout", "output_type": "stream", "text": ["ok\n"]}],
+   "source": [
+    "%pip install dask-kubernetes\n",
+    "from dask_kubernetes import KubeCluster  # caf\u00e9\n",
+    "cluster = KubeCluster(\"w.yaml\")"
+   ]
+  },
+  {
+   "cell_type": "code",
+   "execution_count": null,
+   "metadata": {},
+   "outputs": [],
+   "source": "cluster.adapt(minimum=1, maximum=2)"
+  }
+ ],
+ "metadata": {"kernelspec": {"name": "python3"}},
+ "nbformat": 4,
+ "nbformat_minor": 5
+}
+"##;
+
+    fn edit_at(nb: &Notebook, needle: &str, content: &str) -> Edit {
+        let at = nb.python.find(needle).unwrap();
+        Edit::replace(TextRange::new(at, at + needle.len()), content)
+    }
+
+    #[test]
+    fn only_the_edited_lines_change() {
+        let nb = crate::source::notebook::parse(NB).unwrap();
+        let edits = [
+            edit_at(
+                &nb,
+                "dask_kubernetes import",
+                "dask_kubernetes.operator import",
+            ),
+            edit_at(&nb, "\"w.yaml\"", "custom_cluster_spec=\"w.yaml\""),
+            edit_at(&nb, "minimum=1", "minimum=0"),
+        ];
+        let out = apply(NB, &nb, &edits).unwrap();
+        let expected = NB
+            .replace(
+                r#""from dask_kubernetes import KubeCluster  # caf\u00e9\n""#,
+                r#""from dask_kubernetes.operator import KubeCluster  # café\n""#,
+            )
+            .replace(
+                r#""cluster = KubeCluster(\"w.yaml\")""#,
+                r#""cluster = KubeCluster(custom_cluster_spec=\"w.yaml\")""#,
+            )
+            .replace("minimum=1", "minimum=0");
+        assert_eq!(out, expected);
+        // The magic line and the markdown cell's escapes are untouched.
+        assert!(out.contains(r#""%pip install dask-kubernetes\n""#));
+        assert!(out.contains(r#""caf\u00e9""#));
+    }
+
+    #[test]
+    fn added_lines_follow_the_list_layout() {
+        let nb = crate::source::notebook::parse(NB).unwrap();
+        let at = nb.python.find("cluster = ").unwrap();
+        let edits = [Edit::insert(at, "# dusk: note\n")];
+        let out = apply(NB, &nb, &edits).unwrap();
+        assert!(
+            out.contains("  # caf\\u00e9\\n\",\n    \"# dusk: note\\n\",\n    \"cluster = "),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn an_edit_across_cells_is_refused() {
+        let nb = crate::source::notebook::parse(NB).unwrap();
+        let start = nb.python.find("(\"w.yaml\")").unwrap();
+        let end = nb.python.find("adapt").unwrap();
+        let edits = [Edit::delete(TextRange::new(start, end))];
+        assert!(apply(NB, &nb, &edits).is_err());
+    }
 }

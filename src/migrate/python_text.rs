@@ -77,6 +77,14 @@ pub fn remove_from_list(items: &[Node<'_>], index: usize) -> Option<TextRange> {
     )
 }
 
+/// The end of the line holding `at`, before its line break. Inserting there (with a leading
+/// newline) stays inside a notebook cell even on the cell's last line.
+pub fn line_end(text: &str, at: usize) -> usize {
+    text[at.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| at + i)
+}
+
 fn line_start(text: &str, at: usize) -> usize {
     text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1)
 }
@@ -161,19 +169,11 @@ pub fn move_import(
         return Some(edits);
     }
     let indent = indent_at(text, stmt.start_byte());
-    let end = text[stmt.end_byte()..]
-        .find('\n')
-        .map_or(text.len(), |i| stmt.end_byte() + i + 1);
-    let newline = if text[..end].ends_with('\n') {
-        ""
-    } else {
-        "\n"
-    };
     Some(vec![
         Edit::delete(remove_from_list(&names, index)?),
         Edit::insert(
-            end,
-            format!("{newline}{indent}from {module} import {name}{alias}\n"),
+            line_end(text, stmt.end_byte()),
+            format!("\n{indent}from {module} import {name}{alias}"),
         ),
     ])
 }
@@ -294,7 +294,7 @@ mod tests {
                 "dask_kubernetes.operator",
                 None
             ),
-            "from dask_kubernetes import HelmCluster\nfrom dask_kubernetes.operator import KubeCluster\n"
+            "from dask_kubernetes import HelmCluster\nfrom dask_kubernetes.operator import KubeCluster"
         );
     }
 

@@ -39,7 +39,7 @@ use super::python_classic_cluster::calls_pending;
 use super::replace_command::new_cli_available;
 use crate::migrate::Context;
 use crate::migrate::python_text::{
-    ancestor, indent_at, items, move_import, node_at, plain_string, range, statement_of,
+    ancestor, indent_at, items, line_end, move_import, node_at, plain_string, range, statement_of,
     string_literal, text_of,
 };
 use crate::source::edit::{Applicability, Edit, Fix};
@@ -331,16 +331,8 @@ fn apply_extras(
         }
         lines.extend(merge_lines(text, &target, *node));
     }
-    let end = text[stmt.end_byte()..]
-        .find('\n')
-        .map_or(text.len(), |i| stmt.end_byte() + i + 1);
-    let newline = if text[..end].ends_with('\n') {
-        ""
-    } else {
-        "\n"
-    };
-    let body: String = lines.iter().map(|l| format!("{indent}{l}\n")).collect();
-    Some(Edit::insert(end, format!("{newline}{body}")))
+    let body: String = lines.iter().map(|l| format!("\n{indent}{l}")).collect();
+    Some(Edit::insert(line_end(text, stmt.end_byte()), body))
 }
 
 /// Statements merging a config into `target` the way `make_pod_spec` did.

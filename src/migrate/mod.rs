@@ -125,6 +125,7 @@ pub fn rewriter(name: &str) -> Option<Rewrite> {
         "python-string-reference" => python_string_reference::rewrite,
         "python-classic-cluster" => python_classic_cluster::rewrite,
         "python-make-pod-spec" => python_make_pod_spec::rewrite,
+        "dask-config" => dask_config::rewrite,
         _ => return None,
     })
 }

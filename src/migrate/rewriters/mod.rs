@@ -3,6 +3,7 @@
 //! Option<Fix>`, registered in `migrate::rewriter`.
 
 pub mod add_worker_name;
+pub mod dask_config;
 pub mod pod_template_to_daskcluster;
 pub mod python_classic_cluster;
 pub mod python_import_operator;

@@ -70,11 +70,26 @@ const WORKER_SPEC_INDENT: usize = 6;
 pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
     let file = cx.yaml()?;
     let root = yaml_text::root_at(file, cx.range)?;
-    let spec = pod_spec_of(root)?;
     let name = cluster_name(cx.path, file, root);
+    let text = cluster_text(cx, root, &name)?;
+    let end = yaml_text::line_end_inclusive(cx.text, root.range.end());
+    let keep_newline = usize::from(cx.text[..end].ends_with('\n'));
+    let range = TextRange::new(root.range.start(), end - keep_newline);
+    Some(Fix::new(
+        vec![Edit::replace(range, text.trim_end_matches('\n'))],
+        Applicability::Unsafe,
+        format!("rewrite the classic pod template as DaskCluster `{name}`"),
+    ))
+}
+
+/// The DaskCluster YAML (a document at indentation 0, ending in a newline) that replaces the
+/// classic pod template `template` (a document root or a mapping inside one, as a dask
+/// config's `kubernetes.worker-template`), or `None` if it is not one dusk can migrate.
+pub fn cluster_text(cx: &Context<'_>, template: &Node, name: &str) -> Option<String> {
+    let spec = pod_spec_of(template)?;
     let (block, flow) = worker_block(cx.text, spec)?;
     let worker_spec: PodSpec = read_pod_spec(&block)?;
-    let cluster = build(cx, &name, root, worker_spec)?;
+    let cluster = build(cx, name, template, worker_spec)?;
     let generated = to_yaml(&cluster).ok()?;
     // Keep the old spec's own text (and comments) where the generated one would go.
     let text = if flow {
@@ -92,18 +107,11 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
     if without_nulls(written) != without_nulls(to_json(&cluster)) {
         return None;
     }
-    let end = yaml_text::line_end_inclusive(cx.text, root.range.end());
-    let keep_newline = usize::from(cx.text[..end].ends_with('\n'));
-    let range = TextRange::new(root.range.start(), end - keep_newline);
-    Some(Fix::new(
-        vec![Edit::replace(range, text.trim_end_matches('\n'))],
-        Applicability::Unsafe,
-        format!("rewrite the classic pod template as DaskCluster `{name}`"),
-    ))
+    Some(text)
 }
 
 /// The pod spec of a classic pod template document, if it is one.
-fn pod_spec_of(root: &Node) -> Option<&Node> {
+pub fn pod_spec_of(root: &Node) -> Option<&Node> {
     let kind = root.get_str("kind");
     let api = root.get_str("apiVersion");
     if kind == Some("Pod") && api.is_none_or(|a| a == "v1") {
@@ -402,7 +410,7 @@ fn splice_worker_spec(generated: &str, block: &str, from: usize) -> Option<Strin
 }
 
 /// A JSON value without null members (the API server prunes them).
-fn without_nulls(value: Value) -> Value {
+pub fn without_nulls(value: Value) -> Value {
     let mut value = value;
     let mut todo: Vec<&mut Value> = vec![&mut value];
     while let Some(v) = todo.pop() {

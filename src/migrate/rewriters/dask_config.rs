@@ -1,0 +1,433 @@
+//! `dask-config`: move a dask config file's `kubernetes:` section to the operator's keys.
+//!
+//! ## What it rewrites
+//! The key a finding points at, in a YAML dask config:
+//! - `worker-template` (inline) with a fixed `kubernetes.name`: becomes
+//!   `custom-cluster-spec:` holding the DaskCluster that `pod-template-to-daskcluster` builds
+//!   from the template, named after `kubernetes.name`;
+//! - `worker-template` when the name is a template (`dask-{JUPYTERHUB_USER}-{uuid}`, or no
+//!   name, whose default is one): a custom spec cannot carry a templated name (the operator
+//!   creates it unformatted, dask-facts §4.0), so the template's first container becomes the
+//!   operator's `image`, `resources`, `env` and `worker-command` keys (each only if not set
+//!   already), and a comment lists every pod setting that has no key;
+//! - `worker-template-path` with a fixed name: renamed `custom-cluster-spec` (the file itself
+//!   must then hold a DaskCluster: `dusk fix --unsafe-fixes` on it does that); with a
+//!   templated name it is removed with a comment saying why;
+//! - `worker-name` → `name` (the key the classic docs named but nothing read);
+//!   `scheduler-timeout` → `idle-timeout`; a time-string `idle-timeout` → integer seconds;
+//! - classic-only keys (`deploy-mode`, `host`, `port`, `interface`, `protocol`,
+//!   `dashboard-address`, `scheduler-service-*`, `scheduler-pdb-template`,
+//!   `scheduler-template[-path]`, `count.max`): removed, each with a `# dusk: removed …`
+//!   comment in its place; a mapping left empty stays a mapping (`count: {}`);
+//! - `labextension.factory.module: dask_kubernetes` → `dask_kubernetes.operator`.
+//!
+//! ## Output
+//! Text edits in the config file; other keys, comments and formatting stay.
+//!
+//! ## Fix safety
+//! Unsafe: the operator reads these keys differently (it deletes an idle cluster, it names
+//! clusters exactly as configured), and removed keys take behaviour with them.
+//!
+//! ## Not handled
+//! Keys set through `dask.config.set` or `DASK_KUBERNETES__…` variables; templates the
+//! operator's types cannot read; the labextension factory's `kwargs` (the operator's
+//! KubeCluster takes the config's `kubernetes.name` when none is given).
+
+use super::pod_template_to_daskcluster::{cluster_text, pod_spec_of, without_nulls};
+use super::python_classic_cluster::seconds;
+use crate::migrate::python_text::shorten;
+use crate::migrate::{Context, validate, yaml_text};
+use crate::source::TextRange;
+use crate::source::edit::{Applicability, Edit, Fix};
+use crate::source::yaml::{Node, YamlFile};
+use serde_json::Value;
+
+/// Why a classic key has no operator equivalent.
+fn removal_reason(key: &str) -> &'static str {
+    match key {
+        "host" | "port" | "deploy-mode" | "interface" | "protocol" | "dashboard-address" => {
+            "the operator always runs the scheduler in the cluster"
+        }
+        "scheduler-service-wait-timeout" => "the closest operator key is resource-timeout",
+        "scheduler-service-name-resolution-retries" => "no operator equivalent",
+        "scheduler-service-template" => "the Service is spec.scheduler.service of a DaskCluster",
+        "scheduler-pdb-template" => "the operator creates no PodDisruptionBudget",
+        "scheduler-template" | "scheduler-template-path" => {
+            "the scheduler's pod is spec.scheduler.spec of a DaskCluster"
+        }
+        "max" => "the operator ignores it: use adapt(maximum=...) or a ResourceQuota",
+        _ => "no operator equivalent",
+    }
+}
+
+const REMOVED: &[&str] = &[
+    "host",
+    "port",
+    "deploy-mode",
+    "interface",
+    "protocol",
+    "dashboard-address",
+    "scheduler-service-wait-timeout",
+    "scheduler-service-name-resolution-retries",
+    "scheduler-service-template",
+    "scheduler-pdb-template",
+    "scheduler-template",
+    "scheduler-template-path",
+];
+
+fn normal(key: &str) -> String {
+    key.to_lowercase().replace('_', "-")
+}
+
+pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+    let file = cx.yaml()?;
+    let found = yaml_text::entry_at(file, cx.range)?;
+    if found.entry.key.range != cx.range {
+        return None;
+    }
+    let key = normal(found.entry.key.as_str()?);
+    let parent = parent_key(file, found.map).map(normal);
+    let fix = |edits: Vec<Edit>, what: String| Some(Fix::new(edits, Applicability::Unsafe, what));
+    match (parent.as_deref(), key.as_str()) {
+        (Some("count"), "max") => fix(
+            remove_with_comment(cx.text, file, &found, "max")?,
+            "remove `kubernetes.count.max`".into(),
+        ),
+        (Some("factory"), "module") => factory_module(cx.text, &found),
+        (Some("labextension"), "factory") => {
+            let map = &found.entry.value;
+            let index = map
+                .as_map()?
+                .iter()
+                .position(|e| e.key.as_str() == Some("module"))?;
+            let module = yaml_text::Found {
+                map,
+                index,
+                entry: &map.as_map()?[index],
+                root: found.root,
+            };
+            factory_module(cx.text, &module)
+        }
+        (Some("kubernetes"), k) if REMOVED.contains(&k) => fix(
+            remove_with_comment(cx.text, file, &found, k)?,
+            format!("remove `kubernetes.{k}`"),
+        ),
+        (Some("kubernetes"), "worker-name") => rename(&found, "name", None),
+        (Some("kubernetes"), "scheduler-timeout") => {
+            let secs = found.entry.value.as_str().and_then(seconds);
+            rename(&found, "idle-timeout", secs)
+        }
+        (Some("kubernetes"), "idle-timeout") => {
+            let secs = found.entry.value.as_string_scalar().and_then(seconds)?;
+            fix(
+                vec![Edit::replace(found.entry.value.range, secs.to_string())],
+                "write `kubernetes.idle-timeout` as integer seconds".into(),
+            )
+        }
+        (Some("kubernetes"), "worker-template-path") => template_path(cx.text, file, &found),
+        (Some("kubernetes"), "worker-template") => template(cx, &found),
+        _ => None,
+    }
+}
+
+/// The key of the mapping entry whose value is `map`.
+fn parent_key<'a>(file: &'a YamlFile, map: &Node) -> Option<&'a str> {
+    yaml_text::entries(file)
+        .into_iter()
+        .find(|f| f.entry.value.range == map.range && f.entry.value.as_map().is_some())
+        .and_then(|f| f.entry.key.as_str())
+}
+
+/// The cluster name the `kubernetes` mapping sets (`name`, or the `worker-name` users
+/// wrote for it), or the operator's default.
+fn configured_name<'a>(found: &yaml_text::Found<'a>) -> &'a str {
+    found
+        .map
+        .get_str("name")
+        .or_else(|| found.map.get_str("worker-name"))
+        .unwrap_or("dask-{user}-{uuid}")
+}
+
+/// The configured name, if it is fixed (no `{…}` or `${…}` placeholders).
+fn fixed_name<'a>(found: &yaml_text::Found<'a>) -> Option<&'a str> {
+    let name = configured_name(found);
+    (!name.contains('{') && !name.contains('$')).then_some(name)
+}
+
+/// Replace an entry by a `# dusk: removed …` comment (block style), or drop it and put the
+/// comment above its line (flow style). An only entry leaves `{}`.
+fn remove_with_comment(
+    text: &str,
+    file: &YamlFile,
+    found: &yaml_text::Found<'_>,
+    key: &str,
+) -> Option<Vec<Edit>> {
+    let entry = found.entry;
+    let shown = shorten(&text[entry.key.range.start()..entry.value.range.end()]);
+    let comment = format!("# dusk: removed `{shown}`: {}", removal_reason(key));
+    let key_at = entry.key.range.start();
+    let line = yaml_text::line_start(text, key_at);
+    if found.map.as_map()?.len() == 1 {
+        // `parent:\n  key: v` → `parent: {}  # dusk: removed …`
+        if yaml_text::is_flow(text, found.map) {
+            return Some(vec![Edit::replace(
+                found.map.range,
+                format!("{{}}  {comment}"),
+            )]);
+        }
+        let parent = yaml_text::entries(file)
+            .into_iter()
+            .find(|f| f.entry.value.range == found.map.range)?;
+        let end = yaml_text::line_end_inclusive(text, found.map.range.end());
+        let newline = if text[..end].ends_with('\n') {
+            "\n"
+        } else {
+            ""
+        };
+        return Some(vec![Edit::replace(
+            TextRange::new(parent.entry.key.range.end(), end),
+            format!(": {{}}  {comment}{newline}"),
+        )]);
+    }
+    if yaml_text::is_flow(text, found.map) || !yaml_text::starts_line(text, key_at) {
+        let line_indent: String = text[line..].chars().take_while(|c| *c == ' ').collect();
+        return Some(vec![
+            yaml_text::remove_entry(text, found.map, found.index)?,
+            Edit::insert(line, format!("{line_indent}{comment}\n")),
+        ]);
+    }
+    let end = yaml_text::line_end_inclusive(text, entry.value.range.end());
+    let newline = if text[..end].ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    };
+    Some(vec![Edit::replace(
+        TextRange::new(line, end),
+        format!("{}{comment}{newline}", " ".repeat(key_at - line)),
+    )])
+}
+
+/// Rename an entry's key (unless the new key is set already), optionally with a new value.
+fn rename(found: &yaml_text::Found<'_>, new_key: &str, value: Option<u64>) -> Option<Fix> {
+    if found.map.get(new_key).is_some() {
+        return None;
+    }
+    let mut edits = vec![Edit::replace(found.entry.key.range, new_key)];
+    if let Some(v) = value {
+        edits.push(Edit::replace(found.entry.value.range, v.to_string()));
+    }
+    Some(Fix::new(
+        edits,
+        Applicability::Unsafe,
+        format!(
+            "rename `{}` to `{new_key}`",
+            found.entry.key.as_str().unwrap_or("")
+        ),
+    ))
+}
+
+fn factory_module(text: &str, module: &yaml_text::Found<'_>) -> Option<Fix> {
+    let value = module.entry.value.as_str()?;
+    if !matches!(
+        value,
+        "dask_kubernetes" | "dask_kubernetes.classic" | "dask_kubernetes.core"
+    ) {
+        return None;
+    }
+    let like = &text[module.entry.value.range.as_range()];
+    Some(Fix::new(
+        vec![Edit::replace(
+            module.entry.value.range,
+            yaml_text::scalar_like(like, "dask_kubernetes.operator"),
+        )],
+        Applicability::Unsafe,
+        "make the JupyterLab extension build the operator's KubeCluster",
+    ))
+}
+
+fn template_path(text: &str, file: &YamlFile, found: &yaml_text::Found<'_>) -> Option<Fix> {
+    if fixed_name(found).is_some() {
+        if found.map.get("custom-cluster-spec").is_some() {
+            return None;
+        }
+        return Some(Fix::new(
+            vec![Edit::replace(found.entry.key.range, "custom-cluster-spec")],
+            Applicability::Unsafe,
+            "read the cluster from `kubernetes.custom-cluster-spec`: the file must now hold a \
+             DaskCluster (run `dusk fix --unsafe-fixes` on it)",
+        ));
+    }
+    let edits = remove_with_comment(text, file, found, "worker-template-path")?;
+    let edits = edits
+        .into_iter()
+        .map(|e| Edit {
+            content: e.content.replace(
+                ": no operator equivalent",
+                ": the cluster name is a template, which a custom cluster spec cannot carry; \
+                 set kubernetes.image, resources, env and worker-command from that template",
+            ),
+            ..e
+        })
+        .collect();
+    Some(Fix::new(
+        edits,
+        Applicability::Unsafe,
+        "remove `kubernetes.worker-template-path` (a templated name cannot use a custom spec)",
+    ))
+}
+
+fn template(cx: &Context<'_>, found: &yaml_text::Found<'_>) -> Option<Fix> {
+    let text = cx.text;
+    let template = &found.entry.value;
+    let key_at = found.entry.key.range.start();
+    if !yaml_text::starts_line(text, key_at) || yaml_text::is_flow(text, found.map) {
+        return None;
+    }
+    let column = yaml_text::column(text, key_at);
+    let line = yaml_text::line_start(text, key_at);
+    let end = yaml_text::line_end_inclusive(text, template.range.end());
+    let newline = if text[..end].ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    let range = TextRange::new(line, end);
+    let indent = " ".repeat(column);
+    if let Some(name) = fixed_name(found) {
+        if found.map.get("custom-cluster-spec").is_some() {
+            return None;
+        }
+        let cluster = cluster_text(cx, template, name)?;
+        let body = yaml_text::reindent(&cluster, 0, column + 2);
+        return Some(Fix::new(
+            vec![Edit::replace(
+                range,
+                format!("{indent}custom-cluster-spec:\n{body}{newline}"),
+            )],
+            Applicability::Unsafe,
+            format!(
+                "move `kubernetes.worker-template` into `kubernetes.custom-cluster-spec` as DaskCluster `{name}`"
+            ),
+        ));
+    }
+    let (lines, dropped) = operator_keys(template, found.map)?;
+    let name = configured_name(found);
+    let mut out = format!(
+        "{indent}# dusk: moved kubernetes.worker-template to the operator's keys: the cluster name \
+         `{name}` is a template, which a custom cluster spec cannot carry.\n"
+    );
+    if !dropped.is_empty() {
+        out.push_str(&format!(
+            "{indent}# dusk: not carried over (no operator key): {}\n",
+            dropped.join(", ")
+        ));
+    }
+    for l in lines {
+        out.push_str(&yaml_text::reindent(&l, 0, column));
+    }
+    let description = if dropped.is_empty() {
+        "move `kubernetes.worker-template` to the operator's image/resources/env/worker-command keys".to_owned()
+    } else {
+        format!(
+            "move `kubernetes.worker-template` to the operator's keys; not carried over: {}",
+            dropped.join(", ")
+        )
+    };
+    Some(Fix::new(
+        vec![Edit::replace(
+            range,
+            format!("{out}{newline}").replace("\n\n", "\n"),
+        )],
+        Applicability::Unsafe,
+        description,
+    ))
+}
+
+/// `image`, `resources`, `env` and `worker-command` entries (YAML text at indentation 0)
+/// from a template's first container, each only if `kubernetes` lacks it; and the settings
+/// with no key.
+fn operator_keys(template: &Node, kubernetes: &Node) -> Option<(Vec<String>, Vec<String>)> {
+    let spec = pod_spec_of(template)?;
+    let json = without_nulls(validate::to_json(spec));
+    let containers = json.get("containers")?.as_array()?;
+    let first = containers.first()?.as_object()?;
+    let mut dropped: Vec<String> = Vec::new();
+    for (k, _) in json.as_object()? {
+        if !matches!(k.as_str(), "containers" | "restartPolicy") {
+            dropped.push(k.clone());
+        }
+    }
+    if containers.len() > 1 {
+        dropped.push("containers[1:]".into());
+    }
+    for (k, _) in first {
+        if !matches!(
+            k.as_str(),
+            "image" | "args" | "command" | "env" | "resources" | "name"
+        ) {
+            dropped.push(format!("containers[0].{k}"));
+        }
+    }
+    if let Some(meta) = template.get("metadata").and_then(Node::as_map) {
+        dropped.extend(
+            meta.iter()
+                .filter_map(|e| e.key.as_str())
+                .map(|k| format!("metadata.{k}")),
+        );
+    }
+    let mut lines = Vec::new();
+    let mut put = |key: &str, value: Value| {
+        if kubernetes.get(key).is_some() {
+            return;
+        }
+        let yaml = serde_saphyr::to_string(&serde_json::json!({ key: value })).unwrap_or_default();
+        lines.push(if yaml.ends_with('\n') {
+            yaml
+        } else {
+            format!("{yaml}\n")
+        });
+    };
+    if let Some(image) = first.get("image") {
+        put("image", image.clone());
+    }
+    if let Some(resources) = first.get("resources") {
+        put("resources", quantities_as_strings(resources.clone()));
+    }
+    if let Some(env) = first
+        .get("env")
+        .filter(|e| e.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        put("env", env.clone());
+    }
+    let command: Vec<Value> = ["command", "args"]
+        .iter()
+        .filter_map(|k| first.get(*k)?.as_array())
+        .flatten()
+        .filter(|a| a.as_str() != Some(super::pod_template_to_daskcluster::SCHEDULER_ADDRESS))
+        .map(|a| match a {
+            Value::String(_) => a.clone(),
+            other => Value::String(other.to_string()),
+        })
+        .collect();
+    if !command.is_empty() {
+        put("worker-command", Value::Array(command));
+    }
+    Some((lines, dropped))
+}
+
+fn quantities_as_strings(resources: Value) -> Value {
+    let mut resources = resources;
+    if let Some(map) = resources.as_object_mut() {
+        for kind in map.values_mut() {
+            if let Some(q) = kind.as_object_mut() {
+                for v in q.values_mut() {
+                    if v.is_number() {
+                        *v = Value::String(v.to_string());
+                    }
+                }
+            }
+        }
+    }
+    resources
+}

@@ -354,3 +354,65 @@ fn overlapping_fixes_apply_over_several_passes() {
     assert_eq!(outcome.fixed, "CMD = 'dask worker --no-dashboard'\n");
     assert_eq!(outcome.fixed_count(), 2);
 }
+
+/// Every fixture and example file, fixed with the built-in packs and unsafe fixes: a second
+/// fix changes nothing, and no finding whose fix `dusk fix` could apply is left, except in
+/// files that show what is left for a person (`not-handled.*`) or that do not parse.
+#[test]
+fn every_fixture_is_a_fixpoint_with_nothing_fixable_left() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let found = dusk::discover::discover(&[root.join("fixtures"), root.join("examples")]);
+    assert!(found.files.len() > 30, "{} files", found.files.len());
+    let rules = RuleSet::builtin().unwrap();
+    let targets = Targets::default();
+    let selection = Selection::default();
+    let lint = Settings {
+        rules: &rules,
+        targets: &targets,
+        selection: &selection,
+        limits: Limits::default(),
+        show_upcoming: false,
+        prefilter: Prefilter::new(&rules.triggers),
+    };
+    let overrides = BTreeMap::new();
+    let mut settings = FixSettings::new(&lint, &overrides);
+    settings.unsafe_fixes = true;
+    let mut problems = Vec::new();
+    let mut fixed = 0;
+    for file in &found.files {
+        let Ok(text) = fs::read_to_string(&file.path) else {
+            continue; // bad-input fixtures that are not UTF-8
+        };
+        let shown = file.path.strip_prefix(root).unwrap().display().to_string();
+        let meta = FileMeta {
+            kind: file.kind,
+            beside_chart: file.beside_chart,
+            path: &file.path,
+            display_path: &shown,
+        };
+        let first = fix_text(meta, text, &settings);
+        if matches!(first.end, End::NotParsed(_)) {
+            continue;
+        }
+        if !first.failed.is_empty() || first.end != End::Converged {
+            problems.push(format!("{shown}: {:?} {:?}", first.end, first.failed));
+        }
+        fixed += first.fixed_count();
+        let second = fix_text(meta, first.fixed.clone(), &settings);
+        if second.fixed != first.fixed {
+            problems.push(format!("{shown}: a second fix changed it: {:?}", second.applied));
+        }
+        let name = file.path.file_name().unwrap().to_string_lossy();
+        if name.starts_with("not-handled") {
+            continue;
+        }
+        for f in second.remaining.findings.iter().filter(|f| f.fix.is_some()) {
+            problems.push(format!(
+                "{shown}:{}:{}: {} still fixable after fixing",
+                f.start.line, f.start.column, f.rule
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(fixed > 10, "only {fixed} fixes applied: the fixtures should exercise the packs");
+}

@@ -7,20 +7,20 @@
 //! does not matter here. Engine-level cases (a rewriter that breaks the file, one that never
 //! converges) call `dusk::migrate::fix_text` with their own rewriter registry.
 
+mod fix_support;
+use fix_support as support;
+
 use clap::Parser;
 use dusk::cli::ExitStatus;
 use dusk::cli::args::{Cli, Command};
-use dusk::discover::SourceKind;
-use dusk::lint::{Limits, Prefilter, Selection, Settings};
 use dusk::migrate::{Context, End, FileMeta, FixSettings, Rewrite, fix_text};
-use dusk::rules::{RuleSet, Targets};
 use dusk::source::TextRange;
 use dusk::source::edit::{Applicability, Edit, Fix};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const PACK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/rewriters/pack.yaml");
+use support::PACK;
 
 const LAUNCHER: &str = "\
 # Starts workers by hand. Comments stay where they are.
@@ -236,32 +236,10 @@ fn a_file_changed_since_it_was_read_is_not_overwritten() {
     assert_eq!(fs::read_to_string(&path).unwrap(), "# edited meanwhile\n");
 }
 
-/// The fix loop with the test pack and a rewriter registry of the test's choosing.
+/// The fix loop with the test rules and a rewriter registry of the test's choosing.
 fn engine(text: &str, rewriters: fn(&str) -> Option<Rewrite>) -> dusk::migrate::Outcome {
-    let rules: RuleSet = dusk::rules::compile::load(&[PathBuf::from(PACK)]).unwrap();
-    let targets = Targets::default();
-    let selection = Selection {
-        select: Some(vec!["dusk-test".into()]),
-        ..Selection::default()
-    };
-    let lint = Settings {
-        rules: &rules,
-        targets: &targets,
-        selection: &selection,
-        limits: Limits::default(),
-        show_upcoming: false,
-        prefilter: Prefilter::new(&rules.triggers),
-    };
-    let overrides = BTreeMap::new();
-    let mut settings = FixSettings::new(&lint, &overrides);
-    settings.rewriters = rewriters;
-    let meta = FileMeta {
-        kind: SourceKind::Python,
-        beside_chart: false,
-        path: Path::new("launch.py"),
-        display_path: "launch.py",
-    };
-    fix_text(meta, text.to_owned(), &settings)
+    let scan = support::scan(&["dusk-test"]);
+    support::fix(&scan, Path::new("launch.py"), text, false, Some(rewriters))
 }
 
 fn breaks_the_file(cx: &Context<'_>) -> Option<Fix> {
@@ -355,25 +333,23 @@ fn overlapping_fixes_apply_over_several_passes() {
     assert_eq!(outcome.fixed_count(), 2);
 }
 
+/// Fixable findings `dusk fix` knowingly leaves for a person, with the reason.
+const NOT_HANDLED: &[(&str, &str)] = &[(
+    "fixtures/frontends/yaml/configmap-dask-config.yaml",
+    "a dask config embedded in a ConfigMap string: rewriters edit YAML trees, not YAML inside strings",
+)];
+
 /// Every fixture and example file, fixed with the built-in packs and unsafe fixes: a second
 /// fix changes nothing, and no finding whose fix `dusk fix` could apply is left, except in
-/// files that show what is left for a person (`not-handled.*`) or that do not parse.
+/// files that show what is left for a person (`not-handled.*`, [`NOT_HANDLED`]) or that do
+/// not parse.
 #[test]
 fn every_fixture_is_a_fixpoint_with_nothing_fixable_left() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let found = dusk::discover::discover(&[root.join("fixtures"), root.join("examples")]);
     assert!(found.files.len() > 30, "{} files", found.files.len());
-    let rules = RuleSet::builtin().unwrap();
-    let targets = Targets::default();
-    let selection = Selection::default();
-    let lint = Settings {
-        rules: &rules,
-        targets: &targets,
-        selection: &selection,
-        limits: Limits::default(),
-        show_upcoming: false,
-        prefilter: Prefilter::new(&rules.triggers),
-    };
+    let scan = support::builtin_scan();
+    let lint = scan.settings();
     let overrides = BTreeMap::new();
     let mut settings = FixSettings::new(&lint, &overrides);
     settings.unsafe_fixes = true;
@@ -400,10 +376,13 @@ fn every_fixture_is_a_fixpoint_with_nothing_fixable_left() {
         fixed += first.fixed_count();
         let second = fix_text(meta, first.fixed.clone(), &settings);
         if second.fixed != first.fixed {
-            problems.push(format!("{shown}: a second fix changed it: {:?}", second.applied));
+            problems.push(format!(
+                "{shown}: a second fix changed it: {:?}",
+                second.applied
+            ));
         }
         let name = file.path.file_name().unwrap().to_string_lossy();
-        if name.starts_with("not-handled") {
+        if name.starts_with("not-handled") || NOT_HANDLED.iter().any(|(p, _)| *p == shown) {
             continue;
         }
         for f in second.remaining.findings.iter().filter(|f| f.fix.is_some()) {
@@ -414,5 +393,8 @@ fn every_fixture_is_a_fixpoint_with_nothing_fixable_left() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert!(fixed > 10, "only {fixed} fixes applied: the fixtures should exercise the packs");
+    assert!(
+        fixed > 10,
+        "only {fixed} fixes applied: the fixtures should exercise the packs"
+    );
 }

@@ -12,15 +12,13 @@
 //!
 //! Without `DUSK_ORACLES` the test is skipped, loudly; with it set, missing data fails.
 
-use dusk::discover::SourceKind;
-use dusk::lint::{Limits, Prefilter, Selection, Settings};
-use dusk::migrate::{End, FileMeta, FixSettings, fix_text, validate};
-use dusk::rules::{RuleSet, Targets};
+mod fix_support;
+use fix_support as support;
+
+use dusk::migrate::{End, validate};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const PACK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/rewriters/pack.yaml");
 const VALIDATE_PY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/oracle/validate.py");
 
 fn oracles() -> Option<PathBuf> {
@@ -50,31 +48,9 @@ fn yaml_json(text: &str) -> Value {
 
 /// `pod.yaml` migrated by the fix loop, with only the pod-template rule.
 fn migrate(name: &str, text: &str) -> String {
-    let rules: RuleSet = dusk::rules::compile::load(&[PathBuf::from(PACK)]).unwrap();
-    let targets = Targets::default();
-    let selection = Selection {
-        select: Some(vec!["test-classic-pod".into()]),
-        ..Selection::default()
-    };
-    let lint = Settings {
-        rules: &rules,
-        targets: &targets,
-        selection: &selection,
-        limits: Limits::default(),
-        show_upcoming: false,
-        prefilter: Prefilter::new(&rules.triggers),
-    };
-    let overrides = BTreeMap::new();
-    let mut settings = FixSettings::new(&lint, &overrides);
-    settings.unsafe_fixes = true;
+    let scan = support::scan(&["test-classic-pod"]);
     let path = PathBuf::from(format!("{name}.yaml"));
-    let meta = FileMeta {
-        kind: SourceKind::Yaml,
-        beside_chart: false,
-        path: &path,
-        display_path: name,
-    };
-    let outcome = fix_text(meta, text.to_owned(), &settings);
+    let outcome = support::fix(&scan, &path, text, true, None);
     assert_eq!(outcome.end, End::Converged, "{name}");
     assert!(outcome.failed.is_empty(), "{name}: {:?}", outcome.failed);
     assert_eq!(

@@ -5,44 +5,19 @@
 //! may be left — except in files named `not-handled.*`, which show what a rewriter leaves for
 //! a person: there the finding must stay and the file must not change.
 
-use dusk::discover::{SourceKind, classify};
-use dusk::lint::{Limits, Prefilter, Selection, Settings};
-use dusk::migrate::{End, FileMeta, FixSettings, Outcome, fix_text};
-use dusk::rules::{RuleSet, Targets};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod fix_support;
+use fix_support as support;
 
-const PACK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/rewriters/pack.yaml");
+use dusk::migrate::{End, Outcome};
+use std::path::Path;
 
 /// Rewriters whose snapshots also show the whole fixed file (they generate resources).
 const SHOW_RESULT: &[&str] = &["pod-template-to-daskcluster", "dask-config"];
 
 fn fix_file(path: &Path, text: &str) -> Outcome {
-    let rules: RuleSet = dusk::rules::compile::load(&[PathBuf::from(PACK)]).unwrap();
-    let targets = Targets::default();
-    let selection = Selection {
-        select: Some(vec!["dusk-test".into()]),
-        ..Selection::default()
-    };
-    let lint = Settings {
-        rules: &rules,
-        targets: &targets,
-        selection: &selection,
-        limits: Limits::default(),
-        show_upcoming: false,
-        prefilter: Prefilter::new(&rules.triggers),
-    };
-    let overrides = BTreeMap::new();
-    let mut settings = FixSettings::new(&lint, &overrides);
-    settings.unsafe_fixes = true;
-    let name = path.file_name().unwrap().to_str().unwrap();
-    let meta = FileMeta {
-        kind: classify(path).unwrap_or(SourceKind::Yaml),
-        beside_chart: false,
-        path,
-        display_path: name,
-    };
-    fix_text(meta, text.to_owned(), &settings)
+    let scan = support::scan(&["dusk-test"]);
+    let name = Path::new(path.file_name().unwrap());
+    support::fix(&scan, name, text, true, None)
 }
 
 #[test]

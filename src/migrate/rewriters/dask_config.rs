@@ -28,8 +28,16 @@
 //! Unsafe: the operator reads these keys differently (it deletes an idle cluster, it names
 //! clusters exactly as configured), and removed keys take behaviour with them.
 //!
+//! In a container's `env`, the same keys as `DASK_KUBERNETES__…` variables: classic-only
+//! ones removed with a comment, `WORKER_NAME` → `NAME`, time strings → seconds (quoted: env
+//! values are strings), `WORKER_TEMPLATE_PATH` → `CUSTOM_CLUSTER_SPEC` when `NAME` is fixed.
+//!
 //! ## Not handled
-//! Keys set through `dask.config.set` or `DASK_KUBERNETES__…` variables; templates the
+//! In Python, keys of a dict passed to `dask.config.set({…})` (dotted or nested): the same
+//! renames and removals, with the comment above the statement.
+//!
+//! Keys set through `os.environ` in Python, inline templates in
+//! variables, YAML embedded in ConfigMap strings; templates the
 //! operator's types cannot read; the labextension factory's `kwargs` (the operator's
 //! KubeCluster takes the config's `kubernetes.name` when none is given).
 
@@ -80,12 +88,22 @@ fn normal(key: &str) -> String {
 }
 
 pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+    if cx.python().is_some() {
+        return python_config(cx);
+    }
     let file = cx.yaml()?;
     let found = yaml_text::entry_at(file, cx.range)?;
+    let key = normal(found.entry.key.as_str()?);
+    if key == "name"
+        && found.entry.value.range == cx.range
+        && let Some(var) = found.entry.value.as_str()
+        && let Some(config_key) = crate::extract::model::config_key_from_env(var)
+    {
+        return env_var(cx.text, file, &found, var, &config_key);
+    }
     if found.entry.key.range != cx.range {
         return None;
     }
-    let key = normal(found.entry.key.as_str()?);
     let parent = parent_key(file, found.map).map(normal);
     let fix = |edits: Vec<Edit>, what: String| Some(Fix::new(edits, Applicability::Unsafe, what));
     match (parent.as_deref(), key.as_str()) {
@@ -94,20 +112,7 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
             "remove `kubernetes.count.max`".into(),
         ),
         (Some("factory"), "module") => factory_module(cx.text, &found),
-        (Some("labextension"), "factory") => {
-            let map = &found.entry.value;
-            let index = map
-                .as_map()?
-                .iter()
-                .position(|e| e.key.as_str() == Some("module"))?;
-            let module = yaml_text::Found {
-                map,
-                index,
-                entry: &map.as_map()?[index],
-                root: found.root,
-            };
-            factory_module(cx.text, &module)
-        }
+        (Some("labextension"), "factory") => factory(cx.text, &found),
         (Some("kubernetes"), k) if REMOVED.contains(&k) => fix(
             remove_with_comment(cx.text, file, &found, k)?,
             format!("remove `kubernetes.{k}`"),
@@ -126,6 +131,191 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
         }
         (Some("kubernetes"), "worker-template-path") => template_path(cx.text, file, &found),
         (Some("kubernetes"), "worker-template") => template(cx, &found),
+        _ => None,
+    }
+}
+
+/// A key of a dict passed to `dask.config.set({…})` (a dotted key, or nested dicts).
+fn python_config(cx: &Context<'_>) -> Option<Fix> {
+    use crate::migrate::python_text::{
+        comment_above, items, node_at, plain_string, range as node_range, remove_from_list, text_of,
+    };
+    let text = cx.text;
+    let key_node = node_at(cx.python()?, cx.range)?;
+    let pair = key_node.parent().filter(|p| p.kind() == "pair")?;
+    let dict = pair.parent().filter(|d| d.kind() == "dictionary")?;
+    // The dotted key: this key, prefixed by the keys of the dicts around it.
+    let mut parts = vec![plain_string(text, key_node)?];
+    let mut outer = dict;
+    while let Some(p) = outer.parent().filter(|p| p.kind() == "pair") {
+        parts.push(plain_string(text, p.child_by_field_name("key")?)?);
+        outer = p.parent().filter(|d| d.kind() == "dictionary")?;
+    }
+    parts.reverse();
+    let full = normal(&parts.join("."));
+    let key = full.strip_prefix("kubernetes.")?;
+    let value = pair.child_by_field_name("value")?;
+    let own = normal(&parts[parts.len() - 1]);
+    let content = |node: tree_sitter::Node<'_>| {
+        let r = node_range(node);
+        TextRange::new(r.start() + 1, r.end() - 1)
+    };
+    let renamed = |new_key: &str| own.replace(key.rsplit('.').next().unwrap_or(key), new_key);
+    let fix = |edits: Vec<Edit>, what: String| Some(Fix::new(edits, Applicability::Unsafe, what));
+    match key {
+        "worker-name" => fix(
+            vec![Edit::replace(
+                content(key_node),
+                full_or_own(&parts, &renamed("name")),
+            )],
+            format!("rename `{full}` to `kubernetes.name`"),
+        ),
+        "idle-timeout" => {
+            let secs = plain_string(text, value).as_deref().and_then(seconds)?;
+            fix(
+                vec![Edit::replace(node_range(value), secs.to_string())],
+                format!("write `{full}` as integer seconds"),
+            )
+        }
+        "scheduler-timeout" => {
+            let secs = plain_string(text, value).as_deref().and_then(seconds)?;
+            fix(
+                vec![
+                    Edit::replace(
+                        content(key_node),
+                        full_or_own(&parts, &renamed("idle-timeout")),
+                    ),
+                    Edit::replace(node_range(value), secs.to_string()),
+                ],
+                format!("rename `{full}` to `kubernetes.idle-timeout`"),
+            )
+        }
+        k if REMOVED.contains(&k)
+            || k == "count.max"
+            || k == "worker-template"
+            || k == "worker-template-path" =>
+        {
+            let list = items(dict);
+            let index = list.iter().position(|n| *n == pair)?;
+            let reason = match k {
+                "worker-template" | "worker-template-path" => {
+                    "put a DaskCluster in kubernetes.custom-cluster-spec (dusk can migrate the template file)"
+                }
+                _ => removal_reason(k.rsplit('.').next().unwrap_or(k)),
+            };
+            fix(
+                vec![
+                    Edit::delete(remove_from_list(&list, index)?),
+                    comment_above(
+                        text,
+                        pair,
+                        &format!("dusk: removed `{}`: {reason}", shorten(text_of(text, pair))),
+                    ),
+                ],
+                format!("remove `{full}`"),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// The new key as written: dotted in full when the old one was (`"kubernetes.name"`),
+/// else just the last part (`{"kubernetes": {"name": …}}`).
+fn full_or_own(parts: &[String], new_own: &str) -> String {
+    if parts.len() == 1 && parts[0].contains('.') {
+        let mut dotted: Vec<&str> = parts[0].split('.').collect();
+        dotted.pop();
+        dotted.push(new_own.rsplit('.').next().unwrap_or(new_own));
+        dotted.join(".")
+    } else {
+        new_own.to_owned()
+    }
+}
+
+/// A `DASK_KUBERNETES__…` variable in a container's `env` list (`found` is its `name`).
+fn env_var(
+    text: &str,
+    file: &YamlFile,
+    found: &yaml_text::Found<'_>,
+    var: &str,
+    config_key: &str,
+) -> Option<Fix> {
+    let key = config_key.strip_prefix("kubernetes.")?;
+    let item = found.map;
+    let (list, index) = yaml_text::entries(file).into_iter().find_map(|f| {
+        let items = f.entry.value.as_seq()?;
+        let i = items.iter().position(|n| n.range == item.range)?;
+        Some((&f.entry.value, i))
+    })?;
+    let siblings: Vec<&str> = list
+        .as_seq()?
+        .iter()
+        .filter_map(|n| n.get_str("name"))
+        .collect();
+    let value = item.get("value");
+    let rename = |new: &str, new_value: Option<String>| -> Option<Fix> {
+        if siblings.contains(&new) {
+            return None;
+        }
+        let mut edits = vec![Edit::replace(found.entry.value.range, new)];
+        if let (Some(v), Some(nv)) = (value, new_value) {
+            edits.push(Edit::replace(v.range, nv));
+        }
+        Some(Fix::new(
+            edits,
+            Applicability::Unsafe,
+            format!("rename `{var}` to `{new}`"),
+        ))
+    };
+    let secs = || {
+        value
+            .and_then(|v| v.as_str())
+            .and_then(seconds)
+            .map(|s| format!("\"{s}\""))
+    };
+    match key {
+        "worker-name" => rename("DASK_KUBERNETES__NAME", None),
+        "scheduler-timeout" => rename("DASK_KUBERNETES__IDLE_TIMEOUT", Some(secs()?)),
+        "idle-timeout" => Some(Fix::new(
+            vec![Edit::replace(value?.range, secs()?)],
+            Applicability::Unsafe,
+            format!("write `{var}` as integer seconds"),
+        )),
+        "worker-template-path"
+            if list
+                .as_seq()?
+                .iter()
+                .find(|n| n.get_str("name") == Some("DASK_KUBERNETES__NAME"))
+                .and_then(|n| n.get_str("value"))
+                .is_some_and(|n| !n.contains('{')) =>
+        {
+            rename("DASK_KUBERNETES__CUSTOM_CLUSTER_SPEC", None)
+        }
+        k if REMOVED.contains(&k) || k == "count.max" || k == "worker-template-path" => {
+            let shown = match value.and_then(Node::as_str) {
+                Some(v) => format!("{var}={}", shorten(v)),
+                None => var.to_owned(),
+            };
+            let reason = if k == "worker-template-path" {
+                "the cluster name is a template (or unset), which a custom cluster spec cannot carry"
+            } else {
+                removal_reason(k.rsplit('.').next().unwrap_or(k))
+            };
+            let dash = text[..item.range.start()].rfind('-')?;
+            let line = yaml_text::line_start(text, dash);
+            let indent = " ".repeat(dash - line);
+            Some(Fix::new(
+                vec![
+                    yaml_text::remove_item(text, list, index)?,
+                    Edit::insert(
+                        line,
+                        format!("{indent}# dusk: removed `{shown}`: {reason}\n"),
+                    ),
+                ],
+                Applicability::Unsafe,
+                format!("remove `{var}`"),
+            ))
+        }
         _ => None,
     }
 }
@@ -227,7 +417,24 @@ fn rename(found: &yaml_text::Found<'_>, new_key: &str, value: Option<u64>) -> Op
     ))
 }
 
-fn factory_module(text: &str, module: &yaml_text::Found<'_>) -> Option<Fix> {
+/// The fix of a labextension `factory:` entry: its `module`.
+pub(crate) fn factory(text: &str, found: &yaml_text::Found<'_>) -> Option<Fix> {
+    let map = &found.entry.value;
+    let index = map
+        .as_map()?
+        .iter()
+        .position(|e| e.key.as_str() == Some("module"))?;
+    let module = yaml_text::Found {
+        map,
+        index,
+        entry: &map.as_map()?[index],
+        root: found.root,
+    };
+    factory_module(text, &module)
+}
+
+/// `module: dask_kubernetes` of a labextension factory → `dask_kubernetes.operator`.
+pub(crate) fn factory_module(text: &str, module: &yaml_text::Found<'_>) -> Option<Fix> {
     let value = module.entry.value.as_str()?;
     if !matches!(
         value,

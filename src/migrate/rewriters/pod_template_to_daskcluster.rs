@@ -2,7 +2,11 @@
 //! same file, so every reference to the file stays valid.
 //!
 //! ## What it rewrites
-//! The document a finding is in, when it is a classic pod template: `kind: Pod` (with or
+//! The document a finding is in, when it is a classic pod template, or a DaskCluster or
+//! DaskWorkerGroup written in operator 2022.4.x's flat schema (`spec.image`,
+//! `spec.replicas`, `spec.resources`, `spec.env`, `spec.scheduler.serviceType`, …; rebuilt
+//! with embedded pod specs the way `make_cluster_spec` builds them, same name and metadata,
+//! `protocol` dropped, no comments kept). A classic pod template is `kind: Pod` (with or
 //! without `apiVersion: v1`, as `make_pod_spec` and `KubeCluster.from_yaml` files have it), a
 //! bare pod (`metadata` + `spec.containers`) or a bare pod spec (top-level `containers`).
 //!
@@ -70,6 +74,9 @@ const WORKER_SPEC_INDENT: usize = 6;
 pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
     let file = cx.yaml()?;
     let root = yaml_text::root_at(file, cx.range)?;
+    if let Some(fix) = flat::rewrite(cx, root) {
+        return Some(fix);
+    }
     let name = cluster_name(cx.path, file, root);
     let text = cluster_text(cx, root, &name)?;
     let end = yaml_text::line_end_inclusive(cx.text, root.range.end());
@@ -424,6 +431,194 @@ pub fn without_nulls(value: Value) -> Value {
         }
     }
     value
+}
+
+/// The flat DaskCluster and DaskWorkerGroup schema of operator 2022.4.x.
+mod flat {
+    use super::*;
+    use crate::migrate::operator::{DaskWorkerGroup, DaskWorkerGroupSpec};
+    use k8s_openapi::api::core::v1::{EnvVar, LocalObjectReference, ResourceRequirements};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+    /// A flat resource rewritten with embedded pod specs, as one generated document.
+    pub fn rewrite(cx: &Context<'_>, root: &Node) -> Option<Fix> {
+        let kind = root.get_str("kind")?;
+        let api = root.get_str("apiVersion")?;
+        let spec = root.get("spec")?;
+        let flat = [
+            "image",
+            "replicas",
+            "resources",
+            "env",
+            "imagePullPolicy",
+            "protocol",
+        ]
+        .iter()
+        .any(|k| spec.get(k).is_some());
+        if !api.starts_with("kubernetes.dask.org/") || !flat || spec.get("worker").is_some() {
+            return None;
+        }
+        let json = without_nulls(validate::to_json(root));
+        let metadata: ObjectMeta = serde_json::from_value(json.get("metadata")?.clone()).ok()?;
+        let spec = json.get("spec")?;
+        let new_cli = new_cli_available(cx);
+        let worker = DaskWorker {
+            replicas: Some(spec.get("replicas").and_then(Value::as_i64).unwrap_or(1) as i32),
+            metadata: None,
+            spec: worker_pod(spec, new_cli)?,
+        };
+        let (text, json_of) = match kind {
+            "DaskCluster" => {
+                let scheduler = spec.get("scheduler").cloned().unwrap_or_default();
+                let mut service = super::service(metadata.name.as_deref()?);
+                if let Some(t) = scheduler.get("serviceType").and_then(Value::as_str) {
+                    service.type_ = Some(t.to_owned());
+                }
+                let template = container(spec, "worker", Vec::new())?;
+                let mut scheduler_container = template.clone();
+                scheduler_container.resources = resources(scheduler.get("resources"))?;
+                scheduler_container.env = env(scheduler.get("env"))?;
+                let scheduler_pod = PodSpec {
+                    image_pull_secrets: pull_secrets(spec)?,
+                    ..super::scheduler_spec(&scheduler_container, &PodSpec::default(), new_cli)
+                };
+                let mut cluster = DaskCluster::new(
+                    metadata.name.as_deref()?,
+                    DaskClusterSpec {
+                        idle_timeout: None,
+                        worker,
+                        scheduler: DaskScheduler {
+                            metadata: None,
+                            spec: scheduler_pod,
+                            service,
+                        },
+                    },
+                );
+                cluster.metadata = metadata;
+                (to_yaml(&cluster).ok()?, to_json(&cluster))
+            }
+            "DaskWorkerGroup" => {
+                let mut group = DaskWorkerGroup::new(
+                    metadata.name.as_deref()?,
+                    DaskWorkerGroupSpec {
+                        cluster: spec.get("cluster")?.as_str()?.to_owned(),
+                        worker,
+                    },
+                );
+                group.metadata = metadata;
+                (to_yaml(&group).ok()?, to_json(&group))
+            }
+            _ => return None,
+        };
+        let doc = yaml::parse(&text, yaml::Limits::default()).ok()?;
+        let written = validate::to_json(doc.documents.first()?.root.as_ref()?);
+        if without_nulls(written) != without_nulls(json_of) {
+            return None;
+        }
+        let end = yaml_text::line_end_inclusive(cx.text, root.range.end());
+        let keep_newline = usize::from(cx.text[..end].ends_with('\n'));
+        Some(Fix::new(
+            vec![Edit::replace(
+                TextRange::new(root.range.start(), end - keep_newline),
+                text.trim_end_matches('\n'),
+            )],
+            Applicability::Unsafe,
+            format!("rewrite the flat 2022.4 {kind} with embedded pod specs"),
+        ))
+    }
+
+    /// The worker container `make_worker_spec` would build from the flat fields.
+    fn container(spec: &Value, name: &str, args: Vec<String>) -> Option<Container> {
+        Some(Container {
+            name: name.into(),
+            image: spec.get("image").and_then(Value::as_str).map(str::to_owned),
+            image_pull_policy: spec
+                .get("imagePullPolicy")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            args: (!args.is_empty()).then_some(args),
+            env: env(spec.get("env"))?,
+            resources: resources(spec.get("resources"))?,
+            ..Container::default()
+        })
+    }
+
+    fn worker_pod(spec: &Value, new_cli: bool) -> Option<PodSpec> {
+        let program: &[&str] = if new_cli {
+            &["dask", "worker"]
+        } else {
+            &["dask-worker"]
+        };
+        let args = program
+            .iter()
+            .chain(&[
+                "--name",
+                "$(DASK_WORKER_NAME)",
+                "--dashboard",
+                "--dashboard-address",
+                "8788",
+            ])
+            .map(|s| (*s).to_owned())
+            .collect();
+        let mut worker = container(spec, "worker", args)?;
+        worker.ports = Some(vec![ContainerPort {
+            name: Some("http-dashboard".into()),
+            container_port: 8788,
+            protocol: Some("TCP".into()),
+            ..ContainerPort::default()
+        }]);
+        Some(PodSpec {
+            containers: vec![worker],
+            image_pull_secrets: pull_secrets(spec)?,
+            ..PodSpec::default()
+        })
+    }
+
+    /// `env` as a dict or a list of EnvVars; `Some(None)` when absent or empty.
+    fn env(value: Option<&Value>) -> Option<Option<Vec<EnvVar>>> {
+        let list: Vec<EnvVar> = match value {
+            None => return Some(None),
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| EnvVar {
+                    name: k.clone(),
+                    value: Some(v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
+                    ..EnvVar::default()
+                })
+                .collect(),
+            Some(v @ Value::Array(_)) => serde_json::from_value(v.clone()).ok()?,
+            Some(_) => return None,
+        };
+        Some((!list.is_empty()).then_some(list))
+    }
+
+    fn resources(value: Option<&Value>) -> Option<Option<ResourceRequirements>> {
+        let Some(value) = value.filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) else {
+            return Some(None);
+        };
+        let mut value = value.clone();
+        for kind in value.as_object_mut()?.values_mut() {
+            for q in kind
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|m| m.values_mut())
+            {
+                if q.is_number() {
+                    *q = Value::String(q.to_string());
+                }
+            }
+        }
+        serde_json::from_value(value).ok().map(Some)
+    }
+
+    fn pull_secrets(spec: &Value) -> Option<Option<Vec<LocalObjectReference>>> {
+        match spec.get("imagePullSecrets") {
+            None => Some(None),
+            Some(v) => serde_json::from_value::<Vec<LocalObjectReference>>(v.clone())
+                .ok()
+                .map(|l| (!l.is_empty()).then_some(l)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@
 //! Unsafe: the operator's KubeCluster takes other keywords; the `cluster_kwargs` passed by
 //! name elsewhere need a person.
 //!
+//! In a YAML dask config, the reference is `labextension.factory: {module: dask_kubernetes,
+//! class: KubeCluster}`: its module becomes `dask_kubernetes.operator`.
+//!
 //! ## Not handled
 //! Strings built at run time (f-strings, concatenation), and `cluster_kwargs` that are not a
 //! dict literal.
@@ -28,6 +31,11 @@ use tree_sitter::Node;
 pub const OPERATOR_CLASS: &str = "dask_kubernetes.operator.KubeCluster";
 
 pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+    // In a dask config, the reference is a labextension factory's `module` + `class`.
+    if let Some(file) = cx.yaml() {
+        let found = crate::migrate::yaml_text::entry_at(file, cx.range)?;
+        return super::dask_config::factory(cx.text, &found);
+    }
     let doc = cx.python()?;
     let string = node_at(doc, cx.range)?;
     let old = plain_string(cx.text, string)?;

@@ -5,7 +5,8 @@
 //! `command`/`args`, a Helm value, or a Python string.
 //!
 //! ## Output
-//! The flag replaced by the rule's `replacement` (`--no-dashboard`, `--nworkers`); an
+//! The flag replaced by the rule's `replacement` (`--no-dashboard`, `--nworkers`), or by
+//! its part for this flag when it lists one per flag (`--no-dashboard / --dashboard`); an
 //! `=value` after it stays.
 //!
 //! ## Fix safety
@@ -20,17 +21,48 @@ use crate::rules::pack::MatchDef;
 use crate::source::edit::{Applicability, Edit, Fix};
 
 pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let replacement = cx.rule.replacement.as_deref()?;
     let MatchDef::Flag(flags) = &cx.rule.matcher else {
         return None;
     };
+    let flags = flags.to_vec();
     let written = cx.text.get(cx.range.as_range())?;
-    if !flags.to_vec().iter().any(|f| f == written) || replacement.contains(char::is_whitespace) {
-        return None;
-    }
+    let index = flags.iter().position(|f| f == written)?;
+    let replacement = replacement_for(cx.rule.replacement.as_deref()?, index, flags.len())?;
     Some(Fix::new(
         vec![Edit::replace(cx.range, replacement)],
         Applicability::Safe,
         format!("replace `{written}` with `{replacement}`"),
     ))
+}
+
+/// The replacement of the rule's `index`-th flag: the rule's `replacement`, or its
+/// `index`-th part when it lists one per flag (`--no-dashboard / --dashboard`).
+fn replacement_for(replacement: &str, index: usize, flags: usize) -> Option<&str> {
+    let parts: Vec<&str> = replacement.split(" / ").map(str::trim).collect();
+    let chosen = match parts.len() {
+        1 => parts[0],
+        n if n == flags => parts[index],
+        _ => return None,
+    };
+    let is_flag = chosen.starts_with('-') && !chosen.contains(char::is_whitespace);
+    is_flag.then_some(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_replacement_per_flag() {
+        assert_eq!(
+            replacement_for("--no-dashboard", 0, 1),
+            Some("--no-dashboard")
+        );
+        assert_eq!(
+            replacement_for("--no-dashboard / --dashboard", 1, 2),
+            Some("--dashboard")
+        );
+        assert_eq!(replacement_for("a / b / c", 0, 2), None);
+        assert_eq!(replacement_for("use the dashboard", 0, 1), None);
+    }
 }

@@ -334,10 +334,16 @@ fn overlapping_fixes_apply_over_several_passes() {
 }
 
 /// Fixable findings `dusk fix` knowingly leaves for a person, with the reason.
-const NOT_HANDLED: &[(&str, &str)] = &[(
-    "fixtures/frontends/yaml/configmap-dask-config.yaml",
-    "a dask config embedded in a ConfigMap string: rewriters edit YAML trees, not YAML inside strings",
-)];
+const NOT_HANDLED: &[(&str, &str)] = &[
+    (
+        "fixtures/frontends/yaml/configmap-dask-config.yaml",
+        "a dask config embedded in a ConfigMap string: rewriters edit YAML trees, not YAML inside strings",
+    ),
+    (
+        "examples/helm-chart/values.yaml",
+        "`worker.image.dask_worker: dask-worker`: the chart passes it as one argument",
+    ),
+];
 
 /// Every fixture and example file, fixed with the built-in packs and unsafe fixes: a second
 /// fix changes nothing, and no finding whose fix `dusk fix` could apply is left, except in
@@ -396,5 +402,68 @@ fn every_fixture_is_a_fixpoint_with_nothing_fixable_left() {
     assert!(
         fixed > 10,
         "only {fixed} fixes applied: the fixtures should exercise the packs"
+    );
+}
+
+fn renames_the_cluster(cx: &Context<'_>) -> Option<Fix> {
+    // A DaskCluster name the operator rejects (upper case, over 53 characters).
+    let file = cx.yaml()?;
+    let root = file.documents.first()?.root.as_ref()?;
+    let name = root.path(&["metadata", "name"])?;
+    Some(Fix::new(
+        vec![Edit::replace(name.range, "A".repeat(60))],
+        Applicability::Safe,
+        "rename the cluster",
+    ))
+}
+
+#[test]
+fn a_fix_that_makes_a_resource_invalid_is_rolled_back() {
+    let text = "apiVersion: kubernetes.dask.org/v1\nkind: DaskCluster\nmetadata:\n  name: demo\nspec:\n  worker:\n    spec:\n      restartPolicy: Never\n      containers: [{name: worker, image: x}]\n  scheduler:\n    spec: {containers: [{name: scheduler, image: x}]}\n    service: {}\n";
+    let scan = support::scan(&["test-restart-policy"]);
+    let outcome = support::fix(
+        &scan,
+        Path::new("cluster.yaml"),
+        text,
+        false,
+        Some(|name| match name {
+            "remove-field" => Some(renames_the_cluster),
+            other => dusk::migrate::rewriter(other),
+        }),
+    );
+    assert_eq!(outcome.fixed, text);
+    assert_eq!(outcome.failed.len(), 1, "{:?}", outcome.failed);
+    assert!(
+        outcome.failed[0]
+            .reason
+            .contains("rejected by the operator"),
+        "{}",
+        outcome.failed[0].reason
+    );
+    // The real rewriter fixes the same finding.
+    let outcome = support::fix(&scan, Path::new("cluster.yaml"), text, false, None);
+    assert!(
+        !outcome.fixed.contains("restartPolicy"),
+        "{}",
+        outcome.fixed
+    );
+    assert!(outcome.failed.is_empty());
+}
+
+#[test]
+fn unsafe_fixes_are_listed_for_review() {
+    let (dir, path) = setup(
+        "app.py",
+        "from dask_kubernetes import KubeCluster\ncluster = KubeCluster.from_yaml(\"w.yaml\")\n",
+    );
+    let run = fix(dir.path(), &["--unsafe-fixes", s(&path)]);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "from dask_kubernetes.operator import KubeCluster\ncluster = KubeCluster(custom_cluster_spec=\"w.yaml\")\n"
+    );
+    assert!(
+        run.out.contains("  review test-classic-constructor: build the operator's KubeCluster from a custom cluster spec\n"),
+        "{}",
+        run.out
     );
 }

@@ -182,6 +182,9 @@ fn print(
                     o.fixed_count(),
                     rules_list(&o.applied)
                 )?;
+                for (rule, note) in &o.notes {
+                    writeln!(status, "  review {rule}: {note}")?;
+                }
             }
             for f in &o.failed {
                 writeln!(

@@ -224,6 +224,8 @@ pub struct Outcome {
     pub fixed: String,
     /// Fixes applied, per rule id.
     pub applied: BTreeMap<String, usize>,
+    /// What each applied unsafe fix did (rule, description), for the reviewer.
+    pub notes: Vec<(String, String)>,
     pub failed: Vec<Failure>,
     /// The findings of `fixed`: what is left for a person.
     pub remaining: FileReport,
@@ -264,6 +266,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         original: text.clone(),
         fixed: text,
         applied: BTreeMap::new(),
+        notes: Vec::new(),
         failed: Vec::new(),
         remaining: FileReport {
             path: meta.display_path.to_owned(),
@@ -301,6 +304,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
                 };
                 outcome.fixed = outcome.original.clone();
                 outcome.applied.clear();
+                outcome.notes.clear();
                 outcome.remaining = lint(&outcome.fixed);
             } else {
                 outcome.remaining = report;
@@ -326,6 +330,11 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         }
         last_rules = kept.iter().map(|c| c.rule.clone()).collect();
         for c in kept {
+            if c.fix.applicability != Applicability::Safe {
+                outcome
+                    .notes
+                    .push((c.rule.clone(), c.fix.description.clone()));
+            }
             *outcome.applied.entry(c.rule).or_default() += 1;
         }
     }
@@ -531,5 +540,27 @@ fn python_syntax(text: &str) -> Result<(), String> {
     match python::syntax_errors(&doc, 1).into_iter().next() {
         Some((_, message)) => Err(format!("invalid Python: {message}")),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rewriter_a_pack_may_name_is_implemented() {
+        for name in crate::rules::compile::KNOWN_REWRITERS {
+            assert!(rewriter(name).is_some(), "no rewriter `{name}`");
+        }
+    }
+
+    #[test]
+    fn ranges_overlap_when_they_share_bytes_or_insert_inside() {
+        let r = TextRange::new;
+        assert!(overlaps(r(0, 4), r(2, 6)));
+        assert!(overlaps(r(0, 4), r(2, 2)));
+        assert!(overlaps(r(3, 3), r(3, 3)));
+        assert!(!overlaps(r(0, 4), r(4, 6)));
+        assert!(!overlaps(r(4, 4), r(4, 6)));
     }
 }

@@ -15,7 +15,9 @@
 //! has the new CLI (2022.10.0 or later), since an older image would not have it.
 //!
 //! ## Not handled
-//! Words the finding range does not cover verbatim, and Python strings with prefixes
+//! A mapping value that is the program alone, such as the dask chart's
+//! `worker.image.dask_worker: dask-worker`: the chart passes it as one argument, so `dask
+//! worker` there would not run. Words the finding range does not cover verbatim, and Python strings with prefixes
 //! (`f"…"`, `r"…"`) when split into list items.
 
 use crate::migrate::{Context, Parsed, yaml_text};
@@ -77,6 +79,12 @@ fn yaml_edits(
 ) -> Option<Vec<Edit>> {
     let Some((seq, item)) = seq_item_at(file, range).filter(|(_, i)| i.as_str() == Some(written))
     else {
+        // A value that is the program alone (the dask chart's `worker.image.dask_worker`)
+        // is one argv item wherever it is used: two words there would be one argument.
+        if yaml_text::entry_at(file, range).is_some_and(|f| f.entry.value.as_str() == Some(written))
+        {
+            return None;
+        }
         // Inside a longer string: the words, space-separated, in place.
         return Some(vec![Edit::replace(range, words.join(" "))]);
     };

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod discover;
 pub mod extract;
 pub mod lint;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod source;

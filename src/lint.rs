@@ -8,10 +8,11 @@ use crate::extract::yaml::YamlContext;
 use crate::report::{FileReport, Finding, FixInfo, Severity};
 use crate::rules::builtin_ids::{INPUT_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION};
 use crate::rules::matcher::{Hit, find_hits};
-use crate::rules::{RuleSet, Status, Targets, suppress};
+use crate::rules::{Rule, RuleSet, Status, Targets, Version, suppress};
 use crate::source::notebook::Notebook;
 use crate::source::{LineIndex, TextRange, python, yaml};
 use aho_corasick::AhoCorasick;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -74,6 +75,9 @@ pub struct Settings<'a> {
     pub limits: Limits,
     pub show_upcoming: bool,
     pub prefilter: Prefilter,
+    /// The version each component is on now (`project::current_versions`), so a message can
+    /// say whether a construct breaks on the way to the target.
+    pub current: BTreeMap<String, Version>,
 }
 
 /// The rules' trigger literals, matched ASCII case-insensitively: a file with none of them
@@ -377,10 +381,8 @@ impl Ctx<'_> {
     /// A graded finding, or `None` for an upcoming rule that was not asked for.
     fn finding(&self, hit: &Hit, settings: &Settings<'_>) -> Option<Finding> {
         let rule = &settings.rules.rules[hit.rule];
-        let status = settings
-            .targets
-            .for_rule(settings.rules, rule)
-            .map_or(Status::Deprecated, |t| rule.window.status(t).status);
+        let target = settings.targets.for_rule(settings.rules, rule);
+        let status = target.map_or(Status::Deprecated, |t| rule.window.status(t).status);
         let severity = match status {
             Status::Removed => Severity::Error,
             Status::Deprecated => Severity::Warning,
@@ -391,12 +393,11 @@ impl Ctx<'_> {
         if let Some(r) = &rule.replacement {
             vars.push(("replacement", r.clone()));
         }
-        let mut f = self.located(
-            &rule.id,
-            severity,
-            hit.range,
-            render_message(&rule.message, &vars),
-        );
+        let mut message = render_message(&rule.message, &vars);
+        if let (Some(target), Some(current)) = (target, settings.current.get(&rule.component)) {
+            message.push_str(&transition_note(rule, current, target));
+        }
+        let mut f = self.located(&rule.id, severity, hit.range, message);
         f.component = Some(rule.component.clone());
         f.deprecated_in = rule.window.deprecated_in.as_ref().map(ToString::to_string);
         f.removed_in = rule.window.removed_in.as_ref().map(ToString::to_string);
@@ -410,6 +411,19 @@ impl Ctx<'_> {
                 .unwrap_or_else(|| format!("rewrite with `{}`", fix.rewriter)),
         });
         Some(f)
+    }
+}
+
+/// What moving from the project's current version to the target does to a construct:
+/// ` (already removed in C X)`, ` (breaks when moving from C X to C Y)`, or nothing.
+pub fn transition_note(rule: &Rule, current: &Version, target: &Version) -> String {
+    let component = &rule.component;
+    if rule.window.status(current).status == Status::Removed {
+        format!(" (already removed in {component} {current})")
+    } else if rule.window.status(target).status == Status::Removed {
+        format!(" (breaks when moving from {component} {current} to {target})")
+    } else {
+        String::new()
     }
 }
 

@@ -20,6 +20,8 @@ pub struct Scan {
     pub show_upcoming: bool,
     pub paths: Vec<PathBuf>,
     pub fail_on: FailOn,
+    /// What the scanned project pins now, per component.
+    pub current: std::collections::BTreeMap<String, crate::rules::Version>,
 }
 
 impl Scan {
@@ -77,17 +79,20 @@ impl Scan {
         if let Some(max) = args.max_file_size {
             limits.max_file_bytes = max;
         }
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let current = crate::project::current_versions(&paths, &rules);
         Ok(Scan {
+            current,
             rules,
             targets,
             selection,
             limits,
             show_upcoming: args.show_upcoming,
-            paths: if args.paths.is_empty() {
-                vec![PathBuf::from(".")]
-            } else {
-                args.paths.clone()
-            },
+            paths,
             fail_on: fail_on.or(config.config.fail_on).unwrap_or(FailOn::Warning),
         })
     }
@@ -100,6 +105,7 @@ impl Scan {
             limits: self.limits,
             show_upcoming: self.show_upcoming,
             prefilter: Prefilter::new(&self.rules.triggers),
+            current: self.current.clone(),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use crate::discover::{SourceFile, SourceKind};
 use crate::extract::model::Construct;
-use crate::extract::yaml::YamlContext;
+use crate::extract::yaml::{Embedded, YamlContext};
 use crate::report::{FileReport, Finding, FixInfo, Severity};
 use crate::rules::builtin_ids::{INPUT_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION};
 use crate::rules::matcher::{Hit, find_hits};
@@ -22,8 +22,10 @@ pub struct Selection {
     /// Only these (rule ids or component names); `None` means all.
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
-    /// Rules ignored under paths matching a glob.
+    /// Rules ignored under paths matching a glob, relative to `base`.
     pub per_path: Vec<(globset::GlobMatcher, Vec<String>)>,
+    /// The directory per-path globs are relative to (the configuration file's), absolute.
+    pub base: std::path::PathBuf,
 }
 
 impl Selection {
@@ -43,10 +45,42 @@ impl Selection {
         if Self::names(&self.ignore, rule, component) {
             return false;
         }
+        if self.per_path.is_empty() {
+            return true;
+        }
+        // `absolute` keeps `.` components; drop them so `./legacy/x` matches `legacy/**`.
+        let absolute: std::path::PathBuf = std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        let relative = absolute.strip_prefix(&self.base).unwrap_or(path);
         !self
             .per_path
             .iter()
-            .any(|(glob, rules)| glob.is_match(path) && Self::names(rules, rule, component))
+            .any(|(glob, rules)| glob.is_match(relative) && Self::names(rules, rule, component))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_path_globs_are_relative_to_the_config_directory() {
+        let base = std::env::current_dir().unwrap();
+        let selection = Selection {
+            per_path: vec![(
+                globset::Glob::new("legacy/**").unwrap().compile_matcher(),
+                vec!["r".into()],
+            )],
+            base: base.clone(),
+            ..Selection::default()
+        };
+        assert!(!selection.enabled("r", None, Path::new("./legacy/a.py")));
+        assert!(!selection.enabled("r", None, &base.join("legacy/b/c.yaml")));
+        assert!(selection.enabled("r", None, Path::new("src/legacy.py")));
+        assert!(selection.enabled("other", None, Path::new("legacy/a.py")));
     }
 }
 
@@ -199,10 +233,12 @@ pub fn lint_text(
     let (hits, comments) = match kind {
         SourceKind::Yaml => match yaml::parse(&text, settings.limits.yaml) {
             Ok(file) => {
+                let embedded = Embedded::find(&text, &file);
                 let constructs = crate::extract::yaml::constructs(
                     path,
                     &text,
                     &file,
+                    &embedded,
                     YamlContext { beside_chart },
                 );
                 let hits = find_hits(settings.rules, &constructs);
@@ -211,6 +247,9 @@ pub fn lint_text(
                 yaml::drop_iteratively(file.documents.into_iter().filter_map(|d| d.root).collect());
                 (hits, comments)
             }
+            // A Go or Jinja template (a chart's `templates/` without its Chart.yaml, say) is
+            // not YAML until rendered; it is not the user's syntax error.
+            Err(_) if is_template(&text) => (Vec::new(), Vec::new()),
             Err(e) => {
                 raw.push((
                     e.range,
@@ -290,6 +329,14 @@ pub fn lint_text(
     report
 }
 
+/// Whether unparsable YAML is a template: it holds `{{ … }}` actions.
+fn is_template(text: &str) -> bool {
+    text.find("{{").is_some_and(|i| text[i..].contains("}}"))
+}
+
+/// Syntax-tree depth past which a Python file is reported rather than analysed.
+const MAX_PYTHON_DEPTH: usize = 1_000;
+
 fn python_hits(
     text: &str,
     settings: &Settings<'_>,
@@ -303,6 +350,12 @@ fn python_hits(
         ));
         return (Vec::new(), Vec::new());
     };
+    // CPython itself refuses code nested this deep, and extractors need not walk it.
+    if python::max_depth(&doc) > MAX_PYTHON_DEPTH {
+        let message = format!("invalid Python: nesting deeper than {MAX_PYTHON_DEPTH} levels");
+        raw.push((TextRange::empty(0), SYNTAX_ERROR, message));
+        return (Vec::new(), python::comments(&doc));
+    }
     if let Some((range, message)) = python::syntax_errors(&doc, 1).into_iter().next() {
         raw.push((range, SYNTAX_ERROR, format!("invalid Python: {message}")));
     }

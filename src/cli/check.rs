@@ -43,6 +43,7 @@ impl Scan {
                 .cloned()
                 .collect(),
             per_path: Vec::new(),
+            base: std::path::absolute(&config.dir).unwrap_or_else(|_| config.dir.clone()),
         };
         for (glob, ids) in &config.config.per_path_ignores {
             let matcher = globset::Glob::new(glob)

@@ -88,6 +88,11 @@ pub fn constructs<'a>(pieces: &[Piece<'_>]) -> Vec<Construct<'a>> {
             i += 1;
             continue;
         }
+        if expect_program && word == "--" {
+            // `tini -- dask-worker`: the end of a wrapper's options, not a program.
+            i += 1;
+            continue;
+        }
         if expect_program {
             let name = program_name(word);
             // `dask worker` / `dask scheduler`: report the pair as one program.
@@ -108,10 +113,7 @@ pub fn constructs<'a>(pieces: &[Piece<'_>]) -> Vec<Construct<'a>> {
             out.push(word_construct(WordKind::Program, name.to_owned(), range));
             in_dask = DASK_PROGRAMS.contains(&name);
             // Interpreters and wrappers: the next word may be the real program.
-            expect_program = matches!(
-                name,
-                "sh" | "bash" | "env" | "sudo" | "tini" | "dumb-init" | "--"
-            );
+            expect_program = matches!(name, "sh" | "bash" | "env" | "sudo" | "tini" | "dumb-init");
         } else if in_dask && word.starts_with('-') && word.len() > 1 {
             let flag = word.split_once('=').map_or(word, |(f, _)| f);
             let flag_range =
@@ -214,6 +216,13 @@ mod tests {
         assert_eq!(got[1].1, "--port");
         let got = run("make --nprocs 2", &["make --nprocs 2"]);
         assert_eq!(got.len(), 1, "{got:?}");
+    }
+
+    #[test]
+    fn wrapper_option_end_is_not_a_program() {
+        let got = run("tini -- dask-worker", &["tini", "--", "dask-worker"]);
+        let programs: Vec<_> = got.iter().map(|g| g.1.as_str()).collect();
+        assert_eq!(programs, ["tini", "dask-worker"]);
     }
 
     #[test]

@@ -1,9 +1,358 @@
-//! Python front-end: a tree-sitter tree → constructs. (Being written.)
+//! Python front-end: a tree-sitter tree → constructs.
+//!
+//! Takes the text and its [`PyDocument`]; gives, with byte ranges into the text:
+//! - `PyName` for every imported name (at the name as written) and for every attribute
+//!   chain rooted at an imported name (`dask_kubernetes.classic.KubeCluster`, outermost chain
+//!   only);
+//! - `PyCall` for every call whose callee resolves through imports, or through a variable
+//!   holding an instance of a known class (`cluster.adapt()` →
+//!   `dask_kubernetes.KubeCluster.adapt`), with its keywords and positional arguments;
+//! - `ConfigKey` for keys set by `dask.config.set` and for `DASK_…` environment variables;
+//! - `PyString` for string literals whose value is a dotted name, and command `Word`s of
+//!   strings and of lists of strings.
+//!
+//! One iterative walk with a tree cursor collects what matters, then resolution runs over the
+//! collected nodes: nesting depth is input-controlled, so nothing here recurses over the tree.
+//! Comments and docstrings never give facts; syntax errors only hide what they cover, as
+//! tree-sitter keeps the valid parts of a broken file. Never reads files, never runs code.
 
-use super::model::Construct;
+mod config;
+mod literal;
+mod names;
+
+use super::command::{self, Piece};
+use super::model::{Construct, Fact, Keyword};
+use crate::source::TextRange;
 use crate::source::python::PyDocument;
+use literal::{is_dotted_name, is_plain_string, literal, node_text, string_value, unparenthesize};
+use names::{Names, awaited, built_class, chain, range_of};
+use std::collections::{HashMap, HashSet};
+use tree_sitter::Node;
 
-/// Every construct of a Python source.
-pub fn constructs<'a>(_text: &'a str, _doc: &PyDocument) -> Vec<Construct<'a>> {
-    Vec::new()
+/// Every construct of a Python source, in source order.
+pub fn constructs<'a>(text: &'a str, doc: &PyDocument) -> Vec<Construct<'a>> {
+    let mut out = Vec::new();
+    let mut found = Found::default();
+    walk(text, doc, &mut found, &mut out);
+    attribute_chains(&found, text, &mut out);
+    calls(&mut found, text, &mut out);
+    strings(&found, text, &mut out);
+    out.sort_by_key(|c| (c.range.start, c.range.end));
+    out
 }
+
+/// What the walk collects for the resolution steps.
+#[derive(Default)]
+struct Found<'t> {
+    names: Names,
+    /// Outermost attribute chains.
+    chains: Vec<Node<'t>>,
+    /// Every call, in pre-order (so a call's inner calls come after it).
+    calls: Vec<Node<'t>>,
+    /// String literals that are not docstrings nor parts of a concatenation.
+    strings: Vec<Node<'t>>,
+    /// Lists and tuples whose first item is a plain string: command lines.
+    command_lists: Vec<Node<'t>>,
+    /// Strings that are items of a command list (their words come from the list).
+    list_items: HashSet<usize>,
+    /// Variables assigned from an expression: (`cluster` or `self.cluster`, the expression).
+    targets: Vec<(String, Node<'t>)>,
+    /// Nodes that must not be collected again: inner attributes of a chain, parts of a
+    /// concatenated string, docstrings.
+    skip: HashSet<usize>,
+    /// `os.environ["DASK_X"] = value`: the subscript's id → the assigned value.
+    assigned: HashMap<usize, Node<'t>>,
+}
+
+/// Pre-order walk of the whole tree, ERROR nodes included, with a cursor (no recursion).
+fn walk<'t>(text: &str, doc: &'t PyDocument, found: &mut Found<'t>, out: &mut Vec<Construct<'_>>) {
+    let mut cursor = doc.tree.walk();
+    loop {
+        visit(cursor.node(), text, found, out);
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+fn visit<'t>(node: Node<'t>, text: &str, found: &mut Found<'t>, out: &mut Vec<Construct<'_>>) {
+    match node.kind() {
+        "import_statement" | "import_from_statement" => found.names.import(node, text, out),
+        "attribute" => {
+            if !found.skip.contains(&node.id()) {
+                found.chains.push(node);
+            }
+            if let Some(object) = node.child_by_field_name("object")
+                && object.kind() == "attribute"
+            {
+                found.skip.insert(object.id());
+            }
+        }
+        "call" => found.calls.push(node),
+        "expression_statement" => {
+            let mut items = items(node);
+            if let (Some(only), None) = (items.next(), items.next())
+                && matches!(only.kind(), "string" | "concatenated_string")
+            {
+                found.skip.insert(only.id()); // a docstring, or a string used as a comment
+            }
+        }
+        "concatenated_string" => {
+            for part in items(node) {
+                found.skip.insert(part.id());
+            }
+            if !found.skip.contains(&node.id()) {
+                found.strings.push(node);
+            }
+        }
+        "string" if !found.skip.contains(&node.id()) => found.strings.push(node),
+        "list" | "tuple" if is_command_list(node, text) => {
+            found.command_lists.push(node);
+            for item in items(node) {
+                found.list_items.insert(item.id());
+            }
+        }
+        "dictionary" => config::env_dict(node, text, out),
+        "subscript" => {
+            if let Some(index) = node.child_by_field_name("subscript") {
+                let value = found.assigned.get(&node.id()).copied();
+                config::env_string(index, value, text, out);
+            }
+        }
+        "assignment" => assignment(node, text, found),
+        "as_pattern" => {
+            let target = node
+                .child_by_field_name("alias")
+                .and_then(|alias| items(alias).next());
+            if let (Some(value), Some(target)) = (items(node).next(), target) {
+                add_target(target, value, text, found);
+            }
+        }
+        "named_expression" => {
+            if let (Some(name), Some(value)) = (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("value"),
+            ) {
+                add_target(name, value, text, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A list or tuple whose first item is a plain string reads as one command line.
+fn is_command_list(node: Node<'_>, text: &str) -> bool {
+    items(node)
+        .next()
+        .is_some_and(|first| is_plain_string(first, text))
+}
+
+/// `a = b = value`, `x: T = value`, `os.environ["DASK_X"] = value`.
+fn assignment<'t>(node: Node<'t>, text: &str, found: &mut Found<'t>) {
+    let Some(left) = node.child_by_field_name("left") else {
+        return;
+    };
+    // The value of a chained assignment is the right of its innermost assignment; a loop
+    // rather than recursion, as chains are as long as the input says.
+    let mut value = node.child_by_field_name("right");
+    while let Some(inner) = value.filter(|v| v.kind() == "assignment") {
+        value = inner.child_by_field_name("right");
+    }
+    let Some(value) = value else {
+        return;
+    };
+    if left.kind() == "subscript" {
+        found.assigned.insert(left.id(), value);
+    }
+    add_target(left, value, text, found);
+}
+
+fn add_target<'t>(target: Node<'t>, value: Node<'t>, text: &str, found: &mut Found<'t>) {
+    if let Some(segments) = chain(target, text) {
+        found.targets.push((segments.join("."), value));
+    }
+}
+
+/// The named children of a node that are not comments (through a cursor: indexing
+/// children one by one is quadratic in a long list).
+fn items<'t>(node: Node<'t>) -> std::vec::IntoIter<Node<'t>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|child| !child.is_extra())
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// A `PyName` for each outermost attribute chain rooted at an imported name.
+fn attribute_chains(found: &Found<'_>, text: &str, out: &mut Vec<Construct<'_>>) {
+    for &node in &found.chains {
+        let Some(segments) = chain(node, text) else {
+            continue;
+        };
+        if !found.names.is_imported(segments[0]) {
+            continue;
+        }
+        if let Some(qualified) = found.names.resolve(&segments) {
+            out.push(Construct {
+                range: range_of(node),
+                fact: Fact::PyName { qualified },
+            });
+        }
+    }
+}
+
+/// `PyCall`s, and the config keys set by calls. Callees resolve in two rounds: the first
+/// through imports only, which tells which variables hold instances of which class; the second
+/// also through those instances.
+fn calls(found: &mut Found<'_>, text: &str, out: &mut Vec<Construct<'_>>) {
+    let first = resolve_calls(found, text);
+    for (key, value) in &found.targets {
+        let value = unwrap_value(*value);
+        if value.kind() == "call"
+            && let Some(class) = first.get(&value.id()).and_then(|c| built_class(c))
+        {
+            found.names.bind_instance(key.clone(), class);
+        }
+    }
+    let callees = resolve_calls(found, text);
+    for &call in &found.calls {
+        let Some(callee) = callees.get(&call.id()) else {
+            continue;
+        };
+        if callee == config::CONFIG_SET {
+            config::config_set(call, text, out);
+        } else if config::ENV_SETTERS.contains(&callee.as_str()) {
+            let (variable, value) = config::first_two_positional(call);
+            if let Some(variable) = variable {
+                config::env_string(variable, value, text, out);
+            }
+        }
+        let (keywords, positional) = arguments(call, text);
+        out.push(Construct {
+            range: range_of(call),
+            fact: Fact::PyCall {
+                callee: callee.clone(),
+                keywords,
+                positional,
+            },
+        });
+    }
+}
+
+/// The callee of every call that resolves. Calls are visited innermost first (reverse
+/// pre-order), so `KubeCluster(...).adapt()` finds its inner call already resolved.
+fn resolve_calls(found: &Found<'_>, text: &str) -> HashMap<usize, String> {
+    let mut callees = HashMap::new();
+    for &call in found.calls.iter().rev() {
+        let Some(function) = call.child_by_field_name("function") else {
+            continue;
+        };
+        if let Some(callee) = found.names.resolve_expr(function, text, &callees) {
+            callees.insert(call.id(), callee);
+        }
+    }
+    callees
+}
+
+/// An assigned expression without parentheses and `await`, which do not change what it is.
+fn unwrap_value(mut node: Node<'_>) -> Node<'_> {
+    loop {
+        let inner = match node.kind() {
+            "parenthesized_expression" => unparenthesize(node),
+            "await" => awaited(node).unwrap_or(node),
+            _ => return node,
+        };
+        if inner == node {
+            return node;
+        }
+        node = inner;
+    }
+}
+
+/// The keyword and positional arguments of a call; `**kwargs` is neither.
+fn arguments(call: Node<'_>, text: &str) -> (Vec<Keyword>, Vec<TextRange>) {
+    let mut keywords = Vec::new();
+    let mut positional = Vec::new();
+    let Some(arguments) = call.child_by_field_name("arguments") else {
+        return (keywords, positional);
+    };
+    if arguments.kind() == "generator_expression" {
+        return (keywords, vec![range_of(arguments)]);
+    }
+    for argument in items(arguments) {
+        match argument.kind() {
+            "keyword_argument" => {
+                let (Some(name), Some(value)) = (
+                    argument.child_by_field_name("name"),
+                    argument.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                keywords.push(Keyword {
+                    name: node_text(name, text).to_owned(),
+                    range: range_of(argument),
+                    value: literal(value, text),
+                });
+            }
+            "dictionary_splat" => {}
+            _ => positional.push(range_of(argument)),
+        }
+    }
+    (keywords, positional)
+}
+
+/// `PyString`s and the command words of strings and of command lists.
+fn strings(found: &Found<'_>, text: &str, out: &mut Vec<Construct<'_>>) {
+    for &node in &found.strings {
+        let Some(value) = string_value(node, text) else {
+            continue; // interpolated: its value is not known
+        };
+        let range = range_of(node);
+        if is_dotted_name(&value) {
+            out.push(Construct {
+                range,
+                fact: Fact::PyString {
+                    value: value.clone(),
+                },
+            });
+        }
+        if !found.list_items.contains(&node.id()) {
+            let piece = Piece {
+                value: &value,
+                range,
+                source: text,
+            };
+            out.extend(command::constructs(&[piece]));
+        }
+    }
+    for &list in &found.command_lists {
+        let values: Vec<(String, TextRange)> = items(list)
+            .map(|item| {
+                // Anything but a plain string (a variable, an f-string) is one opaque word
+                // that is neither a program nor a flag.
+                let value = string_value(item, text).unwrap_or_else(|| OPAQUE.to_owned());
+                (value, range_of(item))
+            })
+            .collect();
+        let pieces: Vec<Piece<'_>> = values
+            .iter()
+            .map(|(value, range)| Piece {
+                value,
+                range: *range,
+                source: text,
+            })
+            .collect();
+        out.extend(command::constructs(&pieces));
+    }
+}
+
+/// The word a non-literal item of a command list stands for.
+const OPAQUE: &str = "<expr>";
+
+#[cfg(test)]
+mod tests;

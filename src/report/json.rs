@@ -2,6 +2,7 @@
 //! This is a contract (DESIGN.md); `tests/report.rs` snapshots it.
 
 use super::{FileReport, Finding, Summary};
+use crate::source::edit::Applicability;
 use serde_json::{Value, json};
 
 pub fn finding_json(f: &Finding) -> Value {
@@ -19,7 +20,8 @@ pub fn finding_json(f: &Finding) -> Value {
         "removed_in": f.removed_in,
         "replacement": f.replacement,
         "docs": f.docs,
-        "fix": f.fix.as_ref().map(|fix| json!({
+        // The contract knows `safe` and `unsafe`; a display-only fix is not one dusk applies.
+        "fix": f.fix.as_ref().filter(|fix| fix.applicability != Applicability::DisplayOnly).map(|fix| json!({
             "applicability": fix.applicability.as_str(),
             "description": fix.description,
         })),
@@ -49,4 +51,39 @@ pub fn render(
 ) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &to_value(reports, summary))?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{FixInfo, Severity};
+    use crate::source::{LineColumn, TextRange};
+
+    #[test]
+    fn a_display_only_fix_is_not_a_fix_in_the_contract() {
+        let at = LineColumn { line: 1, column: 1 };
+        let mut f = Finding {
+            rule: "r".into(),
+            severity: Severity::Warning,
+            path: "a.yaml".into(),
+            range: TextRange::empty(0),
+            start: at,
+            end: at,
+            cell: None,
+            message: "m".into(),
+            component: None,
+            deprecated_in: None,
+            removed_in: None,
+            replacement: None,
+            docs: None,
+            fix: Some(FixInfo {
+                applicability: Applicability::DisplayOnly,
+                description: "d".into(),
+            }),
+            object: None,
+        };
+        assert!(finding_json(&f)["fix"].is_null());
+        f.fix.as_mut().unwrap().applicability = Applicability::Unsafe;
+        assert_eq!(finding_json(&f)["fix"]["applicability"], "unsafe");
+    }
 }

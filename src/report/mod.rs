@@ -88,7 +88,10 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Findings `dusk fix` fixes.
     pub fixable: usize,
+    /// Findings only `dusk fix --unsafe-fixes` fixes.
+    pub unsafe_fixable: usize,
 }
 
 impl Summary {
@@ -103,7 +106,11 @@ impl Summary {
                 Severity::Warning => s.warnings += 1,
                 Severity::Info => s.infos += 1,
             }
-            s.fixable += usize::from(f.fix.is_some());
+            match f.fix.as_ref().map(|fix| fix.applicability) {
+                Some(Applicability::Safe) => s.fixable += 1,
+                Some(Applicability::Unsafe) => s.unsafe_fixable += 1,
+                _ => {}
+            }
         }
         s
     }
@@ -123,8 +130,15 @@ impl Summary {
             parts.push(plural(self.infos, "info"));
         }
         let mut line = parts.join(", ");
-        if self.fixable > 0 {
-            line.push_str(&format!(" ({} fixable with `dusk fix`)", self.fixable));
+        match (self.fixable, self.unsafe_fixable) {
+            (0, 0) => {}
+            (safe, 0) => line.push_str(&format!(" ({safe} fixable with `dusk fix`)")),
+            (0, unsafe_) => line.push_str(&format!(
+                " ({unsafe_} fixable with `dusk fix --unsafe-fixes`)"
+            )),
+            (safe, unsafe_) => line.push_str(&format!(
+                " ({safe} fixable with `dusk fix`, {unsafe_} more with `--unsafe-fixes`)"
+            )),
         }
         line.push_str(&format!(" in {}", plural(self.files_scanned, "file")));
         line

@@ -4,7 +4,7 @@
 //! reported, not just the first): unknown matchers or rewriters, bad versions, duplicate ids.
 //! Matching a compiled `RuleSet` cannot fail.
 
-use super::pack::{self, FixDef, MatchDef, Pack, RuleDef};
+use super::pack::{self, FixDef, MatchDef, RuleDef};
 use super::version::{Version, Window};
 use crate::extract::model::KeyKind;
 use std::collections::{BTreeMap, HashMap};
@@ -121,6 +121,20 @@ pub struct LoadError {
     pub problems: Vec<Problem>,
 }
 
+/// A pack read loosely: its rules stay untyped until each is checked on its own.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct LoosePack {
+    component: String,
+    #[serde(default)]
+    releases: Vec<String>,
+    #[serde(default)]
+    distributions: Vec<String>,
+    #[serde(default)]
+    renamed: BTreeMap<String, String>,
+    rules: Vec<serde_saphyr::Spanned<serde_json::Value>>,
+}
+
 /// A pack's text and where it came from.
 pub struct PackSource {
     pub origin: String,
@@ -159,7 +173,7 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
     let mut set = RuleSet::default();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     for source in sources {
-        let pack: Pack = match serde_saphyr::from_str(&source.text) {
+        let pack: LoosePack = match serde_saphyr::from_str(&source.text) {
             Ok(pack) => pack,
             Err(e) => {
                 problems.push(Problem {
@@ -185,9 +199,28 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
             .distributions
             .extend(pack.distributions.iter().cloned());
         set.renamed.extend(pack.renamed.clone());
-        for def in pack.rules {
-            let id = def.id.clone();
-            match compile_rule(def, &pack.component, &source.origin) {
+        for spanned in pack.rules {
+            let line = spanned.referenced.line();
+            let origin = format!("{}:{line}", source.origin);
+            let id = spanned
+                .value
+                .get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or("?")
+                .to_owned();
+            // Each rule is read on its own, so one bad rule never hides the others' problems.
+            let def: RuleDef = match serde_json::from_value(spanned.value) {
+                Ok(def) => def,
+                Err(e) => {
+                    problems.push(Problem {
+                        origin,
+                        rule: Some(id),
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            match compile_rule(def, &pack.component, &origin) {
                 Ok(rule) => match by_id.get(&rule.id) {
                     Some(&i) => set.rules[i] = rule,
                     None => {
@@ -196,7 +229,7 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
                     }
                 },
                 Err(messages) => problems.extend(messages.into_iter().map(|message| Problem {
-                    origin: source.origin.clone(),
+                    origin: origin.clone(),
                     rule: Some(id.clone()),
                     message,
                 })),
@@ -373,7 +406,21 @@ fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), String)> {
             .into_iter()
             .map(|s| ((KeyKind::PyString, s.clone()), s))
             .collect(),
-        MatchDef::ConfigKey(c) => names(KeyKind::ConfigKey, c.key.to_vec()),
+        // A config key appears as its most specific segment: `worker-template:` in YAML,
+        // `WORKER_TEMPLATE` in an environment variable. `kubernetes` alone matches every
+        // manifest with an `app.kubernetes.io` label, so it is never the trigger.
+        MatchDef::ConfigKey(c) => c
+            .key
+            .to_vec()
+            .into_iter()
+            .flat_map(|k| {
+                let segment = config_trigger(&k);
+                [
+                    ((KeyKind::ConfigKey, k.clone()), segment.clone()),
+                    ((KeyKind::ConfigKey, k), segment.replace('-', "_")),
+                ]
+            })
+            .collect(),
         // `dask worker` may be written as one word or two; both contain `dask`.
         MatchDef::Command(n) => n
             .to_vec()
@@ -398,6 +445,17 @@ fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), String)> {
             .map(|k| ((KeyKind::HelmValue, k), "dask".to_owned()))
             .collect(),
     }
+}
+
+/// The longest segment of a dotted config key after its section (`kubernetes.count.max` →
+/// `count`), or the section for a key with no other segment.
+fn config_trigger(key: &str) -> String {
+    let mut segments = key.split('.');
+    let section = segments.next().unwrap_or(key);
+    segments
+        .max_by_key(|s| s.len())
+        .unwrap_or(section)
+        .to_owned()
 }
 
 fn root_word(program: &str) -> String {
@@ -491,6 +549,22 @@ rules:
         assert_eq!(set.rules[0].message, "two");
         assert!(set.candidates(&(KeyKind::PyName, "a.b".into())).is_empty());
         assert_eq!(set.candidates(&(KeyKind::PyName, "a.c".into())), &[0]);
+    }
+
+    #[test]
+    fn config_key_triggers_are_specific() {
+        assert_eq!(
+            config_trigger("kubernetes.worker-template"),
+            "worker-template"
+        );
+        assert_eq!(config_trigger("kubernetes.count.max"), "count");
+        assert_eq!(config_trigger("labextension"), "labextension");
+        let set = RuleSet::builtin().unwrap();
+        assert!(
+            !set.triggers.iter().any(|t| t == "kubernetes"),
+            "{:?}",
+            set.triggers
+        );
     }
 
     #[test]

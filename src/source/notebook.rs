@@ -1,8 +1,15 @@
 //! Jupyter notebooks → one Python text of all code cells, with a map back to cells.
 //!
-//! (Being written: see `extract::python`.)
+//! Takes the notebook's JSON (nbformat 4: `cells[]`, each with `cell_type` and `source` as
+//! a string or a list of strings); gives the code cells joined with `\n` and, per code cell,
+//! its 1-based number among *all* cells (markdown and raw cells count, as Jupyter shows them)
+//! and its range in the joined text. IPython magics and shell escapes (`%…`, `%%…`, `!…`
+//! lines) become spaces of the same byte length, so offsets stay valid and they are not
+//! Python syntax errors; a cell whose cell magic runs another language (`%%bash`,
+//! `%%writefile`, …) is blanked whole. Never runs a kernel, never reads outputs.
 
 use super::TextRange;
+use serde_json::Value;
 
 /// The code cells of a notebook joined into one Python text.
 #[derive(Debug, Clone, Default)]
@@ -34,7 +41,238 @@ pub struct NotebookError {
     pub message: String,
 }
 
-/// Read a notebook's code cells. (Being written: see `extract::python`.)
-pub fn parse(_json: &str) -> Result<Notebook, NotebookError> {
-    Ok(Notebook::default())
+/// Cell magics whose body is still Python, so only the magic line itself is blanked.
+const PYTHON_CELL_MAGICS: &[&str] = &[
+    "time", "timeit", "capture", "prun", "debug", "python", "python3", "memit", "px",
+];
+
+/// Read a notebook's code cells.
+pub fn parse(json: &str) -> Result<Notebook, NotebookError> {
+    // A byte-order mark is not JSON; skip it and keep error offsets in the file's bytes.
+    let bom = if json.starts_with('\u{feff}') { 3 } else { 0 };
+    let root: Value = serde_json::from_str(&json[bom..]).map_err(|e| NotebookError {
+        range: TextRange::empty(bom + json_offset(&json[bom..], e.line(), e.column())),
+        message: e.to_string(),
+    })?;
+    let Some(cells) = root.get("cells").and_then(Value::as_array) else {
+        return Err(NotebookError {
+            range: TextRange::empty(0),
+            message: "no `cells` array: not a Jupyter notebook in nbformat 4".into(),
+        });
+    };
+    let mut notebook = Notebook::default();
+    for (i, cell) in cells.iter().enumerate() {
+        if cell.get("cell_type").and_then(Value::as_str) != Some("code") {
+            continue;
+        }
+        if !notebook.cells.is_empty() {
+            notebook.python.push('\n');
+        }
+        let start = notebook.python.len();
+        notebook.python.push_str(&blank_magics(&source(cell)));
+        let range = TextRange::new(start, notebook.python.len());
+        notebook.cells.push((i + 1, range));
+    }
+    Ok(notebook)
+}
+
+/// A cell's `source`: a string, or a list of strings (each line keeps its own `\n`).
+/// Anything else is an empty cell: the notebook is still worth linting.
+fn source(cell: &Value) -> String {
+    match cell.get("source") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(lines)) => lines.iter().filter_map(Value::as_str).collect(),
+        _ => String::new(),
+    }
+}
+
+/// The cell with IPython-only lines blanked (see the module docs).
+fn blank_magics(source: &str) -> String {
+    let first = source.lines().map(str::trim_start).find(|l| !l.is_empty());
+    let whole_cell = first
+        .and_then(|l| l.strip_prefix("%%"))
+        .is_some_and(|magic| {
+            let name = magic.split_whitespace().next().unwrap_or("");
+            !PYTHON_CELL_MAGICS.contains(&name)
+        });
+    let mut out = String::with_capacity(source.len());
+    for line in source.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if whole_cell || trimmed.starts_with('%') || trimmed.starts_with('!') {
+            let body = line.trim_end_matches(['\n', '\r']);
+            out.extend(std::iter::repeat_n(' ', body.len()));
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The byte offset of serde_json's 1-based line and byte column, clamped to the text and
+/// to a character boundary.
+fn json_offset(json: &str, line: usize, column: usize) -> usize {
+    let line_start = json
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>();
+    let mut offset = (line_start + column.saturating_sub(1)).min(json.len());
+    while !json.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cell(kind: &str, source: Value) -> Value {
+        serde_json::json!({ "cell_type": kind, "metadata": {}, "source": source })
+    }
+
+    fn notebook(cells: Vec<Value>) -> String {
+        serde_json::json!({ "cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5 })
+            .to_string()
+    }
+
+    fn cell_texts(nb: &Notebook) -> Vec<(usize, &str)> {
+        nb.cells
+            .iter()
+            .map(|(n, r)| (*n, &nb.python[r.as_range()]))
+            .collect()
+    }
+
+    #[test]
+    fn string_and_list_sources_and_markdown_numbering() {
+        let json = notebook(vec![
+            cell("markdown", "# Title".into()),
+            cell("code", "import dask\n".into()),
+            cell("raw", "raw".into()),
+            cell("code", serde_json::json!(["x = 1\n", "y = 2"])),
+        ]);
+        let nb = parse(&json).unwrap();
+        assert_eq!(nb.python, "import dask\n\nx = 1\ny = 2");
+        assert_eq!(cell_texts(&nb), [(2, "import dask\n"), (4, "x = 1\ny = 2")]);
+    }
+
+    #[test]
+    fn a_construct_in_cell_three_line_two_maps_back_to_that_cell() {
+        let json = notebook(vec![
+            cell("code", "from dask_kubernetes import KubeCluster\n".into()),
+            cell("markdown", "Start a cluster".into()),
+            cell(
+                "code",
+                serde_json::json!(["n = 2\n", "cluster = KubeCluster(n)\n"]),
+            ),
+        ]);
+        let nb = parse(&json).unwrap();
+        let offset = nb.python.rfind("KubeCluster(").unwrap();
+        let (cell, within) = nb.locate(offset).unwrap();
+        assert_eq!(cell, 3);
+        let source = "n = 2\ncluster = KubeCluster(n)\n";
+        assert_eq!(within, source.find("KubeCluster").unwrap());
+        // Line 2 of the cell, as `report::locate` will count it.
+        assert_eq!(source[..within].matches('\n').count() + 1, 2);
+        assert_eq!(nb.locate(0), Some((1, 0)));
+    }
+
+    #[test]
+    fn magics_and_shell_escapes_become_spaces() {
+        let json = notebook(vec![cell(
+            "code",
+            serde_json::json!([
+                "%pip install dask-kubernetes\n",
+                "  !kubectl get pods\n",
+                "x = 1 % 2\n",
+                "%%time\n"
+            ]),
+        )]);
+        let nb = parse(&json).unwrap();
+        let spaces = |line: &str| " ".repeat(line.len());
+        assert_eq!(
+            nb.python,
+            format!(
+                "{}\n{}\nx = 1 % 2\n{}\n",
+                spaces("%pip install dask-kubernetes"),
+                spaces("  !kubectl get pods"),
+                spaces("%%time")
+            )
+        );
+    }
+
+    #[test]
+    fn cell_magics_of_other_languages_blank_the_cell() {
+        let json = notebook(vec![
+            cell("code", "%%bash\ndask-worker --no-bokeh\n".into()),
+            cell("code", "%%time\ncluster = KubeCluster()\n".into()),
+        ]);
+        let nb = parse(&json).unwrap();
+        assert_eq!(
+            cell_texts(&nb),
+            [
+                (
+                    1,
+                    format!("{}\n{}\n", " ".repeat(6), " ".repeat(22)).as_str()
+                ),
+                (
+                    2,
+                    format!("{}\ncluster = KubeCluster()\n", " ".repeat(6)).as_str()
+                ),
+            ]
+        );
+        let doc = crate::source::python::parse(&nb.python).unwrap();
+        assert!(crate::source::python::syntax_errors(&doc, 1).is_empty());
+    }
+
+    #[test]
+    fn invalid_json_is_located() {
+        let json = "{\n  \"cells\": [\n    {\"cell_type\": \"code\",, }\n  ]\n}\n";
+        let err = parse(json).unwrap_err();
+        let at = json.find(",,").unwrap() + 1;
+        assert_eq!(err.range, TextRange::empty(at), "{}", err.message);
+        assert!(err.message.contains("line 3"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_notebook_without_cells_is_a_clear_error() {
+        let err = parse("{\"nbformat\": 3, \"worksheets\": []}").unwrap_err();
+        assert!(err.message.contains("no `cells` array"), "{}", err.message);
+        assert!(parse("[1, 2]").is_err());
+    }
+
+    #[test]
+    fn odd_cells_are_empty_not_errors() {
+        let json = notebook(vec![
+            serde_json::json!({ "cell_type": "code" }),
+            cell("code", serde_json::json!([1, "x = 1"])),
+        ]);
+        assert_eq!(cell_texts(&parse(&json).unwrap()), [(1, ""), (2, "x = 1")]);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(json in ".*") {
+            if let Ok(nb) = parse(&json) {
+                for (_, range) in &nb.cells {
+                    prop_assert!(nb.python.get(range.as_range()).is_some());
+                }
+            } else if let Err(e) = parse(&json) {
+                prop_assert!(json.get(e.range.as_range()).is_some());
+            }
+        }
+
+        #[test]
+        fn arbitrary_cell_sources_keep_their_length(
+            sources in prop::collection::vec(".*", 0..5)
+        ) {
+            let json = notebook(sources.iter().map(|s| cell("code", s.as_str().into())).collect());
+            let nb = parse(&json).unwrap();
+            for ((_, range), source) in nb.cells.iter().zip(&sources) {
+                prop_assert_eq!(range.len(), source.len());
+            }
+        }
+    }
 }

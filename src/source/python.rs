@@ -74,6 +74,26 @@ pub fn comments(doc: &PyDocument) -> Vec<TextRange> {
     out
 }
 
+/// The deepest nesting of syntax nodes, measured without recursion.
+pub fn max_depth(doc: &PyDocument) -> usize {
+    let mut cursor = doc.tree.walk();
+    let (mut depth, mut max) = (0usize, 0usize);
+    'walk: loop {
+        if cursor.goto_first_child() {
+            depth += 1;
+            max = max.max(depth);
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+            depth -= 1;
+        }
+    }
+    max
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,176 @@
+//! The command line's outside: exit codes, error messages, pipes. Most tests run
+//! `dusk::cli::run` in-process; a few spawn the binary to check what only a process shows.
+
+use clap::Parser;
+use dusk::cli::{Error, ExitStatus, args::Cli};
+use std::process::{Command, Stdio};
+
+fn run(args: &[&str]) -> Result<ExitStatus, Error> {
+    let mut argv = vec!["dusk"];
+    argv.extend_from_slice(args);
+    dusk::cli::run(Cli::parse_from(argv))
+}
+
+fn dusk() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_dusk"))
+}
+
+#[test]
+fn a_bad_target_version_names_the_flag_and_exits_2() {
+    let out = dusk()
+        .args([
+            "check",
+            "--isolated",
+            "--target",
+            "dask-kubernetes=latest",
+            "examples",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("dask-kubernetes=latest"), "{stderr}");
+    assert!(stderr.contains("`latest` is not a version"), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "no report when the tool could not run"
+    );
+}
+
+#[test]
+fn an_unknown_component_lists_the_known_ones() {
+    let err = run(&[
+        "check",
+        "--isolated",
+        "--target",
+        "dask-kubernets=2024.5.0",
+        "examples",
+    ])
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("unknown component `dask-kubernets`"),
+        "{text}"
+    );
+    assert!(text.contains("dask-kubernetes"), "{text}");
+}
+
+#[test]
+fn a_target_without_a_version_is_an_error() {
+    assert!(matches!(
+        run(&["check", "--isolated", "--target", "distributed", "examples"]),
+        Err(Error::Target { .. })
+    ));
+}
+
+#[test]
+fn zero_padded_and_v_prefixed_targets_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    for t in [
+        "dask-kubernetes=2021.03.0",
+        "dask-kubernetes=v2024.5.0",
+        "distributed=2022.10.0rc1",
+    ] {
+        assert_eq!(
+            run(&[
+                "check",
+                "--isolated",
+                "--target",
+                t,
+                dir.path().to_str().unwrap()
+            ])
+            .unwrap(),
+            ExitStatus::Success,
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_rule_in_select_is_an_error() {
+    assert!(
+        matches!(run(&["check", "--isolated", "--select", "no-such-rule", "examples"]), Err(Error::UnknownRule(id)) if id == "no-such-rule")
+    );
+}
+
+#[test]
+fn a_broken_extra_pack_exits_2_and_names_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("mine.yaml");
+    std::fs::write(
+        &pack,
+        "component: mine\nrules:\n  - {id: a, title: t, message: m, removed-in: soon, match: {command: x}}\n  - {id: B, title: t, message: m, match: {command: other}}\n",
+    )
+    .unwrap();
+    let out = dusk()
+        .args([
+            "check",
+            "--isolated",
+            "--rules",
+            pack.to_str().unwrap(),
+            dir.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // miette wraps long lines; compare the words, not the layout.
+    let stderr: String = String::from_utf8_lossy(&out.stderr)
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        stderr.contains("rule `a`") && stderr.contains("`soon` is not a version"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("rule `B`") && stderr.contains("kebab-case"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_empty_directory_is_a_clean_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dusk()
+        .args(["check", "--isolated", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 errors, 0 warnings in 0 files"));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let mut child = dusk()
+        .args(["check", "--isolated", "--format", "json", "examples"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_ne!(
+        status.code(),
+        Some(2),
+        "broken pipe must not look like a tool failure"
+    );
+}
+
+#[test]
+fn version_flag_prints_the_version() {
+    let out = dusk().arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn output_to_an_unwritable_path_exits_2() {
+    let err = run(&[
+        "check",
+        "--isolated",
+        "--output",
+        "/nonexistent-dir/report.json",
+        "examples",
+    ])
+    .unwrap_err();
+    assert!(matches!(err, Error::Output { .. }), "{err}");
+}

@@ -12,6 +12,7 @@
 //! [`lint`] runs stages 2–4 for one file; [`cli`] wires the stages to the command line.
 
 pub mod cli;
+pub mod cluster;
 pub mod discover;
 pub mod extract;
 pub mod lint;

@@ -19,6 +19,12 @@ pub struct Cli {
 pub enum Command {
     /// Report deprecated and removed classic Dask-on-Kubernetes constructs.
     Check(CheckArgs),
+    /// Preview what applying Dask Operator resources would change in a cluster (server-side
+    /// dry run, one diff per object). Exit 0: no changes; 1: changes; 2: error.
+    Plan(PlanArgs),
+    /// Apply Dask Operator resources to a cluster (server-side apply, field manager `dusk`)
+    /// after showing the plan.
+    Apply(ApplyArgs),
     /// Inspect the rule packs.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -133,6 +139,95 @@ pub struct CheckArgs {
     /// Colour: auto (on a terminal, unless NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    #[command(flatten, next_help_heading = "Cluster")]
+    pub live: CheckClusterArgs,
+}
+
+/// `dusk check --cluster`: check a live cluster.
+#[derive(Debug, Args, Default, Clone)]
+pub struct CheckClusterArgs {
+    /// Check the live cluster: classic KubeCluster pods, hand-run Dask workloads, dask Helm
+    /// releases, and Dask Operator resources (files too, when PATHs are given).
+    #[arg(long)]
+    pub cluster: bool,
+    #[command(flatten)]
+    pub conn: ClusterConnArgs,
+}
+
+/// How to reach a cluster, as kubectl does.
+#[derive(Debug, Args, Clone)]
+pub struct ClusterConnArgs {
+    /// Kubeconfig file (default: `KUBECONFIG`, then `~/.kube/config`, then the pod's service
+    /// account).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Namespace (default: the context's namespace, else `default`).
+    #[arg(long, short = 'n', value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// All namespaces (for scans and `--from-cluster`).
+    #[arg(long, short = 'A', conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+    /// Seconds to wait for any one API request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub request_timeout: u64,
+}
+
+impl Default for ClusterConnArgs {
+    fn default() -> Self {
+        Self {
+            kubeconfig: None,
+            context: None,
+            namespace: None,
+            all_namespaces: false,
+            request_timeout: 30,
+        }
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// Files or directories with Dask Operator resources (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// Build DaskClusters from the classic KubeCluster pods and dask Helm releases running
+    /// in the cluster, instead of reading files.
+    #[arg(long, conflicts_with = "paths")]
+    pub from_cluster: bool,
+    /// Take over fields that other field managers own (server-side apply `force`).
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Output format: a diff per object, or the per-object plan as JSON.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
+    /// Colour: auto (on a terminal, unless NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    #[command(flatten, next_help_heading = "Cluster")]
+    pub conn: ClusterConnArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Apply without asking (required when standard input is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Once each new DaskCluster reports `Running`, delete the classic pods, services and
+    /// PodDisruptionBudgets it replaces.
+    #[arg(long)]
+    pub prune_classic: bool,
+    /// Seconds to wait for a DaskCluster to report `Running` before pruning.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub wait_timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]

@@ -168,6 +168,9 @@ impl Scan {
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus, Error> {
+    if args.live.cluster || super::cluster::conn_flags_given(&args.live.conn) {
+        return super::cluster::check_with_std_io(&args);
+    }
     let scan = Scan::build(&args.scan, args.fail_on)?;
     let (scanned, reports) = scan.run();
     let summary = Summary::of(scanned, &reports);

@@ -1,9 +1,12 @@
 //! The command line: turns arguments into built values (rule set, targets, selection) once,
 //! runs a command, and maps its outcome to an exit status. Nothing below `cli` sees a flag.
 
+pub mod apply;
 pub mod args;
 pub mod check;
+pub mod cluster;
 pub mod config;
+pub mod plan;
 pub mod rules;
 
 use crate::rules::{LoadError, RuleSet, Targets, Version};
@@ -40,6 +43,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Cluster(#[from] crate::cluster::Error),
     #[error("invalid target `{given}`: {reason}")]
     #[diagnostic(
         code(dusk::cli::target),
@@ -72,6 +78,8 @@ pub enum Error {
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -98,13 +98,24 @@ pub fn is_dask_config(root: &Node) -> bool {
                     .is_some_and(|key| DASK_KUBERNETES_KEYS.contains(&&*normalise_config_key(key)))
             })
         });
-    if dask_kubernetes_key {
-        return true;
-    }
     let sections: Vec<String> = entries
         .iter()
         .map(|e| e.key.as_str().map(normalise_config_key).unwrap_or_default())
         .collect();
+    // Another tool's file may borrow a dask key name under its own `kubernetes:` (a Ray
+    // cluster config, say); its other top-level keys give it away. Dask's own config holds
+    // dask sections, and at most as many foreign ones.
+    let foreign = sections
+        .iter()
+        .filter(|s| {
+            !DISTINCT_SECTIONS.contains(&&***s)
+                && !SHARED_SECTIONS.contains(&&***s)
+                && *s != "kubernetes"
+        })
+        .count();
+    if dask_kubernetes_key {
+        return foreign * 2 <= sections.len();
+    }
     let all_dask = sections
         .iter()
         .all(|s| DISTINCT_SECTIONS.contains(&&**s) || SHARED_SECTIONS.contains(&&**s));
@@ -255,5 +266,13 @@ mod tests {
             "apiVersion: v1\nkind: ConfigMap\nkubernetes: {count: 1}\n"
         ));
         assert!(!is_config("- kubernetes\n"));
+        // A Ray cluster config borrowing a dask key name under its own `kubernetes:`.
+        assert!(!is_config(
+            "cluster_name: ray\nprovider: {type: kubernetes}\nkubernetes:\n  worker-template: none\nhead_node_type: head\n"
+        ));
+        // A dask config with one section of an extension dask does not know stays a dask config.
+        assert!(is_config(
+            "kubernetes:\n  worker-template: {}\ncoiled: {}\n"
+        ));
     }
 }

@@ -28,6 +28,10 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
         "rules/dask-helm-chart.yaml",
         include_str!("../../rules/dask-helm-chart.yaml"),
     ),
+    (
+        "rules/cluster.yaml",
+        include_str!("../../rules/cluster.yaml"),
+    ),
 ];
 
 /// Named rewriters a pack may refer to; `migrate` implements each.

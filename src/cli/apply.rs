@@ -1,0 +1,138 @@
+//! `dusk apply`: the same plan as `dusk plan`, then — after a confirmation on a terminal, or
+//! `--yes` — a real server-side apply of each changed object (DaskClusters first), one
+//! result line per object. `--prune-classic` then deletes the classic pods, services and
+//! PodDisruptionBudgets each new DaskCluster replaces, once it reports `Running`.
+
+use super::args::{ApplyArgs, PlanFormat};
+use super::cluster::{Io, with_std_io};
+use super::plan::{prepare, render, stdout_error};
+use super::{Error, ExitStatus};
+use crate::cluster::plan::{Action, PlanSummary};
+use crate::cluster::{self, Kind, ObjectId, workflow};
+use std::io::Write;
+use std::time::Duration;
+
+/// How often a DaskCluster's phase is read while waiting to prune.
+const POLL: Duration = Duration::from_secs(2);
+
+pub fn run(args: ApplyArgs) -> Result<ExitStatus, Error> {
+    with_std_io(|io| execute(&args, io))
+}
+
+/// `dusk apply` with the given streams.
+pub fn execute(args: &ApplyArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
+    let prepared = prepare(&args.plan, io)?;
+    let color = super::check::use_color(args.plan.color, true);
+    render(args.plan.format, &prepared, color, io.out).map_err(stdout_error)?;
+    // Result lines go where they do not break JSON.
+    let text = args.plan.format == PlanFormat::Text;
+    let api = &prepared.api;
+    let rt = &prepared.runtime;
+    let prune = if args.prune_classic {
+        let clusters: Vec<&ObjectId> = prepared
+            .desired
+            .iter()
+            .map(|d| &d.id)
+            .filter(|id| id.kind == Kind::DASK_CLUSTER)
+            .collect();
+        let mut prune = Vec::new();
+        for id in clusters {
+            let objects = rt.block_on(workflow::classic_objects_replaced_by(api, id))?;
+            if !objects.is_empty() {
+                prune.push((id.clone(), objects));
+            }
+        }
+        prune
+    } else {
+        Vec::new()
+    };
+    let summary = PlanSummary::of(&prepared.plans);
+    {
+        let says: &mut dyn Write = if text { &mut *io.out } else { &mut *io.err };
+        for (cluster, objects) in &prune {
+            let names: Vec<String> = objects.iter().map(ToString::to_string).collect();
+            writeln!(
+                says,
+                "- once {cluster} reports `Running`, delete the classic {}",
+                names.join(", ")
+            )
+            .map_err(stdout_error)?;
+        }
+        if summary.changes() == 0 && prune.is_empty() {
+            writeln!(says, "nothing to apply").map_err(stdout_error)?;
+            return Ok(ExitStatus::Success);
+        }
+    }
+    if !args.yes {
+        if !io.terminal {
+            return Err(cluster::Error::NeedsYes.into());
+        }
+        let question = format!(
+            "apply {} change{}{} in context `{}`? [y/N] ",
+            summary.changes(),
+            if summary.changes() == 1 { "" } else { "s" },
+            if prune.is_empty() {
+                ""
+            } else {
+                " and prune the classic resources listed"
+            },
+            prepared.connection.context
+        );
+        let _ = write!(io.err, "{question}");
+        let _ = io.err.flush();
+        let answer = (io.read_answer)().map_err(cluster::Error::Prompt)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            let _ = writeln!(io.err, "dusk: nothing applied");
+            return Ok(ExitStatus::Failure);
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let result = rt.block_on(workflow::apply(
+        api,
+        &prepared.desired,
+        &prepared.plans,
+        args.plan.force_conflicts,
+        &mut |id, action| {
+            let done = match action {
+                Action::Create => "created",
+                _ => "configured",
+            };
+            lines.push(format!("applied {id}: {done}"));
+        },
+    ));
+    {
+        let says: &mut dyn Write = if text { &mut *io.out } else { &mut *io.err };
+        for line in &lines {
+            writeln!(says, "{line}").map_err(stdout_error)?;
+        }
+    }
+    let applied = result?;
+    for (cluster, objects) in &prune {
+        let _ = writeln!(io.err, "dusk: waiting for {cluster} to report `Running`");
+        rt.block_on(workflow::wait_running(
+            api,
+            cluster,
+            Duration::from_secs(args.wait_timeout),
+            POLL,
+        ))?;
+        let mut deleted = Vec::new();
+        let outcome = rt.block_on(workflow::prune_classic(api, objects, &mut |id| {
+            deleted.push(format!("deleted classic {id}"))
+        }));
+        let says: &mut dyn Write = if text { &mut *io.out } else { &mut *io.err };
+        for line in &deleted {
+            writeln!(says, "{line}").map_err(stdout_error)?;
+        }
+        outcome?;
+    }
+    let says: &mut dyn Write = if text { &mut *io.out } else { &mut *io.err };
+    writeln!(
+        says,
+        "applied {} object{} in context `{}`",
+        applied.len(),
+        if applied.len() == 1 { "" } else { "s" },
+        prepared.connection.context
+    )
+    .map_err(stdout_error)?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,215 @@
+//! `dusk plan`: read (or build) the operator resources, check the operator's CRDs, dry-run
+//! each object with server-side apply, and print one diff per object (or JSON).
+//! Exit 0 when nothing would change, 1 when something would, 2 on error.
+
+use super::args::{PlanArgs, PlanFormat};
+use super::cluster::{Io, Progress, open, runtime, scope, with_std_io};
+use super::{Error, ExitStatus};
+use crate::cluster::api::Api;
+use crate::cluster::connect::Connection;
+use crate::cluster::plan::{self as cplan, Action, Desired, ObjectPlan, Origin, PlanSummary};
+use crate::cluster::{self, FIELD_MANAGER, input, workflow};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::PathBuf;
+
+pub fn run(args: PlanArgs) -> Result<ExitStatus, Error> {
+    with_std_io(|io| execute(&args, io))
+}
+
+/// `dusk plan` with the given streams.
+pub fn execute(args: &PlanArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
+    let prepared = prepare(args, io)?;
+    let color = super::check::use_color(args.color, true);
+    render(args.format, &prepared, color, io.out).map_err(stdout_error)?;
+    let summary = PlanSummary::of(&prepared.plans);
+    Ok(if summary.changes() > 0 {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+pub(crate) fn stdout_error(source: std::io::Error) -> Error {
+    Error::Output {
+        path: "<stdout>".into(),
+        source,
+    }
+}
+
+/// Everything a plan found, kept for `apply`.
+pub struct Prepared {
+    pub runtime: tokio::runtime::Runtime,
+    pub connection: Connection,
+    pub api: Api,
+    /// In apply order, namespaces resolved.
+    pub desired: Vec<Desired>,
+    /// One per desired object, same order.
+    pub plans: Vec<ObjectPlan>,
+}
+
+/// Load or build the desired objects, then plan them against the cluster.
+pub fn prepare(args: &PlanArgs, io: &mut Io<'_>) -> Result<Prepared, Error> {
+    let runtime = runtime()?;
+    // Files are read before any call, so a bad file is reported without touching the cluster.
+    let mut desired = if args.from_cluster {
+        Vec::new()
+    } else {
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let found = input::resources_for_paths(&paths)?;
+        if found.is_empty() {
+            return Err(cluster::Error::NothingToPlan {
+                paths: paths
+                    .iter()
+                    .map(|p| format!("`{}`", p.display()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .into());
+        }
+        found
+    };
+    let progress = Progress::new(io, "planning");
+    let result = runtime.block_on(async {
+        let (connection, api) = open(&args.conn, io).await?;
+        if args.from_cluster {
+            let scope = scope(&args.conn, &connection);
+            let live = workflow::gather(&api, &scope, &|d, t, l| progress.update(d, t, l)).await?;
+            desired = workflow::desired_from_live(&live)?;
+            if desired.is_empty() {
+                let _ = writeln!(
+                    io.err,
+                    "dusk: nothing to migrate: no classic KubeCluster pods or dask Helm releases in {scope}"
+                );
+            }
+        }
+        cplan::apply_order(&mut desired);
+        workflow::resolve_namespaces(
+            &mut desired,
+            &connection.namespace,
+            args.conn.namespace.as_deref(),
+        )?;
+        workflow::require_crds(&api, &cplan::kinds_needed(&desired)).await?;
+        let plans = workflow::plan(&api, &desired, args.force_conflicts, &|d, t, l| {
+            progress.update(d, t, l)
+        })
+        .await?;
+        Ok::<_, cluster::Error>((connection, api, plans))
+    });
+    progress.finish();
+    let (connection, api, plans) = result?;
+    Ok(Prepared {
+        runtime,
+        connection,
+        api,
+        desired,
+        plans,
+    })
+}
+
+/// Print the plan.
+pub fn render(
+    format: PlanFormat,
+    prepared: &Prepared,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        PlanFormat::Text => render_text(prepared, color, out),
+        PlanFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &to_json(prepared))?;
+            writeln!(out)
+        }
+    }
+}
+
+fn render_text(prepared: &Prepared, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    let paint = |style: anstyle::Style, text: &str| {
+        if color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_owned()
+        }
+    };
+    let green = anstyle::AnsiColor::Green.on_default();
+    let red = anstyle::AnsiColor::Red.on_default();
+    let cyan = anstyle::AnsiColor::Cyan.on_default();
+    let bold = anstyle::Style::new().bold();
+    for plan in &prepared.plans {
+        let (mark, verb) = match plan.action {
+            Action::Create => ("+", "will be created"),
+            Action::Update => ("~", "will change"),
+            Action::Unchanged => ("=", "no changes"),
+        };
+        writeln!(
+            out,
+            "{} ({}): {verb}",
+            paint(bold, &format!("{mark} {}", plan.id)),
+            plan.origin.describe()
+        )?;
+        for line in plan.diff.lines() {
+            let styled = if line.starts_with("+++") || line.starts_with("---") {
+                paint(bold, line)
+            } else if line.starts_with('+') {
+                paint(green, line)
+            } else if line.starts_with('-') {
+                paint(red, line)
+            } else if line.starts_with("@@") {
+                paint(cyan, line)
+            } else {
+                line.to_owned()
+            };
+            writeln!(out, "{styled}")?;
+        }
+        if !plan.diff.is_empty() {
+            writeln!(out)?;
+        }
+    }
+    if prepared.plans.last().is_none_or(|p| p.diff.is_empty()) {
+        writeln!(out)?;
+    }
+    let s = PlanSummary::of(&prepared.plans);
+    writeln!(
+        out,
+        "plan: {} to create, {} to change, {} unchanged (server-side dry run in context `{}`, field manager `{FIELD_MANAGER}`)",
+        s.create, s.update, s.unchanged, prepared.connection.context
+    )
+}
+
+/// The per-object plan as one JSON object (`--format json`).
+pub fn to_json(prepared: &Prepared) -> Value {
+    let objects: Vec<Value> = prepared
+        .plans
+        .iter()
+        .map(|p| {
+            let origin = match &p.origin {
+                Origin::File { path, line, .. } => json!({"path": path, "line": line}),
+                Origin::Live { from } => json!({"from": from}),
+            };
+            json!({
+                "kind": p.id.kind.kind,
+                "api_version": p.id.kind.api_version(),
+                "namespace": p.id.namespace,
+                "name": p.id.name,
+                "origin": origin,
+                "action": p.action,
+                "diff": p.diff,
+                "live": p.live,
+                "proposed": p.proposed,
+            })
+        })
+        .collect();
+    json!({
+        "version": 1,
+        "context": prepared.connection.context,
+        "server": prepared.connection.server,
+        "field_manager": FIELD_MANAGER,
+        "dry_run": true,
+        "objects": objects,
+        "summary": PlanSummary::of(&prepared.plans),
+    })
+}

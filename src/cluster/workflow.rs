@@ -1,0 +1,328 @@
+//! The sequences of calls behind each cluster command: scan, plan, apply, prune.
+//!
+//! Takes an [`Api`] and desired objects; gives live objects, plans and apply results. Every
+//! decision about what a difference means is made by the pure modules (`plan`, `scan`,
+//! `build`); this module only orders the calls and stops at the first error, saying what
+//! was already done.
+
+use super::api::{Api, ApplyMode};
+use super::helm::{self, RELEASE_SELECTOR};
+use super::plan::{self, Action, Desired, ObjectPlan};
+use super::scan::{self, CLUSTER_NAME_LABEL, Gap, Live, Unreadable};
+use super::{Error, Kind, ObjectId, Scope};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// Say which objects with no namespace go where, and refuse a file namespace that
+/// contradicts `--namespace` (kubectl refuses it too).
+pub fn resolve_namespaces(
+    desired: &mut [Desired],
+    default_namespace: &str,
+    flag: Option<&str>,
+) -> Result<(), Error> {
+    for d in desired.iter_mut().filter(|d| d.id.kind.namespaced) {
+        match (&d.id.namespace, flag) {
+            (Some(in_file), Some(flag)) if in_file != flag => {
+                return Err(Error::NamespaceMismatch {
+                    object: format!("{} {}", d.id.kind.kind, d.id.name),
+                    in_file: in_file.clone(),
+                    flag: flag.to_owned(),
+                });
+            }
+            (Some(_), _) => {}
+            (None, _) => d.id.namespace = Some(default_namespace.to_owned()),
+        }
+    }
+    Ok(())
+}
+
+/// Fail with the install command unless every kind's CRD is installed.
+pub async fn require_crds(api: &Api, kinds: &[Kind]) -> Result<(), Error> {
+    let mut missing = Vec::new();
+    for kind in kinds.iter().filter(|k| k.group == super::OPERATOR_GROUP) {
+        if !api.crd_installed(*kind).await? {
+            missing.push(format!("`{}`", kind.crd_name()));
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::CrdMissing {
+            context: api.context().to_owned(),
+            missing: missing.join(", "),
+        })
+    }
+}
+
+/// Plan each object: read it live, dry-run apply it, compare. Objects must be in apply
+/// order with namespaces resolved.
+pub async fn plan(
+    api: &Api,
+    desired: &[Desired],
+    force: bool,
+    progress: &dyn Fn(usize, usize, &str),
+) -> Result<Vec<ObjectPlan>, Error> {
+    let mut plans = Vec::with_capacity(desired.len());
+    for (i, d) in desired.iter().enumerate() {
+        progress(i, desired.len(), &d.id.to_string());
+        let ns = d.id.namespace.as_deref();
+        let live = api.get(d.id.kind, ns, &d.id.name).await?;
+        let body = plan::ssa_body(d, ns.unwrap_or("default"));
+        let mode = ApplyMode {
+            dry_run: true,
+            force,
+        };
+        let merged = api
+            .apply(d.id.kind, ns, &d.id.name, &body, mode)
+            .await
+            .map_err(|e| plan::attach_origin(e, &d.origin))?;
+        plans.push(plan::compare(d, live.as_ref(), &merged));
+    }
+    progress(desired.len(), desired.len(), "");
+    Ok(plans)
+}
+
+/// Apply every changed object for real, in order, reporting each result as it comes.
+/// At the first failure, stop and say what was and was not applied.
+pub async fn apply(
+    api: &Api,
+    desired: &[Desired],
+    plans: &[ObjectPlan],
+    force: bool,
+    on_result: &mut dyn FnMut(&ObjectId, Action),
+) -> Result<Vec<ObjectId>, Error> {
+    let mut applied: Vec<ObjectId> = Vec::new();
+    let changed: Vec<(&Desired, &ObjectPlan)> = desired
+        .iter()
+        .zip(plans)
+        .filter(|(_, p)| p.action != Action::Unchanged)
+        .collect();
+    for (i, (d, p)) in changed.iter().enumerate() {
+        let ns = d.id.namespace.as_deref();
+        let body = plan::ssa_body(d, ns.unwrap_or("default"));
+        let mode = ApplyMode {
+            dry_run: false,
+            force,
+        };
+        match api.apply(d.id.kind, ns, &d.id.name, &body, mode).await {
+            Ok(_) => {
+                on_result(&d.id, p.action);
+                applied.push(d.id.clone());
+            }
+            Err(e) => {
+                let cause = plan::attach_origin(e, &d.origin);
+                if applied.is_empty() {
+                    return Err(cause);
+                }
+                let applied: Vec<String> = applied.iter().map(ToString::to_string).collect();
+                let not_applied: Vec<String> =
+                    changed[i..].iter().map(|(d, _)| d.id.to_string()).collect();
+                return Err(Error::partial(cause, &applied, &not_applied));
+            }
+        }
+    }
+    Ok(applied)
+}
+
+/// The classic objects a DaskCluster of the same name and namespace replaces.
+pub async fn classic_objects_replaced_by(
+    api: &Api,
+    cluster: &ObjectId,
+) -> Result<Vec<ObjectId>, Error> {
+    let Some(ns) = cluster.namespace.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let selector = format!("{CLUSTER_NAME_LABEL}={}", cluster.name);
+    let scope = Scope::Namespace(ns.to_owned());
+    let mut out = Vec::new();
+    for kind in [Kind::POD, Kind::SERVICE, Kind::PDB] {
+        for obj in api.list(kind, &scope, Some(&selector)).await? {
+            if scan::is_owned(&obj) {
+                continue;
+            }
+            let r = scan::object_ref(&obj);
+            out.push(ObjectId {
+                kind,
+                namespace: r.namespace,
+                name: r.name,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Wait until a DaskCluster reports `status.phase: Running`.
+pub async fn wait_running(
+    api: &Api,
+    cluster: &ObjectId,
+    timeout: Duration,
+    poll: Duration,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    loop {
+        let live = api
+            .get(cluster.kind, cluster.namespace.as_deref(), &cluster.name)
+            .await?;
+        let phase = live
+            .as_ref()
+            .and_then(|l| l.pointer("/status/phase"))
+            .and_then(Value::as_str);
+        if phase == Some("Running") {
+            return Ok(());
+        }
+        if started.elapsed() + poll > timeout {
+            return Err(Error::NotRunning {
+                object: cluster.to_string(),
+                seconds: timeout.as_secs(),
+            });
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
+/// Delete classic objects (already confirmed by the user), reporting each.
+pub async fn prune_classic(
+    api: &Api,
+    objects: &[ObjectId],
+    on_deleted: &mut dyn FnMut(&ObjectId),
+) -> Result<(), Error> {
+    for id in objects {
+        api.delete(id.kind, id.namespace.as_deref(), &id.name)
+            .await?;
+        on_deleted(id);
+    }
+    Ok(())
+}
+
+/// The steps of a scan, for a progress bar.
+const SCAN_STEPS: usize = 12;
+
+/// Read everything `dusk check --cluster` looks at. Lists the scan needs fail the scan;
+/// lists it can do without (Helm release Secrets, the cluster-wide operator lookup) become
+/// gaps reported as findings.
+pub async fn gather(
+    api: &Api,
+    scope: &Scope,
+    progress: &dyn Fn(usize, usize, &str),
+) -> Result<Live, Error> {
+    let mut live = Live {
+        context: api.context().to_owned(),
+        scope: Some(scope.clone()),
+        ..Live::default()
+    };
+    let mut step = 0;
+    let mut tick = |label: &str| {
+        progress(step, SCAN_STEPS, label);
+        step += 1;
+    };
+    for kind in Kind::OPERATOR {
+        tick(&format!("checking CRD {}", kind.crd_name()));
+        live.crds.push((kind, api.crd_installed(kind).await?));
+    }
+    tick("looking for the Dask Operator");
+    let operator_selector = "app.kubernetes.io/name=dask-kubernetes-operator";
+    match api
+        .list(Kind::DEPLOYMENT, &Scope::All, Some(operator_selector))
+        .await
+    {
+        Ok(deployments) => live.operator = scan::find_operator(&deployments),
+        Err(Error::Forbidden(_)) => {}
+        Err(e) => return Err(e),
+    }
+    for kind in [Kind::POD, Kind::SERVICE, Kind::PDB] {
+        tick(&format!(
+            "listing {} labelled {CLUSTER_NAME_LABEL}",
+            kind.plural
+        ));
+        live.labelled
+            .extend(api.list(kind, scope, Some(CLUSTER_NAME_LABEL)).await?);
+    }
+    for kind in [Kind::DEPLOYMENT, Kind::STATEFUL_SET] {
+        tick(&format!("listing {}", kind.plural));
+        live.workloads.extend(api.list(kind, scope, None).await?);
+    }
+    if live.operator.is_none() {
+        live.operator = scan::find_operator(&live.workloads);
+    }
+    tick("reading Helm releases");
+    match api.list(Kind::SECRET, scope, Some(RELEASE_SELECTOR)).await {
+        Ok(secrets) => live.releases = decode_releases(&secrets),
+        Err(Error::Forbidden(f)) => live.gaps.push(Gap {
+            what: "Helm releases".into(),
+            reason: format!("`{}` on `{}` {} is forbidden", f.verb, f.resource, f.scope),
+        }),
+        Err(e) => return Err(e),
+    }
+    tick("listing Dask Operator resources");
+    for (kind, installed) in live.crds.clone() {
+        if installed {
+            live.operator_objects
+                .extend(api.list(kind, scope, None).await?);
+        }
+    }
+    progress(SCAN_STEPS, SCAN_STEPS, "");
+    Ok(live)
+}
+
+fn decode_releases(secrets: &[Value]) -> Vec<Result<helm::Release, Unreadable>> {
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for s in secrets {
+        match helm::decode_secret(s) {
+            Ok(r) => good.push(r),
+            Err(reason) => {
+                let r = scan::object_ref(s);
+                bad.push(Err(Unreadable {
+                    namespace: r.namespace.unwrap_or_default(),
+                    secret: r.name,
+                    reason,
+                }));
+            }
+        }
+    }
+    helm::latest(good).into_iter().map(Ok).chain(bad).collect()
+}
+
+/// The operator resources `--from-cluster` builds: one DaskCluster per classic KubeCluster
+/// and per dask Helm release in scope.
+pub fn desired_from_live(live: &Live) -> Result<Vec<Desired>, Error> {
+    let mut out = Vec::new();
+    for cluster in scan::classic_clusters(&live.labelled) {
+        out.push(super::build::from_classic(&cluster)?);
+    }
+    for release in live.releases.iter().flatten().filter(|r| r.is_dask_chart()) {
+        out.push(super::build::from_release(release)?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::plan::Origin;
+
+    fn desired(ns: Option<&str>) -> Desired {
+        Desired {
+            id: ObjectId {
+                kind: Kind::DASK_CLUSTER,
+                namespace: ns.map(str::to_owned),
+                name: "demo".into(),
+            },
+            object: Value::Null,
+            origin: Origin::Live { from: "t".into() },
+        }
+    }
+
+    #[test]
+    fn namespaces_resolve_like_kubectl() {
+        let mut objs = vec![desired(None), desired(Some("ml"))];
+        resolve_namespaces(&mut objs, "dask", None).unwrap();
+        assert_eq!(objs[0].id.namespace.as_deref(), Some("dask"));
+        let mut objs = vec![desired(Some("ml"))];
+        let err = resolve_namespaces(&mut objs, "dask", Some("dask")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "DaskCluster demo sets namespace `ml` but `--namespace dask` was given"
+        );
+    }
+}

@@ -402,24 +402,10 @@ impl Ctx<'_> {
         range: TextRange,
         message: String,
     ) -> Finding {
-        let (start, end, cell) = crate::report::locate(self.text, self.index, self.notebook, range);
-        Finding {
-            rule: rule.to_owned(),
-            severity,
-            path: self.display_path.to_owned(),
-            range,
-            start,
-            end,
-            cell,
-            message,
-            component: None,
-            deprecated_in: None,
-            removed_in: None,
-            replacement: None,
-            docs: None,
-            fix: None,
-            object: None,
-        }
+        let mut f = Finding::new(rule, severity, self.display_path, range, message);
+        (f.start, f.end, f.cell) =
+            crate::report::locate(self.text, self.index, self.notebook, range);
+        f
     }
 
     fn builtin(&self, rule: &str, range: TextRange, message: String) -> Finding {
@@ -433,38 +419,48 @@ impl Ctx<'_> {
 
     /// A graded finding, or `None` for an upcoming rule that was not asked for.
     fn finding(&self, hit: &Hit, settings: &Settings<'_>) -> Option<Finding> {
-        let rule = &settings.rules.rules[hit.rule];
-        let target = settings.targets.for_rule(settings.rules, rule);
-        let status = target.map_or(Status::Deprecated, |t| rule.window.status(t).status);
-        let severity = match status {
-            Status::Removed => Severity::Error,
-            Status::Deprecated => Severity::Warning,
-            Status::Upcoming if settings.show_upcoming => Severity::Info,
-            Status::Upcoming => return None,
-        };
-        let mut vars = hit.vars.clone();
-        if let Some(r) = &rule.replacement {
-            vars.push(("replacement", r.clone()));
-        }
-        let mut message = render_message(&rule.message, &vars);
-        if let (Some(target), Some(current)) = (target, settings.current.get(&rule.component)) {
-            message.push_str(&transition_note(rule, current, target));
-        }
-        let mut f = self.located(&rule.id, severity, hit.range, message);
-        f.component = Some(rule.component.clone());
-        f.deprecated_in = rule.window.deprecated_in.as_ref().map(ToString::to_string);
-        f.removed_in = rule.window.removed_in.as_ref().map(ToString::to_string);
-        f.replacement = rule.replacement.clone();
-        f.docs = rule.docs.clone();
-        f.fix = rule.fix.as_ref().map(|fix| FixInfo {
-            applicability: fix.applicability,
-            description: fix
-                .description
-                .clone()
-                .unwrap_or_else(|| format!("rewrite with `{}`", fix.rewriter)),
-        });
+        let mut f = grade(hit, settings, self.display_path)?;
+        (f.start, f.end, f.cell) =
+            crate::report::locate(self.text, self.index, self.notebook, hit.range);
         Some(f)
     }
+}
+
+/// A hit graded at its rule's target version: a finding located at line 1 (callers with a
+/// text locate it), or `None` for an upcoming rule that was not asked for. Shared by files
+/// and live objects, so both grade, word and describe fixes the same way.
+pub fn grade(hit: &Hit, settings: &Settings<'_>, path: &str) -> Option<Finding> {
+    let rule = settings.rules.rules.get(hit.rule)?;
+    let target = settings.targets.for_rule(settings.rules, rule);
+    let status = target.map_or(Status::Deprecated, |t| rule.window.status(t).status);
+    let severity = match status {
+        Status::Removed => Severity::Error,
+        Status::Deprecated => Severity::Warning,
+        Status::Upcoming if settings.show_upcoming => Severity::Info,
+        Status::Upcoming => return None,
+    };
+    let mut vars = hit.vars.clone();
+    if let Some(r) = &rule.replacement {
+        vars.push(("replacement", r.clone()));
+    }
+    let mut message = render_message(&rule.message, &vars);
+    if let (Some(target), Some(current)) = (target, settings.current.get(&rule.component)) {
+        message.push_str(&transition_note(rule, current, target));
+    }
+    let mut f = Finding::new(&rule.id, severity, path, hit.range, message);
+    f.component = Some(rule.component.clone());
+    f.deprecated_in = rule.window.deprecated_in.as_ref().map(ToString::to_string);
+    f.removed_in = rule.window.removed_in.as_ref().map(ToString::to_string);
+    f.replacement = rule.replacement.clone();
+    f.docs = rule.docs.clone();
+    f.fix = rule.fix.as_ref().map(|fix| FixInfo {
+        applicability: fix.applicability,
+        description: fix
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("rewrite with `{}`", fix.rewriter)),
+    });
+    Some(f)
 }
 
 /// What moving from the project's current version to the target does to a construct:
@@ -492,22 +488,7 @@ pub fn render_message(template: &str, vars: &[(&'static str, String)]) -> String
 /// A finding about a whole file (unreadable, not UTF-8, binary).
 fn input_finding(rule: &str, path: &str, message: &str, text: &str, range: TextRange) -> Finding {
     let index = LineIndex::new(text);
-    let (start, end, _) = crate::report::locate(text, &index, None, range);
-    Finding {
-        rule: rule.to_owned(),
-        severity: Severity::Error,
-        path: path.to_owned(),
-        range,
-        start,
-        end,
-        cell: None,
-        message: message.to_owned(),
-        component: None,
-        deprecated_in: None,
-        removed_in: None,
-        replacement: None,
-        docs: None,
-        fix: None,
-        object: None,
-    }
+    let mut f = Finding::new(rule, Severity::Error, path, range, message.to_owned());
+    (f.start, f.end, _) = crate::report::locate(text, &index, None, range);
+    f
 }

@@ -125,28 +125,17 @@ impl Scan {
             if !self.selection.enabled(INPUT_ERROR, None, &w.path) {
                 continue;
             }
-            let origin = crate::source::LineColumn { line: 1, column: 1 };
             reports.push(FileReport {
                 path: path.clone(),
                 text: None,
                 notebook: None,
-                findings: vec![Finding {
-                    rule: INPUT_ERROR.into(),
-                    severity: Severity::Error,
-                    path,
-                    range: Default::default(),
-                    start: origin,
-                    end: origin,
-                    cell: None,
-                    message: w.message,
-                    component: None,
-                    deprecated_in: None,
-                    removed_in: None,
-                    replacement: None,
-                    docs: None,
-                    fix: None,
-                    object: None,
-                }],
+                findings: vec![Finding::new(
+                    INPUT_ERROR,
+                    Severity::Error,
+                    &path,
+                    Default::default(),
+                    w.message,
+                )],
             });
         }
         reports.sort_by(|a, b| a.path.cmp(&b.path));

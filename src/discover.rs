@@ -198,6 +198,14 @@ mod tests {
         assert_eq!(classify(Path::new("README.md")), None);
     }
 
+    fn relative_names(found: &Discovery, root: &Path) -> Vec<PathBuf> {
+        found
+            .files
+            .iter()
+            .map(|f| f.path.strip_prefix(root).unwrap().to_path_buf())
+            .collect()
+    }
+
     #[test]
     fn skips_chart_templates_and_honours_gitignore() {
         let dir = tempfile::tempdir().unwrap();
@@ -211,11 +219,7 @@ mod tests {
         std::fs::write(root.join("build/x.py"), "").unwrap();
         std::fs::write(root.join("main.py"), "").unwrap();
         let found = discover(&[root.to_path_buf()]);
-        let names: Vec<_> = found
-            .files
-            .iter()
-            .map(|f| f.path.strip_prefix(root).unwrap().to_path_buf())
-            .collect();
+        let names = relative_names(&found, root);
         assert_eq!(
             names,
             [
@@ -244,11 +248,7 @@ mod tests {
             std::fs::write(root.join(f), "").unwrap();
         }
         let found = discover(&[root.to_path_buf()]);
-        let names: Vec<_> = found
-            .files
-            .iter()
-            .map(|f| f.path.strip_prefix(root).unwrap().to_path_buf())
-            .collect();
+        let names = relative_names(&found, root);
         assert_eq!(
             names,
             [

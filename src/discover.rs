@@ -106,7 +106,23 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         for d in rest {
             builder.add(d);
         }
-        builder.require_git(false).follow_links(false);
+        // Hidden directories are skipped like ripgrep does, except the two where dask looks
+        // for its own config (`~/.dask/`, `~/.config/dask/`), which image builds copy around.
+        builder
+            .require_git(false)
+            .follow_links(false)
+            .hidden(false)
+            .filter_entry(|entry| {
+                let hidden = entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with('.') && n.len() > 1);
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                !hidden
+                    || !is_dir
+                    || entry.depth() == 0
+                    || matches!(entry.file_name().to_str(), Some(".dask" | ".config"))
+            });
         builder.build_parallel().run(|| {
             Box::new(|entry| {
                 match entry {
@@ -182,6 +198,14 @@ mod tests {
         assert_eq!(classify(Path::new("README.md")), None);
     }
 
+    fn relative_names(found: &Discovery, root: &Path) -> Vec<PathBuf> {
+        found
+            .files
+            .iter()
+            .map(|f| f.path.strip_prefix(root).unwrap().to_path_buf())
+            .collect()
+    }
+
     #[test]
     fn skips_chart_templates_and_honours_gitignore() {
         let dir = tempfile::tempdir().unwrap();
@@ -195,11 +219,7 @@ mod tests {
         std::fs::write(root.join("build/x.py"), "").unwrap();
         std::fs::write(root.join("main.py"), "").unwrap();
         let found = discover(&[root.to_path_buf()]);
-        let names: Vec<_> = found
-            .files
-            .iter()
-            .map(|f| f.path.strip_prefix(root).unwrap().to_path_buf())
-            .collect();
+        let names = relative_names(&found, root);
         assert_eq!(
             names,
             [
@@ -209,6 +229,34 @@ mod tests {
             ]
         );
         assert!(found.files[1].beside_chart);
+    }
+
+    #[test]
+    fn dask_config_dirs_are_walked_other_hidden_dirs_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in [".config/dask", ".dask", ".git", ".venv/lib"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        for f in [
+            ".config/dask/kubernetes.yaml",
+            ".dask/config.yaml",
+            ".git/x.yaml",
+            ".venv/lib/y.py",
+            ".pre-commit-config.yaml",
+        ] {
+            std::fs::write(root.join(f), "").unwrap();
+        }
+        let found = discover(&[root.to_path_buf()]);
+        let names = relative_names(&found, root);
+        assert_eq!(
+            names,
+            [
+                PathBuf::from(".config/dask/kubernetes.yaml"),
+                PathBuf::from(".dask/config.yaml"),
+                PathBuf::from(".pre-commit-config.yaml")
+            ]
+        );
     }
 
     #[cfg(unix)]

@@ -18,6 +18,7 @@ pub mod discover;
 pub mod extract;
 pub mod lint;
 pub mod migrate;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -8,10 +8,11 @@ use crate::extract::yaml::{Embedded, YamlContext};
 use crate::report::{FileReport, Finding, FixInfo, Severity};
 use crate::rules::builtin_ids::{INPUT_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION};
 use crate::rules::matcher::{Hit, find_hits};
-use crate::rules::{RuleSet, Status, Targets, suppress};
+use crate::rules::{Rule, RuleSet, Status, Targets, Version, suppress};
 use crate::source::notebook::Notebook;
 use crate::source::{LineIndex, TextRange, python, yaml};
 use aho_corasick::AhoCorasick;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -108,6 +109,9 @@ pub struct Settings<'a> {
     pub limits: Limits,
     pub show_upcoming: bool,
     pub prefilter: Prefilter,
+    /// The version each component is on now (`project::current_versions`), so a message can
+    /// say whether a construct breaks on the way to the target.
+    pub current: BTreeMap<String, Version>,
 }
 
 /// The rules' trigger literals, matched ASCII case-insensitively: a file with none of them
@@ -398,24 +402,10 @@ impl Ctx<'_> {
         range: TextRange,
         message: String,
     ) -> Finding {
-        let (start, end, cell) = crate::report::locate(self.text, self.index, self.notebook, range);
-        Finding {
-            rule: rule.to_owned(),
-            severity,
-            path: self.display_path.to_owned(),
-            range,
-            start,
-            end,
-            cell,
-            message,
-            component: None,
-            deprecated_in: None,
-            removed_in: None,
-            replacement: None,
-            docs: None,
-            fix: None,
-            object: None,
-        }
+        let mut f = Finding::new(rule, severity, self.display_path, range, message);
+        (f.start, f.end, f.cell) =
+            crate::report::locate(self.text, self.index, self.notebook, range);
+        f
     }
 
     fn builtin(&self, rule: &str, range: TextRange, message: String) -> Finding {
@@ -429,40 +419,60 @@ impl Ctx<'_> {
 
     /// A graded finding, or `None` for an upcoming rule that was not asked for.
     fn finding(&self, hit: &Hit, settings: &Settings<'_>) -> Option<Finding> {
-        let rule = &settings.rules.rules[hit.rule];
-        let status = settings
-            .targets
-            .for_rule(settings.rules, rule)
-            .map_or(Status::Deprecated, |t| rule.window.status(t).status);
-        let severity = match status {
-            Status::Removed => Severity::Error,
-            Status::Deprecated => Severity::Warning,
-            Status::Upcoming if settings.show_upcoming => Severity::Info,
-            Status::Upcoming => return None,
-        };
-        let mut vars = hit.vars.clone();
-        if let Some(r) = &rule.replacement {
-            vars.push(("replacement", r.clone()));
-        }
-        let mut f = self.located(
-            &rule.id,
-            severity,
-            hit.range,
-            render_message(&rule.message, &vars),
-        );
-        f.component = Some(rule.component.clone());
-        f.deprecated_in = rule.window.deprecated_in.as_ref().map(ToString::to_string);
-        f.removed_in = rule.window.removed_in.as_ref().map(ToString::to_string);
-        f.replacement = rule.replacement.clone();
-        f.docs = rule.docs.clone();
-        f.fix = rule.fix.as_ref().map(|fix| FixInfo {
-            applicability: fix.applicability,
-            description: fix
-                .description
-                .clone()
-                .unwrap_or_else(|| format!("rewrite with `{}`", fix.rewriter)),
-        });
+        let mut f = grade(hit, settings, self.display_path)?;
+        (f.start, f.end, f.cell) =
+            crate::report::locate(self.text, self.index, self.notebook, hit.range);
         Some(f)
+    }
+}
+
+/// A hit graded at its rule's target version: a finding located at line 1 (callers with a
+/// text locate it), or `None` for an upcoming rule that was not asked for. Shared by files
+/// and live objects, so both grade, word and describe fixes the same way.
+pub fn grade(hit: &Hit, settings: &Settings<'_>, path: &str) -> Option<Finding> {
+    let rule = settings.rules.rules.get(hit.rule)?;
+    let target = settings.targets.for_rule(settings.rules, rule);
+    let status = target.map_or(Status::Deprecated, |t| rule.window.status(t).status);
+    let severity = match status {
+        Status::Removed => Severity::Error,
+        Status::Deprecated => Severity::Warning,
+        Status::Upcoming if settings.show_upcoming => Severity::Info,
+        Status::Upcoming => return None,
+    };
+    let mut vars = hit.vars.clone();
+    if let Some(r) = &rule.replacement {
+        vars.push(("replacement", r.clone()));
+    }
+    let mut message = render_message(&rule.message, &vars);
+    if let (Some(target), Some(current)) = (target, settings.current.get(&rule.component)) {
+        message.push_str(&transition_note(rule, current, target));
+    }
+    let mut f = Finding::new(&rule.id, severity, path, hit.range, message);
+    f.component = Some(rule.component.clone());
+    f.deprecated_in = rule.window.deprecated_in.as_ref().map(ToString::to_string);
+    f.removed_in = rule.window.removed_in.as_ref().map(ToString::to_string);
+    f.replacement = rule.replacement.clone();
+    f.docs = rule.docs.clone();
+    f.fix = rule.fix.as_ref().map(|fix| FixInfo {
+        applicability: fix.applicability,
+        description: fix
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("rewrite with `{}`", fix.rewriter)),
+    });
+    Some(f)
+}
+
+/// What moving from the project's current version to the target does to a construct:
+/// ` (already removed in C X)`, ` (breaks when moving from C X to C Y)`, or nothing.
+pub fn transition_note(rule: &Rule, current: &Version, target: &Version) -> String {
+    let component = &rule.component;
+    if rule.window.status(current).status == Status::Removed {
+        format!(" (already removed in {component} {current})")
+    } else if rule.window.status(target).status == Status::Removed {
+        format!(" (breaks when moving from {component} {current} to {target})")
+    } else {
+        String::new()
     }
 }
 
@@ -478,22 +488,7 @@ pub fn render_message(template: &str, vars: &[(&'static str, String)]) -> String
 /// A finding about a whole file (unreadable, not UTF-8, binary).
 fn input_finding(rule: &str, path: &str, message: &str, text: &str, range: TextRange) -> Finding {
     let index = LineIndex::new(text);
-    let (start, end, _) = crate::report::locate(text, &index, None, range);
-    Finding {
-        rule: rule.to_owned(),
-        severity: Severity::Error,
-        path: path.to_owned(),
-        range,
-        start,
-        end,
-        cell: None,
-        message: message.to_owned(),
-        component: None,
-        deprecated_in: None,
-        removed_in: None,
-        replacement: None,
-        docs: None,
-        fix: None,
-        object: None,
-    }
+    let mut f = Finding::new(rule, Severity::Error, path, range, message.to_owned());
+    (f.start, f.end, _) = crate::report::locate(text, &index, None, range);
+    f
 }

@@ -461,17 +461,23 @@ fn check_cluster_finds_classic_dask() {
             .map(|f| f["message"].as_str().unwrap().to_owned())
             .unwrap_or_default()
     };
+    // A Helm release's finding names the values key it came from.
+    let helm_worker = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "dask-worker-command" && f["object"]["kind"] == "Secret")
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .unwrap_or_default();
     assert!(
-        message_of("helm-chart-worker-command")
-            .ends_with("(values key `worker.image.dask_worker`)"),
-        "{}",
-        message_of("helm-chart-worker-command")
+        helm_worker.ends_with("(values key `worker.image.dask_worker`)"),
+        "{helm_worker}"
     );
     assert!(
-        message_of("operator-restart-policy-never")
+        message_of("operator-pod-restart-policy")
             .ends_with("(field `spec.worker.spec.restartPolicy`)"),
         "{}",
-        message_of("operator-restart-policy-never")
+        message_of("operator-pod-restart-policy")
     );
     assert_eq!(
         v["summary"]["fixable"], 0,

@@ -60,7 +60,8 @@ fn classic_kubecluster_in_python_is_reported() {
         located(&findings),
         [
             ("classic-kubecluster-import".to_owned(), 1, 29, None),
-            ("classic-kubecluster-deploy-mode".to_owned(), 3, 50, None),
+            ("classic-kubecluster-constructor".to_owned(), 3, 11, None),
+            ("classic-kubecluster-keyword".to_owned(), 3, 50, None),
         ],
         "{findings:#?}"
     );
@@ -104,7 +105,8 @@ fn notebook_findings_point_into_their_cell() {
         located(&findings),
         [
             ("classic-kubecluster-import".to_owned(), 2, 29, Some(2)),
-            ("classic-kubecluster-deploy-mode".to_owned(), 2, 23, Some(3)),
+            ("classic-kubecluster-constructor".to_owned(), 2, 11, Some(3)),
+            ("classic-kubecluster-keyword".to_owned(), 2, 23, Some(3)),
         ],
         "{findings:#?}"
     );

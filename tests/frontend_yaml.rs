@@ -74,9 +74,10 @@ fn classic_shapes_fire_their_rules_at_the_right_lines() {
     let mut expected = vec![
         finding("dask-worker-command", "worker-spec.yml", 7),
         finding("no-bokeh-flag", "worker-spec.yml", 10),
-        finding("classic-config-worker-template", "dask.yaml", 4),
+        finding("classic-config-template-key", "dask.yaml", 4),
         finding("dask-worker-command", "dask.yaml", 8),
-        finding("operator-restart-policy-never", "cluster.yaml", 9),
+        finding("operator-pod-restart-policy", "cluster.yaml", 9),
+        finding("operator-worker-missing-name-flag", "cluster.yaml", 13),
     ];
     expected.sort();
     assert_eq!(findings, expected);

@@ -20,6 +20,8 @@ pub struct Scan {
     pub show_upcoming: bool,
     pub paths: Vec<PathBuf>,
     pub fail_on: FailOn,
+    /// What the scanned project pins now, per component.
+    pub current: std::collections::BTreeMap<String, crate::rules::Version>,
 }
 
 impl Scan {
@@ -78,17 +80,20 @@ impl Scan {
         if let Some(max) = args.max_file_size {
             limits.max_file_bytes = max;
         }
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let current = crate::project::current_versions(&paths, &rules);
         Ok(Scan {
+            current,
             rules,
             targets,
             selection,
             limits,
             show_upcoming: args.show_upcoming,
-            paths: if args.paths.is_empty() {
-                vec![PathBuf::from(".")]
-            } else {
-                args.paths.clone()
-            },
+            paths,
             fail_on: fail_on.or(config.config.fail_on).unwrap_or(FailOn::Warning),
         })
     }
@@ -101,6 +106,7 @@ impl Scan {
             limits: self.limits,
             show_upcoming: self.show_upcoming,
             prefilter: Prefilter::new(&self.rules.triggers),
+            current: self.current.clone(),
         }
     }
 
@@ -119,28 +125,17 @@ impl Scan {
             if !self.selection.enabled(INPUT_ERROR, None, &w.path) {
                 continue;
             }
-            let origin = crate::source::LineColumn { line: 1, column: 1 };
             reports.push(FileReport {
                 path: path.clone(),
                 text: None,
                 notebook: None,
-                findings: vec![Finding {
-                    rule: INPUT_ERROR.into(),
-                    severity: Severity::Error,
-                    path,
-                    range: Default::default(),
-                    start: origin,
-                    end: origin,
-                    cell: None,
-                    message: w.message,
-                    component: None,
-                    deprecated_in: None,
-                    removed_in: None,
-                    replacement: None,
-                    docs: None,
-                    fix: None,
-                    object: None,
-                }],
+                findings: vec![Finding::new(
+                    INPUT_ERROR,
+                    Severity::Error,
+                    &path,
+                    Default::default(),
+                    w.message,
+                )],
             });
         }
         reports.sort_by(|a, b| a.path.cmp(&b.path));

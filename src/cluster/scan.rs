@@ -19,12 +19,12 @@ use super::{Kind, Scope};
 use crate::extract::command::Piece;
 use crate::extract::model::{Construct, Fact, WordKind};
 use crate::extract::yaml::{Embedded, YamlContext};
-use crate::lint::{Settings, render_message};
-use crate::report::{Finding, ObjectRef, Severity};
+use crate::lint::Settings;
+use crate::report::{Finding, ObjectRef};
+use crate::rules::Version;
 use crate::rules::matcher::{Hit, find_hits};
-use crate::rules::{Status, Version};
+use crate::source::TextRange;
 use crate::source::yaml::{Document, YamlFile};
-use crate::source::{LineColumn, TextRange};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -348,7 +348,8 @@ fn hits_of(subject: &Subject, settings: &Settings<'_>) -> Vec<Hit> {
     find_hits(settings.rules, &constructs)
 }
 
-/// A hit graded at the target version, as `lint` grades file findings.
+/// A hit graded at the target version exactly as `lint` grades file findings, then pointed at
+/// the live object and the field it came from.
 fn grade(
     hit: &Hit,
     field: Option<&str>,
@@ -356,55 +357,27 @@ fn grade(
     settings: &Settings<'_>,
     path: &str,
 ) -> Option<Finding> {
-    let rule = settings.rules.rules.get(hit.rule)?;
+    let mut f = crate::lint::grade(hit, settings, path)?;
     if !settings
         .selection
-        .enabled(&rule.id, Some(&rule.component), Path::new(path))
+        .enabled(&f.rule, f.component.as_deref(), Path::new(path))
     {
         return None;
     }
-    let status = settings
-        .targets
-        .for_rule(settings.rules, rule)
-        .map_or(Status::Deprecated, |t| rule.window.status(t).status);
-    let severity = match status {
-        Status::Removed => Severity::Error,
-        Status::Deprecated => Severity::Warning,
-        Status::Upcoming if settings.show_upcoming => Severity::Info,
-        Status::Upcoming => return None,
-    };
-    let mut vars = hit.vars.clone();
-    if let Some(r) = &rule.replacement {
-        vars.push(("replacement", r.clone()));
-    }
-    let mut message = render_message(&rule.message, &vars);
     if let Some(field) = field {
         let what = if subject.as_helm_values {
             "values key"
         } else {
             "field"
         };
-        message.push_str(&format!(" ({what} `{field}`)"));
+        f.message.push_str(&format!(" ({what} `{field}`)"));
     }
-    let origin = LineColumn { line: 1, column: 1 };
-    Some(Finding {
-        rule: rule.id.clone(),
-        severity,
-        path: path.to_owned(),
-        range: TextRange::empty(0),
-        start: origin,
-        end: origin,
-        cell: None,
-        message,
-        component: Some(rule.component.clone()),
-        deprecated_in: rule.window.deprecated_in.as_ref().map(ToString::to_string),
-        removed_in: rule.window.removed_in.as_ref().map(ToString::to_string),
-        replacement: rule.replacement.clone(),
-        docs: rule.docs.clone(),
-        // `dusk fix` rewrites files; a live object changes through `dusk plan`/`apply`.
-        fix: None,
-        object: Some(subject.object.clone()),
-    })
+    // The ranges index a tree built from JSON, not a text anyone can open.
+    f.range = TextRange::empty(0);
+    // `dusk fix` rewrites files; a live object changes through `dusk plan`/`apply`.
+    f.fix = None;
+    f.object = Some(subject.object.clone());
+    Some(f)
 }
 
 fn real(object: ObjectRef, value: &Value) -> Subject {

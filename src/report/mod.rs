@@ -71,6 +71,37 @@ pub struct Finding {
     pub object: Option<ObjectRef>,
 }
 
+impl Finding {
+    /// A finding at the start of `path` with no rule metadata; callers locate it and fill in
+    /// what their rule knows.
+    pub fn new(
+        rule: &str,
+        severity: Severity,
+        path: &str,
+        range: TextRange,
+        message: String,
+    ) -> Finding {
+        let origin = LineColumn { line: 1, column: 1 };
+        Finding {
+            rule: rule.to_owned(),
+            severity,
+            path: path.to_owned(),
+            range,
+            start: origin,
+            end: origin,
+            cell: None,
+            message,
+            component: None,
+            deprecated_in: None,
+            removed_in: None,
+            replacement: None,
+            docs: None,
+            fix: None,
+            object: None,
+        }
+    }
+}
+
 /// The findings of one file and the text they point into (for snippets).
 #[derive(Debug, Clone)]
 pub struct FileReport {

@@ -410,9 +410,10 @@ fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), String)> {
             .into_iter()
             .map(|s| ((KeyKind::PyString, s.clone()), s))
             .collect(),
-        // A config key appears as its most specific segment: `worker-template:` in YAML,
-        // `WORKER_TEMPLATE` in an environment variable. `kubernetes` alone matches every
-        // manifest with an `app.kubernetes.io` label, so it is never the trigger.
+        // A config key appears as its segments: `worker-template:` in YAML,
+        // `WORKER_TEMPLATE` in an environment variable. The longest is the rarest:
+        // `kubernetes` matches manifests with an `app.kubernetes.io` label, but `port` or
+        // `count` would match nearly every file (`import`, `account`).
         MatchDef::ConfigKey(c) => c
             .key
             .to_vec()
@@ -451,14 +452,12 @@ fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), String)> {
     }
 }
 
-/// The longest segment of a dotted config key after its section (`kubernetes.count.max` →
-/// `count`), or the section for a key with no other segment.
+/// The longest segment of a dotted config key, preferring a later one on a tie
+/// (`kubernetes.worker-template` → `worker-template`, `kubernetes.count.max` → `kubernetes`).
 fn config_trigger(key: &str) -> String {
-    let mut segments = key.split('.');
-    let section = segments.next().unwrap_or(key);
-    segments
+    key.split('.')
         .max_by_key(|s| s.len())
-        .unwrap_or(section)
+        .unwrap_or(key)
         .to_owned()
 }
 
@@ -561,14 +560,18 @@ rules:
             config_trigger("kubernetes.worker-template"),
             "worker-template"
         );
-        assert_eq!(config_trigger("kubernetes.count.max"), "count");
+        assert_eq!(config_trigger("kubernetes.count.max"), "kubernetes");
+        assert_eq!(config_trigger("kubernetes.port"), "kubernetes");
         assert_eq!(config_trigger("labextension"), "labextension");
+        // Short words occur in nearly every file (`import`, `account`, `localhost`).
         let set = RuleSet::builtin().unwrap();
-        assert!(
-            !set.triggers.iter().any(|t| t == "kubernetes"),
-            "{:?}",
-            set.triggers
-        );
+        for word in ["port", "host", "count", "protocol"] {
+            assert!(
+                !set.triggers.iter().any(|t| t == word),
+                "{:?}",
+                set.triggers
+            );
+        }
     }
 
     #[test]

@@ -103,42 +103,42 @@ fn match_rule(i: usize, rule: &Rule, c: &Construct<'_>, out: &mut Vec<Hit>) {
             {
                 return;
             }
-            let base = vec![
-                ("kind", kind.clone()),
-                ("name", name.clone().unwrap_or_default()),
-                ("path", m.path.clone()),
-            ];
-            let segments: Vec<&str> = m.path.split('.').collect();
-            for reached in walk_path(node, &segments) {
-                let range = match reached {
-                    Reached::Present { key, value } => {
-                        let literal = Literal::from_yaml(value);
-                        if m.absent
-                            || !m
-                                .value
-                                .as_ref()
-                                .is_none_or(|v| value_matches(v, &literal, Some(value)))
-                        {
-                            continue;
-                        }
-                        let mut vars = base.clone();
-                        if let Some(t) = literal.text() {
-                            vars.push(("value", t.to_owned()));
-                        }
-                        out.push(hit(
-                            if m.value.is_some() {
+            for path in m.path.to_vec() {
+                let base = vec![
+                    ("kind", kind.clone()),
+                    ("name", name.clone().unwrap_or_default()),
+                    ("path", path.clone()),
+                ];
+                let segments: Vec<&str> = path.split('.').collect();
+                for reached in walk_path(node, &segments) {
+                    match reached {
+                        Reached::Present { key, value } => {
+                            let literal = Literal::from_yaml(value);
+                            if m.absent
+                                || !m
+                                    .value
+                                    .as_ref()
+                                    .is_none_or(|v| value_matches(v, &literal, Some(value)))
+                            {
+                                continue;
+                            }
+                            let mut vars = base.clone();
+                            if let Some(t) = literal.text() {
+                                vars.push(("value", t.to_owned()));
+                            }
+                            let range = if m.value.is_some() {
                                 value.range
                             } else {
                                 key.unwrap_or(value.range)
-                            },
-                            vars,
-                        ));
-                        continue;
+                            };
+                            out.push(hit(range, vars));
+                        }
+                        Reached::Missing { parent } if m.absent => {
+                            out.push(hit(parent.range, base.clone()))
+                        }
+                        Reached::Missing { .. } => {}
                     }
-                    Reached::Missing { parent } if m.absent => parent.range,
-                    Reached::Missing { .. } => continue,
-                };
-                out.push(hit(range, base.clone()));
+                }
             }
         }
         (MatchDef::HelmValue(m), Fact::HelmValue { key, node }) => {
@@ -178,8 +178,22 @@ fn walk_path<'a>(root: &'a Node, segments: &[&str]) -> Vec<Reached<'a>> {
             continue;
         };
         if *segment == "*" {
+            // Reversed so the stack pops items in source order.
             if let Some(items) = node.as_seq() {
                 todo.extend(items.iter().rev().map(|item| (item, depth + 1, None)));
+            } else if let Some(entries) = node.as_map() {
+                todo.extend(
+                    entries
+                        .iter()
+                        .rev()
+                        .map(|e| (&e.value, depth + 1, Some(e.key.range))),
+                );
+            }
+            continue;
+        }
+        if let (Some(items), Ok(i)) = (node.as_seq(), segment.parse::<usize>()) {
+            if let Some(item) = items.get(i) {
+                todo.push((item, depth + 1, None));
             }
             continue;
         }
@@ -219,10 +233,13 @@ pub fn value_matches(v: &ValueMatch, literal: &Literal, node: Option<&Node>) -> 
         let Some(items) = node.and_then(Node::as_seq) else {
             return false;
         };
+        // Each word of each item: a shell string such as `dask worker --name $(X)` counts.
+        let with_value = format!("{flag}=");
         let has = items
             .iter()
             .filter_map(Node::as_str)
-            .any(|s| s == flag || s.starts_with(&format!("{flag}=")));
+            .flat_map(str::split_whitespace)
+            .any(|w| w == flag || w.starts_with(&with_value));
         if has {
             return false;
         }
@@ -271,7 +288,8 @@ mod tests {
     #[test]
     fn lacks_checks_flag_and_equals_form() {
         let file = crate::source::yaml::parse(
-            "a: [--name, x]\nb: [--name=$(X)]\nc: [--nthreads, '1']\n",
+            "a: [--name, x]\nb: [--name=$(X)]\nc: [--nthreads, '1']\n\
+             d: ['dask worker --name $(X)']\ne: ['dask worker --named']\n",
             Default::default(),
         )
         .unwrap();
@@ -280,7 +298,13 @@ mod tests {
             lacks: Some("--name".into()),
             ..Default::default()
         };
-        for (key, expect) in [("a", false), ("b", false), ("c", true)] {
+        for (key, expect) in [
+            ("a", false),
+            ("b", false),
+            ("c", true),
+            ("d", false),
+            ("e", true),
+        ] {
             let node = root.get(key).unwrap();
             assert_eq!(
                 value_matches(&v, &Literal::from_yaml(node), Some(node)),
@@ -288,5 +312,62 @@ mod tests {
                 "{key}"
             );
         }
+    }
+
+    /// Hits of a one-rule pack on the first document of `yaml`, as (matched text, path var).
+    fn manifest_hits(matcher: &str, yaml: &str) -> Vec<(String, String)> {
+        let pack = format!(
+            "component: x\nrules:\n  - {{id: r, title: t, message: m, match: {{manifest: {matcher}}}}}\n"
+        );
+        let set = crate::rules::compile::compile(&[crate::rules::compile::PackSource {
+            origin: "test".into(),
+            text: pack,
+        }])
+        .unwrap();
+        let file = crate::source::yaml::parse(yaml, Default::default()).unwrap();
+        let root = file.documents[0].root.as_ref().unwrap();
+        let construct = Construct {
+            range: root.range,
+            fact: Fact::Resource {
+                api_version: "kubernetes.dask.org/v1".into(),
+                kind: "DaskCluster".into(),
+                name: None,
+                node: root,
+            },
+        };
+        find_hits(&set, &[construct])
+            .into_iter()
+            .map(|h| {
+                let path = h.vars.iter().find(|v| v.0 == "path").unwrap().1.clone();
+                (yaml[h.range.as_range()].to_owned(), path)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn star_walks_mapping_values_and_numbers_pick_items() {
+        let yaml = "spec:\n  worker:\n    spec:\n      containers:\n      - resources: {limits: {cpu: 1, memory: '2G'}, requests: {cpu: 0.5}}\n      - resources: {limits: {cpu: 3}}\n";
+        let hits = manifest_hits(
+            "{kind: DaskCluster, path: 'spec.*.spec.containers.0.resources.*.*', value: {type: number}}",
+            yaml,
+        );
+        let texts: Vec<&str> = hits.iter().map(|h| h.0.as_str()).collect();
+        assert_eq!(texts, ["1", "0.5"]);
+    }
+
+    #[test]
+    fn each_path_of_a_list_is_walked_and_named() {
+        let yaml = "spec:\n  image: x\n  replicas: 2\n  worker: {}\n";
+        let hits = manifest_hits(
+            "{kind: DaskCluster, path: [spec.image, spec.replicas, spec.protocol]}",
+            yaml,
+        );
+        assert_eq!(
+            hits,
+            [
+                ("image".to_owned(), "spec.image".to_owned()),
+                ("replicas".to_owned(), "spec.replicas".to_owned())
+            ]
+        );
     }
 }

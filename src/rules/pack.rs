@@ -148,7 +148,8 @@ pub struct ValueMatch {
     /// The value is not one of these.
     #[serde(default)]
     pub not_in: Option<Vec<String>>,
-    /// A sequence that has no item equal to, or starting with `<this>=`, this text.
+    /// A sequence none of whose items, nor any whitespace-separated word of an item (so
+    /// `sh -c "dask worker --name x"` counts), is this text or starts with `<this>=`.
     #[serde(default)]
     pub lacks: Option<String>,
     /// A named check implemented in Rust: `rfc1123-label`, `placeholder`, `not-integer`.
@@ -165,8 +166,11 @@ pub struct ManifestMatch {
     /// API group prefix of `apiVersion`, such as `kubernetes.dask.org`.
     #[serde(default)]
     pub api_group: Option<String>,
-    /// Dotted field path; `*` walks every item of a sequence: `spec.worker.spec.containers.*.args`.
-    pub path: String,
+    /// Dotted field path, or several (each is walked; a hit names the one that matched).
+    /// `*` walks every item of a sequence and every value of a mapping
+    /// (`spec.worker.spec.containers.*.resources.limits.*`); a number picks one item of a
+    /// sequence (`containers.0.args`).
+    pub path: OneOrMany,
     /// Match when the field is present with a value satisfying this predicate.
     #[serde(default)]
     pub value: Option<ValueMatch>,

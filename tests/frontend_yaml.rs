@@ -73,6 +73,7 @@ fn classic_shapes_fire_their_rules_at_the_right_lines() {
     findings.sort();
     let mut expected = vec![
         finding("dask-worker-command", "worker-spec.yml", 7),
+        finding("classic-worker-pod-template", "worker-spec.yml", 7),
         finding("no-bokeh-flag", "worker-spec.yml", 10),
         finding("classic-config-template-key", "dask.yaml", 4),
         finding("dask-worker-command", "dask.yaml", 8),

@@ -220,6 +220,28 @@ pub fn env_constructs<'a>(env: &Node, out: &mut Vec<Construct<'a>>) {
 }
 
 /// Every construct of a classic pod template document.
+/// A classic pod template as a `Pod` resource, so manifest rules can match its containers
+/// (a bare pod spec keeps its `containers` at the top). `apiVersion` is often left out of these
+/// files; `v1` is what the classic KubeCluster assumed.
+pub fn resource<'a>(root: &'a Node, out: &mut Vec<Construct<'a>>) {
+    let range = match root.entry("kind") {
+        Some(kind) => kind.value.range,
+        None => crate::source::TextRange::empty(root.range.start()),
+    };
+    out.push(Construct {
+        range,
+        fact: Fact::Resource {
+            api_version: root.get_str("apiVersion").unwrap_or("v1").to_owned(),
+            kind: "Pod".to_owned(),
+            name: root
+                .path(&["metadata", "name"])
+                .and_then(Node::as_str)
+                .map(str::to_owned),
+            node: root,
+        },
+    });
+}
+
 pub fn constructs<'a>(root: &Node, src: &str, out: &mut Vec<Construct<'a>>) {
     for spec in pod_spec_nodes(root) {
         pod_spec_constructs(spec, src, out);

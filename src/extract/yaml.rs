@@ -91,7 +91,10 @@ fn document<'a>(
             argo::constructs(root, src, out);
         }
         DocumentKind::Manifest => manifest::constructs(root, src, out),
-        DocumentKind::PodTemplate => pod_template::constructs(root, src, out),
+        DocumentKind::PodTemplate => {
+            pod_template::resource(root, out);
+            pod_template::constructs(root, src, out);
+        }
         DocumentKind::DaskConfig => dask_config::constructs(root, src, out),
         DocumentKind::HelmValues => helm_values::constructs(root, src, out),
         DocumentKind::Other => {}
@@ -476,6 +479,7 @@ mod tests {
             all(src, "x.yaml", YamlContext::default()),
             [
                 "resource v1 Service Some(\"dask-scheduler\") @ Service",
+                "resource v1 Pod None @ Pod",
                 "program dask-worker @ dask-worker",
                 "config kubernetes = Other @ kubernetes",
                 "config kubernetes.worker-template-path = String(\"w.yaml\") @ worker-template-path",

@@ -289,11 +289,11 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
     let mut last_rules = Vec::new();
     let mut passes = 0;
     loop {
-        let report = lint(&outcome.fixed);
-        let candidates = if passes < settings.max_passes {
+        let mut report = lint(&outcome.fixed);
+        let (candidates, declined) = if passes < settings.max_passes {
             candidates(meta, &outcome.fixed, &report, &disabled, settings)
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         if candidates.is_empty() {
             if passes >= settings.max_passes && !last_rules.is_empty() {
@@ -307,6 +307,16 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
                 outcome.notes.clear();
                 outcome.remaining = lint(&outcome.fixed);
             } else {
+                // Fix availability is per occurrence: what its rewriter declined (a template
+                // it cannot read, a shell-wrapped worker) is left for a person, not "fixable".
+                for f in &mut report.findings {
+                    if declined
+                        .iter()
+                        .any(|(rule, range)| *rule == f.rule && *range == f.range)
+                    {
+                        f.fix = None;
+                    }
+                }
                 outcome.remaining = report;
             }
             break;
@@ -356,14 +366,15 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
 }
 
 /// The fixes this pass could apply: one per finding whose rule has a rewriter, whose
-/// applicability is allowed, and that the rewriter could build.
+/// applicability is allowed, and that the rewriter could build; and the findings (rule id,
+/// range) whose rewriter declined.
 fn candidates(
     meta: FileMeta<'_>,
     text: &str,
     report: &FileReport,
     disabled: &BTreeSet<String>,
     settings: &FixSettings<'_>,
-) -> Vec<Candidate> {
+) -> (Vec<Candidate>, Vec<(String, TextRange)>) {
     let wanted: Vec<(&Rule, TextRange)> = report
         .findings
         .iter()
@@ -372,7 +383,7 @@ fn candidates(
         .filter(|(rule, _)| settings.base(rule).is_some_and(|a| settings.allowed(a)))
         .collect();
     if wanted.is_empty() {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     // For a notebook, ranges index its joined code cells, as `report.text` holds them.
     let joined;
@@ -384,10 +395,11 @@ fn candidates(
         _ => text,
     };
     let Some(parsed) = parse(meta.kind, text, settings.lint.limits.yaml) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let pending = wanted.clone();
     let mut out: Vec<Candidate> = Vec::new();
+    let mut declined = Vec::new();
     for (rule, range) in wanted {
         let Some(rewrite) = rule
             .fix
@@ -407,6 +419,7 @@ fn candidates(
             pending: &pending,
         };
         let Some(mut fix) = rewrite(&cx) else {
+            declined.push((rule.id.clone(), range));
             continue;
         };
         fix.applicability = settings.effective(rule, fix.applicability);
@@ -422,7 +435,7 @@ fn candidates(
             fix,
         });
     }
-    out
+    (out, declined)
 }
 
 /// Keep fixes whose edits overlap no fix kept before them, in source order.

@@ -52,7 +52,12 @@ pub const KNOWN_REWRITERS: &[&str] = &[
 ];
 
 /// Named value checks a pack may use (`value: {check: …}`).
-pub const KNOWN_CHECKS: &[&str] = &["rfc1123-label", "placeholder", "not-integer"];
+pub const KNOWN_CHECKS: &[&str] = &[
+    "rfc1123-label",
+    "placeholder",
+    "not-integer",
+    "runs-dask-worker",
+];
 
 /// A rule ready to match.
 #[derive(Debug, Clone)]

@@ -252,6 +252,7 @@ pub fn value_matches(v: &ValueMatch, literal: &Literal, node: Option<&Node>) -> 
             "not-integer" => {
                 !matches!(literal, Literal::Number(n) if n.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()))
             }
+            "runs-dask-worker" => node.is_some_and(runs_dask_worker),
             _ => false,
         };
         if !failed {
@@ -259,6 +260,31 @@ pub fn value_matches(v: &ValueMatch, literal: &Literal, node: Option<&Node>) -> 
         }
     }
     true
+}
+
+/// Whether a command (a string, or a list of strings such as a container's `args`) starts a
+/// Dask worker: `dask-worker`, `dask worker` or `dask-cuda-worker` in command position.
+fn runs_dask_worker(node: &Node) -> bool {
+    use crate::extract::command::{Piece, constructs};
+    use crate::extract::model::{Fact, WordKind};
+    let items: Vec<&Node> = match node.as_seq() {
+        Some(items) => items.iter().collect(),
+        None => vec![node],
+    };
+    let pieces: Vec<Piece> = items
+        .iter()
+        .filter_map(|n| {
+            Some(Piece {
+                value: n.as_str()?,
+                range: n.range,
+                source: "",
+            })
+        })
+        .collect();
+    constructs(&pieces).iter().any(|c| {
+        matches!(&c.fact, Fact::Word { kind: WordKind::Program, text }
+            if matches!(text.as_str(), "dask-worker" | "dask worker" | "dask-cuda-worker" | "dask cuda"))
+    })
 }
 
 /// An RFC 1123 label: lower-case alphanumerics and `-`, starting and ending alphanumeric,
@@ -275,6 +301,34 @@ pub fn is_rfc1123_label(s: &str, max: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_dask_worker_in_lists_and_shell_strings() {
+        let file = crate::source::yaml::parse(
+            "a: [dask-worker, $(X)]\nb: [dask, worker]\nc: ['pip install x && dask-worker']\nd: [celery, worker]\ne: [dask, scheduler]\n",
+            Default::default(),
+        )
+        .unwrap();
+        let root = file.documents[0].root.as_ref().unwrap();
+        let v = ValueMatch {
+            check: Some("runs-dask-worker".into()),
+            ..Default::default()
+        };
+        for (key, expect) in [
+            ("a", true),
+            ("b", true),
+            ("c", true),
+            ("d", false),
+            ("e", false),
+        ] {
+            let node = root.get(key).unwrap();
+            assert_eq!(
+                value_matches(&v, &Literal::from_yaml(node), Some(node)),
+                expect,
+                "{key}"
+            );
+        }
+    }
 
     #[test]
     fn rfc1123_labels() {

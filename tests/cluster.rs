@@ -159,6 +159,29 @@ fn plan_then_apply_then_plan_shows_no_changes() {
 }
 
 #[test]
+fn plan_of_a_classic_pod_template_plans_the_daskcluster_fix_would_write() {
+    let fake = FakeApi::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("worker-spec.yaml");
+    let template = "kind: Pod\nspec:\n  restartPolicy: Never\n  containers:\n    - name: dask-worker\n      image: ghcr.io/dask/dask:2026.3.0\n      args: [dask-worker, $(DASK_SCHEDULER_ADDRESS), --nthreads, \"2\"]\n";
+    std::fs::write(&path, template).unwrap();
+    let plan = dusk(&fake, "plan", &[path.to_str().unwrap()]);
+    assert_eq!(plan.code, 1, "{}{:?}", plan.err, plan.error);
+    assert!(
+        plan.out.contains("DaskCluster dask/worker-spec"),
+        "{}",
+        plan.out
+    );
+    assert!(
+        plan.out.contains("--name"),
+        "the planned worker gets its name flag: {}",
+        plan.out
+    );
+    // Planning writes nothing.
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), template);
+}
+
+#[test]
 fn plan_shows_only_real_changes_to_live_objects() {
     let fake = FakeApi::start();
     assert_eq!(dusk(&fake, "apply", &[DEMO, "--yes"]).code, 0);

@@ -60,7 +60,22 @@ pub fn prepare(args: &PlanArgs, io: &mut Io<'_>) -> Result<Prepared, Error> {
         } else {
             args.paths.clone()
         };
-        let found = input::resources_for_paths(&paths)?;
+        // Plan what a full migration would give: the files as `dusk fix --unsafe-fixes`
+        // would leave them, with the project's configuration (targets, packs, selection).
+        let scan = super::check::Scan::build(
+            &super::args::ScanArgs {
+                paths: paths.clone(),
+                ..Default::default()
+            },
+            None,
+        )?;
+        let lint = scan.settings();
+        let overrides = super::load_config(&super::args::PackArgs::default())?
+            .config
+            .fix_applicability;
+        let mut fix = crate::migrate::FixSettings::new(&lint, &overrides);
+        fix.unsafe_fixes = true;
+        let found = input::resources_for_paths(&paths, &fix)?;
         if found.is_empty() {
             return Err(cluster::Error::NothingToPlan {
                 paths: paths

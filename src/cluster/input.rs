@@ -8,6 +8,7 @@ use super::plan::{Desired, Origin};
 use super::yaml::json_from_node;
 use super::{Error, Kind, OPERATOR_GROUP, ObjectId};
 use crate::discover::{SourceKind, discover};
+use crate::migrate::{FileMeta, FixSettings, fix_text};
 use crate::source::LineIndex;
 use crate::source::yaml::Node;
 use std::path::PathBuf;
@@ -16,21 +17,14 @@ use std::sync::Arc;
 /// Largest file read, as for `dusk check`.
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The operator resources `dusk plan` and `dusk apply` work on for these paths.
-///
-/// SEAM (for the lead, once `migrate` lands): `dusk fix` builds new operator resources from
-/// classic inputs (pod templates, Helm values, Python). Those should be planned too, without
-/// writing files: call `migrate` here for the same paths and append each generated resource
-/// as a `Desired` with `Origin::File` pointing at the file it would be written to (its
-/// planned text), or at the classic input it came from. Objects found in files and objects
-/// `migrate` would generate for the same `kind/namespace/name` should be deduplicated here,
-/// the file winning.
-pub fn resources_for_paths(paths: &[PathBuf]) -> Result<Vec<Desired>, Error> {
-    resources_in_files(paths)
-}
-
-/// Every `kubernetes.dask.org` object in the YAML files under `paths`.
-pub fn resources_in_files(paths: &[PathBuf]) -> Result<Vec<Desired>, Error> {
+/// The operator resources `dusk plan` and `dusk apply` work on for these paths: each YAML
+/// file as `dusk fix` (with `fix`'s settings) would leave it, so classic pod templates are
+/// planned as the DaskClusters they become. Nothing is written; an object's line is its line
+/// in that fixed text.
+pub fn resources_for_paths(
+    paths: &[PathBuf],
+    fix: &FixSettings<'_>,
+) -> Result<Vec<Desired>, Error> {
     let found = discover(paths);
     if let Some(w) = found.warnings.first() {
         return Err(Error::Read {
@@ -42,11 +36,16 @@ pub fn resources_in_files(paths: &[PathBuf]) -> Result<Vec<Desired>, Error> {
     for file in found.files.iter().filter(|f| f.kind == SourceKind::Yaml) {
         let path = display_path(&file.path);
         let text = read(&file.path, &path)?;
-        // Cheap literal check first: most YAML in a repository is not an operator resource.
-        if !text.contains(OPERATOR_GROUP) {
-            continue;
+        let meta = FileMeta {
+            kind: file.kind,
+            beside_chart: file.beside_chart,
+            path: &file.path,
+            display_path: &path,
+        };
+        let fixed = fix_text(meta, text, fix).fixed;
+        if fixed.contains(OPERATOR_GROUP) {
+            out.extend(objects_in_text(&path, fixed.into())?);
         }
-        out.extend(objects_in_text(&path, text.into())?);
     }
     Ok(out)
 }

@@ -150,3 +150,43 @@ fn an_unrendered_template_is_not_a_syntax_error() {
     assert_eq!(json["findings"].as_array().unwrap().len(), 0, "{json:#}");
     assert_eq!(status, ExitStatus::Success);
 }
+
+#[test]
+fn yaml_limits_are_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("nested.yaml"),
+        "# dask\na: {b: {c: {d: [dask-worker]}}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("aliases.yaml"),
+        "# dask\nx: &x [dask, dask, dask]\ny: [*x, *x, *x]\n",
+    )
+    .unwrap();
+    let (_, json) = check(&[
+        "--max-yaml-depth",
+        "3",
+        "--max-alias-nodes",
+        "5",
+        dir.path().to_str().unwrap(),
+    ]);
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("nesting")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("alias expansion exceeds 5 nodes")),
+        "{messages:?}"
+    );
+    let (status, _) = check(&[dir.path().to_str().unwrap()]);
+    assert_eq!(status, ExitStatus::Success, "the defaults read both files");
+}

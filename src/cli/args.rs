@@ -121,6 +121,12 @@ pub struct ScanArgs {
     /// Largest file read, in bytes.
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
+    /// Deepest YAML nesting read before a file is reported instead (default 200).
+    #[arg(long, value_name = "LEVELS")]
+    pub max_yaml_depth: Option<usize>,
+    /// Most nodes YAML aliases may expand to in one file before it is reported (default 100000).
+    #[arg(long, value_name = "NODES")]
+    pub max_alias_nodes: Option<usize>,
     #[command(flatten)]
     pub packs: PackArgs,
 }

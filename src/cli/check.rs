@@ -80,6 +80,12 @@ impl Scan {
         if let Some(max) = args.max_file_size {
             limits.max_file_bytes = max;
         }
+        if let Some(depth) = args.max_yaml_depth {
+            limits.yaml.max_depth = depth;
+        }
+        if let Some(nodes) = args.max_alias_nodes {
+            limits.yaml.max_alias_nodes = nodes;
+        }
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {

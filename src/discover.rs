@@ -14,6 +14,7 @@ pub enum SourceKind {
     Yaml,
     Python,
     Notebook,
+    Dockerfile,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +42,13 @@ pub struct Discovery {
 /// The kind a file name implies, if dusk reads such files.
 pub fn classify(path: &Path) -> Option<SourceKind> {
     let name = path.file_name()?.to_str()?;
+    let lower = name.to_ascii_lowercase();
+    if matches!(lower.as_str(), "dockerfile" | "containerfile")
+        || lower.starts_with("dockerfile.")
+        || lower.ends_with(".dockerfile")
+    {
+        return Some(SourceKind::Dockerfile);
+    }
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
         Some("yaml" | "yml") => Some(SourceKind::Yaml),
@@ -196,6 +204,18 @@ mod tests {
         assert_eq!(classify(Path::new("x.py")), Some(SourceKind::Python));
         assert_eq!(classify(Path::new("n.ipynb")), Some(SourceKind::Notebook));
         assert_eq!(classify(Path::new("README.md")), None);
+        assert_eq!(
+            classify(Path::new("docker/Dockerfile")),
+            Some(SourceKind::Dockerfile)
+        );
+        assert_eq!(
+            classify(Path::new("worker.Dockerfile")),
+            Some(SourceKind::Dockerfile)
+        );
+        assert_eq!(
+            classify(Path::new("Dockerfile.gpu")),
+            Some(SourceKind::Dockerfile)
+        );
     }
 
     fn relative_names(found: &Discovery, root: &Path) -> Vec<PathBuf> {

@@ -260,6 +260,23 @@ pub fn lint_text(
             }
         },
         SourceKind::Python => python_hits(&text, settings, &mut raw),
+        SourceKind::Dockerfile => match crate::source::dockerfile::parse(&text) {
+            Ok(doc) => {
+                let constructs = crate::extract::dockerfile::constructs(&doc, &text);
+                (
+                    find_hits(settings.rules, &constructs),
+                    crate::source::dockerfile::comments(&text),
+                )
+            }
+            Err(e) => {
+                raw.push((
+                    e.range,
+                    SYNTAX_ERROR,
+                    format!("invalid Dockerfile: {}", e.message),
+                ));
+                (Vec::new(), Vec::new())
+            }
+        },
         SourceKind::Notebook => match crate::source::notebook::parse(&text) {
             Ok(nb) => {
                 let nb = Arc::new(nb);

@@ -525,6 +525,8 @@ fn parse(kind: SourceKind, text: &str, limits: yaml::Limits) -> Option<Parsed> {
     match kind {
         SourceKind::Yaml => yaml::parse(text, limits).ok().map(Parsed::Yaml),
         SourceKind::Python | SourceKind::Notebook => python::parse(text).map(Parsed::Python),
+        // No rewriter edits Dockerfiles; their findings are left for a person.
+        SourceKind::Dockerfile => None,
     }
 }
 
@@ -545,6 +547,9 @@ pub fn check(kind: SourceKind, text: &str) -> Result<Vec<validate::Problem>, Str
                 .map_err(|e| format!("invalid notebook: {}", e.message))?;
             python_syntax(&nb.python).map(|()| Vec::new())
         }
+        SourceKind::Dockerfile => crate::source::dockerfile::parse(text)
+            .map(|_| Vec::new())
+            .map_err(|e| format!("invalid Dockerfile: {}", e.message)),
     }
 }
 

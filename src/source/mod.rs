@@ -5,6 +5,7 @@
 //! everywhere inside dusk; lines and columns are computed only by `report`, through
 //! [`LineIndex`]. Nothing here reads files or knows about rules.
 
+pub mod dockerfile;
 pub mod edit;
 pub mod notebook;
 pub mod python;

@@ -51,30 +51,31 @@ pub struct Prepared {
 /// Load or build the desired objects, then plan them against the cluster.
 pub fn prepare(args: &PlanArgs, io: &mut Io<'_>) -> Result<Prepared, Error> {
     let runtime = runtime()?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    // Plan what a full migration would give: the files (or the objects built from live classic
+    // clusters) as `dusk fix --unsafe-fixes` would leave them, with the project's
+    // configuration (targets, packs, selection).
+    let scan = super::check::Scan::build(
+        &super::args::ScanArgs {
+            paths: paths.clone(),
+            ..Default::default()
+        },
+        None,
+    )?;
+    let lint = scan.settings();
+    let overrides = super::load_config(&super::args::PackArgs::default())?
+        .config
+        .fix_applicability;
+    let mut fix = crate::migrate::FixSettings::new(&lint, &overrides);
+    fix.unsafe_fixes = true;
     // Files are read before any call, so a bad file is reported without touching the cluster.
     let mut desired = if args.from_cluster {
         Vec::new()
     } else {
-        let paths = if args.paths.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            args.paths.clone()
-        };
-        // Plan what a full migration would give: the files as `dusk fix --unsafe-fixes`
-        // would leave them, with the project's configuration (targets, packs, selection).
-        let scan = super::check::Scan::build(
-            &super::args::ScanArgs {
-                paths: paths.clone(),
-                ..Default::default()
-            },
-            None,
-        )?;
-        let lint = scan.settings();
-        let overrides = super::load_config(&super::args::PackArgs::default())?
-            .config
-            .fix_applicability;
-        let mut fix = crate::migrate::FixSettings::new(&lint, &overrides);
-        fix.unsafe_fixes = true;
         let found = input::resources_for_paths(&paths, &fix)?;
         if found.is_empty() {
             return Err(cluster::Error::NothingToPlan {
@@ -94,7 +95,10 @@ pub fn prepare(args: &PlanArgs, io: &mut Io<'_>) -> Result<Prepared, Error> {
         if args.from_cluster {
             let scope = scope(&args.conn, &connection);
             let live = workflow::gather(&api, &scope, &|d, t, l| progress.update(d, t, l)).await?;
-            desired = workflow::desired_from_live(&live)?;
+            desired = workflow::desired_from_live(&live)?
+                .into_iter()
+                .map(|d| input::through_fixes(d, &fix))
+                .collect();
             if desired.is_empty() {
                 let _ = writeln!(
                     io.err,

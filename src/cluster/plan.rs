@@ -5,7 +5,7 @@
 //! Pure: no I/O. `workflow` fetches the live object and the dry-run result; this module
 //! only compares them.
 
-use super::yaml::{locate_field, to_yaml};
+use super::yaml::locate_field;
 use super::{Error, InvalidCause, Kind, ObjectId};
 use crate::source::LineIndex;
 use miette::{LabeledSpan, NamedSource};
@@ -222,6 +222,31 @@ pub fn compare(desired: &Desired, live_raw: Option<&Value>, dry_run_raw: &Value)
     }
 }
 
+/// Block YAML with keys sorted, kubectl style, so live and proposed objects differ by content,
+/// never by the order the server or a file wrote keys in.
+fn to_yaml(value: &Value) -> String {
+    serde_saphyr::to_string(&sorted(value)).unwrap_or_default()
+}
+
+/// A copy with every mapping's keys sorted (serde_json keeps insertion order here). The API
+/// server's JSON is at most serde_json's 128 levels deep, so recursion is bounded.
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
 fn unified_diff(id: &ObjectId, live: Option<&Value>, proposed: &Value) -> String {
     let old = live.map(to_yaml).unwrap_or_default();
     let new = to_yaml(proposed);
@@ -341,6 +366,34 @@ pub fn kinds_needed(objects: &[Desired]) -> Vec<Kind> {
     kinds.sort_by_key(Kind::apply_rank);
     kinds.dedup();
     kinds
+}
+
+#[cfg(test)]
+mod yaml_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn yaml_output_sorts_keys_and_reads_back_the_same() {
+        let value = json!({
+            "spec": {"worker": {"replicas": 2, "spec": {"containers": [
+                {"name": "worker", "args": ["dask-worker", "--nthreads", "2"], "env": []}
+            ]}}},
+            "metadata": {"name": "demo", "labels": {"dask.org/x": "yes", "n": "3"}},
+            "data": {"script": "line one\nline two\n", "empty": "", "colon": "a: b"},
+            "list": [[1, 2], {}],
+        });
+        let text = to_yaml(&value);
+        let keys: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with([' ', '-']))
+            .collect();
+        assert_eq!(keys, ["data:", "list:", "metadata:", "spec:"], "{text}");
+        let file = crate::source::yaml::parse(&text, Default::default()).unwrap();
+        let back =
+            super::super::yaml::json_from_node(file.documents[0].root.as_ref().unwrap()).unwrap();
+        assert_eq!(back, value, "{text}");
+    }
 }
 
 #[cfg(test)]

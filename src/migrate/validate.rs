@@ -14,8 +14,8 @@
 //! Never reads a schema more than once per process; never touches the network.
 
 use crate::rules::matcher::is_rfc1123_label;
-use crate::source::yaml::{Node, Style, Value as YamlValue, YamlFile, is_core_number};
-use serde_json::{Map, Value};
+use crate::source::yaml::{Node, YamlFile};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -203,101 +203,10 @@ pub fn is_dns1123_subdomain(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(|label| is_rfc1123_label(label, 63))
 }
 
-/// A YAML node as the JSON value Kubernetes would read (YAML 1.2 core schema).
+/// A YAML node as the JSON value Kubernetes would read (YAML 1.2 core schema); a document
+/// with a mapping as a key reads as null, which validation then rejects.
 pub fn to_json(node: &Node) -> Value {
-    // Built bottom-up with an explicit stack: nesting depth is input-controlled.
-    enum Frame<'a> {
-        Seq(std::slice::Iter<'a, Node>, Vec<Value>),
-        Map(
-            std::slice::Iter<'a, crate::source::yaml::Entry>,
-            Map<String, Value>,
-            Option<String>,
-        ),
-    }
-    fn open(node: &Node) -> Result<Frame<'_>, Value> {
-        match &node.value {
-            YamlValue::Seq(items) => Ok(Frame::Seq(items.iter(), Vec::new())),
-            YamlValue::Map(entries) => Ok(Frame::Map(entries.iter(), Map::new(), None)),
-            YamlValue::Scalar(_) => Err(scalar_json(node)),
-        }
-    }
-    let mut stack = match open(node) {
-        Ok(frame) => vec![frame],
-        Err(value) => return value,
-    };
-    loop {
-        let Some(top) = stack.last_mut() else {
-            return Value::Null;
-        };
-        let next = match top {
-            Frame::Seq(items, _) => items.next(),
-            Frame::Map(entries, _, pending) => entries.next().map(|e| {
-                // A complex key (a mapping as a key) is not something Kubernetes reads.
-                *pending = Some(e.key.as_str().unwrap_or_default().to_owned());
-                &e.value
-            }),
-        };
-        let value = match next {
-            Some(child) => match open(child) {
-                Ok(frame) => {
-                    stack.push(frame);
-                    continue;
-                }
-                Err(value) => value,
-            },
-            None => match stack.pop() {
-                Some(Frame::Seq(_, items)) => Value::Array(items),
-                Some(Frame::Map(_, map, _)) => Value::Object(map),
-                None => Value::Null,
-            },
-        };
-        // Hand a finished value to its parent, or return it.
-        let Some(parent) = stack.last_mut() else {
-            return value;
-        };
-        match parent {
-            Frame::Seq(_, items) => items.push(value),
-            Frame::Map(_, map, pending) => {
-                if let Some(key) = pending.take() {
-                    map.insert(key, value);
-                }
-            }
-        }
-    }
-}
-
-fn scalar_json(node: &Node) -> Value {
-    let YamlValue::Scalar(s) = &node.value else {
-        return Value::Null;
-    };
-    if s.style != Style::Plain {
-        return Value::String(s.text.clone());
-    }
-    if node.is_null() {
-        return Value::Null;
-    }
-    match s.text.as_str() {
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        _ => {}
-    }
-    if is_core_number(&s.text) {
-        let t = s.text.as_str();
-        let int = if let Some(hex) = t.strip_prefix("0x") {
-            i64::from_str_radix(hex, 16).ok()
-        } else if let Some(oct) = t.strip_prefix("0o") {
-            i64::from_str_radix(oct, 8).ok()
-        } else {
-            t.parse::<i64>().ok()
-        };
-        if let Some(i) = int {
-            return Value::from(i);
-        }
-        if let Some(n) = t.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
-            return Value::Number(n);
-        }
-    }
-    Value::String(s.text.clone())
+    crate::source::yaml::to_json(node).unwrap_or(Value::Null)
 }
 
 /// A CRD's `openAPIV3Schema`, compiled.

@@ -483,6 +483,104 @@ pub fn drop_iteratively(mut todo: Vec<Node>) {
     }
 }
 
+type Json = serde_json::Value;
+
+enum Convert<'a> {
+    Enter(&'a Node),
+    Map(&'a [Entry]),
+    Seq(usize),
+}
+
+/// A YAML node as the JSON Kubernetes would read, with YAML 1.2 core-schema typing (plain `3` is a
+/// number, quoted `"3"` a string). A mapping key that is not a scalar is an error naming
+/// where it is.
+pub fn to_json(root: &Node) -> Result<Json, YamlError> {
+    let mut done: Vec<Json> = Vec::new();
+    let mut todo = vec![Convert::Enter(root)];
+    while let Some(job) = todo.pop() {
+        match job {
+            Convert::Enter(node) => match &node.value {
+                Value::Scalar(_) => done.push(scalar_json(node)),
+                Value::Seq(items) => {
+                    todo.push(Convert::Seq(items.len()));
+                    todo.extend(items.iter().rev().map(Convert::Enter));
+                }
+                Value::Map(entries) => {
+                    if let Some(bad) = entries.iter().find(|e| e.key.as_scalar().is_none()) {
+                        return Err(YamlError {
+                            range: bad.key.range,
+                            message: "a mapping key must be a scalar".into(),
+                        });
+                    }
+                    todo.push(Convert::Map(entries));
+                    todo.extend(entries.iter().rev().map(|e| Convert::Enter(&e.value)));
+                }
+            },
+            Convert::Seq(len) => {
+                let items = done.split_off(done.len() - len);
+                done.push(Json::Array(items));
+            }
+            Convert::Map(entries) => {
+                let values = done.split_off(done.len() - entries.len());
+                let mut map = serde_json::Map::new();
+                for (entry, value) in entries.iter().zip(values) {
+                    // Keys were checked to be scalars above.
+                    let key = entry.key.as_str().unwrap_or_default().to_owned();
+                    map.insert(key, value);
+                }
+                done.push(Json::Object(map));
+            }
+        }
+    }
+    Ok(done.pop().unwrap_or(Json::Null))
+}
+
+fn scalar_json(node: &Node) -> Json {
+    let Some(s) = node.as_scalar() else {
+        return Json::Null;
+    };
+    if s.style != Style::Plain {
+        return Json::String(s.text.clone());
+    }
+    if node.is_null() {
+        return Json::Null;
+    }
+    match s.text.as_str() {
+        "true" | "True" | "TRUE" => return Json::Bool(true),
+        "false" | "False" | "FALSE" => return Json::Bool(false),
+        _ => {}
+    }
+    if is_core_number(&s.text)
+        && let Some(n) = parse_number(&s.text)
+    {
+        return Json::Number(n);
+    }
+    Json::String(s.text.clone())
+}
+
+fn parse_number(text: &str) -> Option<serde_json::Number> {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1i64, rest),
+        None => (1, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let radix = |prefix: &str, radix: u32| {
+        digits
+            .strip_prefix(prefix)
+            .and_then(|d| i64::from_str_radix(d, radix).ok())
+            .map(|n| serde_json::Number::from(sign * n))
+    };
+    if let Some(n) = radix("0x", 16).or_else(|| radix("0o", 8)) {
+        return Some(n);
+    }
+    if let Ok(n) = text.trim_start_matches('+').parse::<i64>() {
+        return Some(serde_json::Number::from(n));
+    }
+    // `.inf` and `.nan` have no JSON form; they stay strings.
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -277,7 +277,7 @@ if [ "$record" = 1 ]; then
         echo "- corpus: $n_files files, $n_bytes bytes, $n_planted relevant files planted (seed ${BENCH_SEED:-42})"
         echo "- triggers: $n_triggers literals from $trigger_source"
         echo "- sanity: rg matched $rg_files files; dusk: $findings_summary"
-        echo "- commands: \`rg --count-matches -F -f triggers.txt CORPUS\` vs \`dusk check CORPUS --format json --output /dev/null\`"
+        echo "- commands: \`rg --count-matches -i -F -f triggers.txt CORPUS\` vs \`dusk check CORPUS --format json --output /dev/null\`"
         echo
         echo "$report"
         if [ -n "$provisional" ]; then echo; echo "**$provisional** — these numbers do not yet reflect the finished tool."; fi

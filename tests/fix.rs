@@ -467,3 +467,37 @@ fn unsafe_fixes_are_listed_for_review() {
         run.out
     );
 }
+
+/// Regression: an env var `DASK_KUBERNETES__IDLE_TIMEOUT: "5 minutes"` was rewritten to `"300"`
+/// and then again every pass (an env value is always a string, and the rule asked for a
+/// number), until the loop gave up and rolled back the whole file with its other fixes.
+#[test]
+fn an_idle_timeout_env_var_converges_with_the_built_in_rules() {
+    let (dir, path) = setup(
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: w\n      image: x\n      env:\n        - name: DASK_KUBERNETES__IDLE_TIMEOUT\n          value: \"5 minutes\"\n",
+    );
+    let argv = [
+        "dusk",
+        "fix",
+        "--isolated",
+        "--unsafe-fixes",
+        "--select",
+        "config-idle-timeout-string",
+        s(dir.path()),
+    ];
+    let Command::Fix(args) = Cli::parse_from(argv).command else {
+        unreachable!("parsed a fix command");
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = dusk::cli::fix::run_with(args, false, &mut out, &mut err).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        fs::read_to_string(&path)
+            .unwrap()
+            .contains("value: \"300\""),
+        "{out}"
+    );
+    assert!(!out.contains("not fixed"), "{out}");
+    assert_eq!(status, ExitStatus::Success, "{out}");
+}

@@ -20,7 +20,7 @@ pub fn constructs<'a>(doc: &Dockerfile, text: &str) -> Vec<Construct<'a>> {
                         range: TextRange::new(var.key.span.start, var.key.span.end),
                         fact: Fact::ConfigKey {
                             key,
-                            value: Literal::String(var.value.to_string()),
+                            value: Literal::from_env_value(Literal::String(var.value.to_string())),
                             origin: ConfigOrigin::EnvVar,
                         },
                     });

@@ -258,7 +258,7 @@ mod tests {
                 "program dask-worker @ dask-worker",
                 "flag --no-bokeh @ --no-bokeh",
                 "flag --bokeh-port @ --bokeh-port",
-                "env x = String(\"1\") @ DASK_X",
+                "env x = Number(\"1\") @ DASK_X",
             ]
         );
     }

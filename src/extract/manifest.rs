@@ -143,7 +143,7 @@ mod tests {
                 "resource apps/v1 Deployment Some(\"dask-worker\") @ Deployment",
                 "program dask-worker @ dask-worker",
                 "flag --no-bokeh @ --no-bokeh",
-                "env distributed.scheduler.work-stealing = String(\"False\") @ DASK_DISTRIBUTED__SCHEDULER__WORK_STEALING",
+                "env distributed.scheduler.work-stealing = Bool(false) @ DASK_DISTRIBUTED__SCHEDULER__WORK_STEALING",
             ]
         );
     }

@@ -45,6 +45,34 @@ impl Literal {
         }
     }
 
+    /// An environment variable's value as dask reads it: dask parses `DASK_…` values with
+    /// Python's `ast.literal_eval`, so `"300"` is the integer 300 and `"True"` a boolean;
+    /// anything that is not a Python literal stays a string.
+    pub fn from_env_value(literal: Literal) -> Literal {
+        let Literal::String(text) = &literal else {
+            return literal;
+        };
+        let t = text.trim();
+        match t {
+            "True" => Literal::Bool(true),
+            "False" => Literal::Bool(false),
+            "None" => Literal::Null,
+            _ if !t.is_empty()
+                && t.trim_start_matches(['-', '+'])
+                    .chars()
+                    .all(|c| c.is_ascii_digit()) =>
+            {
+                Literal::Number(t.to_owned())
+            }
+            _ if t.parse::<f64>().is_ok_and(f64::is_finite)
+                && t.chars().any(|c| c.is_ascii_digit()) =>
+            {
+                Literal::Number(t.to_owned())
+            }
+            _ => literal,
+        }
+    }
+
     /// The literal a YAML node holds.
     pub fn from_yaml(node: &Node) -> Literal {
         use crate::source::yaml::{Style, Value};
@@ -208,6 +236,17 @@ mod tests {
             .map(|k| k.1)
             .collect();
         assert_eq!(keys, ["a.b.c", "a.b.*", "a.*"]);
+    }
+
+    #[test]
+    fn env_values_are_typed_as_dask_reads_them() {
+        let env = |s: &str| Literal::from_env_value(Literal::String(s.into()));
+        assert_eq!(env("300"), Literal::Number("300".into()));
+        assert_eq!(env("1.5"), Literal::Number("1.5".into()));
+        assert_eq!(env("True"), Literal::Bool(true));
+        assert_eq!(env("5 minutes"), Literal::String("5 minutes".into()));
+        assert_eq!(env("inf"), Literal::String("inf".into()));
+        assert_eq!(Literal::from_env_value(Literal::Other), Literal::Other);
     }
 
     #[test]

@@ -204,7 +204,7 @@ pub fn env_constructs<'a>(env: &Node, out: &mut Vec<Construct<'a>>) {
             continue;
         };
         let value = match (var.get("value"), var.get("valueFrom")) {
-            (Some(v), _) => Literal::from_yaml(v),
+            (Some(v), _) => Literal::from_env_value(Literal::from_yaml(v)),
             (None, Some(_)) => Literal::Other,
             (None, None) => Literal::Null,
         };
@@ -266,7 +266,7 @@ mod tests {
                 "program dask-worker @ dask-worker",
                 "flag --nthreads @ --nthreads",
                 "flag --no-bokeh @ --no-bokeh",
-                "env distributed.worker.daemon = String(\"False\") @ DASK_DISTRIBUTED__WORKER__DAEMON",
+                "env distributed.worker.daemon = Bool(false) @ DASK_DISTRIBUTED__WORKER__DAEMON",
             ]
         );
     }

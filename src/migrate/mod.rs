@@ -286,39 +286,35 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         }
     };
     let mut disabled: BTreeSet<String> = BTreeSet::new();
-    let mut last_rules = Vec::new();
     let mut passes = 0;
     loop {
         let mut report = lint(&outcome.fixed);
-        let (candidates, declined) = if passes < settings.max_passes {
-            candidates(meta, &outcome.fixed, &report, &disabled, settings)
-        } else {
-            (Vec::new(), Vec::new())
-        };
+        let (candidates, declined) = candidates(meta, &outcome.fixed, &report, &disabled, settings);
+        if !candidates.is_empty() && passes >= settings.max_passes {
+            // Still changing after the last pass: a rewriter pair is fighting. Keep the file
+            // as it was. (A file that settles in exactly `max_passes` passes is fine.)
+            outcome.end = End::NotConverged {
+                passes,
+                rules: candidates.iter().map(|c| c.rule.clone()).collect(),
+            };
+            outcome.fixed = outcome.original.clone();
+            outcome.applied.clear();
+            outcome.notes.clear();
+            outcome.remaining = lint(&outcome.fixed);
+            break;
+        }
         if candidates.is_empty() {
-            if passes >= settings.max_passes && !last_rules.is_empty() {
-                // Still changing: a rewriter pair is fighting. Keep the file as it was.
-                outcome.end = End::NotConverged {
-                    passes,
-                    rules: last_rules,
-                };
-                outcome.fixed = outcome.original.clone();
-                outcome.applied.clear();
-                outcome.notes.clear();
-                outcome.remaining = lint(&outcome.fixed);
-            } else {
-                // Fix availability is per occurrence: what its rewriter declined (a template
-                // it cannot read, a shell-wrapped worker) is left for a person, not "fixable".
-                for f in &mut report.findings {
-                    if declined
-                        .iter()
-                        .any(|(rule, range)| *rule == f.rule && *range == f.range)
-                    {
-                        f.fix = None;
-                    }
+            // Fix availability is per occurrence: what its rewriter declined (a template it
+            // cannot read, a shell-wrapped worker) is left for a person, not "fixable".
+            for f in &mut report.findings {
+                if declined
+                    .iter()
+                    .any(|(rule, range)| *rule == f.rule && *range == f.range)
+                {
+                    f.fix = None;
                 }
-                outcome.remaining = report;
             }
+            outcome.remaining = report;
             break;
         }
         passes += 1;
@@ -338,7 +334,6 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             outcome.fixed = text;
             problems = new_problems;
         }
-        last_rules = kept.iter().map(|c| c.rule.clone()).collect();
         for c in kept {
             if c.fix.applicability != Applicability::Safe {
                 outcome
@@ -422,6 +417,16 @@ fn candidates(
             declined.push((rule.id.clone(), range));
             continue;
         };
+        // Edits that rewrite text as it already is change nothing: the rewriter cannot
+        // satisfy the rule here, so the finding is left for a person rather than looping.
+        if fix
+            .edits
+            .iter()
+            .all(|e| text.get(e.range.as_range()) == Some(e.content.as_str()))
+        {
+            declined.push((rule.id.clone(), range));
+            continue;
+        }
         fix.applicability = settings.effective(rule, fix.applicability);
         if !settings.allowed(fix.applicability) || fix.edits.is_empty() {
             continue;

@@ -133,7 +133,11 @@ pub(super) fn env_dict<'a>(dict: Node<'_>, text: &str, out: &mut Vec<Construct<'
         if let Some((key_node, var, value)) = string_pair(pair, text)
             && let Some(key) = dask_env_key(&var)
         {
-            group.push(&key, literal(value, text), range_of(key_node));
+            group.push(
+                &key,
+                Literal::from_env_value(literal(value, text)),
+                range_of(key_node),
+            );
         }
     }
 }
@@ -150,7 +154,9 @@ pub(super) fn env_string<'a>(
     let Some(key) = string_value(string, text).and_then(|var| dask_env_key(&var)) else {
         return;
     };
-    let value = value.map_or(Literal::Other, |v| literal(v, text));
+    let value = value.map_or(Literal::Other, |v| {
+        Literal::from_env_value(literal(v, text))
+    });
     KeyGroup::new(out, ConfigOrigin::EnvVar).push(&key, value, range_of(string));
 }
 

@@ -408,12 +408,12 @@ fn dask_environment_variables_are_config_keys() {
             ),
             (
                 "kubernetes.count.max",
-                &Literal::String("10".into()),
+                &Literal::Number("10".into()),
                 "'DASK_KUBERNETES__COUNT__MAX'"
             ),
             (
                 "distributed.worker.daemon",
-                &Literal::String("False".into()),
+                &Literal::Bool(false),
                 "'DASK_DISTRIBUTED__WORKER__DAEMON'"
             ),
             (

@@ -85,7 +85,12 @@ fn yaml_edits(
         {
             return None;
         }
-        // Inside a longer string: the words, space-separated, in place.
+        // YAML embedded in a block scalar (an Argo `resource.manifest`, ConfigMap data): the
+        // word is an item of a list inside it, where two words would be one argument.
+        if embedded_yaml_at(file, range) {
+            return None;
+        }
+        // Inside a longer string (a shell line): the words, space-separated, in place.
         return Some(vec![Edit::replace(range, words.join(" "))]);
     };
     let like = &text[item.range.as_range()];
@@ -106,6 +111,34 @@ fn yaml_edits(
         item.range,
         format!("{}{rest}", items[0]),
     )])
+}
+
+/// Whether `range` lies in a block scalar whose text is itself a YAML mapping.
+fn embedded_yaml_at(file: &YamlFile, range: TextRange) -> bool {
+    let mut todo: Vec<&Node> = file
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .collect();
+    while let Some(node) = todo.pop() {
+        if !node.range.contains_range(range) {
+            continue;
+        }
+        match &node.value {
+            Value::Seq(items) => todo.extend(items),
+            Value::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
+            Value::Scalar(s) if s.style == crate::source::yaml::Style::Block => {
+                return crate::source::yaml::parse(&s.text, Default::default()).is_ok_and(|f| {
+                    f.documents
+                        .iter()
+                        .filter_map(|d| d.root.as_ref())
+                        .any(|r| r.as_map().is_some())
+                });
+            }
+            Value::Scalar(_) => {}
+        }
+    }
+    false
 }
 
 /// The sequence and the item of it whose range contains `range`, innermost.

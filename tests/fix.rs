@@ -501,3 +501,74 @@ fn an_idle_timeout_env_var_converges_with_the_built_in_rules() {
     assert!(!out.contains("not fixed"), "{out}");
     assert_eq!(status, ExitStatus::Success, "{out}");
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn check_summary(dir: &Path) -> serde_json::Value {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let argv = [
+        "dusk",
+        "check",
+        "--isolated",
+        "--format",
+        "json",
+        "--output",
+        s(out.path()),
+        s(dir),
+    ];
+    dusk::cli::run(Cli::parse_from(argv)).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.path()).unwrap()).unwrap();
+    json["summary"].clone()
+}
+
+fn run_fix(dir: &Path, unsafe_fixes: bool) {
+    let mut argv = vec!["dusk", "fix", "--isolated", s(dir)];
+    if unsafe_fixes {
+        argv.push("--unsafe-fixes");
+    }
+    let Command::Fix(args) = Cli::parse_from(argv).command else {
+        unreachable!("parsed a fix command");
+    };
+    dusk::cli::fix::run_with(args, false, &mut Vec::new(), &mut Vec::new()).unwrap();
+}
+
+/// `dusk check` promises a fix only where `dusk fix` makes one: after `dusk fix` no safe fix
+/// is left on the examples, and after `--unsafe-fixes` none at all (Dockerfiles, the Helm
+/// chart's `dask_worker` value and shell-wrapped workers are not "fixable").
+#[test]
+fn check_promises_only_the_fixes_fix_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(Path::new("examples"), dir.path());
+    fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM x\nCMD [\"dask-worker\", \"--nprocs\", \"2\"]\n",
+    )
+    .unwrap();
+    let before = check_summary(dir.path());
+    assert!(before["fixable"].as_u64().unwrap() > 5, "{before}");
+    run_fix(dir.path(), false);
+    let after_safe = check_summary(dir.path());
+    assert_eq!(after_safe["fixable"], 0, "{after_safe}");
+    run_fix(dir.path(), true);
+    let after_all = check_summary(dir.path());
+    assert_eq!(
+        (
+            after_all["fixable"].as_u64(),
+            after_all["unsafe_fixable"].as_u64()
+        ),
+        (Some(0), Some(0)),
+        "{after_all}"
+    );
+}

@@ -22,6 +22,8 @@ pub struct Scan {
     pub fail_on: FailOn,
     /// What the scanned project pins now, per component.
     pub current: std::collections::BTreeMap<String, crate::rules::Version>,
+    /// `fix-applicability` from the configuration, ids checked and renamed ids resolved.
+    pub fix_overrides: std::collections::BTreeMap<String, crate::source::edit::Applicability>,
 }
 
 impl Scan {
@@ -92,6 +94,13 @@ impl Scan {
             args.paths.clone()
         };
         let current = crate::project::current_versions(&paths, &rules);
+        let mut fix_overrides = std::collections::BTreeMap::new();
+        for (id, applicability) in &config.config.fix_applicability {
+            if rules.get(id).is_none() {
+                return Err(Error::UnknownRule(id.clone()));
+            }
+            fix_overrides.insert(rules.canonical_id(id).to_owned(), *applicability);
+        }
         Ok(Scan {
             current,
             rules,
@@ -101,6 +110,7 @@ impl Scan {
             show_upcoming: args.show_upcoming,
             paths,
             fail_on: fail_on.or(config.config.fail_on).unwrap_or(FailOn::Warning),
+            fix_overrides,
         })
     }
 
@@ -123,7 +133,16 @@ impl Scan {
         let mut reports: Vec<FileReport> = found
             .files
             .par_iter()
-            .map(|file| lint_file(file, &display_path(&file.path), &settings))
+            .map(|file| {
+                let mut report = lint_file(file, &display_path(&file.path), &settings);
+                // A fix is shown only where its rewriter can build one (per occurrence).
+                if report.findings.iter().any(|f| f.fix.is_some()) {
+                    let mut fix = crate::migrate::FixSettings::new(&settings, &self.fix_overrides);
+                    fix.unsafe_fixes = true;
+                    crate::migrate::settle_fixes(file, &mut report, &fix);
+                }
+                report
+            })
             .filter(|r| !r.findings.is_empty())
             .collect();
         for w in found.warnings {

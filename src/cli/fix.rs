@@ -9,7 +9,7 @@
 
 use super::args::FixArgs;
 use super::check::{Scan, use_color};
-use super::{Error, ExitStatus, display_path, load_config};
+use super::{Error, ExitStatus, display_path};
 use crate::discover::{SourceFile, discover};
 use crate::lint::lint_file;
 use crate::migrate::{End, FileMeta, FixSettings, Outcome, fix_text};
@@ -44,17 +44,8 @@ pub fn run_with(
     err: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
     let scan = Scan::build(&args.scan, None)?;
-    let config = load_config(&args.scan.packs)?;
-    let overrides = config.config.fix_applicability.clone();
-    if let Some(id) = overrides.keys().find(|id| scan.rules.get(id).is_none()) {
-        return Err(Error::UnknownRule(id.clone()));
-    }
-    let overrides: BTreeMap<String, Applicability> = overrides
-        .into_iter()
-        .map(|(id, a)| (scan.rules.canonical_id(&id).to_owned(), a))
-        .collect();
     let lint = scan.settings();
-    let mut settings = FixSettings::new(&lint, &overrides);
+    let mut settings = FixSettings::new(&lint, &scan.fix_overrides);
     settings.unsafe_fixes = args.unsafe_fixes;
     let found = discover(&scan.paths);
     let mut results: Vec<FileResult> = found

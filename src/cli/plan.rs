@@ -67,10 +67,7 @@ pub fn prepare(args: &PlanArgs, io: &mut Io<'_>) -> Result<Prepared, Error> {
         None,
     )?;
     let lint = scan.settings();
-    let overrides = super::load_config(&super::args::PackArgs::default())?
-        .config
-        .fix_applicability;
-    let mut fix = crate::migrate::FixSettings::new(&lint, &overrides);
+    let mut fix = crate::migrate::FixSettings::new(&lint, &scan.fix_overrides);
     fix.unsafe_fixes = true;
     // Files are read before any call, so a bad file is reported without touching the cluster.
     let mut desired = if args.from_cluster {

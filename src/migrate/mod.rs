@@ -360,6 +360,33 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
     outcome
 }
 
+/// Clear the `fix` of each finding whose rewriter cannot build a fix here, so `dusk check`
+/// shows a fix only where `dusk fix` would make one (availability is per occurrence).
+pub fn settle_fixes(
+    file: &crate::discover::SourceFile,
+    report: &mut FileReport,
+    settings: &FixSettings<'_>,
+) {
+    let Some(text) = report.text.clone() else {
+        return;
+    };
+    let meta = FileMeta {
+        kind: file.kind,
+        beside_chart: file.beside_chart,
+        path: &file.path,
+        display_path: &report.path,
+    };
+    let (_, declined) = candidates(meta, &text, report, &BTreeSet::new(), settings);
+    for f in &mut report.findings {
+        if declined
+            .iter()
+            .any(|(rule, range)| *rule == f.rule && *range == f.range)
+        {
+            f.fix = None;
+        }
+    }
+}
+
 /// The fixes this pass could apply: one per finding whose rule has a rewriter, whose
 /// applicability is allowed, and that the rewriter could build; and the findings (rule id,
 /// range) whose rewriter declined.
@@ -390,7 +417,12 @@ fn candidates(
         _ => text,
     };
     let Some(parsed) = parse(meta.kind, text, settings.lint.limits.yaml) else {
-        return (Vec::new(), Vec::new());
+        // Nothing can edit a file dusk cannot parse for rewriting (a Dockerfile, say).
+        let declined = wanted
+            .iter()
+            .map(|(rule, range)| (rule.id.clone(), *range))
+            .collect();
+        return (Vec::new(), declined);
     };
     let pending = wanted.clone();
     let mut out: Vec<Candidate> = Vec::new();

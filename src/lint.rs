@@ -303,7 +303,13 @@ pub fn lint_text(
     } else {
         index
     };
-    let suppressions = suppress::parse(&text_for_locate, &index, &comments);
+    let mut suppressions = suppress::parse(&text_for_locate, &index, &comments);
+    // A renamed rule's old id keeps silencing it (ruff's redirects): compare by current id.
+    for s in &mut suppressions {
+        for id in &mut s.rules {
+            *id = settings.rules.canonical_id(id).to_owned();
+        }
+    }
     let ctx = Ctx {
         display_path,
         text: &text_for_locate,
@@ -325,17 +331,30 @@ pub fn lint_text(
             push(&mut report.findings, f, settings, &suppressions, &ctx);
         }
     }
-    for s in suppressions.iter().filter(|s| !s.used.get()) {
-        let what = if s.rules.is_empty() {
-            "any finding".to_owned()
+    let known = |id: &str| {
+        settings.rules.get(id).is_some()
+            || crate::rules::builtin_ids::ALL.iter().any(|(b, _)| *b == id)
+    };
+    for s in &suppressions {
+        let unknown: Vec<&str> = s
+            .rules
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !known(id))
+            .collect();
+        let message = if !unknown.is_empty() {
+            format!(
+                "suppression comment names unknown rule `{}` (see `dusk rules list`)",
+                unknown.join("`, `")
+            )
+        } else if s.used.get() {
+            continue;
+        } else if s.rules.is_empty() {
+            "suppression comment silences no finding".to_owned()
         } else {
-            format!("`{}`", s.rules.join("`, `"))
+            format!("suppression comment silences no `{}`", s.rules.join("`, `"))
         };
-        let f = ctx.builtin(
-            UNUSED_SUPPRESSION,
-            s.range,
-            format!("suppression comment silences no {what}"),
-        );
+        let f = ctx.builtin(UNUSED_SUPPRESSION, s.range, message);
         if settings.selection.enabled(UNUSED_SUPPRESSION, None, path) {
             report.findings.push(f);
         }

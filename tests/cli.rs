@@ -174,3 +174,99 @@ fn output_to_an_unwritable_path_exits_2() {
     .unwrap_err();
     assert!(matches!(err, Error::Output { .. }), "{err}");
 }
+
+fn findings(dir: &std::path::Path, extra: &[&str]) -> Vec<(String, String)> {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut argv = vec![
+        "check",
+        "--isolated",
+        "--format",
+        "json",
+        "--output",
+        out.path().to_str().unwrap(),
+    ];
+    argv.extend_from_slice(extra);
+    argv.push(dir.to_str().unwrap());
+    run(&argv).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path()).unwrap()).unwrap();
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+const DASKCLUSTER_NEVER: &str = "apiVersion: kubernetes.dask.org/v1\nkind: DaskCluster\nmetadata: {name: a}\nspec:\n  worker:\n    spec:\n      restartPolicy: Never  # dusk: ignore[RULE]\n      containers: [{name: w, image: x, args: [dask, worker, --name, $(DASK_WORKER_NAME)]}]\n  scheduler:\n    spec:\n      containers: [{name: s, image: x, args: [dask, scheduler]}]\n";
+
+#[test]
+fn a_suppression_naming_a_renamed_rule_still_silences_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.yaml"),
+        DASKCLUSTER_NEVER.replace("RULE", "operator-restart-policy-never"),
+    )
+    .unwrap();
+    let got = findings(dir.path(), &[]);
+    assert!(
+        got.iter()
+            .all(|(r, _)| r != "operator-pod-restart-policy" && r != "unused-suppression"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_suppression_naming_an_unknown_rule_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.yaml"),
+        DASKCLUSTER_NEVER.replace("RULE", "no-such-rule"),
+    )
+    .unwrap();
+    let got = findings(dir.path(), &[]);
+    assert!(
+        got.iter()
+            .any(|(r, m)| r == "unused-suppression" && m.contains("unknown rule `no-such-rule`")),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_bad_target_in_configuration_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("pyproject.toml");
+    std::fs::write(&config, "[tool.dusk.target]\ndask-operator = \"lol\"\n").unwrap();
+    let err = run(&[
+        "check",
+        "--config",
+        config.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ])
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("pyproject.toml") && text.contains("`lol` is not a version"),
+        "{text}"
+    );
+}
+
+#[test]
+fn yaml_depth_is_capped() {
+    let out = dusk()
+        .args([
+            "check",
+            "--isolated",
+            "--max-yaml-depth",
+            "5000",
+            "examples",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -24,6 +24,9 @@ const VALIDATE_PY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/oracle/v
 fn oracles() -> Option<PathBuf> {
     match std::env::var_os("DUSK_ORACLES") {
         Some(dir) => Some(PathBuf::from(dir)),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but DUSK_ORACLES is not: run the tests with `bash scripts/test.sh`")
+        }
         None => {
             eprintln!(
                 "\n!!! oracle tests SKIPPED: DUSK_ORACLES is not set \

@@ -121,9 +121,9 @@ pub struct ScanArgs {
     /// Largest file read, in bytes.
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
-    /// Deepest YAML nesting read before a file is reported instead (default 200).
-    #[arg(long, value_name = "LEVELS")]
-    pub max_yaml_depth: Option<usize>,
+    /// Deepest YAML nesting read before a file is reported instead (default 200, at most 1000).
+    #[arg(long, value_name = "LEVELS", value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub max_yaml_depth: Option<u16>,
     /// Most nodes YAML aliases may expand to in one file before it is reported (default 100000).
     #[arg(long, value_name = "NODES")]
     pub max_alias_nodes: Option<usize>,

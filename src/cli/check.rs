@@ -78,12 +78,16 @@ impl Scan {
         };
         selection.select.iter_mut().for_each(canon);
         canon(&mut selection.ignore);
+        selection
+            .per_path
+            .iter_mut()
+            .for_each(|(_, ids)| canon(ids));
         let mut limits = Limits::default();
         if let Some(max) = args.max_file_size {
             limits.max_file_bytes = max;
         }
         if let Some(depth) = args.max_yaml_depth {
-            limits.yaml.max_depth = depth;
+            limits.yaml.max_depth = usize::from(depth);
         }
         if let Some(nodes) = args.max_alias_nodes {
             limits.yaml.max_alias_nodes = nodes;

@@ -112,7 +112,12 @@ fn read(path: &Path, pyproject: bool) -> Result<Option<Loaded>, ConfigError> {
     } else {
         toml::from_str(&text).map_err(invalid)?
     };
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // `--config dusk.toml` has the empty parent; its directory is the working directory.
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
     Ok(Some(Loaded {
         config,
         dir,

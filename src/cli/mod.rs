@@ -135,11 +135,14 @@ pub fn parse_targets(
     rules: &RuleSet,
 ) -> Result<Targets, Error> {
     let mut targets = Targets::default();
-    let from_config = config
-        .config
-        .target
-        .iter()
-        .map(|(c, v)| (format!("{c}={v}"), c.clone(), v.clone()));
+    let from_config = config.config.target.iter().map(|(c, v)| {
+        // Name the file, so a bad version in configuration is not mistaken for a flag.
+        let file = config.path.as_ref().map_or_else(
+            || "configuration".to_owned(),
+            |p| format!("`{}`", p.display()),
+        );
+        (format!("{c} = \"{v}\" in {file}"), c.clone(), v.clone())
+    });
     let from_flags = flags.iter().map(|f| {
         let (c, v) = f.split_once('=').unwrap_or((f.as_str(), ""));
         (f.clone(), c.trim().to_owned(), v.trim().to_owned())

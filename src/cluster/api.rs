@@ -361,9 +361,32 @@ fn is_field_error(message: &str) -> bool {
 
 /// The text between the first `"` after `after` and the next `"`.
 fn quoted_after<'a>(text: &'a str, after: &str) -> Option<&'a str> {
-    let rest = &text[text.find(after)? + after.len()..];
-    let rest = &rest[rest.find('"')? + 1..];
-    Some(&rest[..rest.find('"')?])
+    quoted_after_at(text, after).map(|(quoted, _)| quoted)
+}
+
+/// The first `"…"` after `after`, and the byte offset just past its closing quote.
+fn quoted_after_at<'a>(text: &'a str, after: &str) -> Option<(&'a str, usize)> {
+    let open = text.find(after)? + after.len();
+    let start = open + text[open..].find('"')? + 1;
+    let end = start + text[start..].find('"')?;
+    Some((&text[start..end], end + 1))
+}
+
+#[cfg(test)]
+mod quoted_tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_repeated_manager_names_terminate() {
+        assert_eq!(
+            quoted_after_at(r#"conflict with "" using x"#, "conflict with"),
+            Some(("", 16))
+        );
+        assert_eq!(
+            quoted_after(r#"a conflict with "helm" b"#, "conflict with"),
+            Some("helm")
+        );
+    }
 }
 
 fn forbidden(call: &Call, status: Box<Status>) -> Error {
@@ -444,11 +467,14 @@ fn conflict(call: &Call, status: Box<Status>) -> Error {
     if managers.is_empty() {
         // `Apply failed with 1 conflict: conflict with "helm" using apps/v1: .spec.replicas`
         let mut rest = status.message.as_str();
-        while let Some(m) =
-            quoted_after(rest, "conflict with").or_else(|| quoted_after(rest, "conflicts with"))
+        while let Some((m, end)) = quoted_after_at(rest, "conflict with")
+            .or_else(|| quoted_after_at(rest, "conflicts with"))
         {
-            managers.push(m.to_owned());
-            rest = &rest[rest.find(m).map_or(rest.len(), |i| i + m.len())..];
+            if !m.is_empty() {
+                managers.push(m.to_owned());
+            }
+            // Always move past the closing quote, so an empty name cannot loop forever.
+            rest = &rest[end..];
         }
         fields.extend(
             status

@@ -67,6 +67,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn transition_notes_only_look_forward() {
+        let set = RuleSet::builtin().unwrap();
+        let rule = set.get("classic-kubecluster-import").unwrap();
+        let v = |s: &str| s.parse::<crate::rules::Version>().unwrap();
+        assert!(
+            transition_note(rule, &v("2023.8.0"), &v("2024.5.0"))
+                .contains("breaks when moving from")
+        );
+        assert!(transition_note(rule, &v("2024.5.0"), &v("2026.3.0")).contains("already removed"));
+        // A target at or below the pinned version is not a move: no note, no contradiction.
+        assert_eq!(transition_note(rule, &v("2024.5.0"), &v("2023.1.0")), "");
+        assert_eq!(transition_note(rule, &v("2024.5.0"), &v("2024.5.0")), "");
+    }
+
+    #[test]
     fn per_path_globs_are_relative_to_the_config_directory() {
         let base = std::env::current_dir().unwrap();
         let selection = Selection {
@@ -503,6 +518,10 @@ pub fn grade(hit: &Hit, settings: &Settings<'_>, path: &str) -> Option<Finding> 
 /// ` (already removed in C X)`, ` (breaks when moving from C X to C Y)`, or nothing.
 pub fn transition_note(rule: &Rule, current: &Version, target: &Version) -> String {
     let component = &rule.component;
+    // Grading at or below the version the project is on says nothing about moving forward.
+    if current >= target {
+        return String::new();
+    }
     if rule.window.status(current).status == Status::Removed {
         format!(" (already removed in {component} {current})")
     } else if rule.window.status(target).status == Status::Removed {

@@ -67,6 +67,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_errors_at_template_actions_are_templates() {
+        let tpl = "spec:\n  replicas: {{ .Values.n }}\n  {{- with .Values.env }}\n";
+        let err = crate::source::yaml::parse(tpl, Default::default()).unwrap_err();
+        assert!(is_template(tpl, err.range));
+        // A `tpl` string far above does not excuse a real error further down.
+        let values = "name: \"{{ .Release.Name }}\"\na: 1\nb: 2\nc: 3\nd: [1, 2\ne: }\n";
+        let err = crate::source::yaml::parse(values, Default::default()).unwrap_err();
+        assert!(!is_template(values, err.range), "{err:?}");
+    }
+
+    #[test]
     fn transition_notes_only_look_forward() {
         let set = RuleSet::builtin().unwrap();
         let rule = set.get("classic-kubecluster-import").unwrap();
@@ -264,7 +275,7 @@ pub fn lint_text(
             }
             // A Go or Jinja template (a chart's `templates/` without its Chart.yaml, say) is
             // not YAML until rendered; it is not the user's syntax error.
-            Err(_) if is_template(&text) => (Vec::new(), Vec::new()),
+            Err(e) if is_template(&text, e.range) => (Vec::new(), Vec::new()),
             Err(e) => {
                 raw.push((
                     e.range,
@@ -380,9 +391,24 @@ pub fn lint_text(
     report
 }
 
-/// Whether unparsable YAML is a template: it holds `{{ … }}` actions.
-fn is_template(text: &str) -> bool {
-    text.find("{{").is_some_and(|i| text[i..].contains("}}"))
+/// Whether a YAML error comes from a template action: the error's line, or one of the two
+/// before it, holds `{{ … }}`. A real syntax error elsewhere in a file that also has a `tpl`
+/// string (common in Helm values) is still reported.
+fn is_template(text: &str, error: TextRange) -> bool {
+    let at = error.start().min(text.len());
+    let line_start = |from: usize| text[..from].rfind('\n').map_or(0, |i| i + 1);
+    let mut start = line_start(at);
+    for _ in 0..2 {
+        if start == 0 {
+            break;
+        }
+        start = line_start(start - 1);
+    }
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let window = &text[start..end];
+    window
+        .find("{{")
+        .is_some_and(|i| window[i..].contains("}}"))
 }
 
 /// Syntax-tree depth past which a Python file is reported rather than analysed.

@@ -277,7 +277,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         hidden_unsafe: 0,
         end: End::Converged,
     };
-    let mut problems = match check(meta.kind, &outcome.fixed) {
+    let mut problems = match check(meta.kind, &outcome.fixed, settings.lint.limits.yaml) {
         Ok(problems) => problems,
         Err(message) => {
             outcome.remaining = lint(&outcome.fixed);
@@ -322,10 +322,16 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         // A notebook's fixes edit its joined code cells; the cells' JSON is rewritten.
         let current = &outcome.fixed;
         let apply = |edits: &[Edit]| match &report.notebook {
-            Some(nb) => notebook::apply(current, nb, edits),
+            Some(nb) => notebook::apply(current, nb, edits, settings.lint.limits.yaml),
             None => apply_edits(current, edits).map_err(|e| e.to_string()),
         };
-        let (text, kept, failures) = apply_checked(meta.kind, &problems, chosen, &apply);
+        let (text, kept, failures) = apply_checked(
+            meta.kind,
+            settings.lint.limits.yaml,
+            &problems,
+            chosen,
+            &apply,
+        );
         for failure in failures {
             disabled.insert(failure.rule.clone());
             outcome.failed.push(failure);
@@ -511,6 +517,7 @@ type Applied = (
 /// find the fixes that break it (each alone), drop them as failures, and apply the rest.
 fn apply_checked(
     kind: SourceKind,
+    limits: yaml::Limits,
     before: &[validate::Problem],
     chosen: Vec<Candidate>,
     apply: &dyn Fn(&[Edit]) -> Result<String, String>,
@@ -521,7 +528,7 @@ fn apply_checked(
             .flat_map(|c| c.fix.edits.iter().cloned())
             .collect();
         let new = apply(&edits)?;
-        let after = check(kind, &new)?;
+        let after = check(kind, &new, limits)?;
         if let Some(p) = after.iter().find(|p| !before.contains(p)) {
             return Err(format!("the result is invalid: {p}"));
         }
@@ -569,11 +576,15 @@ fn parse(kind: SourceKind, text: &str, limits: yaml::Limits) -> Option<Parsed> {
 
 /// Whether a whole file text parses, and the validation problems of its operator
 /// resources. `Err` says why it does not parse.
-pub fn check(kind: SourceKind, text: &str) -> Result<Vec<validate::Problem>, String> {
+pub fn check(
+    kind: SourceKind,
+    text: &str,
+    limits: yaml::Limits,
+) -> Result<Vec<validate::Problem>, String> {
     match kind {
         SourceKind::Yaml => {
-            let file = yaml::parse(text, yaml::Limits::default())
-                .map_err(|e| format!("invalid YAML: {}", e.message))?;
+            let file =
+                yaml::parse(text, limits).map_err(|e| format!("invalid YAML: {}", e.message))?;
             let problems = validate::yaml_file(&file, text);
             drop(Parsed::Yaml(file));
             Ok(problems)

@@ -17,8 +17,13 @@ use crate::source::yaml::{self, Node, Value};
 
 /// The notebook `json` after applying `edits` (ranges in `nb.python`, the joined cells).
 /// `Err` says why not: an edit crossing cells, or JSON the reader cannot locate.
-pub fn apply(json: &str, nb: &Notebook, edits: &[Edit]) -> Result<String, String> {
-    let file = yaml::parse(json, yaml::Limits::default())
+pub fn apply(
+    json: &str,
+    nb: &Notebook,
+    edits: &[Edit],
+    limits: yaml::Limits,
+) -> Result<String, String> {
+    let file = yaml::parse(json, limits)
         .map_err(|e| format!("cannot locate the notebook's cells: {}", e.message))?;
     let root = file
         .documents
@@ -62,7 +67,7 @@ pub fn apply(json: &str, nb: &Notebook, edits: &[Edit]) -> Result<String, String
             .get(number - 1)
             .and_then(|c| c.get("source"))
             .ok_or("a code cell without `source`")?;
-        let old = source_text(source);
+        let old = source_text(source)?;
         let new = apply_edits(&old, local).map_err(|e| e.to_string())?;
         json_edits.push(write_source(json, source, &new)?);
     }
@@ -70,11 +75,17 @@ pub fn apply(json: &str, nb: &Notebook, edits: &[Edit]) -> Result<String, String
 }
 
 /// A cell's source as one string (a list of lines joined).
-fn source_text(source: &Node) -> String {
+///
+/// Only JSON strings count, exactly as `source::notebook` read the cell: an item of another
+/// type would shift every edit, so such a cell is refused rather than mis-edited.
+fn source_text(source: &Node) -> Result<String, String> {
+    let string = |n: &Node| match &n.value {
+        Value::Scalar(s) if s.style == crate::source::yaml::Style::Quoted => Ok(s.text.clone()),
+        _ => Err("a cell `source` that is not JSON strings".to_owned()),
+    };
     match &source.value {
-        Value::Seq(lines) => lines.iter().filter_map(Node::as_str).collect(),
-        Value::Scalar(s) => s.text.clone(),
-        Value::Map(_) => String::new(),
+        Value::Seq(lines) => lines.iter().map(string).collect(),
+        _ => string(source),
     }
 }
 
@@ -184,7 +195,7 @@ mod tests {
             edit_at(&nb, "\"w.yaml\"", "custom_cluster_spec=\"w.yaml\""),
             edit_at(&nb, "minimum=1", "minimum=0"),
         ];
-        let out = apply(NB, &nb, &edits).unwrap();
+        let out = apply(NB, &nb, &edits, Default::default()).unwrap();
         let expected = NB
             .replace(
                 r#""from dask_kubernetes import KubeCluster  # caf\u00e9\n""#,
@@ -206,7 +217,7 @@ mod tests {
         let nb = crate::source::notebook::parse(NB).unwrap();
         let at = nb.python.find("cluster = ").unwrap();
         let edits = [Edit::insert(at, "# dusk: note\n")];
-        let out = apply(NB, &nb, &edits).unwrap();
+        let out = apply(NB, &nb, &edits, Default::default()).unwrap();
         assert!(
             out.contains("  # caf\\u00e9\\n\",\n    \"# dusk: note\\n\",\n    \"cluster = "),
             "{out}"
@@ -219,6 +230,15 @@ mod tests {
         let start = nb.python.find("(\"w.yaml\")").unwrap();
         let end = nb.python.find("adapt").unwrap();
         let edits = [Edit::delete(TextRange::new(start, end))];
-        assert!(apply(NB, &nb, &edits).is_err());
+        assert!(apply(NB, &nb, &edits, Default::default()).is_err());
+    }
+
+    #[test]
+    fn a_cell_source_with_a_non_string_item_is_refused_not_mis_edited() {
+        let json = r#"{"cells": [{"cell_type": "code", "source": [1, "x = 1\n"]}]}"#;
+        let nb = crate::source::notebook::parse(json).unwrap();
+        let edits = [Edit::replace(TextRange::new(0, 1), "y")];
+        let err = apply(json, &nb, &edits, Default::default()).unwrap_err();
+        assert!(err.contains("not JSON strings"), "{err}");
     }
 }

@@ -57,6 +57,7 @@ pub const KNOWN_CHECKS: &[&str] = &[
     "placeholder",
     "not-integer",
     "runs-dask-worker",
+    "runs-dask",
 ];
 
 /// A rule ready to match.

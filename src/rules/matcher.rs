@@ -252,7 +252,10 @@ pub fn value_matches(v: &ValueMatch, literal: &Literal, node: Option<&Node>) -> 
             "not-integer" => {
                 !matches!(literal, Literal::Number(n) if n.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()))
             }
-            "runs-dask-worker" => node.is_some_and(runs_dask_worker),
+            "runs-dask-worker" => node.is_some_and(|n| runs_program(n, WORKERS)),
+            "runs-dask" => {
+                node.is_some_and(|n| runs_program(n, WORKERS) || runs_program(n, SCHEDULERS))
+            }
             _ => false,
         };
         if !failed {
@@ -262,9 +265,18 @@ pub fn value_matches(v: &ValueMatch, literal: &Literal, node: Option<&Node>) -> 
     true
 }
 
-/// Whether a command (a string, or a list of strings such as a container's `args`) starts a
-/// Dask worker: `dask-worker`, `dask worker` or `dask-cuda-worker` in command position.
-fn runs_dask_worker(node: &Node) -> bool {
+/// Programs that start a Dask worker, and a Dask scheduler.
+const WORKERS: &[&str] = &[
+    "dask-worker",
+    "dask worker",
+    "dask-cuda-worker",
+    "dask cuda",
+];
+const SCHEDULERS: &[&str] = &["dask-scheduler", "dask scheduler"];
+
+/// Whether a command (a string, or a list of strings such as a container's `args`) starts one
+/// of `programs` in command position.
+fn runs_program(node: &Node, programs: &[&str]) -> bool {
     use crate::extract::command::{Piece, constructs};
     use crate::extract::model::{Fact, WordKind};
     let items: Vec<&Node> = match node.as_seq() {
@@ -282,8 +294,7 @@ fn runs_dask_worker(node: &Node) -> bool {
         })
         .collect();
     constructs(&pieces).iter().any(|c| {
-        matches!(&c.fact, Fact::Word { kind: WordKind::Program, text }
-            if matches!(text.as_str(), "dask-worker" | "dask worker" | "dask-cuda-worker" | "dask cuda"))
+        matches!(&c.fact, Fact::Word { kind: WordKind::Program, text } if programs.contains(&text.as_str()))
     })
 }
 

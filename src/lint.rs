@@ -186,21 +186,57 @@ pub fn lint_file(file: &SourceFile, display_path: &str, settings: &Settings<'_>)
             return report;
         }
     };
+    let text = match decode(bytes, display_path, settings) {
+        Decoded::Text(text) => text,
+        Decoded::Skipped => return report,
+        Decoded::Rejected(rejected) => return rejected,
+    };
+    lint_text(
+        file.kind,
+        file.beside_chart,
+        &file.path,
+        display_path,
+        text,
+        settings,
+    )
+}
+
+/// A file's bytes after the checks every command makes before parsing.
+pub enum Decoded {
+    /// UTF-8 text that may match a rule.
+    Text(String),
+    /// None of the rules' trigger words: nothing to parse, nothing to report.
+    Skipped,
+    /// Not text (NUL bytes, invalid UTF-8): the report holds its located finding.
+    Rejected(FileReport),
+}
+
+/// Prefilter, then refuse binaries and invalid UTF-8 with a located finding. Shared by
+/// `lint_file` and `dusk fix`, which reads the bytes itself (to refuse later writes if the
+/// file changes).
+pub fn decode(bytes: Vec<u8>, display_path: &str, settings: &Settings<'_>) -> Decoded {
     if !settings.prefilter.may_match(&bytes) {
-        return report;
+        return Decoded::Skipped;
     }
+    let mut report = FileReport {
+        path: display_path.to_owned(),
+        text: None,
+        notebook: None,
+        findings: Vec::new(),
+    };
     if bytes[..bytes.len().min(8192)].contains(&0) {
-        report.findings.push(input_finding(
+        let finding = input_finding(
             INPUT_ERROR,
             display_path,
             "binary file (contains NUL bytes)",
             "",
             TextRange::empty(0),
-        ));
-        return report;
+        );
+        report.findings.push(finding);
+        return Decoded::Rejected(report);
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
+    match String::from_utf8(bytes) {
+        Ok(text) => Decoded::Text(text),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
@@ -214,17 +250,9 @@ pub fn lint_file(file: &SourceFile, display_path: &str, settings: &Settings<'_>)
             );
             report.text = Some(lossy.into());
             report.findings.push(finding);
-            return report;
+            Decoded::Rejected(report)
         }
-    };
-    lint_text(
-        file.kind,
-        file.beside_chart,
-        &file.path,
-        display_path,
-        text,
-        settings,
-    )
+    }
 }
 
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {

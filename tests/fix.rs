@@ -572,3 +572,30 @@ fn check_promises_only_the_fixes_fix_applies() {
         "{after_all}"
     );
 }
+
+/// A file that is not text is never written, and `fix` reports it as `check` does: the
+/// shared decode step words the finding and locates the bad byte.
+#[test]
+fn fix_leaves_files_that_are_not_text_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = b"args: [dask-worker]\nname: \"caf\xe9\"\n".to_vec();
+    let path = dir.path().join("worker.yaml");
+    fs::write(&path, &bad).unwrap();
+    let argv = ["dusk", "fix", "--isolated", s(dir.path())];
+    let Command::Fix(args) = Cli::parse_from(argv).command else {
+        unreachable!("parsed a fix command");
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = dusk::cli::fix::run_with(args, false, &mut out, &mut err).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        bad,
+        "an undecodable file is never written"
+    );
+    assert!(
+        out.contains("worker.yaml:2:") && out.contains("invalid UTF-8"),
+        "{out}"
+    );
+    assert_eq!(status, ExitStatus::Failure);
+}

@@ -11,7 +11,7 @@ use super::args::FixArgs;
 use super::check::{Scan, use_color};
 use super::{Error, ExitStatus, display_path};
 use crate::discover::{SourceFile, discover};
-use crate::lint::lint_file;
+use crate::lint::{Decoded, lint_file};
 use crate::migrate::{End, FileMeta, FixSettings, Outcome, fix_text};
 use crate::report::{FileReport, Finding, Summary};
 use crate::source::edit::Applicability;
@@ -67,7 +67,8 @@ pub fn run_with(
 
 fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> FileResult {
     let path = display_path(&file.path);
-    let not_text = |path: String| {
+    // Too large or unreadable: `lint_file` words the finding, so both commands say the same.
+    let unread = |path: String| {
         let remaining = lint_file(file, &path, settings.lint);
         FileResult {
             path,
@@ -79,29 +80,35 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
     let too_large = std::fs::metadata(&file.path)
         .map_or(true, |m| m.len() > settings.lint.limits.max_file_bytes);
     if too_large {
-        return not_text(path);
+        return unread(path);
     }
     let Ok((snapshot, bytes)) = crate::write::read(&file.path) else {
-        return not_text(path);
+        return unread(path);
     };
-    if !settings.lint.prefilter.may_match(&bytes) {
-        return FileResult {
-            remaining: FileReport {
-                path: path.clone(),
-                text: None,
-                notebook: None,
-                findings: Vec::new(),
-            },
-            path,
-            outcome: None,
-            write_error: None,
-        };
-    }
-    if bytes[..bytes.len().min(8192)].contains(&0) {
-        return not_text(path);
-    }
-    let Ok(text) = String::from_utf8(bytes) else {
-        return not_text(path);
+    let empty = |path: &str| FileReport {
+        path: path.to_owned(),
+        text: None,
+        notebook: None,
+        findings: Vec::new(),
+    };
+    let text = match crate::lint::decode(bytes, &path, settings.lint) {
+        Decoded::Text(text) => text,
+        Decoded::Skipped => {
+            return FileResult {
+                remaining: empty(&path),
+                path,
+                outcome: None,
+                write_error: None,
+            };
+        }
+        Decoded::Rejected(remaining) => {
+            return FileResult {
+                remaining,
+                path,
+                outcome: None,
+                write_error: None,
+            };
+        }
     };
     let meta = FileMeta {
         kind: file.kind,

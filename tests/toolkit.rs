@@ -112,3 +112,144 @@ fn packs_with_a_policy_still_compile_for_every_command() {
     assert_eq!(set.policies.len(), 1);
     assert_eq!(set.policies[0].def.support_months, 12);
 }
+
+// ── rules docs ───────────────────────────────────────────────────────────────────────────
+
+#[test]
+fn committed_rule_docs_are_current() {
+    let set = dusk::rules::RuleSet::builtin().unwrap();
+    let generated = dusk::rules::docs::markdown(&set);
+    let committed = std::fs::read_to_string(root().join("docs/rules.md")).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/rules.md is stale: regenerate it with `dusk rules docs --isolated --output docs/rules.md`"
+    );
+}
+
+#[test]
+fn rule_docs_have_a_section_per_rule() {
+    let set = dusk::rules::RuleSet::builtin().unwrap();
+    let docs = dusk::rules::docs::markdown(&set);
+    for rule in &set.rules {
+        assert!(
+            docs.contains(&format!("<a id=\"{}\"></a>\n### `{}`", rule.id, rule.id)),
+            "{}",
+            rule.id
+        );
+    }
+}
+
+// ── rules timeline ───────────────────────────────────────────────────────────────────────
+
+#[test]
+fn timeline_text_of_distributed() {
+    let set = dusk::rules::RuleSet::builtin().unwrap();
+    let components = dusk::rules::timeline::components(&set, Some("distributed")).unwrap();
+    insta::assert_snapshot!(dusk::rules::timeline::text(&components));
+}
+
+#[test]
+fn timeline_svg_has_one_bar_per_rule() {
+    let set = dusk::rules::RuleSet::builtin().unwrap();
+    let components = dusk::rules::timeline::components(&set, None).unwrap();
+    let html = dusk::rules::timeline::html(&components);
+    assert_eq!(html.matches("<g class=\"bar\"").count(), set.rules.len());
+    for c in &components {
+        let svg = dusk::rules::timeline::svg(c);
+        assert_eq!(
+            svg.matches("<g class=\"bar\"").count(),
+            c.rules.len(),
+            "{}",
+            c.name
+        );
+        for rule in &c.rules {
+            assert!(
+                svg.contains(&format!("data-rule=\"{}\"", rule.id)),
+                "{}",
+                rule.id
+            );
+        }
+    }
+    // Self-contained: nothing to fetch.
+    for outside in ["<script", "<link", "src=", "@import", "http://", "https://"] {
+        let without_ns = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+        assert!(!without_ns.contains(outside), "{outside}");
+    }
+}
+
+/// Headless Chromium from Debian's `chromium` package, or `None` where it is missing (a
+/// failure on CI, which installs it).
+fn chromium() -> Option<PathBuf> {
+    let found = ["chromium", "chromium-browser"].iter().find_map(|name| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file())
+        })
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is not installed; .ci/run installs it with apt-get"
+        );
+        eprintln!("skipping: chromium is not installed (apt-get install chromium)");
+    }
+    found
+}
+
+#[test]
+fn timeline_page_renders_in_headless_chromium() {
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let set = dusk::rules::RuleSet::builtin().unwrap();
+    let components = dusk::rules::timeline::components(&set, Some("dask-kubernetes")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("timeline.html");
+    std::fs::write(&page, dusk::rules::timeline::html(&components)).unwrap();
+    let shot = dir.path().join("shot.png");
+    let profile = dir.path().join("profile");
+    std::fs::create_dir(&profile).unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1400,1000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        shot.is_file(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let pixels: Vec<&[u8]> = buf[..info.buffer_size()].chunks(channels).collect();
+    let near = |p: &[u8], rgb: [u8; 3]| (0..3).all(|i| p[i].abs_diff(rgb[i]) < 24);
+    let white = pixels.iter().filter(|p| near(p, [255, 255, 255])).count();
+    let amber = pixels
+        .iter()
+        .filter(|p| near(p, [0xe8, 0xa3, 0x17]))
+        .count();
+    let red = pixels
+        .iter()
+        .filter(|p| near(p, [0xc0, 0x39, 0x2b]))
+        .count();
+    assert!(white < pixels.len() * 97 / 100, "the screenshot is blank");
+    // Bars of both kinds are drawn: the deprecated and the removed parts of the windows.
+    assert!(amber > 5_000, "{amber} amber pixels");
+    assert!(red > 5_000, "{red} red pixels");
+}

@@ -59,6 +59,12 @@ pub enum Error {
         help("`dusk rules list` shows every rule id")
     )]
     UnknownRule(String),
+    #[error("no rule belongs to component `{given}`")]
+    #[diagnostic(
+        code(dusk::cli::unknown_component),
+        help("components with rules: {known}")
+    )]
+    UnknownComponent { given: String, known: String },
     #[error("invalid glob `{glob}` in `per-path-ignores`")]
     #[diagnostic(code(dusk::config::glob))]
     Glob {

@@ -47,10 +47,12 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, Error> {
         } => {
             let set = load(&packs)?;
             let Some(components) = timeline::components(&set, component.as_deref()) else {
-                let known: Vec<&str> = set.components.keys().map(String::as_str).collect();
-                return Err(Error::Target {
+                let mut known: Vec<&str> = set.rules.iter().map(|r| r.component.as_str()).collect();
+                known.sort_unstable();
+                known.dedup();
+                return Err(Error::UnknownComponent {
                     given: component.unwrap_or_default(),
-                    reason: format!("no rules of this component (known: {})", known.join(", ")),
+                    known: known.join(", "),
                 });
             };
             match format {

@@ -125,7 +125,8 @@ pub fn svg(c: &Component<'_>) -> String {
     let width = LABEL_W + cols * COL_W + 20;
     let height = TOP + c.rules.len() * ROW_H + 20;
     let col = |v: &Version| c.releases.iter().position(|r| r == v).unwrap_or(0);
-    let x = |i: usize| LABEL_W + i * COL_W;
+    // A release is a point at the centre of its column: gridline, label and bar ends align.
+    let x = |i: usize| LABEL_W + i * COL_W + COL_W / 2;
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" data-component=\"{name}\" \
          width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
@@ -133,7 +134,7 @@ pub fn svg(c: &Component<'_>) -> String {
         name = escape(&c.name)
     );
     for (i, v) in c.releases.iter().enumerate() {
-        let cx = x(i) + COL_W / 2;
+        let cx = x(i);
         out.push_str(&format!(
             "  <line class=\"grid\" x1=\"{x}\" y1=\"{top}\" x2=\"{x}\" y2=\"{bottom}\"/>\n  \
              <text class=\"release\" x=\"{cx}\" y=\"{ty}\" transform=\"rotate(-40 {cx} {ty})\">{v}</text>\n",
@@ -146,7 +147,7 @@ pub fn svg(c: &Component<'_>) -> String {
     }
     for (row, rule) in c.rules.iter().enumerate() {
         let y = TOP + row * ROW_H;
-        let end = x(cols);
+        let end = x(cols - 1) + COL_W / 2;
         let title = format!(
             "{}: {}",
             rule.id,
@@ -170,7 +171,7 @@ pub fn svg(c: &Component<'_>) -> String {
             .deprecated_in
             .as_ref()
             .or(rule.window.removed_in.as_ref())
-            .map_or(0, |v| x(col(v)));
+            .map_or(x(0), |v| x(col(v)));
         let removal = rule.window.removed_in.as_ref().map(|v| x(col(v)));
         let warn_end = removal.unwrap_or(end);
         if rule.window.deprecated_in.is_some() || removal.is_none() {

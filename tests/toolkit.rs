@@ -142,13 +142,6 @@ fn rule_docs_have_a_section_per_rule() {
 // ── rules timeline ───────────────────────────────────────────────────────────────────────
 
 #[test]
-fn timeline_text_of_distributed() {
-    let set = dusk::rules::RuleSet::builtin().unwrap();
-    let components = dusk::rules::timeline::components(&set, Some("distributed")).unwrap();
-    insta::assert_snapshot!(dusk::rules::timeline::text(&components));
-}
-
-#[test]
 fn timeline_svg_has_one_bar_per_rule() {
     let set = dusk::rules::RuleSet::builtin().unwrap();
     let components = dusk::rules::timeline::components(&set, None).unwrap();
@@ -252,4 +245,131 @@ fn timeline_page_renders_in_headless_chromium() {
     // Bars of both kinds are drawn: the deprecated and the removed parts of the windows.
     assert!(amber > 5_000, "{amber} amber pixels");
     assert!(red > 5_000, "{red} red pixels");
+}
+
+// ── rules test ───────────────────────────────────────────────────────────────────────────
+
+use dusk::rules::harness;
+
+fn run_tests(dir: &str, update: bool) -> Vec<harness::FileResult> {
+    harness::find_tests(&root().join(dir))
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let rel = f.strip_prefix(root()).unwrap().to_path_buf();
+            let mut r = harness::run_file(f, &PackSource::builtin(), update);
+            r.path = rel;
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn builtin_packs_pass_their_rule_tests() {
+    let results = run_tests("rule-tests", false);
+    assert!(results.len() >= 4, "{results:?}");
+    let text = harness::render(&results);
+    assert!(results.iter().all(|r| r.failed() == 0), "{text}");
+}
+
+#[test]
+fn rule_test_failures_show_diffs() {
+    insta::assert_snapshot!(harness::render(&run_tests("fixtures/toolkit/test", false)));
+}
+
+#[test]
+fn update_rewrites_expectations_to_what_dusk_finds() {
+    // A copy of the example pack whose test file has lost every expectation.
+    let dir = tempfile::tempdir().unwrap();
+    let example = root().join("examples/rule-pack");
+    std::fs::copy(
+        example.join("tidepool.yaml"),
+        dir.path().join("tidepool.yaml"),
+    )
+    .unwrap();
+    let tests = dir.path().join("tests");
+    std::fs::create_dir_all(tests.join("inputs")).unwrap();
+    for input in ["nightly.py", "workers.yaml"] {
+        std::fs::copy(
+            example.join("tests/inputs").join(input),
+            tests.join("inputs").join(input),
+        )
+        .unwrap();
+    }
+    let committed = std::fs::read_to_string(example.join("tests/tidepool.test.yaml")).unwrap();
+    let mut file: harness::TestFile = serde_saphyr::from_str(&committed).unwrap();
+    for case in &mut file.cases {
+        case.fixed = None;
+        for findings in case.expect.values_mut() {
+            findings.clear();
+        }
+    }
+    let path = tests.join("tidepool.test.yaml");
+    std::fs::write(&path, harness::emit(&file)).unwrap();
+    let before = harness::run_file(&path, &PackSource::builtin(), false);
+    assert_eq!(
+        before.failed(),
+        3,
+        "{}",
+        harness::render(std::slice::from_ref(&before))
+    );
+    let updated = harness::run_file(&path, &PackSource::builtin(), true);
+    assert!(updated.updated);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), committed);
+    let after = harness::run_file(&path, &PackSource::builtin(), false);
+    assert_eq!(
+        after.failed(),
+        0,
+        "{}",
+        harness::render(std::slice::from_ref(&after))
+    );
+}
+
+#[test]
+fn test_exit_codes() {
+    let code = |args: &[&str]| {
+        dusk()
+            .args(["rules", "test", "--isolated"])
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(code(&["rule-tests"]), Some(0));
+    assert_eq!(code(&["examples/rule-pack/tests"]), Some(0));
+    assert_eq!(code(&["fixtures/toolkit/test/failing.test.yaml"]), Some(1));
+    assert_eq!(code(&["fixtures/toolkit/check"]), Some(2));
+}
+
+// ── the example pack of another project ──────────────────────────────────────────────────
+
+#[test]
+fn example_pack_passes_check_and_its_tests() {
+    let report = policy::check(
+        &[source("examples/rule-pack/tidepool.yaml")],
+        Options::default(),
+    )
+    .unwrap();
+    assert!(report.is_clean(), "{}", policy::render(&report));
+    assert_eq!(report.packs[0].policy, Some((6, "the pack's policy")));
+    let results = run_tests("examples/rule-pack/tests", false);
+    assert!(
+        results.iter().all(|r| r.failed() == 0 && r.passed() > 0),
+        "{}",
+        harness::render(&results)
+    );
+}
+
+#[test]
+fn example_pack_docs() {
+    let set = compile(&[source("examples/rule-pack/tidepool.yaml")]).unwrap();
+    insta::assert_snapshot!(dusk::rules::docs::markdown(&set));
+}
+
+#[test]
+fn example_pack_timeline() {
+    let set = compile(&[source("examples/rule-pack/tidepool.yaml")]).unwrap();
+    let components = dusk::rules::timeline::components(&set, Some("tidepool")).unwrap();
+    insta::assert_snapshot!(dusk::rules::timeline::text(&components));
 }

@@ -323,11 +323,7 @@ fn run_case(
         if &lines != expected {
             res.failures.push(fail(
                 &format!("findings at {key}"),
-                crate::diff::unified(
-                    &format!("{shown} at {key}"),
-                    &lines_text(expected),
-                    &lines_text(&lines),
-                ),
+                expected_actual(&lines_text(expected), &lines_text(&lines)),
             ));
         }
         actual.expect.insert((*key).clone(), lines);
@@ -368,7 +364,7 @@ fn run_case(
         if first.fixed != expected {
             res.failures.push(fail(
                 "fixed output",
-                crate::diff::unified(&shown, expected, &first.fixed),
+                expected_actual(expected, &first.fixed),
             ));
         }
         let second = fix_text(meta, first.fixed.clone(), &fs);
@@ -377,13 +373,24 @@ fn run_case(
                 "second fix",
                 format!(
                     "fixing the fixed text changed it again:\n{}",
-                    crate::diff::unified(&shown, &first.fixed, &second.fixed)
+                    similar::TextDiff::from_lines(first.fixed.as_str(), second.fixed.as_str())
+                        .unified_diff()
+                        .header("first fix", "second fix")
                 ),
             ));
         }
         actual.fixed = (first.fixed != text).then_some(first.fixed);
     }
     (res, Some(actual))
+}
+
+/// A unified diff from what the test expects to what dusk gives.
+fn expected_actual(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(crate::diff::CONTEXT_LINES)
+        .header("expected", "actual")
+        .to_string()
 }
 
 fn input(case: &Case, dir: &Path) -> Result<(String, String), String> {
@@ -444,7 +451,7 @@ fn lines_text(lines: &[String]) -> String {
 
 /// A test file as YAML text, with inputs and fixed texts as literal blocks.
 pub fn emit(file: &TestFile) -> String {
-    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let q = scalar;
     let mut out = format!("component: {}\n", q(&file.component));
     if !file.packs.is_empty() {
         out.push_str("packs:\n");
@@ -501,6 +508,25 @@ pub fn emit(file: &TestFile) -> String {
     out
 }
 
+/// A string as a plain YAML scalar where that reads back as the same string, else quoted.
+fn scalar(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.trim() == s
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " ._/()-".contains(c))
+        && !s.starts_with(['-', '.'])
+        && s.parse::<f64>().is_err()
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~"
+        );
+    if plain {
+        s.to_owned()
+    } else {
+        serde_json::to_string(s).unwrap_or_default()
+    }
+}
+
 /// A YAML literal block scalar (with its header) holding `s` exactly.
 fn block(s: &str, indent: usize) -> String {
     let representable = !s.is_empty()
@@ -540,7 +566,11 @@ pub fn render(results: &[FileResult]) -> String {
         }
         for c in &r.cases {
             if c.failures.is_empty() {
-                out.push_str(&format!("  ok     {} ({} targets)\n", c.name, c.targets));
+                let plural = if c.targets == 1 { "" } else { "s" };
+                out.push_str(&format!(
+                    "  ok     {} ({} target{plural})\n",
+                    c.name, c.targets
+                ));
             } else {
                 out.push_str(&format!("  FAIL   {}\n", c.name));
                 for f in &c.failures {
@@ -564,6 +594,25 @@ pub fn render(results: &[FileResult]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scalars_round_trip() {
+        for s in [
+            "2.2.0",
+            "2024.5",
+            "a: b",
+            "true",
+            "plain name",
+            "-x",
+            "",
+            " x",
+            "1:2 warning r",
+        ] {
+            let yaml = format!("v: {}\n", scalar(s));
+            let back: BTreeMap<String, String> = serde_saphyr::from_str(&yaml).unwrap();
+            assert_eq!(back["v"], s, "{yaml}");
+        }
+    }
 
     #[test]
     fn blocks_round_trip() {

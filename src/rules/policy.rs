@@ -256,6 +256,24 @@ fn consistency(rule: &Rule, out: &mut Vec<Violation>) {
         })
     };
     let (d, r) = (&rule.window.deprecated_in, &rule.window.removed_in);
+    for (field, v) in [
+        ("deprecated-in", d),
+        ("removed-in", r),
+        ("replacement-in", &rule.replacement_in),
+    ] {
+        if let Some(v) = v
+            && v.is_calver()
+            && calver_month(v).is_none()
+        {
+            push(
+                format!(
+                    "`{field}` {} has a year but no month 1-12: not CalVer",
+                    v.text
+                ),
+                Some("write CalVer as YEAR.MONTH.N, such as `2024.5.0`"),
+            );
+        }
+    }
     if let (Some(d), Some(r)) = (d, r)
         && d == r
     {
@@ -454,8 +472,9 @@ impl Calendar {
 
     /// Whether the policy can be evaluated for a rule (so an exception can be stale).
     fn can_judge(&self, rule: &Rule) -> bool {
+        // A rule that removes nothing never breaks the policy.
         let Some(r) = &rule.window.removed_in else {
-            return false;
+            return true;
         };
         let removal = matches!(self.date(&rule.component, r), Dated::On(_));
         let deprecation = rule
@@ -530,7 +549,9 @@ fn policy(rule: &Rule, months: u32, calendar: &Calendar) -> Option<Violation> {
     };
     let component = &rule.component;
     let removal = calendar.date(component, removed);
-    let support = i32::try_from(months).unwrap_or(i32::MAX).months();
+    let Ok(support) = Span::new().try_months(i64::from(months)) else {
+        return Some(too_long(&violation, months));
+    };
     let Some(deprecated) = &rule.window.deprecated_in else {
         let Dated::On(removal_date) = removal else {
             return Some(violation(
@@ -540,7 +561,9 @@ fn policy(rule: &Rule, months: u32, calendar: &Calendar) -> Option<Violation> {
                 )),
             ));
         };
-        let allowed = removal_date.checked_add(support).ok()?;
+        let Ok(allowed) = removal_date.checked_add(support) else {
+            return Some(too_long(&violation, months));
+        };
         return Some(violation(
             format!(
                 "removed in {removed} ({}) with no release deprecating it first",
@@ -573,7 +596,9 @@ fn policy(rule: &Rule, months: u32, calendar: &Calendar) -> Option<Violation> {
             ));
         }
     };
-    let allowed = deprecation_date.checked_add(support).ok()?;
+    let Ok(allowed) = deprecation_date.checked_add(support) else {
+        return Some(too_long(&violation, months));
+    };
     if removal_date >= allowed {
         return None;
     }
@@ -591,6 +616,14 @@ fn policy(rule: &Rule, months: u32, calendar: &Calendar) -> Option<Violation> {
             month_text(allowed)
         )),
     ))
+}
+
+/// A support period past the calendar's end: no removal is ever allowed.
+fn too_long(violation: &dyn Fn(String, Option<String>) -> Violation, months: u32) -> Violation {
+    violation(
+        format!("a {months}-month support period never allows a removal"),
+        Some("use a support period of at most a few years".into()),
+    )
 }
 
 /// The report as text: one line per violation with its help, then the acknowledged
@@ -688,6 +721,7 @@ mod tests {
         dask_kubernetes_import: "deprecated-in: 2022.10.0, removed-in: 2024.5.0", 12 => true;
         shorter_policy: "deprecated-in: 2023.9.0, removed-in: 2024.5.0", 6 => true;
         no_deprecation: "removed-in: 2024.5.0", 12 => false;
+        past_the_calendar: "deprecated-in: 2023.9.0, removed-in: 2024.5.0", 4_000_000 => false;
         deprecation_only: "deprecated-in: 2024.5.0", 12 => true;
     }
 
@@ -742,6 +776,12 @@ mod tests {
         assert_eq!(report.acknowledged[0].reason, "upstream did");
         let stale = excepted.replace("2024.5.0", "2025.5.0");
         assert!(run(&stale, None).violations[0].message.contains("stale"));
+        let nothing_removed = excepted.replace(", removed-in: 2024.5.0", "");
+        assert!(
+            run(&nothing_removed, None).violations[0]
+                .message
+                .contains("stale")
+        );
     }
 
     #[test]
@@ -749,6 +789,16 @@ mod tests {
         let text = "component: c\nrules:\n  - {id: r, title: t, message: '{keyword} {replacement}', match: {python-import: a.b}}\n";
         let report = run(text, None);
         assert_eq!(report.violations.len(), 2, "{}", render(&report));
+    }
+
+    #[test]
+    fn calver_month_out_of_range() {
+        let report = run(&pack("deprecated-in: 2024.13.0", ""), Some(12));
+        assert!(
+            report.violations[0].message.contains("no month"),
+            "{}",
+            render(&report)
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use super::args::{ListFormat, PackArgs, RulesCommand, TimelineFormat};
 use super::{Error, ExitStatus, load_config, load_rules};
 use crate::rules::compile::{LoadError, PackSource, Problem};
 use crate::rules::{Rule, RuleSet, harness, policy, timeline};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub fn run(cmd: RulesCommand) -> Result<ExitStatus, Error> {
     let load =
@@ -133,12 +133,15 @@ fn test(dir: Option<PathBuf>, update: bool, packs: &PackArgs) -> Result<ExitStat
     let dir = dir.unwrap_or_else(|| PathBuf::from("rule-tests"));
     let mut base = PackSource::builtin();
     base.extend(read_packs(&extra_packs(packs)?)?);
-    let files = harness::find_tests(&dir).map_err(|source| Error::Output {
-        path: dir.clone(),
-        source,
+    let files = harness::find_tests(&dir).map_err(|e| Error::NoRuleTests {
+        dir: dir.clone(),
+        reason: format!("cannot read it: {e}"),
     })?;
     if files.is_empty() {
-        return Err(no_tests(&dir));
+        return Err(Error::NoRuleTests {
+            dir,
+            reason: "no `*.test.yaml` file".into(),
+        });
     }
     let results: Vec<_> = files
         .iter()
@@ -149,16 +152,6 @@ fn test(dir: Option<PathBuf>, update: bool, packs: &PackArgs) -> Result<ExitStat
         ExitStatus::Success
     } else {
         ExitStatus::Failure
-    })
-}
-
-fn no_tests(dir: &Path) -> Error {
-    Error::from(LoadError {
-        problems: vec![Problem {
-            origin: dir.display().to_string(),
-            rule: None,
-            message: "no `*.test.yaml` rule tests here".into(),
-        }],
     })
 }
 

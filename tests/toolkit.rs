@@ -373,3 +373,43 @@ fn example_pack_timeline() {
     let components = dusk::rules::timeline::components(&set, Some("tidepool")).unwrap();
     insta::assert_snapshot!(dusk::rules::timeline::text(&components));
 }
+
+#[test]
+fn a_pack_given_with_rules_works_with_all_four() {
+    let run = |args: &[&str]| {
+        let out = dusk()
+            .args(["rules"])
+            .args(args)
+            .args(["--isolated", "--rules", "examples/rule-pack/tidepool.yaml"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(&["check"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("checked examples/rule-pack/tidepool.yaml (tidepool, 3 rules): 6-month"),
+        "{out}"
+    );
+    let (code, out) = run(&["docs"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("## Component `tidepool`") && out.contains("## Component `dask-kubernetes`")
+    );
+    let (code, out) = run(&["timeline", "--component", "tidepool"]);
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("tidepool (3 rules)"), "{out}");
+    // A test file naming no packs of its own finds the rules of `--rules`.
+    let dir = tempfile::tempdir().unwrap();
+    let test = dir.path().join("one.test.yaml");
+    std::fs::write(
+        &test,
+        "component: tidepool\ncases:\n  - name: import\n    path: a.py\n    input: \"from tidepool.legacy import Runner\\n\"\n    expect:\n      2.2.0: []\n",
+    )
+    .unwrap();
+    let (code, out) = run(&["test", test.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}");
+}

@@ -54,7 +54,7 @@ use crate::migrate::operator::{
     DaskCluster, DaskClusterSpec, DaskScheduler, DaskWorker, SimpleObjectMeta, to_json, to_yaml,
 };
 use crate::migrate::validate;
-use crate::migrate::{Context, yaml_text};
+use crate::migrate::{Context, Declined, OrDecline, yaml_text};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix, apply_edits};
 use crate::source::yaml::{self, Node, YamlFile};
@@ -71,18 +71,19 @@ pub const SCHEDULER_ADDRESS: &str = "$(DASK_SCHEDULER_ADDRESS)";
 /// Where the worker pod spec is in the generated YAML, and its indentation there.
 const WORKER_SPEC_INDENT: usize = 6;
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let file = cx.yaml()?;
-    let root = yaml_text::root_at(file, cx.range)?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let file = cx.yaml_file()?;
+    let root = yaml_text::root_at(file, cx.range)
+        .or_decline("the finding is not inside a YAML document")?;
     if let Some(fix) = flat::rewrite(cx, root) {
-        return Some(fix);
+        return Ok(fix);
     }
     let name = cluster_name(cx.path, file, root);
     let text = cluster_text(cx, root, &name)?;
     let end = yaml_text::line_end_inclusive(cx.text, root.range.end());
     let keep_newline = usize::from(cx.text[..end].ends_with('\n'));
     let range = TextRange::new(root.range.start(), end - keep_newline);
-    Some(Fix::new(
+    Ok(Fix::new(
         vec![Edit::replace(range, text.trim_end_matches('\n'))],
         Applicability::Unsafe,
         format!("rewrite the classic pod template as DaskCluster `{name}`"),
@@ -91,13 +92,27 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
 
 /// The DaskCluster YAML (a document at indentation 0, ending in a newline) that replaces the
 /// classic pod template `template` (a document root or a mapping inside one, as a dask
-/// config's `kubernetes.worker-template`), or `None` if it is not one dusk can migrate.
-pub fn cluster_text(cx: &Context<'_>, template: &Node, name: &str) -> Option<String> {
-    let spec = pod_spec_of(template)?;
+/// config's `kubernetes.worker-template`), or why it is not one dusk can migrate.
+pub fn cluster_text(cx: &Context<'_>, template: &Node, name: &str) -> Result<String, Declined> {
+    let at = cx.line(template.range.start());
+    let spec = pod_spec_of(template).or_decline_with(|| {
+        format!("the document at {at} is not a classic pod template (no `spec.containers`)")
+    })?;
     let (block, flow) = worker_block(cx.text, spec)?;
-    let worker_spec: PodSpec = read_pod_spec(&block)?;
-    let cluster = build(cx, name, template, worker_spec)?;
-    let generated = to_yaml(&cluster).ok()?;
+    let worker_spec: PodSpec = read_pod_spec(&block).map_err(|why| {
+        Declined::new(format!(
+            "the pod spec at {at} is not one Kubernetes accepts ({why}): fix it first"
+        ))
+    })?;
+    let cluster = build(cx, name, template, worker_spec)
+        .or_decline_with(|| format!("the pod template at {at} has no containers"))?;
+    let generated = to_yaml(&cluster).map_err(|e| Declined::new(e.to_string()))?;
+    let unfaithful = || {
+        Declined::new(format!(
+            "the pod template at {at} is written in a form dusk cannot move into a \
+             DaskCluster without changing it: migrate it by hand"
+        ))
+    };
     // Keep the old spec's own text (and comments) where the generated one would go.
     let text = if flow {
         generated
@@ -106,15 +121,21 @@ pub fn cluster_text(cx: &Context<'_>, template: &Node, name: &str) -> Option<Str
             &generated,
             &block,
             yaml_text::column(cx.text, spec.range.start()),
-        )?
+        )
+        .ok_or_else(unfaithful)?
     };
     // The text must say exactly what the typed resource says.
-    let doc = yaml::parse(&text, yaml::Limits::default()).ok()?;
-    let written = validate::to_json(doc.documents.first()?.root.as_ref()?);
+    let doc = yaml::parse(&text, yaml::Limits::default()).map_err(|_| unfaithful())?;
+    let written = doc
+        .documents
+        .first()
+        .and_then(|d| d.root.as_ref())
+        .map(validate::to_json)
+        .ok_or_else(unfaithful)?;
     if without_nulls(written) != without_nulls(to_json(&cluster)) {
-        return None;
+        return Err(unfaithful());
     }
-    Some(text)
+    Ok(text)
 }
 
 /// The pod spec of a classic pod template document, if it is one.
@@ -176,7 +197,7 @@ pub fn rfc1123_label(text: &str, max: usize) -> String {
 
 /// The old pod spec's text, whole lines, with the worker's edits applied; and whether it is
 /// a flow mapping (`spec: {…}`).
-fn worker_block(text: &str, spec: &Node) -> Option<(String, bool)> {
+fn worker_block(text: &str, spec: &Node) -> Result<(String, bool), Declined> {
     let flow = yaml_text::is_flow(text, spec);
     let start = if flow {
         spec.range.start()
@@ -189,6 +210,12 @@ fn worker_block(text: &str, spec: &Node) -> Option<(String, bool)> {
         yaml_text::line_end_inclusive(text, spec.range.end())
     };
     let edits = worker_edits(text, spec)?;
+    let garbled = || {
+        Declined::new(format!(
+            "the pod spec at {} is written in a form dusk cannot edit in place: migrate it by hand",
+            crate::migrate::line_of(text, spec.range.start())
+        ))
+    };
     let local: Vec<Edit> = edits
         .into_iter()
         .filter(|e| e.range.start() >= start && e.range.end() <= end)
@@ -199,24 +226,43 @@ fn worker_block(text: &str, spec: &Node) -> Option<(String, bool)> {
             )
         })
         .collect();
-    let mut block = apply_edits(&text[start..end], &local).ok()?;
+    let mut block = apply_edits(&text[start..end], &local).map_err(|_| garbled())?;
     if !flow && !block.ends_with('\n') {
         block.push('\n');
     }
-    Some((block, flow))
+    Ok((block, flow))
 }
 
 /// Edits of the old pod spec that make it an operator worker spec.
-fn worker_edits(text: &str, spec: &Node) -> Option<Vec<Edit>> {
-    let entries = spec.as_map()?;
+fn worker_edits(text: &str, spec: &Node) -> Result<Vec<Edit>, Declined> {
+    let at = |offset: usize| crate::migrate::line_of(text, offset);
+    let entries = spec.as_map().or_decline_with(|| {
+        format!(
+            "the pod spec at {} is not a mapping",
+            at(spec.range.start())
+        )
+    })?;
     let mut edits = Vec::new();
     if let Some(i) = entries
         .iter()
         .position(|e| e.key.as_str() == Some("restartPolicy"))
     {
-        edits.push(yaml_text::remove_entry(text, spec, i)?);
+        edits.push(yaml_text::remove_entry(text, spec, i).or_decline_with(|| {
+            format!(
+                "`restartPolicy` at {} is written in a form dusk cannot remove: remove it by hand",
+                at(entries[i].key.range.start())
+            )
+        })?);
     }
-    let containers = spec.get("containers")?.as_seq()?;
+    let containers = spec
+        .get("containers")
+        .and_then(Node::as_seq)
+        .or_decline_with(|| {
+            format!(
+                "`containers` of the pod spec at {} is not a list",
+                at(spec.range.start())
+            )
+        })?;
     if let Some(worker) = containers.first() {
         edits.extend(worker_command_edits(text, worker));
     }
@@ -235,8 +281,45 @@ fn worker_edits(text: &str, spec: &Node) -> Option<Vec<Edit>> {
                 edits.push(Edit::replace(e.value.range, yaml_text::double_quoted(raw)));
             }
         }
+        edits.extend(env_value_edits(text, container)?);
     }
-    Some(edits)
+    Ok(edits)
+}
+
+/// Kubernetes takes env values only as strings. A number (`value: 4`) is quoted, as the
+/// classic KubeCluster's client turned it into the string `"4"`; a boolean is declined, since Python would have written `True` where YAML reads `true`.
+fn env_value_edits(text: &str, container: &Node) -> Result<Vec<Edit>, Declined> {
+    let mut edits = Vec::new();
+    for var in container
+        .get("env")
+        .and_then(Node::as_seq)
+        .into_iter()
+        .flatten()
+    {
+        let Some(value) = var.get("value") else {
+            continue;
+        };
+        let raw = value.as_str().unwrap_or_default();
+        let name = var.get_str("name").unwrap_or("?");
+        let line = crate::migrate::line_of(text, value.range.start());
+        if value.is_number() {
+            edits.push(Edit::replace(value.range, yaml_text::double_quoted(raw)));
+        } else if matches!(
+            crate::extract::model::Literal::from_yaml(value),
+            crate::extract::model::Literal::Bool(_)
+        ) {
+            return Err(Declined::new(format!(
+                "env value `{raw}` of `{name}` at {line} is not a string, and Kubernetes \
+                 takes only strings: quote it (`\"{raw}\"`, or `\"True\"` as Python wrote it) \
+                 and rerun"
+            )));
+        } else if value.as_map().is_some() || value.as_seq().is_some() {
+            return Err(Declined::new(format!(
+                "env value of `{name}` at {line} is not a string: write it as one and rerun"
+            )));
+        }
+    }
+    Ok(edits)
 }
 
 /// Drop the positional scheduler address; add `--name $(DASK_WORKER_NAME)`.
@@ -274,11 +357,16 @@ fn worker_command_edits(text: &str, worker: &Node) -> Vec<Edit> {
     edits
 }
 
-/// The edited block read as a typed PodSpec (`None` if Kubernetes' types cannot read it).
-fn read_pod_spec(block: &str) -> Option<PodSpec> {
-    let file = yaml::parse(block, yaml::Limits::default()).ok()?;
-    let json = validate::to_json(file.documents.first()?.root.as_ref()?);
-    serde_json::from_value(without_nulls(json)).ok()
+/// The edited block read as a typed PodSpec, or what Kubernetes' types say about it.
+fn read_pod_spec(block: &str) -> Result<PodSpec, String> {
+    let file = yaml::parse(block, yaml::Limits::default()).map_err(|e| e.message)?;
+    let json = file
+        .documents
+        .first()
+        .and_then(|d| d.root.as_ref())
+        .map(validate::to_json)
+        .ok_or("it is empty")?;
+    serde_json::from_value(without_nulls(json)).map_err(|e| e.to_string())
 }
 
 /// The DaskCluster for one template.

@@ -10,9 +10,12 @@
 //! is recorded as failed and not tried again in that file. At most [`MAX_PASSES`] passes; a
 //! file still changing after that is left as it was, with a clear message.
 //!
-//! Rewriters live in [`rewriters`], one file each, registered in [`rewriter`]. Never reads or
+//! Rewriters live in [`rewriters`], one file each, registered in [`rewriter`]. A rewriter
+//! that writes operator resources reads the classic cluster into the model
+//! ([`crate::extract::classic`]) and asks the one builder ([`build`]) for them. Never reads or
 //! writes files: `cli::fix` does, through `write`.
 
+pub mod build;
 pub mod notebook;
 pub mod operator;
 pub mod python_text;

@@ -631,7 +631,7 @@ fn operator_keys(template: &Node, kubernetes: &Node) -> Option<(Vec<String>, Vec
         .iter()
         .filter_map(|k| first.get(*k)?.as_array())
         .flatten()
-        .filter(|a| a.as_str() != Some(super::pod_template_to_daskcluster::SCHEDULER_ADDRESS))
+        .filter(|a| a.as_str() != Some(crate::dask::SCHEDULER_ADDRESS))
         .map(|a| match a {
             Value::String(_) => a.clone(),
             other => Value::String(other.to_string()),

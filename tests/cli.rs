@@ -370,6 +370,25 @@ fn completions_offer_rule_ids_and_components() {
     assert!(!explain.contains("dask-kubernetes\\:"), "{explain}");
 }
 
+/// Issue #14: `dusk completions bash | grep -q …` closes the pipe early; that is no panic.
+#[test]
+fn completions_into_a_closed_pipe_is_not_an_error() {
+    let mut child = dusk()
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Issue #14: one man page per command, generated from the same definition as `--help`.
 #[test]
 fn manpages_are_written_for_every_command() {

@@ -81,12 +81,20 @@ fn spell_out(cmd: Command, values: &Values, in_rules: bool) -> Command {
     .mut_subcommands(|sub| spell_out(sub, values, in_rules))
 }
 
-/// Print the completion script for `shell`.
+/// Write the completion script for `shell` to `out`. A closed pipe (`… | head`) is not an
+/// error; clap_complete panics on a failed write, so the script is generated in memory first.
 pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<(), super::Error> {
     let rules = RuleSet::builtin()?;
     let mut cmd = completion_command(&rules);
-    clap_complete::generate(shell, &mut cmd, "dusk", out);
-    Ok(())
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "dusk", &mut script);
+    match out.write_all(&script).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(super::Error::Output {
+            path: "<stdout>".into(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Write `dusk.1` and one page per command (`dusk-check.1`, `dusk-rules-explain.1`, …) into

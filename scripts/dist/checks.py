@@ -65,7 +65,7 @@ def gitlab_job(readme, template_path):
     report = base["artifacts"]["reports"]["codequality"]
     lines = ["set -e"]
     lines += [f"export {k}={shlex.quote(str(v))}" for k, v in variables.items()]
-    lines += [f"echo '$ {l}'; {l}" for l in (job.get("script") or base["script"])]
+    lines += [f"echo {shlex.quote('$ ' + l)}; {l}" for l in (job.get("script") or base["script"])]
     print(f"# job {name}; Code Quality report: {report}")
     print("\n".join(lines))
 

@@ -3,8 +3,8 @@
 #   bash scripts/dist/test.sh
 #
 # 1. builds the wheel and the sdist with maturin (from PyPI), checks what they hold;
-# 2. installs the wheel into a fresh virtualenv: `dusk --version`, a check of examples/,
-#    `dusk manpages`, `dusk completions`;
+# 2. installs the wheel into a fresh virtualenv: `dusk --version`, `python -m dusk --version`,
+#    a check of examples/, `dusk manpages`, `dusk completions`;
 # 3. `pre-commit try-repo` of this checkout (pre-commit from PyPI) against the repositories of
 #    fixtures/pre-commit/: `dusk-check` fails on the classic one naming the finding and passes on
 #    the clean one; `dusk-fix` rewrites the safe fix;
@@ -64,6 +64,7 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --no-index "$wheel"
 dusk=$work/venv/bin/dusk
 if [[ "$("$dusk" --version)" == "dusk $version" ]]; then ok "dusk --version: dusk $version"; else bad "dusk --version: $("$dusk" --version)"; fi
+if [[ "$("$work/venv/bin/python" -m dusk --version)" == "dusk $version" ]]; then ok "python -m dusk --version"; else bad "python -m dusk --version"; fi
 code=0
 "$dusk" check --isolated --format json --output "$work/examples.json" examples || code=$?
 count=$("$tools/python" -c 'import json,sys; f=json.load(open(sys.argv[1]))["findings"]; print(len(f) if any(x["rule"]=="classic-kubecluster-import" for x in f) else 0)' "$work/examples.json")

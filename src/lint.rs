@@ -387,6 +387,16 @@ pub fn lint_text(
             Ok(nb) => {
                 let nb = Arc::new(nb);
                 let result = python_hits(&nb.python, settings, &mut raw);
+                // A cell that does not parse is skipped; the others are still checked.
+                for (cell, range, message) in &nb.broken {
+                    raw.push((
+                        *range,
+                        SYNTAX_ERROR,
+                        format!(
+                            "invalid Python in cell {cell}, which is skipped (the other cells are still checked and fixed): {message}"
+                        ),
+                    ));
+                }
                 // Notebook ranges index the joined code cells, not the JSON.
                 let joined: Arc<str> = nb.python.as_str().into();
                 report.text = Some(joined);

@@ -9,7 +9,9 @@
 //!   `dask_kubernetes.KubeCluster.adapt`), with its keywords and positional arguments;
 //! - `ConfigKey` for keys set by `dask.config.set` and for `DASK_…` environment variables;
 //! - `PyString` for string literals whose value is a dotted name, and command `Word`s of
-//!   strings and of lists of strings.
+//!   strings and of lists of strings that are commands ([`shell`]: in an `args=`/`command=`
+//!   keyword, a container dict's `args`/`command`, a `subprocess`-style call, or a command line
+//!   by itself), never of a label value, a container name or a port name.
 //!
 //! One iterative walk with a tree cursor collects what matters, then resolution runs over the
 //! collected nodes: nesting depth is input-controlled, so nothing here recurses over the tree.
@@ -19,6 +21,7 @@
 mod config;
 mod literal;
 mod names;
+mod shell;
 
 use super::command::{self, Piece};
 use super::model::{Construct, Fact, Keyword};
@@ -321,7 +324,10 @@ fn strings(found: &Found<'_>, text: &str, out: &mut Vec<Construct<'_>>) {
                 },
             });
         }
-        if !found.list_items.contains(&node.id()) {
+        if !found.list_items.contains(&node.id())
+            && (shell::in_command_context(node, text)
+                || shell::reads_as_command(value.split_whitespace().map(Some)))
+        {
             let piece = Piece {
                 value: &value,
                 range,
@@ -331,13 +337,20 @@ fn strings(found: &Found<'_>, text: &str, out: &mut Vec<Construct<'_>>) {
         }
     }
     for &list in &found.command_lists {
-        let values: Vec<(String, TextRange)> = items(list)
-            .map(|item| {
-                // Anything but a plain string (a variable, an f-string) is one opaque word
-                // that is neither a program nor a flag.
-                let value = string_value(item, text).unwrap_or_else(|| OPAQUE.to_owned());
-                (value, range_of(item))
-            })
+        let literal: Vec<(Option<String>, TextRange)> = items(list)
+            .map(|item| (string_value(item, text), range_of(item)))
+            .collect();
+        // A list of names (`["dask-scheduler", "dask-worker"]`) is not a command line.
+        if !shell::in_command_context(list, text)
+            && !shell::reads_as_command(literal.iter().map(|(v, _)| v.as_deref()))
+        {
+            continue;
+        }
+        let values: Vec<(String, TextRange)> = literal
+            .into_iter()
+            // Anything but a plain string (a variable, an f-string) is one opaque word
+            // that is neither a program nor a flag.
+            .map(|(value, range)| (value.unwrap_or_else(|| OPAQUE.to_owned()), range))
             .collect();
         let pieces: Vec<Piece<'_>> = values
             .iter()

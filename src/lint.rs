@@ -3,7 +3,6 @@
 //! nothing stops the rest of the run.
 
 use crate::discover::{SourceFile, SourceKind};
-use crate::extract::model::Construct;
 use crate::extract::yaml::{Embedded, YamlContext};
 use crate::report::{FileReport, Finding, FixInfo, Severity};
 use crate::rules::builtin_ids::{INPUT_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION};
@@ -517,20 +516,19 @@ fn python_hits(
         ));
         return (Vec::new(), Vec::new());
     };
-    // CPython itself refuses code nested this deep, and extractors need not walk it.
-    if python::max_depth(&doc) > MAX_PYTHON_DEPTH {
+    // One walk gives constructs, comments and depth. CPython itself refuses code nested
+    // deeper than this, and extractors need not resolve it.
+    let analysis = crate::extract::python::analyse(text, &doc, MAX_PYTHON_DEPTH);
+    let Some(constructs) = analysis.constructs else {
         let message = format!("invalid Python: nesting deeper than {MAX_PYTHON_DEPTH} levels");
         raw.push((TextRange::empty(0), SYNTAX_ERROR, message));
+        // The walk stopped early; suppressions still count every comment.
         return (Vec::new(), python::comments(&doc));
-    }
+    };
     if let Some((range, message)) = python::syntax_errors(&doc, 1).into_iter().next() {
         raw.push((range, SYNTAX_ERROR, format!("invalid Python: {message}")));
     }
-    let constructs: Vec<Construct<'_>> = crate::extract::python::constructs(text, &doc);
-    (
-        find_hits(settings.rules, &constructs),
-        python::comments(&doc),
-    )
+    (find_hits(settings.rules, &constructs), analysis.comments)
 }
 
 fn push(

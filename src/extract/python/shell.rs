@@ -17,6 +17,7 @@
 //! The walk up from a literal is bounded ([`MAX_UP`]): nesting depth is input-controlled.
 
 use super::literal::{node_text, string_value};
+use std::collections::HashMap;
 use tree_sitter::Node;
 
 /// Keyword arguments, dict keys and variable names whose value is a command.
@@ -72,11 +73,32 @@ fn is_command_name(name: &str) -> bool {
             .any(|suffix| name.ends_with(suffix))
 }
 
+/// The kinds of node [`in_command_context`] asks the parent of: the literals it starts from,
+/// the containers it walks up through, and `argument_list` (for its call).
+pub(super) const WALKS_UP_FROM: &[&str] = &[
+    "string",
+    "concatenated_string",
+    "list",
+    "tuple",
+    "parenthesized_expression",
+    "binary_operator",
+    "conditional_expression",
+    "expression_list",
+    "argument_list",
+];
+
 /// Whether the string or list `node` sits in a command context (see the module docs).
-pub(super) fn in_command_context(node: Node<'_>, text: &str) -> bool {
+/// `parents` holds the parents the walk recorded (see [`WALKS_UP_FROM`]); a node missing
+/// from it is asked directly (slower, same answer).
+pub(super) fn in_command_context<'t>(
+    node: Node<'t>,
+    text: &str,
+    parents: &HashMap<usize, Node<'t>>,
+) -> bool {
+    let parent_of = |n: Node<'t>| parents.get(&n.id()).copied().or_else(|| n.parent());
     let mut child = node;
     for _ in 0..MAX_UP {
-        let Some(parent) = child.parent() else {
+        let Some(parent) = parent_of(child) else {
             return false;
         };
         match parent.kind() {
@@ -105,8 +127,7 @@ pub(super) fn in_command_context(node: Node<'_>, text: &str) -> bool {
                         .is_some_and(|key| is_command_name(&key));
             }
             "argument_list" => {
-                return parent
-                    .parent()
+                return parent_of(parent)
                     .filter(|call| call.kind() == "call")
                     .and_then(|call| call.child_by_field_name("function"))
                     .is_some_and(|function| is_runner(function, text));

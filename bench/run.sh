@@ -180,15 +180,20 @@ if [ -n "${BENCH_BASELINE:-}" ]; then
     baseline_summary=$(python3 - "$work/base.json" "$work/dusk.json" <<'EOF'
 import json, sys
 def keys(path):
-    return {(f["path"], f["rule"], f["start"]["line"], f["start"]["column"]) for f in json.load(open(path))["findings"]}
+    return {(f["path"], f["rule"], f.get("cell"), f["line"], f["column"]) for f in json.load(open(path))["findings"]}
+import collections
 old, new = keys(sys.argv[1]), keys(sys.argv[2])
 lost, gained = old - new, new - old
-print(f"{len(old)} findings before, {len(new)} after, {len(lost)} lost, {len(gained)} gained")
+by_rule = lambda fs: ", ".join(f"{r} {n}" for r, n in collections.Counter(f[1] for f in fs).most_common())
+print(f"{len(old)} findings before, {len(new)} after, {len(lost)} lost"
+      + (f" ({by_rule(lost)})" if lost else "")
+      + f", {len(gained)} gained" + (f" ({by_rule(gained)})" if gained else ""))
 for f in sorted(lost)[:5]:
     print("   lost:", *f, file=sys.stderr)
-sys.exit(1 if lost or gained else 0)
+# A finding the baseline had and this dusk lacks is a loss; new findings (new rules) are not.
+sys.exit(1 if lost else 0)
 EOF
-) || baseline_summary="$baseline_summary (DIFFERENT)"
+) || baseline_summary="$baseline_summary (FINDINGS LOST)"
     echo "   baseline $BENCH_BASELINE: $baseline_summary"
 fi
 echo "   dusk (exit $dusk_rc): $findings_summary"
@@ -236,6 +241,13 @@ for name in ("rg", "dusk check", "dusk fix --diff", "ruff"):
 print(" ".join(f"{x:.4f}" for x in out))
 EOF
 )
+    # CPU time (user + system) is steadier than wall time on a loaded machine.
+    cpu_times=$(python3 - "$work/hyperfine.json" <<'EOF'
+import json, sys
+res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+print(" ".join(f"{res[n]['user'] + res[n]['system']:.3f}" if n in res else "?" for n in ("rg", "dusk check", "dusk fix --diff", "ruff")))
+EOF
+)
     timer="hyperfine $(hyperfine --version | awk '{print $2}')"
 else
     echo "   (hyperfine not installed: timing with a shell loop)"
@@ -257,6 +269,7 @@ else
         ruff_mean=0 ruff_sd=0 ruff_min=0
     fi
     timer="shell loop (date +%s%N)"
+    cpu_times="? ? ? ?"
 fi
 
 # ---------------------------------------------------------------- memory
@@ -276,7 +289,7 @@ ruff_rss="?"; [ "$have_ruff" = 1 ] && ruff_rss=$(rss_of "${ruff_cmd[@]}")
 # ---------------------------------------------------------------- report
 report=$(python3 - "$rg_mean" "$rg_sd" "$rg_min" "$dusk_mean" "$dusk_sd" "$dusk_min" "$rg_rss" "$dusk_rss" \
     "$max_ratio" "$max_rss_kib" "$fix_mean" "$fix_sd" "$fix_min" "$fix_rss" \
-    "$ruff_mean" "$ruff_sd" "$ruff_min" "$ruff_rss" "$have_ruff" <<'EOF'
+    "$ruff_mean" "$ruff_sd" "$ruff_min" "$ruff_rss" "$have_ruff" $cpu_times <<'EOF'
 import sys
 rg_mean, rg_sd, rg_min, d_mean, d_sd, d_min = map(float, sys.argv[1:7])
 rg_rss, d_rss, max_ratio, max_rss = sys.argv[7], sys.argv[8], float(sys.argv[9]), int(sys.argv[10])
@@ -284,6 +297,7 @@ f_mean, f_sd, f_min = map(float, sys.argv[11:14])
 f_rss = sys.argv[14]
 r_mean, r_sd, r_min = map(float, sys.argv[15:18])
 r_rss, have_ruff = sys.argv[18], sys.argv[19] == "1"
+cpu = dict(zip(("rg", "check", "fix", "ruff"), sys.argv[20:24]))
 def mb(k):
     return "?" if k == "?" else f"{int(k) * 1024 / 1e6:.1f} MB"
 ratio = d_mean / rg_mean
@@ -292,13 +306,13 @@ m_ok = d_rss != "?" and int(d_rss) < max_rss
 fix_ratio = f_mean / d_mean
 f_ok = fix_ratio <= 2.0
 r_ok = (not have_ruff) or d_mean < r_mean
-print("| tool | mean (s) | stddev (s) | min (s) | peak RSS | mean / rg |")
-print("| --- | ---: | ---: | ---: | ---: | ---: |")
-print(f"| rg (trigger scan) | {rg_mean:.3f} | {rg_sd:.3f} | {rg_min:.3f} | {mb(rg_rss)} | 1.00x |")
+print("| tool | mean (s) | stddev (s) | min (s) | CPU user+sys (s) | peak RSS | mean / rg |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+print(f"| rg (trigger scan) | {rg_mean:.3f} | {rg_sd:.3f} | {rg_min:.3f} | {cpu['rg']} | {mb(rg_rss)} | 1.00x |")
 if have_ruff:
-    print(f"| ruff (one banned-api rule) | {r_mean:.3f} | {r_sd:.3f} | {r_min:.3f} | {mb(r_rss)} | {r_mean / rg_mean:.2f}x |")
-print(f"| dusk check | {d_mean:.3f} | {d_sd:.3f} | {d_min:.3f} | {mb(d_rss)} | {ratio:.2f}x |")
-print(f"| dusk fix --diff | {f_mean:.3f} | {f_sd:.3f} | {f_min:.3f} | {mb(f_rss)} | {f_mean / rg_mean:.2f}x |")
+    print(f"| ruff (one banned-api rule) | {r_mean:.3f} | {r_sd:.3f} | {r_min:.3f} | {cpu['ruff']} | {mb(r_rss)} | {r_mean / rg_mean:.2f}x |")
+print(f"| dusk check | {d_mean:.3f} | {d_sd:.3f} | {d_min:.3f} | {cpu['check']} | {mb(d_rss)} | {ratio:.2f}x |")
+print(f"| dusk fix --diff | {f_mean:.3f} | {f_sd:.3f} | {f_min:.3f} | {cpu['fix']} | {mb(f_rss)} | {f_mean / rg_mean:.2f}x |")
 print()
 print(f"ratio dusk/rg (mean): {ratio:.2f}x  (target <= {max_ratio:g}x): {'PASS' if t_ok else 'FAIL'}")
 if have_ruff:

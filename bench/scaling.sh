@@ -40,7 +40,7 @@ profile="${BENCH_PROFILE:-dask-shop}"
 
 mean_of() {  # mean seconds of one command, hyperfine -N, exit codes ignored
     hyperfine --warmup 1 --runs "$runs" -i -N --style none --export-json "$dir/h.json" "$1" > /dev/null 2>&1
-    python3 -c 'import json,sys; print(f"{json.load(open(sys.argv[1]))["results"][0]["mean"]:.3f}")' "$dir/h.json"
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.3f" % r["mean"])' "$dir/h.json"
 }
 rss_of() {  # peak RSS in MB of one run
     /usr/bin/time -v "$@" > /dev/null 2> "$dir/time.txt" || true

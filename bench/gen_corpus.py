@@ -15,9 +15,18 @@ values, notebooks, Argo workflows).  Look-alikes that must NOT match are mixed i
 All content is synthetic and generated here.  Output is deterministic for a given
 (seed, count, size).  Python standard library only.
 
+Two profiles:
+  monorepo   (default) about 1% of files mention Dask at all; the filler never does.
+  dask-shop  a Dask user's repository: two thirds of the files are Python and about half
+             of those `import dask` (dataframes, delayed, `dask.distributed` clients,
+             `dask.config.set` of distributed keys), a third are Kubernetes manifests
+             (every one with `app.kubernetes.io` labels, some running Dask images with
+             `DASK_…` variables), notebooks use dask, and about 5% of the files touch
+             classic Dask-on-Kubernetes.
+
 Usage:
     gen_corpus.py OUT_DIR [--files 20000] [--size-mb 200] [--seed 42]
-                  [--relevant-fraction 0.01] [--manifest PATH]
+                  [--profile monorepo|dask-shop] [--relevant-fraction F] [--manifest PATH]
 
 OUT_DIR must not exist or be empty.  A summary is printed as JSON on stdout; with
 --manifest, a JSON list of every planted file (relevant / lookalike / context /
@@ -298,6 +307,86 @@ def log_row(r):
             f"[{r.choice(TEAMS)}.{r.choice(NOUNS)}] {sentence(r, 4, 14)} id={r.randint(1, 10**6)}\n")
 
 
+# ---------------------------------------------------------------------------
+# Dask-shop filler: everyday (non-Kubernetes) dask usage.  Mentions `dask`,
+# `dask.distributed`, `dask.config` and `DASK_…` variables freely, but never the
+# classic constructs the rules look for (dask_kubernetes, KubeCluster, dask-worker,
+# `kubernetes:` config sections).
+# ---------------------------------------------------------------------------
+
+DASK_CONFIG_KEYS = ["distributed.worker.memory.target", "distributed.worker.memory.spill",
+                    "distributed.comm.timeouts.connect", "dataframe.shuffle.method", "array.chunk-size",
+                    "distributed.scheduler.work-stealing", "optimization.fuse.active"]
+
+
+def dask_function(r):
+    name = f"{r.choice(VERBS)}_{ident(r, r.randint(1, 2))}"
+    k = r.randrange(6)
+    col = r.choice(NOUNS)
+    if k == 0:
+        body = (f"    df = dd.read_parquet(\"s3://{COMPANY}-lake/{r.choice(TEAMS)}/{r.choice(NOUNS)}/\", "
+                f"columns=[\"{col}_id\", \"amount\", \"ts\"])\n"
+                f"    df = df[df.amount > {r.randint(0, 500)}]\n"
+                f"    out = df.groupby(\"{col}_id\").amount.agg([\"sum\", \"count\"])\n"
+                f"    return out.compute()\n")
+    elif k == 1:
+        body = (f"    parts = [delayed({r.choice(VERBS)}_{col})(p) for p in partitions]\n"
+                f"    return dask.compute(*parts, scheduler=\"{r.choice(['threads', 'processes', 'sync'])}\")\n")
+    elif k == 2:
+        body = (f"    client = get_client()\n    futures = client.map({r.choice(VERBS)}_{col}, items, retries={r.randint(0, 3)})\n"
+                f"    for future in as_completed(futures):\n        logger.info(\"done %s\", future.key)\n"
+                f"    return client.gather(futures)\n")
+    elif k == 3:
+        value = r.choice(['0.6', '0.7', 'False', '"30s"', '"tasks"'])
+        body = (f"    with dask.config.set({{\"{r.choice(DASK_CONFIG_KEYS)}\": {value}}}):\n"
+                f"        x = da.random.random(({r.randint(1, 9)}000, {r.randint(1, 9)}000), chunks=({r.randint(1, 9)}00, 1000))\n"
+                f"        return x.mean().compute()\n")
+    elif k == 4:
+        body = (f"    bag = db.read_text(\"s3://{COMPANY}-logs/{r.choice(TEAMS)}/*.json\").map(json.loads)\n"
+                f"    return bag.filter(lambda e: e[\"{col}\"] is not None).count().compute()\n")
+    else:
+        body = (f"    cluster = LocalCluster(n_workers={r.randint(1, 8)}, threads_per_worker={r.randint(1, 4)}, "
+                f"memory_limit=\"{r.randint(2, 16)}GB\")\n"
+                f"    with Client(cluster) as client:\n        return client.submit(sum, range({r.randint(10, 999)})).result()\n")
+    return f"def {name}(items=None, partitions=()):\n    \"\"\"{sentence(r, 4, 12)}\"\"\"\n{body}\n\n"
+
+
+def dask_py_header(r):
+    imps = sorted(r.sample(PY_STD, r.randint(2, 5)))
+    out = [f'"""{sentence(r, 5, 12)}"""', ""]
+    out += [f"import {m}" for m in imps if m not in ("json", "logging")]
+    # Every dask snippet's names are imported, as a module collecting them would.
+    out += ["import json", "import logging", "", "import dask", "import dask.array as da", "import dask.bag as db",
+            "import dask.dataframe as dd", "from dask import delayed",
+            "from dask.distributed import Client, LocalCluster, as_completed, get_client"]
+    out += ["", "logger = logging.getLogger(__name__)", ""]
+    if r.random() < 0.3:
+        out.append(f"os.environ.setdefault(\"DASK_{r.choice(DASK_CONFIG_KEYS).upper().replace('.', '__').replace('-', '_')}\", \"{r.choice(['0.6', 'False', '30s'])}\")")
+    out += ["", ""]
+    return "\n".join(out)
+
+
+def dask_k8s_doc(r, ns):
+    """A manifest of a dask shop that mentions dask but runs nothing classic: a notebook
+    server with a dask image and DASK_ variables, or a batch job calling a dask script."""
+    app = kname(r)
+    meta = (f"metadata:\n  name: {app}\n  namespace: {ns}\n  labels:\n    app.kubernetes.io/name: {app}\n"
+            f"    app.kubernetes.io/component: {r.choice(['notebook', 'etl', 'batch'])}\n")
+    env = "".join(f"            - name: DASK_{k.upper().replace('.', '__').replace('-', '_')}\n              value: \"{r.choice(['0.6', 'False', '30s'])}\"\n"
+                  for k in r.sample(DASK_CONFIG_KEYS, r.randint(1, 3)))
+    if r.random() < 0.5:
+        return (f"apiVersion: apps/v1\nkind: Deployment\n{meta}spec:\n  replicas: 1\n  selector:\n    matchLabels:\n"
+                f"      app.kubernetes.io/name: {app}\n  template:\n    metadata:\n      labels:\n        app.kubernetes.io/name: {app}\n"
+                f"    spec:\n      containers:\n        - name: notebook\n          image: ghcr.io/dask/dask-notebook:2024.{r.randint(1, 12)}.0\n"
+                f"          command: [\"jupyter\", \"lab\", \"--ip=0.0.0.0\", \"--no-browser\"]\n"
+                f"          env:\n{env}          ports:\n            - containerPort: 8888\n")
+    return (f"apiVersion: batch/v1\nkind: CronJob\n{meta}spec:\n  schedule: \"{r.randint(0, 59)} {r.randint(0, 23)} * * *\"\n"
+            f"  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n"
+            f"          containers:\n            - name: etl\n              image: registry.{COMPANY}.io/{ns}/dask-etl:{r.randint(1, 40)}\n"
+            f"              command: [\"python\", \"-m\", \"{COMPANY}.{r.choice(NOUNS)}.etl\", \"--scheduler\", \"threads\"]\n"
+            f"              env:\n{env.replace('            ', '                ')}")
+
+
 class Pools:
     def __init__(self, r):
         self.py = [py_function(r) if r.random() < 0.8 else py_class(r) for _ in range(5000)]
@@ -307,6 +396,14 @@ class Pools:
         self.jsonl = [jsonl_row(r) for _ in range(3000)]
         self.log = [log_row(r) for _ in range(3000)]
         self.sent = [sentence(r) for _ in range(2000)]
+        self.dask_py = None
+
+    def dask(self, r):
+        """The dask-shop pool, made on first use (so the monorepo profile's output is
+        byte-for-byte what it was before the profile existed)."""
+        if self.dask_py is None:
+            self.dask_py = [dask_function(r) for _ in range(2500)]
+        return self.dask_py
 
 
 def fill(r, pool, head, size, tail=""):
@@ -333,6 +430,28 @@ def fill(r, pool, head, size, tail=""):
 
 def gen_python(r, P, size):
     return fill(r, P.py, py_header(r, None), size)
+
+
+def gen_dask_python(r, P, size):
+    pool = P.dask(r)
+    mixed = [pool[i] if i % 2 else P.py[i] for i in range(len(pool))]
+    return fill(r, mixed, dask_py_header(r), size)
+
+
+def gen_dask_k8s(r, P, size):
+    ns = r.choice(TEAMS)
+    docs, n = [], 0
+    while n < size or not docs:
+        d = dask_k8s_doc(r, ns) if r.random() < 0.25 else k8s_doc(r, ns)
+        docs.append(d)
+        n += len(d) + 4
+    return "---\n".join(docs)
+
+
+def gen_dask_notebook(r, P, size):
+    cells = [("code", "import dask.dataframe as dd\nfrom dask.distributed import Client\n\nclient = Client()\nclient")]
+    cells += [("code", P.dask(r)[r.randrange(2500)]) for _ in range(r.randint(1, 4))]
+    return gen_notebook(r, P, size, cells)
 
 
 def gen_ts(r, P, size):
@@ -880,9 +999,15 @@ def main():
     ap.add_argument("--files", type=int, default=20000, help="total number of files (default 20000)")
     ap.add_argument("--size-mb", type=float, default=200, help="total size in MB of 10^6 bytes (default 200)")
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--relevant-fraction", type=float, default=0.01)
+    ap.add_argument("--profile", choices=["monorepo", "dask-shop"], default="monorepo",
+                    help="monorepo: ~1%% of files mention Dask; dask-shop: most Python imports dask (default monorepo)")
+    ap.add_argument("--relevant-fraction", type=float, default=None,
+                    help="share of files with classic usage (default 0.01, or 0.05 for dask-shop)")
     ap.add_argument("--manifest", help="write a JSON list of planted files here")
     a = ap.parse_args()
+    shop = a.profile == "dask-shop"
+    if a.relevant_fraction is None:
+        a.relevant_fraction = 0.05 if shop else 0.01
 
     out = os.path.abspath(a.out_dir)
     if os.path.exists(out) and os.listdir(out):
@@ -955,13 +1080,16 @@ def main():
     n_rest = n_fill - n_large - n_bin - n_ignored
     kinds = [("py", 0.47), ("ts", 0.13), ("md", 0.09), ("k8s", 0.08), ("json", 0.07), ("pkgjson", 0.01),
              ("ci", 0.01), ("helm", 0.01), ("other", 0.10), ("ipynb", 0.03)]
-    size_model = {"py": (3000, 1.0), "ts": (2500, 0.9), "md": (2500, 1.0), "k8s": (1500, 0.8), "json": (2000, 1.2),
+    if shop:  # two thirds Python (half of it dask), a third manifests, a few notebooks
+        kinds = [("py", 0.335), ("daskpy", 0.335), ("k8s", 0.26), ("ipynb", 0.02), ("md", 0.015),
+                 ("json", 0.01), ("ci", 0.005), ("helm", 0.01), ("other", 0.01)]
+    size_model = {"daskpy": (3000, 1.0), "py": (3000, 1.0), "ts": (2500, 0.9), "md": (2500, 1.0), "k8s": (1500, 0.8), "json": (2000, 1.2),
                   "pkgjson": (600, 0.3), "ci": (1500, 0.5), "helm": (800, 0.3), "other": (900, 1.0), "ipynb": (12000, 1.0)}
     for _ in range(n_rest):
         kind = r.choices([k for k, _ in kinds], weights=[w for _, w in kinds])[0]
         med, sig = size_model[kind]
         size = lognormal(r, med, sig, 80, 400_000)
-        if kind == "py":
+        if kind in ("py", "daskpy"):
             d = r.choice(py_dirs)
             path = f"{d}/{r.choice(['__init__', 'test_' + r.choice(NOUNS)] if d.endswith('tests') else [r.choice(NOUNS), r.choice(VERBS) + '_' + r.choice(NOUNS)])}.py"
         elif kind == "ts":
@@ -982,6 +1110,9 @@ def main():
         elif kind == "helm":
             chart = r.choice(["redis", "postgresql", "grafana", "prometheus", "kafka", "nginx-ingress", "cert-manager"])
             path = f"platform/helm/{chart}/{r.choice(['values', 'values-' + r.choice(['dev', 'staging', 'prod'])])}.yaml"
+        elif kind == "ipynb" and shop:
+            kind = "daskipynb"
+            path = f"notebooks/{r.choice(TEAMS)}/{r.choice(VERBS)}_{r.choice(NOUNS)}_{r.randint(1, 999)}.ipynb"
         elif kind == "ipynb":
             path = f"notebooks/{r.choice(TEAMS)}/{r.choice(VERBS)}_{r.choice(NOUNS)}_{r.randint(1, 999)}.ipynb"
         else:
@@ -989,6 +1120,8 @@ def main():
             n = r.choice(NOUNS)
             path = r.choice([f"{d}/docker/{n}/Dockerfile", f"{d}/{n}.sh", f"{d}/config/{n}.toml", f"{d}/{n}.sql",
                              f"{d}/requirements/{n}.txt"])
+        if kind == "k8s" and shop:
+            kind = "daskk8s"
         plan.append([path, kind, size])
     for _ in range(n_large):
         ext = r.choice(["csv", "csv", "jsonl", "log", "json"])
@@ -1013,6 +1146,7 @@ def main():
     gens = {"py": gen_python, "ts": gen_ts, "md": gen_md, "k8s": gen_k8s, "json": gen_json, "pkgjson": gen_package_json,
             "ci": gen_ci, "helm": lambda r, P, s: helm_values_other(r, "chart"), "other": gen_other,
             "ipynb": lambda r, P, s: gen_notebook(r, P, s)}
+    gens.update({"daskpy": gen_dask_python, "daskk8s": gen_dask_k8s, "daskipynb": gen_dask_notebook})
     for path, kind, size in plan:
         if kind.startswith("data:"):
             data = gen_data(r, P, size, kind[5:])
@@ -1039,7 +1173,7 @@ def main():
     for m in manifest:
         roles[m["role"]] = roles.get(m["role"], 0) + 1
     summary = {
-        "out_dir": out, "seed": a.seed,
+        "out_dir": out, "seed": a.seed, "profile": a.profile,
         "files": len(files), "bytes": sum(files.values()),
         "files_not_ignored": sum(1 for p in files if not ignored(p)),
         "bytes_not_ignored": sum(v for p, v in files.items() if not ignored(p)),

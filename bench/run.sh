@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark `dusk check` against ripgrep searching the same corpus for the rule
-# pack's trigger literals.  See bench/README.md.
+# Benchmark `dusk check` (and `dusk fix --diff`) against ripgrep searching the same
+# corpus for the rule pack's trigger literals, and ruff running one banned-api rule
+# over every Python file.  See bench/README.md.
 #
 # usage: bench/run.sh [--record] [--runs N] [--no-build]
 #
@@ -12,6 +13,10 @@
 #   BENCH_CORPUS            corpus directory to reuse (generated there if missing/empty;
 #                           kept afterwards).  Default: a temp dir, deleted at exit.
 #   BENCH_FILES, BENCH_SIZE_MB, BENCH_SEED   generator settings (20000, 200, 42)
+#   BENCH_PROFILE           corpus profile: monorepo (default) or dask-shop
+#   BENCH_BASELINE          another dusk binary (say, main's): the sanity step checks that
+#                           both report the same findings (no loss from a faster prefilter)
+#   BENCH_RESULTS           where --record writes (default bench/results.md)
 #   BENCH_REQUIRE_TRIGGERS=1  fail instead of using the fallback trigger list
 #   BENCH_ALLOW_EMPTY=1     time dusk even if it reports no findings (normally refused)
 #   BENCH_TIMER=loop        time with a shell loop even if hyperfine is installed
@@ -69,6 +74,7 @@ else
     echo "== generating corpus in $corpus"
     python3 "$here/gen_corpus.py" "$corpus" \
         --files "${BENCH_FILES:-20000}" --size-mb "${BENCH_SIZE_MB:-200}" --seed "${BENCH_SEED:-42}" \
+        --profile "${BENCH_PROFILE:-monorepo}" \
         --manifest "$manifest" > "$work/gen.json"
 fi
 read -r n_files n_bytes n_planted < <(python3 - "$corpus" "$manifest" <<'EOF'
@@ -88,7 +94,11 @@ if os.path.exists(manifest):
 print(n, b, rel)
 EOF
 )
-echo "   $n_files files, $((n_bytes / 1000000)) MB, $n_planted relevant files planted"
+# A reused corpus says which profile made it (its manifest's summary).
+profile=$(python3 -c 'import json,sys
+try: print(json.load(open(sys.argv[1]))["summary"].get("profile", "monorepo"))
+except Exception: print(sys.argv[2])' "$manifest" "${BENCH_PROFILE:-monorepo}")
+echo "   $n_files files, $((n_bytes / 1000000)) MB, $n_planted relevant files planted, profile $profile"
 
 # ---------------------------------------------------------------- build
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
@@ -116,6 +126,13 @@ echo "== $n_triggers trigger literals from: $trigger_source"
 # dusk matches triggers ASCII case-insensitively; rg does the same work with -i.
 rg_cmd=(rg --count-matches -i -F -f "$triggers" "$corpus")
 dusk_cmd=("$dusk" check "$corpus" --format json --output /dev/null)
+fix_cmd=("$dusk" fix "$corpus" --diff --color never)
+# ruff: one flake8-tidy-imports banned-api rule over every Python file and notebook, no
+# cache, its settings from a file of ours (hyperfine -N splits commands on whitespace and
+# knows no quoting), so it parses everything on every run.
+have_ruff=0; command -v ruff >/dev/null && have_ruff=1
+printf '[lint.flake8-tidy-imports.banned-api]\n"dask_kubernetes.KubeCluster".msg = "classic"\n' > "$work/ruff.toml"
+ruff_cmd=(ruff check --no-cache --config "$work/ruff.toml" --select TID251 --output-format concise --exit-zero "$corpus")
 
 # ---------------------------------------------------------------- sanity run
 # One untimed run each, so a broken tool is reported instead of timed.
@@ -156,6 +173,29 @@ sys.exit(0 if found else 4)
 EOF
 ) || summary_rc=$?
 echo "   rg: $rg_files files contain a trigger"
+baseline_summary=""
+if [ -n "${BENCH_BASELINE:-}" ]; then
+    [ -x "$BENCH_BASELINE" ] || die "BENCH_BASELINE=$BENCH_BASELINE is not an executable"
+    "$BENCH_BASELINE" check "$corpus" --format json --output "$work/base.json" 2> /dev/null || true
+    baseline_summary=$(python3 - "$work/base.json" "$work/dusk.json" <<'EOF'
+import json, sys
+def keys(path):
+    return {(f["path"], f["rule"], f.get("cell"), f["line"], f["column"]) for f in json.load(open(path))["findings"]}
+import collections
+old, new = keys(sys.argv[1]), keys(sys.argv[2])
+lost, gained = old - new, new - old
+by_rule = lambda fs: ", ".join(f"{r} {n}" for r, n in collections.Counter(f[1] for f in fs).most_common())
+print(f"{len(old)} findings before, {len(new)} after, {len(lost)} lost"
+      + (f" ({by_rule(lost)})" if lost else "")
+      + f", {len(gained)} gained" + (f" ({by_rule(gained)})" if gained else ""))
+for f in sorted(lost)[:5]:
+    print("   lost:", *f, file=sys.stderr)
+# A finding the baseline had and this dusk lacks is a loss; new findings (new rules) are not.
+sys.exit(1 if lost else 0)
+EOF
+) || baseline_summary="$baseline_summary (FINDINGS LOST)"
+    echo "   baseline $BENCH_BASELINE: $baseline_summary"
+fi
 echo "   dusk (exit $dusk_rc): $findings_summary"
 # Timing a dusk that does not do the work would flatter it: refuse.
 case "$summary_rc" in
@@ -182,18 +222,30 @@ fi
 # ---------------------------------------------------------------- timing
 echo "== timing ($runs runs, 1 warmup, $(nproc) CPUs)"
 if [ "$have_hyperfine" = 1 ]; then
+    extra=()
+    [ "$have_ruff" = 1 ] && extra=(-n ruff "${ruff_cmd[*]}")
     hyperfine --warmup 1 --runs "$runs" -i -N --style basic \
         --export-json "$work/hyperfine.json" \
         -n rg "${rg_cmd[*]}" \
-        -n "dusk check" "${dusk_cmd[*]}"
-    read -r rg_mean rg_sd rg_min dusk_mean dusk_sd dusk_min < <(python3 - "$work/hyperfine.json" <<'EOF'
+        -n "dusk check" "${dusk_cmd[*]}" \
+        -n "dusk fix --diff" "${fix_cmd[*]}" \
+        "${extra[@]}"
+    read -r rg_mean rg_sd rg_min dusk_mean dusk_sd dusk_min fix_mean fix_sd fix_min ruff_mean ruff_sd ruff_min \
+        < <(python3 - "$work/hyperfine.json" <<'EOF'
 import json, sys
 res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 out = []
-for name in ("rg", "dusk check"):
-    r = res[name]
+for name in ("rg", "dusk check", "dusk fix --diff", "ruff"):
+    r = res.get(name, {"mean": 0.0, "stddev": 0.0, "min": 0.0})
     out += [r["mean"], r["stddev"] or 0.0, r["min"]]
 print(" ".join(f"{x:.4f}" for x in out))
+EOF
+)
+    # CPU time (user + system) is steadier than wall time on a loaded machine.
+    cpu_times=$(python3 - "$work/hyperfine.json" <<'EOF'
+import json, sys
+res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+print(" ".join(f"{res[n]['user'] + res[n]['system']:.3f}" if n in res else "?" for n in ("rg", "dusk check", "dusk fix --diff", "ruff")))
 EOF
 )
     timer="hyperfine $(hyperfine --version | awk '{print $2}')"
@@ -210,7 +262,14 @@ else
     }
     read -r rg_mean rg_sd rg_min < <(time_cmd "${rg_cmd[@]}")
     read -r dusk_mean dusk_sd dusk_min < <(time_cmd "${dusk_cmd[@]}")
+    read -r fix_mean fix_sd fix_min < <(time_cmd "${fix_cmd[@]}")
+    if [ "$have_ruff" = 1 ]; then
+        read -r ruff_mean ruff_sd ruff_min < <(time_cmd "${ruff_cmd[@]}")
+    else
+        ruff_mean=0 ruff_sd=0 ruff_min=0
+    fi
     timer="shell loop (date +%s%N)"
+    cpu_times="? ? ? ?"
 fi
 
 # ---------------------------------------------------------------- memory
@@ -224,26 +283,45 @@ rss_of() {  # peak RSS in KiB of one run, or "?"
 }
 rg_rss=$(rss_of "${rg_cmd[@]}")
 dusk_rss=$(rss_of "${dusk_cmd[@]}")
+fix_rss=$(rss_of "${fix_cmd[@]}")
+ruff_rss="?"; [ "$have_ruff" = 1 ] && ruff_rss=$(rss_of "${ruff_cmd[@]}")
 
 # ---------------------------------------------------------------- report
 report=$(python3 - "$rg_mean" "$rg_sd" "$rg_min" "$dusk_mean" "$dusk_sd" "$dusk_min" "$rg_rss" "$dusk_rss" \
-    "$max_ratio" "$max_rss_kib" <<'EOF'
+    "$max_ratio" "$max_rss_kib" "$fix_mean" "$fix_sd" "$fix_min" "$fix_rss" \
+    "$ruff_mean" "$ruff_sd" "$ruff_min" "$ruff_rss" "$have_ruff" $cpu_times <<'EOF'
 import sys
 rg_mean, rg_sd, rg_min, d_mean, d_sd, d_min = map(float, sys.argv[1:7])
 rg_rss, d_rss, max_ratio, max_rss = sys.argv[7], sys.argv[8], float(sys.argv[9]), int(sys.argv[10])
+f_mean, f_sd, f_min = map(float, sys.argv[11:14])
+f_rss = sys.argv[14]
+r_mean, r_sd, r_min = map(float, sys.argv[15:18])
+r_rss, have_ruff = sys.argv[18], sys.argv[19] == "1"
+cpu = dict(zip(("rg", "check", "fix", "ruff"), sys.argv[20:24]))
 def mb(k):
     return "?" if k == "?" else f"{int(k) * 1024 / 1e6:.1f} MB"
 ratio = d_mean / rg_mean
 t_ok = ratio <= max_ratio
 m_ok = d_rss != "?" and int(d_rss) < max_rss
-print("| tool | mean (s) | stddev (s) | min (s) | peak RSS |")
-print("| --- | ---: | ---: | ---: | ---: |")
-print(f"| rg | {rg_mean:.3f} | {rg_sd:.3f} | {rg_min:.3f} | {mb(rg_rss)} |")
-print(f"| dusk check | {d_mean:.3f} | {d_sd:.3f} | {d_min:.3f} | {mb(d_rss)} |")
+fix_ratio = f_mean / d_mean
+f_ok = fix_ratio <= 2.0
+r_ok = (not have_ruff) or d_mean < r_mean
+print("| tool | mean (s) | stddev (s) | min (s) | CPU user+sys (s) | peak RSS | mean / rg |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+print(f"| rg (trigger scan) | {rg_mean:.3f} | {rg_sd:.3f} | {rg_min:.3f} | {cpu['rg']} | {mb(rg_rss)} | 1.00x |")
+if have_ruff:
+    print(f"| ruff (one banned-api rule) | {r_mean:.3f} | {r_sd:.3f} | {r_min:.3f} | {cpu['ruff']} | {mb(r_rss)} | {r_mean / rg_mean:.2f}x |")
+print(f"| dusk check | {d_mean:.3f} | {d_sd:.3f} | {d_min:.3f} | {cpu['check']} | {mb(d_rss)} | {ratio:.2f}x |")
+print(f"| dusk fix --diff | {f_mean:.3f} | {f_sd:.3f} | {f_min:.3f} | {cpu['fix']} | {mb(f_rss)} | {f_mean / rg_mean:.2f}x |")
 print()
 print(f"ratio dusk/rg (mean): {ratio:.2f}x  (target <= {max_ratio:g}x): {'PASS' if t_ok else 'FAIL'}")
+if have_ruff:
+    print(f"ratio dusk/ruff (mean): {d_mean / r_mean:.2f}x  (target < 1x): {'PASS' if r_ok else 'FAIL'}")
+else:
+    print("ratio dusk/ruff: not measured (ruff not installed: pip install ruff)")
+print(f"ratio fix --diff/check (mean): {fix_ratio:.2f}x  (target <= 2x): {'PASS' if f_ok else 'FAIL'}")
 print(f"dusk peak RSS: {mb(d_rss)}  (target < 200 MB): {'PASS' if m_ok else 'FAIL' if d_rss != '?' else 'UNKNOWN (no /usr/bin/time)'}")
-print(f"RESULT {'PASS' if t_ok and m_ok else 'FAIL'}")
+print(f"RESULT {'PASS' if t_ok and m_ok and f_ok and r_ok else 'FAIL'}")
 EOF
 )
 
@@ -261,6 +339,8 @@ echo "== results"
 echo "corpus:   $n_files files, $n_bytes bytes, $n_planted relevant planted"
 echo "triggers: $n_triggers from $trigger_source"
 echo "sanity:   rg matched $rg_files files; dusk: $findings_summary"
+[ -z "$baseline_summary" ] || echo "baseline: $BENCH_BASELINE: $baseline_summary"
+echo "load:     $(uptime | sed 's/.*load average/load average/')"
 echo "machine:  $machine; $rg_version; $dusk_version @ $commit; timer: $timer"
 echo
 echo "$report"
@@ -274,16 +354,18 @@ if [ "$record" = 1 ]; then
         echo
         echo "- machine: $machine"
         echo "- versions: $dusk_version @ $commit; $rg_version; timer: $timer, $runs runs after 1 warmup"
-        echo "- corpus: $n_files files, $n_bytes bytes, $n_planted relevant files planted (seed ${BENCH_SEED:-42})"
+        echo "- corpus: profile $profile, $n_files files, $n_bytes bytes, $n_planted relevant files planted (seed ${BENCH_SEED:-42})"
         echo "- triggers: $n_triggers literals from $trigger_source"
         echo "- sanity: rg matched $rg_files files; dusk: $findings_summary"
-        echo "- commands: \`rg --count-matches -i -F -f triggers.txt CORPUS\` vs \`dusk check CORPUS --format json --output /dev/null\`"
+        [ -z "$baseline_summary" ] || echo "- same findings as \`$BENCH_BASELINE\`: $baseline_summary"
+        echo "- load during the run: $(uptime | sed 's/.*load average/load average/')"
+        echo "- commands: \`rg --count-matches -i -F -f triggers.txt CORPUS\`, \`ruff check --no-cache --config ruff.toml --select TID251 --exit-zero CORPUS\` (banned-api: \`dask_kubernetes.KubeCluster\`), \`dusk check CORPUS --format json --output /dev/null\`, \`dusk fix CORPUS --diff --color never\`"
         echo
         echo "$report"
         if [ -n "$provisional" ]; then echo; echo "**$provisional** — these numbers do not yet reflect the finished tool."; fi
-    } > "$here/results.md"
+    } > "${BENCH_RESULTS:-$here/results.md}"
     echo
-    echo "wrote $here/results.md"
+    echo "wrote ${BENCH_RESULTS:-$here/results.md}"
 fi
 
 grep -q '^RESULT PASS' <<< "$report" && exit 0 || exit 1

@@ -3,7 +3,6 @@
 //! nothing stops the rest of the run.
 
 use crate::discover::{SourceFile, SourceKind};
-use crate::extract::model::Construct;
 use crate::extract::yaml::{Embedded, YamlContext};
 use crate::report::{FileReport, Finding, FixInfo, Severity};
 use crate::rules::builtin_ids::{INPUT_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION};
@@ -140,23 +139,70 @@ pub struct Settings<'a> {
     pub current: BTreeMap<String, Version>,
 }
 
-/// The rules' trigger literals, matched ASCII case-insensitively: a file with none of them
-/// cannot match any rule and is never parsed.
-pub struct Prefilter(Option<AhoCorasick>);
+/// The rules' trigger literals per kind of file, matched ASCII case-insensitively: a file
+/// with none of its kind's literals cannot match any rule and is never parsed. One
+/// Aho-Corasick scan of the bytes already read decides.
+pub struct Prefilter {
+    /// One automaton for every kind (a fixed list, or none: every file passes) …
+    all: Option<AhoCorasick>,
+    /// … unless the kind has its own (built from a rule set).
+    by_kind: Vec<(SourceKind, Option<AhoCorasick>)>,
+}
 
 impl Prefilter {
+    /// The same literals for every kind of file (an empty list lets every file through).
     pub fn new(triggers: &[String]) -> Prefilter {
-        Prefilter(
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(triggers)
-                .ok(),
-        )
+        Prefilter {
+            all: automaton(triggers),
+            by_kind: Vec::new(),
+        }
     }
 
-    pub fn may_match(&self, text: &[u8]) -> bool {
-        self.0.as_ref().is_none_or(|ac| ac.is_match(text))
+    /// Each kind of file with the literals its front-end needs ([`RuleSet::triggers_for`]).
+    pub fn from_rules(rules: &RuleSet) -> Prefilter {
+        let kinds = [
+            SourceKind::Yaml,
+            SourceKind::Python,
+            SourceKind::Notebook,
+            SourceKind::Dockerfile,
+        ];
+        Prefilter {
+            all: None,
+            by_kind: kinds
+                .into_iter()
+                .map(|kind| {
+                    let literals = rules.triggers_for(kind);
+                    // No literal: no rule can match such a file, so none is let through.
+                    let ac = if literals.is_empty() {
+                        AhoCorasick::new(std::iter::empty::<&str>()).ok()
+                    } else {
+                        automaton(literals)
+                    };
+                    (kind, ac)
+                })
+                .collect(),
+        }
     }
+
+    /// Whether a file of this kind with these bytes may match a rule.
+    pub fn may_match(&self, kind: SourceKind, text: &[u8]) -> bool {
+        let ac = self
+            .by_kind
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(&self.all, |(_, ac)| ac);
+        ac.as_ref().is_none_or(|ac| ac.is_match(text))
+    }
+}
+
+fn automaton(literals: &[String]) -> Option<AhoCorasick> {
+    if literals.is_empty() {
+        return None;
+    }
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(literals)
+        .ok()
 }
 
 /// The text of a file after reading and decoding.
@@ -186,7 +232,7 @@ pub fn lint_file(file: &SourceFile, display_path: &str, settings: &Settings<'_>)
             return report;
         }
     };
-    let text = match decode(bytes, display_path, settings) {
+    let text = match decode(file.kind, bytes, display_path, settings) {
         Decoded::Text(text) => text,
         Decoded::Skipped => return report,
         Decoded::Rejected(rejected) => return rejected,
@@ -214,8 +260,13 @@ pub enum Decoded {
 /// Prefilter, then refuse binaries and invalid UTF-8 with a located finding. Shared by
 /// `lint_file` and `dusk fix`, which reads the bytes itself (to refuse later writes if the
 /// file changes).
-pub fn decode(bytes: Vec<u8>, display_path: &str, settings: &Settings<'_>) -> Decoded {
-    if !settings.prefilter.may_match(&bytes) {
+pub fn decode(
+    kind: SourceKind,
+    bytes: Vec<u8>,
+    display_path: &str,
+    settings: &Settings<'_>,
+) -> Decoded {
+    if !settings.prefilter.may_match(kind, &bytes) {
         return Decoded::Skipped;
     }
     let mut report = FileReport {
@@ -335,6 +386,16 @@ pub fn lint_text(
             Ok(nb) => {
                 let nb = Arc::new(nb);
                 let result = python_hits(&nb.python, settings, &mut raw);
+                // A cell that does not parse is skipped; the others are still checked.
+                for (cell, range, message) in &nb.broken {
+                    raw.push((
+                        *range,
+                        SYNTAX_ERROR,
+                        format!(
+                            "invalid Python in cell {cell}, which is skipped (the other cells are still checked and fixed): {message}"
+                        ),
+                    ));
+                }
                 // Notebook ranges index the joined code cells, not the JSON.
                 let joined: Arc<str> = nb.python.as_str().into();
                 report.text = Some(joined);
@@ -455,20 +516,19 @@ fn python_hits(
         ));
         return (Vec::new(), Vec::new());
     };
-    // CPython itself refuses code nested this deep, and extractors need not walk it.
-    if python::max_depth(&doc) > MAX_PYTHON_DEPTH {
+    // One walk gives constructs, comments and depth. CPython itself refuses code nested
+    // deeper than this, and extractors need not resolve it.
+    let analysis = crate::extract::python::analyse(text, &doc, MAX_PYTHON_DEPTH);
+    let Some(constructs) = analysis.constructs else {
         let message = format!("invalid Python: nesting deeper than {MAX_PYTHON_DEPTH} levels");
         raw.push((TextRange::empty(0), SYNTAX_ERROR, message));
+        // The walk stopped early; suppressions still count every comment.
         return (Vec::new(), python::comments(&doc));
-    }
+    };
     if let Some((range, message)) = python::syntax_errors(&doc, 1).into_iter().next() {
         raw.push((range, SYNTAX_ERROR, format!("invalid Python: {message}")));
     }
-    let constructs: Vec<Construct<'_>> = crate::extract::python::constructs(text, &doc);
-    (
-        find_hits(settings.rules, &constructs),
-        python::comments(&doc),
-    )
+    (find_hits(settings.rules, &constructs), analysis.comments)
 }
 
 fn push(

@@ -207,7 +207,7 @@ fn permissions_are_kept() {
 
 #[test]
 fn a_file_that_does_not_parse_is_not_written() {
-    let text = "WORKER = [\"dask-worker\", \"--no-bokeh\"\ndef broken(:\n";
+    let text = "WORKER = [\"dask-worker\", \"--no-bokeh\"]\ndef broken(:\n";
     let (dir, path) = setup("broken.py", text);
     let run = fix(dir.path(), &[s(&path)]);
     assert_eq!(fs::read_to_string(&path).unwrap(), text);

@@ -95,6 +95,7 @@ fn notebook() -> Notebook {
             (3, TextRange::new(cell_3_start, python.len())),
         ],
         python,
+        broken: Vec::new(),
     }
 }
 
@@ -517,6 +518,7 @@ fn odd_ranges_render_in_every_format() {
     nb_report.notebook = Some(Arc::new(Notebook {
         python: "x = 1".into(),
         cells: vec![(1, TextRange::new(0, 5))],
+        broken: Vec::new(),
     }));
     let reports = vec![
         file("a.yaml", Some(text), vec![past_end, mid_char]),

@@ -115,7 +115,7 @@ fn lint_input(set: &RuleSet, rule: &Rule, input: &Path, base: &Path, knobs: Knob
         selection: &selection,
         limits: Limits::default(),
         show_upcoming: knobs.show_upcoming,
-        prefilter: Prefilter::new(&set.triggers),
+        prefilter: Prefilter::from_rules(set),
         current: knobs.current,
     };
     let found = discover(&[input.to_path_buf()]);
@@ -437,7 +437,7 @@ fn public_patterns_are_detected_at_the_right_lines() {
         selection: &selection,
         limits: Limits::default(),
         show_upcoming: false,
-        prefilter: Prefilter::new(&set.triggers),
+        prefilter: Prefilter::from_rules(&set),
         current: BTreeMap::new(),
     };
     let mut problems = Vec::new();

@@ -127,7 +127,7 @@ impl Scan {
             selection: &self.selection,
             limits: self.limits,
             show_upcoming: self.show_upcoming,
-            prefilter: Prefilter::new(&self.rules.triggers),
+            prefilter: Prefilter::from_rules(&self.rules),
             current: self.current.clone(),
         }
     }

@@ -91,7 +91,7 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
         notebook: None,
         findings: Vec::new(),
     };
-    let text = match crate::lint::decode(bytes, &path, settings.lint) {
+    let text = match crate::lint::decode(file.kind, bytes, &path, settings.lint) {
         Decoded::Text(text) => text,
         Decoded::Skipped => {
             return FileResult {

@@ -9,7 +9,9 @@
 //!   `dask_kubernetes.KubeCluster.adapt`), with its keywords and positional arguments;
 //! - `ConfigKey` for keys set by `dask.config.set` and for `DASK_…` environment variables;
 //! - `PyString` for string literals whose value is a dotted name, and command `Word`s of
-//!   strings and of lists of strings.
+//!   strings and of lists of strings that are commands ([`shell`]: in an `args=`/`command=`
+//!   keyword, a container dict's `args`/`command`, a `subprocess`-style call, or a command line
+//!   by itself), never of a label value, a container name or a port name.
 //!
 //! One iterative walk with a tree cursor collects what matters, then resolution runs over the
 //! collected nodes: nesting depth is input-controlled, so nothing here recurses over the tree.
@@ -19,6 +21,7 @@
 mod config;
 mod literal;
 mod names;
+mod shell;
 
 use super::command::{self, Piece};
 use super::model::{Construct, Fact, Keyword};
@@ -31,14 +34,40 @@ use tree_sitter::Node;
 
 /// Every construct of a Python source, in source order.
 pub fn constructs<'a>(text: &'a str, doc: &PyDocument) -> Vec<Construct<'a>> {
+    analyse(text, doc, usize::MAX)
+        .constructs
+        .unwrap_or_default()
+}
+
+/// What one walk of a Python tree gives.
+pub struct Analysis<'a> {
+    /// Every construct, in source order; `None` when the tree nests deeper than the limit
+    /// given to [`analyse`] (nothing is resolved then).
+    pub constructs: Option<Vec<Construct<'a>>>,
+    /// The ranges of the `#` comments met (all of them, unless the walk stopped early).
+    pub comments: Vec<TextRange>,
+}
+
+/// Constructs and comments in one walk of the tree, which stops as soon as it goes deeper
+/// than `max_depth` (the walk is the per-file cost that matters: one, not one per question).
+pub fn analyse<'a>(text: &'a str, doc: &PyDocument, max_depth: usize) -> Analysis<'a> {
     let mut out = Vec::new();
     let mut found = Found::default();
-    walk(text, doc, &mut found, &mut out);
+    let mut comments = Vec::new();
+    if !walk(text, doc, max_depth, &mut found, &mut comments, &mut out) {
+        return Analysis {
+            constructs: None,
+            comments,
+        };
+    }
     attribute_chains(&found, text, &mut out);
     calls(&mut found, text, &mut out);
     strings(&found, text, &mut out);
     out.sort_by_key(|c| (c.range.start, c.range.end));
-    out
+    Analysis {
+        constructs: Some(out),
+        comments,
+    }
 }
 
 /// What the walk collects for the resolution steps.
@@ -62,20 +91,49 @@ struct Found<'t> {
     skip: HashSet<usize>,
     /// `os.environ["DASK_X"] = value`: the subscript's id → the assigned value.
     assigned: HashMap<usize, Node<'t>>,
+    /// The parent of every node [`shell::in_command_context`] walks up from or through,
+    /// recorded by the walk: tree-sitter's `Node::parent` searches down from the root, so
+    /// calling it for every string of a long module is quadratic.
+    parents: HashMap<usize, Node<'t>>,
 }
 
 /// Pre-order walk of the whole tree, ERROR nodes included, with a cursor (no recursion).
-fn walk<'t>(text: &str, doc: &'t PyDocument, found: &mut Found<'t>, out: &mut Vec<Construct<'_>>) {
+/// Collects comments on the way; `false` (and an early stop) past `max_depth` levels.
+fn walk<'t>(
+    text: &str,
+    doc: &'t PyDocument,
+    max_depth: usize,
+    found: &mut Found<'t>,
+    comments: &mut Vec<TextRange>,
+    out: &mut Vec<Construct<'_>>,
+) -> bool {
     let mut cursor = doc.tree.walk();
+    // The ancestors of the cursor's node, innermost last (its length is the depth).
+    let mut ancestors: Vec<Node<'t>> = Vec::new();
     loop {
-        visit(cursor.node(), text, found, out);
+        let node = cursor.node();
+        if node.kind() == "comment" {
+            comments.push(range_of(node));
+        } else {
+            if shell::WALKS_UP_FROM.contains(&node.kind())
+                && let Some(&parent) = ancestors.last()
+            {
+                found.parents.insert(node.id(), parent);
+            }
+            visit(node, text, found, out);
+        }
         if cursor.goto_first_child() {
+            ancestors.push(node);
+            if ancestors.len() > max_depth {
+                return false;
+            }
             continue;
         }
         while !cursor.goto_next_sibling() {
             if !cursor.goto_parent() {
-                return;
+                return true;
             }
+            ancestors.pop();
         }
     }
 }
@@ -321,7 +379,10 @@ fn strings(found: &Found<'_>, text: &str, out: &mut Vec<Construct<'_>>) {
                 },
             });
         }
-        if !found.list_items.contains(&node.id()) {
+        if !found.list_items.contains(&node.id())
+            && (shell::in_command_context(node, text, &found.parents)
+                || shell::reads_as_command(value.split_whitespace().map(Some)))
+        {
             let piece = Piece {
                 value: &value,
                 range,
@@ -331,13 +392,20 @@ fn strings(found: &Found<'_>, text: &str, out: &mut Vec<Construct<'_>>) {
         }
     }
     for &list in &found.command_lists {
-        let values: Vec<(String, TextRange)> = items(list)
-            .map(|item| {
-                // Anything but a plain string (a variable, an f-string) is one opaque word
-                // that is neither a program nor a flag.
-                let value = string_value(item, text).unwrap_or_else(|| OPAQUE.to_owned());
-                (value, range_of(item))
-            })
+        let literal: Vec<(Option<String>, TextRange)> = items(list)
+            .map(|item| (string_value(item, text), range_of(item)))
+            .collect();
+        // A list of names (`["dask-scheduler", "dask-worker"]`) is not a command line.
+        if !shell::in_command_context(list, text, &found.parents)
+            && !shell::reads_as_command(literal.iter().map(|(v, _)| v.as_deref()))
+        {
+            continue;
+        }
+        let values: Vec<(String, TextRange)> = literal
+            .into_iter()
+            // Anything but a plain string (a variable, an f-string) is one opaque word
+            // that is neither a program nor a flag.
+            .map(|(value, range)| (value.unwrap_or_else(|| OPAQUE.to_owned()), range))
             .collect();
         let pieces: Vec<Piece<'_>> = values
             .iter()

@@ -742,7 +742,20 @@ pub fn check(
         SourceKind::Notebook => {
             let nb = crate::source::notebook::parse(text)
                 .map_err(|e| format!("invalid notebook: {}", e.message))?;
-            python_syntax(&nb.python).map(|()| Vec::new())
+            python_syntax(&nb.python)?;
+            // A cell that does not parse is skipped, not a reason to fix nothing; a fix that
+            // breaks a cell adds a problem, so it is rolled back.
+            Ok(nb
+                .broken
+                .iter()
+                .map(|(cell, _, message)| validate::Problem {
+                    level: validate::Level::Error,
+                    kind: "notebook cell".into(),
+                    name: Some(cell.to_string()),
+                    path: "source".into(),
+                    message: message.clone(),
+                })
+                .collect())
         }
         SourceKind::Dockerfile => crate::source::dockerfile::parse(text)
             .map(|_| Vec::new())

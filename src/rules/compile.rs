@@ -6,6 +6,7 @@
 
 use super::pack::{self, FixDef, MatchDef, RuleDef};
 use super::version::{Version, Window};
+use crate::discover::SourceKind;
 use crate::extract::model::KeyKind;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -103,8 +104,10 @@ pub struct RuleSet {
     pub policies: Vec<PackPolicy>,
     index: HashMap<(KeyKind, String), Vec<usize>>,
     /// Literals at least one of which a file must contain (ASCII case-insensitively) to match
-    /// any rule.
+    /// any rule: the union of [`RuleSet::triggers_for`] over every kind of file.
     pub triggers: Vec<String>,
+    /// Per kind of file, the literals one of which it must contain to match any rule.
+    by_kind: BTreeMap<SourceKind, Vec<String>>,
 }
 
 /// The policy block of one pack.
@@ -393,13 +396,30 @@ impl RuleSet {
 
     fn build_index(&mut self) {
         let mut triggers = std::collections::BTreeSet::new();
+        let mut by_kind: BTreeMap<SourceKind, std::collections::BTreeSet<String>> = BTreeMap::new();
         for (i, rule) in self.rules.iter().enumerate() {
-            for (key, trigger) in index_keys(&rule.matcher) {
+            for (key, literals) in index_keys(&rule.matcher) {
                 self.index.entry(key).or_default().push(i);
-                triggers.insert(trigger);
+                for Trigger { text, kinds } in literals {
+                    for &kind in kinds {
+                        by_kind.entry(kind).or_default().insert(text.clone());
+                    }
+                    triggers.insert(text);
+                }
             }
         }
         self.triggers = triggers.into_iter().collect();
+        self.by_kind = by_kind
+            .into_iter()
+            .map(|(kind, set)| (kind, set.into_iter().collect()))
+            .collect();
+    }
+
+    /// The literals a file of this kind must contain one of (ASCII case-insensitively) for
+    /// any rule to match in it: what its front-end can turn into a construct some rule's key
+    /// names. Empty when no rule could match such a file.
+    pub fn triggers_for(&self, kind: SourceKind) -> &[String] {
+        self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
     }
 
     /// Rules that could match a construct with this key.
@@ -423,49 +443,92 @@ impl RuleSet {
     }
 }
 
-/// The index keys of a matcher, each with the literal a file must contain for it to match.
-fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), String)> {
+/// A literal a file must contain for a key to be extracted from it, and the kinds of file
+/// whose front-ends can extract that key.
+struct Trigger {
+    text: String,
+    kinds: &'static [SourceKind],
+}
+
+/// Front-ends that see Python code (a notebook is scanned as its JSON, where the code's
+/// double quotes are escaped as `\"` but still present).
+const PYTHON: &[SourceKind] = &[SourceKind::Python, SourceKind::Notebook];
+const YAML: &[SourceKind] = &[SourceKind::Yaml];
+/// Every front-end: all see command lines (Python strings, YAML `args`, Dockerfile `CMD`)
+/// and config keys (at least as `DASK_…` environment variables).
+const EVERY: &[SourceKind] = &[
+    SourceKind::Python,
+    SourceKind::Notebook,
+    SourceKind::Yaml,
+    SourceKind::Dockerfile,
+];
+
+fn trigger(text: impl Into<String>, kinds: &'static [SourceKind]) -> Trigger {
+    Trigger {
+        text: text.into(),
+        kinds,
+    }
+}
+
+/// The index keys of a matcher, each with the literals a file must contain one of for a
+/// construct with that key to be extracted from it (per front-end: `dask_kubernetes` only
+/// matters in Python, a kind only in YAML).
+fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), Vec<Trigger>)> {
     let root = |name: &str| name.split('.').next().unwrap_or(name).to_owned();
+    // A Python name resolves through an import, which spells its top-level module.
     let names = |kind: KeyKind, names: Vec<String>| -> Vec<_> {
         names
             .into_iter()
-            .map(|n| ((kind, n.clone()), root(&n)))
+            .map(|n| {
+                let t = vec![trigger(root(&n), PYTHON)];
+                ((kind, n), t)
+            })
             .collect()
     };
     match m {
         MatchDef::PythonImport(n) => names(KeyKind::PyName, n.to_vec()),
         MatchDef::PythonCall(c) => names(KeyKind::PyCall, c.callee.to_vec()),
+        // A dotted string may be written in pieces (`"a" ".b"`, or a YAML
+        // `labextension.factory: {module: a, class: b}`): only its first segment is sure.
         MatchDef::PythonString(n) => n
             .to_vec()
             .into_iter()
-            .map(|s| ((KeyKind::PyString, s.clone()), s))
+            .map(|s| {
+                let t = vec![trigger(root(&s), PYTHON), trigger(root(&s), YAML)];
+                ((KeyKind::PyString, s), t)
+            })
             .collect(),
-        // A config key appears as its segments: `worker-template:` in YAML,
-        // `WORKER_TEMPLATE` in an environment variable. The longest is the rarest:
-        // `kubernetes` matches manifests with an `app.kubernetes.io` label, but `port` or
-        // `count` would match nearly every file (`import`, `account`).
         MatchDef::ConfigKey(c) => c
             .key
             .to_vec()
             .into_iter()
-            .flat_map(|k| {
-                let segment = config_trigger(&k);
-                [
-                    ((KeyKind::ConfigKey, k.clone()), segment.clone()),
-                    ((KeyKind::ConfigKey, k), segment.replace('-', "_")),
-                ]
+            .map(|k| {
+                let t = config_triggers(&k);
+                ((KeyKind::ConfigKey, k), t)
             })
             .collect(),
-        // `dask worker` may be written as one word or two; both contain `dask`.
+        // A program is one word (`dask-worker`, after any `/…/`), or a pair of words
+        // (`dask worker`) that may be two list items: then only the first word is sure.
         MatchDef::Command(n) => n
             .to_vec()
             .into_iter()
-            .map(|p| ((KeyKind::Program, p.clone()), root_word(&p)))
+            .map(|p| {
+                let word = if p.contains(char::is_whitespace) {
+                    root_word(&p)
+                } else {
+                    p.clone()
+                };
+                ((KeyKind::Program, p), vec![trigger(word, EVERY)])
+            })
             .collect(),
+        // A flag is reported as written, up to any `=`.
         MatchDef::Flag(n) => n
             .to_vec()
             .into_iter()
-            .map(|f| ((KeyKind::Flag, f), "dask".to_owned()))
+            .map(|f| {
+                let t = vec![trigger(f.clone(), EVERY)];
+                ((KeyKind::Flag, f), t)
+            })
             .collect(),
         MatchDef::Manifest(mm) => {
             // A rule that only fires on a Dask command needs `dask` in the file; a kind as
@@ -479,12 +542,12 @@ fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), String)> {
                 .to_vec()
                 .into_iter()
                 .map(|k| {
-                    let trigger = if needs_dask {
+                    let text = if needs_dask {
                         "dask".to_owned()
                     } else {
                         k.clone()
                     };
-                    ((KeyKind::Resource, k), trigger)
+                    ((KeyKind::Resource, k), vec![trigger(text, YAML)])
                 })
                 .collect()
         }
@@ -492,9 +555,36 @@ fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), String)> {
             .key
             .to_vec()
             .into_iter()
-            .map(|k| ((KeyKind::HelmValue, k), "dask".to_owned()))
+            .map(|k| ((KeyKind::HelmValue, k), vec![trigger("dask", YAML)]))
             .collect(),
     }
+}
+
+/// The literals a config key is spelled with. A key appears as its segments:
+/// `worker-template:` in YAML, `WORKER_TEMPLATE` in an environment variable, so the longest
+/// segment (in both spellings) is a sure literal. When that is the generic first segment
+/// (`kubernetes` of `kubernetes.count.max`, which every manifest's `app.kubernetes.io` label
+/// contains), the literal is the segment as a config key writes it: a YAML key
+/// (`kubernetes:`), a Python string (`"kubernetes`), or an environment variable or keyword
+/// argument (`DASK_KUBERNETES__…`, `kubernetes__count__max=`).
+fn config_triggers(key: &str) -> Vec<Trigger> {
+    let segment = config_trigger(key);
+    let first = key.split('.').next().unwrap_or(key);
+    if segment != first || !key.contains('.') {
+        let mut out = vec![trigger(segment.clone(), EVERY)];
+        if segment.contains('-') {
+            out.push(trigger(segment.replace('-', "_"), EVERY));
+        }
+        return out;
+    }
+    vec![
+        trigger(format!("{first}:"), YAML),
+        trigger(format!("{first}\":"), YAML),
+        trigger(format!("{first}':"), YAML),
+        trigger(format!("\"{first}"), PYTHON),
+        trigger(format!("'{first}"), PYTHON),
+        trigger(format!("{}__", first.replace('-', "_")), EVERY),
+    ]
 }
 
 /// The longest segment of a dotted config key, preferring a later one on a tie
@@ -630,6 +720,37 @@ rules:
                 "{generic} in {:?}",
                 set.triggers
             );
+        }
+    }
+
+    #[test]
+    fn triggers_are_per_front_end() {
+        let set = RuleSet::builtin().unwrap();
+        let has = |kind, t: &str| set.triggers_for(kind).iter().any(|x| x == t);
+        // Most Python files of a Dask shop import dask, most manifests carry an
+        // `app.kubernetes.io` label: neither word alone gets a file parsed.
+        for kind in [
+            SourceKind::Python,
+            SourceKind::Notebook,
+            SourceKind::Dockerfile,
+        ] {
+            assert!(!has(kind, "dask"), "{kind:?}: {:?}", set.triggers_for(kind));
+            assert!(!has(kind, "kubernetes"), "{kind:?}");
+        }
+        assert!(has(SourceKind::Python, "dask_kubernetes"));
+        assert!(has(SourceKind::Python, "dask-worker"));
+        assert!(has(SourceKind::Python, "\"kubernetes"));
+        assert!(!has(SourceKind::Python, "DaskCluster"));
+        assert!(has(SourceKind::Yaml, "kubernetes:"));
+        assert!(!has(SourceKind::Yaml, "kubernetes"));
+        assert!(has(SourceKind::Yaml, "DaskCluster"));
+        assert!(!has(SourceKind::Yaml, "KubeCluster"));
+        assert!(has(SourceKind::Dockerfile, "kubernetes__"));
+        // `dusk rules triggers` prints the union, which the benchmark gives ripgrep.
+        for kind in [SourceKind::Python, SourceKind::Yaml, SourceKind::Dockerfile] {
+            for t in set.triggers_for(kind) {
+                assert!(set.triggers.contains(t), "{t}");
+            }
         }
     }
 

@@ -4,9 +4,14 @@
 //! a string or a list of strings); gives the code cells joined with `\n` and, per code cell,
 //! its 1-based number among *all* cells (markdown and raw cells count, as Jupyter shows them)
 //! and its range in the joined text. IPython magics and shell escapes (`%…`, `%%…`, `!…`
-//! lines) become spaces of the same byte length, so offsets stay valid and they are not
-//! Python syntax errors; a cell whose cell magic runs another language (`%%bash`,
-//! `%%writefile`, …) is blanked whole. Never runs a kernel, never reads outputs.
+//! lines, with their `\` continuations) become spaces of the same byte length, so offsets stay
+//! valid and they are not Python syntax errors; the shell or magic of an assignment
+//! (`files = !ls`, `out = %sx ls`) becomes `0` and spaces, so the name is still bound; a cell
+//! whose cell magic runs another language (`%%bash`, `%%writefile`, …) is blanked whole.
+//!
+//! Cells are independent, as in Jupyter: a cell that does not parse on its own is recorded in
+//! [`Notebook::broken`] and blanked whole, so the other cells are still checked and fixed.
+//! Never runs a kernel, never reads outputs.
 
 use super::TextRange;
 use serde_json::Value;
@@ -19,6 +24,9 @@ pub struct Notebook {
     /// One entry per code cell: its 1-based cell number in the notebook and its range in
     /// `python`.
     pub cells: Vec<(usize, TextRange)>,
+    /// Cells that do not parse on their own (blanked in `python`): the cell's 1-based number,
+    /// the first error's range in `python` and its message.
+    pub broken: Vec<(usize, TextRange, String)>,
 }
 
 impl Notebook {
@@ -69,7 +77,13 @@ pub fn parse(json: &str) -> Result<Notebook, NotebookError> {
             notebook.python.push('\n');
         }
         let start = notebook.python.len();
-        notebook.python.push_str(&blank_magics(&source(cell)));
+        let mut code = blank_magics(&source(cell));
+        if let Some((error, message)) = first_syntax_error(&code) {
+            let error = TextRange::new(start + error.start(), start + error.end());
+            notebook.broken.push((i + 1, error, message));
+            code = blank_all(&code);
+        }
+        notebook.python.push_str(&code);
         let range = TextRange::new(start, notebook.python.len());
         notebook.cells.push((i + 1, range));
     }
@@ -86,6 +100,47 @@ fn source(cell: &Value) -> String {
     }
 }
 
+/// The first syntax error of one cell's Python, if any.
+fn first_syntax_error(code: &str) -> Option<(TextRange, String)> {
+    let Some(doc) = super::python::parse(code) else {
+        return Some((
+            TextRange::empty(0),
+            "the Python parser gave up on this cell".into(),
+        ));
+    };
+    super::python::syntax_errors(&doc, 1).into_iter().next()
+}
+
+/// Every character but line breaks as a space: same length, same lines.
+fn blank_all(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    for c in code.chars() {
+        if c == '\n' || c == '\r' {
+            out.push(c);
+        } else {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        }
+    }
+    out
+}
+
+/// Where the IPython part of an assignment starts: `files = !ls` → the offset of `!`.
+/// The target must be plain names (`a`, `a.b`, `a, b`), so `x != 1` is not one.
+fn magic_assignment(line: &str) -> Option<usize> {
+    let eq = line.find('=')?;
+    let target = line[..eq].trim();
+    let names = !target.is_empty()
+        && target
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ',' | ' ' | '\t'));
+    if !names {
+        return None;
+    }
+    let rest = &line[eq + 1..];
+    let value = rest.trim_start_matches([' ', '\t']);
+    (value.starts_with('!') || value.starts_with('%')).then(|| line.len() - value.len())
+}
+
 /// The cell with IPython-only lines blanked (see the module docs).
 fn blank_magics(source: &str) -> String {
     let first = source.lines().map(str::trim_start).find(|l| !l.is_empty());
@@ -96,15 +151,41 @@ fn blank_magics(source: &str) -> String {
             !PYTHON_CELL_MAGICS.contains(&name)
         });
     let mut out = String::with_capacity(source.len());
+    let mut continued = false;
+    // The indent of the last Python line, and whether it opened a block.
+    let (mut last_indent, mut opened_block) = (0, false);
     for line in source.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        if whole_cell || trimmed.starts_with('%') || trimmed.starts_with('!') {
-            let body = line.trim_end_matches(['\n', '\r']);
-            out.extend(std::iter::repeat_n(' ', body.len()));
-            out.push_str(&line[body.len()..]);
+        let body = line.trim_end_matches(['\n', '\r']);
+        let code = body.trim_start_matches([' ', '\t']);
+        let indent = body.len() - code.len();
+        let line_magic = code.starts_with('%') || code.starts_with('!');
+        let from = if whole_cell || continued || line_magic {
+            Some(0)
         } else {
+            magic_assignment(body)
+        };
+        let Some(from) = from else {
             out.push_str(line);
-        }
+            if !code.is_empty() && !code.starts_with('#') {
+                last_indent = indent;
+                opened_block = code.trim_end().ends_with(':');
+            }
+            continue;
+        };
+        // An assignment keeps its name bound (`files = 0    `); a magic inside a block stays
+        // a statement of that block (`    0      `), where spaces would leave it empty.
+        let in_block = line_magic
+            && !whole_cell
+            && !continued
+            && indent > 0
+            && (opened_block || indent <= last_indent);
+        let from = if in_block { indent } else { from };
+        let value = if from > 0 { "0" } else { "" };
+        out.push_str(&body[..from]);
+        out.push_str(value);
+        out.extend(std::iter::repeat_n(' ', body.len() - from - value.len()));
+        out.push_str(&line[body.len()..]);
+        continued = body.ends_with('\\');
     }
     out
 }
@@ -201,6 +282,46 @@ mod tests {
                 spaces("%%time")
             )
         );
+    }
+
+    #[test]
+    fn shell_and_magic_assignments_keep_their_names_bound() {
+        let source = "files = !ls -la\naccount = !(aws sts get-caller-identity \\\n    --output json)\nx = %sx ls\nx != 1\nfor f in files:\n    !echo $f\n";
+        let json = notebook(vec![cell("code", source.into())]);
+        let nb = parse(&json).unwrap();
+        assert!(nb.broken.is_empty(), "{:?}", nb.broken);
+        assert_eq!(nb.python.len(), source.len());
+        let lines: Vec<&str> = nb.python.lines().collect();
+        assert_eq!(lines[0].trim_end(), "files = 0");
+        assert_eq!(lines[1].trim_end(), "account = 0");
+        assert_eq!(lines[2].trim(), "");
+        assert_eq!(lines[3].trim_end(), "x = 0");
+        assert_eq!(lines[4], "x != 1");
+        assert_eq!(lines[6].trim_end(), "    0");
+        let doc = crate::source::python::parse(&nb.python).unwrap();
+        assert!(crate::source::python::syntax_errors(&doc, 1).is_empty());
+    }
+
+    #[test]
+    fn a_cell_that_does_not_parse_is_skipped_alone() {
+        let json = notebook(vec![
+            cell("code", "import dask\n".into()),
+            cell("markdown", "text".into()),
+            cell("code", "def broken(:\n    pass\n".into()),
+            cell("code", "cluster = KubeCluster()\n".into()),
+        ]);
+        let nb = parse(&json).unwrap();
+        assert_eq!(nb.broken.len(), 1);
+        let (number, range, message) = &nb.broken[0];
+        assert_eq!(*number, 3);
+        assert!(message.contains("syntax error"), "{message}");
+        assert_eq!(nb.locate(range.start()).map(|(c, _)| c), Some(3));
+        let texts = cell_texts(&nb);
+        assert_eq!(
+            texts[1].1,
+            format!("{}\n{}\n", " ".repeat(12), " ".repeat(8))
+        );
+        assert_eq!(texts[2].1, "cluster = KubeCluster()\n");
     }
 
     #[test]

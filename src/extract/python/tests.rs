@@ -476,6 +476,42 @@ fn command_strings_and_lists() {
 }
 
 #[test]
+fn names_labels_and_port_names_are_not_commands() {
+    let src = "from kubernetes import client\n\
+               labels = {\"app\": \"dask-worker\", \"component\": \"dask-scheduler\"}\n\
+               port = client.V1ServicePort(name=\"dask-scheduler\", port=8786)\n\
+               c = client.V1Container(name=\"dask-worker\", args=[\"dask-worker\", \"--nthreads\", \"2\"])\n\
+               pod = {\"containers\": [{\"name\": \"dask-worker\", \"command\": [\"dask-scheduler\"]}]}\n\
+               for role in [\"dask-scheduler\", \"dask-worker\"]:\n    pass\n\
+               worker_cmd = \"dask-worker\"\n\
+               os.system(\"dask-ssh\")\n\
+               spec[\"args\"] = [\"dask-worker\"]\n";
+    let programs: Vec<(String, usize)> = facts(src)
+        .iter()
+        .filter_map(|c| match &c.fact {
+            Fact::Word {
+                kind: WordKind::Program,
+                text,
+            } => Some((
+                text.clone(),
+                src[..c.range.start()].matches('\n').count() + 1,
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        programs,
+        [
+            ("dask-worker".to_owned(), 4),
+            ("dask-scheduler".to_owned(), 5),
+            ("dask-worker".to_owned(), 8),
+            ("dask-ssh".to_owned(), 9),
+            ("dask-worker".to_owned(), 10),
+        ]
+    );
+}
+
+#[test]
 fn a_syntax_error_keeps_the_valid_parts() {
     let src = "from dask_kubernetes import KubeCluster\n\
                def broken(:\n    pass\n\
@@ -500,11 +536,11 @@ fn deep_nesting_does_not_overflow_the_stack() {
     );
     assert_eq!(calls(&parens).len(), 1);
     let lists = format!(
-        "x = {}'dask-worker'{}\n",
+        "x = {}'dask-worker', '--no-bokeh'{}\n",
         "[".repeat(DEPTH),
         "]".repeat(DEPTH)
     );
-    assert_eq!(words(&lists).len(), 1);
+    assert_eq!(words(&lists).len(), 2);
     let chain = format!("import dask\nx = dask{}\n", ".a".repeat(DEPTH));
     assert_eq!(names(&chain).len(), 2);
     let method_chain = format!(

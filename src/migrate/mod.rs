@@ -13,6 +13,7 @@
 //! Rewriters live in [`rewriters`], one file each, registered in [`rewriter`]. Never reads or
 //! writes files: `cli::fix` does, through `write`.
 
+pub mod in_play;
 pub mod notebook;
 pub mod operator;
 pub mod python_text;
@@ -247,6 +248,8 @@ impl Outcome {
 /// A finding's fix, chosen for this pass.
 struct Candidate {
     rule: String,
+    /// The finding's range.
+    range: TextRange,
     fix: Fix,
 }
 
@@ -382,13 +385,22 @@ pub fn settle_fixes(
         path: &file.path,
         display_path: &report.path,
     };
-    let (_, declined) = candidates(meta, &text, report, &BTreeSet::new(), settings);
+    let (fixes, declined) = candidates(meta, &text, report, &BTreeSet::new(), settings);
     for f in &mut report.findings {
         if declined
             .iter()
             .any(|(rule, range)| *rule == f.rule && *range == f.range)
         {
             f.fix = None;
+        }
+        // This occurrence's applicability: a rewriter may lower the rule's (an image bump).
+        if let (Some(info), Some(c)) = (
+            f.fix.as_mut(),
+            fixes
+                .iter()
+                .find(|c| c.rule == f.rule && c.range == f.range),
+        ) {
+            info.applicability = info.applicability.min(c.fix.applicability);
         }
     }
 }
@@ -475,6 +487,7 @@ fn candidates(
         }
         out.push(Candidate {
             rule: rule.id.clone(),
+            range,
             fix,
         });
     }

@@ -11,8 +11,12 @@
 //! strings), or as two words inside a string. A path prefix stays on the first word.
 //!
 //! ## Fix safety
-//! Safe: `dask worker` takes the same options. Only offered when the targeted `distributed`
-//! has the new CLI (2022.10.0 or later), since an older image would not have it.
+//! Safe: `dask worker` takes the same options — for the versions in play
+//! (`migrate::in_play`: the container's Dask image tag, else the nearest pin of
+//! `distributed`, else the target). When the image in play predates the new CLI
+//! (2022.10.0), the fix is unsafe and also bumps the image tag to 2022.10.0; when a pin or the
+//! target does, there is no fix. A command that carries a flag the new CLI rejects and no fix
+//! renames (`--bokeh-port`) is not rewritten: `dask scheduler … --bokeh-port` runs nowhere.
 //!
 //! ## Not handled
 //! A mapping value that is the program alone, such as the dask chart's
@@ -20,7 +24,7 @@
 //! worker` there would not run. Words the finding range does not cover verbatim, and Python strings with prefixes
 //! (`f"…"`, `r"…"`) when split into list items.
 
-use crate::migrate::{Context, Parsed, yaml_text};
+use crate::migrate::{Context, Parsed, in_play, yaml_text};
 use crate::rules::Version;
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
@@ -29,19 +33,35 @@ use crate::source::yaml::{Node, Value, YamlFile};
 /// The first `distributed` release with `dask worker` / `dask scheduler`.
 pub const NEW_CLI_SINCE: &str = "2022.10.0";
 
-/// Whether the targeted `distributed` has the `dask <subcommand>` CLI.
+/// Whether the `distributed` in play here (the container's image, else the nearest pin,
+/// else the target: `migrate::in_play`) has the `dask <subcommand>` CLI.
 pub fn new_cli_available(cx: &Context<'_>) -> bool {
-    let Ok(since) = NEW_CLI_SINCE.parse::<Version>() else {
-        return false;
-    };
-    cx.target("distributed").is_some_and(|t| *t >= since)
+    match in_play::distributed(cx) {
+        Some(v) => v.has(NEW_CLI_SINCE),
+        None => {
+            let Ok(since) = NEW_CLI_SINCE.parse::<Version>() else {
+                return false;
+            };
+            cx.target("distributed").is_some_and(|t| *t >= since)
+        }
+    }
 }
 
 pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
     let replacement = cx.rule.replacement.as_deref()?;
-    if !new_cli_available(cx) {
+    // `dask scheduler … --bokeh-port` runs in no release: a flag the new CLI rejects and no
+    // fix renames must be fixed by a person first (command and flag together, or neither).
+    if in_play::rejected_flag(cx, NEW_CLI_SINCE).is_some() {
         return None;
     }
+    let in_play = in_play::distributed(cx);
+    // The image in play predates the new CLI: only with the image bump, for review.
+    let bump = match &in_play {
+        Some(v) if !v.has(NEW_CLI_SINCE) => Some(in_play::image_bump(cx.text, v, NEW_CLI_SINCE)?),
+        Some(_) => None,
+        None if !new_cli_available(cx) => return None,
+        None => None,
+    };
     let written = cx.text.get(cx.range.as_range())?;
     let (dir, program) = written
         .rsplit_once('/')
@@ -63,10 +83,19 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
         words[0] = format!("{dir}/{}", words[0]);
     }
     let description = format!("replace `{program}` with `{}`", words.join(" "));
-    let edits = match cx.parsed {
+    let mut edits = match cx.parsed {
         Parsed::Yaml(file) => yaml_edits(cx.text, file, cx.range, written, &words)?,
         Parsed::Python(doc) => python_edits(cx.text, doc, cx.range, written, &words)?,
     };
+    if let (Some(bump), Some(v)) = (bump, &in_play) {
+        let description = format!(
+            "{description}, and bump the image to {NEW_CLI_SINCE}: {} runs distributed {}, which has no `dask` command",
+            v.describe(cx.path, cx.text),
+            v.version
+        );
+        edits.push(bump);
+        return Some(Fix::new(edits, Applicability::Unsafe, description));
+    }
     Some(Fix::new(edits, Applicability::Safe, description))
 }
 

@@ -10,7 +10,10 @@
 //! `=value` after it stays.
 //!
 //! ## Fix safety
-//! As the rule declares (a rename that keeps meaning is safe).
+//! As the rule declares (a rename that keeps meaning is safe), and only when the version in
+//! play (`migrate::in_play`) has the new spelling, which appeared with the rule's
+//! `deprecated-in` (`--nworkers` in 2022.2.0): `--nprocs` in a `daskdev/dask:2022.1.0`
+//! container is left for a person.
 //!
 //! ## Not handled
 //! A flag the finding range does not cover verbatim (written with escapes), and rules
@@ -28,6 +31,13 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
     let written = cx.text.get(cx.range.as_range())?;
     let index = flags.iter().position(|f| f == written)?;
     let replacement = replacement_for(cx.rule.replacement.as_deref()?, index, flags.len())?;
+    // The new spelling exists since the rule's deprecation: not in an older image or pin.
+    if let Some(since) = &cx.rule.window.deprecated_in
+        && cx.rule.component == "distributed"
+        && crate::migrate::in_play::distributed(cx).is_some_and(|v| !v.has(&since.to_string()))
+    {
+        return None;
+    }
     Some(Fix::new(
         vec![Edit::replace(cx.range, replacement)],
         Applicability::Safe,

@@ -57,8 +57,8 @@ impl InPlay {
         Pep440::from_str(since).is_ok_and(|since| self.version >= since)
     }
 
-    /// "the image `daskdev/dask:2022.1.0` (k8s/worker.yaml:12)", "the pin in
-    /// requirements.txt:3", "the target".
+    /// "the image `daskdev/dask:2022.1.0` at k8s/worker.yaml:12", "the pin at
+    /// requirements.txt:3", "the target (--target distributed=…)".
     pub fn describe(&self, path: &Path, text: &str) -> String {
         match &self.source {
             Source::Image { image, range } => {
@@ -68,9 +68,9 @@ impl InPlay {
             Source::Pin { file, line } => {
                 let shown = relative_to(file, path);
                 if *line > 0 {
-                    format!("the pin `{}` at {shown}:{line}", self.version)
+                    format!("the pin at {shown}:{line}")
                 } else {
-                    format!("the pin `{}` in {shown}", self.version)
+                    format!("the pin in {shown}")
                 }
             }
             Source::Target { explicit: true } => {

@@ -24,7 +24,7 @@
 //! worker` there would not run. Words the finding range does not cover verbatim, and Python strings with prefixes
 //! (`f"…"`, `r"…"`) when split into list items.
 
-use crate::migrate::{Context, Parsed, in_play, yaml_text};
+use crate::migrate::{Context, Declined, OrDecline, Parsed, in_play, yaml_text};
 use crate::rules::Version;
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
@@ -47,22 +47,42 @@ pub fn new_cli_available(cx: &Context<'_>) -> bool {
     }
 }
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let replacement = cx.rule.replacement.as_deref()?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let replacement = cx
+        .rule
+        .replacement
+        .as_deref()
+        .or_decline("the rule names no replacement command")?;
     // `dask scheduler … --bokeh-port` runs in no release: a flag the new CLI rejects and no
     // fix renames must be fixed by a person first (command and flag together, or neither).
-    if in_play::rejected_flag(cx, NEW_CLI_SINCE).is_some() {
-        return None;
+    if let Some(flag) = in_play::rejected_flag(cx, NEW_CLI_SINCE) {
+        return Err(Declined::new(format!(
+            "this command also has `{flag}`, which the `dask` command ({NEW_CLI_SINCE}+) rejects \
+             and no fix renames: change the flag by hand, then `dusk fix` rewrites the command"
+        )));
     }
     let in_play = in_play::distributed(cx);
     // The image in play predates the new CLI: only with the image bump, for review.
     let bump = match &in_play {
-        Some(v) if !v.has(NEW_CLI_SINCE) => Some(in_play::image_bump(cx.text, v, NEW_CLI_SINCE)?),
+        Some(v) if !v.has(NEW_CLI_SINCE) => {
+            let why = format!(
+                "{} runs distributed {}, older than {NEW_CLI_SINCE}, which has no `dask` command: \
+                 upgrade it, then `dusk fix` rewrites the command",
+                v.describe(cx.path, cx.text),
+                v.version
+            );
+            Some(in_play::image_bump(cx.text, v, NEW_CLI_SINCE).or_decline(&why)?)
+        }
         Some(_) => None,
-        None if !new_cli_available(cx) => return None,
+        None if !new_cli_available(cx) => {
+            return Err(Declined::new(
+                "the targeted `distributed` is older than 2022.10.0, which has no `dask` command: \
+                 target a newer release (`--target distributed=…`) to fix it",
+            ));
+        }
         None => None,
     };
-    let written = cx.text.get(cx.range.as_range())?;
+    let written = cx.text.get(cx.range.as_range()).unwrap_or_default();
     let (dir, program) = written
         .rsplit_once('/')
         .map_or(("", written), |(d, p)| (d, p));
@@ -77,7 +97,9 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
         words[1] = sub.to_owned();
     }
     if words.is_empty() || program.is_empty() || program.contains(char::is_whitespace) {
-        return None;
+        return Err(Declined::new(format!(
+            "`{written}` is part of a longer command string: change it by hand"
+        )));
     }
     if !dir.is_empty() {
         words[0] = format!("{dir}/{}", words[0]);
@@ -85,7 +107,12 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
     let description = format!("replace `{program}` with `{}`", words.join(" "));
     let mut edits = match cx.parsed {
         Parsed::Yaml(file) => yaml_edits(cx.text, file, cx.range, written, &words)?,
-        Parsed::Python(doc) => python_edits(cx.text, doc, cx.range, written, &words)?,
+        Parsed::Python(doc) => python_edits(cx.text, doc, cx.range, written, &words)
+            .or_decline_with(|| {
+                format!(
+                    "`{written}` is not a command word dusk can rewrite in place: change it by hand"
+                )
+            })?,
     };
     if let (Some(bump), Some(v)) = (bump, &in_play) {
         let description = format!(
@@ -94,9 +121,9 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
             v.version
         );
         edits.push(bump);
-        return Some(Fix::new(edits, Applicability::Unsafe, description));
+        return Ok(Fix::new(edits, Applicability::Unsafe, description));
     }
-    Some(Fix::new(edits, Applicability::Safe, description))
+    Ok(Fix::new(edits, Applicability::Safe, description))
 }
 
 fn yaml_edits(
@@ -105,22 +132,30 @@ fn yaml_edits(
     range: TextRange,
     written: &str,
     words: &[String],
-) -> Option<Vec<Edit>> {
+) -> Result<Vec<Edit>, Declined> {
     let Some((seq, item)) = seq_item_at(file, range).filter(|(_, i)| i.as_str() == Some(written))
     else {
         // A value that is the program alone (the dask chart's `worker.image.dask_worker`)
         // is one argv item wherever it is used: two words there would be one argument.
         if yaml_text::entry_at(file, range).is_some_and(|f| f.entry.value.as_str() == Some(written))
         {
-            return None;
+            return Err(Declined::new(format!(
+                "`{written}` is a value used as one program name, where `{}` would be one \
+                 argument: change it where the value is used",
+                words.join(" ")
+            )));
         }
         // YAML embedded in a block scalar (an Argo `resource.manifest`, ConfigMap data): the
         // word is an item of a list inside it, where two words would be one argument.
         if embedded_yaml_at(file, range) {
-            return None;
+            return Err(Declined::new(format!(
+                "`{written}` is in YAML embedded in a string, where dusk cannot add a list \
+                 item: write `{}` as two items by hand",
+                words.join(" ")
+            )));
         }
         // Inside a longer string (a shell line): the words, space-separated, in place.
-        return Some(vec![Edit::replace(range, words.join(" "))]);
+        return Ok(vec![Edit::replace(range, words.join(" "))]);
     };
     let like = &text[item.range.as_range()];
     let items: Vec<String> = words
@@ -128,15 +163,17 @@ fn yaml_edits(
         .map(|w| yaml_text::scalar_like(like, w))
         .collect();
     if yaml_text::is_flow(text, seq) {
-        return Some(vec![Edit::replace(item.range, items.join(", "))]);
+        return Ok(vec![Edit::replace(item.range, items.join(", "))]);
     }
-    let dash = text[..item.range.start()].rfind('-')?;
+    let dash = text[..item.range.start()]
+        .rfind('-')
+        .or_decline("the list item has no `-`")?;
     let indent = " ".repeat(yaml_text::column(text, dash));
     let rest: String = items[1..]
         .iter()
         .map(|i| format!("\n{indent}- {i}"))
         .collect();
-    Some(vec![Edit::replace(
+    Ok(vec![Edit::replace(
         item.range,
         format!("{}{rest}", items[0]),
     )])

@@ -112,10 +112,24 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         move_import(cx.text, doc, cx.range, OPERATOR, None)
             .or_decline("the import is written in a form dusk cannot split: change it by hand")?
     } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".KubeCluster") {
-        vec![Edit::replace(
+        // `dk.KubeCluster`, `dask_kubernetes.KubeCluster`, `classic.KubeCluster`: the full
+        // path needs `dask_kubernetes` bound and its `operator` submodule loaded, which no
+        // import of the package alone does.
+        let mut edits = vec![Edit::replace(
             range(node),
             format!("{OPERATOR}.KubeCluster"),
-        )]
+        )];
+        if !imports_module(cx.text, doc, OPERATOR) {
+            let first = items(doc.tree.root_node())
+                .into_iter()
+                .find(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+                .or_decline("no import to put `import dask_kubernetes.operator` beside")?;
+            edits.push(Edit::insert(
+                first.start_byte(),
+                format!("import {OPERATOR}\n"),
+            ));
+        }
+        edits
     } else {
         return Err(Declined::new(format!(
             "`{}` is not an import, attribute or call of the classic `KubeCluster` dusk can \
@@ -128,6 +142,17 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         Applicability::Unsafe,
         format!("import `KubeCluster` from `{OPERATOR}`"),
     ))
+}
+
+/// Whether a top-level `import <module>` is in the file.
+fn imports_module(text: &str, doc: &crate::source::python::PyDocument, module: &str) -> bool {
+    items(doc.tree.root_node()).into_iter().any(|stmt| {
+        stmt.kind() == "import_statement" && {
+            let mut cursor = stmt.walk();
+            stmt.children_by_field_name("name", &mut cursor)
+                .any(|n| text_of(text, n) == module)
+        }
+    })
 }
 
 /// Whether a call or keyword finding that an import move would hide still has a fix to

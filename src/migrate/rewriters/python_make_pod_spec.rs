@@ -43,6 +43,7 @@ use crate::migrate::python_text::{
 };
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
+use crate::source::python::PyDocument;
 use tree_sitter::Node;
 
 pub const NEW_NAME: &str = "make_cluster_spec";
@@ -92,8 +93,27 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
                 "only the `make_pod_spec` name of this import moves: change the rest by hand",
             ));
         }
-        move_import(cx.text, doc, cx.range, OPERATOR, Some(NEW_NAME))
-            .or_decline("the import is written in a form dusk cannot split: change it by hand")?
+        let stmt = statement_of(node);
+        let local = bound_name(cx.text, node);
+        match still_used(cx.text, doc, &local, stmt) {
+            // A use no fix migrates keeps the old name: the new one is imported alongside.
+            Some(line) if imports_name(cx.text, doc, NEW_NAME) => {
+                return Err(Declined::new(format!(
+                    "`{local}` is still used at line {line}, which dusk cannot migrate: the \
+                     import stays until that use is changed by hand"
+                )));
+            }
+            Some(_) => {
+                let indent = indent_at(cx.text, stmt.start_byte());
+                vec![Edit::insert(
+                    line_end(cx.text, stmt.end_byte()),
+                    format!("\n{indent}from {OPERATOR} import {NEW_NAME}"),
+                )]
+            }
+            None => move_import(cx.text, doc, cx.range, OPERATOR, Some(NEW_NAME)).or_decline(
+                "the import is written in a form dusk cannot split: change it by hand",
+            )?,
+        }
     } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".make_pod_spec") {
         vec![Edit::replace(range(node), format!("{OPERATOR}.{NEW_NAME}"))]
     } else {
@@ -107,6 +127,58 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         Applicability::Unsafe,
         format!("import `{NEW_NAME}` from `{OPERATOR}`"),
     ))
+}
+
+/// The name an imported name binds: its alias, else itself.
+fn bound_name(text: &str, node: Node<'_>) -> String {
+    let aliased = ancestor(node, &["aliased_import"]);
+    aliased
+        .and_then(|a| a.child_by_field_name("alias"))
+        .map_or_else(
+            || {
+                text_of(text, node)
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned()
+            },
+            |a| text_of(text, a).to_owned(),
+        )
+}
+
+/// The 1-based line of a use of `name` outside the import statement `stmt`, if any.
+fn still_used(text: &str, doc: &PyDocument, name: &str, stmt: Node<'_>) -> Option<usize> {
+    let mut cursor = doc.tree.walk();
+    loop {
+        let node = cursor.node();
+        let inside = stmt.start_byte() <= node.start_byte() && node.end_byte() <= stmt.end_byte();
+        if node.kind() == "identifier" && !inside && text_of(text, node) == name {
+            let is_attribute_name = node.parent().is_some_and(|p| {
+                p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
+            });
+            if !is_attribute_name {
+                return Some(node.start_position().row + 1);
+            }
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
+    }
+}
+
+/// Whether an import statement of the file already binds `name`.
+fn imports_name(text: &str, doc: &PyDocument, name: &str) -> bool {
+    items(doc.tree.root_node()).into_iter().any(|stmt| {
+        matches!(stmt.kind(), "import_from_statement" | "import_statement")
+            && text_of(text, stmt)
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|word| word == name)
+    })
 }
 
 /// The arguments of a `make_pod_spec` call, by parameter name.

@@ -115,10 +115,18 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         // `dk.KubeCluster`, `dask_kubernetes.KubeCluster`, `classic.KubeCluster`: the full
         // path needs `dask_kubernetes` bound and its `operator` submodule loaded, which no
         // import of the package alone does.
-        let mut edits = vec![Edit::replace(
-            range(node),
-            format!("{OPERATOR}.KubeCluster"),
-        )];
+        // A chain through the package itself (`dk.KubeCluster` behind `import dask_kubernetes
+        // as dk`) keeps its name: `dk.operator.KubeCluster`, so the import stays in use.
+        let chain = text_of(cx.text, node);
+        let root = chain.split('.').next().unwrap_or("");
+        let through_package = chain == format!("{root}.KubeCluster")
+            && binds_package(cx.text, doc, root, "dask_kubernetes");
+        let path = if through_package {
+            format!("{root}.operator.KubeCluster")
+        } else {
+            format!("{OPERATOR}.KubeCluster")
+        };
+        let mut edits = vec![Edit::replace(range(node), path)];
         if !imports_module(cx.text, doc, OPERATOR) {
             let first = items(doc.tree.root_node())
                 .into_iter()
@@ -142,6 +150,29 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         Applicability::Unsafe,
         format!("import `KubeCluster` from `{OPERATOR}`"),
     ))
+}
+
+/// Whether `local` is bound by `import <package>` or `import <package> as <local>`.
+fn binds_package(
+    text: &str,
+    doc: &crate::source::python::PyDocument,
+    local: &str,
+    package: &str,
+) -> bool {
+    items(doc.tree.root_node()).into_iter().any(|stmt| {
+        stmt.kind() == "import_statement" && {
+            let mut cursor = stmt.walk();
+            stmt.children_by_field_name("name", &mut cursor)
+                .any(|n| match n.kind() {
+                    "aliased_import" => {
+                        n.child_by_field_name("name").map(|m| text_of(text, m)) == Some(package)
+                            && n.child_by_field_name("alias").map(|a| text_of(text, a))
+                                == Some(local)
+                    }
+                    _ => text_of(text, n) == package && package == local,
+                })
+        }
+    })
 }
 
 /// Whether a top-level `import <module>` is in the file.

@@ -88,3 +88,48 @@ fn a_legacy_command_with_a_flag_the_new_cli_rejects_is_left_whole() {
         "`dask scheduler … --bokeh-port` runs in no release:\n{out}"
     );
 }
+
+/// `--format json` says, additively, which version graded each finding and which version a
+/// command's fix was decided for, and where each came from.
+#[test]
+fn json_findings_name_the_versions_in_play() {
+    let dir = project("2022.1.0", true);
+    let out = dir.path().join("check.json");
+    let argv = [
+        "dusk",
+        "check",
+        "--isolated",
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ];
+    dusk::cli::run(Cli::parse_from(argv)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let at_line = |line: u64, rule: &str| {
+        findings
+            .iter()
+            .find(|f| f["line"] == line && f["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} at line {line}: {findings:#?}"))
+            .clone()
+    };
+    let worker = at_line(21, "dask-worker-command");
+    assert_eq!(
+        worker["graded_against"],
+        serde_json::json!({"component": "distributed", "version": "2026.6.0", "source": "default"})
+    );
+    assert_eq!(worker["in_play"]["version"], "2022.1.0");
+    assert_eq!(worker["in_play"]["source"], "image");
+    assert!(
+        worker["in_play"]["at"]
+            .as_str()
+            .unwrap()
+            .ends_with("dask.yaml:20"),
+        "{worker}"
+    );
+    let own_image = at_line(25, "dask-worker-command");
+    assert_eq!(own_image["in_play"]["source"], "pin");
+    assert_eq!(own_image["in_play"]["at"], "requirements.txt:3");
+}

@@ -83,6 +83,37 @@ impl InPlay {
     }
 }
 
+impl InPlay {
+    /// The report form: `image` at `path:line`, `pin` at `requirements.txt:3`, or the target.
+    pub fn note(&self, display_path: &str, text: &str) -> crate::report::VersionSource {
+        let (source, at) = match &self.source {
+            Source::Image { range, .. } => {
+                let line = text[..range.start().min(text.len())].matches('\n').count() + 1;
+                ("image", Some(format!("{display_path}:{line}")))
+            }
+            Source::Pin { file, line } => {
+                let shown = relative_to(file, Path::new(display_path));
+                (
+                    "pin",
+                    Some(if *line > 0 {
+                        format!("{shown}:{line}")
+                    } else {
+                        shown
+                    }),
+                )
+            }
+            Source::Target { explicit: true } => ("--target", None),
+            Source::Target { explicit: false } => ("default", None),
+        };
+        crate::report::VersionSource {
+            component: "distributed".into(),
+            version: self.version.to_string(),
+            source: source.into(),
+            at,
+        }
+    }
+}
+
 /// A pin file shown relative to the fixed file's directory when it is beside or above it.
 fn relative_to(file: &Path, path: &Path) -> String {
     let dir = std::path::absolute(path)

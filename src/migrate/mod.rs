@@ -496,14 +496,16 @@ pub fn settle_fixes(
     let Some(text) = report.text.clone() else {
         return;
     };
+    let display_path = report.path.clone();
     let meta = FileMeta {
         kind: file.kind,
         beside_chart: file.beside_chart,
         path: &file.path,
-        display_path: &report.path,
+        display_path: &display_path,
     };
     let (fixes, declined) = candidates(meta, &text, report, &BTreeSet::new(), settings);
     mark_declined(report, &declined);
+    note_in_play(meta, &text, report, settings);
     // Each occurrence's applicability: a rewriter may lower the rule's (an image bump).
     for f in &mut report.findings {
         if let (Some(info), Some(c)) = (
@@ -514,6 +516,49 @@ pub fn settle_fixes(
         ) {
             info.applicability = info.applicability.min(c.fix.applicability);
         }
+    }
+}
+
+/// Say, on each finding of a `distributed` command or flag, which version its fix was
+/// decided for and where that came from (`in_play`).
+fn note_in_play(
+    meta: FileMeta<'_>,
+    text: &str,
+    report: &mut FileReport,
+    settings: &FixSettings<'_>,
+) {
+    use crate::rules::pack::MatchDef;
+    let wanted = |f: &crate::report::Finding| {
+        settings.lint.rules.get(&f.rule).is_some_and(|r| {
+            r.component == "distributed"
+                && matches!(r.matcher, MatchDef::Command(_) | MatchDef::Flag(_))
+        })
+    };
+    if !report.findings.iter().any(wanted) {
+        return;
+    }
+    let Some(parsed) = parse(meta.kind, text, settings.lint.limits.yaml) else {
+        return;
+    };
+    for i in 0..report.findings.len() {
+        if !wanted(&report.findings[i]) {
+            continue;
+        }
+        let Some(rule) = settings.lint.rules.get(&report.findings[i].rule) else {
+            continue;
+        };
+        let cx = Context {
+            path: meta.path,
+            text,
+            parsed: &parsed,
+            rule,
+            range: report.findings[i].range,
+            rules: settings.lint.rules,
+            targets: settings.lint.targets,
+            pending: &[],
+        };
+        report.findings[i].in_play =
+            in_play::distributed(&cx).map(|v| v.note(meta.display_path, text));
     }
 }
 

@@ -127,6 +127,13 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             format!("{OPERATOR}.KubeCluster")
         };
         let mut edits = vec![Edit::replace(range(node), path)];
+        // `from dask_kubernetes import classic` used only here would import a module that no
+        // longer exists: it goes with its last use.
+        if !through_package {
+            edits.extend(super::python_remove_keyword::imports_only_used_in(
+                cx.text, doc, node,
+            ));
+        }
         if !imports_module(cx.text, doc, OPERATOR) {
             let first = items(doc.tree.root_node())
                 .into_iter()

@@ -90,7 +90,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             &format!("dusk: removed `{removed}`: {}", reason(name, in_adapt)),
         ),
     ];
-    edits.extend(unused_imports(cx.text, doc, keyword));
+    edits.extend(imports_only_used_in(cx.text, doc, keyword));
     Ok(Fix::new(
         edits,
         Applicability::Unsafe,
@@ -98,20 +98,18 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     ))
 }
 
-/// Names imported with `from … import` that only the removed keyword used (`KubeConfig` of
-/// `auth=[KubeConfig(...)]`): removing the keyword would leave them unused, so they leave
-/// their import too (the whole statement when nothing else is left in it).
-fn unused_imports(
+/// Names imported with `from … import` that only `removed` (a keyword or expression a fix
+/// removes or replaces) uses: `KubeConfig` of `auth=[KubeConfig(...)]`, `classic` of
+/// `classic.KubeCluster`. The fix would leave them unused, so they leave their import too
+/// (the whole statement when nothing else is left in it).
+pub(crate) fn imports_only_used_in(
     text: &str,
     doc: &crate::source::python::PyDocument,
-    keyword: tree_sitter::Node<'_>,
+    removed: tree_sitter::Node<'_>,
 ) -> Vec<Edit> {
     let mut used_inside: Vec<&str> = Vec::new();
-    let Some(value) = keyword.child_by_field_name("value") else {
-        return Vec::new();
-    };
     // A cursor made at a node does not leave its subtree.
-    let mut cursor = value.walk();
+    let mut cursor = removed.walk();
     'walk: loop {
         let node = cursor.node();
         if node.kind() == "identifier" {
@@ -126,6 +124,7 @@ fn unused_imports(
             }
         }
     }
+    let keyword = removed;
     let mut edits = Vec::new();
     for stmt in items(doc.tree.root_node()) {
         if stmt.kind() != "import_from_statement" {
@@ -175,10 +174,12 @@ fn uses(
             .iter()
             .any(|e| e.start_byte() <= node.start_byte() && node.end_byte() <= e.end_byte());
         if !inside && node.kind() == "identifier" && text_of(text, node) == name {
-            let attribute_name = node.parent().is_some_and(|p| {
-                p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
+            // An attribute's name or a part of an imported module path is not a use.
+            let not_a_use = node.parent().is_some_and(|p| {
+                (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+                    || p.kind() == "dotted_name"
             });
-            if !attribute_name {
+            if !not_a_use {
                 count += 1;
             }
         }

@@ -72,6 +72,36 @@ pub struct Context<'a> {
     /// whose fix would hide other findings (moving an import changes what later calls
     /// resolve to) waits until they are fixed.
     pub pending: &'a [(&'a Rule, TextRange)],
+    /// What rewriters computed about this pass's parsed file, shared between their calls
+    /// so that asking once per finding stays linear in the number of findings.
+    pub memo: &'a Memo,
+}
+
+/// Facts about one pass's parsed file that several rewriter calls need, computed once.
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// The `name`s of the items of a YAML list (an `env:`), by the list's range.
+    list_names: std::cell::RefCell<BTreeMap<TextRange, std::rc::Rc<BTreeSet<String>>>>,
+}
+
+impl Memo {
+    /// The `name` of every item of the YAML sequence `list`.
+    pub fn item_names(&self, list: &crate::source::yaml::Node) -> std::rc::Rc<BTreeSet<String>> {
+        self.list_names
+            .borrow_mut()
+            .entry(list.range)
+            .or_insert_with(|| {
+                std::rc::Rc::new(
+                    list.as_seq()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|n| n.get_str("name"))
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            })
+            .clone()
+    }
 }
 
 impl<'a> Context<'a> {
@@ -123,6 +153,11 @@ impl<'a> Context<'a> {
             .fix
             .as_ref()
             .map_or("this rewriter", |f| f.rewriter.as_str())
+    }
+
+    /// The rule's `fix: {with: {name: …}}` parameter.
+    pub fn param(&self, name: &str) -> Option<&'a crate::rules::pack::FixParam> {
+        self.rule.fix.as_ref()?.with.get(name)
     }
 
     /// `line N` of a byte offset in this text.
@@ -196,26 +231,124 @@ pub fn line_of(text: &str, offset: usize) -> String {
     format!("line {line}")
 }
 
-/// The rewriter a pack's `fix: {rewriter: …}` names. Every name in
-/// `rules::compile::KNOWN_REWRITERS` that is implemented has an arm here.
-pub fn rewriter(name: &str) -> Option<Rewrite> {
+/// A rewriter as packs name it: the one place its name lives, the parameters a pack's
+/// `fix: {rewriter: …, with: {…}}` may pass it (checked when the pack loads), and the code.
+pub struct Registered {
+    pub name: &'static str,
+    pub params: &'static [Param],
+    pub rewrite: Rewrite,
+}
+
+/// A parameter a rewriter declares.
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub required: bool,
+    /// What it means, for the load error when it is missing.
+    pub help: &'static str,
+}
+
+/// The type of a rewriter parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// One string.
+    Text,
+    /// One string, or one per item the rule's matcher lists (its flags, its programs).
+    TextPerItem,
+}
+
+/// Every rewriter, by name.
+pub const REWRITERS: &[Registered] = {
     use rewriters::*;
-    Some(match name {
-        "remove-field" => remove_field::rewrite,
-        "replace-flag" => replace_flag::rewrite,
-        "replace-command" => replace_command::rewrite,
-        "quote-quantity" => quote_quantity::rewrite,
-        "rename-service-ports" => rename_service_ports::rewrite,
-        "add-worker-name" => add_worker_name::rewrite,
-        "python-import-operator" => python_import_operator::rewrite,
-        "pod-template-to-daskcluster" => pod_template_to_daskcluster::rewrite,
-        "python-remove-keyword" => python_remove_keyword::rewrite,
-        "python-string-reference" => python_string_reference::rewrite,
-        "python-classic-cluster" => python_classic_cluster::rewrite,
-        "python-make-pod-spec" => python_make_pod_spec::rewrite,
-        "dask-config" => dask_config::rewrite,
-        _ => return None,
-    })
+    const NONE: &[Param] = &[];
+    &[
+        Registered {
+            name: "remove-field",
+            params: NONE,
+            rewrite: remove_field::rewrite,
+        },
+        Registered {
+            name: "replace-flag",
+            params: &[Param {
+                name: "to",
+                kind: ParamKind::TextPerItem,
+                required: true,
+                help: "the flag that replaces each matched flag",
+            }],
+            rewrite: replace_flag::rewrite,
+        },
+        Registered {
+            name: "replace-command",
+            params: &[Param {
+                name: "to",
+                kind: ParamKind::Text,
+                required: true,
+                help: "the command that replaces the legacy program, such as `dask worker`; \
+                       `dask-<x>` programs become `dask <x>`",
+            }],
+            rewrite: replace_command::rewrite,
+        },
+        Registered {
+            name: "quote-quantity",
+            params: NONE,
+            rewrite: quote_quantity::rewrite,
+        },
+        Registered {
+            name: "rename-service-ports",
+            params: NONE,
+            rewrite: rename_service_ports::rewrite,
+        },
+        Registered {
+            name: "add-worker-name",
+            params: NONE,
+            rewrite: add_worker_name::rewrite,
+        },
+        Registered {
+            name: "python-import-operator",
+            params: NONE,
+            rewrite: python_import_operator::rewrite,
+        },
+        Registered {
+            name: "pod-template-to-daskcluster",
+            params: NONE,
+            rewrite: pod_template_to_daskcluster::rewrite,
+        },
+        Registered {
+            name: "python-remove-keyword",
+            params: NONE,
+            rewrite: python_remove_keyword::rewrite,
+        },
+        Registered {
+            name: "python-string-reference",
+            params: &[Param {
+                name: "to",
+                kind: ParamKind::Text,
+                required: false,
+                help: "the dotted name the string should name instead",
+            }],
+            rewrite: python_string_reference::rewrite,
+        },
+        Registered {
+            name: "python-classic-cluster",
+            params: NONE,
+            rewrite: python_classic_cluster::rewrite,
+        },
+        Registered {
+            name: "python-make-pod-spec",
+            params: NONE,
+            rewrite: python_make_pod_spec::rewrite,
+        },
+        Registered {
+            name: "dask-config",
+            params: NONE,
+            rewrite: dask_config::rewrite,
+        },
+    ]
+};
+
+/// The rewriter a pack's `fix: {rewriter: …}` names.
+pub fn rewriter(name: &str) -> Option<Rewrite> {
+    REWRITERS.iter().find(|r| r.name == name).map(|r| r.rewrite)
 }
 
 /// How fixes are chosen, built once by `cli`.
@@ -540,6 +673,7 @@ fn note_in_play(
     let Some(parsed) = parse(meta.kind, text, settings.lint.limits.yaml) else {
         return;
     };
+    let memo = Memo::default();
     for i in 0..report.findings.len() {
         if !wanted(&report.findings[i]) {
             continue;
@@ -556,6 +690,7 @@ fn note_in_play(
             rules: settings.lint.rules,
             targets: settings.lint.targets,
             pending: &[],
+            memo: &memo,
         };
         report.findings[i].in_play =
             in_play::distributed(&cx).map(|v| v.note(meta.display_path, text));
@@ -567,11 +702,15 @@ type DeclinedAt = (String, TextRange, Declined);
 
 /// Findings whose rewriter declined lose their fix and say why.
 fn mark_declined(report: &mut FileReport, declined: &[DeclinedAt]) {
+    if declined.is_empty() {
+        return;
+    }
+    let by_finding: std::collections::HashMap<(&str, TextRange), &Declined> = declined
+        .iter()
+        .map(|(rule, range, why)| ((rule.as_str(), *range), why))
+        .collect();
     for f in &mut report.findings {
-        if let Some((_, _, why)) = declined
-            .iter()
-            .find(|(rule, range, _)| *rule == f.rule && *range == f.range)
-        {
+        if let Some(why) = by_finding.get(&(f.rule.as_str(), f.range)) {
             f.fix = None;
             f.not_fixable = Some(why.reason.clone());
         }
@@ -620,7 +759,9 @@ fn candidates(
         return (Vec::new(), declined);
     };
     let pending = wanted.clone();
+    let memo = Memo::default();
     let mut out: Vec<Candidate> = Vec::new();
+    let mut seen: std::collections::HashSet<Vec<Edit>> = std::collections::HashSet::new();
     let mut declined = Vec::new();
     for (rule, range) in wanted {
         let Some(rewrite) = rule
@@ -639,6 +780,7 @@ fn candidates(
             rules: settings.lint.rules,
             targets: settings.lint.targets,
             pending: &pending,
+            memo: &memo,
         };
         let mut fix = match rewrite(&cx) {
             Ok(fix) => fix,
@@ -669,7 +811,7 @@ fn candidates(
             continue;
         }
         // Several findings may lead to the same fix (one rewrite of a whole document).
-        if out.iter().any(|c| c.fix.edits == fix.edits) {
+        if !seen.insert(fix.edits.clone()) {
             continue;
         }
         out.push(Candidate {
@@ -690,13 +832,23 @@ fn non_overlapping(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
             k.fix
                 .edits
                 .iter()
-                .any(|a| c.fix.edits.iter().any(|b| overlaps(a.range, b.range)))
+                .any(|a| c.fix.edits.iter().any(|b| clash(a, b)))
         });
         if !clash {
             kept.push(c);
         }
     }
     kept
+}
+
+/// Two edits clash when their ranges overlap; two different insertions at one point do not
+/// (several removed keywords of one call each add their comment above the statement, in
+/// source order), but the same insertion twice does.
+fn clash(a: &Edit, b: &Edit) -> bool {
+    if a.range == b.range && a.range.is_empty() {
+        return a.content == b.content;
+    }
+    overlaps(a.range, b.range)
 }
 
 /// Ranges overlap when they share a byte, or one inserts strictly inside the other.
@@ -922,10 +1074,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_rewriter_a_pack_may_name_is_implemented() {
-        for name in crate::rules::compile::KNOWN_REWRITERS {
-            assert!(rewriter(name).is_some(), "no rewriter `{name}`");
-        }
+    fn rewriter_names_are_unique() {
+        let mut names: Vec<&str> = REWRITERS.iter().map(|r| r.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), REWRITERS.len());
     }
 
     #[test]

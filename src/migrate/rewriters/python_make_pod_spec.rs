@@ -110,6 +110,12 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
                     format!("\n{indent}from {OPERATOR} import {NEW_NAME}"),
                 )]
             }
+            // The call fixes imported the new name already: the old one just leaves.
+            None if local == "make_pod_spec" && imports_name(cx.text, doc, NEW_NAME) => {
+                drop_import_name(cx.text, stmt, cx.range).or_decline(
+                    "the import is written in a form dusk cannot split: change it by hand",
+                )?
+            }
             None => move_import(cx.text, doc, cx.range, OPERATOR, Some(NEW_NAME)).or_decline(
                 "the import is written in a form dusk cannot split: change it by hand",
             )?,
@@ -153,10 +159,13 @@ fn still_used(text: &str, doc: &PyDocument, name: &str, stmt: Node<'_>) -> Optio
         let node = cursor.node();
         let inside = stmt.start_byte() <= node.start_byte() && node.end_byte() <= stmt.end_byte();
         if node.kind() == "identifier" && !inside && text_of(text, node) == name {
-            let is_attribute_name = node.parent().is_some_and(|p| {
-                p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
+            // An attribute's name, or a name in another import's module path or import
+            // list, is not a use of this binding.
+            let not_a_use = node.parent().is_some_and(|p| {
+                (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+                    || p.kind() == "dotted_name"
             });
-            if !is_attribute_name {
+            if !not_a_use {
                 return Some(node.start_position().row + 1);
             }
         }
@@ -169,6 +178,28 @@ fn still_used(text: &str, doc: &PyDocument, name: &str, stmt: Node<'_>) -> Optio
             }
         }
     }
+}
+
+/// The edit removing the imported name at `range` from `stmt` (the whole statement's lines
+/// when it is the only name).
+fn drop_import_name(text: &str, stmt: Node<'_>, at: crate::source::TextRange) -> Option<Vec<Edit>> {
+    let mut cursor = stmt.walk();
+    let names: Vec<Node<'_>> = stmt.children_by_field_name("name", &mut cursor).collect();
+    let index = names
+        .iter()
+        .position(|n| n.start_byte() <= at.start() && at.end() <= n.end_byte())?;
+    if names.len() == 1 {
+        let start = text[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[stmt.end_byte()..]
+            .find('\n')
+            .map_or(text.len(), |i| stmt.end_byte() + i + 1);
+        return Some(vec![Edit::delete(crate::source::TextRange::new(
+            start, end,
+        ))]);
+    }
+    Some(vec![Edit::delete(
+        crate::migrate::python_text::remove_from_list(&names, index)?,
+    )])
 }
 
 /// Whether an import statement of the file already binds `name`.
@@ -237,6 +268,16 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         .filter(|a| a.kind() == "argument_list")
         .or_decline_with(|| format!("the call at {at} passes a generator, not arguments"))?;
     let arguments = arguments(text, args).or_decline_with(|| {
+        let migrated = items(args).iter().any(|i| {
+            i.child_by_field_name("name")
+                .is_some_and(|n| matches!(text_of(text, n), "worker_command" | "name"))
+        });
+        if migrated {
+            return format!(
+                "the call at {at} already takes `make_cluster_spec`'s parameters: what is left \
+                 is its import (`make-pod-spec-import` moves it)"
+            );
+        }
         format!(
             "the call at {at} passes `*args`/`**kwargs`, an unknown keyword or too many \
              arguments: write them out as `make_pod_spec`'s named parameters and rerun"
@@ -314,6 +355,26 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     .iter()
     .filter_map(|p| Some((*p, given(text, arg(p))?)))
     .collect();
+    // The new name must be bound where the call is: a fix of its own, whatever the import's
+    // finding does (it may be declined, or not selected).
+    if let Some(doc) = cx.python() {
+        let import = if new_function == NEW_NAME && !imports_name(text, doc, NEW_NAME) {
+            Some(format!("from {OPERATOR} import {NEW_NAME}\n"))
+        } else if new_function.starts_with(&format!("{OPERATOR}."))
+            && !super::python_classic_cluster::imports_module(text, doc, OPERATOR)
+        {
+            Some(format!("import {OPERATOR}\n"))
+        } else {
+            None
+        };
+        if let Some(import) = import {
+            let first = items(doc.tree.root_node())
+                .into_iter()
+                .find(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+                .or_decline_with(|| format!("no import to put `{}` beside", import.trim()))?;
+            edits.push(Edit::insert(first.start_byte(), import));
+        }
+    }
     if !extras.is_empty() {
         edits.push(
             apply_extras(text, call, &extras, &arguments).or_decline_with(|| {

@@ -49,10 +49,9 @@ pub fn new_cli_available(cx: &Context<'_>) -> bool {
 
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let replacement = cx
-        .rule
-        .replacement
-        .as_deref()
-        .or_decline("the rule names no replacement command")?;
+        .param("to")
+        .and_then(|to| to.for_item(0, 1))
+        .or_decline("the rule names no replacement command (`with: {to: …}`)")?;
     // `dask scheduler … --bokeh-port` runs in no release: a flag the new CLI rejects and no
     // fix renames must be fixed by a person first (command and flag together, or neither).
     if let Some(flag) = in_play::rejected_flag(cx, NEW_CLI_SINCE) {

@@ -54,7 +54,7 @@ ensure_venv() {
   echo "$want" >"$dir/.dusk-stamp"
 }
 
-ensure_venv operator 'from dask_kubernetes.operator import make_cluster_spec; import jsonschema, yaml'
+ensure_venv operator 'from dask_kubernetes.operator import make_cluster_spec; import jsonschema, yaml, ruff'
 ensure_venv classic 'from dask_kubernetes.classic import make_pod_spec; from dask_kubernetes import make_pod_spec; import yaml'
 
 OPV="$("$OUT/operator/bin/python" -c 'from importlib.metadata import version; print(version("dask-kubernetes"))')"

@@ -613,6 +613,16 @@ pub fn grade(hit: &Hit, settings: &Settings<'_>, path: &str) -> Option<Finding> 
         message.push_str(&transition_note(rule, current, target));
     }
     let mut f = Finding::new(&rule.id, severity, path, hit.range, message);
+    f.graded_against = target.map(|t| crate::report::VersionSource {
+        component: rule.component.clone(),
+        version: t.to_string(),
+        source: if settings.targets.explicit.contains_key(&rule.component) {
+            "--target".into()
+        } else {
+            "default".into()
+        },
+        at: None,
+    });
     f.component = Some(rule.component.clone());
     f.deprecated_in = rule.window.deprecated_in.as_ref().map(ToString::to_string);
     f.removed_in = rule.window.removed_in.as_ref().map(ToString::to_string);

@@ -344,7 +344,18 @@ const NOT_HANDLED: &[(&str, &str)] = &[
         "examples/helm-chart/values.yaml",
         "`worker.image.dask_worker: dask-worker`: the chart passes it as one argument",
     ),
+    (
+        "fixtures/rules/operator-kubecluster-unknown-keyword/good.py",
+        "moving the classic import would hand `worker_cpu=` to the operator KubeCluster (a new \
+         `operator-kubecluster-unknown-keyword` error): the fix loop rolls it back (#10)",
+    ),
 ];
+
+/// Rollbacks the fix loop's postconditions make on purpose (a fix that would add a finding no
+/// later fix takes on, or leave a name unbound): the file is left no worse, and says why.
+fn is_postcondition_rollback(reason: &str) -> bool {
+    reason.contains("it would add a `") || reason.contains("unbound; rolled back")
+}
 
 /// Every fixture and example file, fixed with the built-in packs and unsafe fixes: a second
 /// fix changes nothing, and no finding whose fix `dusk fix` could apply is left, except in
@@ -377,7 +388,11 @@ fn every_fixture_is_a_fixpoint_with_nothing_fixable_left() {
         if matches!(first.end, End::NotParsed(_)) {
             continue;
         }
-        if !first.failed.is_empty() || first.end != End::Converged {
+        let unexpected = first
+            .failed
+            .iter()
+            .any(|f| !is_postcondition_rollback(&f.reason));
+        if unexpected || first.end != End::Converged {
             problems.push(format!("{shown}: {:?} {:?}", first.end, first.failed));
         }
         fixed += first.fixed_count();

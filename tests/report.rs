@@ -46,6 +46,8 @@ fn bare(rule: &str, severity: Severity, path: &str, message: &str) -> Finding {
         fix: None,
         not_fixable: None,
         object: None,
+        graded_against: None,
+        in_play: None,
     }
 }
 

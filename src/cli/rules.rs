@@ -218,6 +218,15 @@ pub fn list_json(set: &RuleSet) -> serde_json::Value {
     serde_json::json!({ "rules": rules })
 }
 
+/// What a fix's applicability promises, as `rules explain` says it under every fixable rule.
+pub const SAFE_MEANS: &str = "\
+A safe fix keeps behaviour for the versions in play: the `distributed` a container runs (the tag
+of a known Dask image next to the command), else the project's nearest exact pin, else the
+target. A fix whose replacement that version lacks is offered as unsafe (with the image bump it
+needs) or not at all, with the reason. Every fix is rolled back if its result does not parse,
+leaves a name that was bound unbound, or adds a finding no later fix takes on. Unsafe fixes
+change or drop something and are applied only with --unsafe-fixes, for review.";
+
 pub fn explain(rule: &Rule) -> String {
     let mut out = format!("{} ({})\n\n", rule.id, rule.title);
     out.push_str(&format!("component:   {}\n", rule.component));
@@ -251,6 +260,9 @@ pub fn explain(rule: &Rule) -> String {
     ));
     if let Some(e) = &rule.explanation {
         out.push_str(&format!("\n{}\n", e.trim_end()));
+    }
+    if rule.fix.is_some() {
+        out.push_str(&format!("\n{}\n", SAFE_MEANS));
     }
     if let Some(ex) = &rule.example {
         out.push_str(&format!("\nexample:\n{}\n", indent(&ex.bad)));

@@ -16,10 +16,12 @@
 //! writes files: `cli::fix` does, through `write`.
 
 pub mod build;
+pub mod in_play;
 pub mod notebook;
 pub mod operator;
 pub mod python_text;
 pub mod rewriters;
+pub mod scope;
 pub mod validate;
 pub mod yaml_text;
 
@@ -466,6 +468,8 @@ impl Outcome {
 /// A finding's fix, chosen for this pass.
 struct Candidate {
     rule: String,
+    /// The finding's range.
+    range: TextRange,
     fix: Fix,
 }
 
@@ -505,6 +509,8 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         }
     };
     let mut disabled: BTreeSet<String> = BTreeSet::new();
+    // Each pass's result, to go back to when the end leaves a name unbound.
+    let mut history: Vec<(String, BTreeMap<String, usize>, usize)> = Vec::new();
     let mut passes = 0;
     loop {
         let mut report = lint(&outcome.fixed);
@@ -537,12 +543,39 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             Some(nb) => notebook::apply(current, nb, edits, settings.lint.limits.yaml),
             None => apply_edits(current, edits).map_err(|e| e.to_string()),
         };
+        // Postcondition beyond parsing and validation: the result has no finding the text
+        // before it did not have (names left unbound are checked once the loop ends: a call
+        // may move before the import that binds its new name).
+        let counts_before = rule_counts(&report);
+        let post = |new: &str| -> Result<(), String> {
+            let after = lint(new);
+            for (rule, count) in rule_counts(&after) {
+                // A finding a later pass fixes is a step of a longer fix (a call rewritten
+                // before its import), not a regression; the pass after it tries its fix.
+                let fixable = settings
+                    .lint
+                    .rules
+                    .get(&rule)
+                    .and_then(|r| settings.base(r))
+                    .is_some_and(|a| settings.allowed(a));
+                if !fixable && count > counts_before.get(&rule).copied().unwrap_or(0) {
+                    let message = after
+                        .findings
+                        .iter()
+                        .find(|f| f.rule == rule)
+                        .map_or(String::new(), |f| f.message.clone());
+                    return Err(format!("it would add a `{rule}` finding ({message})"));
+                }
+            }
+            Ok(())
+        };
         let (text, kept, failures) = apply_checked(
             meta.kind,
             settings.lint.limits.yaml,
             &problems,
             chosen,
             &apply,
+            &post,
         );
         for failure in failures {
             disabled.insert(failure.rule.clone());
@@ -560,6 +593,14 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             }
             *outcome.applied.entry(c.rule).or_default() += 1;
         }
+        history.push((
+            outcome.fixed.clone(),
+            outcome.applied.clone(),
+            outcome.notes.len(),
+        ));
+    }
+    if outcome.end == End::Converged {
+        keep_names_bound(meta.kind, &mut outcome, &history, &lint);
     }
     outcome.hidden_unsafe = outcome
         .remaining
@@ -588,14 +629,72 @@ pub fn settle_fixes(
     let Some(text) = report.text.clone() else {
         return;
     };
+    let display_path = report.path.clone();
     let meta = FileMeta {
         kind: file.kind,
         beside_chart: file.beside_chart,
         path: &file.path,
-        display_path: &report.path,
+        display_path: &display_path,
     };
-    let (_, declined) = candidates(meta, &text, report, &BTreeSet::new(), settings);
+    let (fixes, declined) = candidates(meta, &text, report, &BTreeSet::new(), settings);
     mark_declined(report, &declined);
+    note_in_play(meta, &text, report, settings);
+    // Each occurrence's applicability: a rewriter may lower the rule's (an image bump).
+    for f in &mut report.findings {
+        if let (Some(info), Some(c)) = (
+            f.fix.as_mut(),
+            fixes
+                .iter()
+                .find(|c| c.rule == f.rule && c.range == f.range),
+        ) {
+            info.applicability = info.applicability.min(c.fix.applicability);
+        }
+    }
+}
+
+/// Say, on each finding of a `distributed` command or flag, which version its fix was
+/// decided for and where that came from (`in_play`).
+fn note_in_play(
+    meta: FileMeta<'_>,
+    text: &str,
+    report: &mut FileReport,
+    settings: &FixSettings<'_>,
+) {
+    use crate::rules::pack::MatchDef;
+    let wanted = |f: &crate::report::Finding| {
+        settings.lint.rules.get(&f.rule).is_some_and(|r| {
+            r.component == "distributed"
+                && matches!(r.matcher, MatchDef::Command(_) | MatchDef::Flag(_))
+        })
+    };
+    if !report.findings.iter().any(wanted) {
+        return;
+    }
+    let Some(parsed) = parse(meta.kind, text, settings.lint.limits.yaml) else {
+        return;
+    };
+    let memo = Memo::default();
+    for i in 0..report.findings.len() {
+        if !wanted(&report.findings[i]) {
+            continue;
+        }
+        let Some(rule) = settings.lint.rules.get(&report.findings[i].rule) else {
+            continue;
+        };
+        let cx = Context {
+            path: meta.path,
+            text,
+            parsed: &parsed,
+            rule,
+            range: report.findings[i].range,
+            rules: settings.lint.rules,
+            targets: settings.lint.targets,
+            pending: &[],
+            memo: &memo,
+        };
+        report.findings[i].in_play =
+            in_play::distributed(&cx).map(|v| v.note(meta.display_path, text));
+    }
 }
 
 /// A finding (rule id, range) whose rewriter declined, and why.
@@ -717,6 +816,7 @@ fn candidates(
         }
         out.push(Candidate {
             rule: rule.id.clone(),
+            range,
             fix,
         });
     }
@@ -773,6 +873,7 @@ fn apply_checked(
     before: &[validate::Problem],
     chosen: Vec<Candidate>,
     apply: &dyn Fn(&[Edit]) -> Result<String, String>,
+    post: &dyn Fn(&str) -> Result<(), String>,
 ) -> Applied {
     let attempt = |fixes: &[&Candidate]| -> Result<(String, Vec<validate::Problem>), String> {
         let edits: Vec<_> = fixes
@@ -784,11 +885,35 @@ fn apply_checked(
         if let Some(p) = after.iter().find(|p| !before.contains(p)) {
             return Err(format!("the result is invalid: {p}"));
         }
+        post(&new)?;
         Ok((new, after))
     };
     let all: Vec<&Candidate> = chosen.iter().collect();
-    if let Ok(ok) = attempt(&all) {
-        return (Some(ok), chosen, Vec::new());
+    let whole = match attempt(&all) {
+        Ok(ok) => return (Some(ok), chosen, Vec::new()),
+        Err(reason) => reason,
+    };
+    // One fix spoils the others: leave each out in turn, so fixes that only work together
+    // (an import and the call that uses the new name) are kept together.
+    if chosen.len() > 2 {
+        for skip in 0..chosen.len() {
+            let rest: Vec<&Candidate> = (0..chosen.len())
+                .filter(|&i| i != skip)
+                .map(|i| &chosen[i])
+                .collect();
+            if let Ok(ok) = attempt(&rest) {
+                let reason = attempt(&[&chosen[skip]])
+                    .err()
+                    .unwrap_or_else(|| whole.clone());
+                let mut kept = chosen;
+                let culprit = kept.remove(skip);
+                let failure = Failure {
+                    reason: format!("{}: {reason}; rolled back", culprit.fix.description),
+                    rule: culprit.rule,
+                };
+                return (Some(ok), kept, vec![failure]);
+            }
+        }
     }
     let mut good = Vec::new();
     let mut failures = Vec::new();
@@ -814,6 +939,76 @@ fn apply_checked(
             }
         }
     }
+}
+
+/// The last postcondition, on the loop's end result: no name that was bound before fixing
+/// is left unbound (`scope::unbound`). Otherwise go back to the last pass whose result
+/// leaves none, and record each rule of the passes undone as failed, with the names.
+fn keep_names_bound(
+    kind: SourceKind,
+    outcome: &mut Outcome,
+    history: &[(String, BTreeMap<String, usize>, usize)],
+    lint: &dyn Fn(&str) -> FileReport,
+) {
+    let Some(before) = unbound_names(kind, &outcome.original) else {
+        return;
+    };
+    let new_names = |text: &str| -> Vec<String> {
+        unbound_names(kind, text).map_or_else(Vec::new, |after| {
+            after.difference(&before).cloned().collect()
+        })
+    };
+    let names = new_names(&outcome.fixed);
+    if names.is_empty() {
+        return;
+    }
+    let good = history
+        .iter()
+        .rposition(|(text, _, _)| new_names(text).is_empty());
+    let (text, applied, notes) = match good {
+        Some(i) => history[i].clone(),
+        None => (outcome.original.clone(), BTreeMap::new(), 0),
+    };
+    for (rule, count) in &outcome.applied {
+        if applied.get(rule) != Some(count) {
+            outcome.failed.push(Failure {
+                rule: rule.clone(),
+                reason: format!(
+                    "the fixes would leave `{}` unbound; rolled back",
+                    names.join("`, `")
+                ),
+            });
+        }
+    }
+    outcome.fixed = text;
+    outcome.applied = applied;
+    outcome.notes.truncate(notes);
+    outcome.remaining = lint(&outcome.fixed);
+}
+
+/// How many findings of each rule a report has.
+fn rule_counts(report: &FileReport) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for f in &report.findings {
+        *counts.entry(f.rule.clone()).or_default() += 1;
+    }
+    counts
+}
+
+/// The names a Python file or notebook uses without binding them (`scope::unbound`); `None`
+/// for other files and for text that does not parse.
+fn unbound_names(kind: SourceKind, text: &str) -> Option<BTreeSet<String>> {
+    let notebook;
+    let python = match kind {
+        SourceKind::Python => text,
+        SourceKind::Notebook => {
+            notebook = crate::source::notebook::parse(text).ok()?;
+            notebook.python.as_str()
+        }
+        _ => return None,
+    };
+    let doc = python::parse(python)?;
+    Some(scope::unbound(python, &doc))
 }
 
 /// Parse `text` for rewriters.

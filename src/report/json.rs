@@ -28,6 +28,13 @@ pub fn finding_json(f: &Finding) -> Value {
     if let Some(object) = &f.object {
         v["object"] = json!(object);
     }
+    // Additive (#10): which version graded the finding, and which its fix was decided for.
+    if let Some(graded) = &f.graded_against {
+        v["graded_against"] = json!(graded);
+    }
+    if let Some(in_play) = &f.in_play {
+        v["in_play"] = json!(in_play);
+    }
     v
 }
 
@@ -99,6 +106,8 @@ mod tests {
             }),
             not_fixable: None,
             object: None,
+            graded_against: None,
+            in_play: None,
         };
         assert!(finding_json(&f)["fix"].is_null());
         f.fix.as_mut().unwrap().applicability = Applicability::Unsafe;

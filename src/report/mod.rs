@@ -72,6 +72,23 @@ pub struct Finding {
     /// is then `None`.
     pub not_fixable: Option<String>,
     pub object: Option<ObjectRef>,
+    /// The version of the rule's component the finding was graded at, and where it came from.
+    pub graded_against: Option<VersionSource>,
+    /// The version its fix was decided for (`migrate::in_play`: an image tag, a pin, the
+    /// target): `distributed` commands and flags in files.
+    pub in_play: Option<VersionSource>,
+}
+
+/// A version and where dusk took it from, for reports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VersionSource {
+    pub component: String,
+    pub version: String,
+    /// `--target`, `default` (the newest release the packs know), `image`, `pin`.
+    pub source: String,
+    /// Where: `k8s/worker.yaml:12` for an image, `requirements.txt:3` for a pin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
 }
 
 impl Finding {
@@ -102,6 +119,8 @@ impl Finding {
             fix: None,
             not_fixable: None,
             object: None,
+            graded_against: None,
+            in_play: None,
         }
     }
 }

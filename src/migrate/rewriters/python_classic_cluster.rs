@@ -91,10 +91,39 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         move_import(cx.text, doc, cx.range, OPERATOR, None)
             .or_decline("the import is written in a form dusk cannot split: change it by hand")?
     } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".KubeCluster") {
-        vec![Edit::replace(
-            range(node),
-            format!("{OPERATOR}.KubeCluster"),
-        )]
+        // `dk.KubeCluster`, `dask_kubernetes.KubeCluster`, `classic.KubeCluster`: the full
+        // path needs `dask_kubernetes` bound and its `operator` submodule loaded, which no
+        // import of the package alone does.
+        // A chain through the package itself (`dk.KubeCluster` behind `import dask_kubernetes
+        // as dk`) keeps its name: `dk.operator.KubeCluster`, so the import stays in use.
+        let chain = text_of(cx.text, node);
+        let root = chain.split('.').next().unwrap_or("");
+        let through_package = chain == format!("{root}.KubeCluster")
+            && binds_package(cx.text, doc, root, "dask_kubernetes");
+        let path = if through_package {
+            format!("{root}.operator.KubeCluster")
+        } else {
+            format!("{OPERATOR}.KubeCluster")
+        };
+        let mut edits = vec![Edit::replace(range(node), path)];
+        // `from dask_kubernetes import classic` used only here would import a module that no
+        // longer exists: it goes with its last use.
+        if !through_package {
+            edits.extend(super::python_remove_keyword::imports_only_used_in(
+                cx.text, doc, node,
+            ));
+        }
+        if !imports_module(cx.text, doc, OPERATOR) {
+            let first = items(doc.tree.root_node())
+                .into_iter()
+                .find(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+                .or_decline("no import to put `import dask_kubernetes.operator` beside")?;
+            edits.push(Edit::insert(
+                first.start_byte(),
+                format!("import {OPERATOR}\n"),
+            ));
+        }
+        edits
     } else {
         return Err(Declined::new(format!(
             "`{}` is not an import, attribute or call of the classic `KubeCluster` dusk can \
@@ -107,6 +136,44 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         Applicability::Unsafe,
         format!("import `KubeCluster` from `{OPERATOR}`"),
     ))
+}
+
+/// Whether `local` is bound by `import <package>` or `import <package> as <local>`.
+fn binds_package(
+    text: &str,
+    doc: &crate::source::python::PyDocument,
+    local: &str,
+    package: &str,
+) -> bool {
+    items(doc.tree.root_node()).into_iter().any(|stmt| {
+        stmt.kind() == "import_statement" && {
+            let mut cursor = stmt.walk();
+            stmt.children_by_field_name("name", &mut cursor)
+                .any(|n| match n.kind() {
+                    "aliased_import" => {
+                        n.child_by_field_name("name").map(|m| text_of(text, m)) == Some(package)
+                            && n.child_by_field_name("alias").map(|a| text_of(text, a))
+                                == Some(local)
+                    }
+                    _ => text_of(text, n) == package && package == local,
+                })
+        }
+    })
+}
+
+/// Whether a top-level `import <module>` is in the file.
+pub(crate) fn imports_module(
+    text: &str,
+    doc: &crate::source::python::PyDocument,
+    module: &str,
+) -> bool {
+    items(doc.tree.root_node()).into_iter().any(|stmt| {
+        stmt.kind() == "import_statement" && {
+            let mut cursor = stmt.walk();
+            stmt.children_by_field_name("name", &mut cursor)
+                .any(|n| text_of(text, n) == module)
+        }
+    })
 }
 
 /// Whether a call or keyword finding that an import move would hide still has a fix to

@@ -43,6 +43,7 @@ use crate::migrate::python_text::{
 };
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
+use crate::source::python::PyDocument;
 use tree_sitter::Node;
 
 pub const NEW_NAME: &str = "make_cluster_spec";
@@ -92,8 +93,33 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
                 "only the `make_pod_spec` name of this import moves: change the rest by hand",
             ));
         }
-        move_import(cx.text, doc, cx.range, OPERATOR, Some(NEW_NAME))
-            .or_decline("the import is written in a form dusk cannot split: change it by hand")?
+        let stmt = statement_of(node);
+        let local = bound_name(cx.text, node);
+        match still_used(cx.text, doc, &local, stmt) {
+            // A use no fix migrates keeps the old name: the new one is imported alongside.
+            Some(line) if imports_name(cx.text, doc, NEW_NAME) => {
+                return Err(Declined::new(format!(
+                    "`{local}` is still used at line {line}, which dusk cannot migrate: the \
+                     import stays until that use is changed by hand"
+                )));
+            }
+            Some(_) => {
+                let indent = indent_at(cx.text, stmt.start_byte());
+                vec![Edit::insert(
+                    line_end(cx.text, stmt.end_byte()),
+                    format!("\n{indent}from {OPERATOR} import {NEW_NAME}"),
+                )]
+            }
+            // The call fixes imported the new name already: the old one just leaves.
+            None if local == "make_pod_spec" && imports_name(cx.text, doc, NEW_NAME) => {
+                drop_import_name(cx.text, stmt, cx.range).or_decline(
+                    "the import is written in a form dusk cannot split: change it by hand",
+                )?
+            }
+            None => move_import(cx.text, doc, cx.range, OPERATOR, Some(NEW_NAME)).or_decline(
+                "the import is written in a form dusk cannot split: change it by hand",
+            )?,
+        }
     } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".make_pod_spec") {
         vec![Edit::replace(range(node), format!("{OPERATOR}.{NEW_NAME}"))]
     } else {
@@ -107,6 +133,83 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         Applicability::Unsafe,
         format!("import `{NEW_NAME}` from `{OPERATOR}`"),
     ))
+}
+
+/// The name an imported name binds: its alias, else itself.
+fn bound_name(text: &str, node: Node<'_>) -> String {
+    let aliased = ancestor(node, &["aliased_import"]);
+    aliased
+        .and_then(|a| a.child_by_field_name("alias"))
+        .map_or_else(
+            || {
+                text_of(text, node)
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned()
+            },
+            |a| text_of(text, a).to_owned(),
+        )
+}
+
+/// The 1-based line of a use of `name` outside the import statement `stmt`, if any.
+fn still_used(text: &str, doc: &PyDocument, name: &str, stmt: Node<'_>) -> Option<usize> {
+    let mut cursor = doc.tree.walk();
+    loop {
+        let node = cursor.node();
+        let inside = stmt.start_byte() <= node.start_byte() && node.end_byte() <= stmt.end_byte();
+        if node.kind() == "identifier" && !inside && text_of(text, node) == name {
+            // An attribute's name, or a name in another import's module path or import
+            // list, is not a use of this binding.
+            let not_a_use = node.parent().is_some_and(|p| {
+                (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+                    || p.kind() == "dotted_name"
+            });
+            if !not_a_use {
+                return Some(node.start_position().row + 1);
+            }
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
+    }
+}
+
+/// The edit removing the imported name at `range` from `stmt` (the whole statement's lines
+/// when it is the only name).
+fn drop_import_name(text: &str, stmt: Node<'_>, at: crate::source::TextRange) -> Option<Vec<Edit>> {
+    let mut cursor = stmt.walk();
+    let names: Vec<Node<'_>> = stmt.children_by_field_name("name", &mut cursor).collect();
+    let index = names
+        .iter()
+        .position(|n| n.start_byte() <= at.start() && at.end() <= n.end_byte())?;
+    if names.len() == 1 {
+        let start = text[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[stmt.end_byte()..]
+            .find('\n')
+            .map_or(text.len(), |i| stmt.end_byte() + i + 1);
+        return Some(vec![Edit::delete(crate::source::TextRange::new(
+            start, end,
+        ))]);
+    }
+    Some(vec![Edit::delete(
+        crate::migrate::python_text::remove_from_list(&names, index)?,
+    )])
+}
+
+/// Whether an import statement of the file already binds `name`.
+fn imports_name(text: &str, doc: &PyDocument, name: &str) -> bool {
+    items(doc.tree.root_node()).into_iter().any(|stmt| {
+        matches!(stmt.kind(), "import_from_statement" | "import_statement")
+            && text_of(text, stmt)
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|word| word == name)
+    })
 }
 
 /// The arguments of a `make_pod_spec` call, by parameter name.
@@ -252,6 +355,26 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     .iter()
     .filter_map(|p| Some((*p, given(text, arg(p))?)))
     .collect();
+    // The new name must be bound where the call is: a fix of its own, whatever the import's
+    // finding does (it may be declined, or not selected).
+    if let Some(doc) = cx.python() {
+        let import = if new_function == NEW_NAME && !imports_name(text, doc, NEW_NAME) {
+            Some(format!("from {OPERATOR} import {NEW_NAME}\n"))
+        } else if new_function.starts_with(&format!("{OPERATOR}."))
+            && !super::python_classic_cluster::imports_module(text, doc, OPERATOR)
+        {
+            Some(format!("import {OPERATOR}\n"))
+        } else {
+            None
+        };
+        if let Some(import) = import {
+            let first = items(doc.tree.root_node())
+                .into_iter()
+                .find(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+                .or_decline_with(|| format!("no import to put `{}` beside", import.trim()))?;
+            edits.push(Edit::insert(first.start_byte(), import));
+        }
+    }
     if !extras.is_empty() {
         edits.push(
             apply_extras(text, call, &extras, &arguments).or_decline_with(|| {

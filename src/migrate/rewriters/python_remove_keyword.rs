@@ -82,16 +82,115 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let removal = remove_from_list(&list, index).or_decline_with(|| {
         format!("`{name}=` is written in a form dusk cannot remove cleanly: remove it by hand")
     })?;
+    let mut edits = vec![
+        Edit::delete(removal),
+        comment_above(
+            cx.text,
+            keyword,
+            &format!("dusk: removed `{removed}`: {}", reason(name, in_adapt)),
+        ),
+    ];
+    edits.extend(imports_only_used_in(cx.text, doc, keyword));
     Ok(Fix::new(
-        vec![
-            Edit::delete(removal),
-            comment_above(
-                cx.text,
-                keyword,
-                &format!("dusk: removed `{removed}`: {}", reason(name, in_adapt)),
-            ),
-        ],
+        edits,
         Applicability::Unsafe,
         format!("remove `{name}=`"),
     ))
+}
+
+/// Names imported with `from … import` that only `removed` (a keyword or expression a fix
+/// removes or replaces) uses: `KubeConfig` of `auth=[KubeConfig(...)]`, `classic` of
+/// `classic.KubeCluster`. The fix would leave them unused, so they leave their import too
+/// (the whole statement when nothing else is left in it).
+pub(crate) fn imports_only_used_in(
+    text: &str,
+    doc: &crate::source::python::PyDocument,
+    removed: tree_sitter::Node<'_>,
+) -> Vec<Edit> {
+    let mut used_inside: Vec<&str> = Vec::new();
+    // A cursor made at a node does not leave its subtree.
+    let mut cursor = removed.walk();
+    'walk: loop {
+        let node = cursor.node();
+        if node.kind() == "identifier" {
+            used_inside.push(text_of(text, node));
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    let keyword = removed;
+    let mut edits = Vec::new();
+    for stmt in items(doc.tree.root_node()) {
+        if stmt.kind() != "import_from_statement" {
+            continue;
+        }
+        let mut c = stmt.walk();
+        let names: Vec<tree_sitter::Node<'_>> =
+            stmt.children_by_field_name("name", &mut c).collect();
+        let unused: Vec<usize> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                let local = n.child_by_field_name("alias").unwrap_or(**n);
+                let local = text_of(text, local);
+                used_inside.contains(&local) && uses(text, doc, local, &[keyword, stmt]) == 0
+            })
+            .map(|(i, _)| i)
+            .collect();
+        match unused.len() {
+            0 => {}
+            n if n == names.len() => {
+                let start = text[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+                let end = text[stmt.end_byte()..]
+                    .find('\n')
+                    .map_or(text.len(), |i| stmt.end_byte() + i + 1);
+                edits.push(Edit::delete(crate::source::TextRange::new(start, end)));
+            }
+            // One name per fix: neighbouring removals would share a comma.
+            _ => edits.extend(remove_from_list(&names, unused[0]).map(Edit::delete)),
+        }
+    }
+    edits
+}
+
+/// How often `name` is read outside the nodes `except`.
+fn uses(
+    text: &str,
+    doc: &crate::source::python::PyDocument,
+    name: &str,
+    except: &[tree_sitter::Node<'_>],
+) -> usize {
+    let mut count = 0;
+    let mut cursor = doc.tree.walk();
+    'walk: loop {
+        let node = cursor.node();
+        let inside = except
+            .iter()
+            .any(|e| e.start_byte() <= node.start_byte() && node.end_byte() <= e.end_byte());
+        if !inside && node.kind() == "identifier" && text_of(text, node) == name {
+            // An attribute's name or a part of an imported module path is not a use.
+            let not_a_use = node.parent().is_some_and(|p| {
+                (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+                    || p.kind() == "dotted_name"
+            });
+            if !not_a_use {
+                count += 1;
+            }
+        }
+        if !inside && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    count
 }

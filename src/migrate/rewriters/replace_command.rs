@@ -11,8 +11,12 @@
 //! strings), or as two words inside a string. A path prefix stays on the first word.
 //!
 //! ## Fix safety
-//! Safe: `dask worker` takes the same options. Only offered when the targeted `distributed`
-//! has the new CLI (2022.10.0 or later), since an older image would not have it.
+//! Safe: `dask worker` takes the same options — for the versions in play
+//! (`migrate::in_play`: the container's Dask image tag, else the nearest pin of
+//! `distributed`, else the target). When the image in play predates the new CLI
+//! (2022.10.0), the fix is unsafe and also bumps the image tag to 2022.10.0; when a pin or the
+//! target does, there is no fix. A command that carries a flag the new CLI rejects and no fix
+//! renames (`--bokeh-port`) is not rewritten: `dask scheduler … --bokeh-port` runs nowhere.
 //!
 //! ## Not handled
 //! A mapping value that is the program alone, such as the dask chart's
@@ -20,7 +24,7 @@
 //! worker` there would not run. Words the finding range does not cover verbatim, and Python strings with prefixes
 //! (`f"…"`, `r"…"`) when split into list items.
 
-use crate::migrate::{Context, Declined, OrDecline, Parsed, yaml_text};
+use crate::migrate::{Context, Declined, OrDecline, Parsed, in_play, yaml_text};
 use crate::rules::Version;
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
@@ -29,12 +33,18 @@ use crate::source::yaml::{Node, Value, YamlFile};
 /// The first `distributed` release with `dask worker` / `dask scheduler`.
 pub const NEW_CLI_SINCE: &str = "2022.10.0";
 
-/// Whether the targeted `distributed` has the `dask <subcommand>` CLI.
+/// Whether the `distributed` in play here (the container's image, else the nearest pin,
+/// else the target: `migrate::in_play`) has the `dask <subcommand>` CLI.
 pub fn new_cli_available(cx: &Context<'_>) -> bool {
-    let Ok(since) = NEW_CLI_SINCE.parse::<Version>() else {
-        return false;
-    };
-    cx.target("distributed").is_some_and(|t| *t >= since)
+    match in_play::distributed(cx) {
+        Some(v) => v.has(NEW_CLI_SINCE),
+        None => {
+            let Ok(since) = NEW_CLI_SINCE.parse::<Version>() else {
+                return false;
+            };
+            cx.target("distributed").is_some_and(|t| *t >= since)
+        }
+    }
 }
 
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
@@ -42,12 +52,35 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         .param("to")
         .and_then(|to| to.for_item(0, 1))
         .or_decline("the rule names no replacement command (`with: {to: …}`)")?;
-    if !new_cli_available(cx) {
-        return Err(Declined::new(
-            "the targeted `distributed` is older than 2022.10.0, which has no `dask` command: \
-             target a newer release (`--target distributed=…`) to fix it",
-        ));
+    // `dask scheduler … --bokeh-port` runs in no release: a flag the new CLI rejects and no
+    // fix renames must be fixed by a person first (command and flag together, or neither).
+    if let Some(flag) = in_play::rejected_flag(cx, NEW_CLI_SINCE) {
+        return Err(Declined::new(format!(
+            "this command also has `{flag}`, which the `dask` command ({NEW_CLI_SINCE}+) rejects \
+             and no fix renames: change the flag by hand, then `dusk fix` rewrites the command"
+        )));
     }
+    let in_play = in_play::distributed(cx);
+    // The image in play predates the new CLI: only with the image bump, for review.
+    let bump = match &in_play {
+        Some(v) if !v.has(NEW_CLI_SINCE) => {
+            let why = format!(
+                "{} runs distributed {}, older than {NEW_CLI_SINCE}, which has no `dask` command: \
+                 upgrade it, then `dusk fix` rewrites the command",
+                v.describe(cx.path, cx.text),
+                v.version
+            );
+            Some(in_play::image_bump(cx.text, v, NEW_CLI_SINCE).or_decline(&why)?)
+        }
+        Some(_) => None,
+        None if !new_cli_available(cx) => {
+            return Err(Declined::new(
+                "the targeted `distributed` is older than 2022.10.0, which has no `dask` command: \
+                 target a newer release (`--target distributed=…`) to fix it",
+            ));
+        }
+        None => None,
+    };
     let written = cx.text.get(cx.range.as_range()).unwrap_or_default();
     let (dir, program) = written
         .rsplit_once('/')
@@ -71,7 +104,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         words[0] = format!("{dir}/{}", words[0]);
     }
     let description = format!("replace `{program}` with `{}`", words.join(" "));
-    let edits = match cx.parsed {
+    let mut edits = match cx.parsed {
         Parsed::Yaml(file) => yaml_edits(cx.text, file, cx.range, written, &words)?,
         Parsed::Python(doc) => python_edits(cx.text, doc, cx.range, written, &words)
             .or_decline_with(|| {
@@ -80,6 +113,15 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
                 )
             })?,
     };
+    if let (Some(bump), Some(v)) = (bump, &in_play) {
+        let description = format!(
+            "{description}, and bump the image to {NEW_CLI_SINCE}: {} runs distributed {}, which has no `dask` command",
+            v.describe(cx.path, cx.text),
+            v.version
+        );
+        edits.push(bump);
+        return Ok(Fix::new(edits, Applicability::Unsafe, description));
+    }
     Ok(Fix::new(edits, Applicability::Safe, description))
 }
 

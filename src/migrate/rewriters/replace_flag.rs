@@ -10,7 +10,10 @@
 //! (`to: [--no-dashboard, --dashboard]`); an `=value` after it stays.
 //!
 //! ## Fix safety
-//! As the rule declares (a rename that keeps meaning is safe).
+//! As the rule declares (a rename that keeps meaning is safe), and only when the version in
+//! play (`migrate::in_play`) has the new spelling, which appeared with the rule's
+//! `deprecated-in` (`--nworkers` in 2022.2.0): `--nprocs` in a `daskdev/dask:2022.1.0`
+//! container is left for a person.
 //!
 //! ## Not handled
 //! A flag the finding range does not cover verbatim (written with escapes).
@@ -39,6 +42,19 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         .or_decline_with(|| {
             format!("the rule names no replacement for `{written}` (`with: {{to: …}}`)")
         })?;
+    // The new spelling exists since the rule's deprecation: not in an older image or pin.
+    if let Some(since) = &cx.rule.window.deprecated_in
+        && cx.rule.component == "distributed"
+        && let Some(v) = crate::migrate::in_play::distributed(cx)
+        && !v.has(&since.to_string())
+    {
+        return Err(Declined::new(format!(
+            "`{replacement}` arrived in distributed {since}, but {} runs {}: upgrade it, then \
+             `dusk fix` renames the flag",
+            v.describe(cx.path, cx.text),
+            v.version
+        )));
+    }
     Ok(Fix::new(
         vec![Edit::replace(cx.range, replacement)],
         Applicability::Safe,

@@ -1,0 +1,438 @@
+//! Versions in play: the release of `distributed` a fixed construct will actually run under.
+//!
+//! A "safe" fix must keep behaviour for the versions in play, not only at the target: `dask
+//! worker` does not exist in a container running `daskdev/dask:2022.1.0`. For one finding the
+//! version is, in order:
+//! 1. the tag of the image of the container (YAML: the nearest mapping around the finding with
+//!    an `image`, or a Helm-values `image: {repository, tag}`; Python: the `image=` keyword of
+//!    the call around the finding), when the image is a known Dask image
+//!    ([`KNOWN_IMAGES`]: `daskdev/dask`, `ghcr.io/dask/dask`, `daskdev/dask-notebook`,
+//!    `ghcr.io/dask/dask-notebook`, whose tags are dask releases, which `distributed` shares).
+//!    `rapidsai/*` images are not read: their tags carry the RAPIDS release (`24.02`), not a
+//!    dask version. `latest`, a digest or a tag that is not a version count as no tag;
+//! 2. the nearest exact pin of `distributed` (else `dask`) in the project's dependency files
+//!    (`project::find_pins`, searched from the file upwards);
+//! 3. the target (`--target distributed=…`, else the newest release the packs know).
+//!
+//! Versions are compared as PEP 440 versions (`pep440_rs`): `2023.8.1.post1`, `rc10 > rc2`.
+
+use super::Context;
+use crate::source::TextRange;
+use crate::source::yaml::{Node, Value, YamlFile};
+use pep440_rs::Version as Pep440;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Images whose tag is a dask/distributed release.
+pub const KNOWN_IMAGES: &[&str] = &[
+    "daskdev/dask",
+    "ghcr.io/dask/dask",
+    "daskdev/dask-notebook",
+    "ghcr.io/dask/dask-notebook",
+    "docker.io/daskdev/dask",
+    "docker.io/daskdev/dask-notebook",
+];
+
+/// Where a version in play came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A container image's tag; the range of the image value in the file's text.
+    Image { image: String, range: TextRange },
+    /// An exact pin in a dependency file, at a 1-based line (0 when not found again).
+    Pin { file: PathBuf, line: usize },
+    /// `--target` (explicit) or the newest release the packs know.
+    Target { explicit: bool },
+}
+
+/// The version of `distributed` in play for one finding, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InPlay {
+    pub version: Pep440,
+    pub source: Source,
+}
+
+impl InPlay {
+    /// Whether this version has what appeared in `since`.
+    pub fn has(&self, since: &str) -> bool {
+        Pep440::from_str(since).is_ok_and(|since| self.version >= since)
+    }
+
+    /// "the image `daskdev/dask:2022.1.0` at k8s/worker.yaml:12", "the pin at
+    /// requirements.txt:3", "the target (--target distributed=…)".
+    pub fn describe(&self, path: &Path, text: &str) -> String {
+        match &self.source {
+            Source::Image { image, range } => {
+                let line = text[..range.start().min(text.len())].matches('\n').count() + 1;
+                format!("the image `{image}` at {}:{line}", path.display())
+            }
+            Source::Pin { file, line } => {
+                let shown = relative_to(file, path);
+                if *line > 0 {
+                    format!("the pin at {shown}:{line}")
+                } else {
+                    format!("the pin in {shown}")
+                }
+            }
+            Source::Target { explicit: true } => {
+                format!("the target (--target distributed={})", self.version)
+            }
+            Source::Target { explicit: false } => {
+                format!("the default target distributed {}", self.version)
+            }
+        }
+    }
+}
+
+impl InPlay {
+    /// The report form: `image` at `path:line`, `pin` at `requirements.txt:3`, or the target.
+    pub fn note(&self, display_path: &str, text: &str) -> crate::report::VersionSource {
+        let (source, at) = match &self.source {
+            Source::Image { range, .. } => {
+                let line = text[..range.start().min(text.len())].matches('\n').count() + 1;
+                ("image", Some(format!("{display_path}:{line}")))
+            }
+            Source::Pin { file, line } => {
+                let shown = relative_to(file, Path::new(display_path));
+                (
+                    "pin",
+                    Some(if *line > 0 {
+                        format!("{shown}:{line}")
+                    } else {
+                        shown
+                    }),
+                )
+            }
+            Source::Target { explicit: true } => ("--target", None),
+            Source::Target { explicit: false } => ("default", None),
+        };
+        crate::report::VersionSource {
+            component: "distributed".into(),
+            version: self.version.to_string(),
+            source: source.into(),
+            at,
+        }
+    }
+}
+
+/// A pin file shown relative to the fixed file's directory when it is beside or above it.
+fn relative_to(file: &Path, path: &Path) -> String {
+    let dir = std::path::absolute(path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let mut up = 0;
+    let mut current = dir;
+    while let Some(d) = current {
+        if let Ok(rest) = file.strip_prefix(&d) {
+            let prefix = "../".repeat(up);
+            return format!("{prefix}{}", rest.display());
+        }
+        up += 1;
+        current = d.parent().map(Path::to_path_buf);
+        if up > 8 {
+            break;
+        }
+    }
+    file.display().to_string()
+}
+
+/// The dask version an image runs, when it is a known Dask image with a version tag.
+pub fn image_version(image: &str) -> Option<Pep440> {
+    let image = image.trim();
+    let image = image.split('@').next()?; // a digest pins bytes, not a readable version
+    let slash = image.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match image[slash..].find(':') {
+        Some(i) => (&image[..slash + i], &image[slash + i + 1..]),
+        None => return None,
+    };
+    if !KNOWN_IMAGES.contains(&name) {
+        return None;
+    }
+    // `2023.8.1-py3.11`: the dask version is the part before the Python suffix.
+    let version = tag.split("-py").next()?;
+    Pep440::from_str(version).ok()
+}
+
+/// The version of `distributed` in play at the finding of `cx`.
+pub fn distributed(cx: &Context<'_>) -> Option<InPlay> {
+    if let Some(found) = match cx.parsed {
+        super::Parsed::Yaml(file) => yaml_image(file, cx.range),
+        super::Parsed::Python(doc) => python_image(doc, cx.text, cx.range),
+    } {
+        return Some(found);
+    }
+    if let Some(pin) = nearest_pin(cx.path) {
+        return Some(pin);
+    }
+    let explicit = cx.targets.explicit.contains_key("distributed");
+    let target = cx.target("distributed")?;
+    Some(InPlay {
+        version: Pep440::from_str(&target.to_string()).ok()?,
+        source: Source::Target { explicit },
+    })
+}
+
+/// The innermost mapping around `range` that names a known image with a version tag.
+fn yaml_image(file: &YamlFile, range: TextRange) -> Option<InPlay> {
+    let mut best: Option<InPlay> = None;
+    for root in file.documents.iter().filter_map(|d| d.root.as_ref()) {
+        let mut todo: Vec<&Node> = vec![root];
+        while let Some(node) = todo.pop() {
+            if !node.range.contains_range(range) {
+                continue;
+            }
+            match &node.value {
+                Value::Map(entries) => {
+                    if let Some(found) = map_image(node) {
+                        best = Some(found); // deeper maps are visited later: innermost wins
+                    }
+                    todo.extend(entries.iter().map(|e| &e.value));
+                }
+                Value::Seq(items) => todo.extend(items),
+                Value::Scalar(_) => {}
+            }
+        }
+    }
+    best
+}
+
+/// `image: daskdev/dask:2022.1.0`, `image: {repository: daskdev/dask, tag: 2022.1.0}`, or
+/// the `{repository, tag}` map itself (the dask chart's `worker.image.dask_worker`).
+fn map_image(map: &Node) -> Option<InPlay> {
+    let of_parts = |node: &Node| -> Option<InPlay> {
+        let repository = node.get_str("repository")?;
+        let tag = node.get("tag")?;
+        let tag_text = tag.as_str()?;
+        let image = format!("{repository}:{tag_text}");
+        Some(InPlay {
+            version: image_version(&image)?,
+            source: Source::Image {
+                image,
+                range: tag.range,
+            },
+        })
+    };
+    if let Some(image) = map.get("image") {
+        if let Some(text) = image.as_str() {
+            return Some(InPlay {
+                version: image_version(text)?,
+                source: Source::Image {
+                    image: text.to_owned(),
+                    range: image.range,
+                },
+            });
+        }
+        return of_parts(image);
+    }
+    of_parts(map)
+}
+
+/// The `image=` keyword of the innermost call around `range` that has one.
+fn python_image(
+    doc: &crate::source::python::PyDocument,
+    text: &str,
+    range: TextRange,
+) -> Option<InPlay> {
+    let mut node = doc
+        .tree
+        .root_node()
+        .descendant_for_byte_range(range.start(), range.end())?;
+    for _ in 0..32 {
+        node = node.parent()?;
+        if node.kind() != "call" {
+            continue;
+        }
+        let Some(arguments) = node.child_by_field_name("arguments") else {
+            continue;
+        };
+        let mut cursor = arguments.walk();
+        for argument in arguments.named_children(&mut cursor) {
+            if argument.kind() != "keyword_argument" {
+                continue;
+            }
+            let name = argument.child_by_field_name("name");
+            let value = argument.child_by_field_name("value");
+            let (Some(name), Some(value)) = (name, value) else {
+                continue;
+            };
+            if text.get(name.byte_range()) != Some("image") || value.kind() != "string" {
+                continue;
+            }
+            let literal = text.get(value.byte_range())?;
+            let image = literal.trim_matches(|c| c == '"' || c == '\'');
+            return Some(InPlay {
+                version: image_version(image)?,
+                source: Source::Image {
+                    image: image.to_owned(),
+                    range: TextRange::new(value.start_byte(), value.end_byte()),
+                },
+            });
+        }
+    }
+    None
+}
+
+/// The nearest exact pin of `distributed`, else `dask` (they release together).
+fn nearest_pin(path: &Path) -> Option<InPlay> {
+    let pins = crate::project::find_pins(&[path.to_path_buf()]);
+    let (name, pin) = ["distributed", "dask"]
+        .iter()
+        .find_map(|name| pins.get(*name).map(|p| (*name, p)))?;
+    let version = Pep440::from_str(&pin.version.text).ok()?;
+    let line = std::fs::read_to_string(&pin.file)
+        .ok()
+        .and_then(|text| {
+            text.lines().position(|l| {
+                let l = l.to_ascii_lowercase();
+                l.contains(name) && l.contains(&pin.version.text.to_ascii_lowercase())
+            })
+        })
+        .map_or(0, |i| i + 1);
+    Some(InPlay {
+        version,
+        source: Source::Pin {
+            file: pin.file.clone(),
+            line,
+        },
+    })
+}
+
+/// The edit that bumps the image tag of `v` (an image source) to `to`; `None` when the
+/// version is not from an image or its tag is not written verbatim.
+pub fn image_bump(text: &str, v: &InPlay, to: &str) -> Option<crate::source::edit::Edit> {
+    let Source::Image { range, .. } = &v.source else {
+        return None;
+    };
+    let written = text.get(range.as_range())?;
+    if written.contains('@') {
+        return None; // a digest decides what runs; a new tag beside it would be ignored
+    }
+    // The tag as written in the image value: after the last `:` (or the whole `tag:` value).
+    let tag_start = written.rfind(':').map_or(0, |i| i + 1);
+    let tag = written[tag_start..].trim_end_matches(['"', '\'']);
+    let tag = tag.trim_start_matches(['"', '\'']);
+    let version_len = tag.find("-py").unwrap_or(tag.len());
+    let offset = written[tag_start..].find(tag)? + tag_start;
+    if version_len == 0 {
+        return None;
+    }
+    let at = range.start() + offset;
+    Some(crate::source::edit::Edit::replace(
+        TextRange::new(at, at + version_len),
+        to,
+    ))
+}
+
+/// A flag of the command around the finding of `cx` that the CLI of `since` rejects and no
+/// rule fixes (`--bokeh-port`): such a command is not worth rewriting alone.
+pub fn rejected_flag(cx: &Context<'_>, since: &str) -> Option<String> {
+    let since: crate::rules::Version = since.parse().ok()?;
+    let command = command_text(cx)?;
+    let rejected = |word: &str| {
+        let flag = word.split('=').next().unwrap_or(word);
+        cx.rules.rules.iter().any(|rule| {
+            rule.fix.is_none()
+                && rule.window.removed_in.as_ref().is_some_and(|r| *r <= since)
+                && matches!(&rule.matcher, crate::rules::pack::MatchDef::Flag(flags)
+                    if flags.to_vec().iter().any(|f| f == flag))
+        })
+    };
+    command
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '(' | ')' | '"' | '\''))
+        .find(|w| w.starts_with('-') && rejected(w))
+        .map(str::to_owned)
+}
+
+/// The text of the command around the finding: a YAML container's `command` and `args` (or
+/// the list or string holding the finding), a Python list or string.
+fn command_text(cx: &Context<'_>) -> Option<String> {
+    match cx.parsed {
+        super::Parsed::Yaml(file) => {
+            let mut container: Option<&Node> = None;
+            let mut innermost: Option<&Node> = None;
+            for root in file.documents.iter().filter_map(|d| d.root.as_ref()) {
+                let mut todo: Vec<&Node> = vec![root];
+                while let Some(node) = todo.pop() {
+                    if !node.range.contains_range(cx.range) {
+                        continue;
+                    }
+                    innermost = Some(node);
+                    match &node.value {
+                        Value::Map(entries) => {
+                            if node.get("args").is_some() || node.get("command").is_some() {
+                                container = Some(node);
+                            }
+                            todo.extend(entries.iter().map(|e| &e.value));
+                        }
+                        Value::Seq(items) => todo.extend(items),
+                        Value::Scalar(_) => {}
+                    }
+                }
+            }
+            if let Some(map) = container {
+                let part = |key: &str| {
+                    map.get(key)
+                        .and_then(|n| cx.text.get(n.range.as_range()))
+                        .unwrap_or("")
+                };
+                return Some(format!("{} {}", part("command"), part("args")));
+            }
+            innermost.and_then(|n| cx.text.get(n.range.as_range()).map(str::to_owned))
+        }
+        super::Parsed::Python(doc) => {
+            let mut node = doc
+                .tree
+                .root_node()
+                .descendant_for_byte_range(cx.range.start(), cx.range.end())?;
+            for _ in 0..4 {
+                if matches!(node.kind(), "list" | "tuple") {
+                    break;
+                }
+                match node.parent() {
+                    Some(parent) if !matches!(parent.kind(), "module" | "block") => node = parent,
+                    _ => break,
+                }
+            }
+            cx.text.get(node.byte_range()).map(str::to_owned)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Pep440 {
+        Pep440::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn known_images_give_their_tag() {
+        assert_eq!(image_version("daskdev/dask:2022.1.0"), Some(v("2022.1.0")));
+        assert_eq!(
+            image_version("ghcr.io/dask/dask:2023.8.1-py3.11"),
+            Some(v("2023.8.1"))
+        );
+        assert_eq!(
+            image_version("ghcr.io/dask/dask-notebook:2024.1.0"),
+            Some(v("2024.1.0"))
+        );
+        assert_eq!(image_version("daskdev/dask:latest"), None);
+        assert_eq!(image_version("daskdev/dask"), None);
+        assert_eq!(image_version("rapidsai/base:24.02-cuda11.8-py3.10"), None);
+        assert_eq!(image_version("example.org/team/dask:2022.1.0"), None);
+        assert_eq!(image_version("daskdev/dask@sha256:abc"), None);
+    }
+
+    #[test]
+    fn pep440_ordering() {
+        let at = |s: &str| InPlay {
+            version: v(s),
+            source: Source::Target { explicit: true },
+        };
+        assert!(at("2022.10.0").has("2022.10.0"));
+        assert!(at("2023.8.1.post1").has("2023.8.1"));
+        assert!(!at("2022.10.0rc1").has("2022.10.0"));
+        assert!(v("2022.10.0rc10") > v("2022.10.0rc2"));
+        assert!(!at("2022.9.2").has("2022.10.0"));
+    }
+}

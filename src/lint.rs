@@ -34,15 +34,27 @@ impl Selection {
             .any(|s| s == "ALL" || s == rule || Some(s.as_str()) == component)
     }
 
-    pub fn enabled(&self, rule: &str, component: Option<&str>, path: &Path) -> bool {
-        if self
-            .select
-            .as_ref()
-            .is_some_and(|s| !Self::names(s, rule, component))
+    /// Whether `select` and `ignore` (not per-path ignores) let `rule` run. dusk's own
+    /// findings (`syntax-error`, `input-error`, `unused-suppression`) say the check itself is
+    /// incomplete or stale, so `select` never drops them: only an `ignore` naming their id
+    /// (or `ALL`) does.
+    pub fn selects(&self, rule: &str, component: Option<&str>) -> bool {
+        let builtin = crate::rules::builtin_ids::ALL
+            .iter()
+            .any(|(id, _)| *id == rule);
+        if !builtin
+            && self
+                .select
+                .as_ref()
+                .is_some_and(|s| !Self::names(s, rule, component))
         {
             return false;
         }
-        if Self::names(&self.ignore, rule, component) {
+        !Self::names(&self.ignore, rule, component)
+    }
+
+    pub fn enabled(&self, rule: &str, component: Option<&str>, path: &Path) -> bool {
+        if !self.selects(rule, component) {
             return false;
         }
         if self.per_path.is_empty() {
@@ -389,6 +401,20 @@ pub fn lint_text(
         settings.rules.get(id).is_some()
             || crate::rules::builtin_ids::ALL.iter().any(|(b, _)| *b == id)
     };
+    let could_fire = |id: &str| {
+        let Some(rule) = settings.rules.get(id) else {
+            return settings.selection.enabled(id, None, path);
+        };
+        let active = settings.show_upcoming
+            || settings
+                .targets
+                .for_rule(settings.rules, rule)
+                .is_none_or(|t| rule.window.status(t).status != Status::Upcoming);
+        active
+            && settings
+                .selection
+                .enabled(&rule.id, Some(&rule.component), path)
+    };
     for s in &suppressions {
         let unknown: Vec<&str> = s
             .rules
@@ -401,7 +427,10 @@ pub fn lint_text(
                 "suppression comment names unknown rule `{}` (see `dusk rules list`)",
                 unknown.join("`, `")
             )
-        } else if s.used.get() {
+        } else if s.used.get() || (!s.rules.is_empty() && !s.rules.iter().any(|id| could_fire(id)))
+        {
+            // A suppression for rules that did not run here (deselected, ignored, or not
+            // active at the target) is not known to be stale.
             continue;
         } else if s.rules.is_empty() {
             "suppression comment silences no finding".to_owned()

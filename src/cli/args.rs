@@ -141,9 +141,13 @@ pub struct CheckArgs {
     /// Write the report to a file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Lowest severity that makes the exit code 1.
+    /// Lowest severity that makes the exit code 1 [default: warning, or `fail-on` in the
+    /// configuration].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// Exit 0 even when there are findings (2 still means dusk could not run).
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Colour: auto (on a terminal, unless NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
@@ -248,6 +252,10 @@ pub struct FixArgs {
     /// Also apply fixes that change behaviour or drop something and need review.
     #[arg(long)]
     pub unsafe_fixes: bool,
+    /// Exit 0 even when findings remain or, with `--diff`, changes are pending (2 still means
+    /// dusk could not run or a file could not be written).
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Colour: auto (on a terminal, unless NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,

@@ -4,7 +4,7 @@ use super::args::{CheckArgs, ColorChoice, FailOn, ScanArgs};
 use super::{Error, ExitStatus, display_path, load_config, load_rules, parse_targets};
 use crate::discover::discover;
 use crate::lint::{Limits, Prefilter, Selection, Settings, lint_file};
-use crate::report::{FileReport, Finding, Severity, Summary};
+use crate::report::{FileReport, Finding, GradedTarget, Pinned, Severity, Summary, TargetSource};
 use crate::rules::builtin_ids::INPUT_ERROR;
 use crate::rules::{RuleSet, Targets};
 use rayon::prelude::*;
@@ -24,6 +24,8 @@ pub struct Scan {
     pub current: std::collections::BTreeMap<String, crate::rules::Version>,
     /// `fix-applicability` from the configuration, ids checked and renamed ids resolved.
     pub fix_overrides: std::collections::BTreeMap<String, crate::source::edit::Applicability>,
+    /// The versions graded at and where each came from, for reports.
+    pub graded: Vec<GradedTarget>,
 }
 
 impl Scan {
@@ -97,7 +99,14 @@ impl Scan {
         } else {
             args.paths.clone()
         };
+        // A mistyped path is a mistake in the command, not a finding about the repository.
+        if let Some(missing) = paths.iter().find(|p| {
+            std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        }) {
+            return Err(Error::MissingPath(missing.clone()));
+        }
         let current = crate::project::current_versions(&paths, &rules);
+        let graded = graded_targets(&rules, &targets, &selection, &config, args, &paths);
         let mut fix_overrides = std::collections::BTreeMap::new();
         for (id, applicability) in &config.config.fix_applicability {
             if rules.get(id).is_none() {
@@ -106,6 +115,7 @@ impl Scan {
             fix_overrides.insert(rules.canonical_id(id).to_owned(), *applicability);
         }
         Ok(Scan {
+            graded,
             current,
             rules,
             targets,
@@ -185,13 +195,79 @@ impl Scan {
     }
 }
 
+/// The version each selected component is graded at, where it came from, and what the project
+/// pins now.
+fn graded_targets(
+    rules: &RuleSet,
+    targets: &Targets,
+    selection: &Selection,
+    config: &super::config::Loaded,
+    args: &ScanArgs,
+    paths: &[PathBuf],
+) -> Vec<GradedTarget> {
+    let from_flag = |component: &str| {
+        args.targets.iter().any(|t| {
+            t.split_once('=')
+                .is_some_and(|(c, _)| c.trim() == component)
+        })
+    };
+    let pins = crate::project::find_pins(paths);
+    let mut out = Vec::new();
+    for (component, info) in &rules.components {
+        let selected = rules
+            .rules
+            .iter()
+            .any(|r| &r.component == component && selection.selects(&r.id, Some(component)));
+        if !selected {
+            continue;
+        }
+        let (version, source) = match targets.explicit.get(component) {
+            Some(v) if from_flag(component) => (v.to_string(), TargetSource::Flag),
+            Some(v) => (v.to_string(), TargetSource::Config),
+            None => match rules.default_target(component) {
+                Some(v) => (v.to_string(), TargetSource::NewestKnown),
+                None => ("-".to_owned(), TargetSource::RuleWindow),
+            },
+        };
+        let current = info.distributions.iter().find_map(|d| {
+            pins.get(&crate::project::normalise_name(d))
+                .map(|pin| Pinned {
+                    version: pin.version.to_string(),
+                    file: from_cwd(&pin.file),
+                })
+        });
+        out.push(GradedTarget {
+            component: component.clone(),
+            version,
+            config: (source == TargetSource::Config)
+                .then(|| config.path.as_deref().map(from_cwd))
+                .flatten(),
+            source,
+            current,
+        });
+    }
+    out
+}
+
+/// A path dusk found itself, relative to the working directory when it is under it, as the
+/// paths a user gives are shown.
+fn from_cwd(path: &std::path::Path) -> String {
+    let relative = std::env::current_dir().ok().and_then(|cwd| {
+        path.strip_prefix(cwd)
+            .ok()
+            .map(std::path::Path::to_path_buf)
+    });
+    display_path(relative.as_deref().unwrap_or(path))
+}
+
 pub fn run(args: CheckArgs) -> Result<ExitStatus, Error> {
     if args.live.cluster || super::cluster::conn_flags_given(&args.live.conn) {
         return super::cluster::check_with_std_io(&args);
     }
     let scan = Scan::build(&args.scan, args.fail_on)?;
     let (scanned, reports) = scan.run();
-    let summary = Summary::of(scanned, &reports);
+    let mut summary = Summary::of(scanned, &reports);
+    summary.targets = scan.graded.clone();
     let color = use_color(args.color, args.output.is_none());
     let write =
         |out: &mut dyn Write| crate::report::render(args.format, &reports, &summary, color, out);
@@ -208,18 +284,25 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, Error> {
         None => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            // A closed pipe (`dusk check | head`) is not an error of dusk's.
-            if let Err(e) = write(&mut lock).and_then(|()| lock.flush())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                return Err(Error::Output {
+            // A closed pipe (`dusk check | head`) becomes a quiet exit 0 in `cli::run`.
+            write(&mut lock)
+                .and_then(|()| lock.flush())
+                .map_err(|source| Error::Output {
                     path: "<stdout>".into(),
-                    source: e,
-                });
-            }
+                    source,
+                })?;
         }
     }
-    Ok(scan.status(&summary))
+    Ok(exit_zero(args.exit_zero, scan.status(&summary)))
+}
+
+/// `--exit-zero`: findings do not fail the run; dusk failing still does.
+pub fn exit_zero(asked: bool, status: ExitStatus) -> ExitStatus {
+    if asked && status == ExitStatus::Failure {
+        ExitStatus::Success
+    } else {
+        status
+    }
 }
 
 /// Colour only on a terminal, never with `NO_COLOR`, unless forced.

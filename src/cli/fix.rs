@@ -62,7 +62,10 @@ pub fn run_with(
         path: "<stdout>".into(),
         source,
     })?;
-    Ok(status(&scan, &results, found.files.len(), args.diff))
+    Ok(super::check::exit_zero(
+        args.exit_zero,
+        status(&scan, &results, found.files.len(), args.diff),
+    ))
 }
 
 fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> FileResult {

@@ -53,6 +53,12 @@ pub enum Error {
         help("write targets as COMPONENT=VERSION, such as `--target dask-kubernetes=2024.5.0`")
     )]
     Target { given: String, reason: String },
+    #[error("`{}`: no such file or directory", .0.display())]
+    #[diagnostic(
+        code(dusk::cli::missing_path),
+        help("check the spelling; with no PATH dusk reads the current directory")
+    )]
+    MissingPath(PathBuf),
     #[error("unknown rule `{0}`")]
     #[diagnostic(
         code(dusk::cli::unknown_rule),
@@ -75,8 +81,36 @@ pub enum Error {
     },
 }
 
-/// Run a parsed command line.
+/// Run a parsed command line. A closed standard output (`dusk check | head`) ends the run
+/// quietly with exit 0: the reader has what it wanted, so that is not dusk failing.
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
+    match dispatch(cli) {
+        Err(e) if e.is_broken_pipe() => Ok(ExitStatus::Success),
+        other => other,
+    }
+}
+
+impl Error {
+    /// Whether this is a write to a reader that went away.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Output { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Write `text` to standard output, all of it or an error.
+pub fn print_stdout(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    lock.write_all(text.as_bytes())
+        .and_then(|()| lock.flush())
+        .map_err(|source| Error::Output {
+            path: "<stdout>".into(),
+            source,
+        })
+}
+
+fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fix(args) => fix::run(args),
@@ -85,11 +119,13 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Rules(cmd) => rules::run(cmd),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "dusk", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "dusk", &mut script);
+            print_stdout(&String::from_utf8_lossy(&script))?;
             Ok(ExitStatus::Success)
         }
         Command::Schema { of } => {
-            println!("{}", schema(of));
+            print_stdout(&format!("{}\n", schema(of)))?;
             Ok(ExitStatus::Success)
         }
     }

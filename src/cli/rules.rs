@@ -1,7 +1,7 @@
 //! `dusk rules list | explain | triggers`.
 
 use super::args::{ListFormat, PackArgs, RulesCommand};
-use super::{Error, ExitStatus, load_config, load_rules};
+use super::{Error, ExitStatus, load_config, load_rules, print_stdout};
 use crate::rules::{Rule, RuleSet};
 
 pub fn run(cmd: RulesCommand) -> Result<ExitStatus, Error> {
@@ -11,22 +11,26 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, Error> {
         RulesCommand::List { format, packs } => {
             let set = load(&packs)?;
             match format {
-                ListFormat::Text => print!("{}", list_text(&set)),
-                ListFormat::Json => println!(
-                    "{}",
+                ListFormat::Text => print_stdout(&list_text(&set))?,
+                ListFormat::Json => print_stdout(&format!(
+                    "{}\n",
                     serde_json::to_string_pretty(&list_json(&set)).unwrap_or_default()
-                ),
+                ))?,
             }
         }
         RulesCommand::Explain { id, packs } => {
             let set = load(&packs)?;
             let rule = set.get(&id).ok_or(Error::UnknownRule(id))?;
-            print!("{}", explain(rule));
+            print_stdout(&explain(rule))?;
         }
         RulesCommand::Triggers { packs } => {
-            for t in load(&packs)?.triggers {
-                println!("{t}");
-            }
+            let triggers = load(&packs)?.triggers;
+            print_stdout(
+                &triggers
+                    .iter()
+                    .map(|t| format!("{t}\n"))
+                    .collect::<String>(),
+            )?;
         }
     }
     Ok(ExitStatus::Success)

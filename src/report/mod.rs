@@ -123,6 +123,61 @@ pub struct Summary {
     pub fixable: usize,
     /// Findings only `dusk fix --unsafe-fixes` fixes.
     pub unsafe_fixable: usize,
+    /// The versions findings were graded at; JSON carries them beside `summary`, not in it.
+    #[serde(skip)]
+    pub targets: Vec<GradedTarget>,
+}
+
+/// A version a component was graded at, and where that version came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GradedTarget {
+    pub component: String,
+    pub version: String,
+    /// `flag` (`--target`), `config` (the configuration file), `newest-known` (the newest
+    /// release the rule packs know) or `rule-window` (no release known: each rule's own end).
+    pub source: TargetSource,
+    /// The configuration file, when `source` is `config`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// The version the project pins now, and the file that pins it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<Pinned>,
+}
+
+/// Where a target version came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetSource {
+    Flag,
+    Config,
+    NewestKnown,
+    RuleWindow,
+}
+
+/// A version pinned in a dependency file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Pinned {
+    pub version: String,
+    pub file: String,
+}
+
+impl GradedTarget {
+    /// `dask-kubernetes 2026.3.0 (newest known; pinned 2023.8.0 in requirements.txt)`.
+    pub fn describe(&self) -> String {
+        let source = match self.source {
+            TargetSource::Flag => "--target".to_owned(),
+            TargetSource::Config => match &self.config {
+                Some(path) => format!("config {path}"),
+                None => "config".to_owned(),
+            },
+            TargetSource::NewestKnown => "newest known".to_owned(),
+            TargetSource::RuleWindow => "each rule's removal".to_owned(),
+        };
+        let pinned = self.current.as_ref().map_or(String::new(), |p| {
+            format!("; pinned {} in {}", p.version, p.file)
+        });
+        format!("{} {} ({source}{pinned})", self.component, self.version)
+    }
 }
 
 impl Summary {
@@ -173,6 +228,15 @@ impl Summary {
         }
         line.push_str(&format!(" in {}", plural(self.files_scanned, "file")));
         line
+    }
+
+    /// `Graded against dask-kubernetes 2026.3.0 (newest known), …`; `None` without targets.
+    pub fn targets_line(&self) -> Option<String> {
+        if self.targets.is_empty() {
+            return None;
+        }
+        let targets: Vec<String> = self.targets.iter().map(GradedTarget::describe).collect();
+        Some(format!("Graded against {}", targets.join(", ")))
     }
 }
 
@@ -239,7 +303,7 @@ pub fn render(
     match format {
         Format::Text => text::render(reports, summary, color, out),
         Format::Json => json::render(reports, summary, out),
-        Format::Sarif => sarif::render(reports, out),
+        Format::Sarif => sarif::render(reports, summary, out),
         Format::Github => github::render(reports, out),
         Format::Junit => junit::render(reports, summary, out),
     }

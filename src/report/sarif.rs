@@ -9,20 +9,24 @@
 //! generated-code dependency. Never writes anything but the log (no timestamps, no paths of
 //! the machine it ran on).
 
-use super::{FileReport, Finding, ObjectRef, Severity};
+use super::{FileReport, Finding, ObjectRef, Severity, Summary};
 use crate::rules::builtin_ids;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-pub fn render(reports: &[FileReport], out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &log(reports))?;
+pub fn render(
+    reports: &[FileReport],
+    summary: &Summary,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(reports, summary))?;
     writeln!(out)
 }
 
 /// The whole SARIF log as a value.
-fn log(reports: &[FileReport]) -> Log<'_> {
+fn log<'a>(reports: &'a [FileReport], summary: &'a Summary) -> Log<'a> {
     let findings: Vec<(&FileReport, &Finding)> = reports
         .iter()
         .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
@@ -47,6 +51,9 @@ fn log(reports: &[FileReport]) -> Log<'_> {
             },
             column_kind: "unicodeCodePoints",
             results,
+            properties: RunProperties {
+                targets: &summary.targets,
+            },
         }],
     }
 }
@@ -190,6 +197,20 @@ struct Run<'a> {
     tool: Tool<'a>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+    #[serde(skip_serializing_if = "RunProperties::is_empty")]
+    properties: RunProperties<'a>,
+}
+
+/// The versions the run graded at, as JSON's `targets` carries them.
+#[derive(Serialize)]
+struct RunProperties<'a> {
+    targets: &'a [super::GradedTarget],
+}
+
+impl RunProperties<'_> {
+    fn is_empty(&self) -> bool {
+        self.targets.is_empty()
+    }
 }
 
 #[derive(Serialize)]

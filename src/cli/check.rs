@@ -149,11 +149,10 @@ impl Scan {
             .par_iter()
             .map(|file| {
                 let mut report = lint_file(file, &display_path(&file.path), &settings);
-                // A fix is shown only where its rewriter can build one (per occurrence).
+                // A finding is fixable when `dusk fix` (or `--unsafe-fixes`) removes it: the
+                // fix loops run in memory, so both commands count the same findings.
                 if report.findings.iter().any(|f| f.fix.is_some()) {
-                    let mut fix = crate::migrate::FixSettings::new(&settings, &self.fix_overrides);
-                    fix.unsafe_fixes = true;
-                    crate::migrate::settle_fixes(file, &mut report, &fix);
+                    settle(file, &mut report, &settings, &self.fix_overrides);
                 }
                 report
             })
@@ -192,6 +191,30 @@ impl Scan {
         } else {
             ExitStatus::Success
         }
+    }
+}
+
+/// Give each finding of `report` the fix that removes it, or none (see `fix::fixability`).
+fn settle(
+    file: &crate::discover::SourceFile,
+    report: &mut FileReport,
+    settings: &Settings<'_>,
+    overrides: &std::collections::BTreeMap<String, crate::source::edit::Applicability>,
+) {
+    // The file as read (a notebook's JSON, not its joined cells).
+    let Ok(original) = std::fs::read_to_string(&file.path) else {
+        return;
+    };
+    let fix = crate::migrate::FixSettings::new(settings, overrides);
+    let meta = crate::migrate::FileMeta {
+        kind: file.kind,
+        beside_chart: file.beside_chart,
+        path: &file.path,
+        display_path: &report.path,
+    };
+    let classes = super::fix::fixability(meta, &original, &report.findings, &fix);
+    for (f, class) in report.findings.iter_mut().zip(classes) {
+        f.fix = super::fix::with_class(f.fix.take(), class);
     }
 }
 

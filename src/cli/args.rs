@@ -135,12 +135,31 @@ pub struct ScanArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub scan: ScanArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    /// Output format [default: text on a terminal, concise otherwise (a CI log, a pipe, a
+    /// file)].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write the report to a file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Instead of the findings, print how many each rule has and how many are fixable.
+    #[arg(long)]
+    pub statistics: bool,
+    /// After the findings, print the changes `dusk fix` would make, as a unified diff (with
+    /// `--unsafe-fixes`, also those that need review).
+    #[arg(long)]
+    pub show_fixes: bool,
+    /// Record today's findings in FILE (rule, path and a fingerprint of the finding's line,
+    /// not its number) and exit 0, to adopt the check without fixing everything first.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// Report only findings not recorded in FILE (written by `--write-baseline`); entries that
+    /// no longer occur are listed on standard error.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// With `--show-fixes`: include the fixes that need review.
+    #[arg(long, requires = "show_fixes")]
+    pub unsafe_fixes: bool,
     /// Lowest severity that makes the exit code 1 [default: warning, or `fail-on` in the
     /// configuration].
     #[arg(long, value_enum)]

@@ -26,6 +26,8 @@ pub struct Scan {
     pub fix_overrides: std::collections::BTreeMap<String, crate::source::edit::Applicability>,
     /// The versions graded at and where each came from, for reports.
     pub graded: Vec<GradedTarget>,
+    /// The files the last `run` read, as displayed.
+    pub files: std::sync::Mutex<Vec<String>>,
 }
 
 impl Scan {
@@ -115,6 +117,7 @@ impl Scan {
             fix_overrides.insert(rules.canonical_id(id).to_owned(), *applicability);
         }
         Ok(Scan {
+            files: Default::default(),
             graded,
             current,
             rules,
@@ -143,6 +146,9 @@ impl Scan {
     /// Discover and lint every file; walk problems become findings too.
     pub fn run(&self) -> (usize, Vec<FileReport>) {
         let found = discover(&self.paths);
+        if let Ok(mut files) = self.files.lock() {
+            *files = found.files.iter().map(|f| display_path(&f.path)).collect();
+        }
         let settings = self.settings();
         let mut reports: Vec<FileReport> = found
             .files
@@ -288,12 +294,38 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, Error> {
         return super::cluster::check_with_std_io(&args);
     }
     let scan = Scan::build(&args.scan, args.fail_on)?;
-    let (scanned, reports) = scan.run();
+    let (scanned, mut reports) = scan.run();
+    if let Some(path) = &args.write_baseline {
+        let baseline = super::baseline::of(&reports);
+        super::baseline::write(path, &baseline)?;
+        eprintln!(
+            "dusk: recorded {} findings in `{}`; `dusk check --baseline {}` reports only new ones",
+            baseline.entries.len(),
+            path.display(),
+            path.display()
+        );
+        return Ok(ExitStatus::Success);
+    }
+    let stale = match &args.baseline {
+        Some(path) => super::baseline::apply(&super::baseline::read(path)?, &mut reports),
+        None => Vec::new(),
+    };
     let mut summary = Summary::of(scanned, &reports);
     summary.targets = scan.graded.clone();
+    summary.files = scan.files.lock().map(|f| f.clone()).unwrap_or_default();
+    summary.rules = rule_infos(&scan.rules, &reports);
     let color = use_color(args.color, args.output.is_none());
-    let write =
-        |out: &mut dyn Write| crate::report::render(args.format, &reports, &summary, color, out);
+    let format = format(args.format, args.output.is_none());
+    let write = |out: &mut dyn Write| {
+        if args.statistics {
+            return crate::report::statistics::render(&reports, &summary, out);
+        }
+        crate::report::render(format, &reports, &summary, color, out)?;
+        if args.show_fixes {
+            show_fixes(&scan, &reports, args.unsafe_fixes, color, out)?;
+        }
+        Ok(())
+    };
     match &args.output {
         Some(path) => {
             let mut buf = Vec::new();
@@ -316,7 +348,141 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, Error> {
                 })?;
         }
     }
+    if let Some(path) = &args.baseline {
+        report_stale(path, &stale);
+    }
     Ok(exit_zero(args.exit_zero, scan.status(&summary)))
+}
+
+/// Baseline entries no finding matched: fixed, or changed. They never fail the run.
+fn report_stale(path: &std::path::Path, stale: &[super::baseline::Entry]) {
+    let mut err = std::io::stderr().lock();
+    for e in stale {
+        let _ = writeln!(
+            err,
+            "baseline `{}`: no longer found: {}[{}] {}",
+            path.display(),
+            e.path,
+            e.rule,
+            e.message
+        );
+    }
+    if !stale.is_empty() {
+        let _ = writeln!(
+            err,
+            "{} stale baseline entr{}: rerun with `--write-baseline {}` to drop them",
+            stale.len(),
+            if stale.len() == 1 { "y" } else { "ies" },
+            path.display()
+        );
+    }
+}
+
+/// The format asked for, else `text` for a person at a terminal and `concise` for everything
+/// else: a CI log, a pipe or a file is read by grep, log viewers and editors' quickfix lists,
+/// which want one whole line per finding, not a snippet spread over ten.
+pub fn format(asked: Option<crate::report::Format>, to_stdout: bool) -> crate::report::Format {
+    asked.unwrap_or(if to_stdout && std::io::stdout().is_terminal() {
+        crate::report::Format::Text
+    } else {
+        crate::report::Format::Concise
+    })
+}
+
+/// What reports say about the rules of `reports`' findings.
+fn rule_infos(
+    rules: &RuleSet,
+    reports: &[FileReport],
+) -> std::collections::BTreeMap<String, crate::report::RuleInfo> {
+    let mut out = std::collections::BTreeMap::new();
+    for f in reports.iter().flat_map(|r| &r.findings) {
+        if out.contains_key(&f.rule) {
+            continue;
+        }
+        let info = match rules.get(&f.rule) {
+            Some(rule) => crate::report::RuleInfo {
+                title: rule.title.clone(),
+                explanation: rule.explanation.clone(),
+                docs: rule.docs.clone(),
+            },
+            None => match crate::rules::builtin_ids::ALL
+                .iter()
+                .find(|(id, _)| *id == f.rule)
+            {
+                Some((_, what)) => crate::report::RuleInfo {
+                    title: (*what).to_owned(),
+                    ..Default::default()
+                },
+                None => continue,
+            },
+        };
+        out.insert(f.rule.clone(), info);
+    }
+    out
+}
+
+/// `--show-fixes`: the diff `dusk fix --diff` would print for the files with fixable
+/// findings, after the report.
+fn show_fixes(
+    scan: &Scan,
+    reports: &[FileReport],
+    unsafe_fixes: bool,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let settings = scan.settings();
+    let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
+    fix.unsafe_fixes = unsafe_fixes;
+    let wanted = |a: crate::source::edit::Applicability| {
+        a == crate::source::edit::Applicability::Safe || unsafe_fixes
+    };
+    let mut any = false;
+    for report in reports {
+        if !report
+            .findings
+            .iter()
+            .any(|f| f.fix.as_ref().is_some_and(|x| wanted(x.applicability)))
+        {
+            continue;
+        }
+        let path = std::path::Path::new(&report.path);
+        let (Some(kind), Ok(original)) = (report_kind(path), std::fs::read_to_string(path)) else {
+            continue;
+        };
+        let meta = crate::migrate::FileMeta {
+            kind,
+            beside_chart: path
+                .parent()
+                .is_some_and(|d| d.join("Chart.yaml").is_file()),
+            path,
+            display_path: &report.path,
+        };
+        let outcome = crate::migrate::fix_text(meta, original, &fix);
+        if outcome.changed() {
+            if !any {
+                writeln!(
+                    out,
+                    "\nFixes (`dusk fix{}`):",
+                    if unsafe_fixes { " --unsafe-fixes" } else { "" }
+                )?;
+                any = true;
+            }
+            let diff = crate::diff::unified(&report.path, &outcome.original, &outcome.fixed);
+            let diff = if color {
+                crate::diff::colorize(&diff)
+            } else {
+                diff
+            };
+            out.write_all(diff.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// The kind of a reported file, as the walk classified it (explicit files with another name
+/// are read as YAML).
+fn report_kind(path: &std::path::Path) -> Option<crate::discover::SourceKind> {
+    Some(crate::discover::classify(path).unwrap_or(crate::discover::SourceKind::Yaml))
 }
 
 /// `--exit-zero`: findings do not fail the run; dusk failing still does.

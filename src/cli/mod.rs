@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod args;
+pub mod baseline;
 pub mod check;
 pub mod cluster;
 pub mod config;
@@ -59,6 +60,12 @@ pub enum Error {
         help("check the spelling; with no PATH dusk reads the current directory")
     )]
     MissingPath(PathBuf),
+    #[error("cannot read baseline `{}`: {reason}", path.display())]
+    #[diagnostic(
+        code(dusk::cli::baseline),
+        help("write one with `dusk check --write-baseline FILE`")
+    )]
+    Baseline { path: PathBuf, reason: String },
     #[error("unknown rule `{0}`")]
     #[diagnostic(
         code(dusk::cli::unknown_rule),

@@ -4,10 +4,13 @@
 //! (the contract in DESIGN.md), SARIF 2.1.0, GitHub Actions annotations and JUnit XML.
 //! Lines and columns are computed here, once, from byte offsets.
 
+pub mod concise;
 pub mod github;
+pub mod gitlab;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod statistics;
 pub mod text;
 
 use crate::source::edit::Applicability;
@@ -126,6 +129,21 @@ pub struct Summary {
     /// The versions findings were graded at; JSON carries them beside `summary`, not in it.
     #[serde(skip)]
     pub targets: Vec<GradedTarget>,
+    /// Every file read, as displayed (JUnit gives each clean one a passing test case).
+    #[serde(skip)]
+    pub files: Vec<String>,
+    /// What the rules of the findings are, by id (SARIF's rule descriptors).
+    #[serde(skip)]
+    pub rules: std::collections::BTreeMap<String, RuleInfo>,
+}
+
+/// What a report may say about a rule beyond its findings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub title: String,
+    /// Markdown: why the construct is a problem and what to do.
+    pub explanation: Option<String>,
+    pub docs: Option<String>,
 }
 
 /// A version a component was graded at, and where that version came from.
@@ -243,11 +261,36 @@ impl Summary {
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Source snippets with labels, help and docs links (for a person at a terminal).
     Text,
+    /// One line per finding: `path:line:col: severity[rule] message`.
+    Concise,
+    /// The JSON contract: `{"version": 1, "findings": [...], "summary": {...}, "targets": [...]}`.
     Json,
+    /// SARIF 2.1.0 (code scanning).
     Sarif,
+    /// GitHub Actions workflow annotations.
     Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+    /// JUnit XML.
     Junit,
+}
+
+/// The 1-based line range of a finding in the file on disk: within a notebook, the lines of
+/// the `.ipynb` where the cell's source lines are written (the cell and the line in the cell
+/// stay in `cell`, `start` and `end`); elsewhere, `start` and `end` themselves.
+pub fn file_lines(report: &FileReport, f: &Finding) -> (usize, usize) {
+    let mapped = f
+        .cell
+        .zip(report.notebook.as_deref())
+        .and_then(|(cell, nb)| {
+            let i = nb.cells.iter().position(|(c, _)| *c == cell)?;
+            let lines = nb.file_lines.get(i).filter(|l| !l.is_empty())?;
+            let at = |line: usize| lines[line.saturating_sub(1).min(lines.len() - 1)];
+            Some((at(f.start.line), at(f.end.line)))
+        });
+    mapped.unwrap_or((f.start.line, f.end.line))
 }
 
 /// Line and column of a range in `text`, made cell-relative inside a notebook.
@@ -302,9 +345,11 @@ pub fn render(
 ) -> std::io::Result<()> {
     match format {
         Format::Text => text::render(reports, summary, color, out),
+        Format::Concise => concise::render(reports, summary, color, out),
         Format::Json => json::render(reports, summary, out),
         Format::Sarif => sarif::render(reports, summary, out),
         Format::Github => github::render(reports, out),
+        Format::Gitlab => gitlab::render(reports, out),
         Format::Junit => junit::render(reports, summary, out),
     }
 }

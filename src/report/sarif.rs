@@ -31,7 +31,7 @@ fn log<'a>(reports: &'a [FileReport], summary: &'a Summary) -> Log<'a> {
         .iter()
         .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
         .collect();
-    let rules = rules(findings.iter().map(|(_, f)| *f));
+    let rules = rules(findings.iter().map(|(_, f)| *f), summary);
     let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let results = findings
         .iter()
@@ -65,22 +65,67 @@ fn information_uri() -> Option<&'static str> {
         .find(|u| !u.is_empty())
 }
 
-/// One descriptor per distinct rule id, sorted; the first finding of a rule describes it.
-fn rules<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<Rule<'a>> {
+/// One descriptor per distinct rule id, sorted; the rule's own text where the run knows it
+/// (`summary.rules`), else what its first finding carries.
+fn rules<'a>(findings: impl Iterator<Item = &'a Finding>, summary: &'a Summary) -> Vec<Rule<'a>> {
     let mut by_id: BTreeMap<&str, &Finding> = BTreeMap::new();
     for f in findings {
         by_id.entry(f.rule.as_str()).or_insert(f);
     }
     by_id
         .into_iter()
-        .map(|(id, f)| Rule {
-            id,
-            short_description: Text {
-                text: description(f),
-            },
-            help_uri: f.docs.as_deref(),
+        .map(|(id, f)| {
+            let info = summary.rules.get(id);
+            let window = description(f);
+            let title = info.map(|i| i.title.clone()).filter(|t| !t.is_empty());
+            let help_uri = f.docs.as_deref().or(info.and_then(|i| i.docs.as_deref()));
+            let mut help = String::new();
+            if let Some(explanation) = info.and_then(|i| i.explanation.as_deref()) {
+                help.push_str(explanation.trim());
+                help.push_str("\n\n");
+            }
+            help.push_str(&format!("**{id}**: {window}."));
+            if let Some(uri) = help_uri {
+                help.push_str(&format!("\n\nSee [the documentation]({uri})."));
+            }
+            Rule {
+                id,
+                name: pascal_case(id),
+                short_description: Text {
+                    text: title.clone().unwrap_or_else(|| window.clone()),
+                },
+                full_description: Text {
+                    text: match &title {
+                        Some(t) => format!("{t}: {window}"),
+                        None => window,
+                    },
+                },
+                help: Help {
+                    text: strip_markdown(&help),
+                    markdown: help,
+                },
+                help_uri,
+            }
         })
         .collect()
+}
+
+/// `classic-kubecluster-import` → `ClassicKubeclusterImport`: SARIF's `name` is an identifier.
+fn pascal_case(id: &str) -> String {
+    id.split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map_or_else(String::new, |c| {
+                c.to_uppercase().chain(chars).collect::<String>()
+            })
+        })
+        .collect()
+}
+
+/// The plain-text twin of a help text SARIF requires beside its markdown.
+fn strip_markdown(markdown: &str) -> String {
+    markdown.replace("**", "").replace('`', "")
 }
 
 /// What a rule is about, from what findings carry: a built-in rule's own description, else
@@ -117,12 +162,7 @@ fn result<'a>(report: &FileReport, f: &'a Finding, rule_index: usize) -> SarifRe
                 artifact_location: ArtifactLocation { uri: uri(&f.path) },
                 // Without text there is nothing to point into (a walk warning, an unreadable
                 // file): the finding is about the whole artifact.
-                region: report.text.is_some().then_some(Region {
-                    start_line: f.start.line,
-                    start_column: f.start.column,
-                    end_line: f.end.line,
-                    end_column: f.end.column,
-                }),
+                region: report.text.is_some().then(|| region(report, f)),
             }),
             logical_locations: Vec::new(),
         },
@@ -144,7 +184,30 @@ fn result<'a>(report: &FileReport, f: &'a Finding, rule_index: usize) -> SarifRe
             deprecated_in: f.deprecated_in.as_deref(),
             removed_in: f.removed_in.as_deref(),
             cell: f.cell,
+            cell_line: f.cell.map(|_| f.start.line),
+            cell_column: f.cell.map(|_| f.start.column),
         },
+    }
+}
+
+/// Where a finding is in its file. In a notebook, the lines of the `.ipynb` where the cell's
+/// source lines are written, without columns (the JSON's escapes and indentation make the
+/// cell's columns meaningless there); the cell and its line stay in `properties`.
+fn region(report: &FileReport, f: &Finding) -> Region {
+    let (start_line, end_line) = super::file_lines(report, f);
+    if f.cell.is_some() {
+        return Region {
+            start_line,
+            start_column: None,
+            end_line: end_line.max(start_line),
+            end_column: None,
+        };
+    }
+    Region {
+        start_line,
+        start_column: Some(f.start.column),
+        end_line,
+        end_column: Some(f.end.column),
     }
 }
 
@@ -232,9 +295,18 @@ struct Driver<'a> {
 #[serde(rename_all = "camelCase")]
 struct Rule<'a> {
     id: &'a str,
+    name: String,
     short_description: Text,
+    full_description: Text,
+    help: Help,
     #[serde(skip_serializing_if = "Option::is_none")]
     help_uri: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
 }
 
 #[derive(Serialize)]
@@ -280,9 +352,11 @@ struct ArtifactLocation {
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: usize,
-    start_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<usize>,
     end_line: usize,
-    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -304,6 +378,11 @@ struct Properties<'a> {
     removed_in: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cell: Option<usize>,
+    /// The line and column within the cell, as JSON's `line` and `column` count them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell_line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell_column: Option<usize>,
 }
 
 impl Properties<'_> {
@@ -314,6 +393,8 @@ impl Properties<'_> {
                 deprecated_in: None,
                 removed_in: None,
                 cell: None,
+                cell_line: None,
+                cell_column: None,
             }
     }
 }

@@ -22,7 +22,8 @@ pub enum Command {
     /// Rewrite what can be rewritten into Dask Operator resources and operator-API code.
     Fix(FixArgs),
     /// Preview what applying Dask Operator resources would change in a cluster (server-side
-    /// dry run, one diff per object). Exit 0: no changes; 1: changes; 2: error.
+    /// dry run, one diff per object). Plans the files as `dusk fix --unsafe-fixes` would
+    /// leave them, in memory: nothing is written. Exit 0: no changes; 1: changes; 2: error.
     Plan(PlanArgs),
     /// Apply Dask Operator resources to a cluster (server-side apply, field manager `dusk`)
     /// after showing the plan.
@@ -112,13 +113,23 @@ pub struct ScanArgs {
     /// Only these rules (ids or component names; repeatable or comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub select: Vec<String>,
-    /// Skip these rules (ids or component names).
+    /// Skip these rules (ids or component names; repeatable or comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<String>,
+    /// Skip files and directories matching these globs when walking directories (repeatable or
+    /// comma-separated; replaces the default list: `.git`, `.hg`, `.svn`, `.tox`, `.venv`,
+    /// `venv`, `node_modules`, `__pypackages__`, `site-packages`). A glob without `/` matches a
+    /// name at any depth. Files given explicitly are always read.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Like `--exclude`, but added to the default list and the configuration's (repeatable or
+    /// comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub extend_exclude: Vec<String>,
     /// Also show rules whose deprecation is still ahead of the target (as `info`).
     #[arg(long)]
     pub show_upcoming: bool,
-    /// Largest file read, in bytes.
+    /// Largest file read, in bytes [default: 16777216].
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
     /// Deepest YAML nesting read before a file is reported instead (default 200, at most 1000).
@@ -149,8 +160,8 @@ pub struct CheckArgs {
     /// `--unsafe-fixes`, also those that need review).
     #[arg(long)]
     pub show_fixes: bool,
-    /// Record today's findings in FILE (rule, path and a fingerprint of the finding's line,
-    /// not its number) and exit 0, to adopt the check without fixing everything first.
+    /// Record today's findings in FILE (rule, path and a fingerprint of the finding's text,
+    /// not its line number) and exit 0, to adopt the check without fixing everything first.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
     /// Report only findings not recorded in FILE (written by `--write-baseline`); entries that

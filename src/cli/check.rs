@@ -28,7 +28,23 @@ pub struct Scan {
     pub graded: Vec<GradedTarget>,
     /// The files the last `run` read, as displayed.
     pub files: std::sync::Mutex<Vec<String>>,
+    /// Walked paths to skip (`exclude`, `extend-exclude`), relative to `exclude_base`.
+    pub exclude: globset::GlobSet,
+    pub exclude_base: PathBuf,
 }
+
+/// What the walk skips unless `exclude` says otherwise: other tools' and environments' trees.
+pub const DEFAULT_EXCLUDE: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".tox",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pypackages__",
+    "site-packages",
+];
 
 impl Scan {
     pub fn build(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Scan, Error> {
@@ -72,7 +88,7 @@ impl Scan {
                 || rules.components.contains_key(id)
                 || crate::rules::builtin_ids::ALL.iter().any(|(b, _)| b == id);
             if !known {
-                return Err(Error::UnknownRule(id.clone()));
+                return Err(Error::unknown_rule(id, &rules));
             }
         }
         // Renamed ids keep working in --select/--ignore.
@@ -112,11 +128,14 @@ impl Scan {
         let mut fix_overrides = std::collections::BTreeMap::new();
         for (id, applicability) in &config.config.fix_applicability {
             if rules.get(id).is_none() {
-                return Err(Error::UnknownRule(id.clone()));
+                return Err(Error::unknown_rule(id, &rules));
             }
             fix_overrides.insert(rules.canonical_id(id).to_owned(), *applicability);
         }
+        let exclude = exclude_set(args, &config)?;
         Ok(Scan {
+            exclude,
+            exclude_base: std::path::absolute(&config.dir).unwrap_or_else(|_| config.dir.clone()),
             files: Default::default(),
             graded,
             current,
@@ -145,7 +164,7 @@ impl Scan {
 
     /// Discover and lint every file; walk problems become findings too.
     pub fn run(&self) -> (usize, Vec<FileReport>) {
-        let found = discover(&self.paths);
+        let found = self.discover();
         if let Ok(mut files) = self.files.lock() {
             *files = found.files.iter().map(|f| display_path(&f.path)).collect();
         }
@@ -186,6 +205,42 @@ impl Scan {
         (found.files.len(), reports)
     }
 
+    /// Walk the paths, drop what `exclude` names, and note the explicit files no front-end
+    /// reads on standard error.
+    pub fn discover(&self) -> crate::discover::Discovery {
+        let mut found = discover(&self.paths);
+        for path in &found.skipped {
+            eprintln!(
+                "note: skipped `{}`: dusk reads Python, notebooks, YAML and Dockerfiles",
+                display_path(path)
+            );
+        }
+        if !self.exclude.is_empty() {
+            let explicit: std::collections::BTreeSet<&PathBuf> = self.paths.iter().collect();
+            found
+                .files
+                .retain(|f| explicit.contains(&f.path) || !self.excluded(&f.path));
+        }
+        found
+    }
+
+    /// Whether a walked path, or a directory above it, matches `exclude`.
+    fn excluded(&self, path: &std::path::Path) -> bool {
+        let absolute: PathBuf = std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        let relative = absolute
+            .strip_prefix(&self.exclude_base)
+            .unwrap_or(path)
+            .to_path_buf();
+        relative
+            .ancestors()
+            .filter(|p| !p.as_os_str().is_empty())
+            .any(|p| self.exclude.is_match(p))
+    }
+
     /// The exit status findings give under `fail_on`.
     pub fn status(&self, summary: &Summary) -> ExitStatus {
         let failing = match self.fail_on {
@@ -222,6 +277,43 @@ fn settle(
     for (f, class) in report.findings.iter_mut().zip(classes) {
         f.fix = super::fix::with_class(f.fix.take(), class);
     }
+}
+
+/// `exclude` (flag, else configuration, else the defaults) plus every `extend-exclude`. A glob
+/// without `/` matches a name at any depth, as in `.gitignore`.
+fn exclude_set(args: &ScanArgs, config: &super::config::Loaded) -> Result<globset::GlobSet, Error> {
+    let base: Vec<String> = if !args.exclude.is_empty() {
+        args.exclude.clone()
+    } else if let Some(list) = &config.config.exclude {
+        list.clone()
+    } else {
+        DEFAULT_EXCLUDE.iter().map(|s| (*s).to_owned()).collect()
+    };
+    let mut builder = globset::GlobSetBuilder::new();
+    for glob in base
+        .iter()
+        .chain(&config.config.extend_exclude)
+        .chain(&args.extend_exclude)
+    {
+        let trimmed = glob.trim_end_matches('/');
+        let pattern = if trimmed.contains('/') {
+            trimmed.trim_start_matches("./").to_owned()
+        } else {
+            format!("**/{trimmed}")
+        };
+        let compiled = globset::GlobBuilder::new(&pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|source| Error::Glob {
+                glob: glob.clone(),
+                source,
+            })?;
+        builder.add(compiled);
+    }
+    builder.build().map_err(|source| Error::Glob {
+        glob: base.join(", "),
+        source,
+    })
 }
 
 /// The version each selected component is graded at, where it came from, and what the project

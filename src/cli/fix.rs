@@ -10,7 +10,7 @@
 use super::args::FixArgs;
 use super::check::{Scan, use_color};
 use super::{Error, ExitStatus, display_path};
-use crate::discover::{SourceFile, discover};
+use crate::discover::SourceFile;
 use crate::lint::{Decoded, lint_file};
 use crate::migrate::{End, FileMeta, FixSettings, Outcome, fix_text};
 use crate::report::{FileReport, Finding, FixInfo, Summary};
@@ -51,7 +51,7 @@ pub fn run_with(
     let lint = scan.settings();
     let mut settings = FixSettings::new(&lint, &scan.fix_overrides);
     settings.unsafe_fixes = args.unsafe_fixes;
-    let found = discover(&scan.paths);
+    let found = scan.discover();
     let mut results: Vec<FileResult> = found
         .files
         .par_iter()

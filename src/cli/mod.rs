@@ -66,13 +66,15 @@ pub enum Error {
         help("write one with `dusk check --write-baseline FILE`")
     )]
     Baseline { path: PathBuf, reason: String },
-    #[error("unknown rule `{0}`")]
-    #[diagnostic(
-        code(dusk::cli::unknown_rule),
-        help("`dusk rules list` shows every rule id")
-    )]
-    UnknownRule(String),
-    #[error("invalid glob `{glob}` in `per-path-ignores`")]
+    #[error("unknown rule `{id}`")]
+    #[diagnostic(code(dusk::cli::unknown_rule))]
+    UnknownRule {
+        id: String,
+        /// `did you mean …?` when a known id or component is close, and where to look.
+        #[help]
+        help: String,
+    },
+    #[error("invalid glob `{glob}`")]
     #[diagnostic(code(dusk::config::glob))]
     Glob {
         glob: String,
@@ -199,10 +201,13 @@ pub fn parse_targets(
         }
         if !rules.components.contains_key(&component) {
             let known: Vec<&str> = rules.components.keys().map(String::as_str).collect();
+            let close = did_you_mean(&component, known.iter().copied())
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
             return Err(Error::Target {
                 given,
                 reason: format!(
-                    "unknown component `{component}` (known: {})",
+                    "unknown component `{component}` (known: {}){close}",
                     known.join(", ")
                 ),
             });
@@ -219,8 +224,82 @@ pub fn parse_targets(
     Ok(targets)
 }
 
+impl Error {
+    /// `id` is neither a rule nor a component of `rules`.
+    pub fn unknown_rule(id: &str, rules: &RuleSet) -> Error {
+        let known = rules
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(rules.components.keys().map(String::as_str))
+            .chain(crate::rules::builtin_ids::ALL.iter().map(|(id, _)| *id));
+        let help = match did_you_mean(id, known) {
+            Some(close) => format!("did you mean `{close}`? `dusk rules list` shows every rule id"),
+            None => "`dusk rules list` shows every rule id and component".to_owned(),
+        };
+        Error::UnknownRule {
+            id: id.to_owned(),
+            help,
+        }
+    }
+}
+
+/// The candidate closest to `given` (edit distance, `_` and `-` alike; a candidate that
+/// starts with `given-` counts as distance 1), if it is close enough to be a typo: at most a
+/// third of its length, and at least 1.
+pub fn did_you_mean<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let norm = |s: &str| s.to_ascii_lowercase().replace('_', "-");
+    let given = norm(given);
+    // A word of the id (`dask-worker` for `dask-worker-command`) counts as close.
+    candidates
+        .map(|c| {
+            let c_norm = norm(c);
+            let distance = if c_norm.starts_with(&format!("{given}-")) {
+                1
+            } else {
+                edit_distance(&given, &c_norm)
+            };
+            (distance, c)
+        })
+        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(1))
+        .min_by_key(|(d, c)| (*d, c.len()))
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 /// A path as reports show it: as given, without a leading `./`.
 pub fn display_path(path: &Path) -> String {
     let s = path.display().to_string();
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn typos_get_a_suggestion_and_strangers_do_not() {
+        let known = ["dask-kubernetes", "distributed", "dask-worker-command"];
+        let guess = |s: &str| did_you_mean(s, known.iter().copied());
+        assert_eq!(guess("dask_kubernetes"), Some("dask-kubernetes"));
+        assert_eq!(guess("dask-kubernets"), Some("dask-kubernetes"));
+        assert_eq!(guess("dask-worker"), Some("dask-worker-command"));
+        assert_eq!(guess("distributd"), Some("distributed"));
+        assert_eq!(guess("helm"), None);
+    }
 }

@@ -20,7 +20,7 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, Error> {
         }
         RulesCommand::Explain { id, packs } => {
             let set = load(&packs)?;
-            let rule = set.get(&id).ok_or(Error::UnknownRule(id))?;
+            let rule = set.get(&id).ok_or_else(|| Error::unknown_rule(&id, &set))?;
             print_stdout(&explain(rule))?;
         }
         RulesCommand::Triggers { packs } => {

@@ -370,6 +370,15 @@ pub fn lint_text(
         index
     };
     let mut suppressions = suppress::parse(&text_for_locate, &index, &comments);
+    // A Dockerfile comment is a whole line, so its suppression silences the next instruction
+    // line (blank and comment lines between are skipped).
+    if kind == SourceKind::Dockerfile {
+        for s in &mut suppressions {
+            if let Some(line) = s.line {
+                s.line = Some(next_code_line(&text_for_locate, line));
+            }
+        }
+    }
     // A renamed rule's old id keeps silencing it (ruff's redirects): compare by current id.
     for s in &mut suppressions {
         for id in &mut s.rules {
@@ -446,6 +455,18 @@ pub fn lint_text(
         .findings
         .sort_by_key(|f| (f.range.start, f.range.end, f.rule.clone()));
     report
+}
+
+/// The first line after 1-based `line` that is neither blank nor a comment; `line` if none.
+fn next_code_line(text: &str, line: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .skip(line)
+        .find(|(_, l)| {
+            let t = l.trim();
+            !t.is_empty() && !t.starts_with('#')
+        })
+        .map_or(line, |(i, _)| i + 1)
 }
 
 /// Whether a YAML error comes from a template action: the error's line, or one of the two

@@ -160,6 +160,11 @@ pub struct CheckArgs {
     /// `--unsafe-fixes`, also those that need review).
     #[arg(long)]
     pub show_fixes: bool,
+    /// Write a `# dusk: ignore[rule]` comment for every finding where the syntax allows one
+    /// (at the end of the line in Python and YAML, on the line above in a Dockerfile) and exit
+    /// 0; a file where a comment would not silence its findings is left unchanged and named.
+    #[arg(long, conflicts_with_all = ["write_baseline", "baseline"])]
+    pub add_ignore: bool,
     /// Record today's findings in FILE (rule, path and a fingerprint of the finding's text,
     /// not its line number) and exit 0, to adopt the check without fixing everything first.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]

@@ -387,6 +387,20 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, Error> {
     }
     let scan = Scan::build(&args.scan, args.fail_on)?;
     let (scanned, mut reports) = scan.run();
+    if args.add_ignore {
+        let settings = scan.settings();
+        let (mut added, mut err) = (0, std::io::stderr().lock());
+        for (path, outcome) in super::add_ignore::run(&reports, &settings) {
+            match outcome {
+                super::add_ignore::Outcome::Added(n) => added += n,
+                super::add_ignore::Outcome::Skipped(why) => {
+                    let _ = writeln!(err, "{path}: no suppression added: {why}");
+                }
+            }
+        }
+        let _ = writeln!(err, "dusk: added suppressions for {added} findings");
+        return Ok(ExitStatus::Success);
+    }
     if let Some(path) = &args.write_baseline {
         let baseline = super::baseline::of(&reports);
         super::baseline::write(path, &baseline)?;

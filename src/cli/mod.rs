@@ -1,6 +1,7 @@
 //! The command line: turns arguments into built values (rule set, targets, selection) once,
 //! runs a command, and maps its outcome to an exit status. Nothing below `cli` sees a flag.
 
+pub mod add_ignore;
 pub mod apply;
 pub mod args;
 pub mod baseline;

@@ -236,6 +236,16 @@ fn summary(reports: &[FileReport]) -> Summary {
     ]
     .map(String::from)
     .to_vec();
+    summary.fixes.insert(
+        PYTHON_PATH.into(),
+        report::FileFixes {
+            safe: report::Replacement::between(
+                PYTHON,
+                &PYTHON.replace("\"dask-worker\"", "\"dask\", \"worker\""),
+            ),
+            unsafe_: Vec::new(),
+        },
+    );
     summary.rules.insert(
         "classic-kubecluster-import".into(),
         report::RuleInfo {
@@ -364,6 +374,77 @@ fn sarif_rules_have_names_descriptions_help_and_notebook_lines() {
     assert_eq!(in_cell["properties"]["cell"], 3);
     assert_eq!(in_cell["properties"]["cell_line"], 2);
     assert_eq!(run["properties"]["targets"][1]["source"], "config");
+    // A fixable result carries its fix as an artifact change.
+    let fixable = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "dask-worker-command")
+        .unwrap();
+    let change = &fixable["fixes"][0]["artifactChanges"][0];
+    assert_eq!(
+        change["artifactLocation"]["uri"],
+        "fixtures/reports/start_workers.py"
+    );
+    let inserted = change["replacements"][0]["insertedContent"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(inserted.contains("\"dask\", \"worker\""), "{inserted}");
+    let offset = change["replacements"][0]["deletedRegion"]["charOffset"]
+        .as_u64()
+        .unwrap() as usize;
+    let deleted: String = PYTHON.chars().skip(offset).take(10).collect();
+    assert!(
+        PYTHON
+            .lines()
+            .nth(3)
+            .unwrap()
+            .starts_with(deleted.trim_end()),
+        "{deleted:?}"
+    );
+}
+
+/// `dusk check` on the examples, in the formats CI reads, validated as a whole: SARIF with its
+/// rule help and fixes, GitLab with fingerprints, notebook lines in the `.ipynb`.
+#[test]
+fn reports_of_the_examples_validate() {
+    let run = |format: &str| -> Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dusk"))
+            .args(["check", "--isolated", "--format", format, "examples"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let sarif = run("sarif");
+    assert_eq!(
+        errors(&schema("sarif-schema-2.1.0.json"), &sarif),
+        Vec::<String>::new()
+    );
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results.iter().any(|r| !r["fixes"].is_null()),
+        "some results carry fixes"
+    );
+    let notebook = std::fs::read_to_string("examples/notebook/explore.ipynb").unwrap();
+    for r in results
+        .iter()
+        .filter(|r| !r["properties"]["cell"].is_null())
+    {
+        let line = r["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap();
+        let text = notebook.lines().nth(line as usize - 1).unwrap();
+        assert!(
+            text.contains("KubeCluster"),
+            "line {line} of the notebook: {text}"
+        );
+    }
+    let gitlab = run("gitlab");
+    let validator = schema("gitlab-codequality.json");
+    for issue in gitlab.as_array().unwrap() {
+        assert_eq!(errors(&validator, issue), Vec::<String>::new());
+    }
 }
 
 #[test]

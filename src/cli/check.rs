@@ -418,10 +418,13 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, Error> {
     };
     let mut summary = Summary::of(scanned, &reports);
     summary.targets = scan.graded.clone();
+    let format = format(args.format, args.output.is_none());
     summary.files = scan.files.lock().map(|f| f.clone()).unwrap_or_default();
     summary.rules = rule_infos(&scan.rules, &reports);
+    if format == crate::report::Format::Sarif {
+        summary.fixes = file_fixes(&scan, &reports);
+    }
     let color = use_color(args.color, args.output.is_none());
-    let format = format(args.format, args.output.is_none());
     let write = |out: &mut dyn Write| {
         if args.statistics {
             return crate::report::statistics::render(&reports, &summary, out);
@@ -523,6 +526,55 @@ fn rule_infos(
             },
         };
         out.insert(f.rule.clone(), info);
+    }
+    out
+}
+
+/// What each fix mode would change in the files with fixable findings (for SARIF `fixes`).
+fn file_fixes(
+    scan: &Scan,
+    reports: &[FileReport],
+) -> std::collections::BTreeMap<String, crate::report::FileFixes> {
+    use crate::source::edit::Applicability;
+    let settings = scan.settings();
+    let mut out = std::collections::BTreeMap::new();
+    for report in reports {
+        let has = |a: Applicability| {
+            report
+                .findings
+                .iter()
+                .any(|f| f.fix.as_ref().is_some_and(|x| x.applicability == a))
+        };
+        if !has(Applicability::Safe) && !has(Applicability::Unsafe) {
+            continue;
+        }
+        let path = std::path::Path::new(&report.path);
+        let (Some(kind), Ok(original)) = (report_kind(path), std::fs::read_to_string(path)) else {
+            continue;
+        };
+        let meta = crate::migrate::FileMeta {
+            kind,
+            beside_chart: path
+                .parent()
+                .is_some_and(|d| d.join("Chart.yaml").is_file()),
+            path,
+            display_path: &report.path,
+        };
+        let mut fixes = crate::report::FileFixes::default();
+        for (mode, unsafe_fixes) in [(Applicability::Safe, false), (Applicability::Unsafe, true)] {
+            if !has(mode) {
+                continue;
+            }
+            let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
+            fix.unsafe_fixes = unsafe_fixes;
+            let outcome = crate::migrate::fix_text(meta, original.clone(), &fix);
+            let changes = crate::report::Replacement::between(&outcome.original, &outcome.fixed);
+            match mode {
+                Applicability::Safe => fixes.safe = changes,
+                _ => fixes.unsafe_ = changes,
+            }
+        }
+        out.insert(report.path.clone(), fixes);
     }
     out
 }

@@ -135,6 +135,67 @@ pub struct Summary {
     /// What the rules of the findings are, by id (SARIF's rule descriptors).
     #[serde(skip)]
     pub rules: std::collections::BTreeMap<String, RuleInfo>,
+    /// By path, the changes `dusk fix` (and `--unsafe-fixes`) would make (SARIF's `fixes`).
+    #[serde(skip)]
+    pub fixes: std::collections::BTreeMap<String, FileFixes>,
+}
+
+/// The changes the two fix modes would make to one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileFixes {
+    pub safe: Vec<Replacement>,
+    pub unsafe_: Vec<Replacement>,
+}
+
+/// One changed run of lines: the original's lines `start_line..end_line` (1-based, end
+/// exclusive; equal for an insertion), as characters `char_offset..+char_length`, become `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    pub start_line: usize,
+    pub end_line: usize,
+    pub char_offset: usize,
+    pub char_length: usize,
+    pub text: String,
+}
+
+impl Replacement {
+    /// The line-level changes that turn `original` into `fixed`.
+    pub fn between(original: &str, fixed: &str) -> Vec<Replacement> {
+        let diff = similar::TextDiff::from_lines(original, fixed);
+        // `from_lines` splits as `split_inclusive('\n')` does, so op ranges index these.
+        let old: Vec<&str> = original.split_inclusive('\n').collect();
+        let new: Vec<&str> = fixed.split_inclusive('\n').collect();
+        let chars_before = |line: usize| -> usize {
+            old[..line.min(old.len())]
+                .iter()
+                .map(|l| l.chars().count())
+                .sum()
+        };
+        diff.ops()
+            .iter()
+            .filter(|op| op.tag() != similar::DiffTag::Equal)
+            .map(|op| {
+                let (o, n) = (op.old_range(), op.new_range());
+                let char_offset = chars_before(o.start);
+                Replacement {
+                    start_line: o.start + 1,
+                    end_line: o.end + 1,
+                    char_offset,
+                    char_length: chars_before(o.end) - char_offset,
+                    text: new.get(n).map(<[&str]>::concat).unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+
+    /// Whether this change touches 1-based `line` (an insertion touches the lines around it).
+    pub fn touches(&self, line: usize) -> bool {
+        if self.start_line == self.end_line {
+            line + 1 >= self.start_line && line <= self.start_line
+        } else {
+            (self.start_line..self.end_line).contains(&line)
+        }
+    }
 }
 
 /// What a report may say about a rule beyond its findings.

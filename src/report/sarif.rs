@@ -11,7 +11,9 @@
 
 use super::{FileReport, Finding, ObjectRef, Severity, Summary};
 use crate::rules::builtin_ids;
+use crate::source::edit::Applicability;
 use serde::Serialize;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -35,7 +37,10 @@ fn log<'a>(reports: &'a [FileReport], summary: &'a Summary) -> Log<'a> {
     let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let results = findings
         .iter()
-        .map(|(report, f)| result(report, f, index.get(f.rule.as_str()).copied().unwrap_or(0)))
+        .map(|(report, f)| {
+            let rule_index = index.get(f.rule.as_str()).copied().unwrap_or(0);
+            result(report, f, rule_index, summary)
+        })
         .collect();
     Log {
         schema: SCHEMA,
@@ -151,7 +156,49 @@ fn description(f: &Finding) -> String {
     parts.join("; ")
 }
 
-fn result<'a>(report: &FileReport, f: &'a Finding, rule_index: usize) -> SarifResult<'a> {
+/// A fixable finding's fix: the changes of its fix mode that touch its lines, as SARIF
+/// artifact changes (regions in characters of the file). None when no change touches it.
+fn fixes(report: &FileReport, f: &Finding, summary: &Summary) -> Vec<Value> {
+    let Some(fix) = &f.fix else {
+        return Vec::new();
+    };
+    let Some(file) = summary.fixes.get(&report.path) else {
+        return Vec::new();
+    };
+    let changes = match fix.applicability {
+        Applicability::Safe => &file.safe,
+        Applicability::Unsafe => &file.unsafe_,
+        _ => return Vec::new(),
+    };
+    let (start, end) = super::file_lines(report, f);
+    let replacements: Vec<Value> = changes
+        .iter()
+        .filter(|c| (start..=end.max(start)).any(|l| c.touches(l)))
+        .map(|c| {
+            json!({
+                "deletedRegion": {"charOffset": c.char_offset, "charLength": c.char_length},
+                "insertedContent": {"text": c.text},
+            })
+        })
+        .collect();
+    if replacements.is_empty() {
+        return Vec::new();
+    }
+    vec![json!({
+        "description": {"text": format!("{} ({})", fix.description, fix.applicability.as_str())},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": uri(&f.path)},
+            "replacements": replacements,
+        }],
+    })]
+}
+
+fn result<'a>(
+    report: &FileReport,
+    f: &'a Finding,
+    rule_index: usize,
+    summary: &Summary,
+) -> SarifResult<'a> {
     let location = match &f.object {
         Some(object) => Location {
             physical_location: None,
@@ -167,7 +214,9 @@ fn result<'a>(report: &FileReport, f: &'a Finding, rule_index: usize) -> SarifRe
             logical_locations: Vec::new(),
         },
     };
+    let fixes = fixes(report, f, summary);
     SarifResult {
+        fixes,
         rule_id: &f.rule,
         rule_index,
         level: match f.severity {
@@ -322,6 +371,9 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Text,
     locations: Vec<Location>,
+    /// What `dusk fix` would change for this result (SARIF `fixes`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<Value>,
     #[serde(skip_serializing_if = "Properties::is_empty")]
     properties: Properties<'a>,
 }

@@ -114,6 +114,8 @@ impl Scan {
         }
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
+        } else if args.force_exclude {
+            crate::discover::force_exclude(&args.paths)
         } else {
             args.paths.clone()
         };
@@ -266,7 +268,10 @@ fn settle(
     let Ok(original) = std::fs::read_to_string(&file.path) else {
         return;
     };
-    let fix = crate::migrate::FixSettings::new(settings, overrides);
+    let mut fix = crate::migrate::FixSettings::new(settings, overrides);
+    // Findings whose rewriter declines say why (`not_fixable`), as `dusk fix` shows them.
+    fix.unsafe_fixes = true;
+    crate::migrate::settle_fixes(file, report, &fix);
     let meta = crate::migrate::FileMeta {
         kind: file.kind,
         beside_chart: file.beside_chart,
@@ -275,6 +280,9 @@ fn settle(
     };
     let classes = super::fix::fixability(meta, &original, &report.findings, &fix);
     for (f, class) in report.findings.iter_mut().zip(classes) {
+        if class.is_some() {
+            f.not_fixable = None;
+        }
         f.fix = super::fix::with_class(f.fix.take(), class);
     }
 }

@@ -170,7 +170,12 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
             let fix = with_class(before.findings[i].fix.clone(), classes[i]);
             // Nothing was written: say where the finding is in the file as it is.
             if preview {
+                let not_fixable = f.not_fixable.take();
                 *f = before.findings[i].clone();
+                f.not_fixable = not_fixable;
+            }
+            if fix.is_some() {
+                f.not_fixable = None;
             }
             f.fix = fix;
         }
@@ -452,6 +457,9 @@ fn left_line(f: &Finding, unsafe_fixes: bool) -> String {
         && !unsafe_fixes
     {
         line.push_str(" [fix needs review: `--unsafe-fixes`]");
+    }
+    if let Some(reason) = &f.not_fixable {
+        line.push_str(&format!(" [not fixable: {reason}]"));
     }
     line
 }

@@ -9,6 +9,7 @@ pub mod check;
 pub mod cluster;
 pub mod config;
 pub mod fix;
+pub mod generate;
 pub mod plan;
 pub mod rules;
 
@@ -75,6 +76,20 @@ pub enum Error {
         #[help]
         help: String,
     },
+    #[error("no rule belongs to component `{given}`")]
+    #[diagnostic(
+        code(dusk::cli::unknown_component),
+        help("components with rules: {known}")
+    )]
+    UnknownComponent { given: String, known: String },
+    #[error("no rule tests in `{}`: {reason}", dir.display())]
+    #[diagnostic(
+        code(dusk::cli::no_rule_tests),
+        help(
+            "`dusk rules test DIR` runs the `*.test.yaml` files under DIR (default `rule-tests`)"
+        )
+    )]
+    NoRuleTests { dir: PathBuf, reason: String },
     #[error("invalid glob `{glob}`")]
     #[diagnostic(code(dusk::config::glob))]
     Glob {
@@ -128,10 +143,17 @@ fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Apply(args) => apply::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "dusk", &mut script);
-            print_stdout(&String::from_utf8_lossy(&script))?;
+            generate::completions(shell, &mut std::io::stdout())?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Manpages { dir } => {
+            let pages = generate::manpages(&dir)?;
+            print_stdout(
+                &pages
+                    .iter()
+                    .map(|p| format!("{}\n", p.display()))
+                    .collect::<String>(),
+            )?;
             Ok(ExitStatus::Success)
         }
         Command::Schema { of } => {

@@ -1,7 +1,7 @@
 //! Paths → source files: a gitignore-aware parallel walk that classifies each file by name.
 //!
-//! Explicit file paths are always taken; directories are walked honouring `.gitignore`,
-//! `.ignore` and hidden-file rules. Helm chart `templates/` (Go templates, not YAML) are
+//! Explicit file paths are always taken when a front-end reads their kind (others are listed
+//! as skipped); directories are walked honouring `.gitignore`, `.ignore` and hidden-file rules. Helm chart `templates/` (Go templates, not YAML) are
 //! skipped. Problems (a broken link, an unreadable directory, a loop) become warnings; they
 //! never stop the walk. Never reads file contents: `lint` does, once.
 
@@ -37,6 +37,8 @@ pub struct WalkWarning {
 pub struct Discovery {
     pub files: Vec<SourceFile>,
     pub warnings: Vec<WalkWarning>,
+    /// Files given explicitly that no front-end reads (`README.md`): skipped, with a note.
+    pub skipped: Vec<PathBuf>,
 }
 
 /// The kind a file name implies, if dusk reads such files.
@@ -95,17 +97,19 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             .push(WalkWarning { path, message })
     };
     let mut dirs = Vec::new();
+    let mut skipped = Vec::new();
     for path in paths {
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => dirs.push(path.clone()),
-            // An explicit file is read whatever its name, as YAML unless it says otherwise.
-            Ok(_) => files
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(source_file(
-                    path.clone(),
-                    classify(path).unwrap_or(SourceKind::Yaml),
-                )),
+            // An explicit file is read whatever directory it is in; one no front-end reads
+            // (`README.md`) is skipped with a note, never parsed as something it is not.
+            Ok(_) => match classify(path) {
+                Some(kind) => files
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(source_file(path.clone(), kind)),
+                None => skipped.push(path.clone()),
+            },
             Err(e) => warn(path.clone(), describe_io(path, &e)),
         }
     }
@@ -165,7 +169,11 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     files.dedup_by(|a, b| a.path == b.path);
     let mut warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
     warnings.sort_by(|a, b| a.path.cmp(&b.path));
-    Discovery { files, warnings }
+    Discovery {
+        files,
+        warnings,
+        skipped,
+    }
 }
 
 /// `--force-exclude`: drop the given paths that a walk of their directory would skip, so a

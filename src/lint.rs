@@ -33,15 +33,27 @@ impl Selection {
             .any(|s| s == "ALL" || s == rule || Some(s.as_str()) == component)
     }
 
-    pub fn enabled(&self, rule: &str, component: Option<&str>, path: &Path) -> bool {
-        if self
-            .select
-            .as_ref()
-            .is_some_and(|s| !Self::names(s, rule, component))
+    /// Whether `select` and `ignore` (not per-path ignores) let `rule` run. dusk's own
+    /// findings (`syntax-error`, `input-error`, `unused-suppression`) say the check itself is
+    /// incomplete or stale, so `select` never drops them: only an `ignore` naming their id
+    /// (or `ALL`) does.
+    pub fn selects(&self, rule: &str, component: Option<&str>) -> bool {
+        let builtin = crate::rules::builtin_ids::ALL
+            .iter()
+            .any(|(id, _)| *id == rule);
+        if !builtin
+            && self
+                .select
+                .as_ref()
+                .is_some_and(|s| !Self::names(s, rule, component))
         {
             return false;
         }
-        if Self::names(&self.ignore, rule, component) {
+        !Self::names(&self.ignore, rule, component)
+    }
+
+    pub fn enabled(&self, rule: &str, component: Option<&str>, path: &Path) -> bool {
+        if !self.selects(rule, component) {
             return false;
         }
         if self.per_path.is_empty() {
@@ -419,6 +431,15 @@ pub fn lint_text(
         index
     };
     let mut suppressions = suppress::parse(&text_for_locate, &index, &comments);
+    // A Dockerfile comment is a whole line, so its suppression silences the next instruction
+    // line (blank and comment lines between are skipped).
+    if kind == SourceKind::Dockerfile {
+        for s in &mut suppressions {
+            if let Some(line) = s.line {
+                s.line = Some(next_code_line(&text_for_locate, line));
+            }
+        }
+    }
     // A renamed rule's old id keeps silencing it (ruff's redirects): compare by current id.
     for s in &mut suppressions {
         for id in &mut s.rules {
@@ -450,6 +471,20 @@ pub fn lint_text(
         settings.rules.get(id).is_some()
             || crate::rules::builtin_ids::ALL.iter().any(|(b, _)| *b == id)
     };
+    let could_fire = |id: &str| {
+        let Some(rule) = settings.rules.get(id) else {
+            return settings.selection.enabled(id, None, path);
+        };
+        let active = settings.show_upcoming
+            || settings
+                .targets
+                .for_rule(settings.rules, rule)
+                .is_none_or(|t| rule.window.status(t).status != Status::Upcoming);
+        active
+            && settings
+                .selection
+                .enabled(&rule.id, Some(&rule.component), path)
+    };
     for s in &suppressions {
         let unknown: Vec<&str> = s
             .rules
@@ -462,7 +497,10 @@ pub fn lint_text(
                 "suppression comment names unknown rule `{}` (see `dusk rules list`)",
                 unknown.join("`, `")
             )
-        } else if s.used.get() {
+        } else if s.used.get() || (!s.rules.is_empty() && !s.rules.iter().any(|id| could_fire(id)))
+        {
+            // A suppression for rules that did not run here (deselected, ignored, or not
+            // active at the target) is not known to be stale.
             continue;
         } else if s.rules.is_empty() {
             "suppression comment silences no finding".to_owned()
@@ -478,6 +516,18 @@ pub fn lint_text(
         .findings
         .sort_by_key(|f| (f.range.start, f.range.end, f.rule.clone()));
     report
+}
+
+/// The first line after 1-based `line` that is neither blank nor a comment; `line` if none.
+fn next_code_line(text: &str, line: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .skip(line)
+        .find(|(_, l)| {
+            let t = l.trim();
+            !t.is_empty() && !t.starts_with('#')
+        })
+        .map_or(line, |(i, _)| i + 1)
 }
 
 /// Whether a YAML error comes from a template action: the error's line, or one of the two

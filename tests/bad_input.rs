@@ -130,11 +130,16 @@ fn unreadable_file_is_a_finding() {
 }
 
 #[test]
-fn missing_path_is_a_finding_not_a_tool_error() {
-    let (status, json) = check(&["does/not/exist.yaml"]);
-    assert_eq!(status, ExitStatus::Failure);
-    assert_eq!(json["findings"][0]["rule"], "input-error");
-    assert_eq!(json["findings"][0]["path"], "does/not/exist.yaml");
+fn a_missing_command_line_path_is_a_tool_error() {
+    // Issue #11: a mistyped path is a mistake in the command (exit 2), not a finding that
+    // `select` could drop. Paths the walk cannot read stay findings (above).
+    let argv = ["dusk", "check", "--isolated", "does/not/exist.yaml"];
+    let err = dusk::cli::run(Cli::parse_from(argv)).unwrap_err();
+    assert!(matches!(err, dusk::cli::Error::MissingPath(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "`does/not/exist.yaml`: no such file or directory"
+    );
 }
 
 #[test]

@@ -89,7 +89,7 @@ fn zero_padded_and_v_prefixed_targets_are_accepted() {
 #[test]
 fn an_unknown_rule_in_select_is_an_error() {
     assert!(
-        matches!(run(&["check", "--isolated", "--select", "no-such-rule", "examples"]), Err(Error::UnknownRule(id)) if id == "no-such-rule")
+        matches!(run(&["check", "--isolated", "--select", "no-such-rule", "examples"]), Err(Error::UnknownRule { id, .. }) if id == "no-such-rule")
     );
 }
 

@@ -20,7 +20,8 @@ const PYTHON_PATH: &str = "fixtures/reports/start_workers.py";
 const PYTHON: &str = include_str!("../fixtures/reports/start_workers.py");
 const BROKEN_PATH: &str = "fixtures/reports/broken.yaml";
 const BROKEN: &str = include_str!("../fixtures/reports/broken.yaml");
-const NOTEBOOK_PATH: &str = "notebooks/explore.ipynb";
+const NOTEBOOK_PATH: &str = "fixtures/reports/explore.ipynb";
+const NOTEBOOK: &str = include_str!("../fixtures/reports/explore.ipynb");
 const MIGRATION_DOCS: &str = "https://kubernetes.dask.org/en/latest/kubecluster_migrating.html";
 /// Cells 2 and 3 of a notebook whose cell 1 is markdown (so cell numbers are not indexes).
 const CELL_2: &str = "import dask\npod_template = \"worker-spec.yml\"";
@@ -88,17 +89,12 @@ fn file(path: &str, text: Option<&str>, findings: Vec<Finding>) -> FileReport {
     }
 }
 
+/// `fixtures/reports/explore.ipynb`: cell 1 is markdown, cells 2 and 3 are `CELL_2` and
+/// `CELL_3`, so cell numbers are not indexes and `.ipynb` lines are not cell lines.
 fn notebook() -> Notebook {
-    let python = format!("{CELL_2}\n{CELL_3}");
-    let cell_3_start = CELL_2.len() + 1;
-    Notebook {
-        cells: vec![
-            (2, TextRange::new(0, CELL_2.len())),
-            (3, TextRange::new(cell_3_start, python.len())),
-        ],
-        python,
-        broken: Vec::new(),
-    }
+    let nb = dusk::source::notebook::parse(NOTEBOOK).expect("the fixture is a notebook");
+    assert_eq!(nb.python, format!("{CELL_2}\n{CELL_3}"));
+    nb
 }
 
 /// The shared findings, one file report per path, sorted by path as `dusk check` sorts them.
@@ -211,8 +207,65 @@ fn reports() -> Vec<FileReport> {
 
 const FILES_SCANNED: usize = 5;
 
+/// What `dusk check` adds to the counts: the targets, the files read (one of them clean) and
+/// what the rules of the findings are.
+fn summary(reports: &[FileReport]) -> Summary {
+    let mut summary = Summary::of(FILES_SCANNED, reports);
+    summary.targets = vec![
+        report::GradedTarget {
+            component: "dask-kubernetes".into(),
+            version: "2026.3.0".into(),
+            source: report::TargetSource::NewestKnown,
+            config: None,
+            current: Some(report::Pinned {
+                version: "2023.8.0".into(),
+                file: "requirements.txt".into(),
+            }),
+        },
+        report::GradedTarget {
+            component: "distributed".into(),
+            version: "2026.6.0".into(),
+            source: report::TargetSource::Config,
+            config: Some("dusk.toml".into()),
+            current: None,
+        },
+    ];
+    summary.files = [
+        BROKEN_PATH,
+        CONFIG_PATH,
+        PYTHON_PATH,
+        NOTEBOOK_PATH,
+        "deploy/clean.yaml",
+    ]
+    .map(String::from)
+    .to_vec();
+    summary.fixes.insert(
+        PYTHON_PATH.into(),
+        report::FileFixes {
+            safe: report::Replacement::between(
+                PYTHON,
+                &PYTHON.replace("\"dask-worker\"", "\"dask\", \"worker\""),
+            ),
+            unsafe_: Vec::new(),
+        },
+    );
+    summary.rules.insert(
+        "classic-kubecluster-import".into(),
+        report::RuleInfo {
+            title: "Classic `KubeCluster` imported".into(),
+            explanation: Some(
+                "The classic `KubeCluster` was removed in dask-kubernetes 2024.5.0; import the \
+                 operator's `KubeCluster` from `dask_kubernetes.operator`."
+                    .into(),
+            ),
+            docs: Some(MIGRATION_DOCS.into()),
+        },
+    );
+    summary
+}
+
 fn render_with(reports: &[FileReport], format: Format, color: bool) -> String {
-    let summary = Summary::of(FILES_SCANNED, reports);
+    let summary = summary(reports);
     let mut out = Vec::new();
     report::render(format, reports, &summary, color, &mut out).expect("writing to a Vec");
     String::from_utf8(out).expect("reports are UTF-8")
@@ -243,6 +296,192 @@ fn sarif() {
     insta::assert_snapshot!(
         render(Format::Sarif).replace(version, "\"version\": \"[crate version]\"")
     );
+}
+
+#[test]
+fn concise() {
+    insta::assert_snapshot!(render(Format::Concise));
+}
+
+#[test]
+fn gitlab() {
+    insta::assert_snapshot!(render(Format::Gitlab));
+}
+
+#[test]
+fn statistics() {
+    let reports = reports();
+    let mut out = Vec::new();
+    report::statistics::render(&reports, &summary(&reports), &mut out).unwrap();
+    insta::assert_snapshot!(String::from_utf8(out).unwrap());
+}
+
+fn schema(name: &str) -> jsonschema::Validator {
+    let path = format!("{}/tests/data/schemas/{name}", env!("CARGO_MANIFEST_DIR"));
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).expect("the schema compiles")
+}
+
+fn errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let v: Value = serde_json::from_str(&render(Format::Sarif)).unwrap();
+    let validator = schema("sarif-schema-2.1.0.json");
+    assert_eq!(errors(&validator, &v), Vec::<String>::new());
+    // The validator is not vacuous: a result without a message is rejected.
+    let mut broken = v.clone();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(!errors(&validator, &broken).is_empty());
+}
+
+#[test]
+fn sarif_rules_have_names_descriptions_help_and_notebook_lines() {
+    let v: Value = serde_json::from_str(&render(Format::Sarif)).unwrap();
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for rule in rules {
+        for key in ["name", "shortDescription", "fullDescription", "help"] {
+            assert!(!rule[key].is_null(), "{key} in {rule}");
+        }
+        assert!(rule["help"]["markdown"].as_str().unwrap().contains("**"));
+    }
+    let import = rules
+        .iter()
+        .find(|r| r["id"] == "classic-kubecluster-import")
+        .unwrap();
+    assert_eq!(import["name"], "ClassicKubeclusterImport");
+    assert_eq!(
+        import["shortDescription"]["text"],
+        "Classic `KubeCluster` imported"
+    );
+    assert_eq!(import["helpUri"], MIGRATION_DOCS);
+    let in_cell = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "classic-kubecluster-import")
+        .unwrap();
+    let region = &in_cell["locations"][0]["physicalLocation"]["region"];
+    // Line 2 of cell 3 is line 30 of the `.ipynb`; the cell's own line stays in properties.
+    assert_eq!(region["startLine"], 30);
+    assert!(region["startColumn"].is_null());
+    assert_eq!(in_cell["properties"]["cell"], 3);
+    assert_eq!(in_cell["properties"]["cell_line"], 2);
+    assert_eq!(run["properties"]["targets"][1]["source"], "config");
+    // A fixable result carries its fix as an artifact change.
+    let fixable = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "dask-worker-command")
+        .unwrap();
+    let change = &fixable["fixes"][0]["artifactChanges"][0];
+    assert_eq!(
+        change["artifactLocation"]["uri"],
+        "fixtures/reports/start_workers.py"
+    );
+    let inserted = change["replacements"][0]["insertedContent"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(inserted.contains("\"dask\", \"worker\""), "{inserted}");
+    let offset = change["replacements"][0]["deletedRegion"]["charOffset"]
+        .as_u64()
+        .unwrap() as usize;
+    let deleted: String = PYTHON.chars().skip(offset).take(10).collect();
+    assert!(
+        PYTHON
+            .lines()
+            .nth(3)
+            .unwrap()
+            .starts_with(deleted.trim_end()),
+        "{deleted:?}"
+    );
+}
+
+/// `dusk check` on the examples, in the formats CI reads, validated as a whole: SARIF with its
+/// rule help and fixes, GitLab with fingerprints, notebook lines in the `.ipynb`.
+#[test]
+fn reports_of_the_examples_validate() {
+    let run = |format: &str| -> Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dusk"))
+            .args(["check", "--isolated", "--format", format, "examples"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let sarif = run("sarif");
+    assert_eq!(
+        errors(&schema("sarif-schema-2.1.0.json"), &sarif),
+        Vec::<String>::new()
+    );
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results.iter().any(|r| !r["fixes"].is_null()),
+        "some results carry fixes"
+    );
+    let notebook = std::fs::read_to_string("examples/notebook/explore.ipynb").unwrap();
+    for r in results
+        .iter()
+        .filter(|r| !r["properties"]["cell"].is_null())
+    {
+        let line = r["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap();
+        let text = notebook.lines().nth(line as usize - 1).unwrap();
+        assert!(
+            text.contains("KubeCluster"),
+            "line {line} of the notebook: {text}"
+        );
+    }
+    let gitlab = run("gitlab");
+    let validator = schema("gitlab-codequality.json");
+    for issue in gitlab.as_array().unwrap() {
+        assert_eq!(errors(&validator, issue), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn gitlab_validates_against_gitlabs_schema_and_documentation() {
+    let v: Value = serde_json::from_str(&render(Format::Gitlab)).unwrap();
+    let validator = schema("gitlab-codequality.json");
+    let issues = v.as_array().expect("a Code Quality report is an array");
+    assert_eq!(issues.len(), findings_count());
+    let mut fingerprints = std::collections::BTreeSet::new();
+    for issue in issues {
+        assert_eq!(errors(&validator, issue), Vec::<String>::new(), "{issue}");
+        assert!(issue["check_name"].is_string());
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"]
+                .contains(&issue["severity"].as_str().unwrap())
+        );
+        assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        assert!(fingerprints.insert(issue["fingerprint"].as_str().unwrap().to_owned()));
+    }
+    assert!(!errors(&validator, &serde_json::json!({"description": "x"})).is_empty());
+}
+
+#[test]
+fn junit_has_a_case_per_finding_and_a_passing_case_per_clean_file() {
+    let out = render(Format::Junit);
+    let clean = 1;
+    let tests = format!(r#"tests="{}""#, findings_count() + clean);
+    assert!(out.contains(&tests), "{out}");
+    assert!(out.contains(
+        r#"<testcase name="deploy/clean.yaml" classname="deploy/clean.yaml" file="deploy/clean.yaml"/>"#
+    ));
+    assert!(out.contains(
+        r#"<testcase name="classic-kubecluster-import at cell 3, 2:29" classname="fixtures/reports/explore.ipynb" file="fixtures/reports/explore.ipynb" line="30">"#
+    ), "{out}");
 }
 
 #[test]
@@ -406,7 +645,8 @@ fn text_colours_only_when_asked() {
 fn text_without_findings_is_only_the_summary() {
     assert_eq!(
         render_with(&[], Format::Text, false),
-        "0 errors, 0 warnings in 5 files\n"
+        "0 errors, 0 warnings in 5 files\nGraded against dask-kubernetes 2026.3.0 (newest \
+         known; pinned 2023.8.0 in requirements.txt), distributed 2026.6.0 (config dusk.toml)\n"
     );
 }
 
@@ -426,7 +666,10 @@ fn github_is_one_escaped_command_per_finding() {
         "::invalid YAML: did not find expected ',' or ']'%0Awhile parsing a flow sequence"
     ));
     assert!(out.contains("(100%25 of the pod's CPUs)"));
-    assert!(out.contains("title=dusk (classic-kubecluster-import) [cell 3]::"));
+    // A notebook finding is annotated on the `.ipynb` line that holds the cell's line 2.
+    assert!(out.contains(
+        "file=fixtures/reports/explore.ipynb,line=30,endLine=30,title=dusk (classic-kubecluster-import) [cell 3%2C line 2]::"
+    ));
     assert!(out.contains("file=fixtures/reports/dask config.yaml,line=4,col=3,"));
 }
 
@@ -443,7 +686,9 @@ fn github_escapes_property_separators() {
 #[test]
 fn junit_escapes_xml() {
     let out = render(Format::Junit);
-    assert!(out.contains(r#"<testcase name="deploy/R&amp;D" classname="dusk">"#));
+    assert!(out.contains(
+        r#"<testcase name="input-error" classname="deploy/R&amp;D" file="deploy/R&amp;D">"#
+    ));
     assert!(out.contains(">deploy/R&amp;D: error: permission denied</failure>"));
     // In an attribute a line break must be a reference, or a parser folds it into a space.
     assert!(out.contains(
@@ -472,7 +717,7 @@ fn junit_drops_characters_xml_cannot_hold() {
         "bad\u{0}byte \u{1b}[0m & \"more\"",
     );
     let out = render_with(&[file("x<1>.yaml", None, vec![f])], Format::Junit, false);
-    assert!(out.contains(r#"<testcase name="x&lt;1&gt;.yaml""#), "{out}");
+    assert!(out.contains(r#"classname="x&lt;1&gt;.yaml""#), "{out}");
     assert!(
         out.contains(r#"message="badbyte [0m &amp; &quot;more&quot;""#),
         "{out}"
@@ -521,6 +766,7 @@ fn odd_ranges_render_in_every_format() {
         python: "x = 1".into(),
         cells: vec![(1, TextRange::new(0, 5))],
         broken: Vec::new(),
+        file_lines: vec![Vec::new()],
     }));
     let reports = vec![
         file("a.yaml", Some(text), vec![past_end, mid_char]),

@@ -22,7 +22,8 @@ pub enum Command {
     /// Rewrite what can be rewritten into Dask Operator resources and operator-API code.
     Fix(FixArgs),
     /// Preview what applying Dask Operator resources would change in a cluster (server-side
-    /// dry run, one diff per object). Exit 0: no changes; 1: changes; 2: error.
+    /// dry run, one diff per object). Plans the files as `dusk fix --unsafe-fixes` would
+    /// leave them, in memory: nothing is written. Exit 0: no changes; 1: changes; 2: error.
     Plan(PlanArgs),
     /// Apply Dask Operator resources to a cluster (server-side apply, field manager `dusk`)
     /// after showing the plan.
@@ -167,9 +168,19 @@ pub struct ScanArgs {
     /// Only these rules (ids or component names; repeatable or comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub select: Vec<String>,
-    /// Skip these rules (ids or component names).
+    /// Skip these rules (ids or component names; repeatable or comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<String>,
+    /// Skip files and directories matching these globs when walking directories (repeatable or
+    /// comma-separated; replaces the default list: `.git`, `.hg`, `.svn`, `.tox`, `.venv`,
+    /// `venv`, `node_modules`, `__pypackages__`, `site-packages`). A glob without `/` matches a
+    /// name at any depth. Files given explicitly are always read.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Like `--exclude`, but added to the default list and the configuration's (repeatable or
+    /// comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub extend_exclude: Vec<String>,
     /// Also show rules whose deprecation is still ahead of the target (as `info`).
     #[arg(long)]
     pub show_upcoming: bool,
@@ -177,7 +188,7 @@ pub struct ScanArgs {
     /// Helm chart templates, hidden or `.gitignore`d paths), as pre-commit hooks need.
     #[arg(long)]
     pub force_exclude: bool,
-    /// Largest file read, in bytes.
+    /// Largest file read, in bytes [default: 16777216].
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
     /// Deepest YAML nesting read before a file is reported instead (default 200, at most 1000).
@@ -194,15 +205,43 @@ pub struct ScanArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub scan: ScanArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    /// Output format [default: text on a terminal, concise otherwise (a CI log, a pipe, a
+    /// file)].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write the report to a file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Lowest severity that makes the exit code 1.
+    /// Instead of the findings, print how many each rule has and how many are fixable.
+    #[arg(long)]
+    pub statistics: bool,
+    /// After the findings, print the changes `dusk fix` would make, as a unified diff (with
+    /// `--unsafe-fixes`, also those that need review).
+    #[arg(long)]
+    pub show_fixes: bool,
+    /// Write a `# dusk: ignore[rule]` comment for every finding where the syntax allows one
+    /// (at the end of the line in Python and YAML, on the line above in a Dockerfile) and exit
+    /// 0; a file where a comment would not silence its findings is left unchanged and named.
+    #[arg(long, conflicts_with_all = ["write_baseline", "baseline"])]
+    pub add_ignore: bool,
+    /// Record today's findings in FILE (rule, path and a fingerprint of the finding's text,
+    /// not its line number) and exit 0, to adopt the check without fixing everything first.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// Report only findings not recorded in FILE (written by `--write-baseline`); entries that
+    /// no longer occur are listed on standard error.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// With `--show-fixes`: include the fixes that need review.
+    #[arg(long, requires = "show_fixes")]
+    pub unsafe_fixes: bool,
+    /// Lowest severity that makes the exit code 1 [default: warning, or `fail-on` in the
+    /// configuration].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// Exit 0 even when there are findings (2 still means dusk could not run).
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Colour: auto (on a terminal, unless NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
@@ -307,6 +346,10 @@ pub struct FixArgs {
     /// Also apply fixes that change behaviour or drop something and need review.
     #[arg(long)]
     pub unsafe_fixes: bool,
+    /// Exit 0 even when findings remain or, with `--diff`, changes are pending (2 still means
+    /// dusk could not run or a file could not be written).
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Colour: auto (on a terminal, unless NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,

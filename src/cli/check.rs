@@ -4,7 +4,7 @@ use super::args::{CheckArgs, ColorChoice, FailOn, ScanArgs};
 use super::{Error, ExitStatus, display_path, load_config, load_rules, parse_targets};
 use crate::discover::discover;
 use crate::lint::{Limits, Prefilter, Selection, Settings, lint_file};
-use crate::report::{FileReport, Finding, Severity, Summary};
+use crate::report::{FileReport, Finding, GradedTarget, Pinned, Severity, Summary, TargetSource};
 use crate::rules::builtin_ids::INPUT_ERROR;
 use crate::rules::{RuleSet, Targets};
 use rayon::prelude::*;
@@ -24,7 +24,27 @@ pub struct Scan {
     pub current: std::collections::BTreeMap<String, crate::rules::Version>,
     /// `fix-applicability` from the configuration, ids checked and renamed ids resolved.
     pub fix_overrides: std::collections::BTreeMap<String, crate::source::edit::Applicability>,
+    /// The versions graded at and where each came from, for reports.
+    pub graded: Vec<GradedTarget>,
+    /// The files the last `run` read, as displayed.
+    pub files: std::sync::Mutex<Vec<String>>,
+    /// Walked paths to skip (`exclude`, `extend-exclude`), relative to `exclude_base`.
+    pub exclude: globset::GlobSet,
+    pub exclude_base: PathBuf,
 }
+
+/// What the walk skips unless `exclude` says otherwise: other tools' and environments' trees.
+pub const DEFAULT_EXCLUDE: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".tox",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pypackages__",
+    "site-packages",
+];
 
 impl Scan {
     pub fn build(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Scan, Error> {
@@ -68,7 +88,7 @@ impl Scan {
                 || rules.components.contains_key(id)
                 || crate::rules::builtin_ids::ALL.iter().any(|(b, _)| b == id);
             if !known {
-                return Err(Error::UnknownRule(id.clone()));
+                return Err(Error::unknown_rule(id, &rules));
             }
         }
         // Renamed ids keep working in --select/--ignore.
@@ -99,15 +119,27 @@ impl Scan {
         } else {
             args.paths.clone()
         };
+        // A mistyped path is a mistake in the command, not a finding about the repository.
+        if let Some(missing) = paths.iter().find(|p| {
+            std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        }) {
+            return Err(Error::MissingPath(missing.clone()));
+        }
         let current = crate::project::current_versions(&paths, &rules);
+        let graded = graded_targets(&rules, &targets, &selection, &config, args, &paths);
         let mut fix_overrides = std::collections::BTreeMap::new();
         for (id, applicability) in &config.config.fix_applicability {
             if rules.get(id).is_none() {
-                return Err(Error::UnknownRule(id.clone()));
+                return Err(Error::unknown_rule(id, &rules));
             }
             fix_overrides.insert(rules.canonical_id(id).to_owned(), *applicability);
         }
+        let exclude = exclude_set(args, &config)?;
         Ok(Scan {
+            exclude,
+            exclude_base: std::path::absolute(&config.dir).unwrap_or_else(|_| config.dir.clone()),
+            files: Default::default(),
+            graded,
             current,
             rules,
             targets,
@@ -134,18 +166,20 @@ impl Scan {
 
     /// Discover and lint every file; walk problems become findings too.
     pub fn run(&self) -> (usize, Vec<FileReport>) {
-        let found = discover(&self.paths);
+        let found = self.discover();
+        if let Ok(mut files) = self.files.lock() {
+            *files = found.files.iter().map(|f| display_path(&f.path)).collect();
+        }
         let settings = self.settings();
         let mut reports: Vec<FileReport> = found
             .files
             .par_iter()
             .map(|file| {
                 let mut report = lint_file(file, &display_path(&file.path), &settings);
-                // A fix is shown only where its rewriter can build one (per occurrence).
+                // A finding is fixable when `dusk fix` (or `--unsafe-fixes`) removes it: the
+                // fix loops run in memory, so both commands count the same findings.
                 if report.findings.iter().any(|f| f.fix.is_some()) {
-                    let mut fix = crate::migrate::FixSettings::new(&settings, &self.fix_overrides);
-                    fix.unsafe_fixes = true;
-                    crate::migrate::settle_fixes(file, &mut report, &fix);
+                    settle(file, &mut report, &settings, &self.fix_overrides);
                 }
                 report
             })
@@ -173,6 +207,42 @@ impl Scan {
         (found.files.len(), reports)
     }
 
+    /// Walk the paths, drop what `exclude` names, and note the explicit files no front-end
+    /// reads on standard error.
+    pub fn discover(&self) -> crate::discover::Discovery {
+        let mut found = discover(&self.paths);
+        for path in &found.skipped {
+            eprintln!(
+                "note: skipped `{}`: dusk reads Python, notebooks, YAML and Dockerfiles",
+                display_path(path)
+            );
+        }
+        if !self.exclude.is_empty() {
+            let explicit: std::collections::BTreeSet<&PathBuf> = self.paths.iter().collect();
+            found
+                .files
+                .retain(|f| explicit.contains(&f.path) || !self.excluded(&f.path));
+        }
+        found
+    }
+
+    /// Whether a walked path, or a directory above it, matches `exclude`.
+    fn excluded(&self, path: &std::path::Path) -> bool {
+        let absolute: PathBuf = std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        let relative = absolute
+            .strip_prefix(&self.exclude_base)
+            .unwrap_or(path)
+            .to_path_buf();
+        relative
+            .ancestors()
+            .filter(|p| !p.as_os_str().is_empty())
+            .any(|p| self.exclude.is_match(p))
+    }
+
     /// The exit status findings give under `fail_on`.
     pub fn status(&self, summary: &Summary) -> ExitStatus {
         let failing = match self.fail_on {
@@ -187,16 +257,192 @@ impl Scan {
     }
 }
 
+/// Give each finding of `report` the fix that removes it, or none (see `fix::fixability`).
+fn settle(
+    file: &crate::discover::SourceFile,
+    report: &mut FileReport,
+    settings: &Settings<'_>,
+    overrides: &std::collections::BTreeMap<String, crate::source::edit::Applicability>,
+) {
+    // The file as read (a notebook's JSON, not its joined cells).
+    let Ok(original) = std::fs::read_to_string(&file.path) else {
+        return;
+    };
+    let mut fix = crate::migrate::FixSettings::new(settings, overrides);
+    // Findings whose rewriter declines say why (`not_fixable`), as `dusk fix` shows them.
+    fix.unsafe_fixes = true;
+    crate::migrate::settle_fixes(file, report, &fix);
+    let meta = crate::migrate::FileMeta {
+        kind: file.kind,
+        beside_chart: file.beside_chart,
+        path: &file.path,
+        display_path: &report.path,
+    };
+    let classes = super::fix::fixability(meta, &original, &report.findings, &fix);
+    for (f, class) in report.findings.iter_mut().zip(classes) {
+        if class.is_some() {
+            f.not_fixable = None;
+        }
+        f.fix = super::fix::with_class(f.fix.take(), class);
+    }
+}
+
+/// `exclude` (flag, else configuration, else the defaults) plus every `extend-exclude`. A glob
+/// without `/` matches a name at any depth, as in `.gitignore`.
+fn exclude_set(args: &ScanArgs, config: &super::config::Loaded) -> Result<globset::GlobSet, Error> {
+    let base: Vec<String> = if !args.exclude.is_empty() {
+        args.exclude.clone()
+    } else if let Some(list) = &config.config.exclude {
+        list.clone()
+    } else {
+        DEFAULT_EXCLUDE.iter().map(|s| (*s).to_owned()).collect()
+    };
+    let mut builder = globset::GlobSetBuilder::new();
+    for glob in base
+        .iter()
+        .chain(&config.config.extend_exclude)
+        .chain(&args.extend_exclude)
+    {
+        let trimmed = glob.trim_end_matches('/');
+        let pattern = if trimmed.contains('/') {
+            trimmed.trim_start_matches("./").to_owned()
+        } else {
+            format!("**/{trimmed}")
+        };
+        let compiled = globset::GlobBuilder::new(&pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|source| Error::Glob {
+                glob: glob.clone(),
+                source,
+            })?;
+        builder.add(compiled);
+    }
+    builder.build().map_err(|source| Error::Glob {
+        glob: base.join(", "),
+        source,
+    })
+}
+
+/// The version each selected component is graded at, where it came from, and what the project
+/// pins now.
+fn graded_targets(
+    rules: &RuleSet,
+    targets: &Targets,
+    selection: &Selection,
+    config: &super::config::Loaded,
+    args: &ScanArgs,
+    paths: &[PathBuf],
+) -> Vec<GradedTarget> {
+    let from_flag = |component: &str| {
+        args.targets.iter().any(|t| {
+            t.split_once('=')
+                .is_some_and(|(c, _)| c.trim() == component)
+        })
+    };
+    let pins = crate::project::find_pins(paths);
+    let mut out = Vec::new();
+    for (component, info) in &rules.components {
+        let selected = rules
+            .rules
+            .iter()
+            .any(|r| &r.component == component && selection.selects(&r.id, Some(component)));
+        if !selected {
+            continue;
+        }
+        let (version, source) = match targets.explicit.get(component) {
+            Some(v) if from_flag(component) => (v.to_string(), TargetSource::Flag),
+            Some(v) => (v.to_string(), TargetSource::Config),
+            None => match rules.default_target(component) {
+                Some(v) => (v.to_string(), TargetSource::NewestKnown),
+                None => ("-".to_owned(), TargetSource::RuleWindow),
+            },
+        };
+        let current = info.distributions.iter().find_map(|d| {
+            pins.get(&crate::project::normalise_name(d))
+                .map(|pin| Pinned {
+                    version: pin.version.to_string(),
+                    file: from_cwd(&pin.file),
+                })
+        });
+        out.push(GradedTarget {
+            component: component.clone(),
+            version,
+            config: (source == TargetSource::Config)
+                .then(|| config.path.as_deref().map(from_cwd))
+                .flatten(),
+            source,
+            current,
+        });
+    }
+    out
+}
+
+/// A path dusk found itself, relative to the working directory when it is under it, as the
+/// paths a user gives are shown.
+fn from_cwd(path: &std::path::Path) -> String {
+    let relative = std::env::current_dir().ok().and_then(|cwd| {
+        path.strip_prefix(cwd)
+            .ok()
+            .map(std::path::Path::to_path_buf)
+    });
+    display_path(relative.as_deref().unwrap_or(path))
+}
+
 pub fn run(args: CheckArgs) -> Result<ExitStatus, Error> {
     if args.live.cluster || super::cluster::conn_flags_given(&args.live.conn) {
         return super::cluster::check_with_std_io(&args);
     }
     let scan = Scan::build(&args.scan, args.fail_on)?;
-    let (scanned, reports) = scan.run();
-    let summary = Summary::of(scanned, &reports);
+    let (scanned, mut reports) = scan.run();
+    if args.add_ignore {
+        let settings = scan.settings();
+        let (mut added, mut err) = (0, std::io::stderr().lock());
+        for (path, outcome) in super::add_ignore::run(&reports, &settings) {
+            match outcome {
+                super::add_ignore::Outcome::Added(n) => added += n,
+                super::add_ignore::Outcome::Skipped(why) => {
+                    let _ = writeln!(err, "{path}: no suppression added: {why}");
+                }
+            }
+        }
+        let _ = writeln!(err, "dusk: added suppressions for {added} findings");
+        return Ok(ExitStatus::Success);
+    }
+    if let Some(path) = &args.write_baseline {
+        let baseline = super::baseline::of(&reports);
+        super::baseline::write(path, &baseline)?;
+        eprintln!(
+            "dusk: recorded {} findings in `{}`; `dusk check --baseline {}` reports only new ones",
+            baseline.entries.len(),
+            path.display(),
+            path.display()
+        );
+        return Ok(ExitStatus::Success);
+    }
+    let stale = match &args.baseline {
+        Some(path) => super::baseline::apply(&super::baseline::read(path)?, &mut reports),
+        None => Vec::new(),
+    };
+    let mut summary = Summary::of(scanned, &reports);
+    summary.targets = scan.graded.clone();
+    let format = format(args.format, args.output.is_none());
+    summary.files = scan.files.lock().map(|f| f.clone()).unwrap_or_default();
+    summary.rules = rule_infos(&scan.rules, &reports);
+    if format == crate::report::Format::Sarif {
+        summary.fixes = file_fixes(&scan, &reports);
+    }
     let color = use_color(args.color, args.output.is_none());
-    let write =
-        |out: &mut dyn Write| crate::report::render(args.format, &reports, &summary, color, out);
+    let write = |out: &mut dyn Write| {
+        if args.statistics {
+            return crate::report::statistics::render(&reports, &summary, out);
+        }
+        crate::report::render(format, &reports, &summary, color, out)?;
+        if args.show_fixes {
+            show_fixes(&scan, &reports, args.unsafe_fixes, color, out)?;
+        }
+        Ok(())
+    };
     match &args.output {
         Some(path) => {
             let mut buf = Vec::new();
@@ -210,18 +456,208 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, Error> {
         None => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            // A closed pipe (`dusk check | head`) is not an error of dusk's.
-            if let Err(e) = write(&mut lock).and_then(|()| lock.flush())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                return Err(Error::Output {
+            // A closed pipe (`dusk check | head`) becomes a quiet exit 0 in `cli::run`.
+            write(&mut lock)
+                .and_then(|()| lock.flush())
+                .map_err(|source| Error::Output {
                     path: "<stdout>".into(),
-                    source: e,
-                });
-            }
+                    source,
+                })?;
         }
     }
-    Ok(scan.status(&summary))
+    if let Some(path) = &args.baseline {
+        report_stale(path, &stale);
+    }
+    Ok(exit_zero(args.exit_zero, scan.status(&summary)))
+}
+
+/// Baseline entries no finding matched: fixed, or changed. They never fail the run.
+fn report_stale(path: &std::path::Path, stale: &[super::baseline::Entry]) {
+    let mut err = std::io::stderr().lock();
+    for e in stale {
+        let _ = writeln!(
+            err,
+            "baseline `{}`: no longer found: {}[{}] {}",
+            path.display(),
+            e.path,
+            e.rule,
+            e.message
+        );
+    }
+    if !stale.is_empty() {
+        let _ = writeln!(
+            err,
+            "{} stale baseline entr{}: rerun with `--write-baseline {}` to drop them",
+            stale.len(),
+            if stale.len() == 1 { "y" } else { "ies" },
+            path.display()
+        );
+    }
+}
+
+/// The format asked for, else `text` for a person at a terminal and `concise` for everything
+/// else: a CI log, a pipe or a file is read by grep, log viewers and editors' quickfix lists,
+/// which want one whole line per finding, not a snippet spread over ten.
+pub fn format(asked: Option<crate::report::Format>, to_stdout: bool) -> crate::report::Format {
+    asked.unwrap_or(if to_stdout && std::io::stdout().is_terminal() {
+        crate::report::Format::Text
+    } else {
+        crate::report::Format::Concise
+    })
+}
+
+/// What reports say about the rules of `reports`' findings.
+fn rule_infos(
+    rules: &RuleSet,
+    reports: &[FileReport],
+) -> std::collections::BTreeMap<String, crate::report::RuleInfo> {
+    let mut out = std::collections::BTreeMap::new();
+    for f in reports.iter().flat_map(|r| &r.findings) {
+        if out.contains_key(&f.rule) {
+            continue;
+        }
+        let info = match rules.get(&f.rule) {
+            Some(rule) => crate::report::RuleInfo {
+                title: rule.title.clone(),
+                explanation: rule.explanation.clone(),
+                docs: rule.docs.clone(),
+            },
+            None => match crate::rules::builtin_ids::ALL
+                .iter()
+                .find(|(id, _)| *id == f.rule)
+            {
+                Some((_, what)) => crate::report::RuleInfo {
+                    title: (*what).to_owned(),
+                    ..Default::default()
+                },
+                None => continue,
+            },
+        };
+        out.insert(f.rule.clone(), info);
+    }
+    out
+}
+
+/// What each fix mode would change in the files with fixable findings (for SARIF `fixes`).
+fn file_fixes(
+    scan: &Scan,
+    reports: &[FileReport],
+) -> std::collections::BTreeMap<String, crate::report::FileFixes> {
+    use crate::source::edit::Applicability;
+    let settings = scan.settings();
+    let mut out = std::collections::BTreeMap::new();
+    for report in reports {
+        let has = |a: Applicability| {
+            report
+                .findings
+                .iter()
+                .any(|f| f.fix.as_ref().is_some_and(|x| x.applicability == a))
+        };
+        if !has(Applicability::Safe) && !has(Applicability::Unsafe) {
+            continue;
+        }
+        let path = std::path::Path::new(&report.path);
+        let (Some(kind), Ok(original)) = (report_kind(path), std::fs::read_to_string(path)) else {
+            continue;
+        };
+        let meta = crate::migrate::FileMeta {
+            kind,
+            beside_chart: path
+                .parent()
+                .is_some_and(|d| d.join("Chart.yaml").is_file()),
+            path,
+            display_path: &report.path,
+        };
+        let mut fixes = crate::report::FileFixes::default();
+        for (mode, unsafe_fixes) in [(Applicability::Safe, false), (Applicability::Unsafe, true)] {
+            if !has(mode) {
+                continue;
+            }
+            let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
+            fix.unsafe_fixes = unsafe_fixes;
+            let outcome = crate::migrate::fix_text(meta, original.clone(), &fix);
+            let changes = crate::report::Replacement::between(&outcome.original, &outcome.fixed);
+            match mode {
+                Applicability::Safe => fixes.safe = changes,
+                _ => fixes.unsafe_ = changes,
+            }
+        }
+        out.insert(report.path.clone(), fixes);
+    }
+    out
+}
+
+/// `--show-fixes`: the diff `dusk fix --diff` would print for the files with fixable
+/// findings, after the report.
+fn show_fixes(
+    scan: &Scan,
+    reports: &[FileReport],
+    unsafe_fixes: bool,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let settings = scan.settings();
+    let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
+    fix.unsafe_fixes = unsafe_fixes;
+    let wanted = |a: crate::source::edit::Applicability| {
+        a == crate::source::edit::Applicability::Safe || unsafe_fixes
+    };
+    let mut any = false;
+    for report in reports {
+        if !report
+            .findings
+            .iter()
+            .any(|f| f.fix.as_ref().is_some_and(|x| wanted(x.applicability)))
+        {
+            continue;
+        }
+        let path = std::path::Path::new(&report.path);
+        let (Some(kind), Ok(original)) = (report_kind(path), std::fs::read_to_string(path)) else {
+            continue;
+        };
+        let meta = crate::migrate::FileMeta {
+            kind,
+            beside_chart: path
+                .parent()
+                .is_some_and(|d| d.join("Chart.yaml").is_file()),
+            path,
+            display_path: &report.path,
+        };
+        let outcome = crate::migrate::fix_text(meta, original, &fix);
+        if outcome.changed() {
+            if !any {
+                writeln!(
+                    out,
+                    "\nFixes (`dusk fix{}`):",
+                    if unsafe_fixes { " --unsafe-fixes" } else { "" }
+                )?;
+                any = true;
+            }
+            let diff = crate::diff::unified(&report.path, &outcome.original, &outcome.fixed);
+            let diff = if color {
+                crate::diff::colorize(&diff)
+            } else {
+                diff
+            };
+            out.write_all(diff.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// The kind of a reported file, as the walk classified it (explicit files with another name
+/// are read as YAML).
+fn report_kind(path: &std::path::Path) -> Option<crate::discover::SourceKind> {
+    Some(crate::discover::classify(path).unwrap_or(crate::discover::SourceKind::Yaml))
+}
+
+/// `--exit-zero`: findings do not fail the run; dusk failing still does.
+pub fn exit_zero(asked: bool, status: ExitStatus) -> ExitStatus {
+    if asked && status == ExitStatus::Failure {
+        ExitStatus::Success
+    } else {
+        status
+    }
 }
 
 /// Colour only on a terminal, never with `NO_COLOR`, unless forced.

@@ -175,7 +175,8 @@ pub fn check_cluster(args: &CheckArgs, io: &mut Io<'_>) -> Result<ExitStatus, Er
     let summary = Summary::of(scanned, &reports);
     let color = super::check::use_color(args.color, args.output.is_none());
     let mut rendered = Vec::new();
-    crate::report::render(args.format, &reports, &summary, color, &mut rendered)
+    let format = super::check::format(args.format, args.output.is_none());
+    crate::report::render(format, &reports, &summary, color, &mut rendered)
         .map_err(|source| output_error(args, source))?;
     match &args.output {
         Some(path) => std::fs::write(path, rendered).map_err(|source| Error::Output {

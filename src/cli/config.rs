@@ -23,6 +23,13 @@ pub struct Config {
     /// Rules to skip under paths matching a glob: `"legacy/**" = ["dask-worker-command"]`.
     #[serde(default)]
     pub per_path_ignores: BTreeMap<String, Vec<String>>,
+    /// Globs of files and directories the walk skips, replacing the default list (see
+    /// `dusk check --help`); relative to this file's directory, or a name at any depth.
+    #[serde(default)]
+    pub exclude: Option<Vec<String>>,
+    /// Globs skipped in addition to the default list (or `exclude`).
+    #[serde(default)]
+    pub extend_exclude: Vec<String>,
     /// Extra rule packs, relative to this file.
     #[serde(default)]
     pub rules: Vec<PathBuf>,
@@ -43,12 +50,26 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("invalid configuration `{path}`: {message}")]
-    #[diagnostic(
-        code(dusk::config::invalid),
-        help("see `dusk schema config` for every key")
-    )]
-    Invalid { path: PathBuf, message: String },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(Box<Invalid>),
+}
+
+/// A configuration file that does not parse or has a wrong key or value, drawn under its
+/// source line like every other diagnostic.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("invalid configuration `{}`: {message}", path.display())]
+#[diagnostic(
+    code(dusk::config::invalid),
+    help("see `dusk schema config` for every key")
+)]
+pub struct Invalid {
+    pub path: PathBuf,
+    pub message: String,
+    #[source_code]
+    pub source_code: miette::NamedSource<String>,
+    #[label("here")]
+    pub span: Option<miette::SourceSpan>,
 }
 
 /// A loaded configuration and the directory its relative paths are relative to.
@@ -91,24 +112,32 @@ fn read(path: &Path, pyproject: bool) -> Result<Option<Loaded>, ConfigError> {
         path: path.into(),
         source,
     })?;
-    let invalid = |e: toml::de::Error| ConfigError::Invalid {
-        path: path.into(),
-        message: e.to_string().trim().replace('\n', " "),
+    let invalid = |e: toml::de::Error| {
+        ConfigError::Invalid(Box::new(Invalid {
+            path: path.into(),
+            // toml's Display draws its own snippet; the message alone goes in the title.
+            message: e.message().trim().replace('\n', " "),
+            source_code: miette::NamedSource::new(path.display().to_string(), text.clone()),
+            span: e
+                .span()
+                .map(|r| (r.start, r.end.saturating_sub(r.start)).into()),
+        }))
     };
     let config = if pyproject {
+        // Deserialised in place (not through a `toml::Value`), so errors keep their spans.
         #[derive(Deserialize)]
         struct Pyproject {
             tool: Option<Tool>,
         }
         #[derive(Deserialize)]
         struct Tool {
-            dusk: Option<toml::Value>,
+            dusk: Option<Config>,
         }
         let doc: Pyproject = toml::from_str(&text).map_err(invalid)?;
-        let Some(table) = doc.tool.and_then(|t| t.dusk) else {
+        let Some(config) = doc.tool.and_then(|t| t.dusk) else {
             return Ok(None);
         };
-        table.try_into().map_err(invalid)?
+        config
     } else {
         toml::from_str(&text).map_err(invalid)?
     };
@@ -156,5 +185,22 @@ mod tests {
         std::fs::write(dir.path().join("dusk.toml"), "selct = []\n").unwrap();
         let err = load(None, dir.path()).unwrap_err();
         assert!(err.to_string().contains("dusk.toml"), "{err}");
+    }
+
+    #[test]
+    fn config_errors_point_at_their_source_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[project]\nname = \"x\"\n\n[tool.dusk]\nfail-on = \"warnings\"\n",
+        )
+        .unwrap();
+        let err = load(None, dir.path()).unwrap_err();
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .render_report(&mut out, &err)
+            .unwrap();
+        assert!(out.contains("5 │ fail-on = \"warnings\""), "{out}");
+        assert!(out.contains("here"), "{out}");
     }
 }

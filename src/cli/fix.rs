@@ -10,10 +10,10 @@
 use super::args::FixArgs;
 use super::check::{Scan, use_color};
 use super::{Error, ExitStatus, display_path};
-use crate::discover::{SourceFile, discover};
+use crate::discover::SourceFile;
 use crate::lint::{Decoded, lint_file};
 use crate::migrate::{End, FileMeta, FixSettings, Outcome, fix_text};
-use crate::report::{FileReport, Finding, Summary};
+use crate::report::{FileReport, Finding, FixInfo, Summary};
 use crate::source::edit::Applicability;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -27,6 +27,10 @@ struct FileResult {
     outcome: Option<Outcome>,
     remaining: FileReport,
     write_error: Option<crate::write::Error>,
+    /// Findings the fix removed, per rule: what `dusk check` counted as fixable.
+    removed: BTreeMap<String, usize>,
+    /// Per finding of `remaining`: whether the fixes introduced it (it has no original).
+    introduced: Vec<bool>,
 }
 
 pub fn run(args: FixArgs) -> Result<ExitStatus, Error> {
@@ -47,7 +51,7 @@ pub fn run_with(
     let lint = scan.settings();
     let mut settings = FixSettings::new(&lint, &scan.fix_overrides);
     settings.unsafe_fixes = args.unsafe_fixes;
-    let found = discover(&scan.paths);
+    let found = scan.discover();
     let mut results: Vec<FileResult> = found
         .files
         .par_iter()
@@ -62,7 +66,10 @@ pub fn run_with(
         path: "<stdout>".into(),
         source,
     })?;
-    Ok(status(&scan, &results, found.files.len(), args.diff))
+    Ok(super::check::exit_zero(
+        args.exit_zero,
+        status(&scan, &results, found.files.len(), args.diff),
+    ))
 }
 
 fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> FileResult {
@@ -75,6 +82,8 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
             outcome: None,
             remaining,
             write_error: None,
+            removed: BTreeMap::new(),
+            introduced: Vec::new(),
         }
     };
     let too_large = std::fs::metadata(&file.path)
@@ -99,6 +108,8 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
                 path,
                 outcome: None,
                 write_error: None,
+                removed: BTreeMap::new(),
+                introduced: Vec::new(),
             };
         }
         Decoded::Rejected(remaining) => {
@@ -107,6 +118,8 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
                 path,
                 outcome: None,
                 write_error: None,
+                removed: BTreeMap::new(),
+                introduced: Vec::new(),
             };
         }
     };
@@ -122,12 +135,193 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
     } else {
         None
     };
+    let mut remaining = outcome.remaining.clone();
+    let mut removed = BTreeMap::new();
+    let mut introduced = Vec::new();
+    if outcome.changed() || !remaining.findings.is_empty() {
+        let before = crate::lint::lint_text(
+            file.kind,
+            file.beside_chart,
+            &file.path,
+            &path,
+            outcome.original.clone(),
+            settings.lint,
+        );
+        let pairs = pair(
+            &before.findings,
+            &remaining.findings,
+            &outcome.original,
+            &outcome.fixed,
+        );
+        removed = removed_per_rule(&before.findings, &pairs);
+        // What is left: is it fixable with `--unsafe-fixes`? Decided as `dusk check` decides.
+        let classes = if settings.unsafe_fixes {
+            vec![None; before.findings.len()]
+        } else {
+            fixability(meta, &outcome.original, &before.findings, settings)
+        };
+        for (f, paired) in remaining.findings.iter_mut().zip(&pairs) {
+            let Some(i) = *paired else {
+                introduced.push(true);
+                f.fix = None;
+                continue;
+            };
+            introduced.push(false);
+            let fix = with_class(before.findings[i].fix.clone(), classes[i]);
+            // Nothing was written: say where the finding is in the file as it is.
+            if preview {
+                let not_fixable = f.not_fixable.take();
+                *f = before.findings[i].clone();
+                f.not_fixable = not_fixable;
+            }
+            if fix.is_some() {
+                f.not_fixable = None;
+            }
+            f.fix = fix;
+        }
+        if preview {
+            for (f, new) in remaining.findings.iter_mut().zip(&introduced) {
+                if *new {
+                    relocate(f, &outcome.original, &outcome.fixed);
+                }
+            }
+        }
+    }
     FileResult {
-        remaining: outcome.remaining.clone(),
+        remaining,
         outcome: Some(outcome),
         path,
         write_error,
+        removed,
+        introduced,
     }
+}
+
+/// For each finding of `after` (the fixed text), the finding of `before` (the original) it
+/// is: same rule and cell, nearest to the line it came from. `None` for a finding the fixes
+/// introduced. A finding of `before` no one pairs with is one the fixes removed.
+pub(crate) fn pair(
+    before: &[Finding],
+    after: &[Finding],
+    original: &str,
+    fixed: &str,
+) -> Vec<Option<usize>> {
+    let map = LineMap::new(original, fixed);
+    let mut used = vec![false; before.len()];
+    after
+        .iter()
+        .map(|f| {
+            // Notebook lines count within a cell, not in the JSON the diff compares.
+            let line = if f.cell.is_some() {
+                f.start.line
+            } else {
+                map.old_line(f.start.line)
+            };
+            let (i, _) = before
+                .iter()
+                .enumerate()
+                .filter(|(i, b)| !used[*i] && b.rule == f.rule && b.cell == f.cell)
+                .min_by_key(|(_, b)| b.start.line.abs_diff(line))?;
+            used[i] = true;
+            Some(i)
+        })
+        .collect()
+}
+
+/// Lines of a fixed text mapped back to the original's, through a line diff.
+struct LineMap(Vec<similar::DiffOp>);
+
+impl LineMap {
+    fn new(original: &str, fixed: &str) -> LineMap {
+        LineMap(
+            similar::TextDiff::from_lines(original, fixed)
+                .ops()
+                .to_vec(),
+        )
+    }
+
+    /// 1-based line of the fixed text → 1-based line of the original it came from (the
+    /// first line of the changed lines for a line the fixes wrote).
+    fn old_line(&self, new: usize) -> usize {
+        let n = new.saturating_sub(1);
+        self.0
+            .iter()
+            .find(|op| op.new_range().contains(&n))
+            .map_or(new, |op| match op.tag() {
+                similar::DiffTag::Equal => op.old_range().start + (n - op.new_range().start) + 1,
+                _ => op.old_range().start + 1,
+            })
+    }
+}
+
+/// A finding the fixes introduced, moved to the original line its text replaces.
+fn relocate(f: &mut Finding, original: &str, fixed: &str) {
+    if f.cell.is_some() {
+        return;
+    }
+    let line = LineMap::new(original, fixed).old_line(f.start.line);
+    f.end.line = (f.end.line + line).saturating_sub(f.start.line).max(line);
+    f.start.line = line;
+}
+
+/// Per rule, the findings of `before` that no finding of the fixed text pairs with.
+fn removed_per_rule(before: &[Finding], pairs: &[Option<usize>]) -> BTreeMap<String, usize> {
+    let kept: std::collections::BTreeSet<usize> = pairs.iter().flatten().copied().collect();
+    let mut removed = BTreeMap::new();
+    for (i, f) in before.iter().enumerate() {
+        if !kept.contains(&i) {
+            *removed.entry(f.rule.clone()).or_insert(0) += 1;
+        }
+    }
+    removed
+}
+
+/// For each finding of a file's `original` text, the fix mode that removes it: `Safe` if
+/// `dusk fix` does, `Unsafe` if only `dusk fix --unsafe-fixes` does, `None` if neither. Found by
+/// running both fix loops in memory, so `dusk check`'s "N fixable" is what `fix` then removes,
+/// counted in findings (one rewrite may remove several).
+pub fn fixability(
+    meta: FileMeta<'_>,
+    original: &str,
+    before: &[Finding],
+    settings: &FixSettings<'_>,
+) -> Vec<Option<Applicability>> {
+    let mut classes = vec![None; before.len()];
+    for (mode, unsafe_fixes) in [(Applicability::Unsafe, true), (Applicability::Safe, false)] {
+        let run = FixSettings {
+            unsafe_fixes,
+            ..*settings
+        };
+        let outcome = fix_text(meta, original.to_owned(), &run);
+        if !outcome.changed() {
+            continue;
+        }
+        let pairs = pair(
+            before,
+            &outcome.remaining.findings,
+            original,
+            &outcome.fixed,
+        );
+        let kept: std::collections::BTreeSet<usize> = pairs.into_iter().flatten().collect();
+        for (i, class) in classes.iter_mut().enumerate() {
+            if !kept.contains(&i) {
+                *class = Some(mode);
+            }
+        }
+    }
+    classes
+}
+
+/// A finding's fix as reports show it, given the mode that removes the finding.
+pub fn with_class(fix: Option<FixInfo>, class: Option<Applicability>) -> Option<FixInfo> {
+    let applicability = class?;
+    Some(FixInfo {
+        applicability,
+        description: fix.map_or_else(
+            || "removed by the other fixes of its file".to_owned(),
+            |f| f.description,
+        ),
+    })
 }
 
 fn rules_list(applied: &BTreeMap<String, usize>) -> String {
@@ -171,14 +365,14 @@ fn print(
     for r in results {
         if let Some(o) = &r.outcome {
             if o.changed() && r.write_error.is_none() {
-                fixed += o.fixed_count();
+                let count: usize = r.removed.values().sum();
+                fixed += count;
                 files += 1;
                 writeln!(
                     status,
-                    "{}: {verb} {} ({})",
+                    "{}: {verb} {count} ({})",
                     r.path,
-                    o.fixed_count(),
-                    rules_list(&o.applied)
+                    rules_list(&r.removed)
                 )?;
                 for (rule, note) in &o.notes {
                     writeln!(status, "  review {rule}: {note}")?;
@@ -205,14 +399,29 @@ fn print(
                 }
                 _ => {}
             }
-            hidden += o.hidden_unsafe;
+            if !args.unsafe_fixes {
+                hidden += r
+                    .remaining
+                    .findings
+                    .iter()
+                    .filter(|f| {
+                        f.fix
+                            .as_ref()
+                            .is_some_and(|x| x.applicability == Applicability::Unsafe)
+                    })
+                    .count();
+            }
         }
         if let Some(e) = &r.write_error {
             writeln!(status, "{}: not written: {e}", r.path)?;
         }
-        for f in &r.remaining.findings {
+        for (i, f) in r.remaining.findings.iter().enumerate() {
             left += 1;
-            writeln!(status, "{}", left_line(f, args.unsafe_fixes))?;
+            let mut line = left_line(f, args.unsafe_fixes);
+            if r.introduced.get(i).copied().unwrap_or(false) {
+                line.push_str(" [introduced by the fixes]");
+            }
+            writeln!(status, "{line}")?;
         }
     }
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });

@@ -1,8 +1,10 @@
 //! The command line: turns arguments into built values (rule set, targets, selection) once,
 //! runs a command, and maps its outcome to an exit status. Nothing below `cli` sees a flag.
 
+pub mod add_ignore;
 pub mod apply;
 pub mod args;
+pub mod baseline;
 pub mod check;
 pub mod cluster;
 pub mod config;
@@ -54,12 +56,26 @@ pub enum Error {
         help("write targets as COMPONENT=VERSION, such as `--target dask-kubernetes=2024.5.0`")
     )]
     Target { given: String, reason: String },
-    #[error("unknown rule `{0}`")]
+    #[error("`{}`: no such file or directory", .0.display())]
     #[diagnostic(
-        code(dusk::cli::unknown_rule),
-        help("`dusk rules list` shows every rule id")
+        code(dusk::cli::missing_path),
+        help("check the spelling; with no PATH dusk reads the current directory")
     )]
-    UnknownRule(String),
+    MissingPath(PathBuf),
+    #[error("cannot read baseline `{}`: {reason}", path.display())]
+    #[diagnostic(
+        code(dusk::cli::baseline),
+        help("write one with `dusk check --write-baseline FILE`")
+    )]
+    Baseline { path: PathBuf, reason: String },
+    #[error("unknown rule `{id}`")]
+    #[diagnostic(code(dusk::cli::unknown_rule))]
+    UnknownRule {
+        id: String,
+        /// `did you mean …?` when a known id or component is close, and where to look.
+        #[help]
+        help: String,
+    },
     #[error("no rule belongs to component `{given}`")]
     #[diagnostic(
         code(dusk::cli::unknown_component),
@@ -74,7 +90,7 @@ pub enum Error {
         )
     )]
     NoRuleTests { dir: PathBuf, reason: String },
-    #[error("invalid glob `{glob}` in `per-path-ignores`")]
+    #[error("invalid glob `{glob}`")]
     #[diagnostic(code(dusk::config::glob))]
     Glob {
         glob: String,
@@ -90,8 +106,36 @@ pub enum Error {
     },
 }
 
-/// Run a parsed command line.
+/// Run a parsed command line. A closed standard output (`dusk check | head`) ends the run
+/// quietly with exit 0: the reader has what it wanted, so that is not dusk failing.
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
+    match dispatch(cli) {
+        Err(e) if e.is_broken_pipe() => Ok(ExitStatus::Success),
+        other => other,
+    }
+}
+
+impl Error {
+    /// Whether this is a write to a reader that went away.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Output { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Write `text` to standard output, all of it or an error.
+pub fn print_stdout(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    lock.write_all(text.as_bytes())
+        .and_then(|()| lock.flush())
+        .map_err(|source| Error::Output {
+            path: "<stdout>".into(),
+            source,
+        })
+}
+
+fn dispatch(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fix(args) => fix::run(args),
@@ -103,13 +147,17 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
             Ok(ExitStatus::Success)
         }
         Command::Manpages { dir } => {
-            for page in generate::manpages(&dir)? {
-                println!("{}", page.display());
-            }
+            let pages = generate::manpages(&dir)?;
+            print_stdout(
+                &pages
+                    .iter()
+                    .map(|p| format!("{}\n", p.display()))
+                    .collect::<String>(),
+            )?;
             Ok(ExitStatus::Success)
         }
         Command::Schema { of } => {
-            println!("{}", schema(of));
+            print_stdout(&format!("{}\n", schema(of)))?;
             Ok(ExitStatus::Success)
         }
     }
@@ -176,10 +224,13 @@ pub fn parse_targets(
         }
         if !rules.components.contains_key(&component) {
             let known: Vec<&str> = rules.components.keys().map(String::as_str).collect();
+            let close = did_you_mean(&component, known.iter().copied())
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
             return Err(Error::Target {
                 given,
                 reason: format!(
-                    "unknown component `{component}` (known: {})",
+                    "unknown component `{component}` (known: {}){close}",
                     known.join(", ")
                 ),
             });
@@ -196,8 +247,82 @@ pub fn parse_targets(
     Ok(targets)
 }
 
+impl Error {
+    /// `id` is neither a rule nor a component of `rules`.
+    pub fn unknown_rule(id: &str, rules: &RuleSet) -> Error {
+        let known = rules
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(rules.components.keys().map(String::as_str))
+            .chain(crate::rules::builtin_ids::ALL.iter().map(|(id, _)| *id));
+        let help = match did_you_mean(id, known) {
+            Some(close) => format!("did you mean `{close}`? `dusk rules list` shows every rule id"),
+            None => "`dusk rules list` shows every rule id and component".to_owned(),
+        };
+        Error::UnknownRule {
+            id: id.to_owned(),
+            help,
+        }
+    }
+}
+
+/// The candidate closest to `given` (edit distance, `_` and `-` alike; a candidate that
+/// starts with `given-` counts as distance 1), if it is close enough to be a typo: at most a
+/// third of its length, and at least 1.
+pub fn did_you_mean<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let norm = |s: &str| s.to_ascii_lowercase().replace('_', "-");
+    let given = norm(given);
+    // A word of the id (`dask-worker` for `dask-worker-command`) counts as close.
+    candidates
+        .map(|c| {
+            let c_norm = norm(c);
+            let distance = if c_norm.starts_with(&format!("{given}-")) {
+                1
+            } else {
+                edit_distance(&given, &c_norm)
+            };
+            (distance, c)
+        })
+        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(1))
+        .min_by_key(|(d, c)| (*d, c.len()))
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 /// A path as reports show it: as given, without a leading `./`.
 pub fn display_path(path: &Path) -> String {
     let s = path.display().to_string();
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn typos_get_a_suggestion_and_strangers_do_not() {
+        let known = ["dask-kubernetes", "distributed", "dask-worker-command"];
+        let guess = |s: &str| did_you_mean(s, known.iter().copied());
+        assert_eq!(guess("dask_kubernetes"), Some("dask-kubernetes"));
+        assert_eq!(guess("dask-kubernets"), Some("dask-kubernetes"));
+        assert_eq!(guess("dask-worker"), Some("dask-worker-command"));
+        assert_eq!(guess("distributd"), Some("distributed"));
+        assert_eq!(guess("helm"), None);
+    }
 }

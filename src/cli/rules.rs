@@ -1,7 +1,7 @@
 //! `dusk rules list | explain | check | test | docs | timeline | triggers`.
 
 use super::args::{ListFormat, PackArgs, RulesCommand, TimelineFormat};
-use super::{Error, ExitStatus, load_config, load_rules};
+use super::{Error, ExitStatus, load_config, load_rules, print_stdout};
 use crate::rules::compile::{LoadError, PackSource, Problem};
 use crate::rules::{Rule, RuleSet, harness, policy, timeline};
 use std::path::PathBuf;
@@ -13,17 +13,17 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, Error> {
         RulesCommand::List { format, packs } => {
             let set = load(&packs)?;
             match format {
-                ListFormat::Text => print!("{}", list_text(&set)),
-                ListFormat::Json => println!(
-                    "{}",
+                ListFormat::Text => print_stdout(&list_text(&set))?,
+                ListFormat::Json => print_stdout(&format!(
+                    "{}\n",
                     serde_json::to_string_pretty(&list_json(&set)).unwrap_or_default()
-                ),
+                ))?,
             }
         }
         RulesCommand::Explain { id, packs } => {
             let set = load(&packs)?;
-            let rule = set.get(&id).ok_or(Error::UnknownRule(id))?;
-            print!("{}", explain(rule));
+            let rule = set.get(&id).ok_or_else(|| Error::unknown_rule(&id, &set))?;
+            print_stdout(&explain(rule))?;
         }
         RulesCommand::Check {
             paths,
@@ -37,7 +37,7 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, Error> {
                 Some(path) => {
                     std::fs::write(&path, text).map_err(|source| Error::Output { path, source })?
                 }
-                None => print!("{text}"),
+                None => print_stdout(&text)?,
             }
         }
         RulesCommand::Timeline {
@@ -56,14 +56,18 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, Error> {
                 });
             };
             match format {
-                TimelineFormat::Text => print!("{}", timeline::text(&components)),
-                TimelineFormat::Html => print!("{}", timeline::html(&components)),
+                TimelineFormat::Text => print_stdout(&timeline::text(&components))?,
+                TimelineFormat::Html => print_stdout(&timeline::html(&components))?,
             }
         }
         RulesCommand::Triggers { packs } => {
-            for t in load(&packs)?.triggers {
-                println!("{t}");
-            }
+            let triggers = load(&packs)?.triggers;
+            print_stdout(
+                &triggers
+                    .iter()
+                    .map(|t| format!("{t}\n"))
+                    .collect::<String>(),
+            )?;
         }
     }
     Ok(ExitStatus::Success)
@@ -120,7 +124,7 @@ fn check(
             }],
         })
     })?;
-    print!("{}", policy::render(&report));
+    print_stdout(&policy::render(&report))?;
     Ok(if report.is_clean() {
         ExitStatus::Success
     } else {
@@ -147,7 +151,7 @@ fn test(dir: Option<PathBuf>, update: bool, packs: &PackArgs) -> Result<ExitStat
         .iter()
         .map(|f| harness::run_file(f, &base, update))
         .collect();
-    print!("{}", harness::render(&results));
+    print_stdout(&harness::render(&results))?;
     Ok(if results.iter().all(|r| r.failed() == 0) {
         ExitStatus::Success
     } else {

@@ -4,8 +4,8 @@
 //! Takes file reports; gives one line per finding:
 //! `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=dusk (rule)::message`
 //! (`::warning`, or `::notice` for info). Positions are omitted where there is no text to point
-//! into; a live object has no file and is named in the message. Notebook lines count within the
-//! cell, and the title names the cell. Every value is escaped so that no message can end the
+//! into; a live object has no file and is named in the message. In a notebook, lines are the `.ipynb`
+//! file's and the title names the cell and the line within it. Every value is escaped so that no message can end the
 //! command early or inject another one.
 
 use super::{FileReport, Finding, Severity};
@@ -13,13 +13,14 @@ use super::{FileReport, Finding, Severity};
 pub fn render(reports: &[FileReport], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for report in reports {
         for f in &report.findings {
-            writeln!(out, "{}", command(f, report.text.is_some()))?;
+            writeln!(out, "{}", command(report, f))?;
         }
     }
     Ok(())
 }
 
-fn command(f: &Finding, has_text: bool) -> String {
+fn command(report: &FileReport, f: &Finding) -> String {
+    let has_text = report.text.is_some();
     let level = match f.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -31,17 +32,28 @@ fn command(f: &Finding, has_text: bool) -> String {
         Some(o) => message = format!("{}: {message}", super::text::object_name(o)),
         None => {
             properties.push(("file", f.path.clone()));
-            if has_text {
+            let (line, end_line) = super::file_lines(report, f);
+            if has_text && f.cell.is_some() {
+                // Lines of the `.ipynb` file, where GitHub shows them; no columns, which
+                // would count in the JSON rather than in the cell.
                 properties.extend([
-                    ("line", f.start.line.to_string()),
+                    ("line", line.to_string()),
+                    ("endLine", end_line.max(line).to_string()),
+                ]);
+            } else if has_text {
+                properties.extend([
+                    ("line", line.to_string()),
                     ("col", f.start.column.to_string()),
-                    ("endLine", f.end.line.to_string()),
+                    ("endLine", end_line.to_string()),
                     ("endColumn", f.end.column.to_string()),
                 ]);
             }
         }
     }
-    let cell = f.cell.map(|c| format!(" [cell {c}]")).unwrap_or_default();
+    let cell = f
+        .cell
+        .map(|c| format!(" [cell {c}, line {}]", f.start.line))
+        .unwrap_or_default();
     properties.push(("title", format!("dusk ({}){cell}", f.rule)));
     let properties: Vec<String> = properties
         .iter()

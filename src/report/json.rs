@@ -65,7 +65,7 @@ pub fn to_value(reports: &[FileReport], summary: &Summary) -> Value {
         .flat_map(|r| &r.findings)
         .map(finding_json)
         .collect();
-    json!({ "version": 1, "findings": findings, "summary": summary })
+    json!({ "version": 1, "findings": findings, "summary": summary, "targets": summary.targets })
 }
 
 pub fn render(

@@ -1,9 +1,10 @@
 //! `--format junit`: JUnit XML, for CI systems that show test results.
 //!
-//! Takes file reports; gives one `<testsuite name="dusk">` in which every file with findings is
-//! a `<testcase>` and every finding a `<failure>`. `tests` counts the test cases (files with
-//! findings) and `failures` the findings, so the numbers match what a reader sees listed;
-//! `errors` is 0 because a file dusk cannot read is itself a finding.
+//! Takes file reports; gives one `<testsuite name="dusk">` in which every finding is a
+//! `<testcase>` holding one `<failure>` (named `rule at line:col`, with the file's path as
+//! its class and `file`/`line` attributes pointing into the file: the `.ipynb` line for a
+//! notebook), and every clean file read is a passing `<testcase>`, so a clean run is not
+//! `tests="0"`. `errors` is 0 because a file dusk cannot read is itself a finding.
 //!
 //! Deterministic: no timestamps, durations or host names. Every value is escaped for XML 1.0,
 //! and characters XML 1.0 cannot hold at all (most C0 controls) are dropped.
@@ -13,26 +14,44 @@ use std::fmt::Write as _;
 
 pub fn render(
     reports: &[FileReport],
-    _summary: &Summary,
+    summary: &Summary,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let cases: Vec<&FileReport> = reports.iter().filter(|r| !r.findings.is_empty()).collect();
-    let failures: usize = cases.iter().map(|r| r.findings.len()).sum();
+    let with_findings: std::collections::BTreeSet<&str> = reports
+        .iter()
+        .filter(|r| !r.findings.is_empty())
+        .map(|r| r.path.as_str())
+        .collect();
+    let clean: Vec<&String> = summary
+        .files
+        .iter()
+        .filter(|p| !with_findings.contains(p.as_str()))
+        .collect();
+    let failures: usize = reports.iter().map(|r| r.findings.len()).sum();
     let counts = format!(
         r#"tests="{}" failures="{failures}" errors="0""#,
-        cases.len()
+        failures + clean.len()
     );
     // Built in a String (whose `write!` cannot fail, hence the `let _`), then written once.
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(xml, r#"<testsuites name="dusk" {counts}>"#);
     let _ = writeln!(xml, r#"  <testsuite name="dusk" {counts}>"#);
-    for report in cases {
-        let _ = writeln!(
-            xml,
-            r#"    <testcase name="{}" classname="dusk">"#,
-            attribute(&report.path)
-        );
+    for report in reports {
         for f in &report.findings {
+            // A line only where there is text to point into (not a live object, not a file
+            // that could not be read).
+            let line = if report.text.is_some() && f.object.is_none() {
+                format!(r#" line="{}""#, super::file_lines(report, f).0)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                xml,
+                r#"    <testcase name="{}" classname="{}" file="{}"{line}>"#,
+                attribute(&case_name(report, f)),
+                attribute(&report.path),
+                attribute(&report.path),
+            );
             let _ = writeln!(
                 xml,
                 r#"      <failure message="{}" type="{}">{}</failure>"#,
@@ -40,11 +59,33 @@ pub fn render(
                 attribute(&f.rule),
                 text(&body(f, report.text.is_some()))
             );
+            xml.push_str("    </testcase>\n");
         }
-        xml.push_str("    </testcase>\n");
+    }
+    // A clean file passes, so a clean run is not `tests="0"`.
+    for path in clean {
+        let _ = writeln!(
+            xml,
+            r#"    <testcase name="{}" classname="{}" file="{}"/>"#,
+            attribute(path),
+            attribute(path),
+            attribute(path)
+        );
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");
     out.write_all(xml.as_bytes())
+}
+
+/// `rule at line:col` (`rule at cell N, line:col` in a notebook; the object for a live one).
+fn case_name(report: &FileReport, f: &Finding) -> String {
+    if let Some(o) = &f.object {
+        return format!("{} at {}", f.rule, super::text::object_name(o));
+    }
+    if report.text.is_none() {
+        return f.rule.clone();
+    }
+    let cell = f.cell.map(|c| format!("cell {c}, ")).unwrap_or_default();
+    format!("{} at {cell}{}:{}", f.rule, f.start.line, f.start.column)
 }
 
 /// `path:line:col: severity: message` (`path[cell N]` in a notebook; no position without text;

@@ -4,10 +4,13 @@
 //! (the contract in DESIGN.md), SARIF 2.1.0, GitHub Actions annotations and JUnit XML.
 //! Lines and columns are computed here, once, from byte offsets.
 
+pub mod concise;
 pub mod github;
+pub mod gitlab;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod statistics;
 pub mod text;
 
 use crate::source::edit::Applicability;
@@ -146,6 +149,137 @@ pub struct Summary {
     pub fixable: usize,
     /// Findings only `dusk fix --unsafe-fixes` fixes.
     pub unsafe_fixable: usize,
+    /// The versions findings were graded at; JSON carries them beside `summary`, not in it.
+    #[serde(skip)]
+    pub targets: Vec<GradedTarget>,
+    /// Every file read, as displayed (JUnit gives each clean one a passing test case).
+    #[serde(skip)]
+    pub files: Vec<String>,
+    /// What the rules of the findings are, by id (SARIF's rule descriptors).
+    #[serde(skip)]
+    pub rules: std::collections::BTreeMap<String, RuleInfo>,
+    /// By path, the changes `dusk fix` (and `--unsafe-fixes`) would make (SARIF's `fixes`).
+    #[serde(skip)]
+    pub fixes: std::collections::BTreeMap<String, FileFixes>,
+}
+
+/// The changes the two fix modes would make to one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileFixes {
+    pub safe: Vec<Replacement>,
+    pub unsafe_: Vec<Replacement>,
+}
+
+/// One changed run of lines: the original's lines `start_line..end_line` (1-based, end
+/// exclusive; equal for an insertion), as characters `char_offset..+char_length`, become `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    pub start_line: usize,
+    pub end_line: usize,
+    pub char_offset: usize,
+    pub char_length: usize,
+    pub text: String,
+}
+
+impl Replacement {
+    /// The line-level changes that turn `original` into `fixed`.
+    pub fn between(original: &str, fixed: &str) -> Vec<Replacement> {
+        let diff = similar::TextDiff::from_lines(original, fixed);
+        // `from_lines` splits as `split_inclusive('\n')` does, so op ranges index these.
+        let old: Vec<&str> = original.split_inclusive('\n').collect();
+        let new: Vec<&str> = fixed.split_inclusive('\n').collect();
+        let chars_before = |line: usize| -> usize {
+            old[..line.min(old.len())]
+                .iter()
+                .map(|l| l.chars().count())
+                .sum()
+        };
+        diff.ops()
+            .iter()
+            .filter(|op| op.tag() != similar::DiffTag::Equal)
+            .map(|op| {
+                let (o, n) = (op.old_range(), op.new_range());
+                let char_offset = chars_before(o.start);
+                Replacement {
+                    start_line: o.start + 1,
+                    end_line: o.end + 1,
+                    char_offset,
+                    char_length: chars_before(o.end) - char_offset,
+                    text: new.get(n).map(<[&str]>::concat).unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+
+    /// Whether this change touches 1-based `line` (an insertion touches the lines around it).
+    pub fn touches(&self, line: usize) -> bool {
+        if self.start_line == self.end_line {
+            line + 1 >= self.start_line && line <= self.start_line
+        } else {
+            (self.start_line..self.end_line).contains(&line)
+        }
+    }
+}
+
+/// What a report may say about a rule beyond its findings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub title: String,
+    /// Markdown: why the construct is a problem and what to do.
+    pub explanation: Option<String>,
+    pub docs: Option<String>,
+}
+
+/// A version a component was graded at, and where that version came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GradedTarget {
+    pub component: String,
+    pub version: String,
+    /// `flag` (`--target`), `config` (the configuration file), `newest-known` (the newest
+    /// release the rule packs know) or `rule-window` (no release known: each rule's own end).
+    pub source: TargetSource,
+    /// The configuration file, when `source` is `config`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// The version the project pins now, and the file that pins it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<Pinned>,
+}
+
+/// Where a target version came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetSource {
+    Flag,
+    Config,
+    NewestKnown,
+    RuleWindow,
+}
+
+/// A version pinned in a dependency file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Pinned {
+    pub version: String,
+    pub file: String,
+}
+
+impl GradedTarget {
+    /// `dask-kubernetes 2026.3.0 (newest known; pinned 2023.8.0 in requirements.txt)`.
+    pub fn describe(&self) -> String {
+        let source = match self.source {
+            TargetSource::Flag => "--target".to_owned(),
+            TargetSource::Config => match &self.config {
+                Some(path) => format!("config {path}"),
+                None => "config".to_owned(),
+            },
+            TargetSource::NewestKnown => "newest known".to_owned(),
+            TargetSource::RuleWindow => "each rule's removal".to_owned(),
+        };
+        let pinned = self.current.as_ref().map_or(String::new(), |p| {
+            format!("; pinned {} in {}", p.version, p.file)
+        });
+        format!("{} {} ({source}{pinned})", self.component, self.version)
+    }
 }
 
 impl Summary {
@@ -197,16 +331,50 @@ impl Summary {
         line.push_str(&format!(" in {}", plural(self.files_scanned, "file")));
         line
     }
+
+    /// `Graded against dask-kubernetes 2026.3.0 (newest known), …`; `None` without targets.
+    pub fn targets_line(&self) -> Option<String> {
+        if self.targets.is_empty() {
+            return None;
+        }
+        let targets: Vec<String> = self.targets.iter().map(GradedTarget::describe).collect();
+        Some(format!("Graded against {}", targets.join(", ")))
+    }
 }
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Source snippets with labels, help and docs links (for a person at a terminal).
     Text,
+    /// One line per finding: `path:line:col: severity[rule] message`.
+    Concise,
+    /// The JSON contract: `{"version": 1, "findings": [...], "summary": {...}, "targets": [...]}`.
     Json,
+    /// SARIF 2.1.0 (code scanning).
     Sarif,
+    /// GitHub Actions workflow annotations.
     Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+    /// JUnit XML.
     Junit,
+}
+
+/// The 1-based line range of a finding in the file on disk: within a notebook, the lines of
+/// the `.ipynb` where the cell's source lines are written (the cell and the line in the cell
+/// stay in `cell`, `start` and `end`); elsewhere, `start` and `end` themselves.
+pub fn file_lines(report: &FileReport, f: &Finding) -> (usize, usize) {
+    let mapped = f
+        .cell
+        .zip(report.notebook.as_deref())
+        .and_then(|(cell, nb)| {
+            let i = nb.cells.iter().position(|(c, _)| *c == cell)?;
+            let lines = nb.file_lines.get(i).filter(|l| !l.is_empty())?;
+            let at = |line: usize| lines[line.saturating_sub(1).min(lines.len() - 1)];
+            Some((at(f.start.line), at(f.end.line)))
+        });
+    mapped.unwrap_or((f.start.line, f.end.line))
 }
 
 /// Line and column of a range in `text`, made cell-relative inside a notebook.
@@ -261,9 +429,11 @@ pub fn render(
 ) -> std::io::Result<()> {
     match format {
         Format::Text => text::render(reports, summary, color, out),
+        Format::Concise => concise::render(reports, summary, color, out),
         Format::Json => json::render(reports, summary, out),
-        Format::Sarif => sarif::render(reports, out),
+        Format::Sarif => sarif::render(reports, summary, out),
         Format::Github => github::render(reports, out),
+        Format::Gitlab => gitlab::render(reports, out),
         Format::Junit => junit::render(reports, summary, out),
     }
 }

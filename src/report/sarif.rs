@@ -9,29 +9,38 @@
 //! generated-code dependency. Never writes anything but the log (no timestamps, no paths of
 //! the machine it ran on).
 
-use super::{FileReport, Finding, ObjectRef, Severity};
+use super::{FileReport, Finding, ObjectRef, Severity, Summary};
 use crate::rules::builtin_ids;
+use crate::source::edit::Applicability;
 use serde::Serialize;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-pub fn render(reports: &[FileReport], out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &log(reports))?;
+pub fn render(
+    reports: &[FileReport],
+    summary: &Summary,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(reports, summary))?;
     writeln!(out)
 }
 
 /// The whole SARIF log as a value.
-fn log(reports: &[FileReport]) -> Log<'_> {
+fn log<'a>(reports: &'a [FileReport], summary: &'a Summary) -> Log<'a> {
     let findings: Vec<(&FileReport, &Finding)> = reports
         .iter()
         .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
         .collect();
-    let rules = rules(findings.iter().map(|(_, f)| *f));
+    let rules = rules(findings.iter().map(|(_, f)| *f), summary);
     let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let results = findings
         .iter()
-        .map(|(report, f)| result(report, f, index.get(f.rule.as_str()).copied().unwrap_or(0)))
+        .map(|(report, f)| {
+            let rule_index = index.get(f.rule.as_str()).copied().unwrap_or(0);
+            result(report, f, rule_index, summary)
+        })
         .collect();
     Log {
         schema: SCHEMA,
@@ -47,6 +56,9 @@ fn log(reports: &[FileReport]) -> Log<'_> {
             },
             column_kind: "unicodeCodePoints",
             results,
+            properties: RunProperties {
+                targets: &summary.targets,
+            },
         }],
     }
 }
@@ -58,22 +70,67 @@ fn information_uri() -> Option<&'static str> {
         .find(|u| !u.is_empty())
 }
 
-/// One descriptor per distinct rule id, sorted; the first finding of a rule describes it.
-fn rules<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<Rule<'a>> {
+/// One descriptor per distinct rule id, sorted; the rule's own text where the run knows it
+/// (`summary.rules`), else what its first finding carries.
+fn rules<'a>(findings: impl Iterator<Item = &'a Finding>, summary: &'a Summary) -> Vec<Rule<'a>> {
     let mut by_id: BTreeMap<&str, &Finding> = BTreeMap::new();
     for f in findings {
         by_id.entry(f.rule.as_str()).or_insert(f);
     }
     by_id
         .into_iter()
-        .map(|(id, f)| Rule {
-            id,
-            short_description: Text {
-                text: description(f),
-            },
-            help_uri: f.docs.as_deref(),
+        .map(|(id, f)| {
+            let info = summary.rules.get(id);
+            let window = description(f);
+            let title = info.map(|i| i.title.clone()).filter(|t| !t.is_empty());
+            let help_uri = f.docs.as_deref().or(info.and_then(|i| i.docs.as_deref()));
+            let mut help = String::new();
+            if let Some(explanation) = info.and_then(|i| i.explanation.as_deref()) {
+                help.push_str(explanation.trim());
+                help.push_str("\n\n");
+            }
+            help.push_str(&format!("**{id}**: {window}."));
+            if let Some(uri) = help_uri {
+                help.push_str(&format!("\n\nSee [the documentation]({uri})."));
+            }
+            Rule {
+                id,
+                name: pascal_case(id),
+                short_description: Text {
+                    text: title.clone().unwrap_or_else(|| window.clone()),
+                },
+                full_description: Text {
+                    text: match &title {
+                        Some(t) => format!("{t}: {window}"),
+                        None => window,
+                    },
+                },
+                help: Help {
+                    text: strip_markdown(&help),
+                    markdown: help,
+                },
+                help_uri,
+            }
         })
         .collect()
+}
+
+/// `classic-kubecluster-import` → `ClassicKubeclusterImport`: SARIF's `name` is an identifier.
+fn pascal_case(id: &str) -> String {
+    id.split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map_or_else(String::new, |c| {
+                c.to_uppercase().chain(chars).collect::<String>()
+            })
+        })
+        .collect()
+}
+
+/// The plain-text twin of a help text SARIF requires beside its markdown.
+fn strip_markdown(markdown: &str) -> String {
+    markdown.replace("**", "").replace('`', "")
 }
 
 /// What a rule is about, from what findings carry: a built-in rule's own description, else
@@ -99,7 +156,49 @@ fn description(f: &Finding) -> String {
     parts.join("; ")
 }
 
-fn result<'a>(report: &FileReport, f: &'a Finding, rule_index: usize) -> SarifResult<'a> {
+/// A fixable finding's fix: the changes of its fix mode that touch its lines, as SARIF
+/// artifact changes (regions in characters of the file). None when no change touches it.
+fn fixes(report: &FileReport, f: &Finding, summary: &Summary) -> Vec<Value> {
+    let Some(fix) = &f.fix else {
+        return Vec::new();
+    };
+    let Some(file) = summary.fixes.get(&report.path) else {
+        return Vec::new();
+    };
+    let changes = match fix.applicability {
+        Applicability::Safe => &file.safe,
+        Applicability::Unsafe => &file.unsafe_,
+        _ => return Vec::new(),
+    };
+    let (start, end) = super::file_lines(report, f);
+    let replacements: Vec<Value> = changes
+        .iter()
+        .filter(|c| (start..=end.max(start)).any(|l| c.touches(l)))
+        .map(|c| {
+            json!({
+                "deletedRegion": {"charOffset": c.char_offset, "charLength": c.char_length},
+                "insertedContent": {"text": c.text},
+            })
+        })
+        .collect();
+    if replacements.is_empty() {
+        return Vec::new();
+    }
+    vec![json!({
+        "description": {"text": format!("{} ({})", fix.description, fix.applicability.as_str())},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": uri(&f.path)},
+            "replacements": replacements,
+        }],
+    })]
+}
+
+fn result<'a>(
+    report: &FileReport,
+    f: &'a Finding,
+    rule_index: usize,
+    summary: &Summary,
+) -> SarifResult<'a> {
     let location = match &f.object {
         Some(object) => Location {
             physical_location: None,
@@ -110,17 +209,14 @@ fn result<'a>(report: &FileReport, f: &'a Finding, rule_index: usize) -> SarifRe
                 artifact_location: ArtifactLocation { uri: uri(&f.path) },
                 // Without text there is nothing to point into (a walk warning, an unreadable
                 // file): the finding is about the whole artifact.
-                region: report.text.is_some().then_some(Region {
-                    start_line: f.start.line,
-                    start_column: f.start.column,
-                    end_line: f.end.line,
-                    end_column: f.end.column,
-                }),
+                region: report.text.is_some().then(|| region(report, f)),
             }),
             logical_locations: Vec::new(),
         },
     };
+    let fixes = fixes(report, f, summary);
     SarifResult {
+        fixes,
         rule_id: &f.rule,
         rule_index,
         level: match f.severity {
@@ -137,7 +233,30 @@ fn result<'a>(report: &FileReport, f: &'a Finding, rule_index: usize) -> SarifRe
             deprecated_in: f.deprecated_in.as_deref(),
             removed_in: f.removed_in.as_deref(),
             cell: f.cell,
+            cell_line: f.cell.map(|_| f.start.line),
+            cell_column: f.cell.map(|_| f.start.column),
         },
+    }
+}
+
+/// Where a finding is in its file. In a notebook, the lines of the `.ipynb` where the cell's
+/// source lines are written, without columns (the JSON's escapes and indentation make the
+/// cell's columns meaningless there); the cell and its line stay in `properties`.
+fn region(report: &FileReport, f: &Finding) -> Region {
+    let (start_line, end_line) = super::file_lines(report, f);
+    if f.cell.is_some() {
+        return Region {
+            start_line,
+            start_column: None,
+            end_line: end_line.max(start_line),
+            end_column: None,
+        };
+    }
+    Region {
+        start_line,
+        start_column: Some(f.start.column),
+        end_line,
+        end_column: Some(f.end.column),
     }
 }
 
@@ -190,6 +309,20 @@ struct Run<'a> {
     tool: Tool<'a>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+    #[serde(skip_serializing_if = "RunProperties::is_empty")]
+    properties: RunProperties<'a>,
+}
+
+/// The versions the run graded at, as JSON's `targets` carries them.
+#[derive(Serialize)]
+struct RunProperties<'a> {
+    targets: &'a [super::GradedTarget],
+}
+
+impl RunProperties<'_> {
+    fn is_empty(&self) -> bool {
+        self.targets.is_empty()
+    }
 }
 
 #[derive(Serialize)]
@@ -211,9 +344,18 @@ struct Driver<'a> {
 #[serde(rename_all = "camelCase")]
 struct Rule<'a> {
     id: &'a str,
+    name: String,
     short_description: Text,
+    full_description: Text,
+    help: Help,
     #[serde(skip_serializing_if = "Option::is_none")]
     help_uri: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
 }
 
 #[derive(Serialize)]
@@ -229,6 +371,9 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Text,
     locations: Vec<Location>,
+    /// What `dusk fix` would change for this result (SARIF `fixes`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<Value>,
     #[serde(skip_serializing_if = "Properties::is_empty")]
     properties: Properties<'a>,
 }
@@ -259,9 +404,11 @@ struct ArtifactLocation {
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: usize,
-    start_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<usize>,
     end_line: usize,
-    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -283,6 +430,11 @@ struct Properties<'a> {
     removed_in: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cell: Option<usize>,
+    /// The line and column within the cell, as JSON's `line` and `column` count them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell_line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell_column: Option<usize>,
 }
 
 impl Properties<'_> {
@@ -293,6 +445,8 @@ impl Properties<'_> {
                 deprecated_in: None,
                 removed_in: None,
                 cell: None,
+                cell_line: None,
+                cell_column: None,
             }
     }
 }

@@ -46,7 +46,11 @@ pub fn render(
     if after_line {
         writeln!(out)?;
     }
-    writeln!(out, "{}", summary.line())
+    writeln!(out, "{}", summary.line())?;
+    if let Some(targets) = summary.targets_line() {
+        writeln!(out, "{targets}")?;
+    }
+    Ok(())
 }
 
 enum Entry {

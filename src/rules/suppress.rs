@@ -1,7 +1,8 @@
 //! Suppression comments: `# dusk: ignore[rule-a, rule-b]` on a line silences those rules'
 //! findings that start on that line; a bare `# dusk: ignore` silences every rule there;
 //! `# dusk: ignore-file` (optionally with rules) silences the whole file. Works the same in
-//! YAML and Python, since both use `#` comments. A suppression that silences nothing is
+//! YAML and Python, since both use `#` comments; in a Dockerfile, whose comments are whole
+//! lines, `lint` moves a line suppression onto the instruction line below it. A suppression that silences nothing is
 //! itself reported, so suppressions cannot silently outlive their reason.
 
 use crate::source::{LineIndex, TextRange};

@@ -27,6 +27,10 @@ pub struct Notebook {
     /// Cells that do not parse on their own (blanked in `python`): the cell's 1-based number,
     /// the first error's range in `python` and its message.
     pub broken: Vec<(usize, TextRange, String)>,
+    /// One entry per code cell (as `cells`): the 1-based line of the notebook file where each
+    /// line of its source is written, so reports that only know files (SARIF, GitHub, JUnit)
+    /// can point into the `.ipynb`. A source written as one string has one entry.
+    pub file_lines: Vec<Vec<usize>>,
 }
 
 impl Notebook {
@@ -69,10 +73,17 @@ pub fn parse(json: &str) -> Result<Notebook, NotebookError> {
         });
     };
     let mut notebook = Notebook::default();
+    let mut file_lines = source_lines(&json[bom..]);
     for (i, cell) in cells.iter().enumerate() {
         if cell.get("cell_type").and_then(Value::as_str) != Some("code") {
             continue;
         }
+        notebook.file_lines.push(
+            file_lines
+                .get_mut(i)
+                .map(std::mem::take)
+                .unwrap_or_default(),
+        );
         if !notebook.cells.is_empty() {
             notebook.python.push('\n');
         }
@@ -88,6 +99,75 @@ pub fn parse(json: &str) -> Result<Notebook, NotebookError> {
         notebook.cells.push((i + 1, range));
     }
     Ok(notebook)
+}
+
+/// Per cell of the notebook's `cells` array, in order, the 1-based line of `json` on which
+/// each string of its `source` starts. A small scanner over the JSON's structure (strings,
+/// brackets, commas), since a parsed `Value` has no positions.
+fn source_lines(json: &str) -> Vec<Vec<usize>> {
+    struct Frame {
+        object: bool,
+        key: Vec<u8>,
+        expect_key: bool,
+        index: usize,
+    }
+    let bytes = json.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let (mut line, mut i) = (1, 0);
+    let in_source =
+        |stack: &[Frame]| stack.len() >= 3 && stack[0].key == b"cells" && stack[2].key == b"source";
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line += 1,
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                let text = &bytes[start..i.min(bytes.len())];
+                match stack.last_mut() {
+                    Some(top) if top.object && top.expect_key => {
+                        top.key = text.to_vec();
+                        top.expect_key = false;
+                    }
+                    _ => {
+                        let depth = stack.len();
+                        let element = depth == 4 && !stack[3].object;
+                        if in_source(&stack) && (depth == 3 || element) {
+                            let cell = stack[1].index;
+                            if out.len() <= cell {
+                                out.resize_with(cell + 1, Vec::new);
+                            }
+                            out[cell].push(line);
+                        }
+                    }
+                }
+            }
+            open @ (b'{' | b'[') => stack.push(Frame {
+                object: open == b'{',
+                key: Vec::new(),
+                expect_key: open == b'{',
+                index: 0,
+            }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => {
+                if let Some(top) = stack.last_mut() {
+                    if top.object {
+                        top.expect_key = true;
+                    } else {
+                        top.index += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
 }
 
 /// A cell's `source`: a string, or a list of strings (each line keeps its own `\n`).

@@ -143,6 +143,7 @@ impl Scan {
                 if report.findings.iter().any(|f| f.fix.is_some()) {
                     let mut fix = crate::migrate::FixSettings::new(&settings, &self.fix_overrides);
                     fix.unsafe_fixes = true;
+                    fix.created_exists = super::fix::already_created;
                     crate::migrate::settle_fixes(file, &mut report, &fix);
                 }
                 report

@@ -15,9 +15,11 @@ use crate::lint::{Decoded, lint_file};
 use crate::migrate::{End, FileMeta, FixSettings, Outcome, fix_text};
 use crate::report::{FileReport, Finding, Summary};
 use crate::source::edit::Applicability;
+use crate::source::edit::NewFile;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::Path;
 
 /// What happened to one file.
 struct FileResult {
@@ -27,6 +29,16 @@ struct FileResult {
     outcome: Option<Outcome>,
     remaining: FileReport,
     write_error: Option<crate::write::Error>,
+    /// Files the fixes create beside this one that are not already there as they would be.
+    created: Vec<Created>,
+}
+
+/// A file a fix creates (a DaskCluster beside the Helm values it replaces).
+struct Created {
+    path: String,
+    text: String,
+    /// Why it was not written: it exists with other contents, or the write failed.
+    error: Option<crate::write::Error>,
 }
 
 pub fn run(args: FixArgs) -> Result<ExitStatus, Error> {
@@ -47,6 +59,7 @@ pub fn run_with(
     let lint = scan.settings();
     let mut settings = FixSettings::new(&lint, &scan.fix_overrides);
     settings.unsafe_fixes = args.unsafe_fixes;
+    settings.created_exists = already_created;
     let found = discover(&scan.paths);
     let mut results: Vec<FileResult> = found
         .files
@@ -75,6 +88,7 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
             outcome: None,
             remaining,
             write_error: None,
+            created: Vec::new(),
         }
     };
     let too_large = std::fs::metadata(&file.path)
@@ -99,6 +113,7 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
                 path,
                 outcome: None,
                 write_error: None,
+                created: Vec::new(),
             };
         }
         Decoded::Rejected(remaining) => {
@@ -107,6 +122,7 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
                 path,
                 outcome: None,
                 write_error: None,
+                created: Vec::new(),
             };
         }
     };
@@ -122,12 +138,56 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
     } else {
         None
     };
+    let created = if write_error.is_none() {
+        create_files(file, &outcome, preview)
+    } else {
+        Vec::new()
+    };
     FileResult {
         remaining: outcome.remaining.clone(),
         outcome: Some(outcome),
         path,
         write_error,
+        created,
     }
+}
+
+/// Whether the file `new` is already beside `path` with exactly its text.
+pub(crate) fn already_created(path: &Path, new: &NewFile) -> bool {
+    let full = path
+        .parent()
+        .map_or_else(|| new.name.clone().into(), |d| d.join(&new.name));
+    std::fs::read(full).is_ok_and(|bytes| bytes == new.text.as_bytes())
+}
+
+/// Write (or, previewing, only check) the files the fixes create beside `file`. A file that
+/// is already there with the same contents is done (a second `dusk fix` changes nothing);
+/// one with other contents is never overwritten.
+fn create_files(file: &SourceFile, outcome: &Outcome, preview: bool) -> Vec<Created> {
+    let mut out = Vec::new();
+    for new in &outcome.created {
+        let full = file
+            .path
+            .parent()
+            .map_or_else(|| new.name.clone().into(), |d| d.join(&new.name));
+        let existing = std::fs::read(&full).ok();
+        if existing.as_deref() == Some(new.text.as_bytes()) {
+            continue;
+        }
+        let error = if existing.is_some() || full.symlink_metadata().is_ok() {
+            Some(crate::write::Error::Exists { path: full.clone() })
+        } else if preview {
+            None
+        } else {
+            crate::write::create(&full, new.text.as_bytes()).err()
+        };
+        out.push(Created {
+            path: display_path(&full),
+            text: new.text.clone(),
+            error,
+        });
+    }
+    out
 }
 
 fn rules_list(applied: &BTreeMap<String, usize>) -> String {
@@ -164,13 +224,23 @@ fn print(
             };
             out.write_all(diff.as_bytes())?;
         }
+        for c in r.created.iter().filter(|c| args.diff && c.error.is_none()) {
+            let diff = crate::diff::unified(&c.path, "", &c.text);
+            let diff = if color {
+                crate::diff::colorize(&diff)
+            } else {
+                diff
+            };
+            out.write_all(diff.as_bytes())?;
+        }
     }
     out.flush()?;
     let status: &mut dyn Write = if args.diff { err } else { out };
     let verb = if args.diff { "would fix" } else { "fixed" };
     for r in results {
         if let Some(o) = &r.outcome {
-            if o.changed() && r.write_error.is_none() {
+            let creates = r.created.iter().any(|c| c.error.is_none());
+            if (o.changed() || creates) && r.write_error.is_none() {
                 fixed += o.fixed_count();
                 files += 1;
                 writeln!(
@@ -180,8 +250,17 @@ fn print(
                     o.fixed_count(),
                     rules_list(&o.applied)
                 )?;
+                for c in r.created.iter().filter(|c| c.error.is_none()) {
+                    let verb = if args.diff { "would create" } else { "created" };
+                    writeln!(status, "  {verb} {}", c.path)?;
+                }
                 for (rule, note) in &o.notes {
                     writeln!(status, "  review {rule}: {note}")?;
+                }
+            }
+            for c in &r.created {
+                if let Some(e) = &c.error {
+                    writeln!(status, "{}: not written: {e}", c.path)?;
                 }
             }
             for f in &o.failed {
@@ -253,7 +332,11 @@ fn left_line(f: &Finding, unsafe_fixes: bool) -> String {
 }
 
 fn status(scan: &Scan, results: &[FileResult], scanned: usize, preview: bool) -> ExitStatus {
-    if results.iter().any(|r| r.write_error.is_some()) {
+    let create_failed = |r: &FileResult| r.created.iter().any(|c| c.error.is_some());
+    if results
+        .iter()
+        .any(|r| r.write_error.is_some() || create_failed(r))
+    {
         return ExitStatus::Error;
     }
     if preview {
@@ -261,6 +344,7 @@ fn status(scan: &Scan, results: &[FileResult], scanned: usize, preview: bool) ->
             r.outcome
                 .as_ref()
                 .is_some_and(|o| o.changed() || matches!(o.end, End::NotConverged { .. }))
+                || !r.created.is_empty()
         });
         return if pending {
             ExitStatus::Failure

@@ -336,7 +336,7 @@ fn hits_of(subject: &Subject, settings: &Settings<'_>) -> Vec<Hit> {
     };
     // Live objects carry no YAML in strings worth parsing (ConfigMaps are not scanned).
     let embedded = Embedded::default();
-    let constructs = crate::extract::yaml::constructs(
+    let mut constructs = crate::extract::yaml::constructs(
         Path::new(name),
         &text,
         &file,
@@ -345,6 +345,11 @@ fn hits_of(subject: &Subject, settings: &Settings<'_>) -> Vec<Hit> {
             beside_chart: subject.as_helm_values,
         },
     );
+    // A release's values as a whole are `live-dask-helm-release`'s finding, not a file's.
+    constructs.retain(|c| {
+        !matches!(&c.fact, crate::extract::model::Fact::HelmValue { key, .. }
+            if key == crate::extract::helm_values::WHOLE_VALUES)
+    });
     find_hits(settings.rules, &constructs)
 }
 

@@ -49,6 +49,7 @@ pub const KNOWN_REWRITERS: &[&str] = &[
     "add-worker-name",
     "replace-flag",
     "replace-command",
+    "helm-values-to-daskcluster",
 ];
 
 /// Named value checks a pack may use (`value: {check: …}`).

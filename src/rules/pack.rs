@@ -183,7 +183,8 @@ pub struct ManifestMatch {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct HelmValueMatch {
-    /// Dotted keys, such as `webUI.servicePort`.
+    /// Dotted keys, such as `webUI.servicePort`. `.` is the values document itself: it
+    /// matches once per values file of the chart, at the file's first top-level key.
     pub key: OneOrMany,
     #[serde(default)]
     pub value: Option<ValueMatch>,

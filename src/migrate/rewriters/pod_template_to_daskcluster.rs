@@ -332,7 +332,7 @@ fn probe(initial: i32, period: i32, timeout: Option<i32>) -> Probe {
 }
 
 /// The scheduler's pod, as `make_scheduler_spec` builds it from the worker's container.
-fn scheduler_spec(worker: &Container, pod: &PodSpec, new_cli: bool) -> PodSpec {
+pub(crate) fn scheduler_spec(worker: &Container, pod: &PodSpec, new_cli: bool) -> PodSpec {
     let program: &[&str] = if new_cli {
         &["dask", "scheduler"]
     } else {

@@ -1,0 +1,316 @@
+//! The dask Helm chart's values → a DaskCluster beside them (`helm-values-to-daskcluster`).
+//!
+//! Each `fixtures/rewriters/helm-values-to-daskcluster/<case>/` holds one values file and
+//! `expected.yaml`: what the chart's own templates render from those values (image, args,
+//! resources, env, replicas per worker group; the scheduler; the Service), written by hand
+//! from dask-facts §5.1/§5.2 and the templates (no `helm` binary or chart can be installed
+//! here: the chart is only on https://helm.dask.org), plus the args the DaskCluster must
+//! carry. The tests check the rendering against it, the built resources against it and the
+//! real CRD schemas, snapshot the generated file (its migration report included), and run
+//! `dusk fix` end to end: the values file stays byte for byte, a second fix changes nothing,
+//! and `dusk check` finds the generated file clean.
+
+mod fix_support;
+use fix_support as support;
+
+use clap::Parser;
+use dusk::cli::{ExitStatus, args::Cli};
+use dusk::extract::helm_chart::{self, Rendering};
+use dusk::migrate::rewriters::helm_values_to_daskcluster::{Migration, build};
+use dusk::migrate::{End, operator, validate};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+fn cases() -> Vec<(PathBuf, PathBuf)> {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rewriters/helm-values-to-daskcluster");
+    let mut out = Vec::new();
+    for case in std::fs::read_dir(&dir).unwrap().flatten() {
+        let mut values = None;
+        for f in std::fs::read_dir(case.path()).unwrap().flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if name != "expected.yaml" && !name.ends_with("-daskcluster.yaml") {
+                values = Some(f.path());
+            }
+        }
+        out.push((values.unwrap(), case.path().join("expected.yaml")));
+    }
+    out.sort();
+    assert!(out.len() >= 4, "{out:?}");
+    out
+}
+
+fn yaml(text: &str) -> Value {
+    let file = dusk::source::yaml::parse(text, Default::default()).unwrap();
+    validate::to_json(file.documents[0].root.as_ref().unwrap())
+}
+
+fn render(values: &Path, release: &str) -> Rendering {
+    let text = std::fs::read_to_string(values).unwrap();
+    let file = dusk::source::yaml::parse(&text, Default::default()).unwrap();
+    helm_chart::render(file.documents[0].root.as_ref().unwrap(), release).unwrap()
+}
+
+/// Quantities and env values as the API server stores them: strings.
+fn strings(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => json!(n.to_string()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), strings(v))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(strings).collect()),
+        other => other.clone(),
+    }
+}
+
+fn container(spec: &k8s_openapi::api::core::v1::PodSpec) -> Value {
+    serde_json::to_value(&spec.containers[0]).unwrap()
+}
+
+#[test]
+fn the_chart_rendering_is_what_its_templates_write() {
+    for (values, expected) in cases() {
+        let exp = yaml(&std::fs::read_to_string(&expected).unwrap());
+        let release = exp["release"].as_str().unwrap();
+        let r = render(&values, release);
+        let case = values.display();
+        match (&r.scheduler, &exp["scheduler"]) {
+            (None, Value::Null) => {}
+            (Some(pod), want) => {
+                assert_eq!(
+                    pod.container["image"], want["image"],
+                    "{case}: scheduler image"
+                );
+                assert_eq!(json!(pod.args()), want["args"], "{case}: scheduler args");
+                assert_eq!(
+                    pod.container
+                        .get("resources")
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                    want["resources"],
+                    "{case}: scheduler resources"
+                );
+            }
+            (got, want) => panic!("{case}: scheduler {got:?}, expected {want}"),
+        }
+        assert_eq!(json!(r.service.type_), exp["service"]["type"], "{case}");
+        assert_eq!(json!(r.service.port), exp["service"]["port"], "{case}");
+        let want_workers = exp["workers"].as_array().unwrap();
+        assert_eq!(r.workers.len(), want_workers.len(), "{case}: worker groups");
+        for (got, want) in r.workers.iter().zip(want_workers) {
+            let at = format!("{case}: workers {:?}", got.group);
+            assert_eq!(json!(got.group), want["group"], "{at}");
+            assert_eq!(json!(got.replicas), want["replicas"], "{at}: replicas");
+            assert_eq!(got.pod.container["image"], want["image"], "{at}: image");
+            assert_eq!(json!(got.pod.args()), want["args"], "{at}: args");
+            for field in ["resources", "env"] {
+                assert_eq!(
+                    got.pod.container.get(field).cloned().unwrap_or(Value::Null),
+                    want[field],
+                    "{at}: {field}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_daskcluster_keeps_what_the_chart_renders() {
+    for (values, expected) in cases() {
+        let exp = yaml(&std::fs::read_to_string(&expected).unwrap());
+        let release = exp["release"].as_str().unwrap();
+        let r = render(&values, release);
+        let Migration {
+            cluster, groups, ..
+        } = build(release, &r, true).unwrap();
+        let case = values.display();
+        let sched = container(&cluster.spec.scheduler.spec);
+        let want = &exp["scheduler"];
+        if !want.is_null() {
+            assert_eq!(sched["image"], want["image"], "{case}");
+            assert_eq!(
+                sched["args"], want["operator-args"],
+                "{case}: scheduler args"
+            );
+            assert_eq!(
+                sched.get("resources").cloned().unwrap_or(Value::Null),
+                strings(&want["resources"]),
+                "{case}: scheduler resources"
+            );
+        } else {
+            // No scheduler in the chart: the operator's, from the worker's image.
+            assert_eq!(sched["image"], exp["workers"][0]["image"], "{case}");
+            assert_eq!(
+                sched["args"],
+                json!(["dask", "scheduler", "--host", "0.0.0.0"])
+            );
+        }
+        assert_eq!(
+            json!(cluster.spec.scheduler.service.type_),
+            exp["service"]["type"],
+            "{case}"
+        );
+        let mut sections = vec![&cluster.spec.worker];
+        sections.extend(groups.iter().map(|g| &g.spec.worker));
+        let want_workers = exp["workers"].as_array().unwrap();
+        assert_eq!(sections.len(), want_workers.len(), "{case}");
+        for (got, want) in sections.into_iter().zip(want_workers) {
+            let c = container(&got.spec);
+            let at = format!("{case}: workers {}", want["group"]);
+            assert_eq!(json!(got.replicas), want["replicas"], "{at}");
+            assert_eq!(c["image"], want["image"], "{at}");
+            assert_eq!(c["args"], want["operator-args"], "{at}: args");
+            for field in ["resources", "env"] {
+                assert_eq!(
+                    c.get(field).cloned().unwrap_or(Value::Null),
+                    strings(&want[field]),
+                    "{at}: {field}"
+                );
+            }
+            assert!(got.spec.restart_policy.is_none());
+        }
+        for g in &groups {
+            assert_eq!(g.spec.cluster, release);
+        }
+    }
+}
+
+#[test]
+fn every_generated_resource_validates_against_the_real_crds() {
+    let crds = std::env::var_os("DUSK_ORACLES").is_some();
+    if crds {
+        for kind in ["DaskCluster", "DaskWorkerGroup"] {
+            assert!(
+                validate::schema_for(kind).is_some(),
+                "no CRD schema for {kind}"
+            );
+        }
+    } else {
+        eprintln!("\n!!! CRD schemas not checked: DUSK_ORACLES is not set\n");
+    }
+    for (values, expected) in cases() {
+        let exp = yaml(&std::fs::read_to_string(&expected).unwrap());
+        let release = exp["release"].as_str().unwrap();
+        let m = build(release, &render(&values, release), true).unwrap();
+        let mut docs = vec![operator::to_json(&m.cluster)];
+        docs.extend(m.groups.iter().map(operator::to_json));
+        for doc in docs {
+            let problems = validate::resource(&doc);
+            assert!(problems.is_empty(), "{}: {problems:?}", values.display());
+        }
+    }
+}
+
+/// The generated file of each case, through the fix loop with the built-in packs.
+#[test]
+fn generated_files() {
+    let scan = support::builtin_scan();
+    let only = support::scan(&["helm-chart-classic-cluster"]);
+    for (values, _) in cases() {
+        let text = std::fs::read_to_string(&values).unwrap();
+        let outcome = support::fix(&only, &values, &text, true, None);
+        assert_eq!(outcome.end, End::Converged);
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        assert_eq!(outcome.fixed, text, "the values file stays as it is");
+        assert_eq!(
+            outcome.created.len(),
+            1,
+            "{}: {:?}",
+            values.display(),
+            outcome.remaining.findings
+        );
+        let created = &outcome.created[0];
+        let case = values
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        insta::with_settings!({snapshot_suffix => case.clone(), description => format!("{} → {}", shown(&values), created.name)}, {
+            insta::assert_snapshot!(format!("{}\n{}", created.name, created.text));
+        });
+        // Fixing the same values again gives the same file.
+        let again = support::fix(&only, &values, &text, true, None);
+        assert_eq!(again.created, outcome.created);
+        // With every built-in rule the values' own fixes come first; the file is the same.
+        let all = support::fix(&scan, &values, &text, true, None);
+        assert_eq!(all.end, End::Converged);
+        assert_eq!(all.created, outcome.created, "{}", values.display());
+        // The generated file is clean for every built-in rule.
+        let generated = values.with_file_name(&created.name);
+        let report = support::fix(&scan, &generated, &created.text, true, None);
+        assert!(
+            !report.changed(),
+            "{}: a fix changes the generated file",
+            created.name
+        );
+        assert!(
+            report.remaining.findings.is_empty(),
+            "{}: {:?}",
+            created.name,
+            report
+                .remaining
+                .findings
+                .iter()
+                .map(|f| format!("{} {}", f.rule, f.message))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+fn shown(path: &Path) -> String {
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn run(args: &[&str]) -> ExitStatus {
+    let mut argv = vec!["dusk"];
+    argv.extend_from_slice(args);
+    dusk::cli::run(Cli::parse_from(argv)).unwrap()
+}
+
+#[test]
+fn dusk_fix_writes_the_daskcluster_beside_the_values_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("analytics");
+    std::fs::create_dir(&chart).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rewriters/helm-values-to-daskcluster/analytics/values.yaml");
+    let values = chart.join("values.yaml");
+    std::fs::copy(&source, &values).unwrap();
+    let before = std::fs::read(&values).unwrap();
+    let d = chart.to_str().unwrap();
+    // Previewing writes nothing and says changes are pending.
+    assert_eq!(
+        run(&["fix", "--isolated", "--unsafe-fixes", "--diff", d]),
+        ExitStatus::Failure
+    );
+    let created = chart.join("analytics-daskcluster.yaml");
+    assert!(!created.exists());
+    // Safe fixes alone do not write it: it needs review.
+    run(&["fix", "--isolated", d]);
+    assert!(!created.exists());
+    run(&["fix", "--isolated", "--unsafe-fixes", d]);
+    let text = std::fs::read_to_string(&created).unwrap();
+    assert!(text.contains("kind: DaskCluster"), "{text}");
+    assert_eq!(
+        std::fs::read(&values).unwrap(),
+        before,
+        "values file untouched"
+    );
+    // A second fix changes nothing, and the preview agrees.
+    run(&["fix", "--isolated", "--unsafe-fixes", d]);
+    assert_eq!(std::fs::read_to_string(&created).unwrap(), text);
+    assert_eq!(
+        run(&["fix", "--isolated", "--unsafe-fixes", "--diff", d]),
+        ExitStatus::Success
+    );
+    // A different file of that name is never overwritten.
+    std::fs::write(&created, "# mine\n").unwrap();
+    assert_eq!(
+        run(&["fix", "--isolated", "--unsafe-fixes", d]),
+        ExitStatus::Error
+    );
+    assert_eq!(std::fs::read_to_string(&created).unwrap(), "# mine\n");
+}

@@ -36,19 +36,38 @@ fn rewriter_fixtures() {
         if name.starts_with("not-handled") {
             assert!(!outcome.changed(), "{name} must stay as it is");
             // Its finding stays, for a person, and no longer claims a fix it cannot have.
+            // It says why, in words a person can act on.
             let scan = support::scan(&["dusk-test"]);
-            let declined = outcome.remaining.findings.iter().any(|f| {
-                f.fix.is_none()
-                    && scan
-                        .rules
-                        .get(&f.rule)
-                        .and_then(|r| r.fix.as_ref())
-                        .is_some_and(|fix| fix.rewriter == rewriter)
-            });
+            let reasons: Vec<String> = outcome
+                .remaining
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.fix.is_none()
+                        && scan
+                            .rules
+                            .get(&f.rule)
+                            .and_then(|r| r.fix.as_ref())
+                            .is_some_and(|fix| fix.rewriter == rewriter)
+                })
+                .map(|f| {
+                    let reason = f.not_fixable.as_deref().unwrap_or_default();
+                    assert!(
+                        !reason.is_empty(),
+                        "{name}: {} declined without a reason",
+                        f.rule
+                    );
+                    format!(
+                        "{}:{} {}: not fixable: {reason}",
+                        f.start.line, f.start.column, f.rule
+                    )
+                })
+                .collect();
             assert!(
-                declined,
+                !reasons.is_empty(),
                 "{name} must keep its finding for a person, without a fix"
             );
+            insta::assert_snapshot!(reasons.join("\n"));
             return;
         }
         assert!(outcome.changed(), "{rewriter}/{name}: nothing was fixed");
@@ -79,4 +98,65 @@ fn rewriter_fixtures() {
         }
         insta::assert_snapshot!(snapshot);
     });
+}
+
+/// Fix `text` as `file` with the built-in packs only, unsafe fixes included.
+fn fix_with_builtin_packs(file: &str, text: &str) -> Outcome {
+    let scan = support::builtin_scan();
+    support::fix(&scan, Path::new(file), text, true, None)
+}
+
+/// Issue #8: a bare-statement constructor was declined (its range is the statement's too)
+/// while the import moved, leaving an operator `KubeCluster("worker.yaml")`.
+#[test]
+fn issue_8_bare_statement_constructor_is_migrated_with_its_import() {
+    let text = "from dask_kubernetes import KubeCluster\n\n\
+                KubeCluster(\"worker.yaml\", deploy_mode=\"local\")\n";
+    let outcome = fix_with_builtin_packs("launch.py", text);
+    assert_eq!(outcome.end, End::Converged);
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(
+        outcome.fixed,
+        "from dask_kubernetes.operator import KubeCluster\n\n\
+         # dusk: removed `deploy_mode=\"local\"`: no Dask Operator equivalent\n\
+         KubeCluster(custom_cluster_spec=\"worker.yaml\")\n"
+    );
+}
+
+/// Issue #8: a pod template with an integer env value gave `fix: null` and no reason.
+#[test]
+fn issue_8_integer_env_value_is_quoted_and_a_boolean_is_declined_with_a_reason() {
+    let template = |value: &str| {
+        format!(
+            "kind: Pod\nspec:\n  containers:\n    - name: worker\n      \
+             image: ghcr.io/dask/dask:2024.1.0\n      args: [dask, worker, --nthreads, \"2\"]\n      \
+             env:\n        - name: OMP_NUM_THREADS\n          value: {value}\n"
+        )
+    };
+    let outcome = fix_with_builtin_packs("worker-spec.yaml", &template("4"));
+    assert_eq!(outcome.applied.get("classic-worker-pod-template"), Some(&1));
+    assert!(
+        outcome.fixed.contains("kind: DaskCluster")
+            && outcome.fixed.contains("value: \"4\"")
+            && !outcome.fixed.contains("value: 4"),
+        "{}",
+        outcome.fixed
+    );
+
+    let outcome = fix_with_builtin_packs("worker-spec.yaml", &template("true"));
+    assert!(!outcome.changed(), "{}", outcome.fixed);
+    let finding = outcome
+        .remaining
+        .findings
+        .iter()
+        .find(|f| f.rule == "classic-worker-pod-template")
+        .expect("the finding stays for a person");
+    assert!(finding.fix.is_none());
+    assert_eq!(
+        finding.not_fixable.as_deref(),
+        Some(
+            "env value `true` of `OMP_NUM_THREADS` at line 9 is not a string, and Kubernetes \
+             takes only strings: quote it (`\"true\"`, or `\"True\"` as Python wrote it) and rerun"
+        )
+    );
 }

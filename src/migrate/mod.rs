@@ -10,9 +10,12 @@
 //! is recorded as failed and not tried again in that file. At most [`MAX_PASSES`] passes; a
 //! file still changing after that is left as it was, with a clear message.
 //!
-//! Rewriters live in [`rewriters`], one file each, registered in [`rewriter`]. Never reads or
+//! Rewriters live in [`rewriters`], one file each, registered in [`rewriter`]. A rewriter
+//! that writes operator resources reads the classic cluster into the model
+//! ([`crate::extract::classic`]) and asks the one builder ([`build`]) for them. Never reads or
 //! writes files: `cli::fix` does, through `write`.
 
+pub mod build;
 pub mod notebook;
 pub mod operator;
 pub mod python_text;
@@ -93,6 +96,38 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The YAML file, or the reason a YAML rewriter cannot work on this one.
+    pub fn yaml_file(&self) -> Result<&YamlFile, Declined> {
+        self.yaml().or_decline_with(|| {
+            format!(
+                "`{}` rewrites YAML, and this finding is in Python",
+                self.rewriter_name()
+            )
+        })
+    }
+
+    /// The Python document, or the reason a Python rewriter cannot work on this one.
+    pub fn python_doc(&self) -> Result<&PyDocument, Declined> {
+        self.python().or_decline_with(|| {
+            format!(
+                "`{}` rewrites Python, and this finding is in YAML",
+                self.rewriter_name()
+            )
+        })
+    }
+
+    fn rewriter_name(&self) -> &str {
+        self.rule
+            .fix
+            .as_ref()
+            .map_or("this rewriter", |f| f.rewriter.as_str())
+    }
+
+    /// `line N` of a byte offset in this text.
+    pub fn line(&self, offset: usize) -> String {
+        line_of(self.text, offset)
+    }
+
     /// The version `component` is targeted at: the user's `--target`, else the newest
     /// release the packs know.
     pub fn target(&self, component: &str) -> Option<&Version> {
@@ -103,10 +138,61 @@ impl<'a> Context<'a> {
     }
 }
 
-/// A rewriter: the fix for one finding, or `None` when it cannot (or need not) fix it. The
+/// A rewriter: the fix for one finding, or why it cannot fix it here ([`Declined`]). The
 /// fix's applicability is this occurrence's: a rewriter may lower its rule's `safe` to
 /// `unsafe` when, here, it would drop or guess something.
-pub type Rewrite = fn(&Context<'_>) -> Option<Fix>;
+pub type Rewrite = fn(&Context<'_>) -> Result<Fix, Declined>;
+
+/// Why a rewriter gives no fix for one finding, in words a user can act on: what is in the
+/// way and, where there is one, what to do ("integer env value `4` at line 7: quote it").
+/// Shown as `not fixable: …` in text, as `"fix": {"available": false, "reason": …}` in JSON
+/// and in `dusk fix`'s list of what is left for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declined {
+    pub reason: String,
+}
+
+impl Declined {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Declined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+/// `Option` → `Result<_, Declined>` with the reason a user reads.
+pub trait OrDecline<T> {
+    fn or_decline(self, reason: &str) -> Result<T, Declined>;
+    fn or_decline_with(self, reason: impl FnOnce() -> String) -> Result<T, Declined>;
+}
+
+impl<T> OrDecline<T> for Option<T> {
+    fn or_decline(self, reason: &str) -> Result<T, Declined> {
+        self.ok_or_else(|| Declined::new(reason))
+    }
+
+    fn or_decline_with(self, reason: impl FnOnce() -> String) -> Result<T, Declined> {
+        self.ok_or_else(|| Declined::new(reason()))
+    }
+}
+
+/// `line N` of byte `offset` in `text`, for a reason that points at something (computed
+/// only when a rewriter declines).
+pub fn line_of(text: &str, offset: usize) -> String {
+    let end = offset.min(text.len());
+    let line = text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1;
+    format!("line {line}")
+}
 
 /// The rewriter a pack's `fix: {rewriter: …}` names. Every name in
 /// `rules::compile::KNOWN_REWRITERS` that is implemented has an arm here.
@@ -328,14 +414,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         if candidates.is_empty() {
             // Fix availability is per occurrence: what its rewriter declined (a template it
             // cannot read, a shell-wrapped worker) is left for a person, not "fixable".
-            for f in &mut report.findings {
-                if declined
-                    .iter()
-                    .any(|(rule, range)| *rule == f.rule && *range == f.range)
-                {
-                    f.fix = None;
-                }
-            }
+            mark_declined(&mut report, &declined);
             outcome.remaining = report;
             break;
         }
@@ -409,12 +488,21 @@ pub fn settle_fixes(
         display_path: &report.path,
     };
     let (_, declined) = candidates(meta, &text, report, &BTreeSet::new(), settings);
+    mark_declined(report, &declined);
+}
+
+/// A finding (rule id, range) whose rewriter declined, and why.
+type DeclinedAt = (String, TextRange, Declined);
+
+/// Findings whose rewriter declined lose their fix and say why.
+fn mark_declined(report: &mut FileReport, declined: &[DeclinedAt]) {
     for f in &mut report.findings {
-        if declined
+        if let Some((_, _, why)) = declined
             .iter()
-            .any(|(rule, range)| *rule == f.rule && *range == f.range)
+            .find(|(rule, range, _)| *rule == f.rule && *range == f.range)
         {
             f.fix = None;
+            f.not_fixable = Some(why.reason.clone());
         }
     }
 }
@@ -428,7 +516,7 @@ fn candidates(
     report: &FileReport,
     disabled: &BTreeSet<String>,
     settings: &FixSettings<'_>,
-) -> (Vec<Candidate>, Vec<(String, TextRange)>) {
+) -> (Vec<Candidate>, Vec<DeclinedAt>) {
     let wanted: Vec<(&Rule, TextRange)> = report
         .findings
         .iter()
@@ -450,9 +538,13 @@ fn candidates(
     };
     let Some(parsed) = parse(meta.kind, text, settings.lint.limits.yaml) else {
         // Nothing can edit a file dusk cannot parse for rewriting (a Dockerfile, say).
+        let why = match meta.kind {
+            SourceKind::Dockerfile => "dusk does not edit Dockerfiles: change this line by hand",
+            _ => "the file does not parse, so nothing can be rewritten in it: fix its syntax first",
+        };
         let declined = wanted
             .iter()
-            .map(|(rule, range)| (rule.id.clone(), *range))
+            .map(|(rule, range)| (rule.id.clone(), *range, Declined::new(why)))
             .collect();
         return (Vec::new(), declined);
     };
@@ -477,9 +569,12 @@ fn candidates(
             targets: settings.lint.targets,
             pending: &pending,
         };
-        let Some(mut fix) = rewrite(&cx) else {
-            declined.push((rule.id.clone(), range));
-            continue;
+        let mut fix = match rewrite(&cx) {
+            Ok(fix) => fix,
+            Err(why) => {
+                declined.push((rule.id.clone(), range, why));
+                continue;
+            }
         };
         // Edits that rewrite text as it already is change nothing: the rewriter cannot
         // satisfy the rule here, so the finding is left for a person rather than looping.
@@ -489,7 +584,14 @@ fn candidates(
                 .iter()
                 .all(|e| text.get(e.range.as_range()) == Some(e.content.as_str()))
         {
-            declined.push((rule.id.clone(), range));
+            declined.push((
+                rule.id.clone(),
+                range,
+                Declined::new(format!(
+                    "`{}` has nothing to change here: edit it by hand",
+                    rule.fix.as_ref().map_or("", |f| f.rewriter.as_str())
+                )),
+            ));
             continue;
         }
         if fix.edits.is_empty()
@@ -499,7 +601,19 @@ fn candidates(
                 .iter()
                 .all(|f| (settings.created_exists)(meta.path, f))
         {
-            declined.push((rule.id.clone(), range));
+            let names: Vec<String> = fix
+                .created
+                .iter()
+                .map(|f| format!("`{}`", f.name))
+                .collect();
+            declined.push((
+                rule.id.clone(),
+                range,
+                Declined::new(format!(
+                    "already migrated: {} is beside this file; what is left is for a person",
+                    names.join(", ")
+                )),
+            ));
             continue;
         }
         fix.applicability = settings.effective(rule, fix.applicability);

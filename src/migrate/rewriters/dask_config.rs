@@ -44,7 +44,7 @@
 use super::pod_template_to_daskcluster::{cluster_text, pod_spec_of, without_nulls};
 use super::python_classic_cluster::seconds;
 use crate::migrate::python_text::shorten;
-use crate::migrate::{Context, validate, yaml_text};
+use crate::migrate::{Context, Declined, OrDecline, validate, yaml_text};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
 use crate::source::yaml::{Node, YamlFile};
@@ -87,7 +87,27 @@ fn normal(key: &str) -> String {
     key.to_lowercase().replace('_', "-")
 }
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    attempt(cx).or_decline_with(|| {
+        let written = cx.text.get(cx.range.as_range()).unwrap_or_default();
+        let written = crate::migrate::python_text::shorten(written);
+        let at = cx.line(cx.range.start());
+        if written.contains("template") {
+            format!(
+                "`{written}` at {at} is not a literal classic pod template dusk can migrate \
+                 (a computed value, a path it cannot read, or fields Kubernetes' types \
+                 reject): migrate it by hand"
+            )
+        } else {
+            format!(
+                "`{written}` at {at} is set in a form dusk cannot rewrite (its value is not \
+                 a literal, or it is not a plain key): change it by hand"
+            )
+        }
+    })
+}
+
+fn attempt(cx: &Context<'_>) -> Option<Fix> {
     if cx.python().is_some() {
         return python_config(cx);
     }
@@ -505,7 +525,7 @@ fn template(cx: &Context<'_>, found: &yaml_text::Found<'_>) -> Option<Fix> {
         if found.map.get("custom-cluster-spec").is_some() {
             return None;
         }
-        let cluster = cluster_text(cx, template, name)?;
+        let cluster = cluster_text(cx, template, name).ok()?;
         let body = yaml_text::reindent(&cluster, 0, column + 2);
         return Some(Fix::new(
             vec![Edit::replace(
@@ -611,7 +631,7 @@ fn operator_keys(template: &Node, kubernetes: &Node) -> Option<(Vec<String>, Vec
         .iter()
         .filter_map(|k| first.get(*k)?.as_array())
         .flatten()
-        .filter(|a| a.as_str() != Some(super::pod_template_to_daskcluster::SCHEDULER_ADDRESS))
+        .filter(|a| a.as_str() != Some(crate::dask::SCHEDULER_ADDRESS))
         .map(|a| match a {
             Value::String(_) => a.clone(),
             other => Value::String(other.to_string()),

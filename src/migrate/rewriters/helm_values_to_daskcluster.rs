@@ -37,27 +37,32 @@
 //! cannot read (a field of the wrong type), and a release name the values file does not
 //! say: the old scheduler address in the report uses the file's name as the release's.
 
-use super::pod_template_to_daskcluster::{rfc1123_label, scheduler_spec, service};
+use super::pod_template_to_daskcluster::rfc1123_label;
 use super::replace_command::new_cli_available;
-use crate::extract::helm_chart::{self, Fate, Pod, Rendering, text};
-use crate::migrate::operator::{
-    DaskCluster, DaskClusterSpec, DaskScheduler, DaskWorker, DaskWorkerGroup, DaskWorkerGroupSpec,
-    SimpleObjectMeta, to_json, to_yaml,
+use crate::extract::classic::{
+    ClassicCluster, ClassicPod, SchedulerPod, Source, Sourced, Unsupported,
 };
-use crate::migrate::{Context, validate, yaml_text};
+use crate::extract::helm_chart::{self, Fate, Rendering, text};
+use crate::migrate::build::{self, Options};
+use crate::migrate::operator::{DaskCluster, DaskWorkerGroup, to_json, to_yaml};
+use crate::migrate::{Context, Declined, validate, yaml_text};
 use crate::source::LineIndex;
 use crate::source::edit::{Applicability, Fix, NewFile};
 use k8s_openapi::api::core::v1::{Container, PodSpec};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
 use std::path::Path;
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let file = cx.yaml()?;
-    let root = yaml_text::root_at(file, cx.range)?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let file = cx.yaml().ok_or_else(|| Declined::new("not a YAML file"))?;
+    let root = yaml_text::root_at(file, cx.range)
+        .ok_or_else(|| Declined::new("the values document was not found"))?;
     let name = cluster_name(cx.path);
-    let rendering = helm_chart::render(root, &name).ok()?;
+    let rendering = helm_chart::render(root, &name).map_err(|e| {
+        let line = LineIndex::new(cx.text)
+            .line_column(cx.text, e.range.start())
+            .line;
+        Declined::new(format!("{} (line {line})", e.message))
+    })?;
     let new_cli = new_cli_available(cx);
     let migration = build(&name, &rendering, new_cli)?;
     let mut text = report(cx, &name, &rendering);
@@ -78,7 +83,7 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
         },
         rendering.scheduler_address,
     );
-    Some(Fix::create(
+    Ok(Fix::create(
         NewFile {
             name: file_name,
             text,
@@ -118,125 +123,116 @@ pub struct Migration {
     pub documents: Vec<String>,
 }
 
-/// Build and validate the resources; `None` if the operator's types cannot read a pod or a
-/// resource would be invalid.
-pub fn build(name: &str, r: &Rendering, new_cli: bool) -> Option<Migration> {
-    let mut workers = r.workers.iter();
-    let main = workers.next()?;
-    let worker = worker_section(&main.pod, main.replicas, new_cli)?;
-    let scheduler_pod = match &r.scheduler {
-        Some(pod) => scheduler_pod_spec(pod, new_cli)?,
-        None => scheduler_spec(worker.spec.containers.first()?, &worker.spec, new_cli),
-    };
-    let mut svc = service(name);
-    svc.type_ = Some(r.service.type_.clone());
-    svc.load_balancer_ip = r.service.load_balancer_ip.clone();
-    if let Some(ports) = svc.ports.as_mut() {
-        for p in ports.iter_mut() {
-            match p.name.as_deref() {
-                Some("tcp-comm") => p.port = i32::try_from(r.service.port).ok()?,
-                Some("http-dashboard") => p.port = i32::try_from(r.service.dashboard_port).ok()?,
-                _ => {}
+/// The rendering as the classic-cluster model: one [`ClassicCluster`] for the release (its
+/// `worker` and scheduler) and one per additional worker group, named `<name>-<group>`.
+/// Worker args are the chart's with the positional scheduler address dropped and renamed
+/// flags renamed; the builder adds `--name $(DASK_WORKER_NAME)`.
+pub fn classic(name: &str, r: &Rendering, new_cli: bool) -> Result<Vec<ClassicCluster>, Declined> {
+    let source = Source::Default("rendered by the dask chart's templates from these values");
+    let mut clusters = Vec::new();
+    for w in &r.workers {
+        let group_name = match &w.group {
+            None => name.to_owned(),
+            Some(g) => rfc1123_label(&format!("{name}-{g}"), 53),
+        };
+        let mut c = w.pod.container.clone();
+        c.insert("name".into(), json!("worker"));
+        c.insert("args".into(), json!(worker_args(&w.pod.args(), new_cli)));
+        let mut worker = ClassicPod {
+            spec: pod_spec(c, &w.pod.pod)?,
+            source: Some(source.clone()),
+            ..ClassicPod::default()
+        };
+        if let Some(a) = &w.pod.annotations {
+            worker.annotations = a.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+        }
+        let mut cluster = ClassicCluster::new(Sourced::new(group_name, source.clone()), worker);
+        cluster.replicas = Some(Sourced::new(
+            i32::try_from(w.replicas).map_err(|_| {
+                Declined::new(format!("{} worker replicas is too many", w.replicas))
+            })?,
+            source.clone(),
+        ));
+        if w.group.is_none() {
+            if let Some(pod) = &r.scheduler {
+                let mut c = pod.container.clone();
+                c.insert("name".into(), json!("scheduler"));
+                c.insert("args".into(), json!(scheduler_args(&pod.args(), new_cli)));
+                cluster.scheduler = SchedulerPod::Own(Box::new(ClassicPod {
+                    spec: pod_spec(c, &pod.pod)?,
+                    source: Some(source.clone()),
+                    ..ClassicPod::default()
+                }));
+            }
+            cluster.service_type = Some(Sourced::new(r.service.type_.clone(), source.clone()));
+            cluster.idle_timeout = Some(Sourced::new(
+                0,
+                Source::Default("the operator's default: never delete an idle cluster"),
+            ));
+            for f in &r.fields {
+                if let Fate::NotSupported(reason) = &f.fate {
+                    cluster.unsupported.push(Unsupported {
+                        what: f.key.clone(),
+                        source: Source::Span(f.range),
+                        reason: reason.clone(),
+                    });
+                }
             }
         }
+        clusters.push(cluster);
     }
-    let cluster = DaskCluster::new(
-        name,
-        DaskClusterSpec {
-            idle_timeout: Some(0),
-            worker,
-            scheduler: DaskScheduler {
-                metadata: None,
-                spec: scheduler_pod,
-                service: svc,
-            },
-        },
-    );
-    let mut groups = Vec::new();
-    for w in workers {
-        let group = w.group.as_deref()?;
-        groups.push(DaskWorkerGroup::new(
-            &rfc1123_label(&format!("{name}-{group}"), 63),
-            DaskWorkerGroupSpec {
-                cluster: name.to_owned(),
-                worker: worker_section(&w.pod, w.replicas, new_cli)?,
-            },
-        ));
+    Ok(clusters)
+}
+
+/// Build the resources through the one builder, then give the scheduler Service the
+/// chart's ports and load balancer address.
+pub fn build(name: &str, r: &Rendering, new_cli: bool) -> Result<Migration, Declined> {
+    let options = Options { new_cli };
+    let mut classic = classic(name, r, new_cli)?.into_iter();
+    let main = classic
+        .next()
+        .ok_or_else(|| Declined::new("the values render no workers"))?;
+    let mut cluster = build::cluster(&main, options)?.resource;
+    let svc = &mut cluster.spec.scheduler.service;
+    svc.load_balancer_ip = r.service.load_balancer_ip.clone();
+    for p in svc.ports.iter_mut().flatten() {
+        let port = match p.name.as_deref() {
+            Some("tcp-comm") => r.service.port,
+            Some("http-dashboard") => r.service.dashboard_port,
+            _ => continue,
+        };
+        p.port = i32::try_from(port)
+            .map_err(|_| Declined::new(format!("service port {port} is out of range")))?;
     }
-    let mut documents = vec![to_yaml(&cluster).ok()?];
+    let groups = classic
+        .map(|g| build::worker_group(&g, name, options).map(|b| b.resource))
+        .collect::<Result<Vec<_>, _>>()?;
+    let serialize = |e: crate::migrate::operator::SerializeError| Declined::new(e.to_string());
+    let mut documents = vec![to_yaml(&cluster).map_err(serialize)?];
     for g in &groups {
-        documents.push(to_yaml(g).ok()?);
+        documents.push(to_yaml(g).map_err(serialize)?);
     }
-    let invalid = std::iter::once(to_json(&cluster))
+    let problems: Vec<String> = std::iter::once(to_json(&cluster))
         .chain(groups.iter().map(to_json))
         .flat_map(|doc| validate::resource(&doc))
-        .any(|p| p.level == validate::Level::Error);
-    if invalid {
-        return None;
+        .filter(|p| p.level == validate::Level::Error)
+        .map(|p| p.to_string())
+        .collect();
+    if let Some(first) = problems.first() {
+        return Err(Declined::new(format!(
+            "the DaskCluster would be invalid: {first}"
+        )));
     }
-    Some(Migration {
+    Ok(Migration {
         cluster,
         groups,
         documents,
     })
 }
 
-fn worker_section(pod: &Pod, replicas: i64, new_cli: bool) -> Option<DaskWorker> {
-    let mut c = pod.container.clone();
-    c.insert("name".into(), json!("worker"));
-    c.insert("args".into(), json!(worker_args(&pod.args(), new_cli)));
-    let spec = pod_spec(c, &pod.pod)?;
-    let annotations = pod.annotations.as_ref().map(|a| {
-        a.iter()
-            .map(|(k, v)| (k.clone(), text(v)))
-            .collect::<BTreeMap<_, _>>()
-    });
-    Some(DaskWorker {
-        replicas: Some(i32::try_from(replicas).ok()?),
-        metadata: annotations.map(|a| SimpleObjectMeta {
-            labels: None,
-            annotations: Some(a),
-        }),
-        spec,
-    })
-}
-
-fn scheduler_pod_spec(pod: &Pod, new_cli: bool) -> Option<PodSpec> {
-    let mut c = pod.container.clone();
-    c.insert("name".into(), json!("scheduler"));
-    c.insert("args".into(), json!(scheduler_args(&pod.args(), new_cli)));
-    let mut spec = pod_spec(c, &pod.pod)?;
-    // The operator's ports and probes, from the one place that writes them.
-    let template = scheduler_spec(spec.containers.first()?, &spec, new_cli);
-    let from = template.containers.first()?;
-    let container = spec.containers.first_mut()?;
-    container.ports = from.ports.clone();
-    if container.readiness_probe.is_none() {
-        container.readiness_probe = from.readiness_probe.clone();
-    }
-    if container.liveness_probe.is_none() {
-        container.liveness_probe = from.liveness_probe.clone();
-    }
-    // Probes the values wrote for the chart's unnamed ports keep working by number.
-    for probe in [
-        &mut container.readiness_probe,
-        &mut container.liveness_probe,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        if let Some(get) = probe.http_get.as_mut()
-            && get.port == IntOrString::String("dashboard".into())
-        {
-            get.port = IntOrString::String("http-dashboard".into());
-        }
-    }
-    Some(spec)
-}
-
 /// A pod spec from the chart's container and pod fields, quantities and env values made
 /// the strings Kubernetes expects.
-fn pod_spec(container: Map<String, Value>, pod: &Map<String, Value>) -> Option<PodSpec> {
+fn pod_spec(container: Map<String, Value>, pod: &Map<String, Value>) -> Result<PodSpec, Declined> {
     let mut container = Value::Object(container);
     for part in ["limits", "requests"] {
         if let Some(Value::Object(q)) = container.pointer_mut(&format!("/resources/{part}")) {
@@ -259,10 +255,16 @@ fn pod_spec(container: Map<String, Value>, pod: &Map<String, Value>) -> Option<P
     }
     let mut spec = Value::Object(pod.clone());
     spec["containers"] = json!([container]);
-    let container: Container = serde_json::from_value(spec["containers"][0].clone()).ok()?;
-    let mut spec: PodSpec = serde_json::from_value(spec).ok()?;
+    let unreadable = |e: serde_json::Error| {
+        Declined::new(format!(
+            "Kubernetes' types cannot read the pod these values render ({e}): fix the value"
+        ))
+    };
+    let container: Container =
+        serde_json::from_value(spec["containers"][0].clone()).map_err(unreadable)?;
+    let mut spec: PodSpec = serde_json::from_value(spec).map_err(unreadable)?;
     spec.containers = vec![container];
-    Some(spec)
+    Ok(spec)
 }
 
 /// The chart's worker args as a DaskCluster's: the positional scheduler address dropped,

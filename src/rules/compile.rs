@@ -58,6 +58,7 @@ pub const KNOWN_CHECKS: &[&str] = &[
     "placeholder",
     "not-integer",
     "runs-dask-worker",
+    "runs-dask-scheduler",
     "runs-dask",
 ];
 

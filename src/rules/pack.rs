@@ -152,7 +152,7 @@ pub struct ValueMatch {
     /// `sh -c "dask worker --name x"` counts), is this text or starts with `<this>=`.
     #[serde(default)]
     pub lacks: Option<String>,
-    /// A named check implemented in Rust: `rfc1123-label`, `placeholder`, `not-integer`, `runs-dask-worker`, `runs-dask` (a worker or a scheduler).
+    /// A named check implemented in Rust: `rfc1123-label`, `placeholder`, `not-integer`, `runs-dask-worker`, `runs-dask-scheduler`, `runs-dask` (a worker or a scheduler).
     #[serde(default)]
     pub check: Option<String>,
 }

@@ -645,13 +645,23 @@ fn non_overlapping(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
             k.fix
                 .edits
                 .iter()
-                .any(|a| c.fix.edits.iter().any(|b| overlaps(a.range, b.range)))
+                .any(|a| c.fix.edits.iter().any(|b| clash(a, b)))
         });
         if !clash {
             kept.push(c);
         }
     }
     kept
+}
+
+/// Two edits clash when their ranges overlap; two different insertions at one point do not
+/// (several removed keywords of one call each add their comment above the statement, in
+/// source order), but the same insertion twice does.
+fn clash(a: &Edit, b: &Edit) -> bool {
+    if a.range == b.range && a.range.is_empty() {
+        return a.content == b.content;
+    }
+    overlaps(a.range, b.range)
 }
 
 /// Ranges overlap when they share a byte, or one inserts strictly inside the other.

@@ -353,6 +353,17 @@ pub fn model(text: &str, template: &Node, name: &str) -> Result<ClassicCluster, 
     let spec = pod_spec_of(template).or_decline_with(|| {
         format!("the document at {at} is not a classic pod template (no `spec.containers`)")
     })?;
+    for list in ["containers", "initContainers"] {
+        for c in spec.get(list).and_then(Node::as_seq).into_iter().flatten() {
+            if c.get_str("name").is_none_or(str::is_empty) {
+                return Err(Declined::new(format!(
+                    "the container at {} has no `name`, which Kubernetes requires: add one \
+                     (`name: worker`) and rerun",
+                    crate::migrate::line_of(text, c.range.start())
+                )));
+            }
+        }
+    }
     let (block, _) = worker_block(text, spec, Edits::QuotesOnly)?;
     let pod = read_block(&block)
         .and_then(|json| classic::pod_from_template(template, json))

@@ -235,10 +235,31 @@ fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         ));
     }
     if edits.is_empty() {
-        return Err(Declined::new(format!(
-            "the call at {at} has no argument to migrate (its template comes through \
-             `*args`/`**kwargs`?): pass `custom_cluster_spec=` by hand"
-        )));
+        let keyword = |k: &str| {
+            list.iter().any(|i| {
+                i.child_by_field_name("name")
+                    .is_some_and(|n| text_of(text, n) == k)
+            })
+        };
+        let splat = list
+            .iter()
+            .any(|i| matches!(i.kind(), "list_splat" | "dictionary_splat"));
+        return Err(Declined::new(if keyword("custom_cluster_spec") {
+            format!(
+                "the call at {at} already passes `custom_cluster_spec=`: what is left is its \
+                 import (`classic-kubecluster-import` moves it)"
+            )
+        } else if splat {
+            format!(
+                "the call at {at} passes its arguments through `*args`/`**kwargs`: pass the \
+                 migrated pod template as `custom_cluster_spec=` by hand"
+            )
+        } else {
+            format!(
+                "the call at {at} passes no pod template (classic read it from the dask \
+                 config): pass a DaskCluster as `custom_cluster_spec=`, or `image=`, by hand"
+            )
+        }));
     }
     Ok(Fix::new(
         edits,

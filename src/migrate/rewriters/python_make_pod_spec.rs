@@ -165,6 +165,16 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         .filter(|a| a.kind() == "argument_list")
         .or_decline_with(|| format!("the call at {at} passes a generator, not arguments"))?;
     let arguments = arguments(text, args).or_decline_with(|| {
+        let migrated = items(args).iter().any(|i| {
+            i.child_by_field_name("name")
+                .is_some_and(|n| matches!(text_of(text, n), "worker_command" | "name"))
+        });
+        if migrated {
+            return format!(
+                "the call at {at} already takes `make_cluster_spec`'s parameters: what is left \
+                 is its import (`make-pod-spec-import` moves it)"
+            );
+        }
         format!(
             "the call at {at} passes `*args`/`**kwargs`, an unknown keyword or too many \
              arguments: write them out as `make_pod_spec`'s named parameters and rerun"

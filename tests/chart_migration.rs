@@ -314,3 +314,139 @@ fn dusk_fix_writes_the_daskcluster_beside_the_values_once() {
     );
     assert_eq!(std::fs::read_to_string(&created).unwrap(), "# mine\n");
 }
+
+/// A hand-written stack (scheduler Deployment, its Service, two worker Deployments) mixed
+/// with unrelated documents becomes one DaskCluster and one DaskWorkerGroup; the unrelated
+/// documents stay byte for byte, comments included.
+#[test]
+fn a_hand_rolled_stack_becomes_one_daskcluster() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rewriters/hand-rolled-to-daskcluster/prefect-static/stack.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let only = support::scan(&["hand-rolled-dask-workload"]);
+    let outcome = support::fix(&only, &path, &text, true, None);
+    assert_eq!(outcome.end, End::Converged);
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    let fixed = &outcome.fixed;
+    // The ConfigMap and the flow runner, with their comments, are untouched.
+    for unrelated in [
+        &text[..text.find("---\n").unwrap()],
+        &text[text.find("# Flows run in").unwrap()
+            ..text
+                .find(
+                    "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: dask-worker\n",
+                )
+                .unwrap()],
+    ] {
+        assert!(fixed.contains(unrelated), "lost or changed:\n{unrelated}");
+    }
+    let docs = dusk::source::yaml::parse(fixed, Default::default()).unwrap();
+    let kinds: Vec<String> = docs
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .map(|r| r.get_str("kind").unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["ConfigMap", "DaskCluster", "DaskWorkerGroup", "Deployment"]
+    );
+    for d in docs.documents.iter().filter_map(|d| d.root.as_ref()) {
+        let problems = validate::resource(&validate::to_json(d));
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+    insta::assert_snapshot!("hand_rolled_stack", fixed);
+    // A second fix changes nothing.
+    let again = support::fix(&only, &path, fixed, true, None);
+    assert_eq!(&again.fixed, fixed);
+    // With every built-in rule the file still converges, the unrelated documents intact.
+    let all = support::fix(&support::builtin_scan(), &path, &text, true, None);
+    assert_eq!(all.end, End::Converged);
+    assert!(all.failed.is_empty(), "{:?}", all.failed);
+    assert!(all.fixed.contains(&text[..text.find("---\n").unwrap()]));
+}
+
+/// `helm template analytics dask/dask` output (written by hand from the chart's templates):
+/// the scheduler Deployment, its Service and the worker Deployment become one DaskCluster;
+/// the Jupyter objects stay as they are.
+#[test]
+fn a_rendered_chart_becomes_one_daskcluster() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rewriters/hand-rolled-to-daskcluster/rendered-chart/manifest.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let only = support::scan(&["hand-rolled-dask-workload"]);
+    let outcome = support::fix(&only, &path, &text, true, None);
+    assert_eq!(outcome.end, End::Converged);
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    let jupyter = &text[text
+        .find("---\n# Source: dask/templates/dask-jupyter-deployment")
+        .unwrap()..];
+    assert!(
+        outcome.fixed.ends_with(jupyter),
+        "the Jupyter Deployment changed"
+    );
+    let head = &text[..text
+        .find("---\n# Source: dask/templates/dask-scheduler-service")
+        .unwrap()];
+    assert!(
+        outcome.fixed.starts_with(head),
+        "the ServiceAccount or ConfigMap changed"
+    );
+    insta::assert_snapshot!("rendered_chart", outcome.fixed);
+    let again = support::fix(&only, &path, &outcome.fixed, true, None);
+    assert_eq!(again.fixed, outcome.fixed);
+}
+
+/// `helm template … | dusk check - --stdin-filename NAME`: standard input is checked as the
+/// file it names, and located by that name.
+#[test]
+fn standard_input_is_checked_under_its_stdin_filename() {
+    use std::io::Write as _;
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/rewriters/hand-rolled-to-daskcluster/rendered-chart/manifest.yaml"),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dusk"))
+        .args([
+            "check",
+            "--isolated",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "rendered/analytics.yaml",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let hand_rolled: Vec<(String, u64)> = findings
+        .iter()
+        .filter(|f| f["rule"] == "hand-rolled-dask-workload")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hand_rolled,
+        [
+            ("rendered/analytics.yaml".to_owned(), 79),
+            ("rendered/analytics.yaml".to_owned(), 120)
+        ]
+    );
+    assert_eq!(json["summary"]["files_scanned"], 1);
+}

@@ -127,6 +127,11 @@ pub struct ScanArgs {
     /// Most nodes YAML aliases may expand to in one file before it is reported (default 100000).
     #[arg(long, value_name = "NODES")]
     pub max_alias_nodes: Option<usize>,
+    /// With `-` as a PATH: the file name standard input is checked as — its kind, the
+    /// locations in the report and per-path rules (`helm template CHART | dusk check -
+    /// --stdin-filename rendered.yaml`). Default: `-`, read as YAML.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     #[command(flatten)]
     pub packs: PackArgs,
 }

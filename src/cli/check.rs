@@ -24,7 +24,12 @@ pub struct Scan {
     pub current: std::collections::BTreeMap<String, crate::rules::Version>,
     /// `fix-applicability` from the configuration, ids checked and renamed ids resolved.
     pub fix_overrides: std::collections::BTreeMap<String, crate::source::edit::Applicability>,
+    /// The name standard input (`-` among the paths) is checked as.
+    pub stdin_filename: Option<PathBuf>,
 }
+
+/// The path that means standard input.
+pub const STDIN: &str = "-";
 
 impl Scan {
     pub fn build(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Scan, Error> {
@@ -97,7 +102,14 @@ impl Scan {
         } else {
             args.paths.clone()
         };
-        let current = crate::project::current_versions(&paths, &rules);
+        let current = crate::project::current_versions(
+            &paths
+                .iter()
+                .filter(|p| p.as_os_str() != STDIN)
+                .cloned()
+                .collect::<Vec<_>>(),
+            &rules,
+        );
         let mut fix_overrides = std::collections::BTreeMap::new();
         for (id, applicability) in &config.config.fix_applicability {
             if rules.get(id).is_none() {
@@ -115,6 +127,7 @@ impl Scan {
             paths,
             fail_on: fail_on.or(config.config.fail_on).unwrap_or(FailOn::Warning),
             fix_overrides,
+            stdin_filename: args.stdin_filename.clone(),
         })
     }
 
@@ -130,9 +143,85 @@ impl Scan {
         }
     }
 
-    /// Discover and lint every file; walk problems become findings too.
+    /// The source file standard input stands for: `--stdin-filename`, else `-` read as YAML.
+    pub fn stdin_file(&self) -> crate::discover::SourceFile {
+        let path = self
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(STDIN));
+        crate::discover::SourceFile {
+            kind: crate::discover::classify(&path).unwrap_or(crate::discover::SourceKind::Yaml),
+            beside_chart: false,
+            path,
+        }
+    }
+
+    /// Standard input as one file's text, within the size limit; `Err` is the finding
+    /// saying why it was not read.
+    pub fn read_stdin(&self) -> Result<String, String> {
+        use std::io::Read;
+        let max = self.limits.max_file_bytes;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(max.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        if bytes.len() as u64 > max {
+            return Err(format!(
+                "standard input is larger than {max} bytes (`--max-file-size`)"
+            ));
+        }
+        String::from_utf8(bytes).map_err(|_| "standard input is not UTF-8".to_owned())
+    }
+
+    /// Lint standard input as [`Self::stdin_file`].
+    fn lint_stdin(&self, settings: &Settings<'_>) -> FileReport {
+        let file = self.stdin_file();
+        let shown = display_path(&file.path);
+        match self.read_stdin() {
+            Ok(text) => {
+                let mut report = crate::lint::lint_text(
+                    file.kind,
+                    file.beside_chart,
+                    &file.path,
+                    &shown,
+                    text,
+                    settings,
+                );
+                if report.findings.iter().any(|f| f.fix.is_some()) {
+                    let mut fix = crate::migrate::FixSettings::new(settings, &self.fix_overrides);
+                    fix.unsafe_fixes = true;
+                    crate::migrate::settle_fixes(&file, &mut report, &fix);
+                }
+                report
+            }
+            Err(message) => FileReport {
+                path: shown.clone(),
+                text: None,
+                notebook: None,
+                findings: vec![Finding::new(
+                    INPUT_ERROR,
+                    Severity::Error,
+                    &shown,
+                    Default::default(),
+                    message,
+                )],
+            },
+        }
+    }
+
+    /// Discover and lint every file; walk problems become findings too. A `-` path is
+    /// standard input, read once.
     pub fn run(&self) -> (usize, Vec<FileReport>) {
-        let found = discover(&self.paths);
+        let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
+            self.paths.iter().partition(|p| p.as_os_str() == STDIN);
+        let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
+        let found = if paths.is_empty() {
+            crate::discover::Discovery::default()
+        } else {
+            discover(&paths)
+        };
         let settings = self.settings();
         let mut reports: Vec<FileReport> = found
             .files
@@ -168,8 +257,16 @@ impl Scan {
                 )],
             });
         }
+        let mut scanned = found.files.len();
+        if !stdin.is_empty() {
+            scanned += 1;
+            let report = self.lint_stdin(&settings);
+            if !report.findings.is_empty() {
+                reports.push(report);
+            }
+        }
         reports.sort_by(|a, b| a.path.cmp(&b.path));
-        (found.files.len(), reports)
+        (scanned, reports)
     }
 
     /// The exit status findings give under `fail_on`.

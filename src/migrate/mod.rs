@@ -213,6 +213,7 @@ pub fn rewriter(name: &str) -> Option<Rewrite> {
         "python-make-pod-spec" => python_make_pod_spec::rewrite,
         "dask-config" => dask_config::rewrite,
         "helm-values-to-daskcluster" => helm_values_to_daskcluster::rewrite,
+        "hand-rolled-to-daskcluster" => hand_rolled_to_daskcluster::rewrite,
         _ => return None,
     })
 }

@@ -50,6 +50,7 @@ pub const KNOWN_REWRITERS: &[&str] = &[
     "replace-flag",
     "replace-command",
     "helm-values-to-daskcluster",
+    "hand-rolled-to-daskcluster",
 ];
 
 /// Named value checks a pack may use (`value: {check: …}`).

@@ -489,9 +489,21 @@ fn check_cluster_finds_classic_dask() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule"] == "dask-worker-command" && f["object"]["kind"] == "Secret")
+        .find(|f| f["rule"] == "dask-worker-command" && f["object"]["kind"] == "HelmRelease")
         .map(|f| f["message"].as_str().unwrap().to_owned())
         .unwrap_or_default();
+    // … and the release by the name `helm list` shows, not its storage Secret's (#9).
+    let release = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "live-dask-helm-release")
+        .map(|f| f["object"].clone())
+        .unwrap_or_default();
+    assert_eq!(
+        release,
+        serde_json::json!({"kind": "HelmRelease", "namespace": "dask", "name": "analytics"})
+    );
     assert!(
         helm_worker.ends_with("(values key `worker.image.dask_worker`)"),
         "{helm_worker}"

@@ -453,10 +453,12 @@ fn subjects(live: &Live) -> Vec<Subject> {
         match release {
             Ok(r) if r.is_dask_chart() => {
                 dask_releases += 1;
+                // Named as `helm list` names it, not by Helm's storage Secret
+                // (`sh.helm.release.v1.<release>.v<revision>`).
                 let object = ObjectRef {
-                    kind: "Secret".into(),
+                    kind: "HelmRelease".into(),
                     namespace: Some(r.namespace.clone()),
-                    name: r.secret.clone(),
+                    name: r.name.clone(),
                 };
                 out.push(synthetic(
                     object.clone(),

@@ -706,3 +706,47 @@ fn all_namespaces_lists_cluster_wide() {
         "{requests:?}"
     );
 }
+
+/// `--output-dir` writes the DaskClusters `--from-cluster` builds (a classic KubeCluster and
+/// a dask Helm release) as files `dusk check` finds clean; `apply --output-dir` writes the
+/// same files and applies nothing (#9).
+#[test]
+fn from_cluster_output_dir_writes_clean_manifests() {
+    let fake = FakeApi::start();
+    seed_live(&fake);
+    fake.seed(
+        serde_json::from_str(include_str!(
+            "../fixtures/cluster/helm/sh.helm.release.v1.analytics.v2.json"
+        ))
+        .unwrap(),
+        "helm",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gitops");
+    let out_s = out.display().to_string();
+    let plan = dusk(&fake, "plan", &["--from-cluster", "--output-dir", &out_s]);
+    assert_eq!(plan.code, 1, "{:?}\n{}", plan.error, plan.err);
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "dask-analytics-daskcluster.yaml",
+            "dask-dask-jane-7f3a2b1c-d-daskcluster.yaml"
+        ]
+    );
+    let check = dusk::cli::run(Cli::parse_from(["dusk", "check", "--isolated", &out_s])).unwrap();
+    assert_eq!(check, dusk::cli::ExitStatus::Success);
+    // Written again, the files are up to date; apply writes them and applies nothing.
+    let apply = dusk(
+        &fake,
+        "apply",
+        &["--from-cluster", "--yes", "--output-dir", &out_s],
+    );
+    assert_eq!(apply.code, 0, "{:?}\n{}", apply.error, apply.err);
+    assert!(apply.err.contains("is up to date"), "{}", apply.err);
+    assert!(fake.object("daskclusters", "dask", "analytics").is_none());
+}

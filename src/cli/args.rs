@@ -211,6 +211,11 @@ pub struct PlanArgs {
     /// Take over fields that other field managers own (server-side apply `force`).
     #[arg(long)]
     pub force_conflicts: bool,
+    /// Also write each planned object as a YAML file in DIR (`<namespace>-<name>-<kind>.yaml`),
+    /// for GitOps; with `dusk apply`, instead of applying. An existing file with other
+    /// contents is never overwritten.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
     /// Output format: a diff per object, or the per-object plan as JSON.
     #[arg(long, value_enum, default_value = "text")]
     pub format: PlanFormat,

@@ -70,6 +70,36 @@ pub struct Context<'a> {
     /// whose fix would hide other findings (moving an import changes what later calls
     /// resolve to) waits until they are fixed.
     pub pending: &'a [(&'a Rule, TextRange)],
+    /// What rewriters computed about this pass's parsed file, shared between their calls
+    /// so that asking once per finding stays linear in the number of findings.
+    pub memo: &'a Memo,
+}
+
+/// Facts about one pass's parsed file that several rewriter calls need, computed once.
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// The `name`s of the items of a YAML list (an `env:`), by the list's range.
+    list_names: std::cell::RefCell<BTreeMap<TextRange, std::rc::Rc<BTreeSet<String>>>>,
+}
+
+impl Memo {
+    /// The `name` of every item of the YAML sequence `list`.
+    pub fn item_names(&self, list: &crate::source::yaml::Node) -> std::rc::Rc<BTreeSet<String>> {
+        self.list_names
+            .borrow_mut()
+            .entry(list.range)
+            .or_insert_with(|| {
+                std::rc::Rc::new(
+                    list.as_seq()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|n| n.get_str("name"))
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            })
+            .clone()
+    }
 }
 
 impl<'a> Context<'a> {
@@ -497,11 +527,15 @@ type DeclinedAt = (String, TextRange, Declined);
 
 /// Findings whose rewriter declined lose their fix and say why.
 fn mark_declined(report: &mut FileReport, declined: &[DeclinedAt]) {
+    if declined.is_empty() {
+        return;
+    }
+    let by_finding: std::collections::HashMap<(&str, TextRange), &Declined> = declined
+        .iter()
+        .map(|(rule, range, why)| ((rule.as_str(), *range), why))
+        .collect();
     for f in &mut report.findings {
-        if let Some((_, _, why)) = declined
-            .iter()
-            .find(|(rule, range, _)| *rule == f.rule && *range == f.range)
-        {
+        if let Some(why) = by_finding.get(&(f.rule.as_str(), f.range)) {
             f.fix = None;
             f.not_fixable = Some(why.reason.clone());
         }
@@ -550,7 +584,10 @@ fn candidates(
         return (Vec::new(), declined);
     };
     let pending = wanted.clone();
+    let memo = Memo::default();
     let mut out: Vec<Candidate> = Vec::new();
+    let mut seen: std::collections::HashSet<(Vec<Edit>, Vec<NewFile>)> =
+        std::collections::HashSet::new();
     let mut declined = Vec::new();
     for (rule, range) in wanted {
         let Some(rewrite) = rule
@@ -569,6 +606,7 @@ fn candidates(
             rules: settings.lint.rules,
             targets: settings.lint.targets,
             pending: &pending,
+            memo: &memo,
         };
         let mut fix = match rewrite(&cx) {
             Ok(fix) => fix,
@@ -623,10 +661,7 @@ fn candidates(
             continue;
         }
         // Several findings may lead to the same fix (one rewrite of a whole document).
-        if out
-            .iter()
-            .any(|c| c.fix.edits == fix.edits && c.fix.created == fix.created)
-        {
+        if !seen.insert((fix.edits.clone(), fix.created.clone())) {
             continue;
         }
         out.push(Candidate {

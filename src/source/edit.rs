@@ -39,7 +39,7 @@ impl Applicability {
 }
 
 /// Replace `range` with `content` (an empty range inserts, empty content deletes).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Edit {
     pub range: TextRange,
     pub content: String,
@@ -74,7 +74,7 @@ pub struct Fix {
 }
 
 /// A file a fix creates, by its path relative to the directory of the file being fixed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NewFile {
     /// A bare file name: new files go beside the fixed file, never elsewhere.
     pub name: String,

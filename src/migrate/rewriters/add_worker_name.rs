@@ -64,9 +64,8 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
 
 /// The container mapping whose `args` (or `command`) is `seq`.
 fn container_of<'a>(file: &'a crate::source::yaml::YamlFile, seq: &Node) -> Option<&'a Node> {
-    yaml_text::entries(file)
-        .into_iter()
-        .find(|f| {
+    yaml_text::entry_at(file, seq.range)
+        .filter(|f| {
             matches!(f.entry.key.as_str(), Some("args" | "command"))
                 && f.entry.value.range == seq.range
         })

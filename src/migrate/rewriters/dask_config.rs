@@ -119,7 +119,7 @@ fn attempt(cx: &Context<'_>) -> Option<Fix> {
         && let Some(var) = found.entry.value.as_str()
         && let Some(config_key) = crate::extract::model::config_key_from_env(var)
     {
-        return env_var(cx.text, file, &found, var, &config_key);
+        return env_var(cx, cx.text, file, &found, var, &config_key);
     }
     if found.entry.key.range != cx.range {
         return None;
@@ -254,6 +254,7 @@ fn full_or_own(parts: &[String], new_own: &str) -> String {
 
 /// A `DASK_KUBERNETES__…` variable in a container's `env` list (`found` is its `name`).
 fn env_var(
+    cx: &Context<'_>,
     text: &str,
     file: &YamlFile,
     found: &yaml_text::Found<'_>,
@@ -262,19 +263,11 @@ fn env_var(
 ) -> Option<Fix> {
     let key = config_key.strip_prefix("kubernetes.")?;
     let item = found.map;
-    let (list, index) = yaml_text::entries(file).into_iter().find_map(|f| {
-        let items = f.entry.value.as_seq()?;
-        let i = items.iter().position(|n| n.range == item.range)?;
-        Some((&f.entry.value, i))
-    })?;
-    let siblings: Vec<&str> = list
-        .as_seq()?
-        .iter()
-        .filter_map(|n| n.get_str("name"))
-        .collect();
+    let (list, index) = yaml_text::seq_of(file, item)?;
     let value = item.get("value");
     let rename = |new: &str, new_value: Option<String>| -> Option<Fix> {
-        if siblings.contains(&new) {
+        // The list's names are read once per pass, however many variables it has.
+        if cx.memo.item_names(list).contains(new) {
             return None;
         }
         let mut edits = vec![Edit::replace(found.entry.value.range, new)];
@@ -342,9 +335,8 @@ fn env_var(
 
 /// The key of the mapping entry whose value is `map`.
 fn parent_key<'a>(file: &'a YamlFile, map: &Node) -> Option<&'a str> {
-    yaml_text::entries(file)
-        .into_iter()
-        .find(|f| f.entry.value.range == map.range && f.entry.value.as_map().is_some())
+    yaml_text::entry_at(file, map.range)
+        .filter(|f| f.entry.value.range == map.range && f.entry.value.as_map().is_some())
         .and_then(|f| f.entry.key.as_str())
 }
 
@@ -385,9 +377,8 @@ fn remove_with_comment(
                 format!("{{}}  {comment}"),
             )]);
         }
-        let parent = yaml_text::entries(file)
-            .into_iter()
-            .find(|f| f.entry.value.range == found.map.range)?;
+        let parent = yaml_text::entry_at(file, found.map.range)
+            .filter(|f| f.entry.value.range == found.map.range)?;
         let end = yaml_text::line_end_inclusive(text, found.map.range.end());
         let newline = if text[..end].ends_with('\n') {
             "\n"

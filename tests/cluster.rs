@@ -750,3 +750,60 @@ fn from_cluster_output_dir_writes_clean_manifests() {
     assert!(apply.err.contains("is up to date"), "{}", apply.err);
     assert!(fake.object("daskclusters", "dask", "analytics").is_none());
 }
+
+/// A hand-run stack (scheduler and worker Deployments, no owner, not from a Helm release) is
+/// planned as a DaskCluster by `--from-cluster`; `apply` stores it and a second plan shows
+/// no changes (#9).
+#[test]
+fn from_cluster_plans_a_hand_run_stack() {
+    let fake = FakeApi::start();
+    let deployment = |name: &str, args: Value, replicas: i64| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                "template": {"metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{"name": "dask", "image": "ghcr.io/dask/dask:2024.1.0",
+                        "args": args}]}}}})
+    };
+    fake.seed(
+        deployment("dask-scheduler", json!(["dask", "scheduler"]), 1),
+        "kubectl-client-side-apply",
+    );
+    fake.seed(
+        deployment(
+            "dask-worker",
+            json!(["dask", "worker", "dask-scheduler:8786", "--nthreads", "2"]),
+            3,
+        ),
+        "kubectl-client-side-apply",
+    );
+    let plan = dusk(&fake, "plan", &["--from-cluster", "-A"]);
+    assert_eq!(plan.code, 1, "{:?}\n{}", plan.error, plan.err);
+    assert!(
+        plan.out.contains("+ DaskCluster default/dask (from hand-run Deployment `dask-scheduler` with 1 worker workload(s)): will be created"),
+        "{}",
+        plan.out
+    );
+    assert!(plan.out.contains("+    replicas: 3"), "{}", plan.out);
+    let apply = dusk(&fake, "apply", &["--from-cluster", "-A", "--yes"]);
+    assert_eq!(apply.code, 0, "{:?}\n{}", apply.error, apply.err);
+    let stored = fake
+        .object("daskclusters", "default", "dask")
+        .expect("stored");
+    assert_eq!(stored["spec"]["worker"]["replicas"], 3);
+    let args = &stored["spec"]["worker"]["spec"]["containers"][0]["args"];
+    assert_eq!(
+        args,
+        &json!([
+            "dask",
+            "worker",
+            "--nthreads",
+            "2",
+            "--name",
+            "$(DASK_WORKER_NAME)"
+        ])
+    );
+    let again = dusk(&fake, "plan", &["--from-cluster", "-A"]);
+    assert_eq!(again.code, 0, "{}\n{:?}", again.out, again.error);
+    assert!(again.out.contains("no changes"), "{}", again.out);
+}

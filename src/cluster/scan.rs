@@ -230,7 +230,10 @@ pub fn dask_role(workload: &Value) -> Option<(&'static str, String)> {
 }
 
 /// Workloads a dask Helm release made: the chart labels them `release=<name>`.
-fn from_dask_release(workload: &Value, releases: &[Result<Release, Unreadable>]) -> bool {
+pub(crate) fn from_dask_release(
+    workload: &Value,
+    releases: &[Result<Release, Unreadable>],
+) -> bool {
     let Some(release) = label(workload, "release") else {
         return false;
     };

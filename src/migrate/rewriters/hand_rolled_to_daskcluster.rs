@@ -301,14 +301,27 @@ fn stack<'a>(roots: &[&'a Node], range: TextRange) -> Result<Stack<'a>, Declined
             }
         }
     };
-    let services = services_of(scheduler);
+    stack_of(roots, scheduler, schedulers.len())
+}
+
+/// The stack of `scheduler` among `roots` (`schedulers`: how many schedulers there are).
+fn stack_of<'a>(
+    roots: &[&'a Node],
+    scheduler: &'a Node,
+    schedulers: usize,
+) -> Result<Stack<'a>, Declined> {
+    let services: Vec<&'a Node> = roots
+        .iter()
+        .copied()
+        .filter(|r| r.get_str("kind") == Some("Service") && selects(r, scheduler))
+        .collect();
     let names: Vec<&str> = services.iter().map(|s| name_of(s)).collect();
     let workers: Vec<&Node> = roots
         .iter()
         .copied()
         .filter(|r| is_workload(r) && runs_worker(r) && !std::ptr::eq(*r, scheduler))
         .filter(|r| {
-            (names.is_empty() && schedulers.len() == 1)
+            (names.is_empty() && schedulers == 1)
                 || address_strings(r)
                     .iter()
                     .any(|t| names.iter().any(|n| names_service(t, n)))
@@ -332,6 +345,8 @@ struct BuiltStack {
     name: String,
     namespace: Option<String>,
     yaml: String,
+    /// The DaskCluster, then each DaskWorkerGroup, as the API server receives them.
+    objects: Vec<serde_json::Value>,
     record: Vec<build::Record>,
 }
 
@@ -421,6 +436,7 @@ fn build_stack(stack: &Stack<'_>, new_cli: bool) -> Result<BuiltStack, Declined>
     let options = Options { new_cli };
     let mut record = Vec::new();
     let mut docs = Vec::new();
+    let mut objects = Vec::new();
     let mut groups = Vec::new();
     for (i, w) in stack.workers.iter().enumerate() {
         let (group_name, group) = if i == 0 {
@@ -459,6 +475,7 @@ fn build_stack(stack: &Stack<'_>, new_cli: bool) -> Result<BuiltStack, Declined>
         let built = build::cluster(&c, options)?;
         record.extend(built.record);
         docs.push(to_yaml(&built.resource).map_err(|e| Declined::new(e.to_string()))?);
+        objects.push(to_json(&built.resource));
         let problems: Vec<String> = validate::resource(&to_json(&built.resource))
             .into_iter()
             .filter(|p| p.level == validate::Level::Error)
@@ -473,13 +490,44 @@ fn build_stack(stack: &Stack<'_>, new_cli: bool) -> Result<BuiltStack, Declined>
     for g in &mut groups {
         g.metadata.namespace = namespace.clone();
         docs.push(to_yaml(g).map_err(|e| Declined::new(e.to_string()))?);
+        objects.push(to_json(g));
     }
     Ok(BuiltStack {
         name,
         namespace,
         yaml: docs.join("---\n"),
+        objects,
         record,
     })
+}
+
+/// A hand-run stack found among live objects of one namespace (Deployments, StatefulSets
+/// and Services as YAML trees): for each scheduler workload, the operator resources that
+/// replace it and its workers (the DaskCluster first), with a sentence naming what they
+/// replace; or why not.
+pub fn from_live(
+    roots: &[&Node],
+    new_cli: bool,
+) -> Vec<Result<(Vec<serde_json::Value>, String), Declined>> {
+    let schedulers: Vec<&Node> = roots
+        .iter()
+        .copied()
+        .filter(|r| is_workload(r) && runs_scheduler(r))
+        .collect();
+    schedulers
+        .iter()
+        .map(|s| {
+            let stack = stack_of(roots, s, schedulers.len())?;
+            let built = build_stack(&stack, new_cli)?;
+            let from = format!(
+                "hand-run {} `{}` with {} worker workload(s)",
+                s.get_str("kind").unwrap_or("Deployment"),
+                name_of(s),
+                stack.workers.len()
+            );
+            Ok((built.objects, from))
+        })
+        .collect()
 }
 
 /// The migration report, as comments above the DaskCluster.

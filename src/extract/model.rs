@@ -205,25 +205,8 @@ fn dotted_keys(kind: KeyKind, name: &str) -> Vec<(KeyKind, String)> {
     keys
 }
 
-/// Normalise a dask config key the way `dask.config` does: lower case, `_` → `-`.
-pub fn normalise_config_key(key: &str) -> String {
-    key.to_lowercase().replace('_', "-")
-}
-
-/// `DASK_KUBERNETES__WORKER_TEMPLATE` → `kubernetes.worker-template`; `None` if the
-/// variable is not a dask config variable.
-pub fn config_key_from_env(var: &str) -> Option<String> {
-    let rest = var.strip_prefix("DASK_")?;
-    if rest.is_empty() {
-        return None;
-    }
-    Some(
-        rest.split("__")
-            .map(normalise_config_key)
-            .collect::<Vec<_>>()
-            .join("."),
-    )
-}
+/// Config-key normalisation lives with the rest of the Dask vocabulary.
+pub use crate::dask::{config_key_from_env, normalise_config_key};
 
 #[cfg(test)]
 mod tests {

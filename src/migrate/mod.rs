@@ -153,6 +153,11 @@ impl<'a> Context<'a> {
             .map_or("this rewriter", |f| f.rewriter.as_str())
     }
 
+    /// The rule's `fix: {with: {name: …}}` parameter.
+    pub fn param(&self, name: &str) -> Option<&'a crate::rules::pack::FixParam> {
+        self.rule.fix.as_ref()?.with.get(name)
+    }
+
     /// `line N` of a byte offset in this text.
     pub fn line(&self, offset: usize) -> String {
         line_of(self.text, offset)
@@ -224,28 +229,134 @@ pub fn line_of(text: &str, offset: usize) -> String {
     format!("line {line}")
 }
 
-/// The rewriter a pack's `fix: {rewriter: …}` names. Every name in
-/// `rules::compile::KNOWN_REWRITERS` that is implemented has an arm here.
-pub fn rewriter(name: &str) -> Option<Rewrite> {
+/// A rewriter as packs name it: the one place its name lives, the parameters a pack's
+/// `fix: {rewriter: …, with: {…}}` may pass it (checked when the pack loads), and the code.
+pub struct Registered {
+    pub name: &'static str,
+    pub params: &'static [Param],
+    pub rewrite: Rewrite,
+}
+
+/// A parameter a rewriter declares.
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub required: bool,
+    /// What it means, for the load error when it is missing.
+    pub help: &'static str,
+}
+
+/// The type of a rewriter parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// One string.
+    Text,
+    /// One string, or one per item the rule's matcher lists (its flags, its programs).
+    TextPerItem,
+}
+
+/// Every rewriter, by name.
+pub const REWRITERS: &[Registered] = {
     use rewriters::*;
-    Some(match name {
-        "remove-field" => remove_field::rewrite,
-        "replace-flag" => replace_flag::rewrite,
-        "replace-command" => replace_command::rewrite,
-        "quote-quantity" => quote_quantity::rewrite,
-        "rename-service-ports" => rename_service_ports::rewrite,
-        "add-worker-name" => add_worker_name::rewrite,
-        "python-import-operator" => python_import_operator::rewrite,
-        "pod-template-to-daskcluster" => pod_template_to_daskcluster::rewrite,
-        "python-remove-keyword" => python_remove_keyword::rewrite,
-        "python-string-reference" => python_string_reference::rewrite,
-        "python-classic-cluster" => python_classic_cluster::rewrite,
-        "python-make-pod-spec" => python_make_pod_spec::rewrite,
-        "dask-config" => dask_config::rewrite,
-        "helm-values-to-daskcluster" => helm_values_to_daskcluster::rewrite,
-        "hand-rolled-to-daskcluster" => hand_rolled_to_daskcluster::rewrite,
-        _ => return None,
-    })
+    const NONE: &[Param] = &[];
+    &[
+        Registered {
+            name: "remove-field",
+            params: NONE,
+            rewrite: remove_field::rewrite,
+        },
+        Registered {
+            name: "replace-flag",
+            params: &[Param {
+                name: "to",
+                kind: ParamKind::TextPerItem,
+                required: true,
+                help: "the flag that replaces each matched flag",
+            }],
+            rewrite: replace_flag::rewrite,
+        },
+        Registered {
+            name: "replace-command",
+            params: &[Param {
+                name: "to",
+                kind: ParamKind::Text,
+                required: true,
+                help: "the command that replaces the legacy program, such as `dask worker`; \
+                       `dask-<x>` programs become `dask <x>`",
+            }],
+            rewrite: replace_command::rewrite,
+        },
+        Registered {
+            name: "quote-quantity",
+            params: NONE,
+            rewrite: quote_quantity::rewrite,
+        },
+        Registered {
+            name: "rename-service-ports",
+            params: NONE,
+            rewrite: rename_service_ports::rewrite,
+        },
+        Registered {
+            name: "add-worker-name",
+            params: NONE,
+            rewrite: add_worker_name::rewrite,
+        },
+        Registered {
+            name: "python-import-operator",
+            params: NONE,
+            rewrite: python_import_operator::rewrite,
+        },
+        Registered {
+            name: "pod-template-to-daskcluster",
+            params: NONE,
+            rewrite: pod_template_to_daskcluster::rewrite,
+        },
+        Registered {
+            name: "python-remove-keyword",
+            params: NONE,
+            rewrite: python_remove_keyword::rewrite,
+        },
+        Registered {
+            name: "python-string-reference",
+            params: &[Param {
+                name: "to",
+                kind: ParamKind::Text,
+                required: false,
+                help: "the dotted name the string should name instead",
+            }],
+            rewrite: python_string_reference::rewrite,
+        },
+        Registered {
+            name: "python-classic-cluster",
+            params: NONE,
+            rewrite: python_classic_cluster::rewrite,
+        },
+        Registered {
+            name: "python-make-pod-spec",
+            params: NONE,
+            rewrite: python_make_pod_spec::rewrite,
+        },
+        Registered {
+            name: "dask-config",
+            params: NONE,
+            rewrite: dask_config::rewrite,
+        },
+        Registered {
+            name: "helm-values-to-daskcluster",
+            params: NONE,
+            rewrite: helm_values_to_daskcluster::rewrite,
+        },
+        Registered {
+            name: "hand-rolled-to-daskcluster",
+            params: NONE,
+            rewrite: hand_rolled_to_daskcluster::rewrite,
+        },
+    ]
+};
+
+/// The rewriter a pack's `fix: {rewriter: …}` names.
+pub fn rewriter(name: &str) -> Option<Rewrite> {
+    REWRITERS.iter().find(|r| r.name == name).map(|r| r.rewrite)
 }
 
 /// How fixes are chosen, built once by `cli`.
@@ -815,10 +926,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_rewriter_a_pack_may_name_is_implemented() {
-        for name in crate::rules::compile::KNOWN_REWRITERS {
-            assert!(rewriter(name).is_some(), "no rewriter `{name}`");
-        }
+    fn rewriter_names_are_unique() {
+        let mut names: Vec<&str> = REWRITERS.iter().map(|r| r.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), REWRITERS.len());
     }
 
     #[test]

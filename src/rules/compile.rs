@@ -34,25 +34,6 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Named rewriters a pack may refer to; `migrate` implements each.
-pub const KNOWN_REWRITERS: &[&str] = &[
-    "python-import-operator",
-    "python-classic-cluster",
-    "python-make-pod-spec",
-    "python-remove-keyword",
-    "python-string-reference",
-    "pod-template-to-daskcluster",
-    "dask-config",
-    "remove-field",
-    "quote-quantity",
-    "rename-service-ports",
-    "add-worker-name",
-    "replace-flag",
-    "replace-command",
-    "helm-values-to-daskcluster",
-    "hand-rolled-to-daskcluster",
-];
-
 /// Named value checks a pack may use (`value: {check: …}`).
 pub const KNOWN_CHECKS: &[&str] = &[
     "rfc1123-label",
@@ -294,15 +275,10 @@ fn compile_rule(def: RuleDef, pack_component: &str, origin: &str) -> Result<Rule
     {
         errors.push(format!("`deprecated-in` {d} is after `removed-in` {r}"));
     }
-    if let Some(fix) = &def.fix
-        && !KNOWN_REWRITERS.contains(&fix.rewriter.as_str())
-    {
-        errors.push(format!(
-            "unknown rewriter `{}` (known: {})",
-            fix.rewriter,
-            KNOWN_REWRITERS.join(", ")
-        ));
+    if let Some(fix) = &def.fix {
+        check_fix(fix, &def.matcher, &mut errors);
     }
+    check_placeholders(&def.message, &def.matcher, &mut errors);
     check_matcher(&def.matcher, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
@@ -321,6 +297,89 @@ fn compile_rule(def: RuleDef, pack_component: &str, origin: &str) -> Result<Rule
         example: def.example,
         origin: origin.to_owned(),
     })
+}
+
+/// The fix names a registered rewriter and gives it the parameters it declares, typed.
+fn check_fix(fix: &pack::FixDef, matcher: &MatchDef, errors: &mut Vec<String>) {
+    use crate::migrate::{ParamKind, REWRITERS};
+    let Some(known) = REWRITERS.iter().find(|r| r.name == fix.rewriter) else {
+        let names: Vec<&str> = REWRITERS.iter().map(|r| r.name).collect();
+        errors.push(format!(
+            "unknown rewriter `{}` (known: {})",
+            fix.rewriter,
+            names.join(", ")
+        ));
+        return;
+    };
+    for (name, value) in &fix.with {
+        let Some(param) = known.params.iter().find(|p| p.name == name) else {
+            let names: Vec<&str> = known.params.iter().map(|p| p.name).collect();
+            errors.push(format!(
+                "`{}` takes no parameter `{name}` (it takes: {})",
+                known.name,
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            ));
+            continue;
+        };
+        let items = match matcher {
+            MatchDef::Flag(f) => f.to_vec().len(),
+            MatchDef::Command(c) => c.to_vec().len(),
+            _ => 1,
+        };
+        match (param.kind, value) {
+            (ParamKind::Text, pack::FixParam::One(_)) => {}
+            (ParamKind::TextPerItem, pack::FixParam::One(_)) => {}
+            (ParamKind::TextPerItem, pack::FixParam::Many(list)) if list.len() == items => {}
+            (ParamKind::TextPerItem, pack::FixParam::Many(list)) => errors.push(format!(
+                "`with.{name}` lists {} values for {items} matched items: give one value, or \
+                 one per item",
+                list.len()
+            )),
+            (ParamKind::Text, pack::FixParam::Many(_)) => {
+                errors.push(format!("`with.{name}` must be one string, not a list"))
+            }
+        }
+    }
+    for param in known.params.iter().filter(|p| p.required) {
+        if !fix.with.contains_key(param.name) {
+            errors.push(format!(
+                "`{}` needs `with: {{{}: …}}` ({})",
+                known.name, param.name, param.help
+            ));
+        }
+    }
+}
+
+/// The `{placeholders}` a message may use: what the rule's matcher fills in, and
+/// `{replacement}`. A placeholder of the vocabulary that this matcher never fills (`{keyword}`
+/// on a config key) is an error; other braces are text (`dask-{user}-{uuid}`), left as
+/// written.
+fn check_placeholders(message: &str, matcher: &MatchDef, errors: &mut Vec<String>) {
+    let known: &[&str] = match matcher {
+        MatchDef::PythonCall(_) => &["name", "keyword"],
+        MatchDef::ConfigKey(_) | MatchDef::HelmValue(_) => &["key", "name", "value"],
+        MatchDef::Manifest(_) => &["kind", "name", "path", "value"],
+        _ => &["name"],
+    };
+    let mut rest = message;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let name = &after[..close];
+        const VOCABULARY: &[&str] = &["name", "keyword", "key", "value", "kind", "path"];
+        if VOCABULARY.contains(&name) && !known.contains(&name) {
+            errors.push(format!(
+                "message placeholder `{{{name}}}` is never filled for this matcher (it fills: \
+                 {}, replacement)",
+                known.join(", ")
+            ));
+        }
+        rest = &after[close + 1..];
+    }
 }
 
 fn check_matcher(m: &MatchDef, errors: &mut Vec<String>) {
@@ -555,6 +614,59 @@ rules:
         );
         assert!(text.contains("`removed-in`"), "{text}");
         assert!(text.contains("unknown rewriter `nope`"), "{text}");
+    }
+
+    #[test]
+    fn fix_parameters_and_message_placeholders_are_checked_at_load() {
+        let err = pack(
+            r#"
+component: x
+rules:
+  - id: flag-typo
+    title: t
+    message: "`{name}` is gone; use `{replacement}`"
+    removed-in: 1.0.0
+    match: { flag: [--a, --b] }
+    fix: { rewriter: replace-flag, applicability: safe, with: { to: [--c, --d, --e] } }
+  - id: flag-missing
+    title: t
+    message: m
+    removed-in: 1.0.0
+    match: { flag: [--a] }
+    fix: { rewriter: replace-flag, applicability: safe }
+  - id: unknown-param
+    title: t
+    message: m
+    removed-in: 1.0.0
+    match: { flag: [--a] }
+    fix: { rewriter: remove-field, applicability: safe, with: { from: x } }
+  - id: never-filled
+    title: t
+    message: "`{keyword}` of `{key}`, as in `dask-{user}`"
+    removed-in: 1.0.0
+    match: { config-key: { key: kubernetes.host } }
+"#,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("`with.to` lists 3 values for 2 matched items"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`replace-flag` needs `with: {to: …}`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`remove-field` takes no parameter `from` (it takes: none)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("message placeholder `{keyword}` is never filled"),
+            "{text}"
+        );
+        assert!(!text.contains("`{user}`"), "{text}");
+        assert!(!text.contains("`{key}`"), "{text}");
     }
 
     #[test]

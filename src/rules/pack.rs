@@ -201,6 +201,31 @@ pub struct FixDef {
     /// What the fix does, for reports.
     #[serde(default)]
     pub description: Option<String>,
+    /// The rewriter's parameters, typed and checked when the pack loads (each rewriter
+    /// declares its own in `migrate::REWRITERS`): `with: {to: --no-dashboard}`.
+    #[serde(default)]
+    pub with: std::collections::BTreeMap<String, FixParam>,
+}
+
+/// A rewriter parameter: one string, or one string per item the rule matches (in the order
+/// of its matcher's list).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FixParam {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl FixParam {
+    /// The value for the `index`-th of `of` matched items: the one string, or the
+    /// `index`-th of a list that has one per item.
+    pub fn for_item(&self, index: usize, of: usize) -> Option<&str> {
+        match self {
+            FixParam::One(s) => Some(s),
+            FixParam::Many(list) if list.len() == of => list.get(index).map(String::as_str),
+            FixParam::Many(_) => None,
+        }
+    }
 }
 
 /// Example code for `dusk rules explain`.

@@ -20,7 +20,7 @@ use crate::migrate::{Context, Declined, OrDecline, yaml_text};
 use crate::source::edit::{Applicability, Fix};
 use crate::source::yaml::Node;
 
-pub const NAME_ARGS: [&str; 2] = ["--name", "$(DASK_WORKER_NAME)"];
+pub const NAME_ARGS: [&str; 2] = crate::dask::WORKER_NAME_ARGS;
 
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let file = cx.yaml_file()?;
@@ -85,18 +85,7 @@ fn words(container: &Node) -> Vec<&str> {
 /// Whether the container runs a Dask worker program as a list item of its own (not in a
 /// shell string).
 pub(crate) fn runs_a_worker(container: &Node) -> bool {
-    let words = words(container);
-    if words.contains(&"-c") {
-        return false;
-    }
-    words.iter().enumerate().any(|(i, w)| {
-        let program = w.rsplit('/').next().unwrap_or(w);
-        matches!(program, "dask-worker" | "dask-cuda-worker")
-            || (program == "dask"
-                && words
-                    .get(i + 1)
-                    .is_some_and(|n| *n == "worker" || *n == "cuda"))
-    })
+    crate::dask::runs_a_worker(&words(container))
 }
 
 pub(crate) fn has_name(seq: &Node) -> bool {

@@ -35,7 +35,7 @@ use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
 use tree_sitter::Node;
 
-pub const OPERATOR: &str = "dask_kubernetes.operator";
+pub const OPERATOR: &str = crate::dask::OPERATOR_MODULE;
 
 /// The classic constructor's parameters, in order.
 const CLASSIC_PARAMS: &[&str] = &[
@@ -60,28 +60,7 @@ const CLASSIC_PARAMS: &[&str] = &[
 ];
 
 /// Keywords the operator's KubeCluster does not take.
-const CLASSIC_ONLY: &[&str] = &[
-    "host",
-    "port",
-    "auth",
-    "deploy_mode",
-    "interface",
-    "protocol",
-    "dashboard_address",
-    "security",
-    "scheduler_service_wait_timeout",
-    "scheduler_service_name_resolution_retries",
-    "scheduler_pod_template",
-    "apply_default_affinity",
-    "diagnostics_port",
-    "scheduler_port",
-    "ip",
-    "processes",
-    "threads_per_worker",
-    "services",
-    "service_kwargs",
-    "worker_class",
-];
+const CLASSIC_ONLY: &[&str] = crate::dask::CLASSIC_ONLY_KEYWORDS;
 
 /// Rewriters whose pending call or keyword fixes an import move must wait for.
 pub const CALL_REWRITERS: &[&str] = &[

@@ -21,7 +21,7 @@ use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
 
 pub const OLD: &str = "dask_kubernetes.experimental";
-pub const NEW: &str = "dask_kubernetes.operator";
+pub const NEW: &str = crate::dask::OPERATOR_MODULE;
 
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let doc = cx.python_doc()?;

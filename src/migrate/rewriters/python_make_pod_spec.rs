@@ -46,7 +46,7 @@ use crate::source::edit::{Applicability, Edit, Fix};
 use tree_sitter::Node;
 
 pub const NEW_NAME: &str = "make_cluster_spec";
-pub const OPERATOR: &str = "dask_kubernetes.operator";
+pub const OPERATOR: &str = crate::dask::OPERATOR_MODULE;
 
 /// `make_pod_spec`'s parameters, in order.
 const PARAMS: &[&str] = &[

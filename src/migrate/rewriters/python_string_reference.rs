@@ -51,7 +51,11 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         r.split('.')
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
     };
-    let new = match cx.rule.replacement.as_deref().filter(dotted) {
+    let new = match cx
+        .param("to")
+        .and_then(|to| to.for_item(0, 1))
+        .filter(dotted)
+    {
         Some(r) => r,
         None if old.ends_with(".KubeCluster") => OPERATOR_CLASS,
         None => {

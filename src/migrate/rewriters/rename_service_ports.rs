@@ -24,8 +24,8 @@ use crate::source::edit::{Applicability, Edit, Fix};
 use crate::source::yaml::{Node, Value};
 use std::collections::BTreeMap;
 
-pub const COMM: &str = "tcp-comm";
-pub const DASHBOARD: &str = "http-dashboard";
+pub const COMM: &str = crate::dask::COMM_PORT.0;
+pub const DASHBOARD: &str = crate::dask::DASHBOARD_PORT.0;
 
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let root = yaml_text::root_at(cx.yaml_file()?, cx.range)

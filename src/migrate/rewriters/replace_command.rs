@@ -39,10 +39,9 @@ pub fn new_cli_available(cx: &Context<'_>) -> bool {
 
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let replacement = cx
-        .rule
-        .replacement
-        .as_deref()
-        .or_decline("the rule names no replacement command")?;
+        .param("to")
+        .and_then(|to| to.for_item(0, 1))
+        .or_decline("the rule names no replacement command (`with: {to: …}`)")?;
     if !new_cli_available(cx) {
         return Err(Declined::new(
             "the targeted `distributed` is older than 2022.10.0, which has no `dask` command: \

@@ -5,16 +5,15 @@
 //! `command`/`args`, a Helm value, or a Python string.
 //!
 //! ## Output
-//! The flag replaced by the rule's `replacement` (`--no-dashboard`, `--nworkers`), or by
-//! its part for this flag when it lists one per flag (`--no-dashboard / --dashboard`); an
-//! `=value` after it stays.
+//! The flag replaced by the rule's `fix: {with: {to: …}}` (`--no-dashboard`, `--nworkers`),
+//! or by its item for this flag when it lists one per matched flag
+//! (`to: [--no-dashboard, --dashboard]`); an `=value` after it stays.
 //!
 //! ## Fix safety
 //! As the rule declares (a rename that keeps meaning is safe).
 //!
 //! ## Not handled
-//! A flag the finding range does not cover verbatim (written with escapes), and rules
-//! without a `replacement`.
+//! A flag the finding range does not cover verbatim (written with escapes).
 
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::rules::pack::MatchDef;
@@ -35,12 +34,10 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             format!("`{written}` is not written as one of the rule's flags here: change it by hand")
         })?;
     let replacement = cx
-        .rule
-        .replacement
-        .as_deref()
-        .and_then(|r| replacement_for(r, index, flags.len()))
+        .param("to")
+        .and_then(|to| to.for_item(index, flags.len()))
         .or_decline_with(|| {
-            format!("the rule names no single replacement for `{written}`: change it by hand")
+            format!("the rule names no replacement for `{written}` (`with: {{to: …}}`)")
         })?;
     Ok(Fix::new(
         vec![Edit::replace(cx.range, replacement)],
@@ -49,34 +46,16 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     ))
 }
 
-/// The replacement of the rule's `index`-th flag: the rule's `replacement`, or its
-/// `index`-th part when it lists one per flag (`--no-dashboard / --dashboard`).
-fn replacement_for(replacement: &str, index: usize, flags: usize) -> Option<&str> {
-    let parts: Vec<&str> = replacement.split(" / ").map(str::trim).collect();
-    let chosen = match parts.len() {
-        1 => parts[0],
-        n if n == flags => parts[index],
-        _ => return None,
-    };
-    let is_flag = chosen.starts_with('-') && !chosen.contains(char::is_whitespace);
-    is_flag.then_some(chosen)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::rules::pack::FixParam;
 
     #[test]
-    fn one_replacement_per_flag() {
-        assert_eq!(
-            replacement_for("--no-dashboard", 0, 1),
-            Some("--no-dashboard")
-        );
-        assert_eq!(
-            replacement_for("--no-dashboard / --dashboard", 1, 2),
-            Some("--dashboard")
-        );
-        assert_eq!(replacement_for("a / b / c", 0, 2), None);
-        assert_eq!(replacement_for("use the dashboard", 0, 1), None);
+    fn one_replacement_or_one_per_flag() {
+        let one = FixParam::One("--no-dashboard".into());
+        assert_eq!(one.for_item(1, 2), Some("--no-dashboard"));
+        let each = FixParam::Many(vec!["--no-dashboard".into(), "--dashboard".into()]);
+        assert_eq!(each.for_item(1, 2), Some("--dashboard"));
+        assert_eq!(each.for_item(0, 3), None);
     }
 }

@@ -450,3 +450,40 @@ fn standard_input_is_checked_under_its_stdin_filename() {
     );
     assert_eq!(json["summary"]["files_scanned"], 1);
 }
+
+/// A chart's `templates/` is skipped, and `dusk check` says how many files and how to
+/// check them rendered (#9).
+#[test]
+fn skipped_chart_templates_are_counted_with_how_to_check_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("dask");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: dask\nversion: 2024.1.1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("templates/dask-worker-deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ template \"dask.fullname\" . }}-worker\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("templates/_helpers.tpl"),
+        "{{- define \"dask.name\" -}}dask{{- end -}}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dusk"))
+        .args(["check", "--isolated", "--format", "json"])
+        .arg(&chart)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 Helm chart template file skipped")
+            && stderr.contains("helm template CHART | dusk check -"),
+        "{stderr}"
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"], json!([]));
+}

@@ -26,6 +26,8 @@ pub struct Scan {
     pub fix_overrides: std::collections::BTreeMap<String, crate::source::edit::Applicability>,
     /// The name standard input (`-` among the paths) is checked as.
     pub stdin_filename: Option<PathBuf>,
+    /// Helm chart template files the last [`Scan::run`] skipped.
+    pub skipped_templates: std::sync::atomic::AtomicUsize,
 }
 
 /// The path that means standard input.
@@ -128,6 +130,7 @@ impl Scan {
             fail_on: fail_on.or(config.config.fail_on).unwrap_or(FailOn::Warning),
             fix_overrides,
             stdin_filename: args.stdin_filename.clone(),
+            skipped_templates: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -222,6 +225,8 @@ impl Scan {
         } else {
             discover(&paths)
         };
+        self.skipped_templates
+            .store(found.templates.len(), std::sync::atomic::Ordering::Relaxed);
         let settings = self.settings();
         let mut reports: Vec<FileReport> = found
             .files
@@ -290,6 +295,16 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, Error> {
     let scan = Scan::build(&args.scan, args.fail_on)?;
     let (scanned, reports) = scan.run();
     let summary = Summary::of(scanned, &reports);
+    // On standard error, so `--format json` stays one object.
+    let templates = scan
+        .skipped_templates
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if templates > 0 {
+        eprintln!(
+            "dusk: {templates} Helm chart template file{} skipped (Go templates are not YAML); check the rendered chart: `helm template CHART | dusk check - --stdin-filename rendered.yaml`",
+            if templates == 1 { "" } else { "s" }
+        );
+    }
     let color = use_color(args.color, args.output.is_none());
     let write =
         |out: &mut dyn Write| crate::report::render(args.format, &reports, &summary, color, out);

@@ -487,3 +487,40 @@ fn skipped_chart_templates_are_counted_with_how_to_check_them() {
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["findings"], json!([]));
 }
+
+/// `dusk fix - --stdin-filename NAME`: the fixed text on standard output (#9).
+#[test]
+fn standard_input_is_fixed_to_standard_output() {
+    use std::io::Write as _;
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/rewriters/hand-rolled-to-daskcluster/prefect-static/stack.yaml"),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dusk"))
+        .args([
+            "fix",
+            "--isolated",
+            "--unsafe-fixes",
+            "--stdin-filename",
+            "k8s/stack.yaml",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let fixed = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(fixed.contains("kind: DaskCluster"), "{fixed}\n{stderr}");
+    assert!(fixed.starts_with(&text[..text.find("---\n").unwrap()]));
+    assert!(stderr.contains("k8s/stack.yaml: fixed"), "{stderr}");
+}

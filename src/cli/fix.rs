@@ -60,6 +60,13 @@ pub fn run_with(
     let mut settings = FixSettings::new(&lint, &scan.fix_overrides);
     settings.unsafe_fixes = args.unsafe_fixes;
     settings.created_exists = already_created;
+    if scan
+        .paths
+        .iter()
+        .any(|p| p.as_os_str() == super::check::STDIN)
+    {
+        return fix_stdin(&scan, &settings, &args, out, err);
+    }
     let found = discover(&scan.paths);
     let mut results: Vec<FileResult> = found
         .files
@@ -150,6 +157,76 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
         write_error,
         created,
     }
+}
+
+/// `dusk fix -`: standard input fixed as the file `--stdin-filename` names; the fixed text
+/// (or, with `--diff`, the diff) on standard output, everything else on standard error.
+/// Files a fix would create beside it are not written (there is no directory to put them
+/// in): they are named on standard error. Only `-` may be given.
+fn fix_stdin(
+    scan: &Scan,
+    settings: &FixSettings<'_>,
+    args: &FixArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    let output = |source| Error::Output {
+        path: "<stdout>".into(),
+        source,
+    };
+    if scan.paths.len() > 1 {
+        return Err(Error::Output {
+            path: "-".into(),
+            source: std::io::Error::other(
+                "`-` (standard input) cannot be fixed together with other paths",
+            ),
+        });
+    }
+    let file = scan.stdin_file();
+    let shown = display_path(&file.path);
+    let text = match scan.read_stdin() {
+        Ok(text) => text,
+        Err(message) => {
+            writeln!(err, "{shown}: not fixed: {message}").map_err(output)?;
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let meta = FileMeta {
+        kind: file.kind,
+        beside_chart: file.beside_chart,
+        path: &file.path,
+        display_path: &shown,
+    };
+    let outcome = fix_text(meta, text, settings);
+    if args.diff {
+        out.write_all(crate::diff::unified(&shown, &outcome.original, &outcome.fixed).as_bytes())
+            .map_err(output)?;
+    } else {
+        out.write_all(outcome.fixed.as_bytes()).map_err(output)?;
+    }
+    if outcome.changed() {
+        writeln!(
+            err,
+            "{shown}: fixed {} ({})",
+            outcome.fixed_count(),
+            rules_list(&outcome.applied)
+        )
+        .map_err(output)?;
+    }
+    for c in &outcome.created {
+        writeln!(err, "{shown}: not written: `{}` (a fix creates it beside the file; run `dusk fix` on the file itself)", c.name)
+            .map_err(output)?;
+    }
+    for f in &outcome.remaining.findings {
+        writeln!(err, "{}", left_line(f, args.unsafe_fixes)).map_err(output)?;
+    }
+    Ok(if args.diff && outcome.changed() {
+        ExitStatus::Failure
+    } else if args.diff {
+        ExitStatus::Success
+    } else {
+        scan.status(&Summary::of(1, std::slice::from_ref(&outcome.remaining)))
+    })
 }
 
 /// Whether the file `new` is already beside `path` with exactly its text.

@@ -264,3 +264,51 @@ fn every_declared_fix_fixes_its_own_rule_fixture() {
         "rules that declare a fix their rewriter never makes on their own fixtures: {never:?}"
     );
 }
+
+/// Issue #8: a declined fix says why in every place a user looks — text, JSON and
+/// `dusk fix`'s list of what is left (the binary, end to end).
+#[test]
+fn issue_8_a_declined_fix_says_why_in_text_json_and_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("worker-spec.yaml");
+    std::fs::write(
+        &path,
+        "kind: Pod\nspec:\n  containers:\n    - name: worker\n      image: ghcr.io/dask/dask:2024.1.0\n      \
+         args: [dask, worker]\n      env:\n        - name: FLAG\n          value: true\n",
+    )
+    .unwrap();
+    let reason = "env value `true` of `FLAG` at line 9 is not a string";
+    let dusk = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dusk"))
+            .args(args)
+            .arg("--isolated")
+            .arg(&path)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&dusk(&["check", "--format", "json"])).unwrap();
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "classic-worker-pod-template")
+        .unwrap();
+    assert_eq!(finding["fix"]["available"], false, "{finding:#}");
+    assert!(
+        finding["fix"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with(reason),
+        "{finding:#}"
+    );
+    let text = dusk(&["check"]);
+    assert!(text.contains(&format!("not fixable: {reason}")), "{text}");
+    let fixed = dusk(&["fix", "--unsafe-fixes"]);
+    assert!(
+        fixed.contains(&format!("[not fixable: {reason}")),
+        "{fixed}"
+    );
+}

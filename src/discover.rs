@@ -39,6 +39,8 @@ pub struct Discovery {
     pub warnings: Vec<WalkWarning>,
     /// Files given explicitly that no front-end reads (`README.md`): skipped, with a note.
     pub skipped: Vec<PathBuf>,
+    /// Files of a Helm chart's `templates/` the walk skipped (Go templates, not YAML).
+    pub templates: Vec<PathBuf>,
 }
 
 /// The kind a file name implies, if dusk reads such files.
@@ -90,6 +92,7 @@ fn source_file(path: PathBuf, kind: SourceKind) -> SourceFile {
 pub fn discover(paths: &[PathBuf]) -> Discovery {
     let files = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
+    let templates = Mutex::new(Vec::new());
     let warn = |path: PathBuf, message: String| {
         warnings
             .lock()
@@ -144,6 +147,11 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                         let is_link = entry.path_is_symlink();
                         if is_link && std::fs::metadata(path).is_err() {
                             warn(path.to_path_buf(), "broken symbolic link".into());
+                        } else if is_file && classify(path).is_some() && in_chart_templates(path) {
+                            templates
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(path.to_path_buf());
                         } else if (is_file || is_link)
                             && let Some(kind) = classify(path)
                             && !in_chart_templates(path)
@@ -169,10 +177,14 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     files.dedup_by(|a, b| a.path == b.path);
     let mut warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
     warnings.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut templates = templates.into_inner().unwrap_or_else(|e| e.into_inner());
+    templates.sort();
+    templates.dedup();
     Discovery {
         files,
         warnings,
         skipped,
+        templates,
     }
 }
 

@@ -33,6 +33,14 @@ pub enum Error {
         help("another program edited the file while dusk was fixing it: run `dusk fix` again")
     )]
     Changed { path: PathBuf },
+    #[error("`{path}` already exists with other contents; not overwriting it")]
+    #[diagnostic(
+        code(dusk::write::exists),
+        help(
+            "move or delete it, or compare it with the `dusk fix --diff` output, then run `dusk fix` again"
+        )
+    )]
+    Exists { path: PathBuf },
     #[error("cannot write `{path}`")]
     #[diagnostic(
         code(dusk::write::write),
@@ -166,6 +174,41 @@ pub fn replace(snapshot: &Snapshot, contents: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Create `path` with `contents`, atomically, never replacing a file that exists: the
+/// contents go to a temporary file in the same directory, which is then hard-linked to
+/// `path` (which fails if `path` appeared meanwhile) and removed.
+pub fn create(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    let write_err = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.symlink_metadata().is_ok() {
+        return Err(Error::Exists {
+            path: path.to_path_buf(),
+        });
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let (temp_path, mut temp) = create_temp(&dir, path).map_err(write_err)?;
+    let result = temp.write_all(contents).and_then(|()| temp.sync_all());
+    drop(temp);
+    if let Err(e) = result {
+        let _ = fs::remove_file(&temp_path);
+        return Err(write_err(e));
+    }
+    let linked = fs::hard_link(&temp_path, path);
+    let _ = fs::remove_file(&temp_path);
+    match linked {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Exists {
+            path: path.to_path_buf(),
+        }),
+        Err(e) => Err(write_err(e)),
+    }
+}
+
 /// A new, empty file next to `target`, with a name no other writer uses.
 fn create_temp(dir: &Path, target: &Path) -> std::io::Result<(PathBuf, File)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -193,6 +236,20 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter(|n| n.contains(".dusk-"))
             .collect()
+    }
+
+    #[test]
+    fn creates_a_new_file_but_never_replaces_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.yaml");
+        create(&path, b"a: 1\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a: 1\n");
+        assert!(matches!(
+            create(&path, b"b: 2\n"),
+            Err(Error::Exists { .. })
+        ));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a: 1\n");
+        assert!(leftovers(dir.path()).is_empty());
     }
 
     #[test]

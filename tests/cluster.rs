@@ -489,9 +489,21 @@ fn check_cluster_finds_classic_dask() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule"] == "dask-worker-command" && f["object"]["kind"] == "Secret")
+        .find(|f| f["rule"] == "dask-worker-command" && f["object"]["kind"] == "HelmRelease")
         .map(|f| f["message"].as_str().unwrap().to_owned())
         .unwrap_or_default();
+    // … and the release by the name `helm list` shows, not its storage Secret's (#9).
+    let release = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "live-dask-helm-release")
+        .map(|f| f["object"].clone())
+        .unwrap_or_default();
+    assert_eq!(
+        release,
+        serde_json::json!({"kind": "HelmRelease", "namespace": "dask", "name": "analytics"})
+    );
     assert!(
         helm_worker.ends_with("(values key `worker.image.dask_worker`)"),
         "{helm_worker}"
@@ -693,4 +705,105 @@ fn all_namespaces_lists_cluster_wide() {
         !requests.iter().any(|r| r.contains("/namespaces/dask/pods")),
         "{requests:?}"
     );
+}
+
+/// `--output-dir` writes the DaskClusters `--from-cluster` builds (a classic KubeCluster and
+/// a dask Helm release) as files `dusk check` finds clean; `apply --output-dir` writes the
+/// same files and applies nothing (#9).
+#[test]
+fn from_cluster_output_dir_writes_clean_manifests() {
+    let fake = FakeApi::start();
+    seed_live(&fake);
+    fake.seed(
+        serde_json::from_str(include_str!(
+            "../fixtures/cluster/helm/sh.helm.release.v1.analytics.v2.json"
+        ))
+        .unwrap(),
+        "helm",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gitops");
+    let out_s = out.display().to_string();
+    let plan = dusk(&fake, "plan", &["--from-cluster", "--output-dir", &out_s]);
+    assert_eq!(plan.code, 1, "{:?}\n{}", plan.error, plan.err);
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "dask-analytics-daskcluster.yaml",
+            "dask-dask-jane-7f3a2b1c-d-daskcluster.yaml"
+        ]
+    );
+    let check = dusk::cli::run(Cli::parse_from(["dusk", "check", "--isolated", &out_s])).unwrap();
+    assert_eq!(check, dusk::cli::ExitStatus::Success);
+    // Written again, the files are up to date; apply writes them and applies nothing.
+    let apply = dusk(
+        &fake,
+        "apply",
+        &["--from-cluster", "--yes", "--output-dir", &out_s],
+    );
+    assert_eq!(apply.code, 0, "{:?}\n{}", apply.error, apply.err);
+    assert!(apply.err.contains("is up to date"), "{}", apply.err);
+    assert!(fake.object("daskclusters", "dask", "analytics").is_none());
+}
+
+/// A hand-run stack (scheduler and worker Deployments, no owner, not from a Helm release) is
+/// planned as a DaskCluster by `--from-cluster`; `apply` stores it and a second plan shows
+/// no changes (#9).
+#[test]
+fn from_cluster_plans_a_hand_run_stack() {
+    let fake = FakeApi::start();
+    let deployment = |name: &str, args: Value, replicas: i64| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                "template": {"metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{"name": "dask", "image": "ghcr.io/dask/dask:2024.1.0",
+                        "args": args}]}}}})
+    };
+    fake.seed(
+        deployment("dask-scheduler", json!(["dask", "scheduler"]), 1),
+        "kubectl-client-side-apply",
+    );
+    fake.seed(
+        deployment(
+            "dask-worker",
+            json!(["dask", "worker", "dask-scheduler:8786", "--nthreads", "2"]),
+            3,
+        ),
+        "kubectl-client-side-apply",
+    );
+    let plan = dusk(&fake, "plan", &["--from-cluster", "-A"]);
+    assert_eq!(plan.code, 1, "{:?}\n{}", plan.error, plan.err);
+    assert!(
+        plan.out.contains("+ DaskCluster default/dask (from hand-run Deployment `dask-scheduler` with 1 worker workload(s)): will be created"),
+        "{}",
+        plan.out
+    );
+    assert!(plan.out.contains("+    replicas: 3"), "{}", plan.out);
+    let apply = dusk(&fake, "apply", &["--from-cluster", "-A", "--yes"]);
+    assert_eq!(apply.code, 0, "{:?}\n{}", apply.error, apply.err);
+    let stored = fake
+        .object("daskclusters", "default", "dask")
+        .expect("stored");
+    assert_eq!(stored["spec"]["worker"]["replicas"], 3);
+    let args = &stored["spec"]["worker"]["spec"]["containers"][0]["args"];
+    assert_eq!(
+        args,
+        &json!([
+            "dask",
+            "worker",
+            "--nthreads",
+            "2",
+            "--name",
+            "$(DASK_WORKER_NAME)"
+        ])
+    );
+    let again = dusk(&fake, "plan", &["--from-cluster", "-A"]);
+    assert_eq!(again.code, 0, "{}\n{:?}", again.out, again.error);
+    assert!(again.out.contains("no changes"), "{}", again.out);
 }

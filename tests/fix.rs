@@ -356,6 +356,9 @@ const NOT_HANDLED: &[(&str, &str)] = &[
 fn is_postcondition_rollback(reason: &str) -> bool {
     reason.contains("it would add a `") || reason.contains("unbound; rolled back")
 }
+/// Rewriters whose fix creates a file beside the one fixed (and edits nothing): the fix is
+/// done once that file exists, which in memory it never does.
+const CREATES_FILES: &[&str] = &["helm-values-to-daskcluster"];
 
 /// Every fixture and example file, fixed with the built-in packs and unsafe fixes: a second
 /// fix changes nothing, and no finding whose fix `dusk fix` could apply is left, except in
@@ -407,7 +410,20 @@ fn every_fixture_is_a_fixpoint_with_nothing_fixable_left() {
         if name.starts_with("not-handled") || NOT_HANDLED.iter().any(|(p, _)| *p == shown) {
             continue;
         }
-        for f in second.remaining.findings.iter().filter(|f| f.fix.is_some()) {
+        let creates = |rule: &str| {
+            !first.created.is_empty()
+                && scan
+                    .rules
+                    .get(rule)
+                    .and_then(|r| r.fix.as_ref())
+                    .is_some_and(|fix| CREATES_FILES.contains(&fix.rewriter.as_str()))
+        };
+        for f in second
+            .remaining
+            .findings
+            .iter()
+            .filter(|f| f.fix.is_some() && !creates(&f.rule))
+        {
             problems.push(format!(
                 "{shown}:{}:{}: {} still fixable after fixing",
                 f.start.line, f.start.column, f.rule

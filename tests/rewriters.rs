@@ -233,6 +233,10 @@ fn every_declared_fix_fixes_its_own_rule_fixture() {
                 &outcome.original,
                 &outcome.fixed,
             ));
+            // Files the fix creates beside this one, as new-file diffs.
+            for created in &outcome.created {
+                snapshot.push_str(&dusk::diff::unified(&created.name, "", &created.text));
+            }
             for f in outcome
                 .remaining
                 .findings

@@ -24,6 +24,11 @@ pub fn execute(args: &ApplyArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let prepared = prepare(&args.plan, io)?;
     let color = super::check::use_color(args.plan.color, true);
     render(args.plan.format, &prepared, color, io.out).map_err(stdout_error)?;
+    // GitOps: the manifests go to files for another tool to apply; nothing is applied here.
+    if let Some(dir) = &args.plan.output_dir {
+        super::plan::write_manifests(dir, &prepared.desired, io)?;
+        return Ok(ExitStatus::Success);
+    }
     // Result lines go where they do not break JSON.
     let text = args.plan.format == PlanFormat::Text;
     let api = &prepared.api;

@@ -197,6 +197,11 @@ pub struct ScanArgs {
     /// Most nodes YAML aliases may expand to in one file before it is reported (default 100000).
     #[arg(long, value_name = "NODES")]
     pub max_alias_nodes: Option<usize>,
+    /// With `-` as a PATH: the file name standard input is checked as — its kind, the
+    /// locations in the report and per-path rules (`helm template CHART | dusk check -
+    /// --stdin-filename rendered.yaml`). Default: `-`, read as YAML.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     #[command(flatten)]
     pub packs: PackArgs,
 }
@@ -304,6 +309,11 @@ pub struct PlanArgs {
     /// Take over fields that other field managers own (server-side apply `force`).
     #[arg(long)]
     pub force_conflicts: bool,
+    /// Also write each planned object as a YAML file in DIR (`<namespace>-<name>-<kind>.yaml`),
+    /// for GitOps; with `dusk apply`, instead of applying. An existing file with other
+    /// contents is never overwritten.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
     /// Output format: a diff per object, or the per-object plan as JSON.
     #[arg(long, value_enum, default_value = "text")]
     pub format: PlanFormat,

@@ -31,6 +31,10 @@ pub struct Scan {
     /// Walked paths to skip (`exclude`, `extend-exclude`), relative to `exclude_base`.
     pub exclude: globset::GlobSet,
     pub exclude_base: PathBuf,
+    /// The name standard input (`-` among the paths) is checked as.
+    pub stdin_filename: Option<PathBuf>,
+    /// Helm chart template files the last [`Scan::run`] skipped.
+    pub skipped_templates: std::sync::atomic::AtomicUsize,
 }
 
 /// What the walk skips unless `exclude` says otherwise: other tools' and environments' trees.
@@ -45,6 +49,9 @@ pub const DEFAULT_EXCLUDE: &[&str] = &[
     "__pypackages__",
     "site-packages",
 ];
+
+/// The path that means standard input.
+pub const STDIN: &str = "-";
 
 impl Scan {
     pub fn build(args: &ScanArgs, fail_on: Option<FailOn>) -> Result<Scan, Error> {
@@ -121,11 +128,20 @@ impl Scan {
         };
         // A mistyped path is a mistake in the command, not a finding about the repository.
         if let Some(missing) = paths.iter().find(|p| {
-            std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+            p.as_os_str() != STDIN
+                && std::fs::symlink_metadata(p)
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
         }) {
             return Err(Error::MissingPath(missing.clone()));
         }
-        let current = crate::project::current_versions(&paths, &rules);
+        let current = crate::project::current_versions(
+            &paths
+                .iter()
+                .filter(|p| p.as_os_str() != STDIN)
+                .cloned()
+                .collect::<Vec<_>>(),
+            &rules,
+        );
         let graded = graded_targets(&rules, &targets, &selection, &config, args, &paths);
         let mut fix_overrides = std::collections::BTreeMap::new();
         for (id, applicability) in &config.config.fix_applicability {
@@ -149,6 +165,8 @@ impl Scan {
             paths,
             fail_on: fail_on.or(config.config.fail_on).unwrap_or(FailOn::Warning),
             fix_overrides,
+            stdin_filename: args.stdin_filename.clone(),
+            skipped_templates: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -164,9 +182,87 @@ impl Scan {
         }
     }
 
-    /// Discover and lint every file; walk problems become findings too.
+    /// The source file standard input stands for: `--stdin-filename`, else `-` read as YAML.
+    pub fn stdin_file(&self) -> crate::discover::SourceFile {
+        let path = self
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(STDIN));
+        crate::discover::SourceFile {
+            kind: crate::discover::classify(&path).unwrap_or(crate::discover::SourceKind::Yaml),
+            beside_chart: false,
+            path,
+        }
+    }
+
+    /// Standard input as one file's text, within the size limit; `Err` is the finding
+    /// saying why it was not read.
+    pub fn read_stdin(&self) -> Result<String, String> {
+        use std::io::Read;
+        let max = self.limits.max_file_bytes;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(max.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        if bytes.len() as u64 > max {
+            return Err(format!(
+                "standard input is larger than {max} bytes (`--max-file-size`)"
+            ));
+        }
+        String::from_utf8(bytes).map_err(|_| "standard input is not UTF-8".to_owned())
+    }
+
+    /// Lint standard input as [`Self::stdin_file`].
+    fn lint_stdin(&self, settings: &Settings<'_>) -> FileReport {
+        let file = self.stdin_file();
+        let shown = display_path(&file.path);
+        match self.read_stdin() {
+            Ok(text) => {
+                let mut report = crate::lint::lint_text(
+                    file.kind,
+                    file.beside_chart,
+                    &file.path,
+                    &shown,
+                    text,
+                    settings,
+                );
+                if report.findings.iter().any(|f| f.fix.is_some()) {
+                    let mut fix = crate::migrate::FixSettings::new(settings, &self.fix_overrides);
+                    fix.unsafe_fixes = true;
+                    crate::migrate::settle_fixes(&file, &mut report, &fix);
+                }
+                report
+            }
+            Err(message) => FileReport {
+                path: shown.clone(),
+                text: None,
+                notebook: None,
+                findings: vec![Finding::new(
+                    INPUT_ERROR,
+                    Severity::Error,
+                    &shown,
+                    Default::default(),
+                    message,
+                )],
+            },
+        }
+    }
+
+    /// Discover and lint every file; walk problems become findings too. A `-` path is
+    /// standard input, read once.
     pub fn run(&self) -> (usize, Vec<FileReport>) {
-        let found = self.discover();
+        let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
+            self.paths.iter().partition(|p| p.as_os_str() == STDIN);
+        let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
+        let found = if paths.is_empty() {
+            crate::discover::Discovery::default()
+        } else {
+            self.discover(&paths)
+        };
+        self.skipped_templates
+            .store(found.templates.len(), std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut files) = self.files.lock() {
             *files = found.files.iter().map(|f| display_path(&f.path)).collect();
         }
@@ -203,14 +299,22 @@ impl Scan {
                 )],
             });
         }
+        let mut scanned = found.files.len();
+        if !stdin.is_empty() {
+            scanned += 1;
+            let report = self.lint_stdin(&settings);
+            if !report.findings.is_empty() {
+                reports.push(report);
+            }
+        }
         reports.sort_by(|a, b| a.path.cmp(&b.path));
-        (found.files.len(), reports)
+        (scanned, reports)
     }
 
     /// Walk the paths, drop what `exclude` names, and note the explicit files no front-end
     /// reads on standard error.
-    pub fn discover(&self) -> crate::discover::Discovery {
-        let mut found = discover(&self.paths);
+    pub fn discover(&self, paths: &[PathBuf]) -> crate::discover::Discovery {
+        let mut found = discover(paths);
         for path in &found.skipped {
             eprintln!(
                 "note: skipped `{}`: dusk reads Python, notebooks, YAML and Dockerfiles",
@@ -218,7 +322,7 @@ impl Scan {
             );
         }
         if !self.exclude.is_empty() {
-            let explicit: std::collections::BTreeSet<&PathBuf> = self.paths.iter().collect();
+            let explicit: std::collections::BTreeSet<&PathBuf> = paths.iter().collect();
             found
                 .files
                 .retain(|f| explicit.contains(&f.path) || !self.excluded(&f.path));
@@ -271,6 +375,7 @@ fn settle(
     let mut fix = crate::migrate::FixSettings::new(settings, overrides);
     // Findings whose rewriter declines say why (`not_fixable`), as `dusk fix` shows them.
     fix.unsafe_fixes = true;
+    fix.created_exists = super::fix::already_created;
     crate::migrate::settle_fixes(file, report, &fix);
     let meta = crate::migrate::FileMeta {
         kind: file.kind,
@@ -395,6 +500,16 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, Error> {
     }
     let scan = Scan::build(&args.scan, args.fail_on)?;
     let (scanned, mut reports) = scan.run();
+    // On standard error, so `--format json` stays one object.
+    let templates = scan
+        .skipped_templates
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if templates > 0 {
+        eprintln!(
+            "dusk: {templates} Helm chart template file{} skipped (Go templates are not YAML); check the rendered chart: `helm template CHART | dusk check - --stdin-filename rendered.yaml`",
+            if templates == 1 { "" } else { "s" }
+        );
+    }
     if args.add_ignore {
         let settings = scan.settings();
         let (mut added, mut err) = (0, std::io::stderr().lock());

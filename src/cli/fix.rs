@@ -15,9 +15,11 @@ use crate::lint::{Decoded, lint_file};
 use crate::migrate::{End, FileMeta, FixSettings, Outcome, fix_text};
 use crate::report::{FileReport, Finding, FixInfo, Summary};
 use crate::source::edit::Applicability;
+use crate::source::edit::NewFile;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::Path;
 
 /// What happened to one file.
 struct FileResult {
@@ -31,6 +33,16 @@ struct FileResult {
     removed: BTreeMap<String, usize>,
     /// Per finding of `remaining`: whether the fixes introduced it (it has no original).
     introduced: Vec<bool>,
+    /// Files the fixes create beside this one that are not already there as they would be.
+    created: Vec<Created>,
+}
+
+/// A file a fix creates (a DaskCluster beside the Helm values it replaces).
+struct Created {
+    path: String,
+    text: String,
+    /// Why it was not written: it exists with other contents, or the write failed.
+    error: Option<crate::write::Error>,
 }
 
 pub fn run(args: FixArgs) -> Result<ExitStatus, Error> {
@@ -51,7 +63,15 @@ pub fn run_with(
     let lint = scan.settings();
     let mut settings = FixSettings::new(&lint, &scan.fix_overrides);
     settings.unsafe_fixes = args.unsafe_fixes;
-    let found = scan.discover();
+    settings.created_exists = already_created;
+    if scan
+        .paths
+        .iter()
+        .any(|p| p.as_os_str() == super::check::STDIN)
+    {
+        return fix_stdin(&scan, &settings, &args, out, err);
+    }
+    let found = scan.discover(&scan.paths);
     let mut results: Vec<FileResult> = found
         .files
         .par_iter()
@@ -84,6 +104,7 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
             write_error: None,
             removed: BTreeMap::new(),
             introduced: Vec::new(),
+            created: Vec::new(),
         }
     };
     let too_large = std::fs::metadata(&file.path)
@@ -110,6 +131,7 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
                 write_error: None,
                 removed: BTreeMap::new(),
                 introduced: Vec::new(),
+                created: Vec::new(),
             };
         }
         Decoded::Rejected(remaining) => {
@@ -120,6 +142,7 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
                 write_error: None,
                 removed: BTreeMap::new(),
                 introduced: Vec::new(),
+                created: Vec::new(),
             };
         }
     };
@@ -187,6 +210,11 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
             }
         }
     }
+    let created = if write_error.is_none() {
+        create_files(file, &outcome, preview)
+    } else {
+        Vec::new()
+    };
     FileResult {
         remaining,
         outcome: Some(outcome),
@@ -194,7 +222,116 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
         write_error,
         removed,
         introduced,
+        created,
     }
+}
+
+/// `dusk fix -`: standard input fixed as the file `--stdin-filename` names; the fixed text
+/// (or, with `--diff`, the diff) on standard output, everything else on standard error.
+/// Files a fix would create beside it are not written (there is no directory to put them
+/// in): they are named on standard error. Only `-` may be given.
+fn fix_stdin(
+    scan: &Scan,
+    settings: &FixSettings<'_>,
+    args: &FixArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    let output = |source| Error::Output {
+        path: "<stdout>".into(),
+        source,
+    };
+    if scan.paths.len() > 1 {
+        return Err(Error::Output {
+            path: "-".into(),
+            source: std::io::Error::other(
+                "`-` (standard input) cannot be fixed together with other paths",
+            ),
+        });
+    }
+    let file = scan.stdin_file();
+    let shown = display_path(&file.path);
+    let text = match scan.read_stdin() {
+        Ok(text) => text,
+        Err(message) => {
+            writeln!(err, "{shown}: not fixed: {message}").map_err(output)?;
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let meta = FileMeta {
+        kind: file.kind,
+        beside_chart: file.beside_chart,
+        path: &file.path,
+        display_path: &shown,
+    };
+    let outcome = fix_text(meta, text, settings);
+    if args.diff {
+        out.write_all(crate::diff::unified(&shown, &outcome.original, &outcome.fixed).as_bytes())
+            .map_err(output)?;
+    } else {
+        out.write_all(outcome.fixed.as_bytes()).map_err(output)?;
+    }
+    if outcome.changed() {
+        writeln!(
+            err,
+            "{shown}: fixed {} ({})",
+            outcome.fixed_count(),
+            rules_list(&outcome.applied)
+        )
+        .map_err(output)?;
+    }
+    for c in &outcome.created {
+        writeln!(err, "{shown}: not written: `{}` (a fix creates it beside the file; run `dusk fix` on the file itself)", c.name)
+            .map_err(output)?;
+     }
+    for f in &outcome.remaining.findings {
+        writeln!(err, "{}", left_line(f, args.unsafe_fixes)).map_err(output)?;
+    }
+    Ok(if args.diff && outcome.changed() {
+        ExitStatus::Failure
+    } else if args.diff {
+        ExitStatus::Success
+    } else {
+        scan.status(&Summary::of(1, std::slice::from_ref(&outcome.remaining)))
+    })
+}
+
+/// Whether the file `new` is already beside `path` with exactly its text.
+pub(crate) fn already_created(path: &Path, new: &NewFile) -> bool {
+    let full = path
+        .parent()
+        .map_or_else(|| new.name.clone().into(), |d| d.join(&new.name));
+    std::fs::read(full).is_ok_and(|bytes| bytes == new.text.as_bytes())
+}
+
+/// Write (or, previewing, only check) the files the fixes create beside `file`. A file that
+/// is already there with the same contents is done (a second `dusk fix` changes nothing);
+/// one with other contents is never overwritten.
+fn create_files(file: &SourceFile, outcome: &Outcome, preview: bool) -> Vec<Created> {
+    let mut out = Vec::new();
+    for new in &outcome.created {
+        let full = file
+            .path
+            .parent()
+            .map_or_else(|| new.name.clone().into(), |d| d.join(&new.name));
+        let existing = std::fs::read(&full).ok();
+        if existing.as_deref() == Some(new.text.as_bytes()) {
+            continue;
+        }
+        let error = if existing.is_some() || full.symlink_metadata().is_ok() {
+            Some(crate::write::Error::Exists { path: full.clone() })
+        } else if preview {
+            None
+        } else {
+            crate::write::create(&full, new.text.as_bytes()).err()
+        };
+        out.push(Created {
+            path: display_path(&full),
+            text: new.text.clone(),
+            error,
+        });
+    }
+    out
 }
 
 /// For each finding of `after` (the fixed text), the finding of `before` (the original) it
@@ -358,13 +495,23 @@ fn print(
             };
             out.write_all(diff.as_bytes())?;
         }
+        for c in r.created.iter().filter(|c| args.diff && c.error.is_none()) {
+            let diff = crate::diff::unified(&c.path, "", &c.text);
+            let diff = if color {
+                crate::diff::colorize(&diff)
+            } else {
+                diff
+            };
+            out.write_all(diff.as_bytes())?;
+        }
     }
     out.flush()?;
     let status: &mut dyn Write = if args.diff { err } else { out };
     let verb = if args.diff { "would fix" } else { "fixed" };
     for r in results {
         if let Some(o) = &r.outcome {
-            if o.changed() && r.write_error.is_none() {
+            let creates = r.created.iter().any(|c| c.error.is_none());
+            if (o.changed() || creates) && r.write_error.is_none() {
                 let count: usize = r.removed.values().sum();
                 fixed += count;
                 files += 1;
@@ -374,8 +521,17 @@ fn print(
                     r.path,
                     rules_list(&r.removed)
                 )?;
+                for c in r.created.iter().filter(|c| c.error.is_none()) {
+                    let verb = if args.diff { "would create" } else { "created" };
+                    writeln!(status, "  {verb} {}", c.path)?;
+                }
                 for (rule, note) in &o.notes {
                     writeln!(status, "  review {rule}: {note}")?;
+                }
+            }
+            for c in &r.created {
+                if let Some(e) = &c.error {
+                    writeln!(status, "{}: not written: {e}", c.path)?;
                 }
             }
             for f in &o.failed {
@@ -465,7 +621,11 @@ fn left_line(f: &Finding, unsafe_fixes: bool) -> String {
 }
 
 fn status(scan: &Scan, results: &[FileResult], scanned: usize, preview: bool) -> ExitStatus {
-    if results.iter().any(|r| r.write_error.is_some()) {
+    let create_failed = |r: &FileResult| r.created.iter().any(|c| c.error.is_some());
+    if results
+        .iter()
+        .any(|r| r.write_error.is_some() || create_failed(r))
+    {
         return ExitStatus::Error;
     }
     if preview {
@@ -473,6 +633,7 @@ fn status(scan: &Scan, results: &[FileResult], scanned: usize, preview: bool) ->
             r.outcome
                 .as_ref()
                 .is_some_and(|o| o.changed() || matches!(o.end, End::NotConverged { .. }))
+                || !r.created.is_empty()
         });
         return if pending {
             ExitStatus::Failure

@@ -22,12 +22,57 @@ pub fn execute(args: &PlanArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let prepared = prepare(args, io)?;
     let color = super::check::use_color(args.color, true);
     render(args.format, &prepared, color, io.out).map_err(stdout_error)?;
+    if let Some(dir) = &args.output_dir {
+        write_manifests(dir, &prepared.desired, io)?;
+    }
     let summary = PlanSummary::of(&prepared.plans);
     Ok(if summary.changes() > 0 {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
     })
+}
+
+/// Write each desired object to `dir` as `<namespace>-<name>-<kind>.yaml`, one line per file
+/// on standard error. A file already there with the same text is left; one with other
+/// text is an error (nothing is overwritten).
+pub(crate) fn write_manifests(
+    dir: &std::path::Path,
+    desired: &[Desired],
+    io: &mut Io<'_>,
+) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Output {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for d in desired {
+        let name = format!(
+            "{}-{}-{}.yaml",
+            d.id.namespace.as_deref().unwrap_or("cluster"),
+            d.id.name,
+            d.id.kind.kind.to_lowercase()
+        );
+        let path = dir.join(name);
+        let body = serde_saphyr::to_string(&d.object).map_err(|e| Error::Output {
+            path: path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let text = format!(
+            "# {} ({}), written by `dusk plan`\n{body}",
+            d.id,
+            d.origin.describe()
+        );
+        if std::fs::read(&path).is_ok_and(|b| b == text.as_bytes()) {
+            let _ = writeln!(io.err, "dusk: {} is up to date", path.display());
+            continue;
+        }
+        crate::write::create(&path, text.as_bytes()).map_err(|e| Error::Output {
+            path: path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let _ = writeln!(io.err, "dusk: wrote {}", path.display());
+    }
+    Ok(())
 }
 
 pub(crate) fn stdout_error(source: std::io::Error) -> Error {

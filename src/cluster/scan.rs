@@ -230,7 +230,10 @@ pub fn dask_role(workload: &Value) -> Option<(&'static str, String)> {
 }
 
 /// Workloads a dask Helm release made: the chart labels them `release=<name>`.
-fn from_dask_release(workload: &Value, releases: &[Result<Release, Unreadable>]) -> bool {
+pub(crate) fn from_dask_release(
+    workload: &Value,
+    releases: &[Result<Release, Unreadable>],
+) -> bool {
     let Some(release) = label(workload, "release") else {
         return false;
     };
@@ -336,7 +339,7 @@ fn hits_of(subject: &Subject, settings: &Settings<'_>) -> Vec<Hit> {
     };
     // Live objects carry no YAML in strings worth parsing (ConfigMaps are not scanned).
     let embedded = Embedded::default();
-    let constructs = crate::extract::yaml::constructs(
+    let mut constructs = crate::extract::yaml::constructs(
         Path::new(name),
         &text,
         &file,
@@ -345,6 +348,11 @@ fn hits_of(subject: &Subject, settings: &Settings<'_>) -> Vec<Hit> {
             beside_chart: subject.as_helm_values,
         },
     );
+    // A release's values as a whole are `live-dask-helm-release`'s finding, not a file's.
+    constructs.retain(|c| {
+        !matches!(&c.fact, crate::extract::model::Fact::HelmValue { key, .. }
+            if key == crate::extract::helm_values::WHOLE_VALUES)
+    });
     find_hits(settings.rules, &constructs)
 }
 
@@ -448,10 +456,12 @@ fn subjects(live: &Live) -> Vec<Subject> {
         match release {
             Ok(r) if r.is_dask_chart() => {
                 dask_releases += 1;
+                // Named as `helm list` names it, not by Helm's storage Secret
+                // (`sh.helm.release.v1.<release>.v<revision>`).
                 let object = ObjectRef {
-                    kind: "Secret".into(),
+                    kind: "HelmRelease".into(),
                     namespace: Some(r.namespace.clone()),
-                    name: r.secret.clone(),
+                    name: r.name.clone(),
                 };
                 out.push(synthetic(
                     object.clone(),

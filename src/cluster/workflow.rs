@@ -293,7 +293,64 @@ pub fn desired_from_live(live: &Live) -> Result<Vec<Desired>, Error> {
     for release in live.releases.iter().flatten().filter(|r| r.is_dask_chart()) {
         out.push(super::build::from_release(release)?);
     }
+    out.extend(hand_run_stacks(live));
     Ok(out)
+}
+
+/// DaskClusters (and DaskWorkerGroups) for hand-run scheduler and worker Deployments or
+/// StatefulSets, per namespace: what the `hand-rolled-to-daskcluster` file fix builds from the same
+/// objects. Workloads owned by something (the operator's own) or rendered by a dask Helm
+/// release (its DaskCluster comes from the release) are not stacks. A namespace whose stack
+/// cannot be built (several schedulers, no workers) is skipped: `dusk check --cluster` still
+/// reports its workloads.
+fn hand_run_stacks(live: &Live) -> Vec<Desired> {
+    use crate::migrate::rewriters::hand_rolled_to_daskcluster::from_live;
+    let mut by_namespace: std::collections::BTreeMap<String, Vec<super::yaml::LiveTree>> =
+        std::collections::BTreeMap::new();
+    for w in &live.workloads {
+        if scan::is_owned(w)
+            || scan::from_dask_release(w, &live.releases)
+            || scan::dask_role(w).is_none()
+        {
+            continue;
+        }
+        let ns = w
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        by_namespace
+            .entry(ns)
+            .or_default()
+            .push(super::yaml::node_from_json(w));
+    }
+    let mut out = Vec::new();
+    for (ns, trees) in &by_namespace {
+        let roots: Vec<&crate::source::yaml::Node> = trees.iter().map(|t| &t.root).collect();
+        for (objects, from) in from_live(&roots, true).into_iter().flatten() {
+            for object in objects {
+                let kind = match object.get("kind").and_then(Value::as_str) {
+                    Some("DaskWorkerGroup") => Kind::DASK_WORKER_GROUP,
+                    _ => Kind::DASK_CLUSTER,
+                };
+                let name = object
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                out.push(Desired {
+                    id: ObjectId {
+                        kind,
+                        namespace: Some(ns.clone()).filter(|n| !n.is_empty()),
+                        name,
+                    },
+                    object,
+                    origin: super::plan::Origin::Live { from: from.clone() },
+                });
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

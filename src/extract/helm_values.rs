@@ -10,8 +10,10 @@
 //! - beside a `Chart.yaml`, in a `values*.yaml` file: an override file whose top-level keys are
 //!   all the dask chart's and name at least one of its components.
 //!
-//! Another chart's values (other top-level keys, no dask shape) give nothing. Gives a
-//! [`Fact::HelmValue`] for every dotted key path (sequence items are `*`) at the key node;
+//! Another chart's values (other top-level keys, no dask shape) give nothing. Gives one
+//! [`Fact::HelmValue`] with the key [`WHOLE_VALUES`] (`.`) for the document itself, at its
+//! first top-level key (a values file of this chart deploys a classic scheduler and workers,
+//! whatever it overrides); a [`Fact::HelmValue`] for every dotted key path (sequence items are `*`) at the key node;
 //! words for `worker.image.dask_worker` followed by `worker.extraArgs` (and the same per
 //! `additional_worker_groups` item), for `scheduler.extraArgs` (after the chart's
 //! `dask-scheduler`), and for `jupyter.command` + `jupyter.args`; `DASK_*` variables of each
@@ -22,6 +24,9 @@ use super::model::{Construct, Fact, WordKind};
 use super::{manifest, pod_template};
 use crate::source::TextRange;
 use crate::source::yaml::{Node, Value};
+
+/// The key of the construct that stands for a whole values document.
+pub const WHOLE_VALUES: &str = ".";
 
 /// The chart's top-level keys.
 const CHART_KEYS: &[&str] = &[
@@ -99,6 +104,15 @@ fn chart_only_keys(root: &Node) -> bool {
 
 /// Every construct of a dask chart values document.
 pub fn constructs<'a>(root: &'a Node, src: &str, out: &mut Vec<Construct<'a>>) {
+    if let Some(first) = root.as_map().and_then(|entries| entries.first()) {
+        out.push(Construct {
+            range: first.key.range,
+            fact: Fact::HelmValue {
+                key: WHOLE_VALUES.to_owned(),
+                node: root,
+            },
+        });
+    }
     helm_values(root, out);
     if let Some(worker) = root.get("worker") {
         worker_command(worker, src, out);
@@ -242,6 +256,7 @@ mod tests {
         assert_eq!(
             facts(src, root, constructs),
             [
+                "helm . @ scheduler",
                 "helm scheduler @ scheduler",
                 "helm scheduler.image @ image",
                 "helm scheduler.image.repository @ repository",

@@ -5,6 +5,7 @@ pub mod classic;
 pub mod command;
 pub mod dask_config;
 pub mod dockerfile;
+pub mod helm_chart;
 pub mod helm_values;
 pub mod manifest;
 pub mod model;

@@ -492,7 +492,11 @@ mod tests {
         let src = "worker:\n  replicas: 2\n";
         assert_eq!(
             all(src, "values.yaml", YamlContext { beside_chart: true }),
-            ["helm worker @ worker", "helm worker.replicas @ replicas"]
+            [
+                "helm . @ worker",
+                "helm worker @ worker",
+                "helm worker.replicas @ replicas"
+            ]
         );
         assert!(all(src, "values.yaml", YamlContext::default()).is_empty());
     }

@@ -29,7 +29,7 @@ use crate::discover::SourceKind;
 use crate::lint::{Settings, lint_text};
 use crate::report::FileReport;
 use crate::rules::{Rule, RuleSet, Targets, Version};
-use crate::source::edit::{Applicability, Edit, Fix, apply_edits};
+use crate::source::edit::{Applicability, Edit, Fix, NewFile, apply_edits};
 use crate::source::python::PyDocument;
 use crate::source::yaml::YamlFile;
 use crate::source::{TextRange, python, yaml};
@@ -343,6 +343,16 @@ pub const REWRITERS: &[Registered] = {
             params: NONE,
             rewrite: dask_config::rewrite,
         },
+        Registered {
+            name: "helm-values-to-daskcluster",
+            params: NONE,
+            rewrite: helm_values_to_daskcluster::rewrite,
+        },
+        Registered {
+            name: "hand-rolled-to-daskcluster",
+            params: NONE,
+            rewrite: hand_rolled_to_daskcluster::rewrite,
+        },
     ]
 };
 
@@ -362,6 +372,10 @@ pub struct FixSettings<'a> {
     /// The rewriter registry; tests swap in their own.
     pub rewriters: fn(&str) -> Option<Rewrite>,
     pub max_passes: usize,
+    /// Whether a file a fix would create beside `path` is already there with that text: such
+    /// a fix is done, and its finding is left for a person (the Helm values stay until the
+    /// release is retired). `cli` looks at the disk; by default nothing is there.
+    pub created_exists: fn(path: &Path, file: &NewFile) -> bool,
 }
 
 impl<'a> FixSettings<'a> {
@@ -372,6 +386,7 @@ impl<'a> FixSettings<'a> {
             overrides,
             rewriters: rewriter,
             max_passes: MAX_PASSES,
+            created_exists: |_, _| false,
         }
     }
 
@@ -450,6 +465,8 @@ pub struct Outcome {
     pub failed: Vec<Failure>,
     /// The findings of `fixed`: what is left for a person.
     pub remaining: FileReport,
+    /// Files the applied fixes create beside this one (by name), for `cli::fix` to write.
+    pub created: Vec<NewFile>,
     /// Remaining findings whose fix `--unsafe-fixes` would apply.
     pub hidden_unsafe: usize,
     pub end: End,
@@ -458,6 +475,11 @@ pub struct Outcome {
 impl Outcome {
     pub fn changed(&self) -> bool {
         self.original != self.fixed
+    }
+
+    /// Whether the fixes create files beside this one.
+    pub fn creates(&self) -> bool {
+        !self.created.is_empty()
     }
 
     pub fn fixed_count(&self) -> usize {
@@ -497,6 +519,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             notebook: None,
             findings: Vec::new(),
         },
+        created: Vec::new(),
         hidden_unsafe: 0,
         end: End::Converged,
     };
@@ -514,7 +537,14 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
     let mut passes = 0;
     loop {
         let mut report = lint(&outcome.fixed);
-        let (candidates, declined) = candidates(meta, &outcome.fixed, &report, &disabled, settings);
+        let (mut candidates, declined) =
+            candidates(meta, &outcome.fixed, &report, &disabled, settings);
+        // A fix that only creates files is done once its files are created as they are
+        // now: the finding stays (the values file it is about stays). A file made from an
+        // earlier pass's text is made again from the text the other fixes left.
+        candidates.retain(|c| {
+            !c.fix.edits.is_empty() || c.fix.created.iter().any(|f| !outcome.created.contains(f))
+        });
         if !candidates.is_empty() && passes >= settings.max_passes {
             // Still changing after the last pass: a rewriter pair is fighting. Keep the file
             // as it was. (A file that settles in exactly `max_passes` passes is fine.)
@@ -525,6 +555,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             outcome.fixed = outcome.original.clone();
             outcome.applied.clear();
             outcome.notes.clear();
+            outcome.created.clear();
             outcome.remaining = lint(&outcome.fixed);
             break;
         }
@@ -586,6 +617,10 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             problems = new_problems;
         }
         for c in kept {
+            for file in &c.fix.created {
+                outcome.created.retain(|o| o.name != file.name);
+                outcome.created.push(file.clone());
+            }
             if c.fix.applicability != Applicability::Safe {
                 outcome
                     .notes
@@ -761,7 +796,8 @@ fn candidates(
     let pending = wanted.clone();
     let memo = Memo::default();
     let mut out: Vec<Candidate> = Vec::new();
-    let mut seen: std::collections::HashSet<Vec<Edit>> = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<(Vec<Edit>, Vec<NewFile>)> =
+        std::collections::HashSet::new();
     let mut declined = Vec::new();
     for (rule, range) in wanted {
         let Some(rewrite) = rule
@@ -791,10 +827,11 @@ fn candidates(
         };
         // Edits that rewrite text as it already is change nothing: the rewriter cannot
         // satisfy the rule here, so the finding is left for a person rather than looping.
-        if fix
-            .edits
-            .iter()
-            .all(|e| text.get(e.range.as_range()) == Some(e.content.as_str()))
+        if !fix.edits.is_empty()
+            && fix
+                .edits
+                .iter()
+                .all(|e| text.get(e.range.as_range()) == Some(e.content.as_str()))
         {
             declined.push((
                 rule.id.clone(),
@@ -806,12 +843,35 @@ fn candidates(
             ));
             continue;
         }
+        if fix.edits.is_empty()
+            && !fix.created.is_empty()
+            && fix
+                .created
+                .iter()
+                .all(|f| (settings.created_exists)(meta.path, f))
+        {
+            let names: Vec<String> = fix
+                .created
+                .iter()
+                .map(|f| format!("`{}`", f.name))
+                .collect();
+            declined.push((
+                rule.id.clone(),
+                range,
+                Declined::new(format!(
+                    "already migrated: {} is beside this file; what is left is for a person",
+                    names.join(", ")
+                )),
+            ));
+            continue;
+        }
         fix.applicability = settings.effective(rule, fix.applicability);
-        if !settings.allowed(fix.applicability) || fix.edits.is_empty() {
+        if !settings.allowed(fix.applicability) || (fix.edits.is_empty() && fix.created.is_empty())
+        {
             continue;
         }
         // Several findings may lead to the same fix (one rewrite of a whole document).
-        if !seen.insert(fix.edits.clone()) {
+        if !seen.insert((fix.edits.clone(), fix.created.clone())) {
             continue;
         }
         out.push(Candidate {

@@ -41,6 +41,7 @@ pub const KNOWN_CHECKS: &[&str] = &[
     "placeholder",
     "not-integer",
     "runs-dask-worker",
+    "runs-dask-scheduler",
     "runs-dask",
 ];
 

@@ -253,6 +253,7 @@ pub fn value_matches(v: &ValueMatch, literal: &Literal, node: Option<&Node>) -> 
                 !matches!(literal, Literal::Number(n) if n.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()))
             }
             "runs-dask-worker" => node.is_some_and(|n| runs_program(n, WORKERS)),
+            "runs-dask-scheduler" => node.is_some_and(|n| runs_program(n, SCHEDULERS)),
             "runs-dask" => {
                 node.is_some_and(|n| runs_program(n, WORKERS) || runs_program(n, SCHEDULERS))
             }

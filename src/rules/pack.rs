@@ -177,7 +177,7 @@ pub struct ValueMatch {
     /// `sh -c "dask worker --name x"` counts), is this text or starts with `<this>=`.
     #[serde(default)]
     pub lacks: Option<String>,
-    /// A named check implemented in Rust: `rfc1123-label`, `placeholder`, `not-integer`, `runs-dask-worker`, `runs-dask` (a worker or a scheduler).
+    /// A named check implemented in Rust: `rfc1123-label`, `placeholder`, `not-integer`, `runs-dask-worker`, `runs-dask-scheduler`, `runs-dask` (a worker or a scheduler).
     #[serde(default)]
     pub check: Option<String>,
 }
@@ -208,7 +208,8 @@ pub struct ManifestMatch {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct HelmValueMatch {
-    /// Dotted keys, such as `webUI.servicePort`.
+    /// Dotted keys, such as `webUI.servicePort`. `.` is the values document itself: it
+    /// matches once per values file of the chart, at the file's first top-level key.
     pub key: OneOrMany,
     #[serde(default)]
     pub value: Option<ValueMatch>,

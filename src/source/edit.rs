@@ -68,6 +68,17 @@ pub struct Fix {
     pub edits: Vec<Edit>,
     pub applicability: Applicability,
     pub description: String,
+    /// Files the fix creates beside the one it edits (a DaskCluster written next to the Helm
+    /// values it replaces). Written only if absent or already identical; never overwritten.
+    pub created: Vec<NewFile>,
+}
+
+/// A file a fix creates, by its path relative to the directory of the file being fixed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NewFile {
+    /// A bare file name: new files go beside the fixed file, never elsewhere.
+    pub name: String,
+    pub text: String,
 }
 
 impl Fix {
@@ -81,7 +92,19 @@ impl Fix {
             edits,
             applicability,
             description: description.into(),
+            created: Vec::new(),
         }
+    }
+
+    /// A fix that creates `file` and edits nothing.
+    pub fn create(
+        file: NewFile,
+        applicability: Applicability,
+        description: impl Into<String>,
+    ) -> Self {
+        let mut fix = Self::new(Vec::new(), applicability, description);
+        fix.created.push(file);
+        fix
     }
 }
 

@@ -4,6 +4,8 @@
 
 pub mod add_worker_name;
 pub mod dask_config;
+pub mod hand_rolled_to_daskcluster;
+pub mod helm_values_to_daskcluster;
 pub mod pod_template_to_daskcluster;
 pub mod python_classic_cluster;
 pub mod python_import_operator;

@@ -1,0 +1,651 @@
+//! `hand-rolled-to-daskcluster`: a hand-written Dask stack in one file — a scheduler
+//! Deployment or StatefulSet, the Service in front of it and the worker Deployments that
+//! connect to it — becomes one DaskCluster (N → 1).
+//!
+//! ## What it rewrites
+//! The stack a `hand-rolled-dask-workload` finding belongs to, read from the documents of
+//! its file: the one workload that runs `dask-scheduler`/`dask scheduler`; the Services whose
+//! selector picks its pods; and every workload running a Dask worker whose args, command or
+//! env name one of those Services (`dask-scheduler:8786`, `tcp://dask-scheduler.ns:8786`).
+//! With no Service, every worker workload of the file joins the one scheduler. This is a
+//! producer of the classic-cluster model: the resources come from `migrate::build`.
+//!
+//! ## Output
+//! The scheduler's document becomes a DaskCluster named after the scheduler workload without
+//! its `-scheduler` suffix (`dask-scheduler` → `dask`), in the scheduler's namespace:
+//! `spec.worker` is the first worker Deployment's pod (replicas, resources, env, volumes,
+//! placement, security context kept; the positional scheduler address and a
+//! `DASK_SCHEDULER_ADDRESS` env naming the old Service dropped, as the controller sets both);
+//! `spec.scheduler.spec` is the scheduler's pod (the builder adds the `tcp-comm` and
+//! `http-dashboard` ports and probes); `spec.scheduler.service.type` is the Service's type.
+//! Each further worker Deployment becomes a DaskWorkerGroup `<cluster>-<deployment>`. The
+//! Service and worker documents are removed. Every other document of the file is left byte
+//! for byte, comments included. A comment block above the DaskCluster is the migration
+//! report: the new scheduler address, the documents of the file that still name the old
+//! one (clients to change), and what each field became.
+//!
+//! ## Fix safety
+//! Unsafe: the scheduler's address changes (to `<cluster>-scheduler.<namespace>:8786`), the
+//! old objects must be deleted before the operator creates a Service of the same name, and
+//! comments inside the replaced documents are dropped.
+//!
+//! ## Not handled
+//! A stack spread over several files (each file is fixed on its own: the scheduler's file
+//! must hold its workers), a file with several schedulers and no Service to tell them
+//! apart, a worker started through a shell string, and pods Kubernetes' types cannot read.
+
+use super::pod_template_to_daskcluster::rfc1123_label;
+use super::replace_command::new_cli_available;
+use crate::extract::classic::{ClassicCluster, ClassicPod, SchedulerPod, Source, Sourced};
+use crate::migrate::build::{self, Fidelity, Options};
+use crate::migrate::operator::{to_json, to_yaml};
+use crate::migrate::{Context, Declined, validate};
+use crate::source::TextRange;
+use crate::source::edit::{Applicability, Edit, Fix};
+use crate::source::yaml::Node;
+use k8s_openapi::api::core::v1::PodSpec;
+use std::collections::BTreeMap;
+
+/// Kinds whose pod template may run Dask by hand.
+const WORKLOADS: &[&str] = &["Deployment", "StatefulSet"];
+
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let file = cx.yaml().ok_or_else(|| Declined::new("not a YAML file"))?;
+    let roots: Vec<&Node> = file
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .collect();
+    let segments = segments(cx.text);
+    let stack = stack(&roots, cx.range)?;
+    let segment_of = |root: &Node| -> Result<usize, Declined> {
+        let i = segments
+            .iter()
+            .position(|s| s.content.contains_range(root.range))
+            .ok_or_else(|| {
+                Declined::new("a document shares its line with `---`: put it on its own line")
+            })?;
+        Ok(i)
+    };
+    let scheduler_seg = segment_of(stack.scheduler)?;
+    let mut removed = Vec::new();
+    for r in stack.services.iter().chain(&stack.workers) {
+        removed.push(segment_of(r)?);
+    }
+    let mut all = removed.clone();
+    all.push(scheduler_seg);
+    all.sort_unstable();
+    if all.windows(2).any(|w| w[0] == w[1]) {
+        return Err(Declined::new(
+            "two documents of the stack share one `---` section",
+        ));
+    }
+    let new_cli = new_cli_available(cx);
+    let built = build_stack(&stack, new_cli)?;
+    let mut text = report(cx, &stack, &built, &roots);
+    text.push_str(&built.yaml);
+    let seg = &segments[scheduler_seg];
+    let mut edits = vec![Edit::replace(seg.content, text)];
+    for &i in &removed {
+        let s = &segments[i];
+        let range = match s.separator_before {
+            Some(sep) => TextRange::new(sep.start(), s.content.end()),
+            None if removed.contains(&1) || segments.len() == 1 => s.content,
+            None => TextRange::new(
+                s.content.start(),
+                segments
+                    .get(1)
+                    .and_then(|n| n.separator_before)
+                    .map_or(s.content.end(), |sep| sep.end()),
+            ),
+        };
+        edits.push(Edit::delete(range));
+    }
+    Ok(Fix::new(
+        edits,
+        Applicability::Unsafe,
+        format!(
+            "replace {} `{}`, {} Service(s) and {} worker workload(s) by DaskCluster `{}`; clients move from `{}` to `{}-scheduler.<namespace>:8786`",
+            stack.scheduler.get_str("kind").unwrap_or("Deployment"),
+            name_of(stack.scheduler),
+            stack.services.len(),
+            stack.workers.len(),
+            built.name,
+            stack.old_address(),
+            built.name,
+        ),
+    ))
+}
+
+/// One `---` section of a YAML stream: its content and the separator line before it.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    separator_before: Option<TextRange>,
+    content: TextRange,
+}
+
+/// The sections of `text` between lines that are a document separator (`---`, alone or
+/// followed by a comment).
+fn segments(text: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut separator = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end();
+        let is_sep = bare == "---" || bare.starts_with("--- #");
+        if is_sep {
+            out.push(Segment {
+                separator_before: separator,
+                content: TextRange::new(start, at),
+            });
+            separator = Some(TextRange::new(at, at + line.len()));
+            start = at + line.len();
+        }
+        at += line.len();
+    }
+    out.push(Segment {
+        separator_before: separator,
+        content: TextRange::new(start, text.len()),
+    });
+    out
+}
+
+/// The documents of one hand-rolled stack.
+struct Stack<'a> {
+    scheduler: &'a Node,
+    services: Vec<&'a Node>,
+    workers: Vec<&'a Node>,
+}
+
+impl Stack<'_> {
+    fn service_names(&self) -> Vec<&str> {
+        self.services.iter().map(|s| name_of(s)).collect()
+    }
+
+    /// The address workers used, as they wrote it (`dask-scheduler:8786`).
+    fn old_address(&self) -> String {
+        let port = self
+            .services
+            .first()
+            .and_then(|s| s.path(&["spec", "ports"]))
+            .and_then(Node::as_seq)
+            .and_then(|p| p.first())
+            .and_then(|p| p.get_str("port"))
+            .unwrap_or("8786");
+        match self.services.first() {
+            Some(s) => format!("{}:{port}", name_of(s)),
+            None => format!("{}:8786", name_of(self.scheduler)),
+        }
+    }
+}
+
+fn name_of(root: &Node) -> &str {
+    root.path(&["metadata", "name"])
+        .and_then(Node::as_str)
+        .unwrap_or("")
+}
+
+fn words(container: &Node) -> Vec<String> {
+    ["command", "args"]
+        .iter()
+        .filter_map(|k| container.get(k).and_then(Node::as_seq))
+        .flatten()
+        .filter_map(|w| w.as_str().map(str::to_owned))
+        .collect()
+}
+
+fn first_container(root: &Node) -> Option<&Node> {
+    root.path(&["spec", "template", "spec", "containers"])
+        .and_then(Node::as_seq)
+        .and_then(|c| c.first())
+}
+
+fn is_workload(root: &Node) -> bool {
+    root.get_str("kind").is_some_and(|k| WORKLOADS.contains(&k))
+}
+
+fn runs_scheduler(root: &Node) -> bool {
+    let Some(c) = first_container(root) else {
+        return false;
+    };
+    let w = words(c);
+    w.iter().enumerate().any(|(i, word)| {
+        let p = crate::dask::program(word);
+        p == "dask-scheduler" || (p == "dask" && w.get(i + 1).is_some_and(|n| n == "scheduler"))
+    })
+}
+
+fn runs_worker(root: &Node) -> bool {
+    first_container(root).is_some_and(|c| crate::dask::runs_a_worker(&words(c)))
+}
+
+/// Whether `text` names the Service `service` as a host.
+fn names_service(text: &str, service: &str) -> bool {
+    let host = text.strip_prefix("tcp://").unwrap_or(text);
+    host.strip_prefix(service)
+        .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('.'))
+}
+
+/// Every string of a worker's first container that could hold the scheduler's address.
+fn address_strings(root: &Node) -> Vec<&str> {
+    let Some(c) = first_container(root) else {
+        return Vec::new();
+    };
+    let mut out: Vec<&str> = ["command", "args"]
+        .iter()
+        .filter_map(|k| c.get(k).and_then(Node::as_seq))
+        .flatten()
+        .filter_map(Node::as_str)
+        .collect();
+    for var in c.get("env").and_then(Node::as_seq).unwrap_or_default() {
+        out.extend(var.get_str("value"));
+    }
+    out
+}
+
+fn selects(service: &Node, scheduler: &Node) -> bool {
+    let Some(selector) = service.path(&["spec", "selector"]).and_then(Node::as_map) else {
+        return false;
+    };
+    let labels = scheduler.path(&["spec", "template", "metadata", "labels"]);
+    !selector.is_empty()
+        && selector.iter().all(|e| {
+            let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) else {
+                return false;
+            };
+            labels.and_then(|l| l.get_str(k)) == Some(v)
+        })
+}
+
+/// The stack the finding at `range` belongs to.
+fn stack<'a>(roots: &[&'a Node], range: TextRange) -> Result<Stack<'a>, Declined> {
+    let schedulers: Vec<&Node> = roots
+        .iter()
+        .copied()
+        .filter(|r| is_workload(r) && runs_scheduler(r))
+        .collect();
+    let found = roots
+        .iter()
+        .copied()
+        .find(|r| r.range.contains_range(range))
+        .ok_or_else(|| Declined::new("the finding is outside every document"))?;
+    let services_of = |s: &Node| -> Vec<&'a Node> {
+        roots
+            .iter()
+            .copied()
+            .filter(|r| r.get_str("kind") == Some("Service") && selects(r, s))
+            .collect()
+    };
+    let scheduler = if schedulers.iter().any(|s| std::ptr::eq(*s, found)) {
+        found
+    } else {
+        let mut mine = schedulers.iter().copied().filter(|s| {
+            let names: Vec<&str> = services_of(s).iter().map(|x| name_of(x)).collect();
+            address_strings(found)
+                .iter()
+                .any(|t| names.iter().any(|n| names_service(t, n)))
+        });
+        match (mine.next(), mine.next(), schedulers.len()) {
+            (Some(s), None, _) => s,
+            (None, _, 1) => schedulers[0],
+            (None, _, 0) => {
+                return Err(Declined::new(
+                    "no scheduler Deployment or StatefulSet in this file: put the stack's documents in one file, or write the DaskCluster by hand",
+                ));
+            }
+            _ => {
+                return Err(Declined::new(
+                    "several schedulers in this file and no Service tells which one these workers use",
+                ));
+            }
+        }
+    };
+    stack_of(roots, scheduler, schedulers.len())
+}
+
+/// The stack of `scheduler` among `roots` (`schedulers`: how many schedulers there are).
+fn stack_of<'a>(
+    roots: &[&'a Node],
+    scheduler: &'a Node,
+    schedulers: usize,
+) -> Result<Stack<'a>, Declined> {
+    let services: Vec<&'a Node> = roots
+        .iter()
+        .copied()
+        .filter(|r| r.get_str("kind") == Some("Service") && selects(r, scheduler))
+        .collect();
+    let names: Vec<&str> = services.iter().map(|s| name_of(s)).collect();
+    let workers: Vec<&Node> = roots
+        .iter()
+        .copied()
+        .filter(|r| is_workload(r) && runs_worker(r) && !std::ptr::eq(*r, scheduler))
+        .filter(|r| {
+            (names.is_empty() && schedulers == 1)
+                || address_strings(r)
+                    .iter()
+                    .any(|t| names.iter().any(|n| names_service(t, n)))
+        })
+        .collect();
+    if workers.is_empty() {
+        return Err(Declined::new(format!(
+            "no worker Deployment in this file connects to `{}`: put the stack's documents in one file",
+            name_of(scheduler)
+        )));
+    }
+    Ok(Stack {
+        scheduler,
+        services,
+        workers,
+    })
+}
+
+/// The built resources as YAML, and what became of each field.
+struct BuiltStack {
+    name: String,
+    namespace: Option<String>,
+    yaml: String,
+    /// The DaskCluster, then each DaskWorkerGroup, as the API server receives them.
+    objects: Vec<serde_json::Value>,
+    record: Vec<build::Record>,
+}
+
+fn pod_of(root: &Node, service_names: &[&str], drop_address: bool) -> Result<ClassicPod, Declined> {
+    let template = root
+        .path(&["spec", "template"])
+        .ok_or_else(|| Declined::new(format!("`{}` has no pod template", name_of(root))))?;
+    let spec_node = template
+        .get("spec")
+        .ok_or_else(|| Declined::new(format!("`{}` has no pod spec", name_of(root))))?;
+    let mut spec: PodSpec = serde_json::from_value(
+        super::pod_template_to_daskcluster::without_nulls(validate::to_json(spec_node)),
+    )
+    .map_err(|e| {
+        Declined::new(format!(
+            "Kubernetes' types cannot read the pod of `{}` ({e}): fix it first",
+            name_of(root)
+        ))
+    })?;
+    if drop_address && let Some(c) = spec.containers.first_mut() {
+        for list in [&mut c.command, &mut c.args].into_iter().flatten() {
+            list.retain(|w| !service_names.iter().any(|n| names_service(w, n)));
+        }
+        if let Some(env) = c.env.as_mut() {
+            env.retain(|v| {
+                !(v.name == "DASK_SCHEDULER_ADDRESS"
+                    && v.value
+                        .as_deref()
+                        .is_some_and(|t| service_names.iter().any(|n| names_service(t, n))))
+            });
+            if env.is_empty() {
+                c.env = None;
+            }
+        }
+    }
+    let labels: BTreeMap<String, String> = template
+        .path(&["metadata", "labels"])
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| Some((e.key.as_str()?.to_owned(), e.value.as_str()?.to_owned())))
+        .collect();
+    let mut sources = BTreeMap::new();
+    sources.insert(
+        "containers[0].args".to_owned(),
+        Source::Span(spec_node.range),
+    );
+    Ok(ClassicPod {
+        spec,
+        labels,
+        source: Some(Source::Span(root.range)),
+        sources,
+        ..ClassicPod::default()
+    })
+}
+
+fn replicas(root: &Node) -> Option<Sourced<i32>> {
+    let node = root.path(&["spec", "replicas"])?;
+    Some(Sourced::new(
+        node.as_str()?.parse().ok()?,
+        Source::Span(node.range),
+    ))
+}
+
+fn cluster_name(scheduler: &Node) -> String {
+    let n = name_of(scheduler);
+    let base = n
+        .strip_suffix("-scheduler")
+        .filter(|b| !b.is_empty())
+        .unwrap_or(n);
+    rfc1123_label(base, 53)
+}
+
+fn build_stack(stack: &Stack<'_>, new_cli: bool) -> Result<BuiltStack, Declined> {
+    let name = cluster_name(stack.scheduler);
+    let namespace = stack
+        .scheduler
+        .path(&["metadata", "namespace"])
+        .and_then(Node::as_str)
+        .map(str::to_owned);
+    // Without a Service in the file, workers usually name the scheduler's own name (the
+    // recipe's Service is named after its Deployment).
+    let mut names = stack.service_names();
+    if names.is_empty() {
+        names.push(name_of(stack.scheduler));
+    }
+    let options = Options { new_cli };
+    let mut record = Vec::new();
+    let mut docs = Vec::new();
+    let mut objects = Vec::new();
+    let mut groups = Vec::new();
+    for (i, w) in stack.workers.iter().enumerate() {
+        let (group_name, group) = if i == 0 {
+            (name.clone(), false)
+        } else {
+            (rfc1123_label(&format!("{name}-{}", name_of(w)), 53), true)
+        };
+        let mut c = ClassicCluster::new(
+            Sourced::new(group_name, Source::Span(w.range)),
+            pod_of(w, &names, true)?,
+        );
+        c.namespace = namespace
+            .clone()
+            .map(|n| Sourced::new(n, Source::Span(stack.scheduler.range)));
+        c.replicas = replicas(w);
+        if group {
+            let built = build::worker_group(&c, &name, options)?;
+            let prefix = built.resource.metadata.name.clone().unwrap_or_default();
+            record.extend(built.record.into_iter().map(|mut r| {
+                r.field = format!("{prefix}: {}", r.field);
+                r
+            }));
+            groups.push(built.resource);
+            continue;
+        }
+        c.scheduler = SchedulerPod::Own(Box::new(pod_of(stack.scheduler, &names, false)?));
+        c.service_type = stack.services.first().map(|s| {
+            Sourced::new(
+                s.path(&["spec", "type"])
+                    .and_then(Node::as_str)
+                    .unwrap_or("ClusterIP")
+                    .to_owned(),
+                Source::Span(s.range),
+            )
+        });
+        let built = build::cluster(&c, options)?;
+        record.extend(built.record);
+        docs.push(to_yaml(&built.resource).map_err(|e| Declined::new(e.to_string()))?);
+        objects.push(to_json(&built.resource));
+        let problems: Vec<String> = validate::resource(&to_json(&built.resource))
+            .into_iter()
+            .filter(|p| p.level == validate::Level::Error)
+            .map(|p| p.to_string())
+            .collect();
+        if let Some(p) = problems.first() {
+            return Err(Declined::new(format!(
+                "the DaskCluster would be invalid: {p}"
+            )));
+        }
+    }
+    for g in &mut groups {
+        g.metadata.namespace = namespace.clone();
+        docs.push(to_yaml(g).map_err(|e| Declined::new(e.to_string()))?);
+        objects.push(to_json(g));
+    }
+    Ok(BuiltStack {
+        name,
+        namespace,
+        yaml: docs.join("---\n"),
+        objects,
+        record,
+    })
+}
+
+/// A hand-run stack found among live objects of one namespace (Deployments, StatefulSets
+/// and Services as YAML trees): for each scheduler workload, the operator resources that
+/// replace it and its workers (the DaskCluster first), with a sentence naming what they
+/// replace; or why not.
+pub fn from_live(
+    roots: &[&Node],
+    new_cli: bool,
+) -> Vec<Result<(Vec<serde_json::Value>, String), Declined>> {
+    let schedulers: Vec<&Node> = roots
+        .iter()
+        .copied()
+        .filter(|r| is_workload(r) && runs_scheduler(r))
+        .collect();
+    schedulers
+        .iter()
+        .map(|s| {
+            let stack = stack_of(roots, s, schedulers.len())?;
+            let built = build_stack(&stack, new_cli)?;
+            let from = format!(
+                "hand-run {} `{}` with {} worker workload(s)",
+                s.get_str("kind").unwrap_or("Deployment"),
+                name_of(s),
+                stack.workers.len()
+            );
+            Ok((built.objects, from))
+        })
+        .collect()
+}
+
+/// The migration report, as comments above the DaskCluster.
+fn report(cx: &Context<'_>, stack: &Stack<'_>, built: &BuiltStack, roots: &[&Node]) -> String {
+    let ns = built.namespace.as_deref().unwrap_or("<namespace>");
+    let old = stack.old_address();
+    let mut lines = vec![
+        format!(
+            "Migrated by `dusk fix` from the hand-written {} `{}`, Service(s) {} and worker(s) {}.",
+            stack.scheduler.get_str("kind").unwrap_or("Deployment"),
+            name_of(stack.scheduler),
+            list(&stack.service_names()),
+            list(&stack.workers.iter().map(|w| name_of(w)).collect::<Vec<_>>()),
+        ),
+        format!(
+            "The scheduler moves from `{old}` to `{}-scheduler.{ns}:8786` (dashboard: port 8787).",
+            built.name
+        ),
+    ];
+    let new_service = format!("{}-scheduler", built.name);
+    if stack.service_names().contains(&new_service.as_str()) {
+        lines.push(format!(
+            "The operator's Service keeps the name `{new_service}`, so clients in the namespace keep their address; delete the old Deployments and Service before applying this, or the operator cannot create it."
+        ));
+    } else {
+        lines.push(format!(
+            "Delete the old objects once the DaskCluster runs; the operator creates Service `{new_service}`."
+        ));
+    }
+    let in_stack = |r: &Node| {
+        std::ptr::eq(r, stack.scheduler)
+            || stack
+                .services
+                .iter()
+                .chain(&stack.workers)
+                .any(|s| std::ptr::eq(r, *s))
+    };
+    let names = stack.service_names();
+    let clients: Vec<String> = roots
+        .iter()
+        .filter(|r| !in_stack(r))
+        .filter(|r| {
+            let text = &cx.text[r.range.as_range()];
+            names
+                .iter()
+                .any(|n| text.contains(&format!("{n}:")) || text.contains(&format!("//{n}.")))
+        })
+        .map(|r| {
+            format!(
+                "{} `{}` ({})",
+                r.get_str("kind").unwrap_or("document"),
+                name_of(r),
+                crate::migrate::line_of(cx.text, r.range.start())
+            )
+        })
+        .collect();
+    if !clients.is_empty() {
+        lines.push(format!(
+            "Documents of this file that name the old address: {}.",
+            clients.join(", ")
+        ));
+    }
+    lines.push("What each field became:".into());
+    for r in &built.record {
+        let (label, detail) = match &r.fidelity {
+            Fidelity::Carried => ("carried", String::new()),
+            Fidelity::Transformed(how) => ("transformed", format!(": {how}")),
+            Fidelity::Dropped(why) => ("not supported", format!(": {why}")),
+            Fidelity::Dependency(what) => ("dependency", format!(": {what}")),
+        };
+        lines.push(format!("  `{}`: {label}{detail}", r.field));
+    }
+    let mut out = String::new();
+    for l in lines {
+        out.push_str("# ");
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+fn list(items: &[&str]) -> String {
+    if items.is_empty() {
+        return "(none)".into();
+    }
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_split_at_separator_lines() {
+        let text = "a: 1\n---\n# c\nb: 2\n--- # x\nc: 3\n";
+        let s = segments(text);
+        assert_eq!(s.len(), 3);
+        assert_eq!(&text[s[0].content.as_range()], "a: 1\n");
+        assert_eq!(&text[s[1].content.as_range()], "# c\nb: 2\n");
+        assert_eq!(
+            &text[s[2].separator_before.unwrap().as_range()],
+            "--- # x\n"
+        );
+        assert_eq!(&text[s[2].content.as_range()], "c: 3\n");
+    }
+
+    #[test]
+    fn service_hosts() {
+        assert!(names_service("dask-scheduler:8786", "dask-scheduler"));
+        assert!(names_service(
+            "tcp://dask-scheduler.data.svc:8786",
+            "dask-scheduler"
+        ));
+        assert!(!names_service("dask-scheduler-2:8786", "dask-scheduler"));
+        assert!(!names_service("--nthreads", "dask-scheduler"));
+    }
+}

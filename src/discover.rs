@@ -72,15 +72,32 @@ fn in_chart_templates(path: &Path) -> bool {
     })
 }
 
+/// Whether `path` sits beside the `Chart.yaml` of the `dask` chart (or `stable/dask`): only
+/// then may a values file that overrides a few keys be read as that chart's values. Another
+/// chart's `values.yaml` with a `worker:` key (a feature store, a CI runner) is not Dask's.
+pub fn beside_dask_chart(path: &Path) -> bool {
+    use std::io::Read;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let Ok(file) = std::fs::File::open(dir.join("Chart.yaml")) else {
+        return false;
+    };
+    // Chart metadata is small; a huge or special file is not a chart.
+    let mut text = String::new();
+    if file.take(64 * 1024).read_to_string(&mut text).is_err() {
+        return false;
+    }
+    text.lines().any(|line| {
+        line.strip_prefix("name:")
+            .map(|v| v.trim().trim_matches(['"', '\'']))
+            .is_some_and(|name| name == "dask")
+    })
+}
+
 fn source_file(path: PathBuf, kind: SourceKind) -> SourceFile {
-    let beside_chart = path.parent().is_some_and(|dir| {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        dir.join("Chart.yaml").is_file()
-    });
+    let beside_chart = beside_dask_chart(&path);
     SourceFile {
         path,
         kind,
@@ -319,7 +336,7 @@ mod tests {
         std::fs::create_dir_all(root.join("chart/templates")).unwrap();
         std::fs::create_dir_all(root.join("build")).unwrap();
         std::fs::create_dir_all(root.join("keep")).unwrap();
-        std::fs::write(root.join("chart/Chart.yaml"), "name: c\n").unwrap();
+        std::fs::write(root.join("chart/Chart.yaml"), "name: dask\n").unwrap();
         std::fs::write(root.join("chart/templates/d.yaml"), "{{ .Values }}\n").unwrap();
         std::fs::write(root.join(".gitignore"), "build/\n*.gen.py\n").unwrap();
         std::fs::write(root.join("keep/.gitignore"), "!b.gen.py\n").unwrap();
@@ -373,7 +390,7 @@ mod tests {
         let root = dir.path();
         std::fs::create_dir_all(root.join("chart/templates")).unwrap();
         std::fs::create_dir_all(root.join("build")).unwrap();
-        std::fs::write(root.join("chart/Chart.yaml"), "name: c\n").unwrap();
+        std::fs::write(root.join("chart/Chart.yaml"), "name: dask\n").unwrap();
         std::fs::write(root.join("chart/values.yaml"), "a: 1\n").unwrap();
         std::fs::write(root.join("chart/templates/d.yaml"), "{{ .Values }}\n").unwrap();
         std::fs::write(root.join(".gitignore"), "build/\n").unwrap();
@@ -390,6 +407,9 @@ mod tests {
             ]
         );
         assert!(found.files[1].beside_chart);
+        // Another chart's values are not the dask chart's, whatever keys they share.
+        std::fs::write(root.join("chart/Chart.yaml"), "name: feature-store\n").unwrap();
+        assert!(!discover(&[root.to_path_buf()]).files[1].beside_chart);
     }
 
     #[test]

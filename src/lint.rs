@@ -244,7 +244,7 @@ pub fn lint_file(file: &SourceFile, display_path: &str, settings: &Settings<'_>)
             return report;
         }
     };
-    let text = match decode(file.kind, bytes, display_path, settings) {
+    let text = match decode(file, bytes, display_path, settings) {
         Decoded::Text(text) => text,
         Decoded::Skipped => return report,
         Decoded::Rejected(rejected) => return rejected,
@@ -273,12 +273,13 @@ pub enum Decoded {
 /// `lint_file` and `dusk fix`, which reads the bytes itself (to refuse later writes if the
 /// file changes).
 pub fn decode(
-    kind: SourceKind,
+    file: &SourceFile,
     bytes: Vec<u8>,
     display_path: &str,
     settings: &Settings<'_>,
 ) -> Decoded {
-    if !settings.prefilter.may_match(kind, &bytes) {
+    // Values beside the dask chart's `Chart.yaml` may override a few keys without naming Dask.
+    if !file.beside_chart && !settings.prefilter.may_match(file.kind, &bytes) {
         return Decoded::Skipped;
     }
     let mut report = FileReport {

@@ -58,9 +58,7 @@ fn file(report: &FileReport, settings: &Settings<'_>) -> Outcome {
         SourceKind::Dockerfile => comment_above(&original, &by_line),
         _ => comment_after(&original, &by_line),
     };
-    let beside_chart = path
-        .parent()
-        .is_some_and(|d| d.join("Chart.yaml").is_file());
+    let beside_chart = crate::discover::beside_dask_chart(path);
     let after = lint_text(
         kind,
         beside_chart,

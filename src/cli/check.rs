@@ -677,9 +677,7 @@ fn file_fixes(
         };
         let meta = crate::migrate::FileMeta {
             kind,
-            beside_chart: path
-                .parent()
-                .is_some_and(|d| d.join("Chart.yaml").is_file()),
+            beside_chart: crate::discover::beside_dask_chart(path),
             path,
             display_path: &report.path,
         };
@@ -732,9 +730,7 @@ fn show_fixes(
         };
         let meta = crate::migrate::FileMeta {
             kind,
-            beside_chart: path
-                .parent()
-                .is_some_and(|d| d.join("Chart.yaml").is_file()),
+            beside_chart: crate::discover::beside_dask_chart(path),
             path,
             display_path: &report.path,
         };

@@ -121,7 +121,7 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
         notebook: None,
         findings: Vec::new(),
     };
-    let text = match crate::lint::decode(file.kind, bytes, &path, settings.lint) {
+    let text = match crate::lint::decode(file, bytes, &path, settings.lint) {
         Decoded::Text(text) => text,
         Decoded::Skipped => {
             return FileResult {
@@ -283,7 +283,7 @@ fn fix_stdin(
     for c in &outcome.created {
         writeln!(err, "{shown}: not written: `{}` (a fix creates it beside the file; run `dusk fix` on the file itself)", c.name)
             .map_err(output)?;
-     }
+    }
     for f in &outcome.remaining.findings {
         writeln!(err, "{}", left_line(f, args.unsafe_fixes)).map_err(output)?;
     }

@@ -411,7 +411,7 @@ mod tests {
             let text = std::fs::read_to_string(path).unwrap();
             let name = path.file_name().unwrap().to_str().unwrap();
             let cx = YamlContext {
-                beside_chart: path.with_file_name("Chart.yaml").is_file(),
+                beside_chart: crate::discover::beside_dask_chart(path),
             };
             let index = crate::source::LineIndex::new(&text);
             let lines: Vec<String> = all(&text, name, cx)
@@ -432,7 +432,7 @@ mod tests {
                 let text = std::fs::read_to_string(path).unwrap();
                 let name = path.file_name().unwrap().to_str().unwrap();
                 let cx = YamlContext {
-                    beside_chart: path.with_file_name("Chart.yaml").is_file(),
+                    beside_chart: crate::discover::beside_dask_chart(path),
                 };
                 let facts: Vec<String> = all(&text, name, cx)
                     .into_iter()

@@ -163,7 +163,9 @@ impl PackSource {
     }
 
     pub fn read(path: &std::path::Path) -> Result<PackSource, Problem> {
-        std::fs::read_to_string(path)
+        // Bounded and by type: `--rules /dev/zero` must not read forever.
+        crate::discover::read_regular(path, 16 << 20)
+            .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
             .map(|text| PackSource {
                 origin: path.display().to_string(),
                 text,

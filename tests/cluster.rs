@@ -694,3 +694,89 @@ fn all_namespaces_lists_cluster_wide() {
         "{requests:?}"
     );
 }
+
+/// A dask Helm release whose values carry a credential in a worker env var: Helm stores the
+/// values in a Secret, so no format of `check --cluster`, `plan --from-cluster` or `apply
+/// --from-cluster` may print the value, while the object applied still carries it.
+#[test]
+fn a_secret_env_value_of_a_helm_release_is_never_printed() {
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+    let mut record: Value = serde_json::from_str(include_str!(
+        "../fixtures/cluster/helm/release-analytics.json"
+    ))
+    .unwrap();
+    record["config"]["worker"]["env"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "AWS_SECRET_ACCESS_KEY", "value": SECRET}));
+    record["config"]["scheduler"]["env"] =
+        json!([{"name": "AWS_SECRET_ACCESS_KEY", "value": SECRET}]);
+    // Helm's encoding without the gzip step, which Helm (and dusk) read too.
+    let inner = dusk::cluster::helm::base64_encode(record.to_string().as_bytes());
+    let release = json!({
+        "apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+        "metadata": {"name": "sh.helm.release.v1.analytics.v2", "namespace": "dask",
+            "labels": {"name": "analytics", "owner": "helm", "status": "deployed", "version": "2"}},
+        "data": {"release": dusk::cluster::helm::base64_encode(inner.as_bytes())}
+    });
+    let fake = FakeApi::start();
+    fake.seed(release, "helm");
+    let mut runs = Vec::new();
+    for format in ["text", "json", "sarif", "github", "junit"] {
+        runs.push((
+            format!("check {format}"),
+            dusk(&fake, "check", &["--cluster", "--format", format]),
+        ));
+    }
+    for format in ["text", "json"] {
+        runs.push((
+            format!("plan {format}"),
+            dusk(&fake, "plan", &["--from-cluster", "--format", format]),
+        ));
+    }
+    runs.push((
+        "apply json".into(),
+        dusk(
+            &fake,
+            "apply",
+            &["--from-cluster", "--format", "json", "--yes"],
+        ),
+    ));
+    // Applied: the object now exists with the value, and a new plan compares it masked.
+    let applied = fake
+        .object("daskclusters", "dask", "analytics")
+        .expect("the DaskCluster was applied");
+    assert!(
+        applied.to_string().contains(SECRET),
+        "the value itself is applied"
+    );
+    runs.push((
+        "plan text after apply".into(),
+        dusk(&fake, "plan", &["--from-cluster"]),
+    ));
+    runs.push((
+        "apply text after apply".into(),
+        dusk(&fake, "apply", &["--from-cluster", "--yes"]),
+    ));
+    for (what, run) in &runs {
+        let all = format!(
+            "{}{}{}",
+            run.out,
+            run.err,
+            run.error.as_deref().unwrap_or("")
+        );
+        assert!(!all.contains(SECRET), "{what} printed the secret:\n{all}");
+        assert!(
+            !all.contains("EXAMPLEKEY"),
+            "{what} printed part of the secret:\n{all}"
+        );
+    }
+    let (_, plan) = &runs[5];
+    assert!(
+        plan.out.contains("AWS_SECRET_ACCESS_KEY") && plan.out.contains("***"),
+        "the variable is shown, its value masked:\n{}",
+        plan.out
+    );
+    let (_, check) = &runs[1];
+    assert!(check.out.contains("dask-worker-command"), "{}", check.out);
+}

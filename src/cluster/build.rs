@@ -70,6 +70,7 @@ pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
             name: cluster.name.clone(),
         },
         object,
+        sensitive: Vec::new(),
         origin: Origin::Live {
             from: format!("{from} ({} worker pods)", workers.len()),
         },
@@ -142,6 +143,7 @@ pub fn from_release(release: &Release) -> Result<Desired, Error> {
             name: release.name.clone(),
         },
         object,
+        sensitive: super::helm::sensitive_values(&release.values),
         origin: Origin::Live {
             from: format!("{from} (chart {}-{})", release.chart, release.chart_version),
         },

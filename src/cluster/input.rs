@@ -128,6 +128,7 @@ pub fn objects_in_text(path: &str, text: Arc<str>) -> Result<Vec<Desired>, Error
         out.push(Desired {
             id,
             object,
+            sensitive: Vec::new(),
             origin: Origin::File {
                 path: path.to_owned(),
                 text: text.clone(),

@@ -871,3 +871,35 @@ fn a_write_failure_says_why() {
     };
     assert_eq!(err.to_string(), "cannot write `a.yaml`: permission denied");
 }
+
+/// A user pack may call any fix safe; a fix that turns a DaskCluster into something that is
+/// no longer an operator resource (or drops its `spec`) is still refused (issue #12).
+#[test]
+fn a_user_pack_s_safe_fix_cannot_unmake_a_resource() {
+    let cluster = "apiVersion: kubernetes.dask.org/v1\nkind: DaskCluster\nmetadata:\n  name: demo\nspec:\n  worker:\n    replicas: 2\n    spec:\n      containers: [{name: worker, image: ghcr.io/dask/dask:2026.3.0}]\n  scheduler:\n    spec:\n      containers: [{name: scheduler, image: ghcr.io/dask/dask:2026.3.0}]\n    service: {type: ClusterIP}\n";
+    let (dir, path) = setup("cluster.yaml", cluster);
+    let pack = dir.path().join("strip.yaml");
+    fs::write(
+        &pack,
+        "component: strip-test\nreleases: [1.0.0]\nrules:\n  - id: strip-everything\n    title: strip\n    removed-in: 1.0.0\n    message: \"`{name}` goes\"\n    match:\n      manifest:\n        kind: [DaskCluster]\n        api-group: kubernetes.dask.org\n        path: [apiVersion, kind, spec]\n    fix: { rewriter: remove-field, applicability: safe }\n",
+    )
+    .unwrap();
+    let run = fix(
+        dir.path(),
+        &["--rules", s(&pack), "--select", "strip-test", s(&path)],
+    );
+    let after = fs::read_to_string(&path).unwrap();
+    assert!(
+        after.contains("apiVersion: kubernetes.dask.org/v1")
+            && after.contains("kind: DaskCluster")
+            && after.contains("spec:"),
+        "{after}\n{}{}",
+        run.out,
+        run.err
+    );
+    assert!(
+        run.out.contains("could not fix `strip-everything`"),
+        "{}",
+        run.out
+    );
+}

@@ -780,3 +780,107 @@ fn a_secret_env_value_of_a_helm_release_is_never_printed() {
     let (_, check) = &runs[1];
     assert!(check.out.contains("dask-worker-command"), "{}", check.out);
 }
+
+/// A minimal HTTP CONNECT proxy on loopback: tunnels each connection and counts them.
+fn connect_proxy() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let tunnels = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = tunnels.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { continue };
+            let counted = counted.clone();
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let Some(target) = head
+                    .strip_prefix("CONNECT ")
+                    .and_then(|r| r.split_whitespace().next())
+                else {
+                    let _ = client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n");
+                    return;
+                };
+                let Ok(upstream) = std::net::TcpStream::connect(target) else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
+                    return;
+                };
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                let (mut c1, mut u1) = (client, upstream);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut u2, &mut c2);
+                });
+                let _ = std::io::copy(&mut c1, &mut u1);
+            });
+        }
+    });
+    (port, tunnels)
+}
+
+/// `proxy-url` in the kubeconfig is honoured, as kubectl does (issue #12).
+#[test]
+fn the_kubeconfig_s_proxy_url_is_used() {
+    let fake = FakeApi::start();
+    let (port, tunnels) = connect_proxy();
+    let text = std::fs::read_to_string(fake.kubeconfig()).unwrap();
+    let server_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("server:"))
+        .unwrap()
+        .to_owned();
+    let proxied = text.replace(
+        &server_line,
+        &format!("{server_line}\n    proxy-url: http://127.0.0.1:{port}"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, proxied).unwrap();
+    let plan = run(&["plan", "--kubeconfig", kubeconfig.to_str().unwrap(), DEMO]);
+    assert_eq!(plan.code, 1, "{:?}", plan.error);
+    assert!(
+        tunnels.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "the requests went through the proxy"
+    );
+}
+
+/// An `exec` credential plugin that never finishes is bounded by `--request-timeout` and
+/// named, instead of hanging the command silently (issue #12).
+#[cfg(unix)]
+#[test]
+fn a_hanging_credential_plugin_is_bounded_by_the_request_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: sh\n      args: [-c, 'sleep 30']\n      interactiveMode: Never\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let plan = run(&[
+        "plan",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--request-timeout",
+        "1",
+        DEMO,
+    ]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(plan.code, 2);
+    let error = plan.error.unwrap();
+    assert!(
+        error.contains("the credential plugin `sh` of context `c` did not finish within 1s"),
+        "{error}"
+    );
+    assert!(error.contains("--request-timeout"), "{error}");
+}

@@ -297,6 +297,13 @@ impl Api {
                     source: e,
                 };
             }
+            other if error_chain(&other).contains("CaUsedAsEndEntity") => {
+                return Error::CaAsServerCert {
+                    server: self.server.clone(),
+                    context: self.context.clone(),
+                    source: other,
+                };
+            }
             other => {
                 return Error::Unreachable {
                     server: self.server.clone(),
@@ -436,6 +443,17 @@ fn forbidden(call: &Call, status: Box<Status>) -> Error {
         rule,
         status,
     }))
+}
+
+/// An error and every cause under it, joined, for recognising a TLS failure by its name.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = format!("{e} {e:?}");
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    text
 }
 
 fn object_of(call: &Call) -> String {

@@ -903,3 +903,65 @@ fn a_user_pack_s_safe_fix_cannot_unmake_a_resource() {
         run.out
     );
 }
+
+/// A `dusk fix` killed mid-run (SIGKILL, so nothing of dusk's runs after it) leaves every
+/// file either as it was or fully fixed, never torn; the next run fixes the rest and reports
+/// any temporary file the killed one left.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_whole_files_and_the_next_run_reports_its_leftovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = (0..150)
+        .map(|i| {
+            let path = dir.path().join(format!("launch{i:03}.py"));
+            fs::write(&path, LAUNCHER).unwrap();
+            path
+        })
+        .collect();
+    // Kill at a few moments after start-up (a debug build needs ~150 ms to load the rules);
+    // any of them may or may not fall inside a write, and the assertions hold either way.
+    for delay_ms in [150u64, 250, 400] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dusk"))
+            .args([
+                "fix",
+                "--isolated",
+                "--rules",
+                PACK,
+                "--select",
+                "dusk-test",
+            ])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        for path in &files {
+            let text = fs::read_to_string(path).unwrap();
+            assert!(
+                text == LAUNCHER || text == FIXED_LAUNCHER,
+                "{} is torn:\n{text}",
+                path.display()
+            );
+        }
+    }
+    let leftovers: Vec<String> = names(dir.path())
+        .into_iter()
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    let run = fix(dir.path(), &[s(dir.path())]);
+    for path in &files {
+        assert_eq!(fs::read_to_string(path).unwrap(), FIXED_LAUNCHER);
+    }
+    for name in &leftovers {
+        assert!(
+            run.err.contains(&format!(
+                "{name}: temporary file left by an interrupted `dusk fix`"
+            )),
+            "{name} not reported:\n{}",
+            run.err
+        );
+    }
+}

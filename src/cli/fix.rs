@@ -34,8 +34,8 @@ struct FileResult {
     outcome: Option<Outcome>,
     remaining: FileReport,
     write_error: Option<crate::write::Error>,
-    /// Why the file is checked but not written (a link, a second path to a file already
-    /// fixed, a real path outside the given paths).
+    /// Why the file is checked but not written (a link found in a walk, a real path
+    /// outside the given paths); set only when a fix would have changed it.
     not_written: Option<String>,
 }
 

@@ -63,12 +63,62 @@ pub enum RulesCommand {
         #[command(flatten)]
         packs: PackArgs,
     },
+    /// Check packs: schema, consistency, and every removal against the support policy.
+    /// Exit 0: clean; 1: a pack breaks a rule or the policy; 2: a pack cannot be read.
+    Check {
+        /// Packs to check (default: the built-in packs and those of `--rules` and the
+        /// configuration).
+        #[arg(value_name = "PACK")]
+        paths: Vec<PathBuf>,
+        /// Months each release is supported (default: each pack's `policy.support-months`).
+        #[arg(long, value_name = "N")]
+        support_months: Option<u32>,
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+    /// Run rule tests: each case's findings at several target versions, its fixed output,
+    /// and that fixing again changes nothing. Exit 1 on a failing case.
+    Test {
+        /// A test file or a directory of `*.test.yaml` files (default: `rule-tests`).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Rewrite the expectations with what dusk finds now.
+        #[arg(long)]
+        update: bool,
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+    /// Write the Markdown reference of every rule.
+    Docs {
+        /// Write to a file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+    /// Which rules are deprecated and removed at each release of a component.
+    Timeline {
+        /// Only this component.
+        #[arg(long, value_name = "C")]
+        component: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: TimelineFormat,
+        #[command(flatten)]
+        packs: PackArgs,
+    },
     /// Print the literals the prefilter looks for, one per line.
     #[command(hide = true)]
     Triggers {
         #[command(flatten)]
         packs: PackArgs,
     },
+}
+
+/// `dusk rules timeline` output: a table, or an HTML page with an SVG timeline.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum TimelineFormat {
+    Text,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

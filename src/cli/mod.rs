@@ -59,6 +59,20 @@ pub enum Error {
         help("`dusk rules list` shows every rule id")
     )]
     UnknownRule(String),
+    #[error("no rule belongs to component `{given}`")]
+    #[diagnostic(
+        code(dusk::cli::unknown_component),
+        help("components with rules: {known}")
+    )]
+    UnknownComponent { given: String, known: String },
+    #[error("no rule tests in `{}`: {reason}", dir.display())]
+    #[diagnostic(
+        code(dusk::cli::no_rule_tests),
+        help(
+            "`dusk rules test DIR` runs the `*.test.yaml` files under DIR (default `rule-tests`)"
+        )
+    )]
+    NoRuleTests { dir: PathBuf, reason: String },
     #[error("invalid glob `{glob}` in `per-path-ignores`")]
     #[diagnostic(code(dusk::config::glob))]
     Glob {

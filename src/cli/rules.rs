@@ -1,8 +1,10 @@
-//! `dusk rules list | explain | triggers`.
+//! `dusk rules list | explain | check | test | docs | timeline | triggers`.
 
-use super::args::{ListFormat, PackArgs, RulesCommand};
+use super::args::{ListFormat, PackArgs, RulesCommand, TimelineFormat};
 use super::{Error, ExitStatus, load_config, load_rules};
-use crate::rules::{Rule, RuleSet};
+use crate::rules::compile::{LoadError, PackSource, Problem};
+use crate::rules::{Rule, RuleSet, harness, policy, timeline};
+use std::path::PathBuf;
 
 pub fn run(cmd: RulesCommand) -> Result<ExitStatus, Error> {
     let load =
@@ -23,6 +25,41 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, Error> {
             let rule = set.get(&id).ok_or(Error::UnknownRule(id))?;
             print!("{}", explain(rule));
         }
+        RulesCommand::Check {
+            paths,
+            support_months,
+            packs,
+        } => return check(&paths, support_months, &packs),
+        RulesCommand::Test { dir, update, packs } => return test(dir, update, &packs),
+        RulesCommand::Docs { output, packs } => {
+            let text = crate::rules::docs::markdown(&load(&packs)?);
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text).map_err(|source| Error::Output { path, source })?
+                }
+                None => print!("{text}"),
+            }
+        }
+        RulesCommand::Timeline {
+            component,
+            format,
+            packs,
+        } => {
+            let set = load(&packs)?;
+            let Some(components) = timeline::components(&set, component.as_deref()) else {
+                let mut known: Vec<&str> = set.rules.iter().map(|r| r.component.as_str()).collect();
+                known.sort_unstable();
+                known.dedup();
+                return Err(Error::UnknownComponent {
+                    given: component.unwrap_or_default(),
+                    known: known.join(", "),
+                });
+            };
+            match format {
+                TimelineFormat::Text => print!("{}", timeline::text(&components)),
+                TimelineFormat::Html => print!("{}", timeline::html(&components)),
+            }
+        }
         RulesCommand::Triggers { packs } => {
             for t in load(&packs)?.triggers {
                 println!("{t}");
@@ -30,6 +67,92 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, Error> {
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// The packs the configuration and `--rules` add, in that order.
+fn extra_packs(packs: &PackArgs) -> Result<Vec<PathBuf>, Error> {
+    let config = load_config(packs)?;
+    let mut extra: Vec<PathBuf> = config
+        .config
+        .rules
+        .iter()
+        .map(|p| config.dir.join(p))
+        .collect();
+    extra.extend(packs.rules.iter().cloned());
+    Ok(extra)
+}
+
+/// Read packs; an unreadable one stops the command (exit 2), naming every such pack.
+fn read_packs(paths: &[PathBuf]) -> Result<Vec<PackSource>, Error> {
+    let mut sources = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        match PackSource::read(path) {
+            Ok(s) => sources.push(s),
+            Err(p) => problems.push(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(sources)
+    } else {
+        Err(LoadError { problems }.into())
+    }
+}
+
+/// `dusk rules check`: the given packs, else the built-in ones and the configured ones.
+fn check(
+    paths: &[PathBuf],
+    support_months: Option<u32>,
+    packs: &PackArgs,
+) -> Result<ExitStatus, Error> {
+    let mut sources = if paths.is_empty() {
+        PackSource::builtin()
+    } else {
+        read_packs(paths)?
+    };
+    sources.extend(read_packs(&extra_packs(packs)?)?);
+    let report = policy::check(&sources, policy::Options { support_months }).map_err(|e| {
+        Error::from(LoadError {
+            problems: vec![Problem {
+                origin: e.origin,
+                rule: None,
+                message: format!("not a YAML pack: {}", e.reason),
+            }],
+        })
+    })?;
+    print!("{}", policy::render(&report));
+    Ok(if report.is_clean() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+/// `dusk rules test`: every test file under `dir` (default `rule-tests`).
+fn test(dir: Option<PathBuf>, update: bool, packs: &PackArgs) -> Result<ExitStatus, Error> {
+    let dir = dir.unwrap_or_else(|| PathBuf::from("rule-tests"));
+    let mut base = PackSource::builtin();
+    base.extend(read_packs(&extra_packs(packs)?)?);
+    let files = harness::find_tests(&dir).map_err(|e| Error::NoRuleTests {
+        dir: dir.clone(),
+        reason: format!("cannot read it: {e}"),
+    })?;
+    if files.is_empty() {
+        return Err(Error::NoRuleTests {
+            dir,
+            reason: "no `*.test.yaml` file".into(),
+        });
+    }
+    let results: Vec<_> = files
+        .iter()
+        .map(|f| harness::run_file(f, &base, update))
+        .collect();
+    print!("{}", harness::render(&results));
+    Ok(if results.iter().all(|r| r.failed() == 0) {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
 }
 
 fn window(rule: &Rule) -> String {

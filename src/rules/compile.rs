@@ -68,6 +68,8 @@ pub struct Rule {
     pub component: String,
     pub window: Window,
     pub replacement: Option<String>,
+    /// First release with the replacement (`replacement-in`).
+    pub replacement_in: Option<Version>,
     pub message: String,
     pub explanation: Option<String>,
     pub docs: Option<String>,
@@ -97,10 +99,21 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub components: BTreeMap<String, Component>,
     pub renamed: HashMap<String, String>,
+    /// Each pack's support policy, in load order.
+    pub policies: Vec<PackPolicy>,
     index: HashMap<(KeyKind, String), Vec<usize>>,
     /// Literals at least one of which a file must contain (ASCII case-insensitively) to match
     /// any rule.
     pub triggers: Vec<String>,
+}
+
+/// The policy block of one pack.
+#[derive(Debug, Clone)]
+pub struct PackPolicy {
+    /// The pack's origin (its path), as rules' `origin` starts.
+    pub origin: String,
+    pub component: String,
+    pub def: pack::PolicyDef,
 }
 
 /// One thing wrong with a pack.
@@ -142,6 +155,8 @@ struct LoosePack {
     distributions: Vec<String>,
     #[serde(default)]
     renamed: BTreeMap<String, String>,
+    #[serde(default)]
+    policy: Option<pack::PolicyDef>,
     rules: Vec<serde_saphyr::Spanned<serde_json::Value>>,
 }
 
@@ -182,6 +197,17 @@ impl PackSource {
 /// pack can override a built-in rule). Within one pack an id must be unique: a second rule
 /// with the same id would silently replace the first.
 pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
+    compile_with(sources, true)
+}
+
+/// [`compile`], but a rule repeating an id of its own pack replaces the earlier one instead of
+/// being a problem: for `dusk rules check`, which reports repeated ids itself and goes on to
+/// check the rest of the pack.
+pub fn compile_lenient(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
+    compile_with(sources, false)
+}
+
+fn compile_with(sources: &[PackSource], unique_ids: bool) -> Result<RuleSet, LoadError> {
     let mut problems = Vec::new();
     let mut set = RuleSet::default();
     let mut by_id: HashMap<String, usize> = HashMap::new();
@@ -212,6 +238,13 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
             .distributions
             .extend(pack.distributions.iter().cloned());
         set.renamed.extend(pack.renamed.clone());
+        if let Some(def) = pack.policy.clone() {
+            set.policies.push(PackPolicy {
+                origin: source.origin.clone(),
+                component: pack.component.clone(),
+                def,
+            });
+        }
         // Where each id of this pack was first defined.
         let mut in_pack: HashMap<String, String> = HashMap::new();
         for spanned in pack.rules {
@@ -223,7 +256,7 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
                 .and_then(|v| v.as_str())
                 .unwrap_or("?")
                 .to_owned();
-            if let Some(first) = in_pack.get(&id) {
+            if let Some(first) = in_pack.get(&id).filter(|_| unique_ids) {
                 problems.push(Problem {
                     origin: origin.clone(),
                     rule: Some(id.clone()),
@@ -300,6 +333,7 @@ fn compile_rule(def: RuleDef, pack_component: &str, origin: &str) -> Result<Rule
         deprecated_in: version("deprecated-in", &def.deprecated_in),
         removed_in: version("removed-in", &def.removed_in),
     };
+    let replacement_in = version("replacement-in", &def.replacement_in);
     if let (Some(d), Some(r)) = (&window.deprecated_in, &window.removed_in)
         && d > r
     {
@@ -324,6 +358,7 @@ fn compile_rule(def: RuleDef, pack_component: &str, origin: &str) -> Result<Rule
         title: def.title,
         window,
         replacement: def.replacement,
+        replacement_in,
         message: def.message,
         explanation: def.explanation,
         docs: def.docs,

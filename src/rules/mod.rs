@@ -1,11 +1,16 @@
 //! Rules: packs as data (`pack`), compiled and indexed (`compile`), matched against
 //! constructs (`matcher`), graded by version window (`version`), and silenced by comments
-//! (`suppress`).
+//! (`suppress`). For pack maintainers: `policy` checks packs, `harness` runs rule tests,
+//! `docs` and `timeline` describe them.
 
 pub mod compile;
+pub mod docs;
+pub mod harness;
 pub mod matcher;
 pub mod pack;
+pub mod policy;
 pub mod suppress;
+pub mod timeline;
 pub mod version;
 
 pub use compile::{LoadError, Rule, RuleSet};

@@ -25,7 +25,28 @@ pub struct Pack {
     /// Old rule ids that still work in `--select`, `--ignore` and suppressions.
     #[serde(default)]
     pub renamed: BTreeMap<String, String>,
+    /// The deprecation policy `dusk rules check` holds this pack's windows to.
+    #[serde(default)]
+    pub policy: Option<PolicyDef>,
     pub rules: Vec<RuleDef>,
+}
+
+/// A support policy in the Kubernetes style: each release is supported for
+/// `support-months`, and a construct may be removed only once every release still supported
+/// at the removal already warned about it.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct PolicyDef {
+    /// How long each release is supported, in months.
+    pub support_months: u32,
+    /// Release dates (`YYYY-MM-DD`) of versions whose date the version itself does not tell
+    /// (SemVer); a CalVer version `YYYY.M.P` is dated to its month.
+    #[serde(default)]
+    pub release_dates: BTreeMap<String, String>,
+    /// Rules whose window breaks the policy on purpose or because upstream did, each with its
+    /// reason. `dusk rules check` lists them without failing.
+    #[serde(default)]
+    pub exceptions: BTreeMap<String, String>,
 }
 
 /// One rule: what it matches, when it is deprecated and removed, and what to say.
@@ -48,6 +69,10 @@ pub struct RuleDef {
     /// What to use instead.
     #[serde(default)]
     pub replacement: Option<String>,
+    /// First release in which the replacement is available; `dusk rules check` requires it
+    /// no later than `deprecated-in`.
+    #[serde(default)]
+    pub replacement_in: Option<String>,
     /// The finding's message. `{name}`, `{keyword}`, `{key}`, `{value}`, `{kind}`, `{path}`
     /// and `{replacement}` are filled in from the match.
     pub message: String,

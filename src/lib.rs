@@ -5,7 +5,9 @@
 //! The pipeline, in module order:
 //! 1. [`discover`]: paths → source files, classified, prefiltered by trigger literals;
 //! 2. [`source`]: text → spanned documents (YAML, Python, notebooks);
-//! 3. [`extract`]: documents → constructs (typed, spanned facts);
+//! 3. [`extract`]: documents → constructs (typed, spanned facts), and the one model of a
+//!    classic cluster ([`extract::classic`]) that [`migrate::build`] turns into operator
+//!    resources;
 //! 4. [`rules`]: constructs → findings, graded by each rule's window at the target version;
 //! 5. [`report`]: findings → text, JSON, SARIF, GitHub annotations or JUnit.
 //!
@@ -13,6 +15,7 @@
 
 pub mod cli;
 pub mod cluster;
+pub mod dask;
 pub mod diff;
 pub mod discover;
 pub mod extract;

@@ -13,7 +13,7 @@ use fix_support as support;
 use clap::Parser;
 use dusk::cli::ExitStatus;
 use dusk::cli::args::{Cli, Command};
-use dusk::migrate::{Context, End, FileMeta, FixSettings, Rewrite, fix_text};
+use dusk::migrate::{Context, Declined, End, FileMeta, FixSettings, Rewrite, fix_text};
 use dusk::source::TextRange;
 use dusk::source::edit::{Applicability, Edit, Fix};
 use std::collections::BTreeMap;
@@ -242,8 +242,8 @@ fn engine(text: &str, rewriters: fn(&str) -> Option<Rewrite>) -> dusk::migrate::
     support::fix(&scan, Path::new("launch.py"), text, false, Some(rewriters))
 }
 
-fn breaks_the_file(cx: &Context<'_>) -> Option<Fix> {
-    Some(Fix::new(
+fn breaks_the_file(cx: &Context<'_>) -> Result<Fix, Declined> {
+    Ok(Fix::new(
         vec![Edit::replace(cx.range, "--no-dashboard\"(")],
         Applicability::Safe,
         "a broken rename",
@@ -282,10 +282,10 @@ fn a_fix_that_breaks_the_file_is_rolled_back_and_reported() {
     assert_eq!(left, ["test-no-bokeh"]);
 }
 
-fn never_done(cx: &Context<'_>) -> Option<Fix> {
+fn never_done(cx: &Context<'_>) -> Result<Fix, Declined> {
     // Adds a line above the finding every pass, so the finding never goes away.
     let _ = cx.range;
-    Some(Fix::new(
+    Ok(Fix::new(
         vec![Edit::insert(0, "# again\n")],
         Applicability::Safe,
         "insert a line",
@@ -312,17 +312,18 @@ fn fixes_that_never_converge_leave_the_file_unchanged() {
 #[test]
 fn overlapping_fixes_apply_over_several_passes() {
     // Two rules whose fixes touch the same bytes: one per pass, both in the end.
-    fn whole_line(cx: &Context<'_>) -> Option<Fix> {
+    fn whole_line(cx: &Context<'_>) -> Result<Fix, Declined> {
         let start = cx.text[..cx.range.start()].rfind('\n').map_or(0, |i| i + 1);
         let end = cx.range.end();
         let replaced = cx.text[start..end].replace("--no-bokeh", "--no-dashboard");
-        (replaced != cx.text[start..end]).then(|| {
-            Fix::new(
-                vec![Edit::replace(TextRange::new(start, end), replaced)],
-                Applicability::Safe,
-                "rewrite the line",
-            )
-        })
+        if replaced == cx.text[start..end] {
+            return Err(Declined::new("nothing to rename on this line"));
+        }
+        Ok(Fix::new(
+            vec![Edit::replace(TextRange::new(start, end), replaced)],
+            Applicability::Safe,
+            "rewrite the line",
+        ))
     }
     let text = "CMD = 'dask-worker --no-bokeh'\n";
     let outcome = engine(text, |name| match name {
@@ -405,12 +406,14 @@ fn every_fixture_is_a_fixpoint_with_nothing_fixable_left() {
     );
 }
 
-fn renames_the_cluster(cx: &Context<'_>) -> Option<Fix> {
+fn renames_the_cluster(cx: &Context<'_>) -> Result<Fix, Declined> {
     // A DaskCluster name the operator rejects (upper case, over 53 characters).
-    let file = cx.yaml()?;
-    let root = file.documents.first()?.root.as_ref()?;
-    let name = root.path(&["metadata", "name"])?;
-    Some(Fix::new(
+    let name = cx
+        .yaml()
+        .and_then(|file| file.documents.first()?.root.as_ref())
+        .and_then(|root| root.path(&["metadata", "name"]))
+        .ok_or_else(|| Declined::new("no name"))?;
+    Ok(Fix::new(
         vec![Edit::replace(name.range, "A".repeat(60))],
         Applicability::Safe,
         "rename the cluster",

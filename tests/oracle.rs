@@ -279,3 +279,242 @@ fn the_real_schema_rejects_what_the_operator_rejects() {
         "{problems:#?}"
     );
 }
+
+/// Generated classic clusters through the one builder, held against the real CRD schemas.
+mod builder_property {
+    use super::oracles;
+    use dusk::extract::classic::{
+        Adapt, ClassicCluster, ClassicPod, SchedulerPod, Source, Sourced,
+    };
+    use dusk::migrate::build::{self, Options};
+    use dusk::migrate::operator::to_json;
+    use dusk::migrate::validate;
+    use k8s_openapi::api::core::v1::{
+        Container, EnvVar, EnvVarSource, LocalObjectReference, PodSpec, ResourceRequirements,
+        SecretKeySelector, Toleration,
+    };
+    use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn label() -> impl Strategy<Value = String> {
+        "[a-z][a-z0-9-]{0,40}[a-z0-9]"
+    }
+
+    fn quantity() -> impl Strategy<Value = Quantity> {
+        prop_oneof![
+            (1u32..64).prop_map(|n| n.to_string()),
+            (1u32..4000).prop_map(|n| format!("{n}m")),
+            (1u32..512).prop_map(|n| format!("{n}Gi")),
+            (1u32..64).prop_map(|n| format!("{n}G")),
+            (1u32..9).prop_map(|n| format!("0.{n}")),
+        ]
+        .prop_map(Quantity)
+    }
+
+    fn resources() -> impl Strategy<Value = Option<ResourceRequirements>> {
+        let map = || {
+            prop::collection::btree_map(
+                prop::sample::select(vec!["cpu", "memory", "nvidia.com/gpu"])
+                    .prop_map(String::from),
+                quantity(),
+                0..3,
+            )
+        };
+        prop::option::of(
+            (map(), map()).prop_map(|(limits, requests)| ResourceRequirements {
+                limits: (!limits.is_empty()).then_some(limits),
+                requests: (!requests.is_empty()).then_some(requests),
+                ..ResourceRequirements::default()
+            }),
+        )
+    }
+
+    fn env() -> impl Strategy<Value = Option<Vec<EnvVar>>> {
+        let var = prop_oneof![
+            ("[A-Z][A-Z0-9_]{0,20}", "[ -~]{0,30}").prop_map(|(name, value)| EnvVar {
+                name,
+                value: Some(value),
+                ..EnvVar::default()
+            }),
+            ("[A-Z][A-Z0-9_]{0,20}", label()).prop_map(|(name, secret)| EnvVar {
+                name,
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: secret,
+                        key: "token".into(),
+                        optional: None,
+                    }),
+                    ..EnvVarSource::default()
+                }),
+                ..EnvVar::default()
+            }),
+        ];
+        prop::option::of(prop::collection::vec(var, 0..5))
+    }
+
+    fn command() -> impl Strategy<Value = (Option<Vec<String>>, Option<Vec<String>>)> {
+        let program = prop::sample::select(vec![
+            vec!["dask-worker"],
+            vec!["dask", "worker"],
+            vec!["/opt/conda/bin/dask-worker"],
+            vec!["dask-cuda-worker"],
+            vec!["sh", "-c"],
+        ]);
+        let flags = prop::collection::vec(
+            prop::sample::select(vec![
+                "$(DASK_SCHEDULER_ADDRESS)",
+                "--nthreads",
+                "2",
+                "--memory-limit",
+                "4GB",
+                "--name",
+                "--no-dashboard",
+                "--death-timeout",
+                "60",
+            ]),
+            0..6,
+        );
+        (program, flags, any::<bool>()).prop_map(|(program, flags, split)| {
+            let program: Vec<String> = program.into_iter().map(String::from).collect();
+            let flags: Vec<String> = flags.into_iter().map(String::from).collect();
+            if split {
+                (Some(program), Some(flags))
+            } else {
+                (None, Some(program.into_iter().chain(flags).collect()))
+            }
+        })
+    }
+
+    fn pod() -> impl Strategy<Value = ClassicPod> {
+        (
+            "[a-z][a-z0-9.-]{0,20}(:[a-z0-9.]{1,10})?",
+            command(),
+            env(),
+            resources(),
+            prop::option::of(label()),
+            any::<bool>(),
+            prop::collection::btree_map(label(), label(), 0..3),
+            prop::option::of(prop::sample::select(vec!["Never", "OnFailure", "Always"])),
+        )
+            .prop_map(
+                |(image, (command, args), env, resources, account, tolerate, labels, restart)| {
+                    ClassicPod {
+                        spec: PodSpec {
+                            restart_policy: restart.map(String::from),
+                            service_account_name: account.clone(),
+                            image_pull_secrets: account
+                                .map(|name| vec![LocalObjectReference { name }]),
+                            tolerations: tolerate.then(|| {
+                                vec![Toleration {
+                                    key: Some("k8s.dask.org/dedicated".into()),
+                                    operator: Some("Equal".into()),
+                                    value: Some("worker".into()),
+                                    effect: Some("NoSchedule".into()),
+                                    ..Toleration::default()
+                                }]
+                            }),
+                            containers: vec![Container {
+                                name: "dask-worker".into(),
+                                image: Some(image),
+                                command,
+                                args,
+                                env,
+                                resources,
+                                ..Container::default()
+                            }],
+                            ..PodSpec::default()
+                        },
+                        labels,
+                        ..ClassicPod::default()
+                    }
+                },
+            )
+    }
+
+    fn cluster() -> impl Strategy<Value = ClassicCluster> {
+        (
+            label(),
+            pod(),
+            prop::option::of(pod()),
+            prop::option::of(0i32..50),
+            prop::option::of(prop::sample::select(vec![
+                "ClusterIP",
+                "NodePort",
+                "LoadBalancer",
+            ])),
+            prop::option::of(0i64..86_400),
+            prop::option::of((0i64..5, 5i64..100)),
+            prop::option::of(label()),
+        )
+            .prop_map(
+                |(name, worker, scheduler, replicas, service, idle, adapt, namespace)| {
+                    let at = || Source::Default("generated");
+                    let mut c = ClassicCluster::new(Sourced::new(name, at()), worker);
+                    if let Some(mut s) = scheduler {
+                        s.spec.containers[0].name = "scheduler".into();
+                        c.scheduler = SchedulerPod::Own(Box::new(s));
+                    }
+                    c.replicas = replicas.map(|r| Sourced::new(r, at()));
+                    c.service_type = service.map(|s| Sourced::new(s.to_owned(), at()));
+                    c.idle_timeout = idle.map(|t| Sourced::new(t, at()));
+                    c.adapt = adapt
+                        .map(|(minimum, maximum)| Sourced::new(Adapt { minimum, maximum }, at()));
+                    c.namespace = namespace.map(|n| Sourced::new(n, at()));
+                    c.labels = BTreeMap::from([("team".to_owned(), "ml".to_owned())]);
+                    c
+                },
+            )
+    }
+
+    /// Every problem the real schema (and the operator's own checks) finds, warnings too:
+    /// the builder must not write a field the API server would prune.
+    fn problems(resource: &serde_json::Value) -> Vec<String> {
+        validate::resource(resource)
+            .into_iter()
+            .map(|p| format!("{:?} {}: {}", p.level, p.path, p.message))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_built_resource_is_valid_against_the_real_crds(
+            c in cluster(),
+            new_cli in any::<bool>(),
+        ) {
+            let Some(_) = oracles() else { return Ok(()) };
+            prop_assert!(validate::schema_for("DaskCluster").is_some(), "schema missing");
+            let options = Options { new_cli };
+            let built = build::cluster(&c, options).unwrap();
+            let json = to_json(&built.resource);
+            prop_assert_eq!(problems(&json), Vec::<String>::new(), "{:#}", json);
+            // The controller's needs, which the schema does not say.
+            let worker = &json["spec"]["worker"]["spec"];
+            prop_assert!(worker.get("restartPolicy").is_none());
+            let ports = &json["spec"]["scheduler"]["spec"]["containers"][0]["ports"];
+            prop_assert_eq!(&ports[0]["name"], "tcp-comm");
+            prop_assert_eq!(&ports[1]["name"], "http-dashboard");
+
+            let group = to_json(&build::worker_group(&c, "parent", options).unwrap().resource);
+            prop_assert_eq!(problems(&group), Vec::<String>::new(), "{:#}", group);
+            if let Some(a) = build::autoscaler(&c) {
+                let a = to_json(&a.resource);
+                prop_assert_eq!(problems(&a), Vec::<String>::new(), "{:#}", a);
+            }
+            let runner = PodSpec {
+                restart_policy: Some("OnFailure".into()),
+                containers: vec![Container {
+                    name: "job".into(),
+                    image: c.worker.spec.containers[0].image.clone(),
+                    args: Some(vec!["python".into(), "job.py".into()]),
+                    ..Container::default()
+                }],
+                ..PodSpec::default()
+            };
+            let job = to_json(&build::job(&c, runner, options).unwrap().resource);
+            prop_assert_eq!(problems(&job), Vec::<String>::new(), "{:#}", job);
+        }
+    }
+}

@@ -44,6 +44,7 @@ fn bare(rule: &str, severity: Severity, path: &str, message: &str) -> Finding {
         replacement: None,
         docs: None,
         fix: None,
+        not_fixable: None,
         object: None,
     }
 }

@@ -3,7 +3,13 @@
 //! snapshotted, with the whole fixed file for rewriters that generate resources. Each fixed
 //! file must re-parse, a second fix must change nothing, and no finding whose fix was applied
 //! may be left — except in files named `not-handled.*`, which show what a rewriter leaves for
-//! a person: there the finding must stay and the file must not change.
+//! a person: there the finding must stay, the file must not change, and the reason the
+//! rewriter gives is snapshotted.
+//!
+//! Then the built-in packs, rule by rule: each rule that declares a fix is run alone on its
+//! own fixtures (`fixtures/rules/<id>/bad.*`), and its diff and declined reasons are
+//! snapshotted (`rule_fix__<id>`); a declared fix that never happens fails. Last, the
+//! regression tests of issue #8.
 
 mod fix_support;
 use fix_support as support;
@@ -36,19 +42,38 @@ fn rewriter_fixtures() {
         if name.starts_with("not-handled") {
             assert!(!outcome.changed(), "{name} must stay as it is");
             // Its finding stays, for a person, and no longer claims a fix it cannot have.
+            // It says why, in words a person can act on.
             let scan = support::scan(&["dusk-test"]);
-            let declined = outcome.remaining.findings.iter().any(|f| {
-                f.fix.is_none()
-                    && scan
-                        .rules
-                        .get(&f.rule)
-                        .and_then(|r| r.fix.as_ref())
-                        .is_some_and(|fix| fix.rewriter == rewriter)
-            });
+            let reasons: Vec<String> = outcome
+                .remaining
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.fix.is_none()
+                        && scan
+                            .rules
+                            .get(&f.rule)
+                            .and_then(|r| r.fix.as_ref())
+                            .is_some_and(|fix| fix.rewriter == rewriter)
+                })
+                .map(|f| {
+                    let reason = f.not_fixable.as_deref().unwrap_or_default();
+                    assert!(
+                        !reason.is_empty(),
+                        "{name}: {} declined without a reason",
+                        f.rule
+                    );
+                    format!(
+                        "{}:{} {}: not fixable: {reason}",
+                        f.start.line, f.start.column, f.rule
+                    )
+                })
+                .collect();
             assert!(
-                declined,
+                !reasons.is_empty(),
                 "{name} must keep its finding for a person, without a fix"
             );
+            insta::assert_snapshot!(reasons.join("\n"));
             return;
         }
         assert!(outcome.changed(), "{rewriter}/{name}: nothing was fixed");
@@ -79,4 +104,159 @@ fn rewriter_fixtures() {
         }
         insta::assert_snapshot!(snapshot);
     });
+}
+
+/// Fix `text` as `file` with the built-in packs only, unsafe fixes included.
+fn fix_with_builtin_packs(file: &str, text: &str) -> Outcome {
+    let scan = support::builtin_scan();
+    support::fix(&scan, Path::new(file), text, true, None)
+}
+
+/// Issue #8: a bare-statement constructor was declined (its range is the statement's too)
+/// while the import moved, leaving an operator `KubeCluster("worker.yaml")`.
+#[test]
+fn issue_8_bare_statement_constructor_is_migrated_with_its_import() {
+    let text = "from dask_kubernetes import KubeCluster\n\n\
+                KubeCluster(\"worker.yaml\", deploy_mode=\"local\")\n";
+    let outcome = fix_with_builtin_packs("launch.py", text);
+    assert_eq!(outcome.end, End::Converged);
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(
+        outcome.fixed,
+        "from dask_kubernetes.operator import KubeCluster\n\n\
+         # dusk: removed `deploy_mode=\"local\"`: no Dask Operator equivalent\n\
+         KubeCluster(custom_cluster_spec=\"worker.yaml\")\n"
+    );
+}
+
+/// Issue #8: a pod template with an integer env value gave `fix: null` and no reason.
+#[test]
+fn issue_8_integer_env_value_is_quoted_and_a_boolean_is_declined_with_a_reason() {
+    let template = |value: &str| {
+        format!(
+            "kind: Pod\nspec:\n  containers:\n    - name: worker\n      \
+             image: ghcr.io/dask/dask:2024.1.0\n      args: [dask, worker, --nthreads, \"2\"]\n      \
+             env:\n        - name: OMP_NUM_THREADS\n          value: {value}\n"
+        )
+    };
+    let outcome = fix_with_builtin_packs("worker-spec.yaml", &template("4"));
+    assert_eq!(outcome.applied.get("classic-worker-pod-template"), Some(&1));
+    assert!(
+        outcome.fixed.contains("kind: DaskCluster")
+            && outcome.fixed.contains("value: \"4\"")
+            && !outcome.fixed.contains("value: 4"),
+        "{}",
+        outcome.fixed
+    );
+
+    let outcome = fix_with_builtin_packs("worker-spec.yaml", &template("true"));
+    assert!(!outcome.changed(), "{}", outcome.fixed);
+    let finding = outcome
+        .remaining
+        .findings
+        .iter()
+        .find(|f| f.rule == "classic-worker-pod-template")
+        .expect("the finding stays for a person");
+    assert!(finding.fix.is_none());
+    assert_eq!(
+        finding.not_fixable.as_deref(),
+        Some(
+            "env value `true` of `OMP_NUM_THREADS` at line 9 is not a string, and Kubernetes \
+             takes only strings: quote it (`\"true\"`, or `\"True\"` as Python wrote it) and rerun"
+        )
+    );
+}
+
+/// The built-in packs with only `rule` selected.
+fn only_rule(rule: &str) -> dusk::cli::check::Scan {
+    let args = dusk::cli::args::ScanArgs {
+        select: vec![rule.to_owned()],
+        packs: dusk::cli::args::PackArgs {
+            isolated: true,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    dusk::cli::check::Scan::build(&args, None).unwrap()
+}
+
+/// Every built-in rule that declares a fix, on its own fixtures (`fixtures/rules/<id>/bad.*`),
+/// fixed with that rule alone (unsafe fixes included): the diff and what was declined, with
+/// its reason, are snapshotted. A rule whose rewriter never produces a fix on its own
+/// fixtures fails the test: a declared fix must exist somewhere.
+#[test]
+fn every_declared_fix_fixes_its_own_rule_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    let builtin = support::builtin_scan();
+    let mut never = Vec::new();
+    for rule in builtin.rules.rules.iter().filter(|r| r.fix.is_some()) {
+        let dir = root.join(&rule.id);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_stem().and_then(|s| s.to_str()) == Some("bad") && p.extension().is_some()
+            })
+            .collect();
+        files.sort();
+        let scan = only_rule(&rule.id);
+        let mut fixed_any = false;
+        let mut snapshot = String::new();
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let outcome = support::fix(&scan, Path::new(name), &text, true, None);
+            assert!(
+                outcome.failed.is_empty(),
+                "{}/{name}: {:?}",
+                rule.id,
+                outcome.failed
+            );
+            assert_eq!(outcome.end, End::Converged, "{}/{name}", rule.id);
+            // Only this rule may have touched the file.
+            assert!(
+                outcome.applied.keys().all(|r| *r == rule.id),
+                "{}/{name}: fixed by {:?}",
+                rule.id,
+                outcome.applied
+            );
+            fixed_any |= outcome.applied.get(&rule.id).is_some_and(|n| *n > 0);
+            snapshot.push_str(&format!(
+                "=== {name}: fixed {}\n",
+                outcome.applied.get(&rule.id).copied().unwrap_or(0)
+            ));
+            snapshot.push_str(&dusk::diff::unified(
+                name,
+                &outcome.original,
+                &outcome.fixed,
+            ));
+            for f in outcome
+                .remaining
+                .findings
+                .iter()
+                .filter(|f| f.rule == rule.id)
+            {
+                snapshot.push_str(&format!(
+                    "left at {}:{}: {}\n",
+                    f.start.line,
+                    f.start.column,
+                    f.not_fixable.as_deref().map_or_else(
+                        || "(fixable, not applied)".to_owned(),
+                        |r| format!("not fixable: {r}")
+                    )
+                ));
+            }
+        }
+        if !fixed_any {
+            never.push(rule.id.clone());
+        }
+        insta::assert_snapshot!(format!("rule_fix__{}", rule.id), snapshot);
+    }
+    assert!(
+        never.is_empty(),
+        "rules that declare a fix their rewriter never makes on their own fixtures: {never:?}"
+    );
 }

@@ -389,6 +389,9 @@ fn left_line(f: &Finding, unsafe_fixes: bool) -> String {
     {
         line.push_str(" [fix needs review: `--unsafe-fixes`]");
     }
+    if let Some(reason) = &f.not_fixable {
+        line.push_str(&format!(" [not fixable: {reason}]"));
+    }
     line
 }
 

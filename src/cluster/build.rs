@@ -1,29 +1,30 @@
-//! Live classic Dask → DaskClusters, for `dusk plan --from-cluster`.
+//! Live classic Dask → the model of a classic cluster → DaskClusters, for
+//! `dusk plan --from-cluster`.
 //!
-//! What it rewrites: a classic KubeCluster's running pods (worker image, command, env,
-//! resources and pod settings, the scheduler pod and Service type) and a dask Helm release's
-//! values (chart defaults merged under the user's values).
-//! Output: one DaskCluster each, shaped like `make_cluster_spec`: worker args keep the classic
-//! ones and get `--name $(DASK_WORKER_NAME)`, the scheduler container exposes the `tcp-comm`
-//! and `http-dashboard` ports the controller looks for.
+//! Two producers of [`crate::extract::classic::ClassicCluster`]: a classic KubeCluster's
+//! running pods (worker image, command, env, resources and pod settings, the scheduler pod,
+//! the Service type, the number of workers) and a dask Helm release's values (chart defaults
+//! merged under the user's values). The one builder ([`crate::migrate::build`]) makes the
+//! DaskCluster, as it does for files: `--name $(DASK_WORKER_NAME)` on the workers, the
+//! `tcp-comm` and `http-dashboard` ports and probes on the scheduler, the Service.
 //! Dropped on purpose: what the API server or the classic KubeCluster added at run time
 //! (service-account token volumes, default tolerations with `tolerationSeconds`, node name,
 //! priority, the per-pod `--name`, `DASK_SCHEDULER_ADDRESS`) and `restartPolicy: Never`,
-//! which the operator's Deployments reject.
+//! which the operator's Deployments reject (the builder drops it).
 //! Not handled: the chart's Jupyter server, classic `adapt()` bounds (not visible in the
 //! cluster) and `idle_timeout` (kept only in the classic scheduler's args).
-//! Pure: takes objects already read.
+//! Pure: takes objects already read; never goes through the YAML-text fix loop.
 
 use super::helm::Release;
 use super::plan::{Desired, Origin};
-use super::scan::{CLUSTER_NAME_LABEL, ClassicCluster};
+use super::scan::ClassicCluster;
 use super::{Error, Kind, ObjectId};
-use crate::rules::matcher::is_rfc1123_label;
+use crate::dask::INJECTED_ENV;
+use crate::extract::classic::{ClassicCluster as Model, ClassicPod, SchedulerPod, Source, Sourced};
+use crate::migrate::build;
+use k8s_openapi::api::core::v1::PodSpec;
 use serde_json::{Map, Value, json};
-
-/// Environment the controller injects itself; a copied value would point at the old
-/// classic scheduler.
-const INJECTED_ENV: &[&str] = &["DASK_SCHEDULER_ADDRESS"];
+use std::collections::BTreeMap;
 
 /// A DaskCluster replacing a classic KubeCluster still running in the cluster.
 pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
@@ -35,41 +36,62 @@ pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
         from: from.clone(),
         reason: reason.to_owned(),
     };
-    check_name(&cluster.name).map_err(|r| cannot(&r))?;
     let workers = cluster.pods("worker");
     let Some(worker) = workers.first() else {
         return Err(cannot("it has no worker pods to copy the worker spec from"));
     };
-    let worker_spec = worker_pod_spec(worker.get("spec").unwrap_or(&Value::Null))
-        .ok_or_else(|| cannot("its worker pod has no containers"))?;
-    let scheduler_spec = match cluster.pods("scheduler").first() {
-        Some(pod) => scheduler_pod_spec(pod.get("spec").unwrap_or(&Value::Null))
-            .ok_or_else(|| cannot("its scheduler pod has no containers"))?,
-        None => scheduler_like_worker(&worker_spec),
-    };
-    let service_type = cluster
-        .service()
-        .and_then(|s| s.pointer("/spec/type"))
-        .and_then(Value::as_str)
-        .unwrap_or("ClusterIP");
-    let mut worker_section = json!({"replicas": workers.len(), "spec": worker_spec});
-    if let Some(m) = user_metadata(worker.get("metadata")) {
-        worker_section["metadata"] = m;
-    }
-    let object = daskcluster(
-        &cluster.name,
-        &cluster.namespace,
-        worker_section,
-        scheduler_spec,
-        service_type,
+    let worker_pod =
+        live_pod(worker, true).map_err(|why| cannot(&format!("its worker pod {why}")))?;
+    let mut model = Model::new(
+        Sourced::new(
+            cluster.name.clone(),
+            Source::Live(format!(
+                "label `{}` of its pods",
+                crate::dask::CLUSTER_NAME_LABEL
+            )),
+        ),
+        worker_pod,
     );
+    model.namespace = Some(Sourced::new(
+        cluster.namespace.clone(),
+        Source::Live("the namespace of its pods".into()),
+    ));
+    model.replicas = Some(Sourced::new(
+        i32::try_from(workers.len()).unwrap_or(i32::MAX),
+        Source::Live(format!("{} running worker pods", workers.len())),
+    ));
+    if let Some(pod) = cluster.pods("scheduler").first() {
+        let pod =
+            live_pod(pod, false).map_err(|why| cannot(&format!("its scheduler pod {why}")))?;
+        model.scheduler = SchedulerPod::Own(Box::new(pod));
+    }
+    // No scheduler pod (classic `deploy_mode="local"` ran it in the client): the builder
+    // runs one like the workers, as `make_scheduler_spec` does.
+    if let Some(service) = cluster.service() {
+        let kind = service
+            .pointer("/spec/type")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP");
+        model.service_type = Some(Sourced::new(
+            kind.to_owned(),
+            Source::Live(format!(
+                "Service {}/{} spec.type",
+                cluster.namespace,
+                service
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+            )),
+        ));
+    }
+    let built = build::cluster(&model, build::Options::default()).map_err(|d| cannot(&d.reason))?;
     Ok(Desired {
         id: ObjectId {
             kind: Kind::DASK_CLUSTER,
             namespace: Some(cluster.namespace.clone()),
             name: cluster.name.clone(),
         },
-        object,
+        object: crate::migrate::operator::to_json(&built.resource),
         sensitive: Vec::new(),
         origin: Origin::Live {
             from: format!("{from} ({} worker pods)", workers.len()),
@@ -77,16 +99,106 @@ pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
     })
 }
 
+/// A running classic pod as the model's pod: its spec without what the API server and the
+/// classic cluster added, its user labels and annotations; for a worker, without the
+/// per-pod `--name` classic gave it.
+fn live_pod(pod: &Value, worker: bool) -> Result<ClassicPod, String> {
+    let raw = pod.get("spec").unwrap_or(&Value::Null);
+    let mut spec = clean_pod_spec(raw).ok_or("has no containers")?;
+    if worker {
+        strip_classic_name(&mut spec);
+    }
+    let typed: PodSpec = serde_json::from_value(spec.clone())
+        .map_err(|e| format!("is not a pod spec dusk can read ({e})"))?;
+    let at = format!(
+        "Pod {}/{}",
+        pod.pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("default"),
+        pod.pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+    );
+    let mut sources = BTreeMap::new();
+    for key in spec.as_object().into_iter().flat_map(Map::keys) {
+        sources.insert(key.clone(), Source::Live(format!("{at} spec.{key}")));
+    }
+    for key in spec
+        .pointer("/containers/0")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(Map::keys)
+    {
+        sources.insert(
+            format!("containers[0].{key}"),
+            Source::Live(format!("{at} spec.containers[0].{key}")),
+        );
+    }
+    let metadata = user_metadata(pod.get("metadata"));
+    let map = |field: &str| -> BTreeMap<String, String> {
+        metadata
+            .as_ref()
+            .and_then(|m| m.get(field))
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect()
+    };
+    Ok(ClassicPod {
+        spec: typed,
+        labels: map("labels"),
+        annotations: map("annotations"),
+        sources,
+        source: Some(Source::Live(at)),
+    })
+}
+
+/// Classic appended `--name <pod name>`; the operator names workers after their Deployment
+/// (the builder adds `--name $(DASK_WORKER_NAME)`).
+fn strip_classic_name(spec: &mut Value) {
+    let Some(first) = spec
+        .pointer_mut("/containers/0")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let Some(old) = first.get("args").and_then(Value::as_array).cloned() else {
+        return;
+    };
+    let mut args: Vec<Value> = Vec::new();
+    let mut skip_next = false;
+    for a in old {
+        let s = a.as_str().unwrap_or("");
+        if skip_next {
+            skip_next = false;
+        } else if s == "--name" {
+            skip_next = true;
+        } else if !s.starts_with("--name=") {
+            args.push(a);
+        }
+    }
+    first.insert("args".into(), Value::Array(args));
+}
+
 /// A DaskCluster replacing a release of the dask Helm chart.
 pub fn from_release(release: &Release) -> Result<Desired, Error> {
     let from = format!("Helm release `{}/{}`", release.namespace, release.name);
-    check_name(&release.name).map_err(|reason| Error::CannotBuild {
+    let cannot = |reason: &str| Error::CannotBuild {
         from: from.clone(),
-        reason,
-    })?;
+        reason: reason.to_owned(),
+    };
     let mut values = release.defaults.clone();
     merge(&mut values, &release.values);
     let v = |path: &str| values.pointer(path).filter(|v| !v.is_null());
+    let at = |path: &str| {
+        Source::Live(format!(
+            "Helm release {}/{} values {}",
+            release.namespace,
+            release.name,
+            path.trim_start_matches('/').replace('/', ".")
+        ))
+    };
     let image = |component: &str| {
         let repo = v(&format!("/{component}/image/repository"))
             .and_then(Value::as_str)
@@ -108,7 +220,6 @@ pub fn from_release(release: &Release) -> Result<Desired, Error> {
         worker_args.extend([json!("--memory-limit"), json!(scalar_text(memory))]);
     }
     worker_args.extend(extra_args(v("/worker/extraArgs")));
-    worker_args.extend([json!("--name"), json!("$(DASK_WORKER_NAME)")]);
     let mut worker = json!({"name": "worker", "image": image("worker"), "args": worker_args});
     copy_fields(&mut worker, &values["worker"], &["env", "resources"]);
     copy_mounts(&mut worker, &values["worker"]);
@@ -121,69 +232,56 @@ pub fn from_release(release: &Release) -> Result<Desired, Error> {
     let mut scheduler =
         json!({"name": "scheduler", "image": image("scheduler"), "args": scheduler_args});
     copy_fields(&mut scheduler, &values["scheduler"], &["env", "resources"]);
-    scheduler_ports_and_probes(&mut scheduler);
     let mut scheduler_spec = json!({"containers": [scheduler]});
     copy_pod_fields(&mut scheduler_spec, &values["scheduler"]);
 
-    let replicas = v("/worker/replicas").cloned().unwrap_or(json!(3));
-    let service_type = v("/scheduler/serviceType")
-        .and_then(Value::as_str)
-        .unwrap_or("ClusterIP");
-    let object = daskcluster(
-        &release.name,
-        &release.namespace,
-        json!({"replicas": replicas, "spec": worker_spec}),
-        scheduler_spec,
-        service_type,
+    let pod = |spec: Value, side: &str| -> Result<ClassicPod, Error> {
+        let typed: PodSpec = serde_json::from_value(spec).map_err(|e| {
+            cannot(&format!(
+                "its `{side}` values do not make a pod spec dusk can read ({e})"
+            ))
+        })?;
+        Ok(ClassicPod {
+            spec: typed,
+            source: Some(at(&format!("/{side}"))),
+            ..ClassicPod::default()
+        })
+    };
+    let mut model = Model::new(
+        Sourced::new(release.name.clone(), Source::Live(format!("{from}'s name"))),
+        pod(worker_spec, "worker")?,
     );
+    model.namespace = Some(Sourced::new(
+        release.namespace.clone(),
+        Source::Live(format!("{from}'s namespace")),
+    ));
+    model.scheduler = SchedulerPod::Own(Box::new(pod(scheduler_spec, "scheduler")?));
+    let replicas = match v("/worker/replicas") {
+        None => 3,
+        Some(n) => n
+            .as_i64()
+            .and_then(|n| i32::try_from(n).ok())
+            .ok_or_else(|| cannot("its `worker.replicas` is not an integer"))?,
+    };
+    model.replicas = Some(Sourced::new(replicas, at("/worker/replicas")));
+    model.service_type = Some(Sourced::new(
+        v("/scheduler/serviceType")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP")
+            .to_owned(),
+        at("/scheduler/serviceType"),
+    ));
+    let built = build::cluster(&model, build::Options::default()).map_err(|d| cannot(&d.reason))?;
     Ok(Desired {
         id: ObjectId {
             kind: Kind::DASK_CLUSTER,
             namespace: Some(release.namespace.clone()),
             name: release.name.clone(),
         },
-        object,
+        object: crate::migrate::operator::to_json(&built.resource),
         sensitive: super::helm::sensitive_values(&release.values),
         origin: Origin::Live {
             from: format!("{from} (chart {}-{})", release.chart, release.chart_version),
-        },
-    })
-}
-
-fn check_name(name: &str) -> Result<(), String> {
-    if is_rfc1123_label(name, 53) {
-        Ok(())
-    } else {
-        Err(format!(
-            "its name `{name}` is not a valid DaskCluster name (lower-case letters, digits and `-`, at most 53 characters)"
-        ))
-    }
-}
-
-fn daskcluster(
-    name: &str,
-    namespace: &str,
-    worker: Value,
-    scheduler_spec: Value,
-    service_type: &str,
-) -> Value {
-    json!({
-        "apiVersion": Kind::DASK_CLUSTER.api_version(),
-        "kind": "DaskCluster",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "worker": worker,
-            "scheduler": {
-                "spec": scheduler_spec,
-                "service": {
-                    "type": service_type,
-                    "selector": {CLUSTER_NAME_LABEL: name, "dask.org/component": "scheduler"},
-                    "ports": [
-                        {"name": "tcp-comm", "protocol": "TCP", "port": 8786, "targetPort": "tcp-comm"},
-                        {"name": "http-dashboard", "protocol": "TCP", "port": 8787, "targetPort": "http-dashboard"},
-                    ],
-                },
-            },
         },
     })
 }
@@ -279,76 +377,6 @@ fn retain(map: &mut Map<String, Value>, field: &str, keep: impl Fn(&Value) -> bo
             map.remove(field);
         }
     }
-}
-
-fn worker_pod_spec(spec: &Value) -> Option<Value> {
-    let mut spec = clean_pod_spec(spec)?;
-    let first = spec.pointer_mut("/containers/0")?.as_object_mut()?;
-    // Classic appended `--name <pod name>`; the operator names workers after their Deployment.
-    let mut args: Vec<Value> = Vec::new();
-    let mut skip_next = false;
-    for a in first
-        .get("args")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-    {
-        let s = a.as_str().unwrap_or("");
-        if skip_next {
-            skip_next = false;
-        } else if s == "--name" {
-            skip_next = true;
-        } else if !s.starts_with("--name=") {
-            args.push(a);
-        }
-    }
-    args.extend([json!("--name"), json!("$(DASK_WORKER_NAME)")]);
-    first.insert("args".into(), Value::Array(args));
-    Some(spec)
-}
-
-fn scheduler_pod_spec(spec: &Value) -> Option<Value> {
-    let mut spec = clean_pod_spec(spec)?;
-    let first = spec.pointer_mut("/containers/0")?;
-    scheduler_ports_and_probes(first);
-    Some(spec)
-}
-
-/// No scheduler pod (classic `deploy_mode="local"` ran it in the client): build one from the
-/// worker's image, env and resources, as `make_scheduler_spec` does.
-fn scheduler_like_worker(worker_spec: &Value) -> Value {
-    let worker = worker_spec.pointer("/containers/0").unwrap_or(&Value::Null);
-    let mut scheduler = json!({
-        "name": "scheduler",
-        "image": worker.get("image").cloned().unwrap_or(json!("ghcr.io/dask/dask:latest")),
-        "args": ["dask-scheduler", "--host", "0.0.0.0"],
-    });
-    copy_fields(&mut scheduler, worker, &["env", "resources"]);
-    scheduler_ports_and_probes(&mut scheduler);
-    json!({"containers": [scheduler]})
-}
-
-/// The controller finds the scheduler by these port names; the probes are
-/// `make_scheduler_spec`'s.
-fn scheduler_ports_and_probes(container: &mut Value) {
-    let Some(c) = container.as_object_mut() else {
-        return;
-    };
-    c.insert(
-        "ports".into(),
-        json!([
-            {"name": "tcp-comm", "containerPort": 8786, "protocol": "TCP"},
-            {"name": "http-dashboard", "containerPort": 8787, "protocol": "TCP"},
-        ]),
-    );
-    c.entry("readinessProbe").or_insert_with(|| {
-        json!({"httpGet": {"port": "http-dashboard", "path": "/health"},
-               "initialDelaySeconds": 0, "periodSeconds": 1, "timeoutSeconds": 300})
-    });
-    c.entry("livenessProbe").or_insert_with(|| {
-        json!({"httpGet": {"port": "http-dashboard", "path": "/health"},
-               "initialDelaySeconds": 15, "periodSeconds": 20})
-    });
 }
 
 /// Copy non-empty fields from chart values (or a container) into a container.

@@ -1,6 +1,7 @@
 //! Front-ends: documents → [`model::Construct`]s, one module per input kind.
 
 pub mod argo;
+pub mod classic;
 pub mod command;
 pub mod dask_config;
 pub mod dockerfile;

@@ -10,9 +10,12 @@
 //! is recorded as failed and not tried again in that file. At most [`MAX_PASSES`] passes; a
 //! file still changing after that is left as it was, with a clear message.
 //!
-//! Rewriters live in [`rewriters`], one file each, registered in [`rewriter`]. Never reads or
+//! Rewriters live in [`rewriters`], one file each, registered in [`rewriter`]. A rewriter
+//! that writes operator resources reads the classic cluster into the model
+//! ([`crate::extract::classic`]) and asks the one builder ([`build`]) for them. Never reads or
 //! writes files: `cli::fix` does, through `write`.
 
+pub mod build;
 pub mod notebook;
 pub mod operator;
 pub mod python_text;
@@ -67,6 +70,36 @@ pub struct Context<'a> {
     /// whose fix would hide other findings (moving an import changes what later calls
     /// resolve to) waits until they are fixed.
     pub pending: &'a [(&'a Rule, TextRange)],
+    /// What rewriters computed about this pass's parsed file, shared between their calls
+    /// so that asking once per finding stays linear in the number of findings.
+    pub memo: &'a Memo,
+}
+
+/// Facts about one pass's parsed file that several rewriter calls need, computed once.
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// The `name`s of the items of a YAML list (an `env:`), by the list's range.
+    list_names: std::cell::RefCell<BTreeMap<TextRange, std::rc::Rc<BTreeSet<String>>>>,
+}
+
+impl Memo {
+    /// The `name` of every item of the YAML sequence `list`.
+    pub fn item_names(&self, list: &crate::source::yaml::Node) -> std::rc::Rc<BTreeSet<String>> {
+        self.list_names
+            .borrow_mut()
+            .entry(list.range)
+            .or_insert_with(|| {
+                std::rc::Rc::new(
+                    list.as_seq()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|n| n.get_str("name"))
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            })
+            .clone()
+    }
 }
 
 impl<'a> Context<'a> {
@@ -93,6 +126,38 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The YAML file, or the reason a YAML rewriter cannot work on this one.
+    pub fn yaml_file(&self) -> Result<&YamlFile, Declined> {
+        self.yaml().or_decline_with(|| {
+            format!(
+                "`{}` rewrites YAML, and this finding is in Python",
+                self.rewriter_name()
+            )
+        })
+    }
+
+    /// The Python document, or the reason a Python rewriter cannot work on this one.
+    pub fn python_doc(&self) -> Result<&PyDocument, Declined> {
+        self.python().or_decline_with(|| {
+            format!(
+                "`{}` rewrites Python, and this finding is in YAML",
+                self.rewriter_name()
+            )
+        })
+    }
+
+    fn rewriter_name(&self) -> &str {
+        self.rule
+            .fix
+            .as_ref()
+            .map_or("this rewriter", |f| f.rewriter.as_str())
+    }
+
+    /// `line N` of a byte offset in this text.
+    pub fn line(&self, offset: usize) -> String {
+        line_of(self.text, offset)
+    }
+
     /// The version `component` is targeted at: the user's `--target`, else the newest
     /// release the packs know.
     pub fn target(&self, component: &str) -> Option<&Version> {
@@ -103,10 +168,61 @@ impl<'a> Context<'a> {
     }
 }
 
-/// A rewriter: the fix for one finding, or `None` when it cannot (or need not) fix it. The
+/// A rewriter: the fix for one finding, or why it cannot fix it here ([`Declined`]). The
 /// fix's applicability is this occurrence's: a rewriter may lower its rule's `safe` to
 /// `unsafe` when, here, it would drop or guess something.
-pub type Rewrite = fn(&Context<'_>) -> Option<Fix>;
+pub type Rewrite = fn(&Context<'_>) -> Result<Fix, Declined>;
+
+/// Why a rewriter gives no fix for one finding, in words a user can act on: what is in the
+/// way and, where there is one, what to do ("integer env value `4` at line 7: quote it").
+/// Shown as `not fixable: …` in text, as `"fix": {"available": false, "reason": …}` in JSON
+/// and in `dusk fix`'s list of what is left for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declined {
+    pub reason: String,
+}
+
+impl Declined {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Declined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+/// `Option` → `Result<_, Declined>` with the reason a user reads.
+pub trait OrDecline<T> {
+    fn or_decline(self, reason: &str) -> Result<T, Declined>;
+    fn or_decline_with(self, reason: impl FnOnce() -> String) -> Result<T, Declined>;
+}
+
+impl<T> OrDecline<T> for Option<T> {
+    fn or_decline(self, reason: &str) -> Result<T, Declined> {
+        self.ok_or_else(|| Declined::new(reason))
+    }
+
+    fn or_decline_with(self, reason: impl FnOnce() -> String) -> Result<T, Declined> {
+        self.ok_or_else(|| Declined::new(reason()))
+    }
+}
+
+/// `line N` of byte `offset` in `text`, for a reason that points at something (computed
+/// only when a rewriter declines).
+pub fn line_of(text: &str, offset: usize) -> String {
+    let end = offset.min(text.len());
+    let line = text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1;
+    format!("line {line}")
+}
 
 /// The rewriter a pack's `fix: {rewriter: …}` names. Every name in
 /// `rules::compile::KNOWN_REWRITERS` that is implemented has an arm here.
@@ -306,14 +422,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         if candidates.is_empty() {
             // Fix availability is per occurrence: what its rewriter declined (a template it
             // cannot read, a shell-wrapped worker) is left for a person, not "fixable".
-            for f in &mut report.findings {
-                if declined
-                    .iter()
-                    .any(|(rule, range)| *rule == f.rule && *range == f.range)
-                {
-                    f.fix = None;
-                }
-            }
+            mark_declined(&mut report, &declined);
             outcome.remaining = report;
             break;
         }
@@ -383,12 +492,25 @@ pub fn settle_fixes(
         display_path: &report.path,
     };
     let (_, declined) = candidates(meta, &text, report, &BTreeSet::new(), settings);
+    mark_declined(report, &declined);
+}
+
+/// A finding (rule id, range) whose rewriter declined, and why.
+type DeclinedAt = (String, TextRange, Declined);
+
+/// Findings whose rewriter declined lose their fix and say why.
+fn mark_declined(report: &mut FileReport, declined: &[DeclinedAt]) {
+    if declined.is_empty() {
+        return;
+    }
+    let by_finding: std::collections::HashMap<(&str, TextRange), &Declined> = declined
+        .iter()
+        .map(|(rule, range, why)| ((rule.as_str(), *range), why))
+        .collect();
     for f in &mut report.findings {
-        if declined
-            .iter()
-            .any(|(rule, range)| *rule == f.rule && *range == f.range)
-        {
+        if let Some(why) = by_finding.get(&(f.rule.as_str(), f.range)) {
             f.fix = None;
+            f.not_fixable = Some(why.reason.clone());
         }
     }
 }
@@ -402,7 +524,7 @@ fn candidates(
     report: &FileReport,
     disabled: &BTreeSet<String>,
     settings: &FixSettings<'_>,
-) -> (Vec<Candidate>, Vec<(String, TextRange)>) {
+) -> (Vec<Candidate>, Vec<DeclinedAt>) {
     let wanted: Vec<(&Rule, TextRange)> = report
         .findings
         .iter()
@@ -424,14 +546,20 @@ fn candidates(
     };
     let Some(parsed) = parse(meta.kind, text, settings.lint.limits.yaml) else {
         // Nothing can edit a file dusk cannot parse for rewriting (a Dockerfile, say).
+        let why = match meta.kind {
+            SourceKind::Dockerfile => "dusk does not edit Dockerfiles: change this line by hand",
+            _ => "the file does not parse, so nothing can be rewritten in it: fix its syntax first",
+        };
         let declined = wanted
             .iter()
-            .map(|(rule, range)| (rule.id.clone(), *range))
+            .map(|(rule, range)| (rule.id.clone(), *range, Declined::new(why)))
             .collect();
         return (Vec::new(), declined);
     };
     let pending = wanted.clone();
+    let memo = Memo::default();
     let mut out: Vec<Candidate> = Vec::new();
+    let mut seen: std::collections::HashSet<Vec<Edit>> = std::collections::HashSet::new();
     let mut declined = Vec::new();
     for (rule, range) in wanted {
         let Some(rewrite) = rule
@@ -450,10 +578,14 @@ fn candidates(
             rules: settings.lint.rules,
             targets: settings.lint.targets,
             pending: &pending,
+            memo: &memo,
         };
-        let Some(mut fix) = rewrite(&cx) else {
-            declined.push((rule.id.clone(), range));
-            continue;
+        let mut fix = match rewrite(&cx) {
+            Ok(fix) => fix,
+            Err(why) => {
+                declined.push((rule.id.clone(), range, why));
+                continue;
+            }
         };
         // Edits that rewrite text as it already is change nothing: the rewriter cannot
         // satisfy the rule here, so the finding is left for a person rather than looping.
@@ -462,7 +594,14 @@ fn candidates(
             .iter()
             .all(|e| text.get(e.range.as_range()) == Some(e.content.as_str()))
         {
-            declined.push((rule.id.clone(), range));
+            declined.push((
+                rule.id.clone(),
+                range,
+                Declined::new(format!(
+                    "`{}` has nothing to change here: edit it by hand",
+                    rule.fix.as_ref().map_or("", |f| f.rewriter.as_str())
+                )),
+            ));
             continue;
         }
         fix.applicability = settings.effective(rule, fix.applicability);
@@ -470,7 +609,7 @@ fn candidates(
             continue;
         }
         // Several findings may lead to the same fix (one rewrite of a whole document).
-        if out.iter().any(|c| c.fix.edits == fix.edits) {
+        if !seen.insert(fix.edits.clone()) {
             continue;
         }
         out.push(Candidate {
@@ -490,13 +629,23 @@ fn non_overlapping(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
             k.fix
                 .edits
                 .iter()
-                .any(|a| c.fix.edits.iter().any(|b| overlaps(a.range, b.range)))
+                .any(|a| c.fix.edits.iter().any(|b| clash(a, b)))
         });
         if !clash {
             kept.push(c);
         }
     }
     kept
+}
+
+/// Two edits clash when their ranges overlap; two different insertions at one point do not
+/// (several removed keywords of one call each add their comment above the statement, in
+/// source order), but the same insertion twice does.
+fn clash(a: &Edit, b: &Edit) -> bool {
+    if a.range == b.range && a.range.is_empty() {
+        return a.content == b.content;
+    }
+    overlaps(a.range, b.range)
 }
 
 /// Ranges overlap when they share a byte, or one inserts strictly inside the other.

@@ -24,8 +24,14 @@ pub fn node_at(doc: &PyDocument, range: TextRange) -> Option<Node<'_>> {
         .tree
         .root_node()
         .descendant_for_byte_range(range.start(), range.end())?;
+    // Climb to the outermost expression with exactly this range, but not to the statement
+    // or module around it: a bare `KubeCluster(…)` line is a call, not an
+    // `expression_statement`, to the rewriters.
     while let Some(parent) = node.parent() {
-        if parent.start_byte() == range.start() && parent.end_byte() == range.end() {
+        if parent.start_byte() == range.start()
+            && parent.end_byte() == range.end()
+            && !matches!(parent.kind(), "expression_statement" | "module")
+        {
             node = parent;
         } else {
             break;

@@ -1,12 +1,15 @@
 //! Checks on Dask Operator resources (`kubernetes.dask.org`), before dusk writes one.
 //!
-//! Takes YAML documents (or JSON values); gives [`Problem`]s. Always checked: the API version,
-//! names (a DaskCluster's or DaskJob's name must be an RFC 1123 label of at most 53
-//! characters, the operator's own rule; other kinds a DNS-1123 subdomain), label and
-//! annotation values being strings, and no `restartPolicy` other than `Always` in a pod spec
-//! the operator runs as a Deployment (Kubernetes rejects it).
+//! Takes YAML documents (or JSON values); gives [`Problem`]s. Always checked
+//! ([`operator_checks`], all the fix loop uses, so `dusk fix` behaves the same everywhere):
+//! the API version, names (a DaskCluster's or DaskJob's name must be an RFC 1123 label of at
+//! most 53 characters, the operator's own rule; other kinds a DNS-1123 subdomain), label and
+//! annotation values being strings, no `restartPolicy` other than `Always` in a pod spec the
+//! operator runs as a Deployment (Kubernetes rejects it), and that the resource reads as the
+//! operator's typed resource (`migrate::operator`, built on Kubernetes' own types: a number
+//! where a quantity or env value string belongs, a list where a map belongs, is rejected).
 //!
-//! When the real CRD schemas are at hand — `$DUSK_ORACLES/crds/<Kind>.schema.json`, prepared
+//! For tests and diagnostics ([`resource`]), when the real CRD schemas are at hand — `$DUSK_ORACLES/crds/<Kind>.schema.json`, prepared
 //! by `scripts/prepare-oracles.sh` from the dask-kubernetes wheel — each resource is also
 //! validated against its CRD's `openAPIV3Schema` the way the API server would, as far as JSON
 //! Schema can say it (as `scripts/oracle/validate.py` does): nulls of non-nullable fields are
@@ -21,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// The API group and version of every operator resource.
-pub const API_VERSION: &str = "kubernetes.dask.org/v1";
+pub use crate::dask::API_VERSION;
 /// The operator resource kinds.
 pub const KINDS: &[&str] = &[
     "DaskCluster",
@@ -59,12 +62,13 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Error-level problems of every operator resource in a YAML file (warnings dropped).
+/// Error-level problems of every operator resource in a YAML file, by [`operator_checks`]
+/// (no CRD schema, so the result never depends on the environment).
 pub fn yaml_file(file: &YamlFile, _text: &str) -> Vec<Problem> {
     file.documents
         .iter()
         .filter_map(|d| d.root.as_ref())
-        .flat_map(|root| resource(&to_json(root)))
+        .flat_map(|root| operator_checks(&to_json(root)))
         .filter(|p| p.level == Level::Error)
         .collect()
 }
@@ -93,8 +97,18 @@ pub fn resource_kinds(text: &str, limits: crate::source::yaml::Limits) -> Option
     Some(kinds)
 }
 
-/// Every problem of one resource; nothing for a document that is not an operator resource.
+/// Every problem of one resource, with the CRD schema when it is at hand; nothing for a
+/// document that is not an operator resource.
 pub fn resource(doc: &Value) -> Vec<Problem> {
+    checks(doc, true)
+}
+
+/// The operator's own rules and Kubernetes' types, without any CRD schema.
+pub fn operator_checks(doc: &Value) -> Vec<Problem> {
+    checks(doc, false)
+}
+
+fn checks(doc: &Value, with_schema: bool) -> Vec<Problem> {
     let Some(kind) = doc.get("kind").and_then(Value::as_str) else {
         return Vec::new();
     };
@@ -125,16 +139,33 @@ pub fn resource(doc: &Value) -> Vec<Problem> {
     }
     check_metadata(kind, doc, &mut problem);
     check_restart_policy(kind, doc, &mut problem);
-    // The CRD requires it; checked here too so it holds without the CRD schemas at hand.
-    if kind == "DaskCluster" && !doc.get("spec").is_some_and(Value::is_object) {
-        problem(Level::Error, "spec", "missing or not a mapping".into());
+    if let Err(why) = read_typed(kind, doc) {
+        problem(
+            Level::Error,
+            "spec",
+            format!("Kubernetes' types reject it: {why}"),
+        );
     }
-    if let Some(schema) = schema_for(kind) {
+    if let Some(schema) = schema_for(kind).filter(|_| with_schema) {
         for (level, path, message) in schema.check(doc) {
             problem(level, &path, message);
         }
     }
     out
+}
+
+/// `doc` read as the operator's typed resource of `kind`.
+fn read_typed(kind: &str, doc: &Value) -> Result<(), String> {
+    use super::operator::{DaskAutoscaler, DaskCluster, DaskJob, DaskWorkerGroup};
+    let doc = super::rewriters::pod_template_to_daskcluster::without_nulls(doc.clone());
+    let read = match kind {
+        "DaskCluster" => serde_json::from_value::<DaskCluster>(doc).map(drop),
+        "DaskWorkerGroup" => serde_json::from_value::<DaskWorkerGroup>(doc).map(drop),
+        "DaskJob" => serde_json::from_value::<DaskJob>(doc).map(drop),
+        "DaskAutoscaler" => serde_json::from_value::<DaskAutoscaler>(doc).map(drop),
+        _ => Ok(()),
+    };
+    read.map_err(|e| e.to_string())
 }
 
 fn check_metadata(kind: &str, doc: &Value, problem: &mut impl FnMut(Level, &str, String)) {

@@ -71,9 +71,79 @@ pub fn entries(file: &YamlFile) -> Vec<Found<'_>> {
     out
 }
 
+/// The child of `node` (an item, or an entry's key or value) whose range contains `range`,
+/// found by binary search: items and entries are in source order.
+fn child_containing(node: &Node, range: TextRange) -> Option<&Node> {
+    match &node.value {
+        Value::Seq(items) => {
+            let i = items.partition_point(|n| n.range.start() <= range.start());
+            items[..i].last().filter(|n| n.range.contains_range(range))
+        }
+        Value::Map(es) => {
+            let i = es.partition_point(|e| e.key.range.start() <= range.start());
+            let e = es[..i].last()?;
+            [&e.key, &e.value]
+                .into_iter()
+                .find(|n| n.range.contains_range(range))
+        }
+        Value::Scalar(_) => None,
+    }
+}
+
+/// The nodes from a document root down to the innermost node containing `range` (keys
+/// included). A lookup costs the depth times the log of the width, not the file's size, so
+/// rewriters asked once per finding stay linear in the number of findings.
+pub fn chain_at(file: &YamlFile, range: TextRange) -> Vec<&Node> {
+    let Some(root) = root_at(file, range) else {
+        return Vec::new();
+    };
+    let mut chain = vec![root];
+    while let Some(child) = chain.last().and_then(|n| child_containing(n, range)) {
+        chain.push(child);
+    }
+    chain
+}
+
+/// The entry whose key or value is exactly `range`, or else the innermost entry whose key
+/// contains it, walking down the nodes that contain `range` (see [`chain_at`]).
+fn entry_at_fast(file: &YamlFile, range: TextRange) -> Option<Found<'_>> {
+    let chain = chain_at(file, range);
+    let root = *chain.first()?;
+    let mut key_holder = None;
+    for node in &chain {
+        let Value::Map(es) = &node.value else {
+            continue;
+        };
+        let i = es.partition_point(|e| e.key.range.start() <= range.start());
+        let Some(index) = i.checked_sub(1) else {
+            continue;
+        };
+        let entry = &es[index];
+        let found = Found {
+            map: node,
+            index,
+            entry,
+            root,
+        };
+        if entry.key.range == range || entry.value.range == range {
+            return Some(found);
+        }
+        if entry.key.range.contains_range(range) {
+            key_holder = Some(found);
+        }
+    }
+    key_holder
+}
+
 /// The entry whose key or value is exactly `range`, or else the innermost entry whose key
 /// contains it.
 pub fn entry_at(file: &YamlFile, range: TextRange) -> Option<Found<'_>> {
+    entry_at_fast(file, range).or_else(|| entry_at_slow(file, range))
+}
+
+/// [`entry_at`] by looking at every entry: for nodes whose ranges would not nest (none are
+/// known), and to test the fast path against.
+fn entry_at_slow(file: &YamlFile, range: TextRange) -> Option<Found<'_>> {
     let all = entries(file);
     if let Some(f) = all
         .iter()
@@ -88,6 +158,10 @@ pub fn entry_at(file: &YamlFile, range: TextRange) -> Option<Found<'_>> {
 
 /// The innermost node (of any kind) whose range contains `range`, and the document root.
 pub fn node_at(file: &YamlFile, range: TextRange) -> Option<(&Node, &Node)> {
+    let chain = chain_at(file, range);
+    if let (Some(first), Some(last)) = (chain.first(), chain.last()) {
+        return Some((*last, *first));
+    }
     let mut best: Option<(&Node, &Node)> = None;
     for root in file.documents.iter().filter_map(|d| d.root.as_ref()) {
         let mut todo = vec![root];
@@ -106,6 +180,16 @@ pub fn node_at(file: &YamlFile, range: TextRange) -> Option<(&Node, &Node)> {
         }
     }
     best
+}
+
+/// The sequence holding `item` (a node of the file) and its index there.
+pub fn seq_of<'a>(file: &'a YamlFile, item: &Node) -> Option<(&'a Node, usize)> {
+    let chain = chain_at(file, item.range);
+    chain.iter().rev().find_map(|n| {
+        let items = n.as_seq()?;
+        let i = items.partition_point(|x| x.range.start() < item.range.start());
+        (items.get(i)?.range == item.range).then_some((*n, i))
+    })
 }
 
 /// The document root whose range contains `range`.
@@ -289,6 +373,37 @@ fn plain_is_safe(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entry_lookup_by_descent_agrees_with_looking_at_every_entry() {
+        let text = "a: 1\nb:\n  c: [x, {d: 2, e: [3, 4]}]\n  f:\n    - name: X\n      value: \"1\"\n    - name: Y\n---\ng: {h: i}\nj: |\n  text\n";
+        let f = crate::source::yaml::parse(text, Default::default()).unwrap();
+        let mut ranges = Vec::new();
+        for found in entries(&f) {
+            ranges.push(found.entry.key.range);
+            ranges.push(found.entry.value.range);
+            let k = found.entry.key.range;
+            if k.len() > 1 {
+                ranges.push(TextRange::new(k.start() + 1, k.end()));
+            }
+        }
+        for r in ranges {
+            let fast = entry_at_fast(&f, r).map(|x| (x.map.range, x.index));
+            let slow = entry_at_slow(&f, r).map(|x| (x.map.range, x.index));
+            assert_eq!(fast, slow, "{:?}", &text[r.as_range()]);
+        }
+        let item = f.documents[0]
+            .root
+            .as_ref()
+            .unwrap()
+            .path(&["b", "f"])
+            .unwrap();
+        let second = &item.as_seq().unwrap()[1];
+        assert_eq!(
+            seq_of(&f, second).map(|(l, i)| (l.range, i)),
+            Some((item.range, 1))
+        );
+    }
     use crate::source::edit::apply_edits;
 
     fn file(src: &str) -> YamlFile {

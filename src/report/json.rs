@@ -20,11 +20,7 @@ pub fn finding_json(f: &Finding) -> Value {
         "removed_in": f.removed_in,
         "replacement": f.replacement,
         "docs": f.docs,
-        // The contract knows `safe` and `unsafe`; a display-only fix is not one dusk applies.
-        "fix": f.fix.as_ref().filter(|fix| fix.applicability != Applicability::DisplayOnly).map(|fix| json!({
-            "applicability": fix.applicability.as_str(),
-            "description": fix.description,
-        })),
+        "fix": fix_json(f),
     });
     if let Some(cell) = f.cell {
         v["cell"] = json!(cell);
@@ -33,6 +29,27 @@ pub fn finding_json(f: &Finding) -> Value {
         v["object"] = json!(object);
     }
     v
+}
+
+/// `null` (no fix), `{"applicability", "description"}` (a fix `dusk fix` applies) or
+/// `{"available": false, "reason"}` (the rule has a fix, but its rewriter declined this
+/// occurrence, and says why).
+fn fix_json(f: &Finding) -> Value {
+    // The contract knows `safe` and `unsafe`; a display-only fix is not one dusk applies.
+    if let Some(fix) = f
+        .fix
+        .as_ref()
+        .filter(|fix| fix.applicability != Applicability::DisplayOnly)
+    {
+        return json!({
+            "applicability": fix.applicability.as_str(),
+            "description": fix.description,
+        });
+    }
+    match &f.not_fixable {
+        Some(reason) => json!({"available": false, "reason": reason}),
+        None => Value::Null,
+    }
 }
 
 pub fn to_value(reports: &[FileReport], summary: &Summary) -> Value {
@@ -80,10 +97,18 @@ mod tests {
                 applicability: Applicability::DisplayOnly,
                 description: "d".into(),
             }),
+            not_fixable: None,
             object: None,
         };
         assert!(finding_json(&f)["fix"].is_null());
         f.fix.as_mut().unwrap().applicability = Applicability::Unsafe;
         assert_eq!(finding_json(&f)["fix"]["applicability"], "unsafe");
+        // A declined fix says why, and is not available.
+        f.fix = None;
+        f.not_fixable = Some("integer env value `4` at line 7: quote it".into());
+        assert_eq!(
+            finding_json(&f)["fix"],
+            json!({"available": false, "reason": "integer env value `4` at line 7: quote it"})
+        );
     }
 }

@@ -68,6 +68,9 @@ pub struct Finding {
     pub replacement: Option<String>,
     pub docs: Option<String>,
     pub fix: Option<FixInfo>,
+    /// Why the rule's fix does not apply to this occurrence (its rewriter declined); `fix`
+    /// is then `None`.
+    pub not_fixable: Option<String>,
     pub object: Option<ObjectRef>,
 }
 
@@ -97,6 +100,7 @@ impl Finding {
             replacement: None,
             docs: None,
             fix: None,
+            not_fixable: None,
             object: None,
         }
     }

@@ -207,6 +207,9 @@ fn help(f: &Finding) -> Option<String> {
             fix.applicability.as_str()
         ));
     }
+    if let Some(reason) = &f.not_fixable {
+        lines.push(format!("not fixable: {reason}"));
+    }
     (!lines.is_empty()).then(|| lines.join("\n"))
 }
 

@@ -39,7 +39,7 @@ impl Applicability {
 }
 
 /// Replace `range` with `content` (an empty range inserts, empty content deletes).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Edit {
     pub range: TextRange,
     pub content: String,

@@ -16,14 +16,14 @@
 //! Lists that are not a worker command of their own: a shell string (`sh -c "…"`), or a
 //! list whose container runs no worker program; the container then needs a person.
 
-use crate::migrate::{Context, yaml_text};
+use crate::migrate::{Context, Declined, OrDecline, yaml_text};
 use crate::source::edit::{Applicability, Fix};
 use crate::source::yaml::Node;
 
 pub const NAME_ARGS: [&str; 2] = ["--name", "$(DASK_WORKER_NAME)"];
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let file = cx.yaml()?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let file = cx.yaml_file()?;
     let seq = match yaml_text::entry_at(file, cx.range) {
         Some(found)
             if found.entry.value.as_seq().is_some()
@@ -33,15 +33,29 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
         }
         _ => yaml_text::node_at(file, cx.range)
             .map(|(n, _)| n)
-            .filter(|n| n.as_seq().is_some())?,
+            .filter(|n| n.as_seq().is_some())
+            .or_decline(
+                "the worker's command is a shell string, not a list: add \
+                 `--name $(DASK_WORKER_NAME)` to it by hand",
+            )?,
     };
-    let container = container_of(file, seq)?;
-    if !runs_a_worker(container) || has_name(seq) {
-        return None;
+    let container =
+        container_of(file, seq).or_decline("the arguments are not in a container dusk can find")?;
+    if !runs_a_worker(container) {
+        return Err(Declined::new(
+            "this container does not run `dask worker` directly (a wrapper script?): \
+             pass `--name $(DASK_WORKER_NAME)` to the worker by hand",
+        ));
+    }
+    if has_name(seq) {
+        return Err(Declined::new(
+            "the worker already has a `--name`: set it to `$(DASK_WORKER_NAME)` by hand",
+        ));
     }
     let items: Vec<String> = NAME_ARGS.iter().map(|a| yaml_text::scalar(a)).collect();
-    let edit = yaml_text::append_items(cx.text, seq, &items)?;
-    Some(Fix::new(
+    let edit = yaml_text::append_items(cx.text, seq, &items)
+        .or_decline("the argument list is written in a form dusk cannot append to")?;
+    Ok(Fix::new(
         vec![edit],
         Applicability::Safe,
         "add `--name $(DASK_WORKER_NAME)` to the worker's arguments",
@@ -50,9 +64,8 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
 
 /// The container mapping whose `args` (or `command`) is `seq`.
 fn container_of<'a>(file: &'a crate::source::yaml::YamlFile, seq: &Node) -> Option<&'a Node> {
-    yaml_text::entries(file)
-        .into_iter()
-        .find(|f| {
+    yaml_text::entry_at(file, seq.range)
+        .filter(|f| {
             matches!(f.entry.key.as_str(), Some("args" | "command"))
                 && f.entry.value.range == seq.range
         })

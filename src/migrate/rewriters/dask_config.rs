@@ -44,7 +44,7 @@
 use super::pod_template_to_daskcluster::{cluster_text, pod_spec_of, without_nulls};
 use super::python_classic_cluster::seconds;
 use crate::migrate::python_text::shorten;
-use crate::migrate::{Context, validate, yaml_text};
+use crate::migrate::{Context, Declined, OrDecline, validate, yaml_text};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
 use crate::source::yaml::{Node, YamlFile};
@@ -87,7 +87,27 @@ fn normal(key: &str) -> String {
     key.to_lowercase().replace('_', "-")
 }
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    attempt(cx).or_decline_with(|| {
+        let written = cx.text.get(cx.range.as_range()).unwrap_or_default();
+        let written = crate::migrate::python_text::shorten(written);
+        let at = cx.line(cx.range.start());
+        if written.contains("template") {
+            format!(
+                "`{written}` at {at} is not a literal classic pod template dusk can migrate \
+                 (a computed value, a path it cannot read, or fields Kubernetes' types \
+                 reject): migrate it by hand"
+            )
+        } else {
+            format!(
+                "`{written}` at {at} is set in a form dusk cannot rewrite (its value is not \
+                 a literal, or it is not a plain key): change it by hand"
+            )
+        }
+    })
+}
+
+fn attempt(cx: &Context<'_>) -> Option<Fix> {
     if cx.python().is_some() {
         return python_config(cx);
     }
@@ -99,7 +119,7 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
         && let Some(var) = found.entry.value.as_str()
         && let Some(config_key) = crate::extract::model::config_key_from_env(var)
     {
-        return env_var(cx.text, file, &found, var, &config_key);
+        return env_var(cx, cx.text, file, &found, var, &config_key);
     }
     if found.entry.key.range != cx.range {
         return None;
@@ -234,6 +254,7 @@ fn full_or_own(parts: &[String], new_own: &str) -> String {
 
 /// A `DASK_KUBERNETES__…` variable in a container's `env` list (`found` is its `name`).
 fn env_var(
+    cx: &Context<'_>,
     text: &str,
     file: &YamlFile,
     found: &yaml_text::Found<'_>,
@@ -242,19 +263,11 @@ fn env_var(
 ) -> Option<Fix> {
     let key = config_key.strip_prefix("kubernetes.")?;
     let item = found.map;
-    let (list, index) = yaml_text::entries(file).into_iter().find_map(|f| {
-        let items = f.entry.value.as_seq()?;
-        let i = items.iter().position(|n| n.range == item.range)?;
-        Some((&f.entry.value, i))
-    })?;
-    let siblings: Vec<&str> = list
-        .as_seq()?
-        .iter()
-        .filter_map(|n| n.get_str("name"))
-        .collect();
+    let (list, index) = yaml_text::seq_of(file, item)?;
     let value = item.get("value");
     let rename = |new: &str, new_value: Option<String>| -> Option<Fix> {
-        if siblings.contains(&new) {
+        // The list's names are read once per pass, however many variables it has.
+        if cx.memo.item_names(list).contains(new) {
             return None;
         }
         let mut edits = vec![Edit::replace(found.entry.value.range, new)];
@@ -322,9 +335,8 @@ fn env_var(
 
 /// The key of the mapping entry whose value is `map`.
 fn parent_key<'a>(file: &'a YamlFile, map: &Node) -> Option<&'a str> {
-    yaml_text::entries(file)
-        .into_iter()
-        .find(|f| f.entry.value.range == map.range && f.entry.value.as_map().is_some())
+    yaml_text::entry_at(file, map.range)
+        .filter(|f| f.entry.value.range == map.range && f.entry.value.as_map().is_some())
         .and_then(|f| f.entry.key.as_str())
 }
 
@@ -365,9 +377,8 @@ fn remove_with_comment(
                 format!("{{}}  {comment}"),
             )]);
         }
-        let parent = yaml_text::entries(file)
-            .into_iter()
-            .find(|f| f.entry.value.range == found.map.range)?;
+        let parent = yaml_text::entry_at(file, found.map.range)
+            .filter(|f| f.entry.value.range == found.map.range)?;
         let end = yaml_text::line_end_inclusive(text, found.map.range.end());
         let newline = if text[..end].ends_with('\n') {
             "\n"
@@ -505,7 +516,7 @@ fn template(cx: &Context<'_>, found: &yaml_text::Found<'_>) -> Option<Fix> {
         if found.map.get("custom-cluster-spec").is_some() {
             return None;
         }
-        let cluster = cluster_text(cx, template, name)?;
+        let cluster = cluster_text(cx, template, name).ok()?;
         let body = yaml_text::reindent(&cluster, 0, column + 2);
         return Some(Fix::new(
             vec![Edit::replace(
@@ -611,7 +622,7 @@ fn operator_keys(template: &Node, kubernetes: &Node) -> Option<(Vec<String>, Vec
         .iter()
         .filter_map(|k| first.get(*k)?.as_array())
         .flatten()
-        .filter(|a| a.as_str() != Some(super::pod_template_to_daskcluster::SCHEDULER_ADDRESS))
+        .filter(|a| a.as_str() != Some(crate::dask::SCHEDULER_ADDRESS))
         .map(|a| match a {
             Value::String(_) => a.clone(),
             other => Value::String(other.to_string()),

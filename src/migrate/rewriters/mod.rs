@@ -1,6 +1,6 @@
 //! The named rewriters, one file each. Each file opens with what it rewrites, its output,
 //! its fix safety and what it does not handle; each exposes one `rewrite(&Context) ->
-//! Option<Fix>`, registered in `migrate::rewriter`.
+//! Result<Fix, Declined>` (a fix, or why not, in words a user can act on), registered in `migrate::rewriter`.
 
 pub mod add_worker_name;
 pub mod dask_config;

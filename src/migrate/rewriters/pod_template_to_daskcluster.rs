@@ -50,39 +50,34 @@
 
 use super::add_worker_name::{NAME_ARGS, has_name, runs_a_worker};
 use super::replace_command::new_cli_available;
-use crate::migrate::operator::{
-    DaskCluster, DaskClusterSpec, DaskScheduler, DaskWorker, SimpleObjectMeta, to_json, to_yaml,
-};
+use crate::dask::SCHEDULER_ADDRESS;
+pub use crate::extract::classic::pod_spec_of;
+use crate::extract::classic::{self, ClassicCluster, Source, Sourced};
+use crate::migrate::build;
+use crate::migrate::operator::{to_json, to_yaml};
 use crate::migrate::validate;
-use crate::migrate::{Context, yaml_text};
+use crate::migrate::{Context, Declined, OrDecline, yaml_text};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix, apply_edits};
 use crate::source::yaml::{self, Node, YamlFile};
-use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, HTTPGetAction, PodSpec, Probe, ServicePort, ServiceSpec,
-};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::Path;
-
-/// The positional argument classic templates pass the scheduler's address with.
-pub const SCHEDULER_ADDRESS: &str = "$(DASK_SCHEDULER_ADDRESS)";
 /// Where the worker pod spec is in the generated YAML, and its indentation there.
 const WORKER_SPEC_INDENT: usize = 6;
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let file = cx.yaml()?;
-    let root = yaml_text::root_at(file, cx.range)?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let file = cx.yaml_file()?;
+    let root = yaml_text::root_at(file, cx.range)
+        .or_decline("the finding is not inside a YAML document")?;
     if let Some(fix) = flat::rewrite(cx, root) {
-        return Some(fix);
+        return Ok(fix);
     }
     let name = cluster_name(cx.path, file, root);
     let text = cluster_text(cx, root, &name)?;
     let end = yaml_text::line_end_inclusive(cx.text, root.range.end());
     let keep_newline = usize::from(cx.text[..end].ends_with('\n'));
     let range = TextRange::new(root.range.start(), end - keep_newline);
-    Some(Fix::new(
+    Ok(Fix::new(
         vec![Edit::replace(range, text.trim_end_matches('\n'))],
         Applicability::Unsafe,
         format!("rewrite the classic pod template as DaskCluster `{name}`"),
@@ -91,13 +86,25 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
 
 /// The DaskCluster YAML (a document at indentation 0, ending in a newline) that replaces the
 /// classic pod template `template` (a document root or a mapping inside one, as a dask
-/// config's `kubernetes.worker-template`), or `None` if it is not one dusk can migrate.
-pub fn cluster_text(cx: &Context<'_>, template: &Node, name: &str) -> Option<String> {
-    let spec = pod_spec_of(template)?;
-    let (block, flow) = worker_block(cx.text, spec)?;
-    let worker_spec: PodSpec = read_pod_spec(&block)?;
-    let cluster = build(cx, name, template, worker_spec)?;
-    let generated = to_yaml(&cluster).ok()?;
+/// config's `kubernetes.worker-template`), or why it is not one dusk can migrate.
+pub fn cluster_text(cx: &Context<'_>, template: &Node, name: &str) -> Result<String, Declined> {
+    let at = cx.line(template.range.start());
+    let spec = pod_spec_of(template).or_decline_with(|| {
+        format!("the document at {at} is not a classic pod template (no `spec.containers`)")
+    })?;
+    let (block, flow) = worker_block(cx.text, spec, Edits::All)?;
+    let model = model(cx.text, template, name)?;
+    let options = build::Options {
+        new_cli: new_cli_available(cx),
+    };
+    let cluster = build::cluster(&model, options)?.resource;
+    let generated = to_yaml(&cluster).map_err(|e| Declined::new(e.to_string()))?;
+    let unfaithful = || {
+        Declined::new(format!(
+            "the pod template at {at} is written in a form dusk cannot move into a \
+             DaskCluster without changing it: migrate it by hand"
+        ))
+    };
     // Keep the old spec's own text (and comments) where the generated one would go.
     let text = if flow {
         generated
@@ -106,31 +113,21 @@ pub fn cluster_text(cx: &Context<'_>, template: &Node, name: &str) -> Option<Str
             &generated,
             &block,
             yaml_text::column(cx.text, spec.range.start()),
-        )?
+        )
+        .ok_or_else(unfaithful)?
     };
     // The text must say exactly what the typed resource says.
-    let doc = yaml::parse(&text, yaml::Limits::default()).ok()?;
-    let written = validate::to_json(doc.documents.first()?.root.as_ref()?);
+    let doc = yaml::parse(&text, yaml::Limits::default()).map_err(|_| unfaithful())?;
+    let written = doc
+        .documents
+        .first()
+        .and_then(|d| d.root.as_ref())
+        .map(validate::to_json)
+        .ok_or_else(unfaithful)?;
     if without_nulls(written) != without_nulls(to_json(&cluster)) {
-        return None;
+        return Err(unfaithful());
     }
-    Some(text)
-}
-
-/// The pod spec of a classic pod template document, if it is one.
-pub fn pod_spec_of(root: &Node) -> Option<&Node> {
-    let kind = root.get_str("kind");
-    let api = root.get_str("apiVersion");
-    if kind == Some("Pod") && api.is_none_or(|a| a == "v1") {
-        return root.get("spec").filter(|s| s.get("containers").is_some());
-    }
-    if kind.is_some() || api.is_some() {
-        return None;
-    }
-    if let Some(spec) = root.get("spec").filter(|s| s.get("containers").is_some()) {
-        return Some(spec);
-    }
-    root.get("containers").map(|_| root)
+    Ok(text)
 }
 
 /// The cluster name: the file's stem as an RFC 1123 label of at most 53 characters, with
@@ -176,7 +173,7 @@ pub fn rfc1123_label(text: &str, max: usize) -> String {
 
 /// The old pod spec's text, whole lines, with the worker's edits applied; and whether it is
 /// a flow mapping (`spec: {…}`).
-fn worker_block(text: &str, spec: &Node) -> Option<(String, bool)> {
+fn worker_block(text: &str, spec: &Node, which: Edits) -> Result<(String, bool), Declined> {
     let flow = yaml_text::is_flow(text, spec);
     let start = if flow {
         spec.range.start()
@@ -188,7 +185,13 @@ fn worker_block(text: &str, spec: &Node) -> Option<(String, bool)> {
     } else {
         yaml_text::line_end_inclusive(text, spec.range.end())
     };
-    let edits = worker_edits(text, spec)?;
+    let edits = worker_edits(text, spec, which)?;
+    let garbled = || {
+        Declined::new(format!(
+            "the pod spec at {} is written in a form dusk cannot edit in place: migrate it by hand",
+            crate::migrate::line_of(text, spec.range.start())
+        ))
+    };
     let local: Vec<Edit> = edits
         .into_iter()
         .filter(|e| e.range.start() >= start && e.range.end() <= end)
@@ -199,25 +202,56 @@ fn worker_block(text: &str, spec: &Node) -> Option<(String, bool)> {
             )
         })
         .collect();
-    let mut block = apply_edits(&text[start..end], &local).ok()?;
+    let mut block = apply_edits(&text[start..end], &local).map_err(|_| garbled())?;
     if !flow && !block.ends_with('\n') {
         block.push('\n');
     }
-    Some((block, flow))
+    Ok((block, flow))
+}
+
+/// Which edits of the old pod spec to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edits {
+    /// Quote numeric quantities and env values: the pod as written, readable by Kubernetes'
+    /// types (what the model holds).
+    QuotesOnly,
+    /// Also what the builder does to the worker (drop `restartPolicy` and the positional
+    /// scheduler address, add `--name`), mirrored in the text to keep its comments.
+    All,
 }
 
 /// Edits of the old pod spec that make it an operator worker spec.
-fn worker_edits(text: &str, spec: &Node) -> Option<Vec<Edit>> {
-    let entries = spec.as_map()?;
+fn worker_edits(text: &str, spec: &Node, which: Edits) -> Result<Vec<Edit>, Declined> {
+    let at = |offset: usize| crate::migrate::line_of(text, offset);
+    let entries = spec.as_map().or_decline_with(|| {
+        format!(
+            "the pod spec at {} is not a mapping",
+            at(spec.range.start())
+        )
+    })?;
     let mut edits = Vec::new();
     if let Some(i) = entries
         .iter()
         .position(|e| e.key.as_str() == Some("restartPolicy"))
+        .filter(|_| which == Edits::All)
     {
-        edits.push(yaml_text::remove_entry(text, spec, i)?);
+        edits.push(yaml_text::remove_entry(text, spec, i).or_decline_with(|| {
+            format!(
+                "`restartPolicy` at {} is written in a form dusk cannot remove: remove it by hand",
+                at(entries[i].key.range.start())
+            )
+        })?);
     }
-    let containers = spec.get("containers")?.as_seq()?;
-    if let Some(worker) = containers.first() {
+    let containers = spec
+        .get("containers")
+        .and_then(Node::as_seq)
+        .or_decline_with(|| {
+            format!(
+                "`containers` of the pod spec at {} is not a list",
+                at(spec.range.start())
+            )
+        })?;
+    if let Some(worker) = containers.first().filter(|_| which == Edits::All) {
         edits.extend(worker_command_edits(text, worker));
     }
     for container in containers.iter().chain(
@@ -235,8 +269,45 @@ fn worker_edits(text: &str, spec: &Node) -> Option<Vec<Edit>> {
                 edits.push(Edit::replace(e.value.range, yaml_text::double_quoted(raw)));
             }
         }
+        edits.extend(env_value_edits(text, container)?);
     }
-    Some(edits)
+    Ok(edits)
+}
+
+/// Kubernetes takes env values only as strings. A number (`value: 4`) is quoted, as the
+/// classic KubeCluster's client turned it into the string `"4"`; a boolean is declined, since Python would have written `True` where YAML reads `true`.
+fn env_value_edits(text: &str, container: &Node) -> Result<Vec<Edit>, Declined> {
+    let mut edits = Vec::new();
+    for var in container
+        .get("env")
+        .and_then(Node::as_seq)
+        .into_iter()
+        .flatten()
+    {
+        let Some(value) = var.get("value") else {
+            continue;
+        };
+        let raw = value.as_str().unwrap_or_default();
+        let name = var.get_str("name").unwrap_or("?");
+        let line = crate::migrate::line_of(text, value.range.start());
+        if value.is_number() {
+            edits.push(Edit::replace(value.range, yaml_text::double_quoted(raw)));
+        } else if matches!(
+            crate::extract::model::Literal::from_yaml(value),
+            crate::extract::model::Literal::Bool(_)
+        ) {
+            return Err(Declined::new(format!(
+                "env value `{raw}` of `{name}` at {line} is not a string, and Kubernetes \
+                 takes only strings: quote it (`\"{raw}\"`, or `\"True\"` as Python wrote it) \
+                 and rerun"
+            )));
+        } else if value.as_map().is_some() || value.as_seq().is_some() {
+            return Err(Declined::new(format!(
+                "env value of `{name}` at {line} is not a string: write it as one and rerun"
+            )));
+        }
+    }
+    Ok(edits)
 }
 
 /// Drop the positional scheduler address; add `--name $(DASK_WORKER_NAME)`.
@@ -274,123 +345,59 @@ fn worker_command_edits(text: &str, worker: &Node) -> Vec<Edit> {
     edits
 }
 
-/// The edited block read as a typed PodSpec (`None` if Kubernetes' types cannot read it).
-fn read_pod_spec(block: &str) -> Option<PodSpec> {
-    let file = yaml::parse(block, yaml::Limits::default()).ok()?;
-    let json = validate::to_json(file.documents.first()?.root.as_ref()?);
-    serde_json::from_value(without_nulls(json)).ok()
-}
-
-/// The DaskCluster for one template.
-fn build(cx: &Context<'_>, name: &str, root: &Node, worker_spec: PodSpec) -> Option<DaskCluster> {
-    let worker = worker_spec.containers.first()?.clone();
-    let metadata = root.get("metadata").map(|m| SimpleObjectMeta {
-        labels: string_map(m.get("labels")),
-        annotations: string_map(m.get("annotations")),
-    });
-    let scheduler = scheduler_spec(&worker, &worker_spec, new_cli_available(cx));
-    Some(DaskCluster::new(
-        name,
-        DaskClusterSpec {
-            idle_timeout: Some(0),
-            worker: DaskWorker {
-                replicas: Some(1),
-                metadata: metadata.filter(|m| !m.is_empty()),
-                spec: worker_spec,
-            },
-            scheduler: DaskScheduler {
-                metadata: None,
-                spec: scheduler,
-                service: service(name),
-            },
-        },
-    ))
-}
-
-/// A mapping of strings; `None` when absent or empty.
-fn string_map(node: Option<&Node>) -> Option<BTreeMap<String, String>> {
-    let map: BTreeMap<String, String> = node?
-        .as_map()?
-        .iter()
-        .filter_map(|e| Some((e.key.as_str()?.to_owned(), e.value.as_str()?.to_owned())))
-        .collect();
-    (!map.is_empty()).then_some(map)
-}
-
-fn probe(initial: i32, period: i32, timeout: Option<i32>) -> Probe {
-    Probe {
-        http_get: Some(HTTPGetAction {
-            port: IntOrString::String("http-dashboard".into()),
-            path: Some("/health".into()),
-            ..HTTPGetAction::default()
-        }),
-        initial_delay_seconds: Some(initial),
-        period_seconds: Some(period),
-        timeout_seconds: timeout,
-        ..Probe::default()
+/// A classic pod template read into the model: its pod as written (numeric quantities and
+/// env values quoted, as Kubernetes takes them), one worker (as the classic KubeCluster
+/// started before `scale()`), and the operator's default idle timeout written out.
+pub fn model(text: &str, template: &Node, name: &str) -> Result<ClassicCluster, Declined> {
+    let at = crate::migrate::line_of(text, template.range.start());
+    let spec = pod_spec_of(template).or_decline_with(|| {
+        format!("the document at {at} is not a classic pod template (no `spec.containers`)")
+    })?;
+    for list in ["containers", "initContainers"] {
+        for c in spec.get(list).and_then(Node::as_seq).into_iter().flatten() {
+            if c.get_str("name").is_none_or(str::is_empty) {
+                return Err(Declined::new(format!(
+                    "the container at {} has no `name`, which Kubernetes requires: add one \
+                     (`name: worker`) and rerun",
+                    crate::migrate::line_of(text, c.range.start())
+                )));
+            }
+        }
     }
+    let (block, _) = worker_block(text, spec, Edits::QuotesOnly)?;
+    let pod = read_block(&block)
+        .and_then(|json| classic::pod_from_template(template, json))
+        .map_err(|why| {
+            Declined::new(format!(
+                "the pod spec at {at} is not one Kubernetes accepts ({why}): fix it first"
+            ))
+        })?;
+    let mut cluster = ClassicCluster::new(
+        Sourced::new(
+            name.to_owned(),
+            Source::Default("the file's name, made an RFC 1123 label"),
+        ),
+        pod,
+    );
+    cluster.replicas = Some(Sourced::new(
+        1,
+        Source::Default("one worker, as the classic KubeCluster started before `scale()`"),
+    ));
+    cluster.idle_timeout = Some(Sourced::new(
+        0,
+        Source::Default("the operator's default: never delete an idle cluster"),
+    ));
+    Ok(cluster)
 }
 
-/// The scheduler's pod, as `make_scheduler_spec` builds it from the worker's container.
-fn scheduler_spec(worker: &Container, pod: &PodSpec, new_cli: bool) -> PodSpec {
-    let program: &[&str] = if new_cli {
-        &["dask", "scheduler"]
-    } else {
-        &["dask-scheduler"]
-    };
-    let port = |name: &str, number: i32| ContainerPort {
-        name: Some(name.into()),
-        container_port: number,
-        protocol: Some("TCP".into()),
-        ..ContainerPort::default()
-    };
-    PodSpec {
-        containers: vec![Container {
-            name: "scheduler".into(),
-            image: worker.image.clone(),
-            image_pull_policy: worker.image_pull_policy.clone(),
-            args: Some(
-                program
-                    .iter()
-                    .chain(&["--host", "0.0.0.0"])
-                    .map(|s| (*s).to_owned())
-                    .collect(),
-            ),
-            env: worker.env.clone(),
-            env_from: worker.env_from.clone(),
-            resources: worker.resources.clone(),
-            ports: Some(vec![port("tcp-comm", 8786), port("http-dashboard", 8787)]),
-            readiness_probe: Some(probe(0, 1, Some(300))),
-            liveness_probe: Some(probe(15, 20, None)),
-            ..Container::default()
-        }],
-        image_pull_secrets: pod.image_pull_secrets.clone(),
-        service_account_name: pod.service_account_name.clone(),
-        node_selector: pod.node_selector.clone(),
-        tolerations: pod.tolerations.clone(),
-        affinity: pod.affinity.clone(),
-        ..PodSpec::default()
-    }
-}
-
-/// The scheduler Service: ClusterIP, selecting this cluster's scheduler.
-pub fn service(name: &str) -> ServiceSpec {
-    let port = |port_name: &str, number: i32| ServicePort {
-        name: Some(port_name.into()),
-        protocol: Some("TCP".into()),
-        port: number,
-        target_port: Some(IntOrString::String(port_name.into())),
-        ..ServicePort::default()
-    };
-    ServiceSpec {
-        type_: Some("ClusterIP".into()),
-        selector: Some(BTreeMap::from([
-            ("dask.org/cluster-name".to_owned(), name.to_owned()),
-            ("dask.org/component".to_owned(), "scheduler".to_owned()),
-        ])),
-        ports: Some(vec![port("tcp-comm", 8786), port("http-dashboard", 8787)]),
-        ..ServiceSpec::default()
-    }
+/// A pod spec's text read as the JSON Kubernetes would receive.
+fn read_block(block: &str) -> Result<Value, String> {
+    let file = yaml::parse(block, yaml::Limits::default()).map_err(|e| e.message)?;
+    file.documents
+        .first()
+        .and_then(|d| d.root.as_ref())
+        .map(|root| without_nulls(validate::to_json(root)))
+        .ok_or_else(|| "it is empty".to_owned())
 }
 
 /// Put `block` (the old spec's lines, indented at `from`) in place of the generated worker
@@ -433,11 +440,14 @@ pub fn without_nulls(value: Value) -> Value {
     value
 }
 
-/// The flat DaskCluster and DaskWorkerGroup schema of operator 2022.4.x.
+/// The flat DaskCluster and DaskWorkerGroup schema of operator 2022.4.x: a producer of the
+/// model (what the 2022.4 controller ran for these fields), built by the one builder.
 mod flat {
     use super::*;
-    use crate::migrate::operator::{DaskWorkerGroup, DaskWorkerGroupSpec};
-    use k8s_openapi::api::core::v1::{EnvVar, LocalObjectReference, ResourceRequirements};
+    use crate::extract::classic::{ClassicPod, SchedulerPod};
+    use k8s_openapi::api::core::v1::{
+        Container, ContainerPort, EnvVar, LocalObjectReference, PodSpec, ResourceRequirements,
+    };
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
     /// A flat resource rewritten with embedded pod specs, as one generated document.
@@ -460,51 +470,19 @@ mod flat {
         }
         let json = without_nulls(validate::to_json(root));
         let metadata: ObjectMeta = serde_json::from_value(json.get("metadata")?.clone()).ok()?;
-        let spec = json.get("spec")?;
-        let new_cli = new_cli_available(cx);
-        let worker = DaskWorker {
-            replicas: Some(spec.get("replicas").and_then(Value::as_i64).unwrap_or(1) as i32),
-            metadata: None,
-            spec: worker_pod(spec, new_cli)?,
+        let options = build::Options {
+            new_cli: new_cli_available(cx),
         };
+        let model = model(root, &json, &metadata, options.new_cli)?;
         let (text, json_of) = match kind {
             "DaskCluster" => {
-                let scheduler = spec.get("scheduler").cloned().unwrap_or_default();
-                let mut service = super::service(metadata.name.as_deref()?);
-                if let Some(t) = scheduler.get("serviceType").and_then(Value::as_str) {
-                    service.type_ = Some(t.to_owned());
-                }
-                let template = container(spec, "worker", Vec::new())?;
-                let mut scheduler_container = template.clone();
-                scheduler_container.resources = resources(scheduler.get("resources"))?;
-                scheduler_container.env = env(scheduler.get("env"))?;
-                let scheduler_pod = PodSpec {
-                    image_pull_secrets: pull_secrets(spec)?,
-                    ..super::scheduler_spec(&scheduler_container, &PodSpec::default(), new_cli)
-                };
-                let mut cluster = DaskCluster::new(
-                    metadata.name.as_deref()?,
-                    DaskClusterSpec {
-                        idle_timeout: None,
-                        worker,
-                        scheduler: DaskScheduler {
-                            metadata: None,
-                            spec: scheduler_pod,
-                            service,
-                        },
-                    },
-                );
+                let mut cluster = build::cluster(&model, options).ok()?.resource;
                 cluster.metadata = metadata;
                 (to_yaml(&cluster).ok()?, to_json(&cluster))
             }
             "DaskWorkerGroup" => {
-                let mut group = DaskWorkerGroup::new(
-                    metadata.name.as_deref()?,
-                    DaskWorkerGroupSpec {
-                        cluster: spec.get("cluster")?.as_str()?.to_owned(),
-                        worker,
-                    },
-                );
+                let cluster = json.pointer("/spec/cluster")?.as_str()?;
+                let mut group = build::worker_group(&model, cluster, options).ok()?.resource;
                 group.metadata = metadata;
                 (to_yaml(&group).ok()?, to_json(&group))
             }
@@ -527,6 +505,77 @@ mod flat {
         ))
     }
 
+    /// The flat resource as the model: the worker `make_worker_spec` ran for these fields,
+    /// a scheduler like the workers with the scheduler's own env and resources.
+    fn model(
+        root: &Node,
+        json: &Value,
+        metadata: &ObjectMeta,
+        new_cli: bool,
+    ) -> Option<ClassicCluster> {
+        let spec = json.get("spec")?;
+        let source = |key: &str| {
+            root.path(&["spec", key])
+                .map_or(Source::Default("operator 2022.4's default"), |n| {
+                    Source::Span(n.range)
+                })
+        };
+        let worker = ClassicPod {
+            spec: worker_pod(spec, new_cli)?,
+            source: Some(Source::Span(root.range)),
+            sources: ["image", "imagePullPolicy", "env", "resources"]
+                .iter()
+                .filter_map(|k| {
+                    Some((
+                        format!("containers[0].{k}"),
+                        Source::Span(root.path(&["spec", k])?.range),
+                    ))
+                })
+                .chain(
+                    root.path(&["spec", "imagePullSecrets"])
+                        .map(|n| ("imagePullSecrets".to_owned(), Source::Span(n.range))),
+                )
+                .collect(),
+            ..ClassicPod::default()
+        };
+        let mut model = ClassicCluster::new(
+            Sourced::new(metadata.name.clone()?, source("metadata")),
+            worker,
+        );
+        model.replicas = Some(Sourced::new(
+            spec.get("replicas").and_then(Value::as_i64).unwrap_or(1) as i32,
+            source("replicas"),
+        ));
+        let scheduler = spec.get("scheduler").cloned().unwrap_or_default();
+        let scheduler_source = source("scheduler");
+        model.scheduler = SchedulerPod::LikeWorkers {
+            env: Some(Sourced::new(
+                env(scheduler.get("env"))?.unwrap_or_default(),
+                scheduler_source.clone(),
+            )),
+            resources: Some(Sourced::new(
+                resources(scheduler.get("resources"))?,
+                scheduler_source.clone(),
+            )),
+        };
+        model.service_type = scheduler
+            .get("serviceType")
+            .and_then(Value::as_str)
+            .map(|t| Sourced::new(t.to_owned(), scheduler_source));
+        if let Some(protocol) = spec.get("protocol").and_then(Value::as_str) {
+            model
+                .unsupported
+                .push(crate::extract::classic::Unsupported {
+                    what: format!("protocol: {protocol}"),
+                    source: source("protocol"),
+                    reason: "the operator's resources have no protocol field; set TLS in the pod \
+                         specs by hand"
+                        .into(),
+                });
+        }
+        Some(model)
+    }
+
     /// The worker container `make_worker_spec` would build from the flat fields.
     fn container(spec: &Value, name: &str, args: Vec<String>) -> Option<Container> {
         Some(Container {
@@ -544,12 +593,7 @@ mod flat {
     }
 
     fn worker_pod(spec: &Value, new_cli: bool) -> Option<PodSpec> {
-        let program: &[&str] = if new_cli {
-            &["dask", "worker"]
-        } else {
-            &["dask-worker"]
-        };
-        let args = program
+        let args = crate::dask::worker_program(new_cli)
             .iter()
             .chain(&[
                 "--name",

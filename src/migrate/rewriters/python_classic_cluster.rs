@@ -27,10 +27,10 @@
 //! has, `import dask_kubernetes.classic` module objects, and idle timeouts that are not a
 //! literal string.
 
-use crate::migrate::Context;
 use crate::migrate::python_text::{
     ancestor, comment_above, items, move_import, node_at, plain_string, range, shorten, text_of,
 };
+use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
 use tree_sitter::Node;
@@ -90,29 +90,40 @@ pub const CALL_REWRITERS: &[&str] = &[
     "python-remove-keyword",
 ];
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let doc = cx.python()?;
-    let node = node_at(doc, cx.range)?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let doc = cx.python_doc()?;
+    let node = node_at(doc, cx.range).or_decline("the finding is not at Python code")?;
     if node.kind() == "call" {
         return constructor(cx, node);
     }
     if calls_pending(cx) {
-        return None;
+        return Err(Declined::new(
+            "the import moves once the classic calls that use it are migrated: \
+             fix those first (they are listed too)",
+        ));
     }
     let edits = if ancestor(node, &["import_from_statement"]).is_some() {
         if !text_of(cx.text, node).ends_with("KubeCluster") {
-            return None;
+            return Err(Declined::new(
+                "only the `KubeCluster` name of this import moves to the operator: \
+                 change the rest by hand",
+            ));
         }
-        move_import(cx.text, doc, cx.range, OPERATOR, None)?
+        move_import(cx.text, doc, cx.range, OPERATOR, None)
+            .or_decline("the import is written in a form dusk cannot split: change it by hand")?
     } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".KubeCluster") {
         vec![Edit::replace(
             range(node),
             format!("{OPERATOR}.KubeCluster"),
         )]
     } else {
-        return None;
+        return Err(Declined::new(format!(
+            "`{}` is not an import, attribute or call of the classic `KubeCluster` dusk can \
+             rewrite: change it by hand",
+            shorten(text_of(cx.text, node))
+        )));
     };
-    Some(Fix::new(
+    Ok(Fix::new(
         edits,
         Applicability::Unsafe,
         format!("import `KubeCluster` from `{OPERATOR}`"),
@@ -133,17 +144,22 @@ pub fn calls_pending(cx: &Context<'_>) -> bool {
             && *r != cx.range
             && node_at(doc, *r).is_some_and(|n| matches!(n.kind(), "call" | "keyword_argument"))
             && crate::migrate::rewriter(name)
-                .and_then(|rewrite| rewrite(&cx.for_finding(rule, *r)))
-                .is_some()
+                .is_some_and(|rewrite| rewrite(&cx.for_finding(rule, *r)).is_ok())
     })
 }
 
-fn constructor(cx: &Context<'_>, call: Node<'_>) -> Option<Fix> {
+fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     let text = cx.text;
-    let function = call.child_by_field_name("function")?;
+    let at = cx.line(call.start_byte());
+    let function = call
+        .child_by_field_name("function")
+        .or_decline("the call has no function")?;
     let args = call
         .child_by_field_name("arguments")
-        .filter(|a| a.kind() == "argument_list")?;
+        .filter(|a| a.kind() == "argument_list")
+        .or_decline_with(|| {
+            format!("the call at {at} passes a generator, not arguments: rewrite it by hand")
+        })?;
     let method = (function.kind() == "attribute")
         .then(|| function.child_by_field_name("attribute"))
         .flatten()
@@ -151,7 +167,9 @@ fn constructor(cx: &Context<'_>, call: Node<'_>) -> Option<Fix> {
     let from_method = matches!(method, Some("from_yaml" | "from_dict"));
     let mut edits = Vec::new();
     if from_method {
-        let object = function.child_by_field_name("object")?;
+        let object = function
+            .child_by_field_name("object")
+            .or_decline("the method has no object")?;
         edits.push(Edit::delete(TextRange::new(
             object.end_byte(),
             function.end_byte(),
@@ -164,7 +182,9 @@ fn constructor(cx: &Context<'_>, call: Node<'_>) -> Option<Fix> {
     for (i, item) in list.iter().enumerate() {
         match item.kind() {
             "keyword_argument" => {
-                let name_node = item.child_by_field_name("name")?;
+                let name_node = item
+                    .child_by_field_name("name")
+                    .or_decline("a keyword argument has no name")?;
                 let name = text_of(text, name_node);
                 if name == "pod_template" {
                     edits.push(Edit::replace(range(name_node), "custom_cluster_spec"));
@@ -182,8 +202,19 @@ fn constructor(cx: &Context<'_>, call: Node<'_>) -> Option<Fix> {
             _ => {
                 let param = match positional {
                     0 => "custom_cluster_spec",
-                    p if !from_method => CLASSIC_PARAMS.get(p).copied()?,
-                    _ => return None,
+                    p if !from_method => CLASSIC_PARAMS.get(p).copied().or_decline_with(|| {
+                        format!(
+                            "the call at {at} passes more positional arguments than the \
+                             classic `KubeCluster` takes: name them and rerun"
+                        )
+                    })?,
+                    _ => {
+                        return Err(Declined::new(format!(
+                            "`{}` at {at} takes one positional argument, this call passes \
+                             more: name them and rerun",
+                            method.unwrap_or("from_yaml")
+                        )));
+                    }
                 };
                 positional += 1;
                 if CLASSIC_ONLY.contains(&param) {
@@ -204,9 +235,33 @@ fn constructor(cx: &Context<'_>, call: Node<'_>) -> Option<Fix> {
         ));
     }
     if edits.is_empty() {
-        return None;
+        let keyword = |k: &str| {
+            list.iter().any(|i| {
+                i.child_by_field_name("name")
+                    .is_some_and(|n| text_of(text, n) == k)
+            })
+        };
+        let splat = list
+            .iter()
+            .any(|i| matches!(i.kind(), "list_splat" | "dictionary_splat"));
+        return Err(Declined::new(if keyword("custom_cluster_spec") {
+            format!(
+                "the call at {at} already passes `custom_cluster_spec=`: what is left is its \
+                 import (`classic-kubecluster-import` moves it)"
+            )
+        } else if splat {
+            format!(
+                "the call at {at} passes its arguments through `*args`/`**kwargs`: pass the \
+                 migrated pod template as `custom_cluster_spec=` by hand"
+            )
+        } else {
+            format!(
+                "the call at {at} passes no pod template (classic read it from the dask \
+                 config): pass a DaskCluster as `custom_cluster_spec=`, or `image=`, by hand"
+            )
+        }));
     }
-    Some(Fix::new(
+    Ok(Fix::new(
         edits,
         Applicability::Unsafe,
         "build the operator's KubeCluster from a custom cluster spec",

@@ -16,24 +16,28 @@
 //! `from dask_kubernetes import experimental` (the module bound to a name) and dynamic
 //! imports (`importlib.import_module("…")`).
 
-use crate::migrate::Context;
+use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
 
 pub const OLD: &str = "dask_kubernetes.experimental";
 pub const NEW: &str = "dask_kubernetes.operator";
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let doc = cx.python()?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let doc = cx.python_doc()?;
+    let unreadable = "the import is written in a form dusk cannot rewrite: change it by hand";
     let mut node = doc
         .tree
         .root_node()
-        .descendant_for_byte_range(cx.range.start(), cx.range.end())?;
+        .descendant_for_byte_range(cx.range.start(), cx.range.end())
+        .or_decline(unreadable)?;
     // The module of a `from … import` statement around the name, else the dotted name or
     // attribute chain at the finding.
     let target = loop {
         if node.kind() == "import_from_statement" {
-            break node.child_by_field_name("module_name")?;
+            break node
+                .child_by_field_name("module_name")
+                .or_decline(unreadable)?;
         }
         if matches!(node.kind(), "dotted_name" | "attribute")
             && cx.text[node.start_byte()..node.end_byte()].starts_with(OLD)
@@ -43,15 +47,15 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
         {
             break node;
         }
-        node = node.parent()?;
+        node = node.parent().or_decline(unreadable)?;
     };
     let text = &cx.text[target.start_byte()..target.end_byte()];
-    let rest = text.strip_prefix(OLD)?;
+    let rest = text.strip_prefix(OLD).or_decline(unreadable)?;
     if !(rest.is_empty() || rest.starts_with('.')) {
-        return None;
+        return Err(Declined::new(unreadable));
     }
     let start = target.start_byte();
-    Some(Fix::new(
+    Ok(Fix::new(
         vec![Edit::replace(TextRange::new(start, start + OLD.len()), NEW)],
         Applicability::Safe,
         format!("import from `{NEW}`"),

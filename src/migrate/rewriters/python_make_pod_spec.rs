@@ -37,11 +37,11 @@
 
 use super::python_classic_cluster::calls_pending;
 use super::replace_command::new_cli_available;
-use crate::migrate::Context;
 use crate::migrate::python_text::{
     ancestor, indent_at, items, line_end, move_import, node_at, plain_string, range, statement_of,
     string_literal, text_of,
 };
+use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
 use tree_sitter::Node;
 
@@ -65,9 +65,9 @@ const PARAMS: &[&str] = &[
     "annotations",
 ];
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let doc = cx.python()?;
-    let node = node_at(doc, cx.range)?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let doc = cx.python_doc()?;
+    let node = node_at(doc, cx.range).or_decline("the finding is not at Python code")?;
     if node.kind() == "call" {
         return call(cx, node);
     }
@@ -75,21 +75,34 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
     if node
         .parent()
         .is_some_and(|p| p.kind() == "call" && p.child_by_field_name("function") == Some(node))
-        || calls_pending(cx)
     {
-        return None;
+        return Err(Declined::new(
+            "the call's own fix renames it: see the finding at the call",
+        ));
+    }
+    if calls_pending(cx) {
+        return Err(Declined::new(
+            "the import moves once the `make_pod_spec` calls that use it are migrated: \
+             fix those first",
+        ));
     }
     let edits = if ancestor(node, &["import_from_statement"]).is_some() {
         if !text_of(cx.text, node).ends_with("make_pod_spec") {
-            return None;
+            return Err(Declined::new(
+                "only the `make_pod_spec` name of this import moves: change the rest by hand",
+            ));
         }
-        move_import(cx.text, doc, cx.range, OPERATOR, Some(NEW_NAME))?
+        move_import(cx.text, doc, cx.range, OPERATOR, Some(NEW_NAME))
+            .or_decline("the import is written in a form dusk cannot split: change it by hand")?
     } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".make_pod_spec") {
         vec![Edit::replace(range(node), format!("{OPERATOR}.{NEW_NAME}"))]
     } else {
-        return None;
+        return Err(Declined::new(
+            "this use of `make_pod_spec` is not an import, attribute or call dusk can rewrite: \
+             change it by hand",
+        ));
     };
-    Some(Fix::new(
+    Ok(Fix::new(
         edits,
         Applicability::Unsafe,
         format!("import `{NEW_NAME}` from `{OPERATOR}`"),
@@ -129,23 +142,48 @@ fn as_string(text: &str, node: Node<'_>) -> String {
     }
 }
 
-fn call(cx: &Context<'_>, call: Node<'_>) -> Option<Fix> {
+fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     let text = cx.text;
-    let function = call.child_by_field_name("function")?;
+    let at = cx.line(call.start_byte());
+    let function = call
+        .child_by_field_name("function")
+        .or_decline("the call has no function")?;
     let new_function = match function.kind() {
         "identifier" if text_of(text, function) == "make_pod_spec" => NEW_NAME.to_owned(),
         "identifier" => text_of(text, function).to_owned(),
         "attribute" if text_of(text, function).starts_with("dask_kubernetes.") => {
             format!("{OPERATOR}.{NEW_NAME}")
         }
-        _ => return None,
+        _ => {
+            return Err(Declined::new(format!(
+                "the function called at {at} is not a name dusk can rename: rewrite it by hand"
+            )));
+        }
     };
     let args = call
         .child_by_field_name("arguments")
-        .filter(|a| a.kind() == "argument_list")?;
-    let arguments = arguments(text, args)?;
+        .filter(|a| a.kind() == "argument_list")
+        .or_decline_with(|| format!("the call at {at} passes a generator, not arguments"))?;
+    let arguments = arguments(text, args).or_decline_with(|| {
+        let migrated = items(args).iter().any(|i| {
+            i.child_by_field_name("name")
+                .is_some_and(|n| matches!(text_of(text, n), "worker_command" | "name"))
+        });
+        if migrated {
+            return format!(
+                "the call at {at} already takes `make_cluster_spec`'s parameters: what is left \
+                 is its import (`make-pod-spec-import` moves it)"
+            );
+        }
+        format!(
+            "the call at {at} passes `*args`/`**kwargs`, an unknown keyword or too many \
+             arguments: write them out as `make_pod_spec`'s named parameters and rerun"
+        )
+    })?;
     let arg = |name: &str| arguments.iter().find(|(p, _)| *p == name).map(|(_, n)| *n);
-    let image = arg("image")?;
+    let image = arg("image").or_decline_with(|| {
+        format!("the call at {at} passes no `image`: add one (the operator needs it) and rerun")
+    })?;
 
     let mut command: Vec<String> = if new_cli_available(cx) {
         vec!["\"dask\"".into(), "\"worker\"".into()]
@@ -215,9 +253,17 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Option<Fix> {
     .filter_map(|p| Some((*p, given(text, arg(p))?)))
     .collect();
     if !extras.is_empty() {
-        edits.push(apply_extras(text, call, &extras, &arguments)?);
+        edits.push(
+            apply_extras(text, call, &extras, &arguments).or_decline_with(|| {
+                format!(
+                    "the call at {at} passes labels, annotations or extra configs but is not \
+                     the right-hand side of a plain assignment (`spec = make_pod_spec(…)`): \
+                     assign it to a name and rerun"
+                )
+            })?,
+        );
     }
-    Some(Fix::new(
+    Ok(Fix::new(
         edits,
         Applicability::Unsafe,
         format!("build a DaskCluster with `{NEW_NAME}`"),

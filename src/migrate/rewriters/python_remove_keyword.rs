@@ -18,10 +18,10 @@
 //! ## Not handled
 //! Keywords passed through `**kwargs` dictionaries.
 
-use crate::migrate::Context;
 use crate::migrate::python_text::{
     ancestor, comment_above, items, node_at, remove_from_list, shorten, text_of,
 };
+use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
 
 /// Why a keyword has no place in the operator's API.
@@ -52,22 +52,39 @@ fn reason(keyword: &str, in_adapt: bool) -> &'static str {
     }
 }
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let doc = cx.python()?;
-    let keyword = ancestor(node_at(doc, cx.range)?, &["keyword_argument"])?;
-    let args = keyword.parent().filter(|p| p.kind() == "argument_list")?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let doc = cx.python_doc()?;
+    let not_keyword = "the finding is not at a `name=value` keyword argument: remove it by hand";
+    let keyword = node_at(doc, cx.range)
+        .and_then(|n| ancestor(n, &["keyword_argument"]))
+        .or_decline(not_keyword)?;
+    let args = keyword
+        .parent()
+        .filter(|p| p.kind() == "argument_list")
+        .or_decline(not_keyword)?;
     let list = items(args);
-    let index = list.iter().position(|n| *n == keyword)?;
-    let name = text_of(cx.text, keyword.child_by_field_name("name")?);
+    let index = list
+        .iter()
+        .position(|n| *n == keyword)
+        .or_decline(not_keyword)?;
+    let name = text_of(
+        cx.text,
+        keyword
+            .child_by_field_name("name")
+            .or_decline(not_keyword)?,
+    );
     let in_adapt = args
         .parent()
         .and_then(|call| call.child_by_field_name("function"))
         .and_then(|f| f.child_by_field_name("attribute"))
         .is_some_and(|a| text_of(cx.text, a) == "adapt");
     let removed = shorten(text_of(cx.text, keyword));
-    Some(Fix::new(
+    let removal = remove_from_list(&list, index).or_decline_with(|| {
+        format!("`{name}=` is written in a form dusk cannot remove cleanly: remove it by hand")
+    })?;
+    Ok(Fix::new(
         vec![
-            Edit::delete(remove_from_list(&list, index)?),
+            Edit::delete(removal),
             comment_above(
                 cx.text,
                 keyword,

@@ -22,23 +22,31 @@
 //! Strings built at run time (f-strings, concatenation), and `cluster_kwargs` that are not a
 //! dict literal.
 
-use crate::migrate::Context;
 use crate::migrate::python_text::{items, node_at, plain_string, range, text_of};
+use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
 use tree_sitter::Node;
 
 pub const OPERATOR_CLASS: &str = "dask_kubernetes.operator.KubeCluster";
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     // In a dask config, the reference is a labextension factory's `module` + `class`.
     if let Some(file) = cx.yaml() {
-        let found = crate::migrate::yaml_text::entry_at(file, cx.range)?;
-        return super::dask_config::factory(cx.text, &found);
+        let found = crate::migrate::yaml_text::entry_at(file, cx.range)
+            .or_decline("the reference is not a mapping value dusk can rewrite")?;
+        return super::dask_config::factory(cx.text, &found).or_decline(
+            "the factory's `module` and `class` are not plain strings dusk can rewrite: \
+             change them by hand",
+        );
     }
-    let doc = cx.python()?;
-    let string = node_at(doc, cx.range)?;
-    let old = plain_string(cx.text, string)?;
+    let doc = cx.python_doc()?;
+    let old =
+        node_at(doc, cx.range).and_then(|string| Some((string, plain_string(cx.text, string)?)));
+    let (string, old) = old.or_decline(
+        "the reference is not a plain string literal (an f-string, concatenation or escape): \
+         change it by hand",
+    )?;
     let dotted = |r: &&str| {
         r.split('.')
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
@@ -46,15 +54,19 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
     let new = match cx.rule.replacement.as_deref().filter(dotted) {
         Some(r) => r,
         None if old.ends_with(".KubeCluster") => OPERATOR_CLASS,
-        None => return None,
+        None => {
+            return Err(Declined::new(format!(
+                "the rule names no dotted replacement for `{old}`: change it by hand"
+            )));
+        }
     };
     if old == new {
-        return None;
+        return Err(Declined::new(format!("`{old}` already names `{new}`")));
     }
     let start = string.start_byte() + 1;
     let mut edits = vec![Edit::replace(TextRange::new(start, start + old.len()), new)];
     edits.extend(pod_template_key(cx.text, string));
-    Some(Fix::new(
+    Ok(Fix::new(
         edits,
         Applicability::Unsafe,
         format!("name `{new}` instead of `{old}`"),

@@ -15,17 +15,21 @@
 //! Numbers written in a form Kubernetes reads differently as a string (`0x10`, `1e3` with a
 //! sign, `.inf`): only plain decimal numbers are quoted.
 
-use crate::migrate::{Context, yaml_text};
+use crate::migrate::{Context, Declined, OrDecline, yaml_text};
 use crate::source::edit::{Applicability, Edit, Fix};
 use crate::source::yaml::Node;
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let file = cx.yaml()?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let file = cx.yaml_file()?;
     let node = match yaml_text::entry_at(file, cx.range) {
         Some(found) if found.entry.key.range == cx.range || found.entry.value.range == cx.range => {
             &found.entry.value
         }
-        _ => yaml_text::node_at(file, cx.range)?.0,
+        _ => {
+            yaml_text::node_at(file, cx.range)
+                .or_decline("the finding is not at a YAML value")?
+                .0
+        }
     };
     let targets: Vec<&Node> = match node.as_map() {
         Some(entries) => entries.iter().map(|e| &e.value).collect(),
@@ -37,9 +41,11 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
         .map(|n| Edit::replace(n.range, yaml_text::double_quoted(n.as_str().unwrap_or(""))))
         .collect();
     if edits.is_empty() {
-        return None;
+        return Err(Declined::new(
+            "no plain decimal quantity here to quote: write it as a string by hand",
+        ));
     }
-    Some(Fix::new(edits, Applicability::Safe, "quote the quantity"))
+    Ok(Fix::new(edits, Applicability::Safe, "quote the quantity"))
 }
 
 /// `4`, `0.5`, `2e9`: what Kubernetes parses to the same amount once quoted.

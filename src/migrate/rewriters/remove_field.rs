@@ -16,14 +16,17 @@
 //! The only entry of a mapping (removing it would turn the mapping into null); comments on
 //! the lines above the entry stay.
 
-use crate::migrate::{Context, yaml_text};
+use crate::migrate::{Context, Declined, OrDecline, yaml_text};
 use crate::source::edit::{Applicability, Fix};
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let found = yaml_text::entry_at(cx.yaml()?, cx.range)?;
-    let edit = yaml_text::remove_entry(cx.text, found.map, found.index)?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let found = yaml_text::entry_at(cx.yaml_file()?, cx.range)
+        .or_decline("the finding is not at a mapping key dusk can remove: remove it by hand")?;
     let key = found.entry.key.as_str().unwrap_or("field");
-    Some(Fix::new(
+    let edit = yaml_text::remove_entry(cx.text, found.map, found.index).or_decline_with(|| {
+        format!("`{key}` is written in a form dusk cannot remove cleanly: remove it by hand")
+    })?;
+    Ok(Fix::new(
         vec![edit],
         Applicability::Safe,
         format!("remove `{key}`"),

@@ -19,7 +19,7 @@
 //! ## Not handled
 //! Ports that match neither role; references in other files.
 
-use crate::migrate::{Context, yaml_text};
+use crate::migrate::{Context, Declined, OrDecline, yaml_text};
 use crate::source::edit::{Applicability, Edit, Fix};
 use crate::source::yaml::{Node, Value};
 use std::collections::BTreeMap;
@@ -27,12 +27,17 @@ use std::collections::BTreeMap;
 pub const COMM: &str = "tcp-comm";
 pub const DASHBOARD: &str = "http-dashboard";
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let root = yaml_text::root_at(cx.yaml()?, cx.range)?;
-    let (scope, ports) = scheduler_ports(root)?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let root = yaml_text::root_at(cx.yaml_file()?, cx.range)
+        .or_decline("the finding is not inside a YAML document")?;
+    let (scope, ports) = scheduler_ports(root)
+        .or_decline("no scheduler port list dusk recognises here: name the ports by hand")?;
     let mut renames: BTreeMap<String, &'static str> = BTreeMap::new();
     let mut edits = Vec::new();
-    for item in ports.as_seq()? {
+    for item in ports
+        .as_seq()
+        .or_decline("the scheduler's ports are not a list")?
+    {
         let Some(role) = role(item) else { continue };
         match item.get("name") {
             Some(name) if name.as_str() == Some(role) => {}
@@ -42,18 +47,27 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
                 }
                 edits.push(Edit::replace(name.range, role));
             }
-            None => edits.push(insert_first_entry(cx.text, item, "name", role)?),
+            None => edits.push(
+                insert_first_entry(cx.text, item, "name", role).or_decline_with(|| {
+                    format!(
+                        "the port at {} is written in a form dusk cannot add a name to",
+                        cx.line(item.range.start())
+                    )
+                })?,
+            ),
         }
     }
     if root.get_str("kind") != Some("Service") {
         edits.extend(rename_references(scope, ports, &renames));
     }
     if edits.is_empty() {
-        return None;
+        return Err(Declined::new(
+            "no port here is recognisably the scheduler's comm or dashboard port: name them by hand",
+        ));
     }
     edits.sort_by_key(|e| e.range.start);
     edits.dedup_by_key(|e| e.range);
-    Some(Fix::new(
+    Ok(Fix::new(
         edits,
         Applicability::Safe,
         format!("name the scheduler service ports `{COMM}` and `{DASHBOARD}`"),

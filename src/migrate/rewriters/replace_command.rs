@@ -20,7 +20,7 @@
 //! worker` there would not run. Words the finding range does not cover verbatim, and Python strings with prefixes
 //! (`f"…"`, `r"…"`) when split into list items.
 
-use crate::migrate::{Context, Parsed, yaml_text};
+use crate::migrate::{Context, Declined, OrDecline, Parsed, yaml_text};
 use crate::rules::Version;
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
@@ -37,12 +37,19 @@ pub fn new_cli_available(cx: &Context<'_>) -> bool {
     cx.target("distributed").is_some_and(|t| *t >= since)
 }
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
-    let replacement = cx.rule.replacement.as_deref()?;
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    let replacement = cx
+        .rule
+        .replacement
+        .as_deref()
+        .or_decline("the rule names no replacement command")?;
     if !new_cli_available(cx) {
-        return None;
+        return Err(Declined::new(
+            "the targeted `distributed` is older than 2022.10.0, which has no `dask` command: \
+             target a newer release (`--target distributed=…`) to fix it",
+        ));
     }
-    let written = cx.text.get(cx.range.as_range())?;
+    let written = cx.text.get(cx.range.as_range()).unwrap_or_default();
     let (dir, program) = written
         .rsplit_once('/')
         .map_or(("", written), |(d, p)| (d, p));
@@ -57,7 +64,9 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
         words[1] = sub.to_owned();
     }
     if words.is_empty() || program.is_empty() || program.contains(char::is_whitespace) {
-        return None;
+        return Err(Declined::new(format!(
+            "`{written}` is part of a longer command string: change it by hand"
+        )));
     }
     if !dir.is_empty() {
         words[0] = format!("{dir}/{}", words[0]);
@@ -65,9 +74,14 @@ pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
     let description = format!("replace `{program}` with `{}`", words.join(" "));
     let edits = match cx.parsed {
         Parsed::Yaml(file) => yaml_edits(cx.text, file, cx.range, written, &words)?,
-        Parsed::Python(doc) => python_edits(cx.text, doc, cx.range, written, &words)?,
+        Parsed::Python(doc) => python_edits(cx.text, doc, cx.range, written, &words)
+            .or_decline_with(|| {
+                format!(
+                    "`{written}` is not a command word dusk can rewrite in place: change it by hand"
+                )
+            })?,
     };
-    Some(Fix::new(edits, Applicability::Safe, description))
+    Ok(Fix::new(edits, Applicability::Safe, description))
 }
 
 fn yaml_edits(
@@ -76,22 +90,30 @@ fn yaml_edits(
     range: TextRange,
     written: &str,
     words: &[String],
-) -> Option<Vec<Edit>> {
+) -> Result<Vec<Edit>, Declined> {
     let Some((seq, item)) = seq_item_at(file, range).filter(|(_, i)| i.as_str() == Some(written))
     else {
         // A value that is the program alone (the dask chart's `worker.image.dask_worker`)
         // is one argv item wherever it is used: two words there would be one argument.
         if yaml_text::entry_at(file, range).is_some_and(|f| f.entry.value.as_str() == Some(written))
         {
-            return None;
+            return Err(Declined::new(format!(
+                "`{written}` is a value used as one program name, where `{}` would be one \
+                 argument: change it where the value is used",
+                words.join(" ")
+            )));
         }
         // YAML embedded in a block scalar (an Argo `resource.manifest`, ConfigMap data): the
         // word is an item of a list inside it, where two words would be one argument.
         if embedded_yaml_at(file, range) {
-            return None;
+            return Err(Declined::new(format!(
+                "`{written}` is in YAML embedded in a string, where dusk cannot add a list \
+                 item: write `{}` as two items by hand",
+                words.join(" ")
+            )));
         }
         // Inside a longer string (a shell line): the words, space-separated, in place.
-        return Some(vec![Edit::replace(range, words.join(" "))]);
+        return Ok(vec![Edit::replace(range, words.join(" "))]);
     };
     let like = &text[item.range.as_range()];
     let items: Vec<String> = words
@@ -99,15 +121,17 @@ fn yaml_edits(
         .map(|w| yaml_text::scalar_like(like, w))
         .collect();
     if yaml_text::is_flow(text, seq) {
-        return Some(vec![Edit::replace(item.range, items.join(", "))]);
+        return Ok(vec![Edit::replace(item.range, items.join(", "))]);
     }
-    let dash = text[..item.range.start()].rfind('-')?;
+    let dash = text[..item.range.start()]
+        .rfind('-')
+        .or_decline("the list item has no `-`")?;
     let indent = " ".repeat(yaml_text::column(text, dash));
     let rest: String = items[1..]
         .iter()
         .map(|i| format!("\n{indent}- {i}"))
         .collect();
-    Some(vec![Edit::replace(
+    Ok(vec![Edit::replace(
         item.range,
         format!("{}{rest}", items[0]),
     )])

@@ -16,19 +16,33 @@
 //! A flag the finding range does not cover verbatim (written with escapes), and rules
 //! without a `replacement`.
 
-use crate::migrate::Context;
+use crate::migrate::{Context, Declined, OrDecline};
 use crate::rules::pack::MatchDef;
 use crate::source::edit::{Applicability, Edit, Fix};
 
-pub fn rewrite(cx: &Context<'_>) -> Option<Fix> {
+pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let MatchDef::Flag(flags) = &cx.rule.matcher else {
-        return None;
+        return Err(Declined::new(
+            "`replace-flag` only fixes rules that match a flag",
+        ));
     };
     let flags = flags.to_vec();
-    let written = cx.text.get(cx.range.as_range())?;
-    let index = flags.iter().position(|f| f == written)?;
-    let replacement = replacement_for(cx.rule.replacement.as_deref()?, index, flags.len())?;
-    Some(Fix::new(
+    let written = cx.text.get(cx.range.as_range()).unwrap_or_default();
+    let index = flags
+        .iter()
+        .position(|f| f == written)
+        .or_decline_with(|| {
+            format!("`{written}` is not written as one of the rule's flags here: change it by hand")
+        })?;
+    let replacement = cx
+        .rule
+        .replacement
+        .as_deref()
+        .and_then(|r| replacement_for(r, index, flags.len()))
+        .or_decline_with(|| {
+            format!("the rule names no single replacement for `{written}`: change it by hand")
+        })?;
+    Ok(Fix::new(
         vec![Edit::replace(cx.range, replacement)],
         Applicability::Safe,
         format!("replace `{written}` with `{replacement}`"),

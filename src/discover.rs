@@ -278,6 +278,80 @@ pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// `--force-exclude`: drop the given paths that a walk of their directory would skip, so a
+/// tool that passes file names (pre-commit, an editor) cannot bring back what is excluded.
+///
+/// A given file is dropped when its name is not one dusk reads, when it is a Helm chart's Go
+/// template, when a directory on its path is hidden (other than `.dask` and `.config`), or when
+/// a `.ignore` or `.gitignore` from its directory up to the repository root ignores it. A given
+/// directory is dropped when hidden or ignored. What is kept is walked as usual.
+pub fn force_exclude(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter(|p| !excluded(p, p.is_dir()))
+        .cloned()
+        .collect()
+}
+
+fn excluded(path: &Path, is_dir: bool) -> bool {
+    if !is_dir && (classify(path).is_none() || in_chart_templates(path)) {
+        return true;
+    }
+    // Only directories below the working directory count, as only those below a walked root
+    // do: a checkout may itself live under a hidden one (`~/.cache/pre-commit/…`).
+    let below = if path.is_absolute() {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        path.strip_prefix(&cwd).unwrap_or(Path::new(""))
+    } else {
+        path
+    };
+    let mut dirs: Vec<&std::ffi::OsStr> = below
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(name) => Some(name),
+            _ => None,
+        })
+        .collect();
+    if !is_dir {
+        dirs.pop();
+    }
+    let hidden = |name: &&std::ffi::OsStr| {
+        name.to_str()
+            .is_some_and(|n| n.starts_with('.') && !matches!(n, ".dask" | ".config"))
+    };
+    dirs.iter().any(hidden) || ignored(path, is_dir)
+}
+
+/// Whether the nearest `.ignore`/`.gitignore` with an opinion, from the path's directory up to
+/// the repository root, ignores it (a `!` re-include says no).
+fn ignored(path: &Path, is_dir: bool) -> bool {
+    use ignore::Match;
+    use ignore::gitignore::Gitignore;
+    let Ok(path) = std::path::absolute(path) else {
+        return false;
+    };
+    for dir in path.ancestors().skip(1) {
+        // In one directory `.ignore` wins over `.gitignore`, as in the walk.
+        for name in [".ignore", ".gitignore"] {
+            let file = dir.join(name);
+            if !file.is_file() {
+                continue;
+            }
+            // A malformed line is skipped, as the walk does; the other lines still count.
+            let (matcher, _) = Gitignore::new(&file);
+            match matcher.matched_path_or_any_parents(&path, is_dir) {
+                Match::Ignore(_) => return true,
+                Match::Whitelist(_) => return false,
+                Match::None => {}
+            }
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    false
+}
+
 fn err_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
@@ -329,6 +403,53 @@ mod tests {
             classify(Path::new("Dockerfile.gpu")),
             Some(SourceKind::Dockerfile)
         );
+    }
+
+    #[test]
+    fn force_exclude_drops_what_a_walk_would_skip() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("chart/templates")).unwrap();
+        std::fs::create_dir_all(root.join("build")).unwrap();
+        std::fs::create_dir_all(root.join("keep")).unwrap();
+        std::fs::write(root.join("chart/Chart.yaml"), "name: c\n").unwrap();
+        std::fs::write(root.join("chart/templates/d.yaml"), "{{ .Values }}\n").unwrap();
+        std::fs::write(root.join(".gitignore"), "build/\n*.gen.py\n").unwrap();
+        std::fs::write(root.join("keep/.gitignore"), "!b.gen.py\n").unwrap();
+        let given: Vec<PathBuf> = [
+            "chart/Chart.yaml",
+            "chart/templates/d.yaml",
+            "build/x.py",
+            "build",
+            "a.gen.py",
+            "keep/b.gen.py",
+            "main.py",
+            "README.md",
+        ]
+        .iter()
+        .map(|p| root.join(p))
+        .collect();
+        for p in &given[..] {
+            if !p.ends_with("build") {
+                std::fs::write(p, "").unwrap();
+            }
+        }
+        let kept: Vec<PathBuf> = force_exclude(&given)
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                PathBuf::from("chart/Chart.yaml"),
+                PathBuf::from("keep/b.gen.py"),
+                PathBuf::from("main.py")
+            ]
+        );
+        // Relative paths: a hidden directory on the way excludes, dask's own do not.
+        assert!(excluded(Path::new(".github/workflows/ci.yaml"), false));
+        assert!(!excluded(Path::new(".dask/config.yaml"), false));
+        assert!(!excluded(Path::new("./x/job.py"), false));
     }
 
     fn relative_names(found: &Discovery, root: &Path) -> Vec<PathBuf> {

@@ -270,3 +270,158 @@ fn yaml_depth_is_capped() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Issue #14: pre-commit passes file names, and `--force-exclude` keeps what a walk skips
+/// skipped: a Helm chart's template, a `.gitignore`d file, a file dusk does not read.
+#[test]
+fn force_exclude_skips_given_files_a_walk_would_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("chart/templates")).unwrap();
+    std::fs::create_dir_all(root.join("build")).unwrap();
+    std::fs::write(root.join("chart/Chart.yaml"), "apiVersion: v2\nname: c\n").unwrap();
+    let template = root.join("chart/templates/worker.yaml");
+    std::fs::write(
+        &template,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"{{ .Release.Name }}-worker\"\n\
+         spec:\n  template:\n    spec:\n      containers:\n        - name: worker\n\
+         \x20         args: [\"dask-worker\", \"{{ .Release.Name }}-scheduler:8786\"]\n",
+    )
+    .unwrap();
+    std::fs::write(root.join(".gitignore"), "build/\n").unwrap();
+    let generated = root.join("build/pipeline.py");
+    let code = root.join("pipeline.py");
+    for file in [&generated, &code] {
+        std::fs::write(file, "from dask_kubernetes import KubeCluster\n").unwrap();
+    }
+    let check = |force: bool, paths: &[&std::path::Path]| {
+        let mut cmd = dusk();
+        cmd.args(["check", "--isolated", "--format", "json"]);
+        if force {
+            cmd.arg("--force-exclude");
+        }
+        let out = cmd.args(paths).output().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut files: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        files.dedup();
+        (out.status.code(), files)
+    };
+    let given = [template.as_path(), generated.as_path(), code.as_path()];
+    // Without the flag, given files are read whatever they are.
+    let (status, files) = check(false, &given);
+    assert_eq!(status, Some(1));
+    assert_eq!(files, ["pipeline.py", "worker.yaml", "pipeline.py"]);
+    assert_eq!(
+        check(true, &given),
+        (Some(1), vec!["pipeline.py".to_owned()])
+    );
+    assert_eq!(check(true, &given[..2]), (Some(0), vec![]));
+}
+
+/// Issue #14: completion scripts offer rule ids, component names and targets.
+#[test]
+fn completions_offer_rule_ids_and_components() {
+    let out = dusk().args(["completions", "fish"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let script = String::from_utf8(out.stdout).unwrap();
+    // One `complete` command per option; its values may span lines.
+    let option = |command: &str, long: &str| {
+        script
+            .split("\ncomplete -c dusk ")
+            .find(|c| {
+                c.contains(&format!("__fish_dusk_using_subcommand {command}\""))
+                    && c.contains(&format!(" -l {long} "))
+            })
+            .unwrap_or_else(|| panic!("no completion for `{command} --{long}`"))
+            .to_owned()
+    };
+    let select = option("check", "select");
+    for value in [
+        "classic-kubecluster-import",
+        "dask-kubernetes",
+        "ALL",
+        "syntax-error",
+    ] {
+        assert!(select.contains(value), "{value} missing from {select}");
+    }
+    let target = option("fix", "target");
+    assert!(target.contains("dask-kubernetes=2"), "{target}");
+    // fish completes no positional values; zsh does: `rules explain ID` offers rule ids only.
+    let zsh = dusk().args(["completions", "zsh"]).output().unwrap();
+    let zsh = String::from_utf8(zsh.stdout).unwrap();
+    let explain = zsh
+        .lines()
+        .find(|l| l.starts_with("':id:(("))
+        .expect("a completion for `rules explain ID`");
+    assert!(explain.contains("classic-kubecluster-import"), "{explain}");
+    assert!(!explain.contains("dask-kubernetes\\:"), "{explain}");
+}
+
+/// Issue #14: `dusk completions bash | grep -q …` closes the pipe early; that is no panic.
+#[test]
+fn completions_into_a_closed_pipe_is_not_an_error() {
+    let mut child = dusk()
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Issue #14: one man page per command, generated from the same definition as `--help`.
+#[test]
+fn manpages_are_written_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("man1");
+    let out = dusk().arg("manpages").arg(&out_dir).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = String::from_utf8(out.stdout).unwrap();
+    for page in [
+        "dusk.1",
+        "dusk-check.1",
+        "dusk-fix.1",
+        "dusk-rules-explain.1",
+    ] {
+        assert!(listed.contains(page), "{page} not listed in {listed}");
+        let text = std::fs::read_to_string(out_dir.join(page)).unwrap();
+        assert!(
+            text.starts_with(".ie") || text.contains(".TH"),
+            "{page}: {text}"
+        );
+    }
+    let check = std::fs::read_to_string(out_dir.join("dusk-check.1")).unwrap();
+    assert!(check.contains("fail\\-on"), "{check}");
+    let top = std::fs::read_to_string(out_dir.join("dusk.1")).unwrap();
+    assert!(top.contains(env!("CARGO_PKG_VERSION")), "{top}");
+    assert!(top.contains("dusk\\-check(1)"), "{top}");
+    // Hidden commands get no page.
+    assert!(!out_dir.join("dusk-rules-triggers.1").exists());
+    let err = run(&["manpages", "/proc/version/man1"]).unwrap_err();
+    assert!(matches!(err, Error::Output { .. }), "{err}");
+}

@@ -30,10 +30,15 @@ pub enum Command {
     /// Inspect the rule packs.
     #[command(subcommand)]
     Rules(RulesCommand),
-    /// Print a shell completion script.
+    /// Print a shell completion script (completes rule ids and component names too).
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// Write the man pages (`dusk.1`, `dusk-check.1`, …) into DIR.
+    Manpages {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
     /// Print the JSON Schema of rule packs or of the configuration file.
     Schema {
@@ -168,6 +173,10 @@ pub struct ScanArgs {
     /// Also show rules whose deprecation is still ahead of the target (as `info`).
     #[arg(long)]
     pub show_upcoming: bool,
+    /// Skip given files that a walk of their directory would skip (names dusk does not read,
+    /// Helm chart templates, hidden or `.gitignore`d paths), as pre-commit hooks need.
+    #[arg(long)]
+    pub force_exclude: bool,
     /// Largest file read, in bytes.
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,

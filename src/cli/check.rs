@@ -94,6 +94,8 @@ impl Scan {
         }
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
+        } else if args.force_exclude {
+            crate::discover::force_exclude(&args.paths)
         } else {
             args.paths.clone()
         };

@@ -7,6 +7,7 @@ pub mod check;
 pub mod cluster;
 pub mod config;
 pub mod fix;
+pub mod generate;
 pub mod plan;
 pub mod rules;
 
@@ -98,8 +99,13 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Apply(args) => apply::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "dusk", &mut std::io::stdout());
+            generate::completions(shell, &mut std::io::stdout())?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Manpages { dir } => {
+            for page in generate::manpages(&dir)? {
+                println!("{}", page.display());
+            }
             Ok(ExitStatus::Success)
         }
         Command::Schema { of } => {

@@ -1,10 +1,15 @@
 //! Paths → source files: a gitignore-aware parallel walk that classifies each file by name.
 //!
 //! Explicit file paths are always taken when a front-end reads their kind (others are listed
-//! as skipped); directories are walked honouring `.gitignore`, `.ignore` and hidden-file rules. Helm chart `templates/` (Go templates, not YAML) are
-//! skipped. Problems (a broken link, an unreadable directory, a loop) become warnings; they
-//! never stop the walk. Never reads file contents: `lint` does, once.
+//! as skipped); directories are walked honouring `.gitignore`,
+//! `.ignore` and hidden-file rules. Helm chart `templates/` (Go templates, not YAML) are
+//! skipped. Problems (a broken link, an unreadable directory, a loop, an entry whose type
+//! cannot be read, a special file given by name, a temporary file an interrupted `dusk fix`
+//! left) become warnings; they never stop the walk. A name that is not UTF-8 is classified
+//! by its bytes, not skipped. Never reads file contents: `lint` does, once, through
+//! [`read_regular`], which refuses anything but a regular file before reading a byte.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -45,7 +50,9 @@ pub struct Discovery {
 
 /// The kind a file name implies, if dusk reads such files.
 pub fn classify(path: &Path) -> Option<SourceKind> {
-    let name = path.file_name()?.to_str()?;
+    // Lossy, so a name that is not UTF-8 (`caf\xe9.yaml`) is still read by its extension.
+    let name = String::from_utf8_lossy(path.file_name()?.as_encoded_bytes());
+    let name = name.as_ref();
     let lower = name.to_ascii_lowercase();
     if matches!(lower.as_str(), "dockerfile" | "containerfile")
         || lower.starts_with("dockerfile.")
@@ -121,6 +128,11 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     for path in paths {
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => dirs.push(path.clone()),
+            // A FIFO blocks a reader forever and `/dev/zero` never ends: refused by type.
+            Ok(m) if !m.is_file() => warn(
+                path.clone(),
+                format!("{}; not read", not_regular(&m.file_type())),
+            ),
             // An explicit file is read whatever directory it is in; one no front-end reads
             // (`README.md`) is skipped with a note, never parsed as something it is not.
             Ok(_) => match classify(path) {
@@ -162,8 +174,16 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                         let path = entry.path();
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
                         let is_link = entry.path_is_symlink();
-                        if is_link && std::fs::metadata(path).is_err() {
+                        let target = std::fs::metadata(path);
+                        if is_link && target.is_err() {
                             warn(path.to_path_buf(), "broken symbolic link".into());
+                        } else if is_file && leftover_temp(path) {
+                            warn(
+                                path.to_path_buf(),
+                                "temporary file left by an interrupted `dusk fix`; \
+                                 the file it was for is unchanged, so delete this one"
+                                    .into(),
+                            );
                         } else if is_file && classify(path).is_some() && in_chart_templates(path) {
                             templates
                                 .lock()
@@ -172,12 +192,23 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                         } else if (is_file || is_link)
                             && let Some(kind) = classify(path)
                             && !in_chart_templates(path)
-                            && std::fs::metadata(path).is_ok_and(|m| m.is_file())
                         {
-                            files
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .push(source_file(path.to_path_buf(), kind));
+                            match target {
+                                Ok(m) if m.is_file() => files
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .push(source_file(path.to_path_buf(), kind)),
+                                // A link to `/dev/zero` or a FIFO in the tree: skipped, as
+                                // ripgrep does, but not silently.
+                                Ok(m) if !m.is_dir() => warn(
+                                    path.to_path_buf(),
+                                    format!("{}; not read", not_regular(&m.file_type())),
+                                ),
+                                Ok(_) => {}
+                                // Listed but not stat-able (a directory readable but not
+                                // searchable): say so instead of dropping the file.
+                                Err(e) => warn(path.to_path_buf(), describe_io(path, &e)),
+                            }
                         }
                     }
                     Err(err) => {
@@ -203,6 +234,86 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         skipped,
         templates,
     }
+}
+
+/// `.NAME.dusk-PID-N.tmp`, the name `write` gives its temporary files.
+pub fn leftover_temp(path: &Path) -> bool {
+    let name = String::from_utf8_lossy(
+        path.file_name()
+            .map(std::ffi::OsStr::as_encoded_bytes)
+            .unwrap_or_default(),
+    );
+    let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let Some((stem, numbers)) = rest.rsplit_once(".dusk-") else {
+        return false;
+    };
+    let mut parts = numbers.split('-');
+    let digits =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    !stem.is_empty() && digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
+}
+
+/// What a file that is not a regular file is, for a message.
+pub fn not_regular(t: &std::fs::FileType) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let what = if t.is_fifo() {
+            Some("a FIFO")
+        } else if t.is_char_device() {
+            Some("a character device")
+        } else if t.is_block_device() {
+            Some("a block device")
+        } else if t.is_socket() {
+            Some("a socket")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return format!("not a regular file ({what})");
+        }
+    }
+    if t.is_dir() {
+        "a directory, not a file".into()
+    } else {
+        "not a regular file".into()
+    }
+}
+
+/// Read a regular file of at most `max` bytes. Anything else is refused by its type before a
+/// byte is read (a FIFO would block, `/dev/zero` never ends), and the read itself stops
+/// after `max + 1` bytes whatever `stat` said, so no file can grow memory without bound.
+pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let refuse = |t: &std::fs::FileType| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, not_regular(t))
+    };
+    let too_large = |len: u64| {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("file is {len} bytes, over the {max}-byte limit"),
+        )
+    };
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(refuse(&meta.file_type()));
+    }
+    if meta.len() > max {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path)?;
+    // The path may have been swapped between `stat` and `open`.
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(refuse(&meta.file_type()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(max) as usize);
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// `--force-exclude`: drop the given paths that a walk of their directory would skip, so a
@@ -301,6 +412,9 @@ pub fn describe_io(path: &Path, e: &std::io::Error) -> String {
         }
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::FileTooLarge => {
+            format!("{e} (raise it with `--max-file-size`)")
+        }
         _ => e.to_string(),
     }
 }

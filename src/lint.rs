@@ -320,14 +320,7 @@ pub fn decode(
 }
 
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| crate::discover::describe_io(path, &e))?;
-    if meta.len() > max {
-        return Err(format!(
-            "file is {} bytes, over the {max}-byte limit (raise it with `--max-file-size`)",
-            meta.len()
-        ));
-    }
-    std::fs::read(path).map_err(|e| crate::discover::describe_io(path, &e))
+    crate::discover::read_regular(path, max).map_err(|e| crate::discover::describe_io(path, &e))
 }
 
 /// Lint a text already in memory (also used by `fix` after editing).
@@ -559,6 +552,14 @@ fn python_hits(
     settings: &Settings<'_>,
     raw: &mut Vec<(TextRange, &'static str, String)>,
 ) -> (Vec<Hit>, Vec<TextRange>) {
+    if let Some(why) = python::refusal(text) {
+        raw.push((
+            TextRange::empty(0),
+            SYNTAX_ERROR,
+            format!("not analysed: {why}"),
+        ));
+        return (Vec::new(), Vec::new());
+    }
     let Some(doc) = python::parse(text) else {
         raw.push((
             TextRange::empty(0),

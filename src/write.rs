@@ -5,7 +5,15 @@
 //! a temporary file in the same directory, copies the permissions (and, on Unix, the owner
 //! when allowed), flushes it to disk and renames it over the original. A reader therefore sees
 //! the old file or the new one, never half of either. A symlink is followed: its target is
-//! replaced and the link stays a link.
+//! replaced and the link stays a link (whether a link may be written through is `cli::fix`'s
+//! decision).
+//!
+//! Refused, with the reason: anything but a regular file (at [`read`], before a byte is
+//! read), a file whose owner may not write it (the mode bits, not the caller's privileges:
+//! root can rename over anything), and a file with more than one hard link (a rename would
+//! split them). Mode bits, setuid and setgid included, are set again after the owner, since
+//! `chown` clears them. The window between the last check and the rename can still lose an
+//! edit another program makes in it; no portable lock closes it.
 //!
 //! Never decides *what* to write: callers (`cli::fix`) only pass texts that parsed before and
 //! after fixing (see `migrate`).
@@ -20,7 +28,7 @@ use std::time::SystemTime;
 /// Why a file was not written. The original file is untouched in every case.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
-    #[error("cannot read `{path}`")]
+    #[error("cannot read `{path}`: {source}")]
     #[diagnostic(code(dusk::write::read))]
     Read {
         path: PathBuf,
@@ -41,7 +49,7 @@ pub enum Error {
         )
     )]
     Exists { path: PathBuf },
-    #[error("cannot write `{path}`")]
+    #[error("cannot write `{path}`: {source}")]
     #[diagnostic(
         code(dusk::write::write),
         help(
@@ -53,6 +61,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("`{path}` is read-only (mode {mode:o}); not overwriting it")]
+    #[diagnostic(
+        code(dusk::write::read_only),
+        help("make it writable (`chmod u+w`) if dusk may fix it, or see the fix with `--diff`")
+    )]
+    ReadOnly { path: PathBuf, mode: u32 },
+    #[error("`{path}` has {links} hard links; replacing it would split them, so it is not written")]
+    #[diagnostic(
+        code(dusk::write::hard_links),
+        help("apply the change with `dusk fix --diff | patch -p1`, which edits the file in place")
+    )]
+    HardLinks { path: PathBuf, links: u64 },
 }
 
 /// What a file was when it was read: the evidence [`replace`] checks before writing.
@@ -68,21 +88,23 @@ pub struct Snapshot {
     permissions: Permissions,
     #[cfg(unix)]
     owner: (u32, u32),
+    #[cfg(unix)]
+    links: u64,
 }
 
-/// Read `path` and remember what it was.
-pub fn read(path: &Path) -> Result<(Snapshot, Vec<u8>), Error> {
+/// Read `path`, a regular file of at most `max` bytes, and remember what it was.
+pub fn read(path: &Path, max: u64) -> Result<(Snapshot, Vec<u8>), Error> {
     let read_err = |source| Error::Read {
         path: path.to_path_buf(),
         source,
     };
     let target = fs::canonicalize(path).map_err(read_err)?;
+    let bytes = crate::discover::read_regular(&target, max).map_err(read_err)?;
     let meta = fs::metadata(&target).map_err(read_err)?;
-    let bytes = fs::read(&target).map_err(read_err)?;
     #[cfg(unix)]
-    let owner = {
+    let (owner, links) = {
         use std::os::unix::fs::MetadataExt;
-        (meta.uid(), meta.gid())
+        ((meta.uid(), meta.gid()), meta.nlink())
     };
     let snapshot = Snapshot {
         path: path.to_path_buf(),
@@ -93,6 +115,8 @@ pub fn read(path: &Path) -> Result<(Snapshot, Vec<u8>), Error> {
         permissions: meta.permissions(),
         #[cfg(unix)]
         owner,
+        #[cfg(unix)]
+        links,
     };
     Ok((snapshot, bytes))
 }
@@ -106,6 +130,35 @@ fn hash(bytes: &[u8]) -> u64 {
 }
 
 impl Snapshot {
+    /// Refuse what a rename would silently change: a read-only file, a hard-linked one.
+    fn writable(&self) -> Result<(), Error> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = self.permissions.mode() & 0o7777;
+            if mode & 0o200 == 0 {
+                return Err(Error::ReadOnly {
+                    path: self.path.clone(),
+                    mode,
+                });
+            }
+            if self.links > 1 {
+                return Err(Error::HardLinks {
+                    path: self.path.clone(),
+                    links: self.links,
+                });
+            }
+        }
+        #[cfg(not(unix))]
+        if self.permissions.readonly() {
+            return Err(Error::ReadOnly {
+                path: self.path.clone(),
+                mode: 0o444,
+            });
+        }
+        Ok(())
+    }
+
     /// Whether the file on disk is still what was read.
     fn unchanged(&self) -> Result<bool, Error> {
         let Ok(meta) = fs::metadata(&self.target) else {
@@ -125,6 +178,7 @@ impl Snapshot {
 /// Replace the file `snapshot` was taken of with `contents`, atomically, keeping its
 /// permissions. Refuses with [`Error::Changed`] if the file changed since it was read.
 pub fn replace(snapshot: &Snapshot, contents: &[u8]) -> Result<(), Error> {
+    snapshot.writable()?;
     if !snapshot.unchanged()? {
         return Err(Error::Changed {
             path: snapshot.path.clone(),
@@ -141,14 +195,15 @@ pub fn replace(snapshot: &Snapshot, contents: &[u8]) -> Result<(), Error> {
     let (temp_path, mut temp) = create_temp(&dir, &snapshot.target).map_err(write_err)?;
     let result = (|| {
         temp.write_all(contents)?;
-        temp.set_permissions(snapshot.permissions.clone())?;
         #[cfg(unix)]
         {
             // Keeping the owner needs privileges we may not have; the permissions are kept
-            // either way, and a file we may write is one we may replace.
+            // either way, and a file we may write is one we may replace. Owner first: a
+            // `chown` clears setuid and setgid.
             let _ =
                 std::os::unix::fs::fchown(&temp, Some(snapshot.owner.0), Some(snapshot.owner.1));
         }
+        temp.set_permissions(snapshot.permissions.clone())?;
         temp.sync_all()
     })();
     drop(temp);
@@ -257,7 +312,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.yaml");
         fs::write(&path, "old: 1\n").unwrap();
-        let (snap, bytes) = read(&path).unwrap();
+        let (snap, bytes) = read(&path, 1 << 20).unwrap();
         assert_eq!(bytes, b"old: 1\n");
         replace(&snap, b"new: 2\n").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new: 2\n");
@@ -269,7 +324,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.yaml");
         fs::write(&path, "old: 1\n").unwrap();
-        let (snap, _) = read(&path).unwrap();
+        let (snap, _) = read(&path, 1 << 20).unwrap();
         // Same length, so only the content (and maybe mtime) tells the change.
         fs::write(&path, "odd: 1\n").unwrap();
         let err = replace(&snap, b"new: 2\n").unwrap_err();
@@ -283,7 +338,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.yaml");
         fs::write(&path, "old: 1\n").unwrap();
-        let (snap, _) = read(&path).unwrap();
+        let (snap, _) = read(&path, 1 << 20).unwrap();
         fs::remove_file(&path).unwrap();
         assert!(matches!(
             replace(&snap, b"x").unwrap_err(),
@@ -300,10 +355,71 @@ mod tests {
         let path = dir.path().join("run.py");
         fs::write(&path, "x = 1\n").unwrap();
         fs::set_permissions(&path, Permissions::from_mode(0o751)).unwrap();
-        let (snap, _) = read(&path).unwrap();
+        let (snap, _) = read(&path, 1 << 20).unwrap();
         replace(&snap, b"x = 2\n").unwrap();
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
         assert_eq!(mode, 0o751);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keeps_setuid_and_setgid() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("entry.py");
+        fs::write(&path, "x = 1\n").unwrap();
+        fs::set_permissions(&path, Permissions::from_mode(0o6755)).unwrap();
+        let (snap, _) = read(&path, 1 << 20).unwrap();
+        replace(&snap, b"x = 2\n").unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o6755);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_a_read_only_file_by_its_mode_even_as_root() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs::write(&path, "a: 1\n").unwrap();
+        fs::set_permissions(&path, Permissions::from_mode(0o444)).unwrap();
+        let (snap, _) = read(&path, 1 << 20).unwrap();
+        let err = replace(&snap, b"a: 2\n").unwrap_err();
+        assert!(err.to_string().contains("read-only (mode 444)"), "{err}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a: 1\n");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_to_split_hard_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs::write(&path, "a: 1\n").unwrap();
+        fs::hard_link(&path, dir.path().join("b.yaml")).unwrap();
+        let (snap, _) = read(&path, 1 << 20).unwrap();
+        let err = replace(&snap, b"a: 2\n").unwrap_err();
+        assert!(err.to_string().contains("2 hard links"), "{err}");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("b.yaml")).unwrap(),
+            "a: 1\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_special_files_before_reading() {
+        let err = read(Path::new("/dev/zero"), 1 << 20).unwrap_err();
+        assert!(err.to_string().contains("character device"), "{err}");
+    }
+
+    #[test]
+    fn a_write_error_says_why() {
+        let err = Error::Write {
+            path: PathBuf::from("a.yaml"),
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+        };
+        assert_eq!(err.to_string(), "cannot write `a.yaml`: no storage space");
     }
 
     #[cfg(unix)]
@@ -314,7 +430,7 @@ mod tests {
         let link = dir.path().join("link.yaml");
         fs::write(&real, "a: 1\n").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let (snap, _) = read(&link).unwrap();
+        let (snap, _) = read(&link, 1 << 20).unwrap();
         replace(&snap, b"a: 2\n").unwrap();
         assert!(
             fs::symlink_metadata(&link)

@@ -807,3 +807,193 @@ fn from_cluster_plans_a_hand_run_stack() {
     assert_eq!(again.code, 0, "{}\n{:?}", again.out, again.error);
     assert!(again.out.contains("no changes"), "{}", again.out);
 }
+
+/// A dask Helm release whose values carry a credential in a worker env var: Helm stores the
+/// values in a Secret, so no format of `check --cluster`, `plan --from-cluster` or `apply
+/// --from-cluster` may print the value, while the object applied still carries it.
+#[test]
+fn a_secret_env_value_of_a_helm_release_is_never_printed() {
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+    let mut record: Value = serde_json::from_str(include_str!(
+        "../fixtures/cluster/helm/release-analytics.json"
+    ))
+    .unwrap();
+    record["config"]["worker"]["env"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "AWS_SECRET_ACCESS_KEY", "value": SECRET}));
+    record["config"]["scheduler"]["env"] =
+        json!([{"name": "AWS_SECRET_ACCESS_KEY", "value": SECRET}]);
+    // Helm's encoding without the gzip step, which Helm (and dusk) read too.
+    let inner = dusk::cluster::helm::base64_encode(record.to_string().as_bytes());
+    let release = json!({
+        "apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+        "metadata": {"name": "sh.helm.release.v1.analytics.v2", "namespace": "dask",
+            "labels": {"name": "analytics", "owner": "helm", "status": "deployed", "version": "2"}},
+        "data": {"release": dusk::cluster::helm::base64_encode(inner.as_bytes())}
+    });
+    let fake = FakeApi::start();
+    fake.seed(release, "helm");
+    let mut runs = Vec::new();
+    for format in ["text", "json", "sarif", "github", "junit"] {
+        runs.push((
+            format!("check {format}"),
+            dusk(&fake, "check", &["--cluster", "--format", format]),
+        ));
+    }
+    for format in ["text", "json"] {
+        runs.push((
+            format!("plan {format}"),
+            dusk(&fake, "plan", &["--from-cluster", "--format", format]),
+        ));
+    }
+    runs.push((
+        "apply json".into(),
+        dusk(
+            &fake,
+            "apply",
+            &["--from-cluster", "--format", "json", "--yes"],
+        ),
+    ));
+    // Applied: the object now exists with the value, and a new plan compares it masked.
+    let applied = fake
+        .object("daskclusters", "dask", "analytics")
+        .expect("the DaskCluster was applied");
+    assert!(
+        applied.to_string().contains(SECRET),
+        "the value itself is applied"
+    );
+    runs.push((
+        "plan text after apply".into(),
+        dusk(&fake, "plan", &["--from-cluster"]),
+    ));
+    runs.push((
+        "apply text after apply".into(),
+        dusk(&fake, "apply", &["--from-cluster", "--yes"]),
+    ));
+    for (what, run) in &runs {
+        let all = format!(
+            "{}{}{}",
+            run.out,
+            run.err,
+            run.error.as_deref().unwrap_or("")
+        );
+        assert!(!all.contains(SECRET), "{what} printed the secret:\n{all}");
+        assert!(
+            !all.contains("EXAMPLEKEY"),
+            "{what} printed part of the secret:\n{all}"
+        );
+    }
+    let (_, plan) = &runs[5];
+    assert!(
+        plan.out.contains("AWS_SECRET_ACCESS_KEY") && plan.out.contains("***"),
+        "the variable is shown, its value masked:\n{}",
+        plan.out
+    );
+    let (_, check) = &runs[1];
+    assert!(check.out.contains("dask-worker-command"), "{}", check.out);
+}
+
+/// A minimal HTTP CONNECT proxy on loopback: tunnels each connection and counts them.
+fn connect_proxy() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let tunnels = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = tunnels.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { continue };
+            let counted = counted.clone();
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let Some(target) = head
+                    .strip_prefix("CONNECT ")
+                    .and_then(|r| r.split_whitespace().next())
+                else {
+                    let _ = client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n");
+                    return;
+                };
+                let Ok(upstream) = std::net::TcpStream::connect(target) else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
+                    return;
+                };
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                let (mut c1, mut u1) = (client, upstream);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut u2, &mut c2);
+                });
+                let _ = std::io::copy(&mut c1, &mut u1);
+            });
+        }
+    });
+    (port, tunnels)
+}
+
+/// `proxy-url` in the kubeconfig is honoured, as kubectl does (issue #12).
+#[test]
+fn the_kubeconfig_s_proxy_url_is_used() {
+    let fake = FakeApi::start();
+    let (port, tunnels) = connect_proxy();
+    let text = std::fs::read_to_string(fake.kubeconfig()).unwrap();
+    let server_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("server:"))
+        .unwrap()
+        .to_owned();
+    let proxied = text.replace(
+        &server_line,
+        &format!("{server_line}\n    proxy-url: http://127.0.0.1:{port}"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, proxied).unwrap();
+    let plan = run(&["plan", "--kubeconfig", kubeconfig.to_str().unwrap(), DEMO]);
+    assert_eq!(plan.code, 1, "{:?}", plan.error);
+    assert!(
+        tunnels.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "the requests went through the proxy"
+    );
+}
+
+/// An `exec` credential plugin that never finishes is bounded by `--request-timeout` and
+/// named, instead of hanging the command silently (issue #12).
+#[cfg(unix)]
+#[test]
+fn a_hanging_credential_plugin_is_bounded_by_the_request_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: sh\n      args: [-c, 'sleep 30']\n      interactiveMode: Never\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let plan = run(&[
+        "plan",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--request-timeout",
+        "1",
+        DEMO,
+    ]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(plan.code, 2);
+    let error = plan.error.unwrap();
+    assert!(
+        error.contains("the credential plugin `sh` of context `c` did not finish within 1s"),
+        "{error}"
+    );
+    assert!(error.contains("--request-timeout"), "{error}");
+}

@@ -222,7 +222,7 @@ fn a_file_that_does_not_parse_is_not_written() {
 #[test]
 fn a_file_changed_since_it_was_read_is_not_overwritten() {
     let (_dir, path) = setup("launch.py", LAUNCHER);
-    let (snapshot, _) = dusk::write::read(&path).unwrap();
+    let (snapshot, _) = dusk::write::read(&path, 1 << 20).unwrap();
     fs::write(&path, "# edited meanwhile\n").unwrap();
     let err = dusk::write::replace(&snapshot, FIXED_LAUNCHER.as_bytes()).unwrap_err();
     assert!(matches!(err, dusk::write::Error::Changed { .. }), "{err:?}");
@@ -632,4 +632,370 @@ fn fix_leaves_files_that_are_not_text_and_says_why() {
         "{out}"
     );
     assert_eq!(status, ExitStatus::Failure);
+}
+
+// ---- The file-system suite (issue #12): what `fix` writes, where, how often, and how. ----
+// CI runs as root, so the permission cases are about mode bits, which dusk checks itself,
+// not about the kernel refusing a write.
+
+/// Files under `dir`, sorted, as relative names (temporary leftovers included).
+fn names(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_file_outside_the_tree_is_read_not_written_through() {
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("launch.py");
+    fs::write(&target, LAUNCHER).unwrap();
+    let tree = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&target, tree.path().join("launch.py")).unwrap();
+    let run = fix(tree.path(), &[s(tree.path())]);
+    assert_eq!(fs::read_to_string(&target).unwrap(), LAUNCHER);
+    assert!(
+        run.out
+            .contains("[dir]/launch.py: not written: it is a symbolic link to `")
+            && run
+                .out
+                .contains("dusk fix does not write through links it finds"),
+        "{}",
+        run.out
+    );
+    // What the fix would have fixed is still reported, so the run does not pass.
+    assert!(run.out.contains("test-no-bokeh"), "{}", run.out);
+    assert_eq!(run.status, ExitStatus::Failure);
+    assert!(
+        fs::symlink_metadata(tree.path().join("launch.py"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_next_to_its_target_is_fixed_once() {
+    let (dir, path) = setup("launch.py", LAUNCHER);
+    std::os::unix::fs::symlink(&path, dir.path().join("alias.py")).unwrap();
+    let run = fix(dir.path(), &[s(dir.path())]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), FIXED_LAUNCHER);
+    assert_eq!(run.status, ExitStatus::Success, "{}{}", run.out, run.err);
+    // `alias.py` sorts first, yet the target is fixed under its own name, once; the link is
+    // another path to the same file.
+    assert_eq!(
+        run.out.matches("fixed 3").count(),
+        1,
+        "{}{}",
+        run.out,
+        run.err
+    );
+    assert!(run.out.contains("[dir]/launch.py: fixed 3"), "{}", run.out);
+    assert!(
+        run.err
+            .contains("[dir]/alias.py: the same file as `[dir]/launch.py`; fixed once"),
+        "{}",
+        run.err
+    );
+}
+
+#[test]
+fn the_same_file_named_twice_is_fixed_once() {
+    let (dir, path) = setup("launch.py", LAUNCHER);
+    // Another spelling of the same path (`t` and `./t` relative to the working directory
+    // are the same case; tests cannot change the working directory).
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    let other = dir.path().join("sub").join("..").join("launch.py");
+    let run = fix(dir.path(), &[s(&path), s(&other)]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), FIXED_LAUNCHER);
+    assert_eq!(run.status, ExitStatus::Success, "{}{}", run.out, run.err);
+    assert_eq!(run.out.matches("fixed 3").count(), 1, "{}", run.out);
+    assert!(
+        run.err
+            .contains("the same file as `[dir]/launch.py`; fixed once"),
+        "{}",
+        run.err
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_hard_linked_file_is_refused_with_the_reason() {
+    let (dir, path) = setup("launch.py", LAUNCHER);
+    let other = dir.path().join("copy.txt");
+    fs::hard_link(&path, &other).unwrap();
+    let run = fix(dir.path(), &[s(&path)]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), LAUNCHER);
+    assert_eq!(run.status, ExitStatus::Error);
+    assert!(
+        run.out
+            .contains("[dir]/launch.py: not written: `[dir]/launch.py` has 2 hard links"),
+        "{}",
+        run.out
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_is_refused_even_for_root() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = setup("launch.py", LAUNCHER);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let run = fix(dir.path(), &[s(&path)]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), LAUNCHER);
+    assert_eq!(run.status, ExitStatus::Error);
+    assert!(
+        run.out
+            .contains("is read-only (mode 444); not overwriting it"),
+        "{}",
+        run.out
+    );
+    assert_eq!(names(dir.path()), ["launch.py"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn setuid_and_setgid_bits_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = setup("launch.py", LAUNCHER);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o6750)).unwrap();
+    fix(dir.path(), &[s(&path)]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), FIXED_LAUNCHER);
+    let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o6750);
+}
+
+#[test]
+fn crlf_files_keep_crlf_through_unsafe_rewrites() {
+    let source =
+        fs::read_to_string("fixtures/rewriters/pod-template-to-daskcluster/worker-spec.yml")
+            .unwrap()
+            .replace('\n', "\r\n");
+    let (dir, path) = setup("worker-spec.yml", &source);
+    let run = fix(dir.path(), &["--unsafe-fixes", s(&path)]);
+    let fixed = fs::read_to_string(&path).unwrap();
+    assert_ne!(fixed, source, "{}{}", run.out, run.err);
+    assert!(fixed.contains("kind: DaskCluster"), "{fixed}");
+    let breaks = fixed.matches('\n').count();
+    assert_eq!(
+        fixed.matches("\r\n").count(),
+        breaks,
+        "mixed line endings:\n{fixed:?}"
+    );
+    // And a second run finds nothing more to do.
+    let again = fix(dir.path(), &["--unsafe-fixes", s(&path)]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), fixed, "{}", again.out);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_name_that_is_not_utf8_is_fixed_not_skipped() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9-launch.py"));
+    fs::write(&path, LAUNCHER).unwrap();
+    let run = fix(dir.path(), &[s(dir.path())]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), FIXED_LAUNCHER);
+    assert!(
+        run.out.contains("caf\u{fffd}-launch.py: fixed 3"),
+        "{}",
+        run.out
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_directory_without_search_permission_is_fixed_or_reported_never_skipped_silently() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    let path = locked.join("launch.py");
+    fs::write(&path, LAUNCHER).unwrap();
+    // Readable, not searchable: names can be listed, files cannot be opened (unless root).
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o600)).unwrap();
+    let run = fix(dir.path(), &[s(dir.path())]);
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o700)).unwrap();
+    let fixed = fs::read_to_string(&path).unwrap() == FIXED_LAUNCHER;
+    let warned = run.err.contains("locked") && run.err.contains("permission denied");
+    assert!(fixed || warned, "{}{}", run.out, run.err);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_and_dev_zero_by_name_are_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.yaml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let zero_link = dir.path().join("zero.yaml");
+    std::os::unix::fs::symlink("/dev/zero", &zero_link).unwrap();
+    // A hang or an unbounded read fails the test by timing out; the watchdog makes it quick.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let args = [
+        s(&fifo).to_owned(),
+        "/dev/zero".to_owned(),
+        s(&zero_link).to_owned(),
+    ];
+    let d = dir.path().to_path_buf();
+    std::thread::spawn(move || {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let _ = tx.send(fix(&d, &argv));
+    });
+    let run = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("fix returned");
+    assert!(
+        run.err
+            .contains("pipe.yaml: not a regular file (a FIFO); not read"),
+        "{}",
+        run.err
+    );
+    assert!(
+        run.err
+            .contains("/dev/zero: not a regular file (a character device); not read"),
+        "{}",
+        run.err
+    );
+    assert!(
+        run.err
+            .contains("zero.yaml: not a regular file (a character device); not read"),
+        "{}",
+        run.err
+    );
+}
+
+#[test]
+fn temporary_files_of_an_interrupted_run_are_reported() {
+    let (dir, path) = setup("launch.py", LAUNCHER);
+    // What a SIGKILL between creating the temporary file and the rename leaves.
+    let leftover = dir.path().join(".launch.py.dusk-4242-0.tmp");
+    fs::write(&leftover, &FIXED_LAUNCHER[..40]).unwrap();
+    let run = fix(dir.path(), &[s(dir.path())]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), FIXED_LAUNCHER);
+    assert!(
+        run.err.contains(
+            ".launch.py.dusk-4242-0.tmp: temporary file left by an interrupted `dusk fix`"
+        ),
+        "{}",
+        run.err
+    );
+    // Reported, not removed: it is the user's to delete, and the fix itself left none.
+    assert_eq!(
+        names(dir.path()),
+        [".launch.py.dusk-4242-0.tmp", "launch.py"]
+    );
+}
+
+#[test]
+fn a_write_failure_says_why() {
+    let err = dusk::write::Error::Write {
+        path: PathBuf::from("a.yaml"),
+        source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+    };
+    assert_eq!(err.to_string(), "cannot write `a.yaml`: permission denied");
+}
+
+/// A user pack may call any fix safe; a fix that turns a DaskCluster into something that is
+/// no longer an operator resource (or drops its `spec`) is still refused (issue #12).
+#[test]
+fn a_user_pack_s_safe_fix_cannot_unmake_a_resource() {
+    let cluster = "apiVersion: kubernetes.dask.org/v1\nkind: DaskCluster\nmetadata:\n  name: demo\nspec:\n  worker:\n    replicas: 2\n    spec:\n      containers: [{name: worker, image: ghcr.io/dask/dask:2026.3.0}]\n  scheduler:\n    spec:\n      containers: [{name: scheduler, image: ghcr.io/dask/dask:2026.3.0}]\n    service: {type: ClusterIP}\n";
+    let (dir, path) = setup("cluster.yaml", cluster);
+    let pack = dir.path().join("strip.yaml");
+    fs::write(
+        &pack,
+        "component: strip-test\nreleases: [1.0.0]\nrules:\n  - id: strip-everything\n    title: strip\n    removed-in: 1.0.0\n    message: \"`{name}` goes\"\n    match:\n      manifest:\n        kind: [DaskCluster]\n        api-group: kubernetes.dask.org\n        path: [apiVersion, kind, spec]\n    fix: { rewriter: remove-field, applicability: safe }\n",
+    )
+    .unwrap();
+    let run = fix(
+        dir.path(),
+        &["--rules", s(&pack), "--select", "strip-test", s(&path)],
+    );
+    let after = fs::read_to_string(&path).unwrap();
+    assert!(
+        after.contains("apiVersion: kubernetes.dask.org/v1")
+            && after.contains("kind: DaskCluster")
+            && after.contains("spec:"),
+        "{after}\n{}{}",
+        run.out,
+        run.err
+    );
+    assert!(
+        run.out.contains("could not fix `strip-everything`"),
+        "{}",
+        run.out
+    );
+}
+
+/// A `dusk fix` killed mid-run (SIGKILL, so nothing of dusk's runs after it) leaves every
+/// file either as it was or fully fixed, never torn; the next run fixes the rest and reports
+/// any temporary file the killed one left.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_whole_files_and_the_next_run_reports_its_leftovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = (0..150)
+        .map(|i| {
+            let path = dir.path().join(format!("launch{i:03}.py"));
+            fs::write(&path, LAUNCHER).unwrap();
+            path
+        })
+        .collect();
+    // Kill at a few moments after start-up (a debug build needs ~150 ms to load the rules);
+    // any of them may or may not fall inside a write, and the assertions hold either way.
+    for delay_ms in [150u64, 250, 400] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dusk"))
+            .args([
+                "fix",
+                "--isolated",
+                "--rules",
+                PACK,
+                "--select",
+                "dusk-test",
+            ])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        for path in &files {
+            let text = fs::read_to_string(path).unwrap();
+            assert!(
+                text == LAUNCHER || text == FIXED_LAUNCHER,
+                "{} is torn:\n{text}",
+                path.display()
+            );
+        }
+    }
+    let leftovers: Vec<String> = names(dir.path())
+        .into_iter()
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    let run = fix(dir.path(), &[s(dir.path())]);
+    for path in &files {
+        assert_eq!(fs::read_to_string(path).unwrap(), FIXED_LAUNCHER);
+    }
+    for name in &leftovers {
+        assert!(
+            run.err.contains(&format!(
+                "{name}: temporary file left by an interrupted `dusk fix`"
+            )),
+            "{name} not reported:\n{}",
+            run.err
+        );
+    }
 }

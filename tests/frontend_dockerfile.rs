@@ -79,3 +79,33 @@ fn a_clean_dockerfile_and_a_broken_one() {
         [("syntax-error".to_owned(), "worker.Dockerfile".to_owned(), 2)]
     );
 }
+
+/// BuildKit heredocs (`RUN <<EOT`, Dockerfile syntax 1.4) were a syntax error that left the
+/// rest of the file unchecked (issue #12).
+#[test]
+fn heredocs_are_not_a_syntax_error_and_the_rest_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "# syntax=docker/dockerfile:1.4\n\
+         FROM python:3.11-slim\n\
+         RUN <<EOT bash\n\
+         set -eux\n\
+         pip install 'dask-kubernetes<2024.5.0'\n\
+         EOT\n\
+         COPY <<-EOF /etc/dask/dask.yaml\n\
+         \tdistributed: {}\n\
+         \tEOF\n\
+         ENV DASK_KUBERNETES__COUNT__MAX=20\n\
+         CMD [\"dask-worker\", \"--no-bokeh\"]\n",
+    )
+    .unwrap();
+    let (_, found) = check(dir.path());
+    let rules: Vec<(&str, u64)> = found.iter().map(|(r, _, l)| (r.as_str(), *l)).collect();
+    assert!(
+        !rules.iter().any(|(r, _)| *r == "syntax-error"),
+        "{found:?}"
+    );
+    assert!(rules.contains(&("config-count-max", 10)), "{found:?}");
+    assert!(rules.contains(&("dask-worker-command", 11)), "{found:?}");
+}

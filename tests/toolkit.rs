@@ -108,7 +108,16 @@ fn check_exit_codes() {
 
 #[test]
 fn packs_with_a_policy_still_compile_for_every_command() {
-    let set = compile(&[source("fixtures/toolkit/check/violations.yaml")]).unwrap();
+    // The policy block never stops a pack from loading; this fixture's repeated id does for
+    // every command but `rules check` (issue #12), and nothing else does.
+    let pack = [source("fixtures/toolkit/check/violations.yaml")];
+    let err = compile(&pack).unwrap_err();
+    let problems: Vec<&str> = err.problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        problems,
+        ["duplicate rule id: already defined at fixtures/toolkit/check/violations.yaml:55"]
+    );
+    let set = dusk::rules::compile::compile_lenient(&pack).unwrap();
     assert_eq!(set.policies.len(), 1);
     assert_eq!(set.policies[0].def.support_months, 12);
 }

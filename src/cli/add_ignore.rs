@@ -43,7 +43,7 @@ fn file(report: &FileReport, settings: &Settings<'_>) -> Outcome {
     if kind == SourceKind::Notebook {
         return Outcome::Skipped("notebooks have no comments dusk can add to their JSON".into());
     }
-    let Ok((snapshot, bytes)) = crate::write::read(path) else {
+    let Ok((snapshot, bytes)) = crate::write::read(path, settings.limits.max_file_bytes) else {
         return Outcome::Skipped("cannot be read".into());
     };
     let Ok(original) = String::from_utf8(bytes) else {

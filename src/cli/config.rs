@@ -108,10 +108,13 @@ pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Loaded, ConfigError
 }
 
 fn read(path: &Path, pyproject: bool) -> Result<Option<Loaded>, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.into(),
-        source,
-    })?;
+    // Bounded and by type: `--config /dev/zero` must not read forever.
+    let text = crate::discover::read_regular(path, 16 << 20)
+        .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
+        .map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
     let invalid = |e: toml::de::Error| {
         ConfigError::Invalid(Box::new(Invalid {
             path: path.into(),

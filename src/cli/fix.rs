@@ -6,6 +6,12 @@
 //! changed file, then one line per finding left for a person, on standard output. Errors
 //! writing a file (changed since read, not writable) go to standard error and make the exit
 //! status 2 once every other file is done.
+//!
+//! Paths are resolved once, before any file is read: a file reached twice (`t` and `./t`, a
+//! link next to its target) is fixed once, under its first path; a symbolic link found while
+//! walking a directory is read and checked but never written through (its target is fixed
+//! where it is given or walked), and no file whose real path is outside the given paths is
+//! written. A link given by name is the user's choice and is followed.
 
 use super::args::FixArgs;
 use super::check::{Scan, use_color};
@@ -17,9 +23,9 @@ use crate::report::{FileReport, Finding, FixInfo, Summary};
 use crate::source::edit::Applicability;
 use crate::source::edit::NewFile;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What happened to one file.
 struct FileResult {
@@ -35,6 +41,9 @@ struct FileResult {
     introduced: Vec<bool>,
     /// Files the fixes create beside this one that are not already there as they would be.
     created: Vec<Created>,
+    /// Why the file is checked but not written (a link found in a walk, a real path
+    /// outside the given paths); set only when a fix would have changed it.
+    not_written: Option<String>,
 }
 
 /// A file a fix creates (a DaskCluster beside the Helm values it replaces).
@@ -43,6 +52,87 @@ struct Created {
     text: String,
     /// Why it was not written: it exists with other contents, or the write failed.
     error: Option<crate::write::Error>,
+}
+
+/// What `fix` may do with a discovered file, decided once per run from its real path.
+enum Access {
+    Write,
+    /// Checked, reported, never written; the reason.
+    ReadOnly(String),
+    /// Another path to a file already in this run: skipped, with that path.
+    Same(String),
+}
+
+/// Resolve every discovered path once: see the module docs for the policy.
+fn access(files: &[SourceFile], given: &[PathBuf]) -> Vec<Access> {
+    let roots: Vec<PathBuf> = given
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    struct Resolved {
+        real: Option<PathBuf>,
+        /// A link found by the walk, not named by the user.
+        found_link: bool,
+    }
+    let resolved: Vec<Resolved> = files
+        .iter()
+        .map(|file| Resolved {
+            real: std::fs::canonicalize(&file.path).ok(),
+            found_link: std::fs::symlink_metadata(&file.path)
+                .is_ok_and(|m| m.file_type().is_symlink())
+                && !given.iter().any(|g| same_path(g, &file.path)),
+        })
+        .collect();
+    // The first path to each real file owns it; paths that may be written come first, so a
+    // link sorted before its target does not take the target's place.
+    let mut owner: HashMap<&Path, usize> = HashMap::new();
+    for pass_links in [false, true] {
+        for (i, r) in resolved.iter().enumerate() {
+            if r.found_link == pass_links
+                && let Some(real) = &r.real
+            {
+                owner.entry(real).or_insert(i);
+            }
+        }
+    }
+    resolved
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            // Unreadable: `fix_file` reports it; nothing will be written.
+            let Some(real) = &r.real else {
+                return Access::Write;
+            };
+            let first = owner[real.as_path()];
+            if first != i {
+                return Access::Same(display_path(&files[first].path));
+            }
+            if r.found_link {
+                Access::ReadOnly(format!(
+                    "it is a symbolic link to `{}`; dusk fix does not write through links \
+                     it finds (give the target's path to fix it)",
+                    real.display()
+                ))
+            } else if !roots.iter().any(|root| real.starts_with(root)) {
+                Access::ReadOnly(format!(
+                    "its real path `{}` is outside the paths given",
+                    real.display()
+                ))
+            } else {
+                Access::Write
+            }
+        })
+        .collect()
+}
+
+/// `a` and `b` name the same path, `.` components aside (`t` and `./t`).
+fn same_path(a: &Path, b: &Path) -> bool {
+    let clean = |p: &Path| -> PathBuf {
+        p.components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    };
+    clean(a) == clean(b)
 }
 
 pub fn run(args: FixArgs) -> Result<ExitStatus, Error> {
@@ -72,15 +162,30 @@ pub fn run_with(
         return fix_stdin(&scan, &settings, &args, out, err);
     }
     let found = scan.discover(&scan.paths);
+    let access = access(&found.files, &scan.paths);
     let mut results: Vec<FileResult> = found
         .files
         .par_iter()
-        .map(|file| fix_file(file, &settings, args.diff))
+        .zip(access.par_iter())
+        .filter_map(|(file, access)| match access {
+            Access::Write => Some(fix_file(file, &settings, args.diff, None)),
+            Access::ReadOnly(why) => Some(fix_file(file, &settings, true, Some(why.clone()))),
+            Access::Same(_) => None,
+        })
         .collect();
     results.sort_by(|a, b| a.path.cmp(&b.path));
     let printed = print(&results, &args, color, out, err);
     for w in &found.warnings {
         let _ = writeln!(err, "warning: {}: {}", display_path(&w.path), w.message);
+    }
+    for (file, access) in found.files.iter().zip(&access) {
+        if let Access::Same(earlier) = access {
+            let _ = writeln!(
+                err,
+                "note: {}: the same file as `{earlier}`; fixed once, under that path",
+                display_path(&file.path)
+            );
+        }
     }
     printed.map_err(|source| Error::Output {
         path: "<stdout>".into(),
@@ -92,7 +197,13 @@ pub fn run_with(
     ))
 }
 
-fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> FileResult {
+/// Fix one file; with `not_written`, only see what would be fixed and say why it is not.
+fn fix_file(
+    file: &SourceFile,
+    settings: &FixSettings<'_>,
+    preview: bool,
+    not_written: Option<String>,
+) -> FileResult {
     let path = display_path(&file.path);
     // Too large or unreadable: `lint_file` words the finding, so both commands say the same.
     let unread = |path: String| {
@@ -105,14 +216,11 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
             removed: BTreeMap::new(),
             introduced: Vec::new(),
             created: Vec::new(),
+            not_written: None,
         }
     };
-    let too_large = std::fs::metadata(&file.path)
-        .map_or(true, |m| m.len() > settings.lint.limits.max_file_bytes);
-    if too_large {
-        return unread(path);
-    }
-    let Ok((snapshot, bytes)) = crate::write::read(&file.path) else {
+    let Ok((snapshot, bytes)) = crate::write::read(&file.path, settings.lint.limits.max_file_bytes)
+    else {
         return unread(path);
     };
     let empty = |path: &str| FileReport {
@@ -132,6 +240,7 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
                 removed: BTreeMap::new(),
                 introduced: Vec::new(),
                 created: Vec::new(),
+                not_written: None,
             };
         }
         Decoded::Rejected(remaining) => {
@@ -143,6 +252,7 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
                 removed: BTreeMap::new(),
                 introduced: Vec::new(),
                 created: Vec::new(),
+                not_written: None,
             };
         }
     };
@@ -152,7 +262,8 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
         path: &file.path,
         display_path: &path,
     };
-    let outcome = fix_text(meta, text, settings);
+    let mut outcome = fix_text(meta, text, settings);
+    keep_crlf(&mut outcome);
     let write_error = if outcome.changed() && !preview {
         crate::write::replace(&snapshot, outcome.fixed.as_bytes()).err()
     } else {
@@ -210,8 +321,13 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
             }
         }
     }
+    // Not written: what the fixes would have fixed is still left for a person.
+    let (remaining, not_written) = match not_written {
+        Some(why) if outcome.changed() => (lint_file(file, &path, settings.lint), Some(why)),
+        _ => (remaining, None),
+    };
     let created = if write_error.is_none() {
-        create_files(file, &outcome, preview)
+        create_files(file, &outcome, preview || not_written.is_some())
     } else {
         Vec::new()
     };
@@ -223,7 +339,28 @@ fn fix_file(file: &SourceFile, settings: &FixSettings<'_>, preview: bool) -> Fil
         removed,
         introduced,
         created,
+        not_written,
     }
+}
+
+/// A file whose every line break is CRLF keeps CRLF: rewriters insert `\n`, and a mixed file
+/// is what the user never had.
+fn keep_crlf(outcome: &mut Outcome) {
+    let original = &outcome.original;
+    let breaks = original.matches('\n').count();
+    if breaks == 0 || original.matches("\r\n").count() != breaks || !outcome.changed() {
+        return;
+    }
+    let mut fixed = String::with_capacity(outcome.fixed.len() + outcome.fixed.len() / 16);
+    let mut prev = '\0';
+    for c in outcome.fixed.chars() {
+        if c == '\n' && prev != '\r' {
+            fixed.push('\r');
+        }
+        fixed.push(c);
+        prev = c;
+    }
+    outcome.fixed = fixed;
 }
 
 /// `dusk fix -`: standard input fixed as the file `--stdin-filename` names; the fixed text
@@ -486,7 +623,7 @@ fn print(
     // With --diff, stdout carries only the diff.
     for r in results {
         let Some(o) = &r.outcome else { continue };
-        if args.diff && o.changed() {
+        if args.diff && o.changed() && r.not_written.is_none() {
             let diff = crate::diff::unified(&r.path, &o.original, &o.fixed);
             let diff = if color {
                 crate::diff::colorize(&diff)
@@ -511,7 +648,9 @@ fn print(
     for r in results {
         if let Some(o) = &r.outcome {
             let creates = r.created.iter().any(|c| c.error.is_none());
-            if (o.changed() || creates) && r.write_error.is_none() {
+            if let (Some(why), true) = (&r.not_written, o.changed()) {
+                writeln!(status, "{}: not written: {why}", r.path)?;
+            } else if (o.changed() || creates) && r.write_error.is_none() {
                 let count: usize = r.removed.values().sum();
                 fixed += count;
                 files += 1;
@@ -630,10 +769,12 @@ fn status(scan: &Scan, results: &[FileResult], scanned: usize, preview: bool) ->
     }
     if preview {
         let pending = results.iter().any(|r| {
-            r.outcome
-                .as_ref()
-                .is_some_and(|o| o.changed() || matches!(o.end, End::NotConverged { .. }))
-                || !r.created.is_empty()
+            r.not_written.is_none()
+                && (r
+                    .outcome
+                    .as_ref()
+                    .is_some_and(|o| o.changed() || matches!(o.end, End::NotConverged { .. }))
+                    || !r.created.is_empty())
         });
         return if pending {
             ExitStatus::Failure

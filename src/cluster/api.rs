@@ -297,6 +297,13 @@ impl Api {
                     source: e,
                 };
             }
+            other if error_chain(&other).contains("CaUsedAsEndEntity") => {
+                return Error::CaAsServerCert {
+                    server: self.server.clone(),
+                    context: self.context.clone(),
+                    source: other,
+                };
+            }
             other => {
                 return Error::Unreachable {
                     server: self.server.clone(),
@@ -377,6 +384,24 @@ mod quoted_tests {
     use super::*;
 
     #[test]
+    fn a_tls_failure_is_recognised_by_its_cause_however_deep() {
+        // How rustls' refusal reaches us: wrapped by hyper, the connector and kube.
+        #[derive(Debug)]
+        struct Rustls;
+        impl std::fmt::Display for Rustls {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))")
+            }
+        }
+        impl std::error::Error for Rustls {}
+        let io = std::io::Error::other(Rustls);
+        let err = kube::Error::Service(Box::new(std::io::Error::other(io)));
+        assert!(error_chain(&err).contains("CaUsedAsEndEntity"));
+        let other = kube::Error::Service(Box::new(std::io::Error::other("connection refused")));
+        assert!(!error_chain(&other).contains("CaUsedAsEndEntity"));
+    }
+
+    #[test]
     fn empty_and_repeated_manager_names_terminate() {
         assert_eq!(
             quoted_after_at(r#"conflict with "" using x"#, "conflict with"),
@@ -436,6 +461,17 @@ fn forbidden(call: &Call, status: Box<Status>) -> Error {
         rule,
         status,
     }))
+}
+
+/// An error and every cause under it, joined, for recognising a TLS failure by its name.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = format!("{e} {e:?}");
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    text
 }
 
 fn object_of(call: &Call) -> String {

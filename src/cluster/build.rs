@@ -92,6 +92,7 @@ pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
             name: cluster.name.clone(),
         },
         object: crate::migrate::operator::to_json(&built.resource),
+        sensitive: Vec::new(),
         origin: Origin::Live {
             from: format!("{from} ({} worker pods)", workers.len()),
         },
@@ -278,6 +279,7 @@ pub fn from_release(release: &Release) -> Result<Desired, Error> {
             name: release.name.clone(),
         },
         object: crate::migrate::operator::to_json(&built.resource),
+        sensitive: super::helm::sensitive_values(&release.values),
         origin: Origin::Live {
             from: format!("{from} (chart {}-{})", release.chart, release.chart_version),
         },

@@ -5,6 +5,12 @@
 //! account. `--context` picks a context (default: the current one), `--namespace` overrides
 //! the context's namespace (default `default`). The context used is returned so every
 //! command can say which cluster it is talking to. Makes no request.
+//!
+//! Like kubectl: `proxy-url` (`http://`, `https://`, with user info) is honoured, and an
+//! `exec` credential plugin runs under `--request-timeout`. kube runs the plugin while the
+//! client is built, blocking; so the client is built on its own thread and abandoned with a
+//! clear error when the deadline passes (a plugin waiting for a login would otherwise hang
+//! the command silently).
 
 use super::Error;
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
@@ -58,9 +64,11 @@ pub const IN_CLUSTER: &str = "in-cluster";
 
 /// Load the configuration and build a client. Never contacts the server.
 pub async fn connect(opts: &ConnectOptions) -> Result<Connection, Error> {
+    let mut exec_command = None;
     let (mut config, context) = match load_kubeconfig(opts)? {
         Some((kubeconfig, path)) => {
             let context = pick_context(&kubeconfig, opts.context.as_deref())?;
+            exec_command = exec_plugin(&kubeconfig, &context);
             let options = KubeConfigOptions {
                 context: Some(context.clone()),
                 ..Default::default()
@@ -87,7 +95,17 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, Error> {
         .trim_end_matches('/')
         .to_owned();
     let namespace = config.default_namespace.clone();
-    let client = Client::try_from(config).map_err(|source| Error::Client {
+    let client = match exec_command {
+        None => Client::try_from(config),
+        Some(command) => build_bounded(config, opts.request_timeout)
+            .await
+            .ok_or_else(|| Error::ExecTimeout {
+                context: context.clone(),
+                command,
+                seconds: opts.request_timeout.as_secs().max(1),
+            })?,
+    }
+    .map_err(|source| Error::Client {
         context: context.clone(),
         source,
     })?;
@@ -98,6 +116,55 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection, Error> {
         namespace,
         request_timeout: opts.request_timeout,
     })
+}
+
+/// The `exec` credential plugin command of the context's user, if it has one.
+fn exec_plugin(kubeconfig: &Kubeconfig, context: &str) -> Option<String> {
+    let user = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)?
+        .context
+        .as_ref()?
+        .user
+        .clone()?;
+    let exec = kubeconfig
+        .auth_infos
+        .iter()
+        .find(|a| a.name == user)?
+        .auth_info
+        .as_ref()?
+        .exec
+        .as_ref()?;
+    Some(exec.command.clone().unwrap_or_else(|| "exec".to_owned()))
+}
+
+/// Build the client on its own thread, within `timeout`; `None` when it did not finish (the
+/// thread, blocked in the plugin, is left behind and ends with the process).
+async fn build_bounded(config: Config, timeout: Duration) -> Option<Result<Client, kube::Error>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = tokio::runtime::Handle::current();
+    std::thread::Builder::new()
+        .name("dusk-credential-plugin".into())
+        .spawn(move || {
+            // kube's client spawns its request buffer on the runtime.
+            let _entered = handle.enter();
+            let _ = tx.send(Client::try_from(config));
+        })
+        .ok()?;
+    // Polled, so the runtime (one thread) keeps running while the plugin works.
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        match rx.try_recv() {
+            Ok(result) => return Some(result),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// The kubeconfig to use and the path to name in errors, or `None` to try in-cluster.

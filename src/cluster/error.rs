@@ -55,6 +55,35 @@ pub enum Error {
         source: kube::Error,
     },
 
+    #[error(
+        "the credential plugin `{command}` of context `{context}` did not finish within {seconds}s"
+    )]
+    #[diagnostic(
+        code(dusk::cluster::exec_timeout),
+        help(
+            "the kubeconfig's `exec` plugin is waiting (for a login, a prompt, the network): run it by hand, or allow more time with `--request-timeout 60`"
+        )
+    )]
+    ExecTimeout {
+        context: String,
+        command: String,
+        seconds: u64,
+    },
+
+    #[error("the API server at `{server}` presents a CA certificate as its own certificate")]
+    #[diagnostic(
+        code(dusk::cluster::ca_as_server_cert),
+        help(
+            "the server certificate is self-signed with `CA:TRUE` and is also the kubeconfig's certificate authority; kubectl accepts that, dusk's TLS library (rustls) refuses it. Issue the server a certificate with `CA:FALSE` signed by that CA (kubeadm, k3s and kind do), or, for a throw-away cluster only, set `insecure-skip-tls-verify: true` for it"
+        )
+    )]
+    CaAsServerCert {
+        server: String,
+        context: String,
+        #[source]
+        source: kube::Error,
+    },
+
     #[error("cannot reach the API server at `{server}`")]
     #[diagnostic(
         code(dusk::cluster::unreachable),

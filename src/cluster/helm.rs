@@ -97,6 +97,73 @@ pub fn decode_secret(secret: &Value) -> Result<Release, String> {
     })
 }
 
+/// Values of a release that must never be printed: Helm keeps a release's values in a
+/// Secret, so what a user put there can be a credential. Masked (as `***`, the way kubectl
+/// masks Secret data) wherever an object built from the release, or a finding about it, is
+/// shown: every container `env` value, and every string under a key that names a secret
+/// (`password`, `secret`, `token`, `credentials`, `apiKey`, …). Other values (images,
+/// resources, replicas) are what a migration diff is for, and stay visible.
+pub fn sensitive_values(values: &Value) -> Vec<String> {
+    fn secretish(key: &str) -> bool {
+        let key = key.to_ascii_lowercase().replace(['_', '-'], "");
+        // `secretKeyRef`, `secretName`, `existingSecret`, `imagePullSecrets` name a Secret;
+        // they hold no secret.
+        if ["ref", "name", "existing", "pullsecret"]
+            .iter()
+            .any(|w| key.contains(w))
+        {
+            return false;
+        }
+        [
+            "password",
+            "passwd",
+            "secret",
+            "token",
+            "credential",
+            "apikey",
+            "accesskey",
+            "privatekey",
+        ]
+        .iter()
+        .any(|w| key.contains(w))
+    }
+    fn strings(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) if !s.is_empty() => out.push(s.clone()),
+            Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+            Value::Object(map) => map.values().for_each(|i| strings(i, out)),
+            _ => {}
+        }
+    }
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    if key == "env"
+                        && let Some(entries) = value.as_array()
+                    {
+                        for e in entries {
+                            if let Some(s) = e.get("value") {
+                                strings(s, out);
+                            }
+                        }
+                    } else if secretish(key) {
+                        strings(value, out);
+                    }
+                    walk(value, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(values, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The newest revision of each release (per namespace and name); older revisions are history.
 pub fn latest(releases: Vec<Release>) -> Vec<Release> {
     let mut newest: BTreeMap<(String, String), Release> = BTreeMap::new();
@@ -189,6 +256,24 @@ mod tests {
         assert_eq!(
             decode_secret(&secret).unwrap_err(),
             "the Secret has no `data.release`"
+        );
+    }
+
+    #[test]
+    fn env_values_and_secret_keys_are_sensitive() {
+        let values = serde_json::json!({
+            "worker": {
+                "env": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "wJalrXUtnFEMI"},
+                        {"name": "EXTRA_PIP_PACKAGES", "value": "s3fs"},
+                        {"name": "FROM_REF", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}],
+                "image": {"repository": "ghcr.io/dask/dask", "tag": "2024.1.0"}
+            },
+            "jupyter": {"password": "sha1:abc", "replicas": 1, "existingSecret": "jupyter"},
+            "extra": {"apiToken": ["t1", "t2"]}
+        });
+        assert_eq!(
+            sensitive_values(&values),
+            ["s3fs", "sha1:abc", "t1", "t2", "wJalrXUtnFEMI"]
         );
     }
 

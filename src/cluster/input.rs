@@ -86,13 +86,7 @@ fn read(file: &std::path::Path, path: &str) -> Result<String, Error> {
         path: path.to_owned(),
         source,
     };
-    let size = std::fs::metadata(file).map_err(io_error)?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(io_error(std::io::Error::other(format!(
-            "file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit"
-        ))));
-    }
-    let bytes = std::fs::read(file).map_err(io_error)?;
+    let bytes = crate::discover::read_regular(file, MAX_FILE_BYTES).map_err(io_error)?;
     String::from_utf8(bytes).map_err(|_| io_error(std::io::Error::other("not UTF-8")))
 }
 
@@ -134,6 +128,7 @@ pub fn objects_in_text(path: &str, text: Arc<str>) -> Result<Vec<Desired>, Error
         out.push(Desired {
             id,
             object,
+            sensitive: Vec::new(),
             origin: Origin::File {
                 path: path.to_owned(),
                 text: text.clone(),

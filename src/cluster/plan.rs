@@ -46,6 +46,9 @@ pub struct Desired {
     /// The object as written (or built); `ssa_body` turns it into what is sent.
     pub object: Value,
     pub origin: Origin,
+    /// Values never to print (they came from a Secret, see `helm::sensitive_values`): masked
+    /// in the plan's objects, its diff and the API server's error messages.
+    pub sensitive: Vec<String>,
 }
 
 /// What applying does to one object.
@@ -197,11 +200,80 @@ pub fn mask_secrets(live: Option<&mut Value>, proposed: &mut Value) {
     }
 }
 
+/// Replace every string equal to one of `sensitive` with `***`.
+pub fn mask_values(value: &mut Value, sensitive: &[String]) {
+    if sensitive.is_empty() {
+        return;
+    }
+    match value {
+        Value::String(s) if sensitive.contains(s) => *s = "***".to_owned(),
+        Value::Array(items) => items.iter_mut().for_each(|i| mask_values(i, sensitive)),
+        Value::Object(map) => map.values_mut().for_each(|i| mask_values(i, sensitive)),
+        _ => {}
+    }
+}
+
+/// `text` with every occurrence of a sensitive value replaced by `***`. Values shorter than
+/// four characters are left alone: replacing them inside other words would garble the text
+/// and hide nothing worth hiding.
+pub fn mask_text(text: &str, sensitive: &[String]) -> String {
+    let mut out = text.to_owned();
+    let mut by_length: Vec<&String> = sensitive.iter().filter(|s| s.len() >= 4).collect();
+    by_length.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for s in by_length {
+        out = out.replace(s.as_str(), "***");
+    }
+    out
+}
+
+/// An API error with sensitive values masked in its messages (a server names the invalid
+/// value it refused).
+pub fn mask_error(err: Error, sensitive: &[String]) -> Error {
+    if sensitive.is_empty() {
+        return err;
+    }
+    match err {
+        Error::Invalid(mut invalid) => {
+            for cause in &mut invalid.causes {
+                cause.message = mask_text(&cause.message, sensitive);
+            }
+            for label in &mut invalid.labels {
+                if let Some(text) = label.label() {
+                    *label = LabeledSpan::new_with_span(
+                        Some(mask_text(text, sensitive)),
+                        *label.inner(),
+                    );
+                }
+            }
+            invalid.help = invalid.help.map(|h| mask_text(&h, sensitive));
+            Error::Invalid(invalid)
+        }
+        Error::Api {
+            request,
+            message,
+            code,
+            reason,
+            status,
+        } => Error::Api {
+            request,
+            message: mask_text(&message, sensitive),
+            code,
+            reason,
+            status,
+        },
+        other => other,
+    }
+}
+
 /// Compare the live object with the server's dry-run result.
 pub fn compare(desired: &Desired, live_raw: Option<&Value>, dry_run_raw: &Value) -> ObjectPlan {
     let mut live = live_raw.map(strip_noise);
     let mut proposed = strip_noise(dry_run_raw);
     mask_secrets(live.as_mut(), &mut proposed);
+    if let Some(live) = live.as_mut() {
+        mask_values(live, &desired.sensitive);
+    }
+    mask_values(&mut proposed, &desired.sensitive);
     let action = match &live {
         None => Action::Create,
         Some(l) if *l == proposed => Action::Unchanged,
@@ -409,6 +481,7 @@ mod tests {
                 name: "demo".into(),
             },
             object,
+            sensitive: Vec::new(),
             origin: Origin::Live {
                 from: "test".into(),
             },

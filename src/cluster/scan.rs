@@ -275,6 +275,8 @@ struct Subject {
     tree: LiveTree,
     as_helm_values: bool,
     synthetic: bool,
+    /// Values no finding may print (a Helm release's, see `helm::sensitive_values`).
+    sensitive: Vec<String>,
 }
 
 /// All findings about the live objects, graded as `dusk check` grades file findings.
@@ -288,7 +290,8 @@ pub fn findings(live: &Live, settings: &Settings<'_>) -> Vec<Finding> {
                 .then(|| subject.tree.path_at(hit.range))
                 .flatten()
                 .filter(|p| !p.is_empty());
-            if let Some(f) = grade(&hit, field, &subject, settings, &path) {
+            if let Some(mut f) = grade(&hit, field, &subject, settings, &path) {
+                f.message = super::plan::mask_text(&f.message, &subject.sensitive);
                 out.push(f);
             }
         }
@@ -394,6 +397,7 @@ fn real(object: ObjectRef, value: &Value) -> Subject {
         tree: node_from_json(value),
         as_helm_values: false,
         synthetic: false,
+        sensitive: Vec::new(),
     }
 }
 
@@ -411,6 +415,7 @@ fn synthetic(object: ObjectRef, kind: &str, name: &str, fields: Value) -> Subjec
         tree: node_from_json(&fact),
         as_helm_values: false,
         synthetic: true,
+        sensitive: Vec::new(),
     }
 }
 
@@ -475,6 +480,7 @@ fn subjects(live: &Live) -> Vec<Subject> {
                     tree: node_from_json(&r.values),
                     as_helm_values: true,
                     synthetic: false,
+                    sensitive: super::helm::sensitive_values(&r.values),
                 });
             }
             Ok(_) => {}

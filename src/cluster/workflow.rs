@@ -75,7 +75,7 @@ pub async fn plan(
         let merged = api
             .apply(d.id.kind, ns, &d.id.name, &body, mode)
             .await
-            .map_err(|e| plan::attach_origin(e, &d.origin))?;
+            .map_err(|e| plan::mask_error(plan::attach_origin(e, &d.origin), &d.sensitive))?;
         plans.push(plan::compare(d, live.as_ref(), &merged));
     }
     progress(desired.len(), desired.len(), "");
@@ -110,7 +110,7 @@ pub async fn apply(
                 applied.push(d.id.clone());
             }
             Err(e) => {
-                let cause = plan::attach_origin(e, &d.origin);
+                let cause = plan::mask_error(plan::attach_origin(e, &d.origin), &d.sensitive);
                 if applied.is_empty() {
                     return Err(cause);
                 }
@@ -346,6 +346,8 @@ fn hand_run_stacks(live: &Live) -> Vec<Desired> {
                     },
                     object,
                     origin: super::plan::Origin::Live { from: from.clone() },
+                    // A Deployment's env is in its own spec, not in a Secret.
+                    sensitive: Vec::new(),
                 });
             }
         }
@@ -366,6 +368,7 @@ mod tests {
                 name: "demo".into(),
             },
             object: Value::Null,
+            sensitive: Vec::new(),
             origin: Origin::Live { from: "t".into() },
         }
     }

@@ -935,6 +935,13 @@ fn apply_checked(
     apply: &dyn Fn(&[Edit]) -> Result<String, String>,
     post: &dyn Fn(&str) -> Result<(), String>,
 ) -> Applied {
+    // Operator resources before any fix: none may disappear, whatever a pack calls safe.
+    let kinds_before = match kind {
+        SourceKind::Yaml => apply(&[])
+            .ok()
+            .and_then(|text| validate::resource_kinds(&text, limits)),
+        _ => None,
+    };
     let attempt = |fixes: &[&Candidate]| -> Result<(String, Vec<validate::Problem>), String> {
         let edits: Vec<_> = fixes
             .iter()
@@ -944,6 +951,15 @@ fn apply_checked(
         let after = check(kind, &new, limits)?;
         if let Some(p) = after.iter().find(|p| !before.contains(p)) {
             return Err(format!("the result is invalid: {p}"));
+        }
+        if let Some(lost) = kinds_before.as_ref().and_then(|before| {
+            let after = validate::resource_kinds(&new, limits).unwrap_or_default();
+            lost_kind(before, &after)
+        }) {
+            return Err(format!(
+                "the result is invalid: a {lost} is no longer a Dask Operator resource \
+                 (its `apiVersion`, `kind` or document removed)"
+            ));
         }
         post(&new)?;
         Ok((new, after))
@@ -1069,6 +1085,16 @@ fn unbound_names(kind: SourceKind, text: &str) -> Option<BTreeSet<String>> {
     };
     let doc = python::parse(python)?;
     Some(scope::unbound(python, &doc))
+}
+
+/// A kind `before` has more of than `after` (both sorted), if any.
+fn lost_kind(before: &[String], after: &[String]) -> Option<String> {
+    before
+        .iter()
+        .find(|k| {
+            before.iter().filter(|b| b == k).count() > after.iter().filter(|a| a == k).count()
+        })
+        .cloned()
 }
 
 /// Parse `text` for rewriters.

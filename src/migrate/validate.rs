@@ -73,6 +73,30 @@ pub fn yaml_file(file: &YamlFile, _text: &str) -> Vec<Problem> {
         .collect()
 }
 
+/// The operator resource kinds among a YAML text's documents, one entry per resource, sorted;
+/// `None` when the text is not YAML. A fix that makes one of them disappear (by removing its
+/// `apiVersion`, `kind` or the document) leaves nothing for [`resource`] to check, so the
+/// fix loop compares these before and after.
+pub fn resource_kinds(text: &str, limits: crate::source::yaml::Limits) -> Option<Vec<String>> {
+    let file = crate::source::yaml::parse(text, limits).ok()?;
+    let mut kinds: Vec<String> = file
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .filter_map(|root| {
+            let api = root.get_str("apiVersion")?;
+            let kind = root.get_str("kind")?;
+            (api.starts_with("kubernetes.dask.org/") && KINDS.contains(&kind))
+                .then(|| kind.to_owned())
+        })
+        .collect();
+    kinds.sort();
+    crate::source::yaml::drop_iteratively(
+        file.documents.into_iter().filter_map(|d| d.root).collect(),
+    );
+    Some(kinds)
+}
+
 /// Every problem of one resource, with the CRD schema when it is at hand; nothing for a
 /// document that is not an operator resource.
 pub fn resource(doc: &Value) -> Vec<Problem> {

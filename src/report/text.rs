@@ -63,6 +63,9 @@ fn entry(handler: &GraphicalReportHandler, report: &FileReport, f: &Finding, col
     let Some(snippet) = snippet(report, f) else {
         return Entry::Line(one_line(f, color));
     };
+    if too_wide(snippet.source.inner(), snippet.span) {
+        return Entry::Line(located_line(f, color));
+    }
     let diagnostic = FindingDiagnostic {
         finding: f,
         snippet,
@@ -151,6 +154,24 @@ fn visible(text: &str, start: usize, end: usize) -> (usize, usize) {
         content.char_indices().next_back().map_or(0, |(i, _)| i)
     };
     (at, 0)
+}
+
+/// Longest line, in characters, that a snippet shows. miette pads labels with `{:width$}`,
+/// and Rust panics on a width past `u16::MAX`: a finding at column ~65,530 of a one-line
+/// JSON manifest ended the run. Wide characters take two columns, hence the margin.
+const MAX_SNIPPET_LINE: usize = 30_000;
+
+/// Whether a line of the snippet around `span` (its lines and one of context on each side)
+/// is too long to draw; the finding is then one located line.
+fn too_wide(text: &str, (start, len): (usize, usize)) -> bool {
+    let from = text[..start].rfind('\n').unwrap_or(0);
+    let from = text[..from].rfind('\n').map_or(0, |i| i + 1);
+    let end = (start + len).min(text.len());
+    let to = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+    let to = text[to..].find('\n').map_or(text.len(), |i| to + i);
+    text[from..to]
+        .split('\n')
+        .any(|line| line.len() > MAX_SNIPPET_LINE && line.chars().count() > MAX_SNIPPET_LINE)
 }
 
 /// `offset` moved into `text` and back to a character boundary, so no span can make miette

@@ -165,7 +165,9 @@ impl PackSource {
     }
 
     pub fn read(path: &std::path::Path) -> Result<PackSource, Problem> {
-        std::fs::read_to_string(path)
+        // Bounded and by type: `--rules /dev/zero` must not read forever.
+        crate::discover::read_regular(path, 16 << 20)
+            .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
             .map(|text| PackSource {
                 origin: path.display().to_string(),
                 text,
@@ -179,8 +181,20 @@ impl PackSource {
 }
 
 /// Compile packs in order; a later rule with an earlier rule's id replaces it (so a user's
-/// pack can override a built-in rule).
+/// pack can override a built-in rule). Within one pack an id must be unique: a second rule
+/// with the same id would silently replace the first.
 pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
+    compile_with(sources, true)
+}
+
+/// [`compile`], but a rule repeating an id of its own pack replaces the earlier one instead of
+/// being a problem: for `dusk rules check`, which reports repeated ids itself and goes on to
+/// check the rest of the pack.
+pub fn compile_lenient(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
+    compile_with(sources, false)
+}
+
+fn compile_with(sources: &[PackSource], unique_ids: bool) -> Result<RuleSet, LoadError> {
     let mut problems = Vec::new();
     let mut set = RuleSet::default();
     let mut by_id: HashMap<String, usize> = HashMap::new();
@@ -218,6 +232,8 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
                 def,
             });
         }
+        // Where each id of this pack was first defined.
+        let mut in_pack: HashMap<String, String> = HashMap::new();
         for spanned in pack.rules {
             let line = spanned.referenced.line();
             let origin = format!("{}:{line}", source.origin);
@@ -227,6 +243,15 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, LoadError> {
                 .and_then(|v| v.as_str())
                 .unwrap_or("?")
                 .to_owned();
+            if let Some(first) = in_pack.get(&id).filter(|_| unique_ids) {
+                problems.push(Problem {
+                    origin: origin.clone(),
+                    rule: Some(id.clone()),
+                    message: format!("duplicate rule id: already defined at {first}"),
+                });
+                continue;
+            }
+            in_pack.insert(id.clone(), origin.clone());
             // Each rule is read on its own, so one bad rule never hides the others' problems.
             let def: RuleDef = match serde_json::from_value(spanned.value) {
                 Ok(def) => def,
@@ -802,6 +827,21 @@ rules:
         assert_eq!(set.rules[0].message, "two");
         assert!(set.candidates(&(KeyKind::PyName, "a.b".into())).is_empty());
         assert_eq!(set.candidates(&(KeyKind::PyName, "a.c".into())), &[0]);
+    }
+
+    #[test]
+    fn a_duplicate_id_within_a_pack_is_an_error() {
+        let err = pack(
+            "component: x\nrules:\n  - {id: r, title: a, message: one, match: {python-import: a.b}}\n  - {id: r, title: b, message: two, match: {python-import: a.c}}\n",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(
+                "test.yaml:4: rule `r`: duplicate rule id: already defined at test.yaml:3"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -109,7 +109,8 @@ pub fn check(sources: &[PackSource], opts: Options) -> Result<Report, ReadError>
         })?;
         duplicate_ids(source, &mut report.violations);
     }
-    let set = match compile::compile(sources) {
+    // Repeated ids were reported above; the lenient compile lets the rest be checked.
+    let set = match compile::compile_lenient(sources) {
         Ok(set) => set,
         Err(e) => {
             report

@@ -2,6 +2,17 @@
 //!
 //! tree-sitter recovers from syntax errors, so a file with one broken line still yields
 //! constructs for the rest; the errors themselves are reported as findings by `lint`.
+//!
+//! tree-sitter is C: where it fails an `assert` the process aborts, which no `catch_unwind`
+//! can stop, and one input would end the whole run. The one such failure known (found by
+//! fuzzing) is in the grammar's indentation scanner: it serializes its indent stack into
+//! tree-sitter's 1,024-byte buffer two bytes at a time and overruns it when the stack is
+//! about 510 levels deep (`Assertion 'length <= 1024' failed`). So the input is *guarded*
+//! before the parser sees it: [`refusal`] bounds the indent stack by the number of distinct
+//! indentation widths the scanner can compute (the stack is strictly increasing), and
+//! [`parse`] refuses a text past [`MAX_INDENT_LEVELS`]. Guarding was chosen over isolating
+//! each parse in a child process (a process per file costs more than the parse) and over
+//! another parser (tree-sitter's error recovery is what the front-ends rely on).
 
 use super::TextRange;
 
@@ -10,8 +21,61 @@ pub struct PyDocument {
     pub tree: tree_sitter::Tree,
 }
 
-/// Parse `text` as Python. `None` only if tree-sitter gives up (cancelled or out of memory).
+/// Distinct indentation widths past which a text is refused: the scanner serializes
+/// 2 header bytes, up to 255 delimiter bytes and 2 bytes per indent level into a 1,024-byte
+/// buffer, and `2 + 255 + 2 × 383 = 1,023`; real code stays far below (CPython allows 100
+/// nested blocks).
+pub const MAX_INDENT_LEVELS: usize = 380;
+
+/// Why `text` must not reach the parser, if it must not: a message for a finding.
+pub fn refusal(text: &str) -> Option<String> {
+    let levels = indent_widths(text);
+    (levels > MAX_INDENT_LEVELS).then(|| {
+        format!(
+            "{levels} different indentation widths, over the {MAX_INDENT_LEVELS} the Python \
+             parser can track"
+        )
+    })
+}
+
+/// How many different non-zero indentation widths the grammar's scanner can compute on
+/// `text`, counted the way it counts them: a space is 1, a tab 8, `\r` and form feed reset
+/// to 0, a line break resets unless it ends a whitespace-only line continued by `\`, and the
+/// width is a `u16` that wraps. Every indent level it pushes is one of these widths.
+fn indent_widths(text: &str) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    let mut carry: u16 = 0;
+    for line in text.split('\n') {
+        let mut width = carry;
+        carry = 0;
+        let mut rest = "";
+        for (i, c) in line.char_indices() {
+            match c {
+                ' ' => width = width.wrapping_add(1),
+                '\t' => width = width.wrapping_add(8),
+                '\r' | '\u{c}' => width = 0,
+                _ => {
+                    rest = &line[i..];
+                    break;
+                }
+            }
+        }
+        if matches!(rest, "\\" | "\\\r") {
+            carry = width;
+        }
+        if width > 0 {
+            seen.insert(width);
+        }
+    }
+    seen.len()
+}
+
+/// Parse `text` as Python. `None` if the input is refused by [`refusal`] (so the parser
+/// cannot abort the process) or tree-sitter gives up (cancelled or out of memory).
 pub fn parse(text: &str) -> Option<PyDocument> {
+    if refusal(text).is_some() {
+        return None;
+    }
     let mut parser = tree_sitter::Parser::new();
     // The grammar is compiled into the binary; a version mismatch is a build bug.
     parser
@@ -105,6 +169,41 @@ mod tests {
         let errors = syntax_errors(&doc, 5);
         assert!(!errors.is_empty());
         assert!(errors[0].0.start() >= 10, "{:?}", errors);
+    }
+
+    /// A string literal 520 blocks deep: this aborted the process inside tree-sitter.
+    fn deep_string() -> String {
+        let mut s = String::new();
+        for i in 0..520 {
+            s.push_str(&" ".repeat(4 * i));
+            s.push_str("if x:\n");
+        }
+        s.push_str(&" ".repeat(4 * 520));
+        s.push_str("\"dask_kubernetes\"\n");
+        s
+    }
+
+    #[test]
+    fn deeply_indented_code_is_refused_not_parsed() {
+        let text = deep_string();
+        assert!(refusal(&text).unwrap().contains("520 different"));
+        assert!(parse(&text).is_none());
+    }
+
+    #[test]
+    fn indentation_widths_count_like_the_scanner() {
+        assert_eq!(indent_widths("a\n  b\n\tc\n  d\n"), 2);
+        // A whitespace-only line continued by a backslash adds to the next line's width.
+        assert_eq!(indent_widths("a\n  \\\n  b\n"), 2);
+        assert_eq!(indent_widths("a\r\n    b\r\n"), 1);
+        // Just under the limit parses.
+        let mut s = String::new();
+        for i in 0..MAX_INDENT_LEVELS {
+            s.push_str(&" ".repeat(i));
+            s.push_str("if x:\n");
+        }
+        assert!(refusal(&s).is_none());
+        assert!(parse(&s).is_some());
     }
 
     #[test]

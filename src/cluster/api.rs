@@ -149,13 +149,27 @@ impl Api {
         scope: &Scope,
         selector: Option<&str>,
     ) -> Result<Vec<Value>, Error> {
+        let mut items = Vec::new();
+        self.list_each(kind, scope, selector, |item| items.push(item))
+            .await?;
+        Ok(items)
+    }
+
+    /// [`Api::list`], handing each item to `each` as its page arrives, so a caller that
+    /// needs only part of every object (a scan of 60,000 pods) never holds them all whole.
+    pub async fn list_each(
+        &self,
+        kind: Kind,
+        scope: &Scope,
+        selector: Option<&str>,
+        mut each: impl FnMut(Value),
+    ) -> Result<(), Error> {
         let call = Call {
             verb: "list",
             kind,
             namespace: scope.namespace().map(str::to_owned),
             name: None,
         };
-        let mut items = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let mut params = ListParams::default().limit(500);
@@ -170,14 +184,14 @@ impl Api {
                 .map_err(|e| self.bad_request(&e.to_string()))?;
             let mut page = send!(self, request, &call)?;
             if let Some(Value::Array(page_items)) = page.get_mut("items").map(Value::take) {
-                items.extend(page_items.into_iter().map(|mut item| {
+                for mut item in page_items {
                     if let Some(obj) = item.as_object_mut() {
                         obj.entry("apiVersion")
                             .or_insert_with(|| kind.api_version().into());
                         obj.entry("kind").or_insert_with(|| kind.kind.into());
                     }
-                    item
-                }));
+                    each(item);
+                }
             }
             token = page
                 .pointer("/metadata/continue")
@@ -185,7 +199,7 @@ impl Api {
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned);
             if token.is_none() {
-                return Ok(items);
+                return Ok(());
             }
         }
     }

@@ -185,6 +185,62 @@ pub fn classic_clusters(labelled: &[Value]) -> Vec<ClassicCluster<'_>> {
         .collect()
 }
 
+/// Keeps listed pods as the scan reads them, one page at a time: every pod's `apiVersion`,
+/// `kind` and metadata (the grouping, the counts, one resource finding each), and the
+/// whole object only of the pod [`ClassicCluster::pods`] puts first for its namespace,
+/// cluster and component — the one the file rules and `--from-cluster` read. A scan of
+/// 60,000 classic pods then holds a few hundred whole pods, not 60,000 with their status.
+#[derive(Debug, Default)]
+pub struct PodKeeper {
+    /// (namespace, cluster, component) → index in the kept list of its whole pod.
+    whole: std::collections::HashMap<(String, String, String), usize>,
+}
+
+impl PodKeeper {
+    /// Add `pod` to `kept` (the list the scan reads, into which only this keeper pushes
+    /// pods), trimmed unless it is the first of its component by name so far; a pod it
+    /// displaces is trimmed in place.
+    pub fn keep(&mut self, kept: &mut Vec<Value>, mut pod: Value) {
+        let key = (!is_owned(&pod))
+            .then(|| {
+                Some((
+                    meta(&pod, "namespace").unwrap_or("default").to_owned(),
+                    label(&pod, CLUSTER_NAME_LABEL)?.to_owned(),
+                    label(&pod, COMPONENT_LABEL)?.to_owned(),
+                ))
+            })
+            .flatten();
+        let Some(key) = key else {
+            trim_pod(&mut pod);
+            kept.push(pod);
+            return;
+        };
+        match self.whole.get(&key) {
+            // Ties keep the earlier pod, as the stable sort of `pods` does.
+            Some(&i) if meta(&kept[i], "name") <= meta(&pod, "name") => trim_pod(&mut pod),
+            Some(&i) => {
+                trim_pod(&mut kept[i]);
+                self.whole.insert(key, kept.len());
+            }
+            None => {
+                self.whole.insert(key, kept.len());
+            }
+        }
+        kept.push(pod);
+    }
+}
+
+/// A pod reduced to what the scan reads of every pod: kind and metadata, without the
+/// server's `managedFields`.
+fn trim_pod(pod: &mut Value) {
+    if let Some(obj) = pod.as_object_mut() {
+        obj.retain(|k, _| matches!(k.as_str(), "apiVersion" | "kind" | "metadata"));
+        if let Some(Value::Object(m)) = obj.get_mut("metadata") {
+            m.remove("managedFields");
+        }
+    }
+}
+
 /// Scheduler or worker programs, in the spelling `dask-worker` or `dask worker`.
 fn role_of_program(program: &str) -> Option<&'static str> {
     match program {
@@ -548,6 +604,47 @@ mod tests {
             p["metadata"]["ownerReferences"] = json!([{"kind": "ReplicaSet", "name": "x"}]);
         }
         p
+    }
+
+    #[test]
+    fn pod_keeper_keeps_whole_only_the_pod_the_scan_reads() {
+        let mut with_status = pod("a-worker-2", "a", "worker", false);
+        with_status["status"] = json!({"phase": "Running"});
+        with_status["metadata"]["managedFields"] = json!([{"manager": "kubelet"}]);
+        let listed = vec![
+            with_status,
+            pod("a-worker-1", "a", "worker", false),
+            pod("a-worker-3", "a", "worker", false),
+            pod("a-scheduler", "a", "scheduler", false),
+            pod("b-worker-0", "b", "worker", true),
+        ];
+        let mut keeper = PodKeeper::default();
+        let mut kept = Vec::new();
+        for p in listed.clone() {
+            keeper.keep(&mut kept, p);
+        }
+        let whole: Vec<&str> = kept
+            .iter()
+            .filter(|p| p.get("spec").is_some())
+            .map(|p| meta(p, "name").unwrap())
+            .collect();
+        assert_eq!(whole, ["a-worker-1", "a-scheduler"]);
+        assert!(kept[0].get("status").is_none());
+        assert!(kept[0].pointer("/metadata/managedFields").is_none());
+        assert_eq!(
+            kept[0]["metadata"]["labels"],
+            listed[0]["metadata"]["labels"]
+        );
+        // What the scan reads is the same as from the whole list.
+        let (all, trimmed) = (classic_clusters(&listed), classic_clusters(&kept));
+        assert_eq!(all.len(), trimmed.len());
+        for (a, t) in all.iter().zip(&trimmed) {
+            assert_eq!(a.objects.len(), t.objects.len());
+            for component in ["scheduler", "worker"] {
+                assert_eq!(a.pods(component).len(), t.pods(component).len());
+                assert_eq!(a.pods(component).first(), t.pods(component).first());
+            }
+        }
     }
 
     #[test]

@@ -234,8 +234,18 @@ pub async fn gather(
             "listing {} labelled {CLUSTER_NAME_LABEL}",
             kind.plural
         ));
-        live.labelled
-            .extend(api.list(kind, scope, Some(CLUSTER_NAME_LABEL)).await?);
+        if kind == Kind::POD {
+            // Trimmed as each page arrives: a big cluster has tens of thousands of pods.
+            let mut keeper = scan::PodKeeper::default();
+            let kept = &mut live.labelled;
+            api.list_each(kind, scope, Some(CLUSTER_NAME_LABEL), |pod| {
+                keeper.keep(kept, pod)
+            })
+            .await?;
+        } else {
+            live.labelled
+                .extend(api.list(kind, scope, Some(CLUSTER_NAME_LABEL)).await?);
+        }
     }
     for kind in [Kind::DEPLOYMENT, Kind::STATEFUL_SET] {
         tick(&format!("listing {}", kind.plural));

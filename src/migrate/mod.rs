@@ -82,9 +82,24 @@ pub struct Context<'a> {
 pub struct Memo {
     /// The `name`s of the items of a YAML list (an `env:`), by the list's range.
     list_names: std::cell::RefCell<BTreeMap<TextRange, std::rc::Rc<BTreeSet<String>>>>,
+    /// The offsets of the text's newlines, for [`Context::line`]: counting them per
+    /// rewriter call made a file of N findings cost N × its length.
+    newlines: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl Memo {
+    /// The 1-based line of byte `offset` in `text` (the one text this memo is for).
+    fn line(&self, text: &str, offset: usize) -> usize {
+        let newlines = self.newlines.get_or_init(|| {
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect()
+        });
+        newlines.partition_point(|&i| i < offset.min(text.len())) + 1
+    }
+
     /// The `name` of every item of the YAML sequence `list`.
     pub fn item_names(&self, list: &crate::source::yaml::Node) -> std::rc::Rc<BTreeSet<String>> {
         self.list_names
@@ -162,7 +177,7 @@ impl<'a> Context<'a> {
 
     /// `line N` of a byte offset in this text.
     pub fn line(&self, offset: usize) -> String {
-        line_of(self.text, offset)
+        format!("line {}", self.memo.line(self.text, offset))
     }
 
     /// The version `component` is targeted at: the user's `--target`, else the newest
@@ -1158,6 +1173,19 @@ fn python_syntax(text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memo_lines_agree_with_counting_newlines() {
+        let text = "a\n\nbc\nd";
+        let memo = Memo::default();
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                format!("line {}", memo.line(text, offset)),
+                line_of(text, offset),
+                "{offset}"
+            );
+        }
+    }
 
     #[test]
     fn rewriter_names_are_unique() {

@@ -163,7 +163,7 @@ pub fn node_at(file: &YamlFile, range: TextRange) -> Option<(&Node, &Node)> {
         return Some((*last, *first));
     }
     let mut best: Option<(&Node, &Node)> = None;
-    for root in file.documents.iter().filter_map(|d| d.root.as_ref()) {
+    for root in roots_around(file, range) {
         let mut todo = vec![root];
         while let Some(node) = todo.pop() {
             if !node.range.contains_range(range) {
@@ -194,10 +194,20 @@ pub fn seq_of<'a>(file: &'a YamlFile, item: &Node) -> Option<(&'a Node, usize)> 
 
 /// The document root whose range contains `range`.
 pub fn root_at(file: &YamlFile, range: TextRange) -> Option<&Node> {
-    file.documents
+    roots_around(file, range).find(|r| r.range.contains_range(range))
+}
+
+/// The document roots that may contain `range`, found by binary search: a lookup per
+/// finding must not walk every document of a long stream (findings × documents).
+pub fn roots_around(file: &YamlFile, range: TextRange) -> impl Iterator<Item = &Node> {
+    // Documents are in source order and do not overlap.
+    let first = file
+        .documents
+        .partition_point(|d| d.root.as_ref().map_or(d.range, |r| r.range).end() < range.start());
+    file.documents[first..]
         .iter()
         .filter_map(|d| d.root.as_ref())
-        .find(|r| r.range.contains_range(range))
+        .take_while(move |r| r.range.start() <= range.start())
 }
 
 /// The edit removing entry `index` of mapping `map`: in block style its whole line(s) with
@@ -373,6 +383,28 @@ fn plain_is_safe(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn root_lookup_by_binary_search_agrees_with_looking_at_every_document() {
+        let text = "a: 1\n---\n---\nb: [x, y]\n--- 7\n---\nc:\n  d: e\n...\n---\n- f\n";
+        let f = crate::source::yaml::parse(text, Default::default()).unwrap();
+        let roots: Vec<&Node> = f.documents.iter().filter_map(|d| d.root.as_ref()).collect();
+        assert!(roots.len() >= 4, "{roots:?}");
+        for start in 0..=text.len() {
+            for end in start..=text.len() {
+                let range = TextRange::new(start, end);
+                let slow = roots
+                    .iter()
+                    .copied()
+                    .find(|r| r.range.contains_range(range));
+                assert_eq!(
+                    root_at(&f, range).map(|r| r.range),
+                    slow.map(|r| r.range),
+                    "{range:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn entry_lookup_by_descent_agrees_with_looking_at_every_entry() {

@@ -180,11 +180,7 @@ fn yaml_edits(
 
 /// Whether `range` lies in a block scalar whose text is itself a YAML mapping.
 fn embedded_yaml_at(file: &YamlFile, range: TextRange) -> bool {
-    let mut todo: Vec<&Node> = file
-        .documents
-        .iter()
-        .filter_map(|d| d.root.as_ref())
-        .collect();
+    let mut todo: Vec<&Node> = yaml_text::roots_around(file, range).collect();
     while let Some(node) = todo.pop() {
         if !node.range.contains_range(range) {
             continue;
@@ -209,7 +205,7 @@ fn embedded_yaml_at(file: &YamlFile, range: TextRange) -> bool {
 /// The sequence and the item of it whose range contains `range`, innermost.
 fn seq_item_at(file: &YamlFile, range: TextRange) -> Option<(&Node, &Node)> {
     let mut best: Option<(&Node, &Node)> = None;
-    for root in file.documents.iter().filter_map(|d| d.root.as_ref()) {
+    for root in yaml_text::roots_around(file, range) {
         let mut todo = vec![root];
         while let Some(node) = todo.pop() {
             if !node.range.contains_range(range) {

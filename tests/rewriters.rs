@@ -304,7 +304,7 @@ fn issue_8_a_declined_fix_says_why_in_text_json_and_fix() {
             .starts_with(reason),
         "{finding:#}"
     );
-    let text = dusk(&["check"]);
+    let text = dusk(&["check", "--format", "text"]);
     assert!(text.contains(&format!("not fixable: {reason}")), "{text}");
     let fixed = dusk(&["fix", "--unsafe-fixes"]);
     assert!(

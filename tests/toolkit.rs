@@ -108,14 +108,18 @@ fn check_exit_codes() {
 
 #[test]
 fn packs_with_a_policy_still_compile_for_every_command() {
-    // The policy block never stops a pack from loading; this fixture's repeated id does for
-    // every command but `rules check` (issue #12), and nothing else does.
+    // The policy block never stops a pack from loading; this fixture's repeated id (issue
+    // #12) and its unfilled `{keyword}` placeholder (issue #8) do for every command but
+    // `rules check`, which reports them with the rest, and nothing else does.
     let pack = [source("fixtures/toolkit/check/violations.yaml")];
     let err = compile(&pack).unwrap_err();
     let problems: Vec<&str> = err.problems.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(
         problems,
-        ["duplicate rule id: already defined at fixtures/toolkit/check/violations.yaml:55"]
+        [
+            "message placeholder `{keyword}` is never filled for this matcher (it fills: name, replacement)",
+            "duplicate rule id: already defined at fixtures/toolkit/check/violations.yaml:55"
+        ]
     );
     let set = dusk::rules::compile::compile_lenient(&pack).unwrap();
     assert_eq!(set.policies.len(), 1);

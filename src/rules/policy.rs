@@ -787,7 +787,7 @@ mod tests {
 
     #[test]
     fn placeholders_must_be_filled() {
-        let text = "component: c\nrules:\n  - {id: r, title: t, message: '{keyword} {kind}', match: {python-import: a.b}}\n";
+        let text = "component: c\nrules:\n  - {id: r, title: t, message: '{keyword} {replacement}', match: {python-import: a.b}}\n";
         let report = run(text, None);
         assert_eq!(report.violations.len(), 2, "{}", render(&report));
     }

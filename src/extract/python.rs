@@ -63,6 +63,9 @@ pub fn analyse<'a>(text: &'a str, doc: &PyDocument, max_depth: usize) -> Analysi
     attribute_chains(&found, text, &mut out);
     calls(&mut found, text, &mut out);
     strings(&found, text, &mut out);
+    // Error recovery can end a node inside a multi-byte character (`"…"é…`): such a range
+    // can be neither shown nor edited, and nothing real is found there.
+    out.retain(|c| text.get(c.range.as_range()).is_some());
     out.sort_by_key(|c| (c.range.start, c.range.end));
     Analysis {
         constructs: Some(out),

@@ -636,3 +636,18 @@ mod fuzz {
         }
     }
 }
+
+/// A seed proptest found: a command word inside a string next to a multi-byte character
+/// must still be located on character boundaries.
+#[test]
+fn command_words_next_to_multibyte_text_stay_on_char_boundaries() {
+    let src = "\"dask-worker --no-bokeh\"éf\"{(set((**lambda \"dask-worker --no-bokeh\"";
+    for c in facts(src) {
+        assert!(
+            src.get(c.range.as_range()).is_some(),
+            "{:?} {:?}",
+            c.range,
+            c.fact
+        );
+    }
+}

@@ -93,8 +93,7 @@ hooks() { # hooks REPO → exit code of one try-repo running every hook; output 
 repo classic
 code=$(hooks classic)
 if [[ $code == 1 ]] && grep -q '^dusk check.*Failed' "$work/hook.out" &&
-  grep -q '^classic-kubecluster-import ' "$work/hook.out" &&
-  grep -q 'flows/nightly_features.py:4:29' "$work/hook.out"; then
+  grep -q '^flows/nightly_features.py:4:29: error\[classic-kubecluster-import\]' "$work/hook.out"; then
   ok "dusk-check fails on the classic repository and names classic-kubecluster-import"
 else
   bad "dusk-check on the classic repository: exit $code"; cat "$work/hook.out"

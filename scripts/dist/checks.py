@@ -119,8 +119,12 @@ def action_run(report_path, workspace, findings_path, expect_exit):
             fail(f"result location `{uri}` is not a file of the checkout")
         if loc["region"]["startLine"] < 1 or loc["region"].get("startColumn", 1) < 1:
             fail(f"result region {loc['region']}")
+    # In a notebook SARIF points at the `.ipynb` line and keeps JSON's cell line in properties.
+    def line(r):
+        cell_line = r.get("properties", {}).get("cellLine")
+        return cell_line or r["locations"][0]["physicalLocation"]["region"]["startLine"]
     got = sorted((r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                  r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results)
+                  line(r)) for r in results)
     want = sorted((f["rule"], f["path"], f["line"]) for f in expected)
     if got != want:
         fail("SARIF results differ from the JSON findings")

@@ -121,7 +121,7 @@ def action_run(report_path, workspace, findings_path, expect_exit):
             fail(f"result region {loc['region']}")
     # In a notebook SARIF points at the `.ipynb` line and keeps JSON's cell line in properties.
     def line(r):
-        cell_line = r.get("properties", {}).get("cellLine")
+        cell_line = r.get("properties", {}).get("cell_line")
         return cell_line or r["locations"][0]["physicalLocation"]["region"]["startLine"]
     got = sorted((r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
                   line(r)) for r in results)

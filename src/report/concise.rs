@@ -6,8 +6,7 @@
 //! column within the cell, as in every other format that shows cells); a finding without
 //! text (an unreadable file) is `path:`; a live object is `kind/namespace/name:`.
 
-use super::{FileReport, Finding, Severity, Summary};
-use anstyle::{AnsiColor, Style};
+use super::{FileReport, Finding, Summary};
 
 pub fn render(
     reports: &[FileReport],
@@ -43,18 +42,7 @@ pub fn line(f: &Finding, has_text: bool, color: bool) -> String {
         (None, None, true) => format!("{}:{}:{}", f.path, f.start.line, f.start.column),
         (None, _, false) => f.path.clone(),
     };
-    let head = format!("{}[{}]", f.severity.as_str(), f.rule);
-    let head = if color {
-        let colour = match f.severity {
-            Severity::Error => AnsiColor::Red,
-            Severity::Warning => AnsiColor::Yellow,
-            Severity::Info => AnsiColor::Cyan,
-        };
-        let style = Style::new().bold().fg_color(Some(colour.into()));
-        format!("{style}{head}{style:#}")
-    } else {
-        head
-    };
+    let head = super::text::head(f, color);
     // A message is one line; a multi-line one (a parser's) is joined so the format holds.
     let message = f.message.split_whitespace().collect::<Vec<_>>().join(" ");
     format!("{subject}: {head} {message}")

@@ -305,17 +305,20 @@ fn located_line(f: &Finding, color: bool) -> String {
 }
 
 fn tail(f: &Finding, color: bool) -> String {
+    format!("{}: {}", head(f, color), f.message)
+}
+
+/// `severity[rule]`, in the severity's colour when `color`; shared with the concise format.
+pub(super) fn head(f: &Finding, color: bool) -> String {
     let head = format!("{}[{}]", f.severity.as_str(), f.rule);
-    let head = if color {
-        let colour = match f.severity {
-            Severity::Error => AnsiColor::Red,
-            Severity::Warning => AnsiColor::Yellow,
-            Severity::Info => AnsiColor::Cyan,
-        };
-        let style = Style::new().bold().fg_color(Some(colour.into()));
-        format!("{style}{head}{style:#}")
-    } else {
-        head
+    if !color {
+        return head;
+    }
+    let colour = match f.severity {
+        Severity::Error => AnsiColor::Red,
+        Severity::Warning => AnsiColor::Yellow,
+        Severity::Info => AnsiColor::Cyan,
     };
-    format!("{head}: {}", f.message)
+    let style = Style::new().bold().fg_color(Some(colour.into()));
+    format!("{style}{head}{style:#}")
 }

@@ -661,7 +661,7 @@ fn file_fixes(
     use crate::source::edit::Applicability;
     let settings = scan.settings();
     let mut out = std::collections::BTreeMap::new();
-    for report in reports {
+    'reports: for report in reports {
         let has = |a: Applicability| {
             report
                 .findings
@@ -671,15 +671,8 @@ fn file_fixes(
         if !has(Applicability::Safe) && !has(Applicability::Unsafe) {
             continue;
         }
-        let path = std::path::Path::new(&report.path);
-        let (Some(kind), Ok(original)) = (report_kind(path), std::fs::read_to_string(path)) else {
+        let Ok(original) = std::fs::read_to_string(&report.path) else {
             continue;
-        };
-        let meta = crate::migrate::FileMeta {
-            kind,
-            beside_chart: crate::discover::beside_dask_chart(path),
-            path,
-            display_path: &report.path,
         };
         let mut fixes = crate::report::FileFixes::default();
         for (mode, unsafe_fixes) in [(Applicability::Safe, false), (Applicability::Unsafe, true)] {
@@ -688,7 +681,9 @@ fn file_fixes(
             }
             let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
             fix.unsafe_fixes = unsafe_fixes;
-            let outcome = crate::migrate::fix_text(meta, original.clone(), &fix);
+            let Some(outcome) = refix(report, &original, &fix) else {
+                continue 'reports;
+            };
             let changes = crate::report::Replacement::between(&outcome.original, &outcome.fixed);
             match mode {
                 Applicability::Safe => fixes.safe = changes,
@@ -698,6 +693,23 @@ fn file_fixes(
         out.insert(report.path.clone(), fixes);
     }
     out
+}
+
+/// The fix loop over a reported file's text as read again (`None` for a kind dusk does not
+/// fix), for the formats and options that show fixes.
+fn refix(
+    report: &FileReport,
+    original: &str,
+    fix: &crate::migrate::FixSettings<'_>,
+) -> Option<crate::migrate::Outcome> {
+    let path = std::path::Path::new(&report.path);
+    let meta = crate::migrate::FileMeta {
+        kind: report_kind(path)?,
+        beside_chart: crate::discover::beside_dask_chart(path),
+        path,
+        display_path: &report.path,
+    };
+    Some(crate::migrate::fix_text(meta, original.to_owned(), fix))
 }
 
 /// `--show-fixes`: the diff `dusk fix --diff` would print for the files with fixable
@@ -724,17 +736,12 @@ fn show_fixes(
         {
             continue;
         }
-        let path = std::path::Path::new(&report.path);
-        let (Some(kind), Ok(original)) = (report_kind(path), std::fs::read_to_string(path)) else {
+        let Ok(original) = std::fs::read_to_string(&report.path) else {
             continue;
         };
-        let meta = crate::migrate::FileMeta {
-            kind,
-            beside_chart: crate::discover::beside_dask_chart(path),
-            path,
-            display_path: &report.path,
+        let Some(outcome) = refix(report, &original, &fix) else {
+            continue;
         };
-        let outcome = crate::migrate::fix_text(meta, original, &fix);
         if outcome.changed() {
             if !any {
                 writeln!(

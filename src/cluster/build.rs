@@ -26,8 +26,10 @@ use k8s_openapi::api::core::v1::PodSpec;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-/// A DaskCluster replacing a classic KubeCluster still running in the cluster.
-pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
+/// A DaskCluster replacing a classic KubeCluster still running in the cluster. Its commands
+/// run on the `distributed` of the worker pod's image ([`new_cli`]; `target_new_cli` when the
+/// image's tag does not say).
+pub fn from_classic(cluster: &ClassicCluster<'_>, target_new_cli: bool) -> Result<Desired, Error> {
     let from = format!(
         "classic KubeCluster `{}/{}`",
         cluster.namespace, cluster.name
@@ -84,7 +86,8 @@ pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
             )),
         ));
     }
-    let built = build::cluster(&model, build::Options::default()).map_err(|d| cannot(&d.reason))?;
+    let built = build::cluster_on_cli(&model, new_cli(&model, target_new_cli))
+        .map_err(|d| cannot(&d.reason))?;
     Ok(Desired {
         id: ObjectId {
             kind: Kind::DASK_CLUSTER,
@@ -97,6 +100,16 @@ pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
             from: format!("{from} ({} worker pods)", workers.len()),
         },
     })
+}
+
+/// The builder's options for a live cluster: the versions in play are the worker image's
+/// (`daskdev/dask:2022.1.0` has no `dask worker`, so its command stays), else the target's.
+/// Nothing here runs the YAML-text fix loop: the builder makes the commands what the fixes
+/// would make them.
+pub fn new_cli(model: &Model, target_new_cli: bool) -> build::Options {
+    build::Options {
+        new_cli: build::image_has_new_cli(model.worker.image()).unwrap_or(target_new_cli),
+    }
 }
 
 /// A running classic pod as the model's pod: its spec without what the API server and the
@@ -182,7 +195,7 @@ fn strip_classic_name(spec: &mut Value) {
 }
 
 /// A DaskCluster replacing a release of the dask Helm chart.
-pub fn from_release(release: &Release) -> Result<Desired, Error> {
+pub fn from_release(release: &Release, target_new_cli: bool) -> Result<Desired, Error> {
     let from = format!("Helm release `{}/{}`", release.namespace, release.name);
     let cannot = |reason: &str| Error::CannotBuild {
         from: from.clone(),
@@ -271,7 +284,8 @@ pub fn from_release(release: &Release) -> Result<Desired, Error> {
             .to_owned(),
         at("/scheduler/serviceType"),
     ));
-    let built = build::cluster(&model, build::Options::default()).map_err(|d| cannot(&d.reason))?;
+    let built = build::cluster_on_cli(&model, new_cli(&model, target_new_cli))
+        .map_err(|d| cannot(&d.reason))?;
     Ok(Desired {
         id: ObjectId {
             kind: Kind::DASK_CLUSTER,
@@ -513,7 +527,7 @@ mod tests {
             ),
         ];
         let clusters = classic_clusters(&pods);
-        let desired = from_classic(&clusters[0]).unwrap();
+        let desired = from_classic(&clusters[0], true).unwrap();
         assert_eq!(
             desired.id.to_string(),
             "DaskCluster dask/dask-jane-1a2b3c4d-e"
@@ -526,10 +540,12 @@ mod tests {
         assert!(spec.get("volumes").is_none());
         assert_eq!(spec["tolerations"].as_array().unwrap().len(), 1);
         let c = &spec["containers"][0];
+        // ghcr.io/dask/dask:2023.5.0 has the `dask` command: the builder uses it.
         assert_eq!(
             c["args"],
             json!([
-                "dask-worker",
+                "dask",
+                "worker",
                 "--nthreads",
                 "2",
                 "--name",
@@ -571,13 +587,14 @@ mod tests {
             defaults: json!({"worker": {"replicas": 3, "image": {"repository": "ghcr.io/dask/dask", "tag": "2024.1.0", "dask_worker": "dask-worker"}}}),
             secret: "s".into(),
         };
-        let d = from_release(&release).unwrap();
+        let d = from_release(&release, true).unwrap();
         let worker = &d.object["spec"]["worker"];
         assert_eq!(worker["replicas"], 6);
         assert_eq!(
             worker["spec"]["containers"][0]["args"],
             json!([
-                "dask-worker",
+                "dask",
+                "worker",
                 "--nthreads",
                 "2",
                 "--memory-limit",
@@ -610,7 +627,7 @@ mod tests {
             defaults: json!({}),
             secret: "s".into(),
         };
-        let err = from_release(&release).unwrap_err();
+        let err = from_release(&release, true).unwrap_err();
         assert!(
             err.to_string().contains("not a valid DaskCluster name"),
             "{err}"

@@ -303,7 +303,7 @@ pub fn desired_from_live(live: &Live, target_new_cli: bool) -> Result<Vec<Desire
         out.push(super::build::from_classic(&cluster, target_new_cli)?);
     }
     for release in live.releases.iter().flatten().filter(|r| r.is_dask_chart()) {
-        out.push(super::build::from_release(release, target_new_cli)?);
+        out.extend(super::build::from_release(release, target_new_cli)?);
     }
     out.extend(hand_run_stacks(live, target_new_cli));
     Ok(out)

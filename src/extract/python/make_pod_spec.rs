@@ -8,10 +8,12 @@
 //! (as `nvidia.com/gpu`) in `limits`, `memory_request`/`cpu_request` in `requests`, and
 //! `restartPolicy: Never`. Each field keeps the span of the argument it came from.
 //!
-//! What the model cannot hold: make_pod_spec's own `--death-timeout 60` is kept as
-//! [`Unsupported`] (the operator's `make_cluster_spec` does not pass it); `labels`,
-//! `annotations`, `extra_container_config` and `extra_pod_config` are not read into the model
-//! (they are Python values the consumer applies after the call as they were written).
+//! `labels` and `annotations` (dicts of strings) are the pod's; `extra_container_config` and
+//! `extra_pod_config`, when they are literals, are merged into the container and the pod as
+//! make_pod_spec merged them (a dict into the dict there, a list appended, anything else
+//! replacing), each key with its span; a config Kubernetes' types cannot read is an error.
+//! make_pod_spec's own `--death-timeout 60` is kept as [`Unsupported`] (the operator's
+//! `make_cluster_spec` does not pass it).
 //!
 //! Only literal values are read. An argument that is an expression (`image=IMAGE`,
 //! `cpu_limit=n`, a value of the `env` dict) stands in the model as a placeholder string
@@ -25,6 +27,7 @@ use crate::extract::model::Literal;
 use crate::source::TextRange;
 use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec, ResourceRequirements};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use tree_sitter::Node;
 
@@ -199,22 +202,68 @@ pub fn produce<'t>(
         "restartPolicy".to_owned(),
         Source::Default("make_pod_spec sets `restartPolicy: Never`"),
     );
+    let mut spec = PodSpec {
+        restart_policy: Some("Never".into()),
+        containers: vec![Container {
+            name: "dask-worker".into(),
+            image: Some(image),
+            args: Some(args),
+            env,
+            resources,
+            ..Container::default()
+        }],
+        ..PodSpec::default()
+    };
+    // The extra configs, when they are literals, merged as make_pod_spec merged them.
+    for (param, container) in [
+        ("extra_container_config", true),
+        ("extra_pod_config", false),
+    ] {
+        let Some(node) = arg(param).map(unparenthesize) else {
+            continue;
+        };
+        let Some(Value::Object(extra)) = json_literal(text, node) else {
+            continue;
+        };
+        let mut json = serde_json::to_value(&spec).map_err(|e| e.to_string())?;
+        let target = if container {
+            &mut json["containers"][0]
+        } else {
+            &mut json
+        };
+        merge_config(target, &extra);
+        spec = serde_json::from_value(json)
+            .map_err(|e| format!("`{param}` is not what Kubernetes' types can read ({e})"))?;
+        for key in extra.keys() {
+            let field = if container {
+                format!("containers[0].{key}")
+            } else {
+                key.clone()
+            };
+            sources.insert(field, span(node));
+        }
+    }
+    let string_map = |param: &str| -> BTreeMap<String, String> {
+        match arg(param).and_then(|n| json_literal(text, unparenthesize(n))) {
+            Some(Value::Object(map)) => map
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v.as_str()?.to_owned())))
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    };
+    let (labels, annotations) = (string_map("labels"), string_map("annotations"));
+    for (param, map) in [("labels", &labels), ("annotations", &annotations)] {
+        if let (false, Some(n)) = (map.is_empty(), arg(param)) {
+            sources.insert(format!("metadata.{param}"), span(n));
+        }
+    }
     let worker = ClassicPod {
-        spec: PodSpec {
-            restart_policy: Some("Never".into()),
-            containers: vec![Container {
-                name: "dask-worker".into(),
-                image: Some(image),
-                args: Some(args),
-                env,
-                resources,
-                ..Container::default()
-            }],
-            ..PodSpec::default()
-        },
+        spec,
+        labels,
+        annotations,
         sources,
         source: Some(span(call)),
-        ..ClassicPod::default()
     };
     let mut cluster = ClassicCluster::new(name, worker);
     cluster.unsupported.push(Unsupported {
@@ -228,6 +277,92 @@ pub fn produce<'t>(
         cluster,
         opaque,
         env_expression,
+    })
+}
+
+/// make_pod_spec's merge of an extra config into the container or pod (`_set_k8s_attribute`):
+/// a dict deep-merged into the one there, a list appended to it, anything else replacing it.
+fn merge_config(target: &mut Value, extra: &serde_json::Map<String, Value>) {
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    for (key, value) in extra {
+        let old = target.get(key).cloned().unwrap_or(Value::Null);
+        target[key] = match (old, value) {
+            (mut old @ Value::Object(_), Value::Object(new)) => {
+                deep_merge(&mut old, new);
+                old
+            }
+            (Value::Array(mut old), Value::Array(new)) => {
+                old.extend(new.iter().cloned());
+                Value::Array(old)
+            }
+            (_, new) => new.clone(),
+        };
+    }
+}
+
+/// Dicts merged key by key at every depth; anything else replaced. Iterative.
+fn deep_merge(target: &mut Value, over: &serde_json::Map<String, Value>) {
+    let mut todo: Vec<(&mut Value, &serde_json::Map<String, Value>)> = vec![(target, over)];
+    while let Some((target, over)) = todo.pop() {
+        let Value::Object(map) = target else {
+            continue;
+        };
+        let mut nested = Vec::new();
+        for (k, v) in over {
+            match (map.get(k), v) {
+                (Some(Value::Object(_)), Value::Object(_)) => nested.push(k),
+                _ => {
+                    map.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        for (k, child) in map.iter_mut() {
+            if nested.contains(&k)
+                && let Some(Value::Object(sub)) = over.get(k)
+            {
+                todo.push((child, sub));
+            }
+        }
+    }
+}
+
+/// A Python literal (dicts with string keys, lists, tuples, strings, numbers, booleans,
+/// `None`) as JSON; `None` when any part is not a literal.
+pub fn json_literal(text: &str, node: Node<'_>) -> Option<Value> {
+    let node = unparenthesize(node);
+    fn children(n: Node<'_>) -> Vec<Node<'_>> {
+        let mut cursor = n.walk();
+        n.named_children(&mut cursor)
+            .filter(|c| c.kind() != "comment")
+            .collect()
+    }
+    Some(match node.kind() {
+        "dictionary" => {
+            let mut map = serde_json::Map::new();
+            for pair in children(node) {
+                if pair.kind() != "pair" {
+                    return None;
+                }
+                let key = string_value(unparenthesize(pair.child_by_field_name("key")?), text)?;
+                map.insert(key, json_literal(text, pair.child_by_field_name("value")?)?);
+            }
+            Value::Object(map)
+        }
+        "list" | "tuple" => Value::Array(
+            children(node)
+                .into_iter()
+                .map(|n| json_literal(text, n))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        _ => match literal(node, text) {
+            Literal::String(s) => Value::String(s),
+            Literal::Number(n) => serde_json::from_str(&n).ok()?,
+            Literal::Bool(b) => Value::Bool(b),
+            Literal::Null => Value::Null,
+            Literal::Other => return None,
+        },
     })
 }
 

@@ -29,9 +29,12 @@
 //!   assigned to) is passed to, else `"dask"`;
 //! - `labels`, `annotations`, `extra_container_config` and `extra_pod_config` are applied to
 //!   the returned dict by statements after the assignment (`spec = make_pod_spec(…)`):
-//!   labels and annotations into `spec["spec"]["worker"]["metadata"]`, the container and pod
-//!   configs merged into the worker's first container and pod spec the way `make_pod_spec`
-//!   merged them (dicts merged, lists appended, other values replaced) for dict literals.
+//!   labels and annotations into `spec["spec"]["worker"]["metadata"]`; a literal extra config
+//!   is in the model (merged as `make_pod_spec` merged it: dicts deep-merged, lists appended,
+//!   other values replaced), so each of its keys is written as the built worker has it, and a
+//!   key the builder dropped (`restartPolicy: OnFailure`, which the operator's Deployments
+//!   reject) is not written; a config that is an expression is merged by statements the same
+//!   way, its `restartPolicy` key left out.
 //!
 //! The import moves to `dask_kubernetes.operator` as `make_cluster_spec` (an alias stays)
 //! once no call is left to migrate.
@@ -263,6 +266,16 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         build::image_has_new_cli(image.as_deref()).unwrap_or_else(|| new_cli_available(cx));
     let built = build::cluster_on_cli(&produced.cluster, build::Options { new_cli })?;
     let kwargs = keywords(text, &built.resource, &produced);
+    // What the builder kept of the worker pod: an extra config's key it dropped (such as
+    // `restartPolicy`, which the operator's Deployments reject) is not written back.
+    let worker_json = serde_json::to_value(&built.resource.spec.worker.spec)
+        .map_err(|e| Declined::new(e.to_string()))?;
+    let dropped: Vec<String> = built
+        .record
+        .iter()
+        .filter(|r| matches!(r.fidelity, build::Fidelity::Dropped(_)))
+        .filter_map(|r| r.field.strip_prefix("worker.").map(str::to_owned))
+        .collect();
     let multi_line = text_of(text, call).contains('\n');
     let rendered = if multi_line {
         let indent = format!("{}    ", indent_at(text, call.start_byte()));
@@ -307,7 +320,15 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     }
     if !extras.is_empty() {
         edits.push(
-            apply_extras(text, call, &extras, &arguments).or_decline_with(|| {
+            apply_extras(
+                text,
+                call,
+                &extras,
+                &arguments,
+                (&worker_json, &dropped),
+                &produced,
+            )
+            .or_decline_with(|| {
                 format!(
                     "the call at {at} passes labels, annotations or extra configs but is not \
                      the right-hand side of a plain assignment (`spec = make_pod_spec(…)`): \
@@ -315,6 +336,15 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
                 )
             })?,
         );
+    }
+    // Every placeholder of the model must have been written back as its expression.
+    if edits
+        .iter()
+        .any(|e| e.content.contains(['\u{E000}', '\u{E001}']))
+    {
+        return Err(Declined::new(format!(
+            "an expression of the call at {at} ends up where dusk cannot write it back:              migrate the call by hand"
+        )));
     }
     Ok(Fix::new(
         edits,
@@ -376,13 +406,7 @@ fn name_keyword(text: &str, arg: Node<'_>) -> Option<Sourced<String>> {
 /// that `make_cluster_spec` adds itself). Values are Python string literals, or the
 /// expression a placeholder of the model stands for.
 fn keywords(text: &str, cluster: &DaskCluster, produced: &Produced<'_>) -> Vec<String> {
-    let value = |v: &str| match produced.opaque.expression(v) {
-        Some(n) if matches!(n.kind(), "string" | "concatenated_string") => {
-            text_of(text, n).to_owned()
-        }
-        Some(n) => format!("str({})", text_of(text, n)),
-        None => string_literal(v),
-    };
+    let value = |v: &str| string_value(text, produced, v);
     let worker = &cluster.spec.worker.spec.containers[0];
     let mut kwargs = vec![format!(
         "name={}",
@@ -481,6 +505,8 @@ fn apply_extras(
     call: Node<'_>,
     extras: &[(&str, &str)],
     arguments: &[(&'static str, Node<'_>)],
+    (built_worker, dropped): (&serde_json::Value, &[String]),
+    produced: &Produced<'_>,
 ) -> Option<Edit> {
     let assignment = call.parent().filter(|p| p.kind() == "assignment")?;
     let target = assignment
@@ -502,12 +528,17 @@ fn apply_extras(
     if !meta.is_empty() {
         lines.push(format!("{worker}[\"metadata\"] = {{{}}}", meta.join(", ")));
     }
-    for (param, target) in [
+    for (param, target, built) in [
         (
             "extra_container_config",
             format!("{worker}[\"spec\"][\"containers\"][0]"),
+            &built_worker["containers"][0],
         ),
-        ("extra_pod_config", format!("{worker}[\"spec\"]")),
+        (
+            "extra_pod_config",
+            format!("{worker}[\"spec\"]"),
+            built_worker,
+        ),
     ] {
         let Some((_, node)) = arguments.iter().find(|(p, _)| *p == param) else {
             continue;
@@ -515,14 +546,87 @@ fn apply_extras(
         if !given(text, *node) {
             continue;
         }
-        lines.extend(merge_lines(text, &target, *node));
+        // A literal config is in the model: each key is written as the builder left it
+        // (merged as make_pod_spec merged it, quantities as strings, dropped keys left out).
+        if let Some(serde_json::Value::Object(config)) = make_pod_spec::json_literal(text, *node) {
+            for key in config.keys() {
+                if let Some(value) = built.get(key) {
+                    lines.push(format!(
+                        "{target}[{}] = {}",
+                        string_literal(key),
+                        python_literal(text, produced, value)
+                    ));
+                }
+            }
+            continue;
+        }
+        // Not in the model: what the builder drops from every worker is left out.
+        let prefix = if param == "extra_pod_config" {
+            ""
+        } else {
+            "containers[0]."
+        };
+        lines.extend(merge_lines(text, &target, *node, |key| {
+            !dropped.iter().any(|d| *d == format!("{prefix}{key}"))
+        }));
     }
     let body: String = lines.iter().map(|l| format!("\n{indent}{l}")).collect();
     Some(Edit::insert(line_end(text, stmt.end_byte()), body))
 }
 
-/// Statements merging a config into `target` the way `make_pod_spec` did.
-fn merge_lines(text: &str, target: &str, config: Node<'_>) -> Vec<String> {
+/// A string of the built resource as Python: a literal, or the expression a placeholder of
+/// the model stands for (through `str()` unless it is a string already).
+fn string_value(text: &str, produced: &Produced<'_>, v: &str) -> String {
+    match produced.opaque.expression(v) {
+        Some(n) if matches!(n.kind(), "string" | "concatenated_string") => {
+            text_of(text, n).to_owned()
+        }
+        Some(n) => format!("str({})", text_of(text, n)),
+        None => string_literal(v),
+    }
+}
+
+/// A JSON value of the built resource as a Python literal (strings as [`string_value`]).
+fn python_literal(text: &str, produced: &Produced<'_>, v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => string_value(text, produced, s),
+        Value::Array(items) => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|i| python_literal(text, produced, i))
+                .collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(map) => {
+            let items: Vec<String> = map
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        string_value(text, produced, k),
+                        python_literal(text, produced, v)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+    }
+}
+
+/// Statements merging a config that is not a literal into `target` the way `make_pod_spec`
+/// did. A pair whose key is a string the builder drops from the worker (`kept` says no) is
+/// not written.
+fn merge_lines(
+    text: &str,
+    target: &str,
+    config: Node<'_>,
+    kept: impl Fn(&str) -> bool,
+) -> Vec<String> {
     if config.kind() != "dictionary" {
         return vec![format!("{target}.update({})", text_of(text, config))];
     }
@@ -532,7 +636,11 @@ fn merge_lines(text: &str, target: &str, config: Node<'_>) -> Vec<String> {
             if pair.kind() != "pair" {
                 return Some(format!("{target}.update({{{}}})", text_of(text, pair)));
             }
-            let key = text_of(text, pair.child_by_field_name("key")?);
+            let key_node = pair.child_by_field_name("key")?;
+            if plain_string(text, key_node).is_some_and(|k| !kept(&k)) {
+                return None;
+            }
+            let key = text_of(text, key_node);
             let value_node = pair.child_by_field_name("value")?;
             let value = text_of(text, value_node);
             Some(match value_node.kind() {

@@ -133,3 +133,170 @@ fn json_findings_name_the_versions_in_play() {
     assert_eq!(own_image["in_play"]["source"], "pin");
     assert_eq!(own_image["in_play"]["at"], "requirements.txt:3");
 }
+
+// Cross-file fixes: `KubeCluster.from_yaml(path)` and the classic pod template at `path`
+// are one fix (`fixtures/safe-fixes/cross-file/`).
+
+const CROSS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/safe-fixes/cross-file"
+);
+
+/// A copy of the cross-file project; `edit` may change the template first.
+fn cross_project(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    fs::create_dir(dir.path().join("k8s")).unwrap();
+    for name in ["nightly_etl.py", "k8s/worker-spec.yaml"] {
+        let text = fs::read_to_string(Path::new(CROSS).join(name)).unwrap();
+        let text = if name.ends_with(".yaml") {
+            edit(text)
+        } else {
+            text
+        };
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// `dusk fix --isolated ARGS… PATHS…` (paths relative to `dir`): the exit status, and
+/// stdout then stderr with `dir` hidden.
+fn fix_in(dir: &Path, args: &[&str], paths: &[&str]) -> (dusk::cli::ExitStatus, String) {
+    let full: Vec<String> = paths
+        .iter()
+        .map(|p| match *p {
+            "." => dir.to_str().unwrap().to_owned(),
+            _ => dir.join(p).to_str().unwrap().to_owned(),
+        })
+        .collect();
+    let mut argv = vec!["dusk", "fix", "--isolated"];
+    argv.extend_from_slice(args);
+    argv.extend(full.iter().map(String::as_str));
+    let Command::Fix(args) = Cli::parse_from(argv).command else {
+        unreachable!("parsed a fix command");
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = dusk::cli::fix::run_with(args, false, &mut out, &mut err).unwrap();
+    let shown = dir.to_str().unwrap();
+    let text = format!(
+        "{}\n--- stderr ---\n{}",
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap()
+    );
+    (status, text.replace(shown.trim_start_matches('/'), "[dir]"))
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    fs::read_to_string(dir.join(name)).unwrap()
+}
+
+#[test]
+fn from_yaml_and_its_template_are_one_fix_shown_together() {
+    let dir = cross_project(|t| t);
+    let (_, out) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    // The two files' diffs follow each other, and the DaskCluster is named from `name=`.
+    let py = out.find("+++ b/[dir]/nightly_etl.py").expect(&out);
+    let yaml = out.find("+++ b/[dir]/k8s/worker-spec.yaml").expect(&out);
+    assert!(py < yaml, "{out}");
+    assert!(out.contains("+  name: nightly-etl\n"), "{out}");
+    assert!(!out.contains("name: worker-spec"), "{out}");
+    insta::assert_snapshot!("cross-file-diff", out);
+}
+
+#[test]
+fn a_cross_file_fix_writes_both_files_and_converges() {
+    let dir = cross_project(|t| t);
+    let (status, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    assert_eq!(status, dusk::cli::ExitStatus::Success, "{out}");
+    let py = read(dir.path(), "nightly_etl.py");
+    assert!(
+        py.contains("KubeCluster(custom_cluster_spec=\"k8s/worker-spec.yaml\", name=\"nightly-etl\", n_workers=6)"),
+        "{py}"
+    );
+    assert!(
+        py.contains("from dask_kubernetes.operator import KubeCluster"),
+        "{py}"
+    );
+    let spec = read(dir.path(), "k8s/worker-spec.yaml");
+    assert!(spec.contains("kind: DaskCluster\n"), "{spec}");
+    assert!(spec.contains("  name: nightly-etl\n"), "{spec}");
+    // The template's own safe fixes go on in the DaskCluster (2024.1.0 has `dask worker`).
+    assert!(spec.contains("args: [dask, worker, --nthreads"), "{spec}");
+    let (_, again) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    assert!(
+        !again.contains("+++"),
+        "a second fix changed something:\n{again}"
+    );
+}
+
+#[test]
+fn a_template_outside_the_paths_given_declines_the_call() {
+    let dir = cross_project(|t| t);
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["nightly_etl.py"]);
+    assert_eq!(
+        read(dir.path(), "nightly_etl.py"),
+        fs::read_to_string(Path::new(CROSS).join("nightly_etl.py")).unwrap(),
+        "nothing may change:\n{out}"
+    );
+    assert!(
+        out.contains(
+            "which must become a DaskCluster in the same fix, and `/[dir]/k8s/worker-spec.yaml` \
+             is outside the paths given"
+        ),
+        "{out}"
+    );
+    // The import stays with the call it serves.
+    assert!(
+        out.contains("classic-kubecluster-import") && out.contains("the import stays"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_missing_template_declines_the_call() {
+    let dir = cross_project(|t| t);
+    fs::remove_file(dir.path().join("k8s/worker-spec.yaml")).unwrap();
+    let (_, out) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    assert!(!out.contains("+++"), "{out}");
+    assert!(
+        out.contains(
+            "loads the pod template `k8s/worker-spec.yaml`, which must become a \
+                      DaskCluster in the same fix, and it is not found beside"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_template_the_rewriter_declines_declines_the_call() {
+    // An unquoted boolean env value: Kubernetes takes only strings.
+    let dir = cross_project(|t| t.replace("value: s3fs pyarrow", "value: true"));
+    let (_, out) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    assert!(!out.contains("nightly_etl.py\n@@"), "{out}");
+    assert!(!out.contains("+kind: DaskCluster"), "{out}");
+    assert!(
+        out.contains("which must become a DaskCluster in the same fix, and it cannot be migrated: `/[dir]/k8s/worker-spec.yaml`"),
+        "{out}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_template_that_cannot_be_written_leaves_both_files_unchanged() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = cross_project(|t| t);
+    let spec = dir.path().join("k8s/worker-spec.yaml");
+    fs::set_permissions(&spec, fs::Permissions::from_mode(0o444)).unwrap();
+    let (status, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    assert_eq!(status, dusk::cli::ExitStatus::Error, "{out}");
+    assert_eq!(
+        read(dir.path(), "nightly_etl.py"),
+        fs::read_to_string(Path::new(CROSS).join("nightly_etl.py")).unwrap(),
+        "{out}"
+    );
+    assert_eq!(
+        read(dir.path(), "k8s/worker-spec.yaml"),
+        fs::read_to_string(Path::new(CROSS).join("k8s/worker-spec.yaml")).unwrap()
+    );
+    assert!(out.contains("read-only"), "{out}");
+}

@@ -267,6 +267,8 @@ impl Scan {
             *files = found.files.iter().map(|f| display_path(&f.path)).collect();
         }
         let settings = self.settings();
+        // The pod template a call loads is fixed with the call, as `dusk fix` does it.
+        let others = super::fix::Others::new(&paths, settings.limits.max_file_bytes);
         let mut reports: Vec<FileReport> = found
             .files
             .par_iter()
@@ -275,7 +277,7 @@ impl Scan {
                 // A finding is fixable when `dusk fix` (or `--unsafe-fixes`) removes it: the
                 // fix loops run in memory, so both commands count the same findings.
                 if report.findings.iter().any(|f| f.fix.is_some()) {
-                    settle(file, &mut report, &settings, &self.fix_overrides);
+                    settle(file, &mut report, &settings, &self.fix_overrides, &others);
                 }
                 report
             })
@@ -367,6 +369,7 @@ fn settle(
     report: &mut FileReport,
     settings: &Settings<'_>,
     overrides: &std::collections::BTreeMap<String, crate::source::edit::Applicability>,
+    others: &super::fix::Others,
 ) {
     // The file as read (a notebook's JSON, not its joined cells).
     let Ok(original) = std::fs::read_to_string(&file.path) else {
@@ -376,6 +379,8 @@ fn settle(
     // Findings whose rewriter declines say why (`not_fixable`), as `dusk fix` shows them.
     fix.unsafe_fixes = true;
     fix.created_exists = super::fix::already_created;
+    let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
+    fix.others = Some(&read_other);
     crate::migrate::settle_fixes(file, report, &fix);
     let meta = crate::migrate::FileMeta {
         kind: file.kind,

@@ -300,3 +300,78 @@ fn a_template_that_cannot_be_written_leaves_both_files_unchanged() {
     );
     assert!(out.contains("read-only"), "{out}");
 }
+
+// The dask chart's `worker.image.dask_worker` value, decided by the chart version the values
+// are for (dask/helm-chart#535: charts since 2026.7.0 split it into words).
+
+const CHART_VALUES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/safe-fixes/helm-chart-version/values.yaml"
+);
+
+/// A project with `deploy/dask/values.yaml` and, if given, chart metadata at a path.
+fn chart_project(meta: Option<(&str, &str)>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    fs::create_dir_all(dir.path().join("deploy/dask")).unwrap();
+    fs::copy(CHART_VALUES, dir.path().join("deploy/dask/values.yaml")).unwrap();
+    if let Some((path, text)) = meta {
+        fs::write(dir.path().join(path), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn chart_version_decides_the_dask_worker_value() {
+    let cases: [(&str, Option<(&str, &str)>); 6] = [
+        ("no-chart", None),
+        (
+            "own-chart-2024.1.1",
+            Some((
+                "deploy/dask/Chart.yaml",
+                "apiVersion: v2\nname: dask\nversion: 2024.1.1\nappVersion: 2024.1.0\n",
+            )),
+        ),
+        (
+            "umbrella-2026.7.0",
+            Some((
+                "deploy/Chart.yaml",
+                "apiVersion: v2\nname: analytics\nversion: 0.3.0\ndependencies:\n  - name: dask\n    \
+                 version: 2026.7.0\n    repository: https://helm.dask.org\n",
+            )),
+        ),
+        (
+            "umbrella-range",
+            Some((
+                "deploy/Chart.yaml",
+                "apiVersion: v2\nname: analytics\nversion: 0.3.0\ndependencies:\n  - name: dask\n    \
+                 version: \"~2026.7.0\"\n    repository: https://helm.dask.org\n",
+            )),
+        ),
+        (
+            "requirements-4.5.6",
+            Some((
+                "deploy/requirements.yaml",
+                "dependencies:\n- name: dask\n  version: 4.5.6\n  repository: https://helm.dask.org/\n",
+            )),
+        ),
+        (
+            "own-chart-2026.8.0",
+            Some((
+                "deploy/dask/Chart.yaml",
+                "apiVersion: v2\nname: dask\nversion: 2026.8.0\nappVersion: 2026.7.1\n",
+            )),
+        ),
+    ];
+    for (name, meta) in cases {
+        let dir = chart_project(meta);
+        let (_, out) = fix_in(dir.path(), &["--diff"], &["deploy/dask/values.yaml"]);
+        let splits = name.ends_with("2026.7.0") || name.ends_with("2026.8.0");
+        assert_eq!(
+            out.contains("+    dask_worker: \"dask worker\""),
+            splits,
+            "{name}:\n{out}"
+        );
+        insta::assert_snapshot!(format!("chart-version-{name}"), out);
+    }
+}

@@ -16,6 +16,7 @@
 //! writes files: `cli::fix` does, through `write`.
 
 pub mod build;
+pub mod chart_version;
 pub mod in_play;
 pub mod notebook;
 pub mod operator;

@@ -375,3 +375,48 @@ fn chart_version_decides_the_dask_worker_value() {
         insta::assert_snapshot!(format!("chart-version-{name}"), out);
     }
 }
+
+// Notebook `!` shell lines are commands: located at the cell line, fixed where the version in
+// play allows (`fixtures/safe-fixes/notebook-shell/`).
+
+const NOTEBOOK_SHELL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/safe-fixes/notebook-shell"
+);
+
+#[test]
+fn notebook_shell_lines_are_checked_and_fixed_as_commands() {
+    for pinned in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join(".git")).unwrap();
+        let name = "profile-pipeline.ipynb";
+        fs::copy(Path::new(NOTEBOOK_SHELL).join(name), dir.path().join(name)).unwrap();
+        if pinned {
+            fs::copy(
+                Path::new(NOTEBOOK_SHELL).join("requirements.txt"),
+                dir.path().join("requirements.txt"),
+            )
+            .unwrap();
+        }
+        let (_, diff) = fix_in(dir.path(), &["--diff"], &[name]);
+        // Findings at the cell and the line in it.
+        assert!(
+            diff.contains(&format!("{name}:cell 5:1:2: error dask-scheduler-command")),
+            "{diff}"
+        );
+        // The label string and the comment are not commands.
+        assert!(!diff.contains("+    \"label = \\\"dask worker"), "{diff}");
+        assert!(!diff.contains("+    \"# dask worker"), "{diff}");
+        let pin = if pinned { "pinned" } else { "unpinned" };
+        insta::assert_snapshot!(format!("notebook-shell-{pin}"), diff);
+        if !pinned {
+            let (_, _) = fix_in(dir.path(), &[], &[name]);
+            let (_, again) = fix_in(dir.path(), &["--diff"], &[name]);
+            assert!(!again.contains("+++"), "a second fix changed it:\n{again}");
+            // The notebook is still valid JSON with its outputs and metadata.
+            let json: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(dir.path().join(name)).unwrap()).unwrap();
+            assert_eq!(json["cells"].as_array().unwrap().len(), 6);
+        }
+    }
+}

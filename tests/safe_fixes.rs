@@ -420,3 +420,21 @@ fn notebook_shell_lines_are_checked_and_fixed_as_commands() {
         }
     }
 }
+
+/// The operator import a fix adds goes where the file's `dask_kubernetes` import is, not
+/// above the standard-library and third-party imports before it (see also the
+/// `make_pod_spec` case of `rule-tests/dask-kubernetes.test.yaml`).
+#[test]
+fn added_operator_imports_keep_the_file_import_order() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    let text = "\"\"\"Reprocess a survey night.\"\"\"\nimport os\n\nimport dask.array as da\nimport dask_kubernetes as dk\nimport yaml\nfrom dask.distributed import Client\n\nwith open(os.environ[\"WORKER_SPEC\"]) as f:\n    spec = yaml.safe_load(f)\ncluster = dk.KubeCluster(spec, n_workers=4)\nclient = Client(cluster)\n";
+    fs::write(dir.path().join("reduce.py"), text).unwrap();
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["reduce.py"]);
+    let fixed = read(dir.path(), "reduce.py");
+    assert_eq!(
+        fixed,
+        "\"\"\"Reprocess a survey night.\"\"\"\nimport os\n\nimport dask.array as da\nimport dask_kubernetes.operator\nimport dask_kubernetes as dk\nimport yaml\nfrom dask.distributed import Client\n\nwith open(os.environ[\"WORKER_SPEC\"]) as f:\n    spec = yaml.safe_load(f)\ncluster = dk.operator.KubeCluster(custom_cluster_spec=spec, n_workers=4)\nclient = Client(cluster)\n",
+        "{out}"
+    );
+}

@@ -126,14 +126,12 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             ));
         }
         if !imports_module(cx.text, doc, OPERATOR) {
-            let first = items(doc.tree.root_node())
-                .into_iter()
-                .find(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
-                .or_decline("no import to put `import dask_kubernetes.operator` beside")?;
-            edits.push(Edit::insert(
-                first.start_byte(),
-                format!("import {OPERATOR}\n"),
-            ));
+            // Where the package's old import is, keeping the file's import order.
+            let import = format!("import {OPERATOR}");
+            edits.push(
+                super::python_make_pod_spec::new_import(cx.text, doc, &import)
+                    .or_decline("no import to put `import dask_kubernetes.operator` beside")?,
+            );
         }
         edits
     } else {

@@ -438,3 +438,36 @@ fn added_operator_imports_keep_the_file_import_order() {
         "{out}"
     );
 }
+
+/// `dusk check --show-fixes --unsafe-fixes` shows a cross-file fix as `dusk fix --diff` does:
+/// both files together, the template once, as its own fixes then leave it.
+#[test]
+fn check_shows_a_cross_file_fix_as_fix_diff_does() {
+    let dir = cross_project(|t| t);
+    let (_, fix) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    let diff = fix.split("\n--- stderr ---").next().unwrap().to_owned();
+    let out = dir.path().join("check.txt");
+    let argv = [
+        "dusk",
+        "check",
+        "--isolated",
+        "--show-fixes",
+        "--unsafe-fixes",
+        "--format",
+        "concise",
+        "--output",
+        out.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ];
+    dusk::cli::run(Cli::parse_from(argv)).unwrap();
+    let shown = dir.path().to_str().unwrap();
+    let check = fs::read_to_string(&out)
+        .unwrap()
+        .replace(shown.trim_start_matches('/'), "[dir]");
+    let fixes = check
+        .split("Fixes (`dusk fix --unsafe-fixes`):\n")
+        .nth(1)
+        .expect(&check);
+    assert_eq!(fixes.trim_end(), diff.trim_end());
+    assert_eq!(fixes.matches("+++ b/[dir]/k8s/worker-spec.yaml").count(), 1);
+}

@@ -262,6 +262,12 @@ impl Others {
                 display_path(from)
             ));
         };
+        if std::fs::symlink_metadata(&found).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(format!(
+                "`{}` is a symbolic link, and dusk fix does not write through links it finds",
+                display_path(&found)
+            ));
+        }
         let real = std::fs::canonicalize(&found).map_err(|e| format!("it cannot be read: {e}"))?;
         if !self.roots.iter().any(|root| real.starts_with(root)) {
             return Err(format!(

@@ -471,3 +471,64 @@ fn check_shows_a_cross_file_fix_as_fix_diff_does() {
     assert_eq!(fixes.trim_end(), diff.trim_end());
     assert_eq!(fixes.matches("+++ b/[dir]/k8s/worker-spec.yaml").count(), 1);
 }
+
+/// A pipeline that builds its pod with `make_pod_spec(**settings)` cannot have that call
+/// migrated, so `KubeCluster(spec)` must not become `custom_cluster_spec=spec` (a classic
+/// V1Pod the operator rejects) and no import may move or be added beside it: the file is
+/// left as it was, each finding saying why.
+const POD_FROM_SETTINGS: &str = "\"\"\"Nightly reprocessing on the lab cluster.\"\"\"\nimport yaml\nfrom dask_kubernetes import KubeCluster, make_pod_spec\n\nwith open(\"cluster.yaml\") as f:\n    settings = yaml.safe_load(f)\n\nspec = make_pod_spec(**settings[\"worker\"])\ncluster = KubeCluster(spec, n_workers=8)\n";
+
+#[test]
+fn a_pod_from_a_make_pod_spec_call_dusk_cannot_migrate_keeps_the_constructor() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    fs::write(dir.path().join("reprocess.py"), POD_FROM_SETTINGS).unwrap();
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["reprocess.py"]);
+    assert_eq!(read(dir.path(), "reprocess.py"), POD_FROM_SETTINGS, "{out}");
+    assert!(
+        out.contains("the pod template is the classic V1Pod that `make_pod_spec(...)` at line 8 builds, which dusk cannot migrate"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`make_pod_spec` is still used at line 8"),
+        "{out}"
+    );
+}
+
+/// The same call with literal arguments is migrated with the constructor; selecting only
+/// the constructor's rule would leave the V1Pod, so it is declined.
+#[test]
+fn a_migratable_make_pod_spec_call_goes_with_the_constructor_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    let text = POD_FROM_SETTINGS.replace(
+        "make_pod_spec(**settings[\"worker\"])",
+        "make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\", memory_limit=\"8G\")",
+    );
+    fs::write(dir.path().join("reprocess.py"), &text).unwrap();
+    let (_, out) = fix_in(
+        dir.path(),
+        &[
+            "--unsafe-fixes",
+            "--select",
+            "classic-kubecluster-constructor",
+        ],
+        &["reprocess.py"],
+    );
+    assert_eq!(read(dir.path(), "reprocess.py"), text, "{out}");
+    assert!(
+        out.contains("no fix of this run migrates that call: select `make-pod-spec-call` too"),
+        "{out}"
+    );
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["reprocess.py"]);
+    let fixed = read(dir.path(), "reprocess.py");
+    assert!(
+        fixed.contains("spec = make_cluster_spec("),
+        "{fixed}\n{out}"
+    );
+    assert!(
+        fixed.contains("cluster = KubeCluster(custom_cluster_spec=spec, n_workers=8)"),
+        "{fixed}"
+    );
+    assert!(!fixed.contains("make_pod_spec"), "{fixed}");
+}

@@ -360,6 +360,9 @@ fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         "list_splat" | "dictionary_splat" => None,
         _ => Some(*item),
     });
+    if let Some(t) = template {
+        classic_pod_migrates(cx, t, call.start_byte())?;
+    }
     let path = template.and_then(|t| plain_string(text, t));
     if let Some(path) = path.filter(|_| method != Some("from_dict")) {
         let name = cluster_name_argument(text, &list, from_method);
@@ -379,6 +382,90 @@ fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         )));
     }
     Ok(fix)
+}
+
+/// The template argument built by `make_pod_spec(...)` (inline, or bound to a name before
+/// the call) is a classic V1Pod: `custom_cluster_spec=` may point at it only when that call
+/// is migrated to `make_cluster_spec(...)` too. Declined, with that call's reason, otherwise.
+fn classic_pod_migrates(
+    cx: &Context<'_>,
+    template: Node<'_>,
+    before: usize,
+) -> Result<(), Declined> {
+    let Some(doc) = cx.python() else {
+        return Ok(());
+    };
+    let text = cx.text;
+    let builder = match template.kind() {
+        "call" => Some(template),
+        "identifier" => {
+            last_assigned_call(doc.tree.root_node(), text, text_of(text, template), before)
+        }
+        _ => None,
+    };
+    let Some(builder) = builder.filter(|c| {
+        c.child_by_field_name("function")
+            .is_some_and(|f| text_of(text, f).rsplit('.').next() == Some("make_pod_spec"))
+    }) else {
+        return Ok(());
+    };
+    let at = cx.line(builder.start_byte());
+    let pending = cx.pending.iter().find(|(rule, r)| {
+        rule.fix
+            .as_ref()
+            .is_some_and(|f| f.rewriter == "python-make-pod-spec")
+            && node_at(doc, *r).is_some_and(|n| n.id() == builder.id())
+    });
+    let Some((rule, r)) = pending else {
+        return Err(Declined::new(format!(
+            "the pod template is the classic V1Pod that `make_pod_spec(...)` at {at} builds, \
+             and no fix of this run migrates that call: select `make-pod-spec-call` too, or \
+             migrate it by hand first"
+        )));
+    };
+    match super::python_make_pod_spec::rewrite(&cx.for_finding(rule, *r)) {
+        Ok(_) => Ok(()),
+        Err(why) => Err(Declined::new(format!(
+            "the pod template is the classic V1Pod that `make_pod_spec(...)` at {at} builds, \
+             which dusk cannot migrate ({}): migrate that call by hand first",
+            why.reason
+        ))),
+    }
+}
+
+/// The call last assigned to `name` (`name = f(...)`) before byte `before`, at any depth.
+fn last_assigned_call<'t>(
+    root: Node<'t>,
+    text: &str,
+    name: &str,
+    before: usize,
+) -> Option<Node<'t>> {
+    let mut found = None;
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.start_byte() >= before {
+            break;
+        }
+        if node.kind() == "assignment"
+            && node
+                .child_by_field_name("left")
+                .is_some_and(|l| l.kind() == "identifier" && text_of(text, l) == name)
+        {
+            found = node
+                .child_by_field_name("right")
+                .filter(|r| r.kind() == "call");
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return found;
+            }
+        }
+    }
+    found
 }
 
 /// The cluster name a classic call passes as a literal string (`name="etl"`, or the

@@ -99,19 +99,13 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         let stmt = statement_of(node);
         let local = bound_name(cx.text, node);
         match still_used(cx.text, doc, &local, stmt) {
-            // A use no fix migrates keeps the old name: the new one is imported alongside.
-            Some(line) if imports_name(cx.text, doc, NEW_NAME) => {
+            // A use no fix migrates keeps the old name; importing the new one beside it
+            // would only add an unused import.
+            Some(line) => {
                 return Err(Declined::new(format!(
                     "`{local}` is still used at line {line}, which dusk cannot migrate: the \
                      import stays until that use is changed by hand"
                 )));
-            }
-            Some(_) => {
-                let indent = indent_at(cx.text, stmt.start_byte());
-                vec![Edit::insert(
-                    line_end(cx.text, stmt.end_byte()),
-                    format!("\n{indent}from {OPERATOR} import {NEW_NAME}"),
-                )]
             }
             // The call fixes imported the new name already: the old one just leaves.
             None if local == "make_pod_spec" && imports_name(cx.text, doc, NEW_NAME) => {

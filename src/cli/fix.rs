@@ -571,6 +571,9 @@ fn finish(
         } else {
             fixability(meta, &outcome.original, &before.findings, settings)
         };
+        // A reason was decided on the fixed text: the lines it names move with the finding.
+        let lines = (preview && outcome.changed() && remaining.notebook.is_none())
+            .then(|| LineMap::new(&outcome.original, &outcome.fixed));
         for (f, paired) in remaining.findings.iter_mut().zip(&pairs) {
             let Some(i) = *paired else {
                 introduced.push(true);
@@ -583,7 +586,10 @@ fn finish(
             if preview {
                 let not_fixable = f.not_fixable.take();
                 *f = before.findings[i].clone();
-                f.not_fixable = not_fixable;
+                f.not_fixable = match (not_fixable, &lines) {
+                    (Some(why), Some(map)) => Some(map.lines_in_original(&why)),
+                    (why, _) => why,
+                };
             }
             if fix.is_some() {
                 f.not_fixable = None;
@@ -802,6 +808,27 @@ impl LineMap {
                 similar::DiffTag::Equal => op.old_range().start + (n - op.new_range().start) + 1,
                 _ => op.old_range().start + 1,
             })
+    }
+}
+
+impl LineMap {
+    /// `reason` with each `line N` it names (a line of the fixed text) given as the line of
+    /// the original it came from.
+    fn lines_in_original(&self, reason: &str) -> String {
+        let mut out = String::with_capacity(reason.len());
+        let mut rest = reason;
+        while let Some(at) = rest.find("line ") {
+            let (head, tail) = rest.split_at(at + "line ".len());
+            out.push_str(head);
+            let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+            match tail[..digits].parse::<usize>() {
+                Ok(n) => out.push_str(&self.old_line(n).to_string()),
+                Err(_) => out.push_str(&tail[..digits]),
+            }
+            rest = &tail[digits..];
+        }
+        out.push_str(rest);
+        out
     }
 }
 

@@ -368,6 +368,11 @@ pub const REWRITERS: &[Registered] = {
             params: NONE,
             rewrite: hand_rolled_to_daskcluster::rewrite,
         },
+        Registered {
+            name: "argo-to-daskcluster",
+            params: NONE,
+            rewrite: argo_to_daskcluster::rewrite,
+        },
     ]
 };
 

@@ -591,15 +591,7 @@ fn report(cx: &Context<'_>, stack: &Stack<'_>, built: &BuiltStack, roots: &[&Nod
         ));
     }
     lines.push("What each field became:".into());
-    for r in &built.record {
-        let (label, detail) = match &r.fidelity {
-            Fidelity::Carried => ("carried", String::new()),
-            Fidelity::Transformed(how) => ("transformed", format!(": {how}")),
-            Fidelity::Dropped(why) => ("not supported", format!(": {why}")),
-            Fidelity::Dependency(what) => ("dependency", format!(": {what}")),
-        };
-        lines.push(format!("  `{}`: {label}{detail}", r.field));
-    }
+    lines.extend(record_lines(&built.record));
     let mut out = String::new();
     for l in lines {
         out.push_str("# ");
@@ -607,6 +599,22 @@ fn report(cx: &Context<'_>, stack: &Stack<'_>, built: &BuiltStack, roots: &[&Nod
         out.push('\n');
     }
     out
+}
+
+/// Each field's fate, one indented line per record, as the migration reports write them.
+pub(crate) fn record_lines(record: &[build::Record]) -> Vec<String> {
+    record
+        .iter()
+        .map(|r| {
+            let (label, detail) = match &r.fidelity {
+                Fidelity::Carried => ("carried", String::new()),
+                Fidelity::Transformed(how) => ("transformed", format!(": {how}")),
+                Fidelity::Dropped(why) => ("not supported", format!(": {why}")),
+                Fidelity::Dependency(what) => ("dependency", format!(": {what}")),
+            };
+            format!("  `{}`: {label}{detail}", r.field)
+        })
+        .collect()
 }
 
 fn list(items: &[&str]) -> String {

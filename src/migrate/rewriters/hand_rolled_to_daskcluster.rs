@@ -530,6 +530,52 @@ pub fn from_live(
         .collect()
 }
 
+/// A hand-run stack found among live objects: the DaskCluster's name and the workloads it
+/// replaces (`(kind, name)`, the scheduler first), for `--prune-classic`.
+pub struct LiveMembers {
+    pub cluster: String,
+    pub workloads: Vec<(String, String)>,
+    /// The scheduler's pod labels, to find the Services selecting it.
+    pub scheduler_labels: BTreeMap<String, String>,
+}
+
+/// The members of each hand-run stack among `roots` (as [`from_live`] finds them).
+pub fn live_members(roots: &[&Node]) -> Vec<LiveMembers> {
+    let schedulers: Vec<&Node> = roots
+        .iter()
+        .copied()
+        .filter(|r| is_workload(r) && runs_scheduler(r))
+        .collect();
+    schedulers
+        .iter()
+        .filter_map(|s| {
+            let stack = stack_of(roots, s, schedulers.len()).ok()?;
+            let workloads = std::iter::once(stack.scheduler)
+                .chain(stack.workers.iter().copied())
+                .map(|w| {
+                    (
+                        w.get_str("kind").unwrap_or("Deployment").to_owned(),
+                        name_of(w).to_owned(),
+                    )
+                })
+                .collect();
+            let scheduler_labels = stack
+                .scheduler
+                .path(&["spec", "template", "metadata", "labels"])
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|e| Some((e.key.as_str()?.to_owned(), e.value.as_str()?.to_owned())))
+                .collect();
+            Some(LiveMembers {
+                cluster: cluster_name(stack.scheduler),
+                workloads,
+                scheduler_labels,
+            })
+        })
+        .collect()
+}
+
 /// The migration report, as comments above the DaskCluster.
 fn report(cx: &Context<'_>, stack: &Stack<'_>, built: &BuiltStack, roots: &[&Node]) -> String {
     let ns = built.namespace.as_deref().unwrap_or("<namespace>");

@@ -1116,3 +1116,74 @@ fn prune_lists_stacks_and_helm_releases_and_acts_once_running() {
     assert!(fake.object("daskclusters", "dask", "dask").is_some());
     assert!(fake.object("daskclusters", "dask", "analytics").is_some());
 }
+
+/// `plan --from-cluster --format json` carries each built DaskCluster's migration report:
+/// every field's fate, the old and new scheduler address, the steps left for a person — for
+/// a classic KubeCluster, a dask Helm release and a hand-run stack (#9).
+#[test]
+fn from_cluster_json_plan_carries_the_migration_report() {
+    let fake = FakeApi::start();
+    seed_live(&fake);
+    fake.seed(
+        serde_json::from_str(include_str!(
+            "../fixtures/cluster/helm/sh.helm.release.v1.analytics.v2.json"
+        ))
+        .unwrap(),
+        "helm",
+    );
+    let deployment = |name: &str, args: Value| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "dask", "labels": {"app": name}},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}},
+                "template": {"metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{"name": "dask", "image": "ghcr.io/dask/dask:2024.1.0",
+                        "args": args}]}}}})
+    };
+    fake.seed(
+        deployment("batch-scheduler", json!(["dask", "scheduler"])),
+        "kubectl-client-side-apply",
+    );
+    fake.seed(
+        deployment(
+            "batch-worker",
+            json!(["dask", "worker", "batch-scheduler:8786"]),
+        ),
+        "kubectl-client-side-apply",
+    );
+    let plan = dusk(
+        &fake,
+        "plan",
+        &["--from-cluster", "-n", "dask", "--format", "json"],
+    );
+    assert_eq!(plan.code, 1, "{:?}\n{}", plan.error, plan.err);
+    let v: Value = serde_json::from_str(&plan.out).unwrap();
+    let reports: Vec<Value> = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "DaskCluster")
+        .map(|o| {
+            assert!(o["migration"].is_object(), "{o}");
+            json!({"object": format!("{}/{}", o["namespace"].as_str().unwrap(), o["name"].as_str().unwrap()),
+                "migration": o["migration"]})
+        })
+        .collect();
+    assert_eq!(reports.len(), 3, "{reports:#?}");
+    for r in &reports {
+        let fields = r["migration"]["fields"].as_array().unwrap();
+        assert!(!fields.is_empty());
+        for f in fields {
+            assert!(
+                ["carried", "transformed", "not-supported", "dependency"]
+                    .contains(&f["fate"].as_str().unwrap()),
+                "{f}"
+            );
+            assert_eq!(f["fate"] == "carried", f["why"].is_null(), "{f}");
+        }
+        assert!(!r["migration"]["steps"].as_array().unwrap().is_empty());
+    }
+    snapshot!(
+        "from_cluster_migration_reports",
+        serde_json::to_string_pretty(&reports).unwrap()
+    );
+}

@@ -85,6 +85,22 @@ pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
         ));
     }
     let built = build::cluster(&model, build::Options::default()).map_err(|d| cannot(&d.reason))?;
+    let migration = crate::migrate::migration_report::MigrationReport {
+        from: from.clone(),
+        cluster: cluster.name.clone(),
+        namespace: Some(cluster.namespace.clone()),
+        old_address: Some(format!("tcp://{}.{}:8786", cluster.name, cluster.namespace)),
+        fields: built.record.clone(),
+        steps: vec![
+            "Classic pods are immutable: the DaskCluster replaces them, it does not patch them."
+                .into(),
+            format!(
+                "Point clients at `tcp://{}-scheduler.{}:8786`; code that created this cluster with the classic `KubeCluster` moves to `dask_kubernetes.operator` (`dusk fix --unsafe-fixes`).",
+                cluster.name, cluster.namespace
+            ),
+            "Once the DaskCluster runs, delete the classic pods, Service and PodDisruptionBudget (`dusk apply --from-cluster --prune-classic` lists and deletes them).".into(),
+        ],
+    };
     Ok(Desired {
         id: ObjectId {
             kind: Kind::DASK_CLUSTER,
@@ -92,6 +108,7 @@ pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
             name: cluster.name.clone(),
         },
         object: crate::migrate::operator::to_json(&built.resource),
+        migration: Some(migration.to_json()),
         sensitive: Vec::new(),
         origin: Origin::Live {
             from: format!("{from} ({} worker pods)", workers.len()),
@@ -272,12 +289,55 @@ pub fn from_release(release: &Release) -> Result<Desired, Error> {
         at("/scheduler/serviceType"),
     ));
     let built = build::cluster(&model, build::Options::default()).map_err(|d| cannot(&d.reason))?;
+    // The chart's `dask.fullname`: `fullnameOverride`, else the release name when it holds
+    // the chart's name, else `<release>-<chart>`.
+    let fullname = match v("/fullnameOverride").and_then(Value::as_str) {
+        Some(f) if !f.is_empty() => f.to_owned(),
+        _ => {
+            let chart = v("/nameOverride")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+                .unwrap_or("dask");
+            if release.name.contains(chart) {
+                release.name.clone()
+            } else {
+                format!("{}-{chart}", release.name)
+            }
+        }
+    };
+    let migration = crate::migrate::migration_report::MigrationReport {
+        from: from.clone(),
+        cluster: release.name.clone(),
+        namespace: Some(release.namespace.clone()),
+        old_address: Some(format!(
+            "tcp://{fullname}-scheduler.{}:{}",
+            release.namespace,
+            v("/scheduler/servicePort")
+                .and_then(|p| p
+                    .as_u64()
+                    .map(|n| n.to_string())
+                    .or_else(|| p.as_str().map(str::to_owned)))
+                .unwrap_or_else(|| "8786".to_owned())
+        )),
+        fields: built.record.clone(),
+        steps: vec![
+            format!(
+                "Point clients at `tcp://{}-scheduler.{}:8786`.",
+                release.name, release.namespace
+            ),
+            format!(
+                "Once the DaskCluster runs, retire the release: `helm uninstall {} -n {}` (Jupyter and the web UI ingress of the chart have no operator equivalent).",
+                release.name, release.namespace
+            ),
+        ],
+    };
     Ok(Desired {
         id: ObjectId {
             kind: Kind::DASK_CLUSTER,
             namespace: Some(release.namespace.clone()),
             name: release.name.clone(),
         },
+        migration: Some(migration.to_json()),
         object: crate::migrate::operator::to_json(&built.resource),
         sensitive: super::helm::sensitive_values(&release.values),
         origin: Origin::Live {

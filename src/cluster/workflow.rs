@@ -436,7 +436,7 @@ fn hand_run_stacks(live: &Live) -> Vec<Desired> {
     let mut out = Vec::new();
     for (ns, trees) in &by_namespace {
         let roots: Vec<&crate::source::yaml::Node> = trees.iter().map(|t| &t.root).collect();
-        for (objects, from) in from_live(&roots, true).into_iter().flatten() {
+        for (objects, from, migration) in from_live(&roots, true).into_iter().flatten() {
             for object in objects {
                 let kind = match object.get("kind").and_then(Value::as_str) {
                     Some("DaskWorkerGroup") => Kind::DASK_WORKER_GROUP,
@@ -457,6 +457,8 @@ fn hand_run_stacks(live: &Live) -> Vec<Desired> {
                     origin: super::plan::Origin::Live { from: from.clone() },
                     // A Deployment's env is in its own spec, not in a Secret.
                     sensitive: Vec::new(),
+                    // The report belongs to the DaskCluster, which comes first.
+                    migration: (kind == Kind::DASK_CLUSTER).then(|| migration.clone()),
                 });
             }
         }
@@ -478,6 +480,7 @@ mod tests {
             },
             object: Value::Null,
             sensitive: Vec::new(),
+            migration: None,
             origin: Origin::Live { from: "t".into() },
         }
     }

@@ -17,6 +17,7 @@
 
 pub mod build;
 pub mod in_play;
+pub mod migration_report;
 pub mod notebook;
 pub mod operator;
 pub mod python_text;

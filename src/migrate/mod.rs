@@ -488,6 +488,9 @@ pub struct Outcome {
     pub remaining: FileReport,
     /// Files the applied fixes create beside this one (by name), for `cli::fix` to write.
     pub created: Vec<NewFile>,
+    /// Applied fixes that create files, per rule: their finding may stay (the Helm values
+    /// a DaskCluster is written beside), yet each is a fix made.
+    pub created_by: BTreeMap<String, usize>,
     /// Remaining findings whose fix `--unsafe-fixes` would apply.
     pub hidden_unsafe: usize,
     pub end: End,
@@ -541,6 +544,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             findings: Vec::new(),
         },
         created: Vec::new(),
+        created_by: BTreeMap::new(),
         hidden_unsafe: 0,
         end: End::Converged,
     };
@@ -577,6 +581,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             outcome.applied.clear();
             outcome.notes.clear();
             outcome.created.clear();
+            outcome.created_by.clear();
             outcome.remaining = lint(&outcome.fixed);
             break;
         }
@@ -641,6 +646,9 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             for file in &c.fix.created {
                 outcome.created.retain(|o| o.name != file.name);
                 outcome.created.push(file.clone());
+            }
+            if !c.fix.created.is_empty() {
+                *outcome.created_by.entry(c.rule.clone()).or_default() += 1;
             }
             if c.fix.applicability != Applicability::Safe {
                 outcome

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> (PathBuf, String) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/rewriters/argo-to-daskcluster/shared-cluster")
+        .join("fixtures/rewriters/argo-to-daskcluster")
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap();
     (path, text)
@@ -44,7 +44,7 @@ fn manifests(text: &str) -> Vec<serde_json::Value> {
 
 #[test]
 fn a_cluster_workflow_template_becomes_a_daskcluster_step() {
-    let (path, text) = fixture("dask-batch-cluster.yaml");
+    let (path, text) = fixture("shared-cluster/dask-batch-cluster.yaml");
     let only = support::scan(&["argo-dask-scheduler-step"]);
     let outcome = support::fix(&only, &path, &text, true, None);
     assert_eq!(outcome.end, End::Converged);
@@ -144,7 +144,7 @@ fn a_cluster_workflow_template_becomes_a_daskcluster_step() {
 /// The CronWorkflow that uses the template runs no scheduler of its own: it is left alone.
 #[test]
 fn a_cron_workflow_using_the_template_is_left_alone() {
-    let (path, text) = fixture("nightly-aggregation-cron.yaml");
+    let (path, text) = fixture("shared-cluster/nightly-aggregation-cron.yaml");
     let all = support::fix(&support::builtin_scan(), &path, &text, true, None);
     assert_eq!(all.fixed, text);
 }
@@ -152,7 +152,7 @@ fn a_cron_workflow_using_the_template_is_left_alone() {
 /// What the rewriter declines, and why, for each shape it leaves to a person.
 #[test]
 fn declined_shapes_say_why() {
-    let (_, base) = fixture("dask-batch-cluster.yaml");
+    let (_, base) = fixture("shared-cluster/dask-batch-cluster.yaml");
     let rules =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules/argo-dask-scheduler-step");
     let cases: Vec<(&str, String)> = vec![
@@ -177,10 +177,10 @@ fn declined_shapes_say_why() {
             std::fs::read_to_string(rules.join("bad-cron.yaml")).unwrap(),
         ),
         (
-            "a step of the file runs the scheduler template",
+            "a DAG task of the file runs the scheduler template",
             base.replacen(
                 "spec:\n  templates:\n",
-                "spec:\n  entrypoint: main\n  templates:\n    - name: main\n      steps:\n        - - {name: scheduler, template: dask-scheduler}\n",
+                "spec:\n  entrypoint: main\n  templates:\n    - name: main\n      dag:\n        tasks:\n          - {name: scheduler, template: dask-scheduler}\n",
                 1,
             ),
         ),
@@ -210,4 +210,48 @@ fn declined_shapes_say_why() {
         out.push_str(&format!("# {name}\n{}\n", reasons.join("\n")));
     }
     insta::assert_snapshot!("argo_declined", out);
+}
+
+/// A Workflow whose own steps run the scheduler: the step goes (alone in its group, the
+/// group goes), every `{{steps.<step>.ip}}` names the operator's Service, and the rest of
+/// the steps stay as they were.
+#[test]
+fn a_workflow_running_its_own_scheduler_step_uses_the_daskcluster() {
+    let (path, text) = fixture("workflow/etl-nightly.yaml");
+    let only = support::scan(&["argo-dask-scheduler-step"]);
+    let outcome = support::fix(&only, &path, &text, true, None);
+    assert_eq!(outcome.end, End::Converged);
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert_eq!(outcome.applied.get("argo-dask-scheduler-step"), Some(&1));
+    let fixed = &outcome.fixed;
+    // Only the report's comments still mention the old expression.
+    assert!(
+        !fixed
+            .lines()
+            .any(|l| !l.trim_start().starts_with('#') && l.contains("{{steps.scheduler.ip}}")),
+        "{fixed}"
+    );
+    assert!(!fixed.contains("template: dask-scheduler"), "{fixed}");
+    assert!(fixed.contains("value: \"tcp://etl-nightly-scheduler.data:8786\""));
+    // The warm-cache step, parallel to the workers, and the teardown stay byte for byte.
+    for kept in [
+        "          - name: warm-cache\n            template: warm-cache\n",
+        &text[text.find("\n    - name: warm-cache\n").unwrap()
+            ..text.find("\n    - name: delete-dask-workers\n").unwrap()],
+    ] {
+        assert!(fixed.contains(kept), "changed:\n{kept}");
+    }
+    let docs = manifests(fixed);
+    let problems = validate::resource(&docs[0]);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(docs[0]["metadata"]["namespace"], "data");
+    assert_eq!(docs[0]["spec"]["worker"]["replicas"], 8);
+    insta::assert_snapshot!("argo_workflow_steps", fixed);
+    let again = support::fix(&support::builtin_scan(), &path, fixed, true, None);
+    assert_eq!(&again.fixed, fixed);
+    assert!(
+        again.remaining.findings.is_empty(),
+        "{:?}",
+        again.remaining.findings
+    );
 }

@@ -23,6 +23,9 @@
 //!   `successCondition: status.phase == Running`, so it waits for the scheduler as the
 //!   daemon step did;
 //! - each delete step's manifest names the DaskCluster instead of the Deployment;
+//! - steps of the same workflow that ran the scheduler template go (their parallel group
+//!   too when they were alone in it), and every `{{steps.<that step>.ip}}` becomes the
+//!   operator's scheduler Service host (`<cluster>-scheduler.<namespace>`);
 //! - a comment block above the create step is the migration report: the new scheduler
 //!   address, what callers must change, the templated parameters carried, each field's fate.
 //!
@@ -42,8 +45,8 @@
 //! container (they would move to another step's scope); a templated replicas count without
 //! a default; `{{steps.…}}`/`{{tasks.…}}` in the worker manifest other than the scheduler
 //! address; a workflow with no, or several, worker-creating steps; a manifest not written
-//! as a literal block (`|`); other templates of the same file calling the scheduler
-//! template.
+//! as a literal block (`|`); a DAG task running the scheduler template (its dependencies
+//! would need rewiring).
 
 use super::pod_template_to_daskcluster::{rfc1123_label, without_nulls};
 use super::replace_command::new_cli_available;
@@ -112,6 +115,42 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     for d in &plan.deletes {
         edits.push(replace_block(cx.text, d.manifest, &built.reference)?);
     }
+    // Steps that ran the scheduler go; what used their IP names the operator's Service.
+    let mut removed: Vec<TextRange> = Vec::new();
+    for c in &plan.callers {
+        let alone = c.group.as_seq().is_some_and(|g| g.len() == 1);
+        let edit = if alone {
+            yaml_text::remove_item(cx.text, c.steps, c.group_index)
+        } else {
+            yaml_text::remove_item(cx.text, c.group, c.index)
+        }
+        .or_decline_with(|| {
+            format!(
+                "the step `{}` that runs the scheduler is written in a form dusk cannot remove: remove it by hand, then fix again",
+                c.name
+            )
+        })?;
+        if removed.iter().any(|r| r.contains_range(edit.range)) {
+            continue;
+        }
+        removed.push(edit.range);
+        edits.push(edit);
+    }
+    let host = built.host.clone();
+    for c in &plan.callers {
+        let pattern = format!("{{{{steps.{}.ip}}}}", c.name);
+        let mut from = 0;
+        while let Some(at) = cx.text[from..].find(&pattern) {
+            let range = TextRange::new(from + at, from + at + pattern.len());
+            from = range.end();
+            if removed.iter().any(|r| r.contains_range(range))
+                || edits.iter().any(|e| e.range.contains_range(range))
+            {
+                continue;
+            }
+            edits.push(Edit::replace(range, host.clone()));
+        }
+    }
     Ok(Fix::new(
         edits,
         Applicability::Unsafe,
@@ -154,6 +193,40 @@ struct Plan<'a> {
     container: &'a Node,
     create: Step<'a>,
     deletes: Vec<Step<'a>>,
+    /// Steps of this workflow that run the scheduler template.
+    callers: Vec<Caller<'a>>,
+}
+
+/// A step running the scheduler template: the parallel group holding it, its index there,
+/// the `steps` list holding the group and the group's index.
+struct Caller<'a> {
+    steps: &'a Node,
+    group_index: usize,
+    group: &'a Node,
+    index: usize,
+    name: String,
+}
+
+/// The steps of `t` that run template `name`.
+fn step_calls<'a>(t: &'a Node, name: &str) -> Vec<Caller<'a>> {
+    let mut out = Vec::new();
+    let Some(steps) = t.get("steps") else {
+        return out;
+    };
+    for (group_index, group) in steps.as_seq().unwrap_or_default().iter().enumerate() {
+        for (index, step) in group.as_seq().unwrap_or_default().iter().enumerate() {
+            if step.get_str("template") == Some(name) {
+                out.push(Caller {
+                    steps,
+                    group_index,
+                    group,
+                    index,
+                    name: step.get_str("name").unwrap_or("").to_owned(),
+                });
+            }
+        }
+    }
+    out
 }
 
 fn name_of_template(t: &Node) -> &str {
@@ -219,14 +292,19 @@ impl<'a> Plan<'a> {
             }
         }
         let name = name_of_template(scheduler);
+        let mut callers = Vec::new();
         for (i, t) in items.iter().enumerate() {
-            if i != scheduler_index && calls(t, name) {
+            if i == scheduler_index || !calls(t, name) {
+                continue;
+            }
+            if t.get("dag").is_some() {
                 return Err(Declined::new(format!(
-                    "template `{}` ({}) runs the scheduler template `{name}` as a step: drop that step and pass `<cluster>-scheduler:8786` where it passed the step's IP, then fix again",
+                    "DAG template `{}` ({}) runs the scheduler template `{name}` as a task: drop that task and its dependencies and pass `<cluster>-scheduler:8786` where it passed the task's IP, then fix again",
                     name_of_template(t),
                     line_of(cx.text, t.range.start())
                 )));
             }
+            callers.extend(step_calls(t, name));
         }
         let mut creates = Vec::new();
         let mut deletes = Vec::new();
@@ -298,6 +376,7 @@ impl<'a> Plan<'a> {
             container,
             create,
             deletes,
+            callers,
         })
     }
 
@@ -371,6 +450,14 @@ impl<'a> Plan<'a> {
             }
         }
         let name = self.cluster_name();
+        let meta = self.root.get("metadata");
+        if meta.and_then(|m| m.get_str("name")).is_none()
+            && let Some(prefix) = meta.and_then(|m| m.get_str("generateName"))
+        {
+            notes.push(format!(
+                "Each run of this workflow (`generateName: {prefix}`) creates DaskCluster `{name}`: runs that overlap now share one name; to keep one per run, make the name `{name}-{{{{workflow.uid}}}}`-like by hand (at most 53 characters once substituted)."
+            ));
+        }
         let namespace = worker_doc
             .path(&["metadata", "namespace"])
             .filter(|n| n.as_str().is_some_and(|s| !s.contains("{{")))
@@ -436,6 +523,10 @@ impl<'a> Plan<'a> {
                 "{name}-scheduler.{}:8786",
                 ns.as_deref().unwrap_or("<namespace>")
             ),
+            host: match &ns {
+                Some(ns) => format!("{name}-scheduler.{ns}"),
+                None => format!("{name}-scheduler"),
+            },
             name,
             yaml,
             reference,
@@ -786,6 +877,8 @@ fn replace_block(text: &str, string: &Node, content: &str) -> Result<Edit, Decli
 struct Built {
     name: String,
     address: String,
+    /// The scheduler's host, for the steps that used the daemon step's IP.
+    host: String,
     yaml: String,
     /// The DaskCluster named by a delete step.
     reference: String,
@@ -814,6 +907,12 @@ fn report_lines(plan: &Plan<'_>, built: &Built) -> Vec<String> {
             built.address
         ),
     ];
+    for c in &plan.callers {
+        lines.push(format!(
+            "The step `{}` that ran the scheduler is gone; `{{{{steps.{}.ip}}}}` now reads `{}`.",
+            c.name, c.name, built.host
+        ));
+    }
     if plan.deletes.is_empty() {
         lines.push(format!(
             "No step of this workflow deletes the workers: delete DaskCluster `{}` when the pipeline ends (a `resource` step with `action: delete`), or set `spec.idleTimeout`.",

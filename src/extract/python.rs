@@ -20,6 +20,7 @@
 
 mod config;
 mod literal;
+pub mod make_pod_spec;
 mod names;
 mod shell;
 

@@ -98,6 +98,15 @@ fn rewriter_fixtures() {
             outcome.applied,
             dusk::diff::unified(name, &outcome.original, &outcome.fixed)
         );
+        // Files the fixes change with this one (the template a call loads).
+        for other in &outcome.elsewhere {
+            snapshot.push_str("\n=== with ===\n");
+            snapshot.push_str(&dusk::diff::unified(
+                &other.display,
+                &other.original,
+                &other.fixed,
+            ));
+        }
         if SHOW_RESULT.contains(&rewriter) {
             snapshot.push_str("\n=== fixed file ===\n");
             snapshot.push_str(&outcome.fixed);

@@ -267,6 +267,8 @@ impl Scan {
             *files = found.files.iter().map(|f| display_path(&f.path)).collect();
         }
         let settings = self.settings();
+        // The pod template a call loads is fixed with the call, as `dusk fix` does it.
+        let others = super::fix::Others::new(&paths, settings.limits.max_file_bytes);
         let mut reports: Vec<FileReport> = found
             .files
             .par_iter()
@@ -275,7 +277,7 @@ impl Scan {
                 // A finding is fixable when `dusk fix` (or `--unsafe-fixes`) removes it: the
                 // fix loops run in memory, so both commands count the same findings.
                 if report.findings.iter().any(|f| f.fix.is_some()) {
-                    settle(file, &mut report, &settings, &self.fix_overrides);
+                    settle(file, &mut report, &settings, &self.fix_overrides, &others);
                 }
                 report
             })
@@ -367,6 +369,7 @@ fn settle(
     report: &mut FileReport,
     settings: &Settings<'_>,
     overrides: &std::collections::BTreeMap<String, crate::source::edit::Applicability>,
+    others: &super::fix::Others,
 ) {
     // The file as read (a notebook's JSON, not its joined cells).
     let Ok(original) = std::fs::read_to_string(&file.path) else {
@@ -376,6 +379,8 @@ fn settle(
     // Findings whose rewriter declines say why (`not_fixable`), as `dusk fix` shows them.
     fix.unsafe_fixes = true;
     fix.created_exists = super::fix::already_created;
+    let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
+    fix.others = Some(&read_other);
     crate::migrate::settle_fixes(file, report, &fix);
     let meta = crate::migrate::FileMeta {
         kind: file.kind,
@@ -681,6 +686,10 @@ fn file_fixes(
             }
             let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
             fix.unsafe_fixes = unsafe_fixes;
+            // A call and the template it loads are one fix, as `dusk fix` makes it.
+            let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
+            let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
+            fix.others = Some(&read_other);
             let Some(outcome) = refix(report, &original, &fix) else {
                 continue 'reports;
             };
@@ -724,10 +733,14 @@ fn show_fixes(
     let settings = scan.settings();
     let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
     fix.unsafe_fixes = unsafe_fixes;
+    // A call and the template it loads are one fix, shown together as `dusk fix --diff` does.
+    let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
+    let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
+    fix.others = Some(&read_other);
     let wanted = |a: crate::source::edit::Applicability| {
         a == crate::source::edit::Applicability::Safe || unsafe_fixes
     };
-    let mut any = false;
+    let mut outcomes = Vec::new();
     for report in reports {
         if !report
             .findings
@@ -739,10 +752,32 @@ fn show_fixes(
         let Ok(original) = std::fs::read_to_string(&report.path) else {
             continue;
         };
-        let Some(outcome) = refix(report, &original, &fix) else {
+        let Some(mut outcome) = refix(report, &original, &fix) else {
             continue;
         };
-        if outcome.changed() {
+        // The other file as its own fixes then leave it (`cli::fix` does the same).
+        for other in &mut outcome.elsewhere {
+            let meta = crate::migrate::FileMeta {
+                kind: report_kind(&other.path).unwrap_or(crate::discover::SourceKind::Yaml),
+                beside_chart: crate::discover::beside_dask_chart(&other.path),
+                path: &other.path,
+                display_path: &other.display,
+            };
+            other.fixed = crate::migrate::fix_text(meta, other.fixed.clone(), &fix).fixed;
+        }
+        outcomes.push((report.path.clone(), outcome));
+    }
+    // A file another file's fix changes is shown with that file, not alone.
+    let real = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let shown_with: Vec<std::path::PathBuf> = outcomes
+        .iter()
+        .flat_map(|(_, o)| o.elsewhere.iter().filter_map(|e| real(&e.path)))
+        .collect();
+    let mut any = false;
+    for (path, outcome) in &outcomes {
+        let with_another =
+            real(std::path::Path::new(path)).is_some_and(|r| shown_with.contains(&r));
+        if outcome.changed() && !with_another {
             if !any {
                 writeln!(
                     out,
@@ -751,7 +786,14 @@ fn show_fixes(
                 )?;
                 any = true;
             }
-            let diff = crate::diff::unified(&report.path, &outcome.original, &outcome.fixed);
+            let mut diff = crate::diff::unified(path, &outcome.original, &outcome.fixed);
+            for other in &outcome.elsewhere {
+                diff.push_str(&crate::diff::unified(
+                    &other.display,
+                    &other.original,
+                    &other.fixed,
+                ));
+            }
             let diff = if color {
                 crate::diff::colorize(&diff)
             } else {

@@ -16,6 +16,7 @@
 //! writes files: `cli::fix` does, through `write`.
 
 pub mod build;
+pub mod chart_version;
 pub mod in_play;
 pub mod migration_report;
 pub mod notebook;
@@ -30,7 +31,7 @@ use crate::discover::SourceKind;
 use crate::lint::{Settings, lint_text};
 use crate::report::FileReport;
 use crate::rules::{Rule, RuleSet, Targets, Version};
-use crate::source::edit::{Applicability, Edit, Fix, NewFile, apply_edits};
+use crate::source::edit::{Applicability, Edit, Fix, NewFile, OtherFile, apply_edits};
 use crate::source::python::PyDocument;
 use crate::source::yaml::YamlFile;
 use crate::source::{TextRange, python, yaml};
@@ -76,6 +77,24 @@ pub struct Context<'a> {
     /// What rewriters computed about this pass's parsed file, shared between their calls
     /// so that asking once per finding stays linear in the number of findings.
     pub memo: &'a Memo,
+    /// Other files of the run, for a fix that must change one together with this file;
+    /// `None` where there are none (standard input, a file of another file's fix).
+    pub others: Option<ReadOther<'a>>,
+}
+
+/// How a rewriter reaches another file of the run (the pod template a call loads): given
+/// the path of the file being fixed and a path as its code writes it, the file, or why it
+/// cannot be changed with this one (missing, outside the paths given, unreadable). `cli`
+/// reads it; `migrate` never touches the disk.
+pub type ReadOther<'a> = &'a (dyn Fn(&Path, &str) -> Result<OtherText, String> + Sync);
+
+/// Another file as [`ReadOther`] found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherText {
+    pub path: std::path::PathBuf,
+    /// The path as reports show it.
+    pub display: String,
+    pub text: String,
 }
 
 /// Facts about one pass's parsed file that several rewriter calls need, computed once.
@@ -397,6 +416,9 @@ pub struct FixSettings<'a> {
     /// a fix is done, and its finding is left for a person (the Helm values stay until the
     /// release is retired). `cli` looks at the disk; by default nothing is there.
     pub created_exists: fn(path: &Path, file: &NewFile) -> bool,
+    /// Other files of the run a fix may change together with its own (see [`ReadOther`]);
+    /// `None`: such fixes are declined, with the reason.
+    pub others: Option<ReadOther<'a>>,
 }
 
 impl<'a> FixSettings<'a> {
@@ -408,6 +430,7 @@ impl<'a> FixSettings<'a> {
             rewriters: rewriter,
             max_passes: MAX_PASSES,
             created_exists: |_, _| false,
+            others: None,
         }
     }
 
@@ -491,6 +514,9 @@ pub struct Outcome {
     /// Applied fixes that create files, per rule: their finding may stay (the Helm values
     /// a DaskCluster is written beside), yet each is a fix made.
     pub created_by: BTreeMap<String, usize>,
+    /// Other existing files the applied fixes change together with this one (one entry
+    /// per file, its text as read and as fixed), for `cli::fix` to write with it.
+    pub elsewhere: Vec<OtherFile>,
     /// Remaining findings whose fix `--unsafe-fixes` would apply.
     pub hidden_unsafe: usize,
     pub end: End,
@@ -545,6 +571,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         },
         created: Vec::new(),
         created_by: BTreeMap::new(),
+        elsewhere: Vec::new(),
         hidden_unsafe: 0,
         end: End::Converged,
     };
@@ -558,7 +585,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
     };
     let mut disabled: BTreeSet<String> = BTreeSet::new();
     // Each pass's result, to go back to when the end leaves a name unbound.
-    let mut history: Vec<(String, BTreeMap<String, usize>, usize)> = Vec::new();
+    let mut history: Vec<Step> = Vec::new();
     let mut passes = 0;
     loop {
         let mut report = lint(&outcome.fixed);
@@ -582,6 +609,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             outcome.notes.clear();
             outcome.created.clear();
             outcome.created_by.clear();
+            outcome.elsewhere.clear();
             outcome.remaining = lint(&outcome.fixed);
             break;
         }
@@ -593,7 +621,12 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             break;
         }
         passes += 1;
-        let chosen = non_overlapping(candidates);
+        let (chosen, clashes) =
+            one_fix_per_other_file(non_overlapping(candidates), &outcome.elsewhere);
+        for failure in clashes {
+            disabled.insert(failure.rule.clone());
+            outcome.failed.push(failure);
+        }
         // A notebook's fixes edit its joined code cells; the cells' JSON is rewritten.
         let current = &outcome.fixed;
         let apply = |edits: &[Edit]| match &report.notebook {
@@ -650,6 +683,11 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             if !c.fix.created.is_empty() {
                 *outcome.created_by.entry(c.rule.clone()).or_default() += 1;
             }
+            for other in &c.fix.elsewhere {
+                if !outcome.elsewhere.contains(other) {
+                    outcome.elsewhere.push(other.clone());
+                }
+            }
             if c.fix.applicability != Applicability::Safe {
                 outcome
                     .notes
@@ -657,11 +695,12 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             }
             *outcome.applied.entry(c.rule).or_default() += 1;
         }
-        history.push((
-            outcome.fixed.clone(),
-            outcome.applied.clone(),
-            outcome.notes.len(),
-        ));
+        history.push(Step {
+            text: outcome.fixed.clone(),
+            applied: outcome.applied.clone(),
+            notes: outcome.notes.len(),
+            elsewhere: outcome.elsewhere.len(),
+        });
     }
     if outcome.end == End::Converged {
         keep_names_bound(meta.kind, &mut outcome, &history, &lint);
@@ -755,6 +794,7 @@ fn note_in_play(
             targets: settings.lint.targets,
             pending: &[],
             memo: &memo,
+            others: None,
         };
         report.findings[i].in_play =
             in_play::distributed(&cx).map(|v| v.note(meta.display_path, text));
@@ -846,6 +886,7 @@ fn candidates(
             targets: settings.lint.targets,
             pending: &pending,
             memo: &memo,
+            others: settings.others,
         };
         let mut fix = match rewrite(&cx) {
             Ok(fix) => fix,
@@ -928,6 +969,42 @@ fn non_overlapping(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
         }
     }
     kept
+}
+
+/// A fix that changes another file must be the only one to change it, once: a second
+/// fix of this file that would change the same file differently (two calls loading one
+/// template under two names) is not applied, and says why. The first stays.
+fn one_fix_per_other_file(
+    chosen: Vec<Candidate>,
+    done: &[OtherFile],
+) -> (Vec<Candidate>, Vec<Failure>) {
+    let claimed: Vec<&OtherFile> = done.iter().collect();
+    let mut kept = Vec::new();
+    let mut failures = Vec::new();
+    let mut pending: Vec<OtherFile> = Vec::new();
+    for c in chosen {
+        let clash = c.fix.elsewhere.iter().find(|o| {
+            claimed
+                .iter()
+                .copied()
+                .chain(pending.iter())
+                .any(|p| p.path == o.path && p.fixed != o.fixed)
+        });
+        if let Some(o) = clash {
+            failures.push(Failure {
+                rule: c.rule.clone(),
+                reason: format!(
+                    "{}: `{}` is already changed differently by another fix of this file; \
+                     not applied",
+                    c.fix.description, o.display
+                ),
+            });
+            continue;
+        }
+        pending.extend(c.fix.elsewhere.iter().cloned());
+        kept.push(c);
+    }
+    (kept, failures)
 }
 
 /// Two edits clash when their ranges overlap; two different insertions at one point do not
@@ -1052,7 +1129,7 @@ fn apply_checked(
 fn keep_names_bound(
     kind: SourceKind,
     outcome: &mut Outcome,
-    history: &[(String, BTreeMap<String, usize>, usize)],
+    history: &[Step],
     lint: &dyn Fn(&str) -> FileReport,
 ) {
     let Some(before) = unbound_names(kind, &outcome.original) else {
@@ -1069,10 +1146,20 @@ fn keep_names_bound(
     }
     let good = history
         .iter()
-        .rposition(|(text, _, _)| new_names(text).is_empty());
-    let (text, applied, notes) = match good {
+        .rposition(|step| new_names(&step.text).is_empty());
+    let Step {
+        text,
+        applied,
+        notes,
+        elsewhere,
+    } = match good {
         Some(i) => history[i].clone(),
-        None => (outcome.original.clone(), BTreeMap::new(), 0),
+        None => Step {
+            text: outcome.original.clone(),
+            applied: BTreeMap::new(),
+            notes: 0,
+            elsewhere: 0,
+        },
     };
     for (rule, count) in &outcome.applied {
         if applied.get(rule) != Some(count) {
@@ -1088,7 +1175,18 @@ fn keep_names_bound(
     outcome.fixed = text;
     outcome.applied = applied;
     outcome.notes.truncate(notes);
+    outcome.elsewhere.truncate(elsewhere);
     outcome.remaining = lint(&outcome.fixed);
+}
+
+/// The state after one pass of the fix loop, to go back to.
+#[derive(Clone)]
+struct Step {
+    text: String,
+    applied: BTreeMap<String, usize>,
+    /// How many notes and other files the fixes had by then (both only grow).
+    notes: usize,
+    elsewhere: usize,
 }
 
 /// How many findings of each rule a report has.

@@ -311,11 +311,11 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
             None
         };
         if let Some(import) = import {
-            let first = items(doc.tree.root_node())
-                .into_iter()
-                .find(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
-                .or_decline_with(|| format!("no import to put `{}` beside", import.trim()))?;
-            edits.push(Edit::insert(first.start_byte(), import));
+            // Where the old import is, keeping the file's import order.
+            edits.push(
+                new_import(text, doc, &import)
+                    .or_decline_with(|| format!("no import to put `{}` beside", import.trim()))?,
+            );
         }
     }
     if !extras.is_empty() {
@@ -652,4 +652,50 @@ fn merge_lines(
             })
         })
         .collect()
+}
+
+/// The edit adding `import` (a whole statement) where the file's imports stay in order: in
+/// place of the file's first top-level import of the `dask_kubernetes` package (just above
+/// it: the old import, which the fixes rewrite or remove, follows), else above the file's
+/// first import. The same point for every fix of a pass, so two fixes adding the same import
+/// add it once. `None` when the file imports nothing.
+pub(crate) fn new_import(text: &str, doc: &PyDocument, import: &str) -> Option<Edit> {
+    let statements = items(doc.tree.root_node());
+    let imports = || {
+        statements
+            .iter()
+            .filter(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+    };
+    let stmt = imports()
+        .find(|s| imports_package(text, **s, PACKAGE))
+        .or_else(|| imports().next())?;
+    let at = stmt.start_byte().min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    Some(Edit::insert(start, format!("{}\n", import.trim_end())))
+}
+
+/// The package whose imports a new operator import goes beside.
+const PACKAGE: &str = "dask_kubernetes";
+
+/// Whether the import statement `stmt` imports `package` or one of its modules.
+fn imports_package(text: &str, stmt: Node<'_>, package: &str) -> bool {
+    let of_package = |module: &str| {
+        module == package
+            || module
+                .strip_prefix(package)
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
+    if stmt.kind() == "import_from_statement" {
+        return stmt
+            .child_by_field_name("module_name")
+            .is_some_and(|m| of_package(text_of(text, m)));
+    }
+    let mut cursor = stmt.walk();
+    stmt.children_by_field_name("name", &mut cursor).any(|n| {
+        let module = match n.kind() {
+            "aliased_import" => n.child_by_field_name("name").map(|m| text_of(text, m)),
+            _ => Some(text_of(text, n)),
+        };
+        module.is_some_and(of_package)
+    })
 }

@@ -611,6 +611,14 @@ fn finish(
     };
     // Only checked here: files are created once every file is fixed (`write_all`).
     let created = create_files(file, &outcome, true);
+    // A fix that writes a file beside this one fixes its finding even when the finding
+    // stays (the values file stays until the release is retired): count it.
+    if created.iter().any(|c| c.error.is_none()) {
+        for (rule, n) in &outcome.created_by {
+            let count = removed.entry(rule.clone()).or_insert(0);
+            *count = (*count).max(*n);
+        }
+    }
     FileResult {
         remaining,
         outcome: Some(outcome),
@@ -871,7 +879,7 @@ pub fn fixability(
             ..*settings
         };
         let outcome = fix_text(meta, original.to_owned(), &run);
-        if !outcome.changed() {
+        if !outcome.changed() && outcome.created_by.is_empty() {
             continue;
         }
         let pairs = pair(
@@ -881,8 +889,15 @@ pub fn fixability(
             &outcome.fixed,
         );
         let kept: std::collections::BTreeSet<usize> = pairs.into_iter().flatten().collect();
+        // A fix that writes a file beside this one keeps its finding (the Helm values stay
+        // until the release is retired), yet it is a fix `dusk fix` makes.
+        let mut creating = outcome.created_by.clone();
         for (i, class) in classes.iter_mut().enumerate() {
-            if !kept.contains(&i) {
+            let creates = creating.get_mut(&before[i].rule).filter(|n| **n > 0);
+            if let Some(n) = creates {
+                *n -= 1;
+                *class = Some(mode);
+            } else if !kept.contains(&i) {
                 *class = Some(mode);
             }
         }

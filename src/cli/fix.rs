@@ -18,7 +18,7 @@ use super::check::{Scan, use_color};
 use super::{Error, ExitStatus, display_path};
 use crate::discover::SourceFile;
 use crate::lint::{Decoded, lint_file};
-use crate::migrate::{End, FileMeta, FixSettings, Outcome, fix_text};
+use crate::migrate::{End, FileMeta, FixCache, FixSettings, Outcome, fix_text, fix_text_with};
 use crate::report::{FileReport, Finding, FixInfo, Summary};
 use crate::source::edit::Applicability;
 use crate::source::edit::NewFile;
@@ -162,6 +162,7 @@ pub fn run_with(
         return fix_stdin(&scan, &settings, &args, out, err);
     }
     let found = scan.discover(&scan.paths);
+    let _pins = crate::migrate::in_play::PinScope::open();
     let access = access(&found.files, &scan.paths);
     let mut results: Vec<FileResult> = found
         .files
@@ -262,7 +263,9 @@ fn fix_file(
         path: &file.path,
         display_path: &path,
     };
-    let mut outcome = fix_text(meta, text, settings);
+    // The loops `fixability` runs below meet the texts this one lints again.
+    let cache = FixCache::default();
+    let mut outcome = fix_text_with(meta, text, settings, &cache);
     keep_crlf(&mut outcome);
     let write_error = if outcome.changed() && !preview {
         crate::write::replace(&snapshot, outcome.fixed.as_bytes()).err()
@@ -273,14 +276,16 @@ fn fix_file(
     let mut removed = BTreeMap::new();
     let mut introduced = Vec::new();
     if outcome.changed() || !remaining.findings.is_empty() {
-        let before = crate::lint::lint_text(
-            file.kind,
-            file.beside_chart,
-            &file.path,
-            &path,
-            outcome.original.clone(),
-            settings.lint,
-        );
+        let before = cache.report(&outcome.original).unwrap_or_else(|| {
+            crate::lint::lint_text(
+                file.kind,
+                file.beside_chart,
+                &file.path,
+                &path,
+                outcome.original.clone(),
+                settings.lint,
+            )
+        });
         let pairs = pair(
             &before.findings,
             &remaining.findings,
@@ -292,7 +297,7 @@ fn fix_file(
         let classes = if settings.unsafe_fixes {
             vec![None; before.findings.len()]
         } else {
-            fixability(meta, &outcome.original, &before.findings, settings)
+            fixability(meta, &outcome.original, &before.findings, settings, &cache)
         };
         for (f, paired) in remaining.findings.iter_mut().zip(&pairs) {
             let Some(i) = *paired else {
@@ -553,23 +558,33 @@ fn removed_per_rule(before: &[Finding], pairs: &[Option<usize>]) -> BTreeMap<Str
 /// For each finding of a file's `original` text, the fix mode that removes it: `Safe` if
 /// `dusk fix` does, `Unsafe` if only `dusk fix --unsafe-fixes` does, `None` if neither. Found by
 /// running both fix loops in memory, so `dusk check`'s "N fixable" is what `fix` then removes,
-/// counted in findings (one rewrite may remove several).
+/// counted in findings (one rewrite may remove several). The unsafe loop runs only where it
+/// could go otherwise than the safe one ([`Outcome::unsafe_differs`]); `cache` holds what
+/// the loops over this file computed before.
 pub fn fixability(
     meta: FileMeta<'_>,
     original: &str,
     before: &[Finding],
     settings: &FixSettings<'_>,
+    cache: &FixCache,
 ) -> Vec<Option<Applicability>> {
     let mut classes = vec![None; before.len()];
-    for (mode, unsafe_fixes) in [(Applicability::Unsafe, true), (Applicability::Safe, false)] {
+    let run = |unsafe_fixes| {
         let run = FixSettings {
             unsafe_fixes,
             ..*settings
         };
-        let outcome = fix_text(meta, original.to_owned(), &run);
-        if !outcome.changed() {
+        fix_text_with(meta, original.to_owned(), &run, cache)
+    };
+    let safe = run(false);
+    let unsafe_ = safe.unsafe_differs.then(|| run(true));
+    for (mode, outcome) in [
+        (Applicability::Unsafe, unsafe_.as_ref()),
+        (Applicability::Safe, Some(&safe)),
+    ] {
+        let Some(outcome) = outcome.filter(|o| o.changed()) else {
             continue;
-        }
+        };
         let pairs = pair(
             before,
             &outcome.remaining.findings,

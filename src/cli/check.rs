@@ -280,6 +280,7 @@ impl Scan {
                 {
                     settle(file, &text, &mut report, &settings, &self.fix_overrides);
                 }
+                crate::source::forget_kept();
                 report
             })
             .filter(|r| !r.findings.is_empty())

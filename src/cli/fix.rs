@@ -168,10 +168,14 @@ pub fn run_with(
         .files
         .par_iter()
         .zip(access.par_iter())
-        .filter_map(|(file, access)| match access {
-            Access::Write => Some(fix_file(file, &settings, args.diff, None)),
-            Access::ReadOnly(why) => Some(fix_file(file, &settings, true, Some(why.clone()))),
-            Access::Same(_) => None,
+        .filter_map(|(file, access)| {
+            let result = match access {
+                Access::Write => Some(fix_file(file, &settings, args.diff, None)),
+                Access::ReadOnly(why) => Some(fix_file(file, &settings, true, Some(why.clone()))),
+                Access::Same(_) => None,
+            };
+            crate::source::forget_kept();
+            result
         })
         .collect();
     results.sort_by(|a, b| a.path.cmp(&b.path));

@@ -58,14 +58,22 @@ const PYTHON_CELL_MAGICS: &[&str] = &[
     "time", "timeit", "capture", "prun", "debug", "python", "python3", "memit", "px",
 ];
 
+thread_local! {
+    /// The last few notebooks [`parse`] read on this thread, with their JSON.
+    static RECENT: std::cell::RefCell<std::collections::VecDeque<(String, Notebook)>> =
+        const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
+}
+
+/// Drop the notebooks this thread keeps: once a file is done, its texts do not come back.
+pub fn forget_kept() {
+    RECENT.with_borrow_mut(std::collections::VecDeque::clear);
+}
+
 /// Read a notebook's code cells.
 pub fn parse(json: &str) -> Result<Notebook, NotebookError> {
     // Checking and fixing one notebook reads the same JSON many times over (lint, syntax
-    // and scope checks, each fix pass), always on one thread: the last few are kept.
-    thread_local! {
-        static RECENT: std::cell::RefCell<std::collections::VecDeque<(String, Notebook)>> =
-            const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
-    }
+    // and scope checks, each fix pass), always on one thread: the last few are kept until
+    // the command is done with the file ([`forget_kept`]).
     const KEEP: usize = 3;
     if let Some(nb) = RECENT.with_borrow(|recent| {
         recent

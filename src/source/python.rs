@@ -81,6 +81,11 @@ pub fn parse(text: &str) -> Option<PyDocument> {
     Some(doc)
 }
 
+/// Drop the trees this thread keeps: once a file is done, its texts do not come back.
+pub fn forget_kept() {
+    recent::forget();
+}
+
 /// [`parse`] without keeping the tree for the next caller: for the many small texts (a
 /// notebook's cells, each checked alone) that would push a whole file's tree out.
 pub fn parse_once(text: &str) -> Option<PyDocument> {
@@ -120,6 +125,10 @@ mod recent {
                 .find(|(t, _)| t.len() == text.len() && t == text)
                 .map(|(_, tree)| tree.clone())
         })
+    }
+
+    pub fn forget() {
+        TREES.with_borrow_mut(std::collections::VecDeque::clear);
     }
 
     pub fn put(text: &str, tree: &tree_sitter::Tree) {

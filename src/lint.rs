@@ -402,7 +402,10 @@ pub fn lint_text(
         SourceKind::Notebook => match crate::source::notebook::parse(&text) {
             Ok(nb) => {
                 let nb = Arc::new(nb);
-                let result = python_hits(&nb.python, settings, &mut raw);
+                let mut result = python_hits(&nb.python, settings, &mut raw);
+                // `!` shell lines are commands (`!dask-worker tcp://…`).
+                let shell = crate::extract::python::notebook_shell(&nb.python, &nb.shell);
+                result.0.extend(find_hits(settings.rules, &shell));
                 // A cell that does not parse is skipped; the others are still checked.
                 for (cell, range, message) in &nb.broken {
                     raw.push((

@@ -15,6 +15,10 @@
 //! `chown` clears them. The window between the last check and the rename can still lose an
 //! edit another program makes in it; no portable lock closes it.
 //!
+//! [`replace_all`] replaces several files as one change (a fix that edits code and the pod
+//! template it loads): every check and every temporary file comes first, so a refusal
+//! leaves all of them as they were; a rename failing after others puts those back.
+//!
 //! Never decides *what* to write: callers (`cli::fix`) only pass texts that parsed before and
 //! after fixing (see `migrate`).
 
@@ -159,6 +163,13 @@ impl Snapshot {
         Ok(())
     }
 
+    /// The directory the file (a symlink's target) is in.
+    fn dir(&self) -> PathBuf {
+        self.target
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    }
+
     /// Whether the file on disk is still what was read.
     fn unchanged(&self) -> Result<bool, Error> {
         let Ok(meta) = fs::metadata(&self.target) else {
@@ -178,20 +189,65 @@ impl Snapshot {
 /// Replace the file `snapshot` was taken of with `contents`, atomically, keeping its
 /// permissions. Refuses with [`Error::Changed`] if the file changed since it was read.
 pub fn replace(snapshot: &Snapshot, contents: &[u8]) -> Result<(), Error> {
-    snapshot.writable()?;
-    if !snapshot.unchanged()? {
-        return Err(Error::Changed {
-            path: snapshot.path.clone(),
-        });
+    let temp = prepare(snapshot, contents)?;
+    // Check again right before the rename, to keep the window for a lost edit small.
+    if let Err(e) = still_unchanged(snapshot) {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
     }
+    commit(snapshot, &temp)
+}
+
+/// Replace several files together (a fix that edits a Python file and the pod template it
+/// loads): every file is checked and its new contents written to a temporary file before
+/// any is renamed, so a refusal (changed since read, read-only, hard links) or a failed
+/// temporary write leaves every file as it was. If a rename fails after others succeeded,
+/// those are put back from `old` (the bytes they were read as), and the error is returned.
+/// Each item is a snapshot, its new contents and the contents it was read with.
+pub fn replace_all(items: &[(&Snapshot, &[u8], &[u8])]) -> Result<(), Error> {
+    let mut temps: Vec<PathBuf> = Vec::new();
+    let cleanup = |temps: &[PathBuf]| {
+        for t in temps {
+            let _ = fs::remove_file(t);
+        }
+    };
+    for (snapshot, contents, _) in items {
+        match prepare(snapshot, contents) {
+            Ok(temp) => temps.push(temp),
+            Err(e) => {
+                cleanup(&temps);
+                return Err(e);
+            }
+        }
+    }
+    if let Some(e) = items.iter().find_map(|(s, _, _)| still_unchanged(s).err()) {
+        cleanup(&temps);
+        return Err(e);
+    }
+    for (i, ((snapshot, _, _), temp)) in items.iter().zip(&temps).enumerate() {
+        if let Err(e) = commit(snapshot, temp) {
+            cleanup(&temps[i + 1..]);
+            // Put back what was already replaced; the snapshots now describe other bytes,
+            // so the old contents go through a plain temporary file and rename.
+            for (snapshot, _, old) in &items[..i] {
+                let _ = restore(snapshot, old);
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Check `snapshot`'s file may be replaced and write `contents` to a temporary file beside
+/// it, with its permissions and owner; the temporary file's path.
+fn prepare(snapshot: &Snapshot, contents: &[u8]) -> Result<PathBuf, Error> {
+    snapshot.writable()?;
+    still_unchanged(snapshot)?;
     let write_err = |source| Error::Write {
         path: snapshot.path.clone(),
         source,
     };
-    let dir = snapshot
-        .target
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = snapshot.dir();
     let (temp_path, mut temp) = create_temp(&dir, &snapshot.target).map_err(write_err)?;
     let result = (|| {
         temp.write_all(contents)?;
@@ -211,22 +267,51 @@ pub fn replace(snapshot: &Snapshot, contents: &[u8]) -> Result<(), Error> {
         let _ = fs::remove_file(&temp_path);
         return Err(write_err(e));
     }
-    // Check again right before the rename, to keep the window for a lost edit small.
-    if !snapshot.unchanged()? {
-        let _ = fs::remove_file(&temp_path);
-        return Err(Error::Changed {
+    Ok(temp_path)
+}
+
+/// [`Error::Changed`] unless the file is still what was read.
+fn still_unchanged(snapshot: &Snapshot) -> Result<(), Error> {
+    if snapshot.unchanged()? {
+        Ok(())
+    } else {
+        Err(Error::Changed {
             path: snapshot.path.clone(),
+        })
+    }
+}
+
+/// Rename the prepared `temp` over the file, and make the rename durable.
+fn commit(snapshot: &Snapshot, temp: &Path) -> Result<(), Error> {
+    if let Err(e) = fs::rename(temp, &snapshot.target) {
+        let _ = fs::remove_file(temp);
+        return Err(Error::Write {
+            path: snapshot.path.clone(),
+            source: e,
         });
     }
-    if let Err(e) = fs::rename(&temp_path, &snapshot.target) {
-        let _ = fs::remove_file(&temp_path);
-        return Err(write_err(e));
-    }
-    // Make the rename itself durable. Not every platform can sync a directory.
-    if let Ok(d) = File::open(&dir) {
+    // Not every platform can sync a directory.
+    if let Ok(d) = File::open(snapshot.dir()) {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Write `old` back over a file [`replace_all`] already replaced.
+fn restore(snapshot: &Snapshot, old: &[u8]) -> std::io::Result<()> {
+    let (temp_path, mut temp) = create_temp(&snapshot.dir(), &snapshot.target)?;
+    let result = temp
+        .write_all(old)
+        .and_then(|()| temp.set_permissions(snapshot.permissions.clone()))
+        .and_then(|()| temp.sync_all());
+    drop(temp);
+    match result.and_then(|()| fs::rename(&temp_path, &snapshot.target)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = fs::remove_file(&temp_path);
+            Err(e)
+        }
+    }
 }
 
 /// Create `path` with `contents`, atomically, never replacing a file that exists: the
@@ -330,6 +415,30 @@ mod tests {
         let err = replace(&snap, b"new: 2\n").unwrap_err();
         assert!(matches!(err, Error::Changed { .. }), "{err:?}");
         assert_eq!(fs::read_to_string(&path).unwrap(), "odd: 1\n");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn replaces_several_files_together_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.py"), dir.path().join("b.yaml"));
+        fs::write(&a, "a = 1\n").unwrap();
+        fs::write(&b, "b: 1\n").unwrap();
+        let (sa, old_a) = read(&a, 1 << 20).unwrap();
+        let (sb, old_b) = read(&b, 1 << 20).unwrap();
+        replace_all(&[(&sa, b"a = 2\n", &old_a), (&sb, b"b: 2\n", &old_b)]).unwrap();
+        assert_eq!(fs::read_to_string(&a).unwrap(), "a = 2\n");
+        assert_eq!(fs::read_to_string(&b).unwrap(), "b: 2\n");
+        assert!(leftovers(dir.path()).is_empty());
+
+        // The second file changed since it was read: neither is written.
+        let (sa, old_a) = read(&a, 1 << 20).unwrap();
+        let (sb, old_b) = read(&b, 1 << 20).unwrap();
+        fs::write(&b, "b: 9\n").unwrap();
+        let err = replace_all(&[(&sa, b"a = 3\n", &old_a), (&sb, b"b: 3\n", &old_b)]).unwrap_err();
+        assert!(matches!(err, Error::Changed { .. }), "{err:?}");
+        assert_eq!(fs::read_to_string(&a).unwrap(), "a = 2\n");
+        assert_eq!(fs::read_to_string(&b).unwrap(), "b: 9\n");
         assert!(leftovers(dir.path()).is_empty());
     }
 

@@ -997,3 +997,74 @@ fn a_hanging_credential_plugin_is_bounded_by_the_request_timeout() {
     );
     assert!(error.contains("--request-timeout"), "{error}");
 }
+
+/// `plan --from-cluster` builds from the model with the versions in play (#8, #10): the
+/// worker image's tag decides the command. `daskdev/dask:2022.1.0` has no `dask worker` and
+/// still takes `--nprocs`, so its command stays; `ghcr.io/dask/dask:2024.1.0` rejects the old
+/// spellings, so it runs `dask worker --nworkers`. No text fix loop runs over either.
+#[test]
+fn from_cluster_commands_follow_the_image_in_play() {
+    let fake = FakeApi::start();
+    let worker = |cluster: &str, image: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("{cluster}-worker-0"), "namespace": "dask",
+                "labels": {"dask.org/cluster-name": cluster, "dask.org/component": "worker",
+                    "app": "dask"}},
+            "spec": {"restartPolicy": "Never", "containers": [{"name": "dask-worker",
+                "image": image,
+                "args": ["dask-worker", "--nprocs", "2", "--nthreads", "1", "--no-bokeh",
+                    "--name", format!("{cluster}-worker-0")],
+                "env": [{"name": "DASK_SCHEDULER_ADDRESS", "value": format!("tcp://{cluster}.dask:8786")}]}]}})
+    };
+    fake.seed(worker("legacy", "daskdev/dask:2022.1.0"), "kube-controller");
+    fake.seed(
+        worker("current", "ghcr.io/dask/dask:2024.1.0"),
+        "kube-controller",
+    );
+    let plan = dusk(&fake, "plan", &["--from-cluster"]);
+    assert_eq!(plan.code, 1, "{:?}\n{}", plan.error, plan.err);
+    let apply = dusk(&fake, "apply", &["--from-cluster", "--yes"]);
+    assert_eq!(apply.code, 0, "{:?}\n{}", apply.error, apply.err);
+    let args = |name: &str, side: &str| {
+        let stored = fake.object("daskclusters", "dask", name).expect("stored");
+        stored["spec"][side]["spec"]["containers"][0]["args"].clone()
+    };
+    assert_eq!(
+        args("legacy", "worker"),
+        json!([
+            "dask-worker",
+            "--nprocs",
+            "2",
+            "--nthreads",
+            "1",
+            "--no-bokeh",
+            "--name",
+            "$(DASK_WORKER_NAME)"
+        ])
+    );
+    assert_eq!(
+        args("legacy", "scheduler"),
+        json!(["dask-scheduler", "--host", "0.0.0.0"])
+    );
+    assert_eq!(
+        args("current", "worker"),
+        json!([
+            "dask",
+            "worker",
+            "--nworkers",
+            "2",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+            "--name",
+            "$(DASK_WORKER_NAME)"
+        ])
+    );
+    assert_eq!(
+        args("current", "scheduler"),
+        json!(["dask", "scheduler", "--host", "0.0.0.0"])
+    );
+    // A second plan has nothing left to change: what was applied is what is built.
+    let again = dusk(&fake, "plan", &["--from-cluster"]);
+    assert_eq!(again.code, 0, "{}", again.out);
+}

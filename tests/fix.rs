@@ -488,12 +488,12 @@ fn a_fix_that_makes_a_resource_invalid_is_rolled_back() {
 fn unsafe_fixes_are_listed_for_review() {
     let (dir, path) = setup(
         "app.py",
-        "from dask_kubernetes import KubeCluster\ncluster = KubeCluster.from_yaml(\"w.yaml\")\n",
+        "from dask_kubernetes import KubeCluster\ncluster = KubeCluster.from_dict(spec)\n",
     );
     let run = fix(dir.path(), &["--unsafe-fixes", s(&path)]);
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        "from dask_kubernetes.operator import KubeCluster\ncluster = KubeCluster(custom_cluster_spec=\"w.yaml\")\n"
+        "from dask_kubernetes.operator import KubeCluster\ncluster = KubeCluster(custom_cluster_spec=spec)\n"
     );
     assert!(
         run.out.contains("  review test-classic-constructor: build the operator's KubeCluster from a custom cluster spec\n"),

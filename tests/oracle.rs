@@ -518,3 +518,183 @@ mod builder_property {
         }
     }
 }
+
+/// A JSON value as a Python literal.
+fn python_literal(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => serde_json::to_string(s).unwrap(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(python_literal)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!(
+                    "{}: {}",
+                    serde_json::to_string(k).unwrap(),
+                    python_literal(v)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The Python `make_pod_spec(...)` writer (`python-make-pod-spec`, through the model and the
+/// builder) against the real thing: for every oracle case, `make_pod_spec(**params)` written
+/// as a call is fixed with the built-in `make-pod-spec-call` rule alone, and the fixed code
+/// is run in the operator's virtualenv, so the real `make_cluster_spec` (2026.3.0) builds the
+/// DaskCluster. The result must be valid against the real CRD schema and carry the classic
+/// pod's worker (`pod.yaml`, what the real classic `make_pod_spec` built): its image, env,
+/// resources, labels, annotations and pod settings; and its args must be the real
+/// `make_cluster_spec(**cluster_params)`'s (`cluster.json`), with `dask worker` where the image
+/// in play has it (an unversioned image follows the newest `distributed`).
+#[test]
+fn migrated_make_pod_spec_calls_run_the_real_make_cluster_spec() {
+    let Some(oracles) = oracles() else { return };
+    let cases_dir = oracles.join("cases");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&cases_dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", cases_dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("params.json").is_file())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 20, "only {} oracle cases", cases.len());
+    let scan = support::scan(&["make-pod-spec-call"]);
+    let mut script = String::from(
+        "import json\nfrom dask_kubernetes.operator import make_cluster_spec\n\nout = {}\n",
+    );
+    for case in &cases {
+        let id = case.file_name().unwrap().to_str().unwrap();
+        let params = read_json(&case.join("params.json"));
+        let kwargs: Vec<String> = params
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={}", python_literal(v)))
+            .collect();
+        let text = format!(
+            "from dask_kubernetes import KubeCluster, make_pod_spec\n\n\
+             spec = make_pod_spec({})\n\
+             cluster = KubeCluster(spec, name=\"case-{id}\")\n",
+            kwargs.join(", ")
+        );
+        let outcome = support::fix(&scan, Path::new("flow.py"), &text, true, None);
+        assert_eq!(
+            outcome.applied.get("make-pod-spec-call"),
+            Some(&1),
+            "case {id}: not migrated\n{text}"
+        );
+        script.push_str(&format!("\n\ndef case_{id}():\n"));
+        for line in outcome.fixed.lines() {
+            if line.starts_with("from ")
+                || line.starts_with("import ")
+                || line.starts_with("cluster = ")
+            {
+                continue;
+            }
+            script.push_str(&format!("    {line}\n"));
+        }
+        script.push_str(&format!(
+            "    return spec\n\n\nout[\"{id}\"] = case_{id}()\n"
+        ));
+    }
+    script.push_str("\nprint(json.dumps(out))\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("migrated.py");
+    std::fs::write(&path, &script).unwrap();
+    let python = oracles.join("operator/bin/python");
+    let result = std::process::Command::new(&python)
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    assert!(
+        result.status.success(),
+        "the migrated code does not run:\n{}\n{script}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let built: Value = serde_json::from_slice(&result.stdout).unwrap();
+    for case in &cases {
+        let id = case.file_name().unwrap().to_str().unwrap();
+        let at = |what: &str| format!("case {id}: {what}");
+        let ours = &built[id];
+        let problems = validate::resource(ours);
+        assert!(problems.is_empty(), "{}: {problems:#?}", at("validation"));
+        let pod = yaml_json(&std::fs::read_to_string(case.join("pod.yaml")).unwrap());
+        let real = read_json(&case.join("cluster.json"));
+        let (old, new) = (get(&pod, "/spec"), get(ours, "/spec/worker/spec"));
+        for (key, value) in old.as_object().unwrap() {
+            if !matches!(key.as_str(), "restartPolicy" | "containers") {
+                assert_eq!(normal(&new[key]), normal(value), "{}", at(key));
+            }
+        }
+        let (old_c, new_c) = (get(old, "/containers/0"), get(new, "/containers/0"));
+        for key in ["image", "resources", "volumeMounts", "imagePullPolicy"] {
+            assert_eq!(normal(&new_c[key]), normal(&old_c[key]), "{}", at(key));
+        }
+        // By name: the params are read without their key order (serde_json sorts maps).
+        let env = |c: &Value| {
+            let mut vars: Vec<Value> = normal(&c["env"]).as_array().cloned().unwrap_or_default();
+            vars.sort_by_key(|v| v["name"].as_str().unwrap_or_default().to_owned());
+            vars
+        };
+        assert_eq!(env(new_c), env(old_c), "{}", at("env"));
+        for field in ["labels", "annotations"] {
+            assert_eq!(
+                normal(get(ours, &format!("/spec/worker/metadata/{field}"))),
+                normal(get(&pod, &format!("/metadata/{field}"))),
+                "{}",
+                at(field)
+            );
+        }
+        let mut real_args = get(&real, "/spec/worker/spec/containers/0/args")
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(real_args[0], "dask-worker", "{}", at("oracle args"));
+        let image = old_c["image"].as_str().unwrap();
+        let old_cli = dusk::migrate::build::image_has_new_cli(Some(image)) == Some(false);
+        if !old_cli {
+            real_args.splice(0..1, [json!("dask"), json!("worker")]);
+        }
+        assert_eq!(
+            new_c["args"],
+            Value::Array(real_args),
+            "{}",
+            at("worker args")
+        );
+        assert_eq!(
+            get(ours, "/metadata/name"),
+            get(&real, "/metadata/name"),
+            "{}",
+            at("name")
+        );
+        // The scheduler is make_cluster_spec's own, with the worker's env and resources (the
+        // classic KubeCluster ran it from the worker's pod, extra configs included).
+        let scheduler = |v: &Value| {
+            let mut s = normal(get(v, "/spec/scheduler"));
+            let c = s["spec"]["containers"][0].as_object_mut().unwrap();
+            c.remove("env");
+            c.remove("resources");
+            s
+        };
+        assert_eq!(scheduler(ours), scheduler(&real), "{}", at("scheduler"));
+        let ours_s = get(ours, "/spec/scheduler/spec/containers/0");
+        assert_eq!(env(ours_s), env(new_c), "{}", at("scheduler env"));
+        assert_eq!(
+            normal(&ours_s["resources"]),
+            normal(&new_c["resources"]),
+            "{}",
+            at("scheduler resources")
+        );
+    }
+}

@@ -767,6 +767,7 @@ fn odd_ranges_render_in_every_format() {
         cells: vec![(1, TextRange::new(0, 5))],
         broken: Vec::new(),
         file_lines: vec![Vec::new()],
+        shell: Vec::new(),
     }));
     let reports = vec![
         file("a.yaml", Some(text), vec![past_end, mid_char]),

@@ -98,6 +98,15 @@ fn rewriter_fixtures() {
             outcome.applied,
             dusk::diff::unified(name, &outcome.original, &outcome.fixed)
         );
+        // Files the fixes change with this one (the template a call loads).
+        for other in &outcome.elsewhere {
+            snapshot.push_str("\n=== with ===\n");
+            snapshot.push_str(&dusk::diff::unified(
+                &other.display,
+                &other.original,
+                &other.fixed,
+            ));
+        }
         if SHOW_RESULT.contains(&rewriter) {
             snapshot.push_str("\n=== fixed file ===\n");
             snapshot.push_str(&outcome.fixed);
@@ -310,5 +319,45 @@ fn issue_8_a_declined_fix_says_why_in_text_json_and_fix() {
     assert!(
         fixed.contains(&format!("[not fixable: {reason}")),
         "{fixed}"
+    );
+}
+
+/// Issue #8: `make_cluster_spec(...)` is written through the one builder, so a
+/// `KubeCluster(name=…)` that is no valid DaskCluster name is declined with the builder's
+/// reason (it used to be written as it was), and a positional image older than the `dask`
+/// command keeps `dask-worker`.
+#[test]
+fn issue_8_make_cluster_spec_goes_through_the_builder() {
+    let scan = only_rule("make-pod-spec-call");
+    let text = "from dask_kubernetes import KubeCluster, make_pod_spec\n\n\
+                spec = make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\", memory_limit=\"2G\")\n\
+                cluster = KubeCluster(spec, name=\"Nightly_ETL\")\n";
+    let outcome = support::fix(&scan, Path::new("flow.py"), text, true, None);
+    assert!(!outcome.changed(), "{}", outcome.fixed);
+    let finding = outcome
+        .remaining
+        .findings
+        .iter()
+        .find(|f| f.rule == "make-pod-spec-call")
+        .expect("the call stays for a person");
+    assert_eq!(
+        finding.not_fixable.as_deref(),
+        Some(
+            "`Nightly_ETL` is not a valid DaskCluster name (lower-case letters, digits and `-`, \
+             at most 53 characters): choose one that is"
+        )
+    );
+
+    let text = "from dask_kubernetes import make_pod_spec\n\n\
+                spec = make_pod_spec(\"daskdev/dask:2022.1.0\", threads_per_worker=2, cpu_limit=2)\n";
+    let outcome = support::fix(&scan, Path::new("flow.py"), text, true, None);
+    assert!(
+        outcome.fixed.contains(
+            "make_cluster_spec(name=\"dask\", image=\"daskdev/dask:2022.1.0\", \
+             resources={\"limits\": {\"cpu\": \"2\"}, \"requests\": {}}, \
+             worker_command=[\"dask-worker\", \"--nthreads\", \"2\"])"
+        ),
+        "{}",
+        outcome.fixed
     );
 }

@@ -133,3 +133,402 @@ fn json_findings_name_the_versions_in_play() {
     assert_eq!(own_image["in_play"]["source"], "pin");
     assert_eq!(own_image["in_play"]["at"], "requirements.txt:3");
 }
+
+// Cross-file fixes: `KubeCluster.from_yaml(path)` and the classic pod template at `path`
+// are one fix (`fixtures/safe-fixes/cross-file/`).
+
+const CROSS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/safe-fixes/cross-file"
+);
+
+/// A copy of the cross-file project; `edit` may change the template first.
+fn cross_project(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    fs::create_dir(dir.path().join("k8s")).unwrap();
+    for name in ["nightly_etl.py", "k8s/worker-spec.yaml"] {
+        let text = fs::read_to_string(Path::new(CROSS).join(name)).unwrap();
+        let text = if name.ends_with(".yaml") {
+            edit(text)
+        } else {
+            text
+        };
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// `dusk fix --isolated ARGS… PATHS…` (paths relative to `dir`): the exit status, and
+/// stdout then stderr with `dir` hidden.
+fn fix_in(dir: &Path, args: &[&str], paths: &[&str]) -> (dusk::cli::ExitStatus, String) {
+    let full: Vec<String> = paths
+        .iter()
+        .map(|p| match *p {
+            "." => dir.to_str().unwrap().to_owned(),
+            _ => dir.join(p).to_str().unwrap().to_owned(),
+        })
+        .collect();
+    let mut argv = vec!["dusk", "fix", "--isolated"];
+    argv.extend_from_slice(args);
+    argv.extend(full.iter().map(String::as_str));
+    let Command::Fix(args) = Cli::parse_from(argv).command else {
+        unreachable!("parsed a fix command");
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = dusk::cli::fix::run_with(args, false, &mut out, &mut err).unwrap();
+    let shown = dir.to_str().unwrap();
+    let text = format!(
+        "{}\n--- stderr ---\n{}",
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap()
+    );
+    (status, text.replace(shown.trim_start_matches('/'), "[dir]"))
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    fs::read_to_string(dir.join(name)).unwrap()
+}
+
+#[test]
+fn from_yaml_and_its_template_are_one_fix_shown_together() {
+    let dir = cross_project(|t| t);
+    let (_, out) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    // The two files' diffs follow each other, and the DaskCluster is named from `name=`.
+    let py = out.find("+++ b/[dir]/nightly_etl.py").expect(&out);
+    let yaml = out.find("+++ b/[dir]/k8s/worker-spec.yaml").expect(&out);
+    assert!(py < yaml, "{out}");
+    assert!(out.contains("+  name: nightly-etl\n"), "{out}");
+    assert!(!out.contains("name: worker-spec"), "{out}");
+    insta::assert_snapshot!("cross-file-diff", out);
+}
+
+#[test]
+fn a_cross_file_fix_writes_both_files_and_converges() {
+    let dir = cross_project(|t| t);
+    let (status, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    assert_eq!(status, dusk::cli::ExitStatus::Success, "{out}");
+    let py = read(dir.path(), "nightly_etl.py");
+    assert!(
+        py.contains("KubeCluster(custom_cluster_spec=\"k8s/worker-spec.yaml\", name=\"nightly-etl\", n_workers=6)"),
+        "{py}"
+    );
+    assert!(
+        py.contains("from dask_kubernetes.operator import KubeCluster"),
+        "{py}"
+    );
+    let spec = read(dir.path(), "k8s/worker-spec.yaml");
+    assert!(spec.contains("kind: DaskCluster\n"), "{spec}");
+    assert!(spec.contains("  name: nightly-etl\n"), "{spec}");
+    // The template's own safe fixes go on in the DaskCluster (2024.1.0 has `dask worker`).
+    assert!(spec.contains("args: [dask, worker, --nthreads"), "{spec}");
+    let (_, again) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    assert!(
+        !again.contains("+++"),
+        "a second fix changed something:\n{again}"
+    );
+}
+
+#[test]
+fn a_template_outside_the_paths_given_declines_the_call() {
+    let dir = cross_project(|t| t);
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["nightly_etl.py"]);
+    assert_eq!(
+        read(dir.path(), "nightly_etl.py"),
+        fs::read_to_string(Path::new(CROSS).join("nightly_etl.py")).unwrap(),
+        "nothing may change:\n{out}"
+    );
+    assert!(
+        out.contains(
+            "which must become a DaskCluster in the same fix, and `/[dir]/k8s/worker-spec.yaml` \
+             is outside the paths given"
+        ),
+        "{out}"
+    );
+    // The import stays with the call it serves.
+    assert!(
+        out.contains("classic-kubecluster-import") && out.contains("the import stays"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_missing_template_declines_the_call() {
+    let dir = cross_project(|t| t);
+    fs::remove_file(dir.path().join("k8s/worker-spec.yaml")).unwrap();
+    let (_, out) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    assert!(!out.contains("+++"), "{out}");
+    assert!(
+        out.contains(
+            "loads the pod template `k8s/worker-spec.yaml`, which must become a \
+                      DaskCluster in the same fix, and it is not found beside"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_template_the_rewriter_declines_declines_the_call() {
+    // An unquoted boolean env value: Kubernetes takes only strings.
+    let dir = cross_project(|t| t.replace("value: s3fs pyarrow", "value: true"));
+    let (_, out) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    assert!(!out.contains("nightly_etl.py\n@@"), "{out}");
+    assert!(!out.contains("+kind: DaskCluster"), "{out}");
+    assert!(
+        out.contains("which must become a DaskCluster in the same fix, and it cannot be migrated: `/[dir]/k8s/worker-spec.yaml`"),
+        "{out}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_template_that_cannot_be_written_leaves_both_files_unchanged() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = cross_project(|t| t);
+    let spec = dir.path().join("k8s/worker-spec.yaml");
+    fs::set_permissions(&spec, fs::Permissions::from_mode(0o444)).unwrap();
+    let (status, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    assert_eq!(status, dusk::cli::ExitStatus::Error, "{out}");
+    assert_eq!(
+        read(dir.path(), "nightly_etl.py"),
+        fs::read_to_string(Path::new(CROSS).join("nightly_etl.py")).unwrap(),
+        "{out}"
+    );
+    assert_eq!(
+        read(dir.path(), "k8s/worker-spec.yaml"),
+        fs::read_to_string(Path::new(CROSS).join("k8s/worker-spec.yaml")).unwrap()
+    );
+    assert!(out.contains("read-only"), "{out}");
+}
+
+// The dask chart's `worker.image.dask_worker` value, decided by the chart version the values
+// are for (dask/helm-chart#535: charts since 2026.7.0 split it into words).
+
+const CHART_VALUES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/safe-fixes/helm-chart-version/values.yaml"
+);
+
+/// A project with `deploy/dask/values.yaml` and, if given, chart metadata at a path.
+fn chart_project(meta: Option<(&str, &str)>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    fs::create_dir_all(dir.path().join("deploy/dask")).unwrap();
+    fs::copy(CHART_VALUES, dir.path().join("deploy/dask/values.yaml")).unwrap();
+    if let Some((path, text)) = meta {
+        fs::write(dir.path().join(path), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn chart_version_decides_the_dask_worker_value() {
+    let cases: [(&str, Option<(&str, &str)>); 6] = [
+        ("no-chart", None),
+        (
+            "own-chart-2024.1.1",
+            Some((
+                "deploy/dask/Chart.yaml",
+                "apiVersion: v2\nname: dask\nversion: 2024.1.1\nappVersion: 2024.1.0\n",
+            )),
+        ),
+        (
+            "umbrella-2026.7.0",
+            Some((
+                "deploy/Chart.yaml",
+                "apiVersion: v2\nname: analytics\nversion: 0.3.0\ndependencies:\n  - name: dask\n    \
+                 version: 2026.7.0\n    repository: https://helm.dask.org\n",
+            )),
+        ),
+        (
+            "umbrella-range",
+            Some((
+                "deploy/Chart.yaml",
+                "apiVersion: v2\nname: analytics\nversion: 0.3.0\ndependencies:\n  - name: dask\n    \
+                 version: \"~2026.7.0\"\n    repository: https://helm.dask.org\n",
+            )),
+        ),
+        (
+            "requirements-4.5.6",
+            Some((
+                "deploy/requirements.yaml",
+                "dependencies:\n- name: dask\n  version: 4.5.6\n  repository: https://helm.dask.org/\n",
+            )),
+        ),
+        (
+            "own-chart-2026.8.0",
+            Some((
+                "deploy/dask/Chart.yaml",
+                "apiVersion: v2\nname: dask\nversion: 2026.8.0\nappVersion: 2026.7.1\n",
+            )),
+        ),
+    ];
+    for (name, meta) in cases {
+        let dir = chart_project(meta);
+        let (_, out) = fix_in(dir.path(), &["--diff"], &["deploy/dask/values.yaml"]);
+        let splits = name.ends_with("2026.7.0") || name.ends_with("2026.8.0");
+        assert_eq!(
+            out.contains("+    dask_worker: \"dask worker\""),
+            splits,
+            "{name}:\n{out}"
+        );
+        insta::assert_snapshot!(format!("chart-version-{name}"), out);
+    }
+}
+
+// Notebook `!` shell lines are commands: located at the cell line, fixed where the version in
+// play allows (`fixtures/safe-fixes/notebook-shell/`).
+
+const NOTEBOOK_SHELL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/safe-fixes/notebook-shell"
+);
+
+#[test]
+fn notebook_shell_lines_are_checked_and_fixed_as_commands() {
+    for pinned in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join(".git")).unwrap();
+        let name = "profile-pipeline.ipynb";
+        fs::copy(Path::new(NOTEBOOK_SHELL).join(name), dir.path().join(name)).unwrap();
+        if pinned {
+            fs::copy(
+                Path::new(NOTEBOOK_SHELL).join("requirements.txt"),
+                dir.path().join("requirements.txt"),
+            )
+            .unwrap();
+        }
+        let (_, diff) = fix_in(dir.path(), &["--diff"], &[name]);
+        // Findings at the cell and the line in it.
+        assert!(
+            diff.contains(&format!("{name}:cell 5:1:2: error dask-scheduler-command")),
+            "{diff}"
+        );
+        // The label string and the comment are not commands.
+        assert!(!diff.contains("+    \"label = \\\"dask worker"), "{diff}");
+        assert!(!diff.contains("+    \"# dask worker"), "{diff}");
+        let pin = if pinned { "pinned" } else { "unpinned" };
+        insta::assert_snapshot!(format!("notebook-shell-{pin}"), diff);
+        if !pinned {
+            let (_, _) = fix_in(dir.path(), &[], &[name]);
+            let (_, again) = fix_in(dir.path(), &["--diff"], &[name]);
+            assert!(!again.contains("+++"), "a second fix changed it:\n{again}");
+            // The notebook is still valid JSON with its outputs and metadata.
+            let json: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(dir.path().join(name)).unwrap()).unwrap();
+            assert_eq!(json["cells"].as_array().unwrap().len(), 6);
+        }
+    }
+}
+
+/// The operator import a fix adds goes where the file's `dask_kubernetes` import is, not
+/// above the standard-library and third-party imports before it (see also the
+/// `make_pod_spec` case of `rule-tests/dask-kubernetes.test.yaml`).
+#[test]
+fn added_operator_imports_keep_the_file_import_order() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    let text = "\"\"\"Reprocess a survey night.\"\"\"\nimport os\n\nimport dask.array as da\nimport dask_kubernetes as dk\nimport yaml\nfrom dask.distributed import Client\n\nwith open(os.environ[\"WORKER_SPEC\"]) as f:\n    spec = yaml.safe_load(f)\ncluster = dk.KubeCluster(spec, n_workers=4)\nclient = Client(cluster)\n";
+    fs::write(dir.path().join("reduce.py"), text).unwrap();
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["reduce.py"]);
+    let fixed = read(dir.path(), "reduce.py");
+    assert_eq!(
+        fixed,
+        "\"\"\"Reprocess a survey night.\"\"\"\nimport os\n\nimport dask.array as da\nimport dask_kubernetes.operator\nimport dask_kubernetes as dk\nimport yaml\nfrom dask.distributed import Client\n\nwith open(os.environ[\"WORKER_SPEC\"]) as f:\n    spec = yaml.safe_load(f)\ncluster = dk.operator.KubeCluster(custom_cluster_spec=spec, n_workers=4)\nclient = Client(cluster)\n",
+        "{out}"
+    );
+}
+
+/// `dusk check --show-fixes --unsafe-fixes` shows a cross-file fix as `dusk fix --diff` does:
+/// both files together, the template once, as its own fixes then leave it.
+#[test]
+fn check_shows_a_cross_file_fix_as_fix_diff_does() {
+    let dir = cross_project(|t| t);
+    let (_, fix) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    let diff = fix.split("\n--- stderr ---").next().unwrap().to_owned();
+    let out = dir.path().join("check.txt");
+    let argv = [
+        "dusk",
+        "check",
+        "--isolated",
+        "--show-fixes",
+        "--unsafe-fixes",
+        "--format",
+        "concise",
+        "--output",
+        out.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ];
+    dusk::cli::run(Cli::parse_from(argv)).unwrap();
+    let shown = dir.path().to_str().unwrap();
+    let check = fs::read_to_string(&out)
+        .unwrap()
+        .replace(shown.trim_start_matches('/'), "[dir]");
+    let fixes = check
+        .split("Fixes (`dusk fix --unsafe-fixes`):\n")
+        .nth(1)
+        .expect(&check);
+    assert_eq!(fixes.trim_end(), diff.trim_end());
+    assert_eq!(fixes.matches("+++ b/[dir]/k8s/worker-spec.yaml").count(), 1);
+}
+
+/// A pipeline that builds its pod with `make_pod_spec(**settings)` cannot have that call
+/// migrated, so `KubeCluster(spec)` must not become `custom_cluster_spec=spec` (a classic
+/// V1Pod the operator rejects) and no import may move or be added beside it: the file is
+/// left as it was, each finding saying why.
+const POD_FROM_SETTINGS: &str = "\"\"\"Nightly reprocessing on the lab cluster.\"\"\"\nimport yaml\nfrom dask_kubernetes import KubeCluster, make_pod_spec\n\nwith open(\"cluster.yaml\") as f:\n    settings = yaml.safe_load(f)\n\nspec = make_pod_spec(**settings[\"worker\"])\ncluster = KubeCluster(spec, n_workers=8)\n";
+
+#[test]
+fn a_pod_from_a_make_pod_spec_call_dusk_cannot_migrate_keeps_the_constructor() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    fs::write(dir.path().join("reprocess.py"), POD_FROM_SETTINGS).unwrap();
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["reprocess.py"]);
+    assert_eq!(read(dir.path(), "reprocess.py"), POD_FROM_SETTINGS, "{out}");
+    assert!(
+        out.contains("the pod template is the classic V1Pod that `make_pod_spec(...)` at line 8 builds, which dusk cannot migrate"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`make_pod_spec` is still used at line 8"),
+        "{out}"
+    );
+}
+
+/// The same call with literal arguments is migrated with the constructor; selecting only
+/// the constructor's rule would leave the V1Pod, so it is declined.
+#[test]
+fn a_migratable_make_pod_spec_call_goes_with_the_constructor_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    let text = POD_FROM_SETTINGS.replace(
+        "make_pod_spec(**settings[\"worker\"])",
+        "make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\", memory_limit=\"8G\")",
+    );
+    fs::write(dir.path().join("reprocess.py"), &text).unwrap();
+    let (_, out) = fix_in(
+        dir.path(),
+        &[
+            "--unsafe-fixes",
+            "--select",
+            "classic-kubecluster-constructor",
+        ],
+        &["reprocess.py"],
+    );
+    assert_eq!(read(dir.path(), "reprocess.py"), text, "{out}");
+    assert!(
+        out.contains("no fix of this run migrates that call: select `make-pod-spec-call` too"),
+        "{out}"
+    );
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["reprocess.py"]);
+    let fixed = read(dir.path(), "reprocess.py");
+    assert!(
+        fixed.contains("spec = make_cluster_spec("),
+        "{fixed}\n{out}"
+    );
+    assert!(
+        fixed.contains("cluster = KubeCluster(custom_cluster_spec=spec, n_workers=8)"),
+        "{fixed}"
+    );
+    assert!(!fixed.contains("make_pod_spec"), "{fixed}");
+}

@@ -268,6 +268,8 @@ impl Scan {
         }
         let settings = self.settings();
         let _pins = crate::migrate::in_play::PinScope::open();
+        // The pod template a call loads is fixed with the call, as `dusk fix` does it.
+        let others = super::fix::Others::new(&paths, settings.limits.max_file_bytes);
         let mut reports: Vec<FileReport> = found
             .files
             .par_iter()
@@ -278,7 +280,14 @@ impl Scan {
                 // fix loops run in memory, so both commands count the same findings.
                 if let Some(text) = text.filter(|_| report.findings.iter().any(|f| f.fix.is_some()))
                 {
-                    settle(file, &text, &mut report, &settings, &self.fix_overrides);
+                    settle(
+                        file,
+                        &text,
+                        &mut report,
+                        &settings,
+                        &self.fix_overrides,
+                        &others,
+                    );
                 }
                 crate::source::forget_kept();
                 report
@@ -372,6 +381,7 @@ fn settle(
     report: &mut FileReport,
     settings: &Settings<'_>,
     overrides: &std::collections::BTreeMap<String, crate::source::edit::Applicability>,
+    others: &super::fix::Others,
 ) {
     // `original` is the file as read (a notebook's JSON, not its joined cells); the loops
     // below start by linting it, as `report` did.
@@ -380,6 +390,8 @@ fn settle(
     // Findings whose rewriter declines say why (`not_fixable`), as `dusk fix` shows them.
     fix.unsafe_fixes = true;
     fix.created_exists = super::fix::already_created;
+    let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
+    fix.others = Some(&read_other);
     crate::migrate::settle_fixes(file, report, &fix);
     let meta = crate::migrate::FileMeta {
         kind: file.kind,
@@ -685,6 +697,10 @@ fn file_fixes(
             }
             let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
             fix.unsafe_fixes = unsafe_fixes;
+            // A call and the template it loads are one fix, as `dusk fix` makes it.
+            let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
+            let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
+            fix.others = Some(&read_other);
             let Some(outcome) = refix(report, &original, &fix) else {
                 continue 'reports;
             };
@@ -728,10 +744,14 @@ fn show_fixes(
     let settings = scan.settings();
     let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
     fix.unsafe_fixes = unsafe_fixes;
+    // A call and the template it loads are one fix, shown together as `dusk fix --diff` does.
+    let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
+    let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
+    fix.others = Some(&read_other);
     let wanted = |a: crate::source::edit::Applicability| {
         a == crate::source::edit::Applicability::Safe || unsafe_fixes
     };
-    let mut any = false;
+    let mut outcomes = Vec::new();
     for report in reports {
         if !report
             .findings
@@ -743,10 +763,32 @@ fn show_fixes(
         let Ok(original) = std::fs::read_to_string(&report.path) else {
             continue;
         };
-        let Some(outcome) = refix(report, &original, &fix) else {
+        let Some(mut outcome) = refix(report, &original, &fix) else {
             continue;
         };
-        if outcome.changed() {
+        // The other file as its own fixes then leave it (`cli::fix` does the same).
+        for other in &mut outcome.elsewhere {
+            let meta = crate::migrate::FileMeta {
+                kind: report_kind(&other.path).unwrap_or(crate::discover::SourceKind::Yaml),
+                beside_chart: crate::discover::beside_dask_chart(&other.path),
+                path: &other.path,
+                display_path: &other.display,
+            };
+            other.fixed = crate::migrate::fix_text(meta, other.fixed.clone(), &fix).fixed;
+        }
+        outcomes.push((report.path.clone(), outcome));
+    }
+    // A file another file's fix changes is shown with that file, not alone.
+    let real = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let shown_with: Vec<std::path::PathBuf> = outcomes
+        .iter()
+        .flat_map(|(_, o)| o.elsewhere.iter().filter_map(|e| real(&e.path)))
+        .collect();
+    let mut any = false;
+    for (path, outcome) in &outcomes {
+        let with_another =
+            real(std::path::Path::new(path)).is_some_and(|r| shown_with.contains(&r));
+        if outcome.changed() && !with_another {
             if !any {
                 writeln!(
                     out,
@@ -755,7 +797,14 @@ fn show_fixes(
                 )?;
                 any = true;
             }
-            let diff = crate::diff::unified(&report.path, &outcome.original, &outcome.fixed);
+            let mut diff = crate::diff::unified(path, &outcome.original, &outcome.fixed);
+            for other in &outcome.elsewhere {
+                diff.push_str(&crate::diff::unified(
+                    &other.display,
+                    &other.original,
+                    &other.fixed,
+                ));
+            }
             let diff = if color {
                 crate::diff::colorize(&diff)
             } else {

@@ -44,6 +44,13 @@ struct FileResult {
     /// Why the file is checked but not written (a link found in a walk, a real path
     /// outside the given paths); set only when a fix would have changed it.
     not_written: Option<String>,
+    /// What the file was when read, for writing it once every file is fixed.
+    snapshot: Option<crate::write::Snapshot>,
+    /// The file's real path, to find it when another file's fix changes it too.
+    real: Option<PathBuf>,
+    /// Another file whose fix changes this one (the code loading this pod template): this
+    /// file is shown and written with that one, not alone.
+    with: Option<String>,
 }
 
 /// A file a fix creates (a DaskCluster beside the Helm values it replaces).
@@ -161,6 +168,9 @@ pub fn run_with(
     {
         return fix_stdin(&scan, &settings, &args, out, err);
     }
+    let others = Others::new(&scan.paths, lint.limits.max_file_bytes);
+    let read_other = |from: &Path, written: &str| others.read(from, written);
+    settings.others = Some(&read_other);
     let found = scan.discover(&scan.paths);
     let _pins = crate::migrate::in_play::PinScope::open();
     let access = access(&found.files, &scan.paths);
@@ -179,6 +189,10 @@ pub fn run_with(
         })
         .collect();
     results.sort_by(|a, b| a.path.cmp(&b.path));
+    together(&mut results, &found.files, &settings, args.diff);
+    if !args.diff {
+        write_all(&mut results);
+    }
     let printed = print(&results, &args, color, out, err);
     for w in &found.warnings {
         let _ = writeln!(err, "warning: {}: {}", display_path(&w.path), w.message);
@@ -202,6 +216,243 @@ pub fn run_with(
     ))
 }
 
+/// Reads the other files of a run for fixes that change two files together (see
+/// [`crate::migrate::ReadOther`]): a path as code writes it is looked for beside the file
+/// being fixed, in each directory above it up to the path given that holds it, then in the
+/// working directory (where a relative path in a script is usually resolved). The file must
+/// be a regular file whose real path is inside the paths given.
+pub(crate) struct Others {
+    roots: Vec<PathBuf>,
+    max: u64,
+}
+
+impl Others {
+    pub(crate) fn new(given: &[PathBuf], max: u64) -> Self {
+        Self {
+            roots: given
+                .iter()
+                .filter_map(|p| std::fs::canonicalize(p).ok())
+                .collect(),
+            max,
+        }
+    }
+
+    pub(crate) fn read(
+        &self,
+        from: &Path,
+        written: &str,
+    ) -> Result<crate::migrate::OtherText, String> {
+        let written_path = Path::new(written);
+        let mut places: Vec<PathBuf> = Vec::new();
+        if written_path.is_absolute() {
+            places.push(written_path.to_path_buf());
+        } else {
+            let dir = from
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            for d in dir.ancestors().filter(|d| !d.as_os_str().is_empty()) {
+                places.push(d.join(written_path));
+                let real = std::fs::canonicalize(d).ok();
+                if real.is_some_and(|r| self.roots.contains(&r)) {
+                    break;
+                }
+            }
+            places.push(written_path.to_path_buf());
+        }
+        let Some(found) = places.into_iter().find(|p| p.is_file()) else {
+            return Err(format!(
+                "it is not found beside `{}`, in the directories above it or in the working \
+                 directory",
+                display_path(from)
+            ));
+        };
+        if std::fs::symlink_metadata(&found).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(format!(
+                "`{}` is a symbolic link, and dusk fix does not write through links it finds",
+                display_path(&found)
+            ));
+        }
+        let real = std::fs::canonicalize(&found).map_err(|e| format!("it cannot be read: {e}"))?;
+        if !self.roots.iter().any(|root| real.starts_with(root)) {
+            return Err(format!(
+                "`{}` is outside the paths given",
+                display_path(&found)
+            ));
+        }
+        let (_, bytes) =
+            crate::write::read(&found, self.max).map_err(|e| format!("it cannot be read: {e}"))?;
+        let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())?;
+        Ok(crate::migrate::OtherText {
+            display: display_path(&found),
+            path: found,
+            text,
+        })
+    }
+}
+
+/// Files a fix of another file changes too: each becomes what that fix leaves (its own
+/// fixes give way: the DaskCluster is named from the code that loads it), and is shown and
+/// written with that file. Two files changing one file differently are neither written.
+fn together(
+    results: &mut [FileResult],
+    files: &[SourceFile],
+    settings: &FixSettings<'_>,
+    preview: bool,
+) {
+    let mut by_target: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+    for (i, r) in results.iter().enumerate() {
+        if r.not_written.is_some() {
+            continue;
+        }
+        for other in r.outcome.iter().flat_map(|o| &o.elsewhere) {
+            if let Ok(real) = std::fs::canonicalize(&other.path) {
+                by_target.entry(real).or_default().push(i);
+            }
+        }
+    }
+    for (target, sources) in by_target {
+        let texts = |i: usize| -> Vec<&str> {
+            results[i]
+                .outcome
+                .iter()
+                .flat_map(|o| &o.elsewhere)
+                .filter(|o| std::fs::canonicalize(&o.path).ok().as_ref() == Some(&target))
+                .map(|o| o.fixed.as_str())
+                .collect()
+        };
+        let first = texts(sources[0]).first().map(|t| t.to_string());
+        let agree = sources
+            .iter()
+            .all(|&i| texts(i).iter().all(|t| Some(*t) == first.as_deref()));
+        let names: Vec<String> = sources.iter().map(|&i| results[i].path.clone()).collect();
+        if !agree {
+            for &i in &sources {
+                results[i].not_written = Some(format!(
+                    "`{}`, `{}` load `{}` under different cluster names, so no one of them \
+                     can migrate it: give them one name, or migrate by hand",
+                    names[0],
+                    names[1..].join("`, `"),
+                    target.display()
+                ));
+                if let Some(file) = files
+                    .iter()
+                    .find(|f| display_path(&f.path) == results[i].path)
+                {
+                    results[i].remaining =
+                        crate::lint::lint_file(file, &results[i].path, settings.lint);
+                }
+            }
+            continue;
+        }
+        let (Some(fixed), Some(j)) = (
+            first,
+            results
+                .iter()
+                .position(|r| r.real.as_ref() == Some(&target)),
+        ) else {
+            continue;
+        };
+        let Some(file) = files
+            .iter()
+            .find(|f| display_path(&f.path) == results[j].path)
+        else {
+            continue;
+        };
+        let Some(own) = results[j].outcome.clone() else {
+            continue;
+        };
+        // The file's own fixes go on from there (a legacy command in the DaskCluster).
+        let shown = results[j].path.clone();
+        let meta = FileMeta {
+            kind: file.kind,
+            beside_chart: file.beside_chart,
+            path: &file.path,
+            display_path: &shown,
+        };
+        let mut outcome = fix_text(meta, fixed, settings);
+        keep_crlf(&mut outcome);
+        outcome.original = own.original;
+        let mut replaced = finish(file, settings, outcome, preview, None, &FixCache::default());
+        replaced.real = results[j].real.take();
+        replaced.snapshot = results[j].snapshot.take();
+        replaced.with = Some(names.join("`, `"));
+        // The sources show and write the file as its own fixes leave it.
+        if let Some(final_text) = replaced.outcome.as_ref().map(|o| o.fixed.clone()) {
+            for &i in &sources {
+                for other in results[i].outcome.iter_mut().flat_map(|o| &mut o.elsewhere) {
+                    if std::fs::canonicalize(&other.path).ok().as_ref() == Some(&target) {
+                        other.fixed = final_text.clone();
+                    }
+                }
+            }
+        }
+        results[j] = replaced;
+    }
+}
+
+/// Write every changed file, and the files the fixes create. A file changed together with
+/// another (`with`) is written in one [`crate::write::replace_all`] with it: both or neither.
+fn write_all(results: &mut [FileResult]) {
+    let mut failed_with: Vec<(PathBuf, String)> = Vec::new();
+    for r in results.iter_mut() {
+        let (Some(o), Some(snapshot)) = (&r.outcome, &r.snapshot) else {
+            continue;
+        };
+        if !o.changed() || r.not_written.is_some() || r.with.is_some() {
+            continue;
+        }
+        let mut group: Vec<(crate::write::Snapshot, &[u8], &[u8])> = Vec::new();
+        let mut error = None;
+        for other in &o.elsewhere {
+            match crate::write::read(&other.path, u64::MAX) {
+                Ok((s, bytes)) if bytes == other.original.as_bytes() => {
+                    group.push((s, other.fixed.as_bytes(), other.original.as_bytes()))
+                }
+                // Written already, with another file loading it the same way.
+                Ok((_, bytes)) if bytes == other.fixed.as_bytes() => {}
+                Ok(_) => {
+                    error = Some(crate::write::Error::Changed {
+                        path: other.path.clone(),
+                    })
+                }
+                Err(e) => error = Some(e),
+            }
+        }
+        let result = match error {
+            Some(e) => Err(e),
+            None if group.is_empty() => crate::write::replace(snapshot, o.fixed.as_bytes()),
+            None => {
+                let mut items = vec![(snapshot, o.fixed.as_bytes(), o.original.as_bytes())];
+                items.extend(group.iter().map(|(s, new, old)| (s, *new, *old)));
+                crate::write::replace_all(&items)
+            }
+        };
+        if let Err(e) = result {
+            for other in &o.elsewhere {
+                if let Ok(real) = std::fs::canonicalize(&other.path) {
+                    failed_with.push((real, r.path.clone()));
+                }
+            }
+            r.write_error = Some(e);
+        }
+    }
+    for r in results.iter_mut() {
+        if let Some((_, source)) = failed_with.iter().find(|(t, _)| r.real.as_ref() == Some(t)) {
+            r.not_written = Some(format!(
+                "it is written only together with `{source}`, which was not"
+            ));
+        }
+        if r.write_error.is_some() || r.not_written.is_some() {
+            r.created.clear();
+            continue;
+        }
+        for c in r.created.iter_mut().filter(|c| c.error.is_none()) {
+            c.error = crate::write::create(Path::new(&c.path), c.text.as_bytes()).err();
+        }
+    }
+}
+
 /// Fix one file; with `not_written`, only see what would be fixed and say why it is not.
 fn fix_file(
     file: &SourceFile,
@@ -222,6 +473,9 @@ fn fix_file(
             introduced: Vec::new(),
             created: Vec::new(),
             not_written: None,
+            snapshot: None,
+            real: None,
+            with: None,
         }
     };
     let Ok((snapshot, bytes)) = crate::write::read(&file.path, settings.lint.limits.max_file_bytes)
@@ -246,6 +500,9 @@ fn fix_file(
                 introduced: Vec::new(),
                 created: Vec::new(),
                 not_written: None,
+                snapshot: None,
+                real: None,
+                with: None,
             };
         }
         Decoded::Rejected(remaining) => {
@@ -258,6 +515,9 @@ fn fix_file(
                 introduced: Vec::new(),
                 created: Vec::new(),
                 not_written: None,
+                snapshot: None,
+                real: None,
+                with: None,
             };
         }
     };
@@ -271,10 +531,30 @@ fn fix_file(
     let cache = FixCache::default();
     let mut outcome = fix_text_with(meta, text, settings, &cache);
     keep_crlf(&mut outcome);
-    let write_error = if outcome.changed() && !preview {
-        crate::write::replace(&snapshot, outcome.fixed.as_bytes()).err()
-    } else {
-        None
+    let mut result = finish(file, settings, outcome, preview, not_written, &cache);
+    result.real = std::fs::canonicalize(&file.path).ok();
+    result.snapshot = Some(snapshot);
+    result
+}
+
+/// The result of fixing `file` to `outcome`: what is left for a person, paired with the
+/// findings of the file as it was; nothing is written yet. `cache` holds what the loops
+/// that made `outcome` computed (empty when its `original` is not the text they started
+/// from).
+fn finish(
+    file: &SourceFile,
+    settings: &FixSettings<'_>,
+    outcome: Outcome,
+    preview: bool,
+    not_written: Option<String>,
+    cache: &FixCache,
+) -> FileResult {
+    let path = display_path(&file.path);
+    let meta = FileMeta {
+        kind: file.kind,
+        beside_chart: file.beside_chart,
+        path: &file.path,
+        display_path: &path,
     };
     let mut remaining = outcome.remaining.clone();
     let mut removed = BTreeMap::new();
@@ -301,7 +581,7 @@ fn fix_file(
         let classes = if settings.unsafe_fixes {
             vec![None; before.findings.len()]
         } else {
-            fixability(meta, &outcome.original, &before.findings, settings, &cache)
+            fixability(meta, &outcome.original, &before.findings, settings, cache)
         };
         for (f, paired) in remaining.findings.iter_mut().zip(&pairs) {
             let Some(i) = *paired else {
@@ -335,20 +615,20 @@ fn fix_file(
         Some(why) if outcome.changed() => (lint_file(file, &path, settings.lint), Some(why)),
         _ => (remaining, None),
     };
-    let created = if write_error.is_none() {
-        create_files(file, &outcome, preview || not_written.is_some())
-    } else {
-        Vec::new()
-    };
+    // Only checked here: files are created once every file is fixed (`write_all`).
+    let created = create_files(file, &outcome, true);
     FileResult {
         remaining,
         outcome: Some(outcome),
         path,
-        write_error,
+        write_error: None,
         removed,
         introduced,
         created,
         not_written,
+        snapshot: None,
+        real: None,
+        with: None,
     }
 }
 
@@ -642,8 +922,16 @@ fn print(
     // With --diff, stdout carries only the diff.
     for r in results {
         let Some(o) = &r.outcome else { continue };
-        if args.diff && o.changed() && r.not_written.is_none() {
-            let diff = crate::diff::unified(&r.path, &o.original, &o.fixed);
+        // A file changed by another file's fix is shown right after that file's diff.
+        if args.diff && o.changed() && r.not_written.is_none() && r.with.is_none() {
+            let mut diff = crate::diff::unified(&r.path, &o.original, &o.fixed);
+            for other in &o.elsewhere {
+                diff.push_str(&crate::diff::unified(
+                    &other.display,
+                    &other.original,
+                    &other.fixed,
+                ));
+            }
             let diff = if color {
                 crate::diff::colorize(&diff)
             } else {
@@ -682,6 +970,16 @@ fn print(
                 for c in r.created.iter().filter(|c| c.error.is_none()) {
                     let verb = if args.diff { "would create" } else { "created" };
                     writeln!(status, "  {verb} {}", c.path)?;
+                }
+                for other in &o.elsewhere {
+                    writeln!(
+                        status,
+                        "  with {} (one fix: both files or neither)",
+                        other.display
+                    )?;
+                }
+                if let Some(source) = &r.with {
+                    writeln!(status, "  with `{source}`, whose fix loads it")?;
                 }
                 for (rule, note) in &o.notes {
                     writeln!(status, "  review {rule}: {note}")?;

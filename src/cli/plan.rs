@@ -137,10 +137,19 @@ pub fn prepare(args: &PlanArgs, io: &mut Io<'_>) -> Result<Prepared, Error> {
         if args.from_cluster {
             let scope = scope(&args.conn, &connection);
             let live = workflow::gather(&api, &scope, &|d, t, l| progress.update(d, t, l)).await?;
-            desired = workflow::desired_from_live(&live)?
-                .into_iter()
-                .map(|d| input::through_fixes(d, &fix))
-                .collect();
+            // Built from the model with the commands of the versions in play: the image's,
+            // else the targeted `distributed` (no text fix loop runs over these objects).
+            let target_new_cli = lint
+                .targets
+                .explicit
+                .get("distributed")
+                .or_else(|| lint.rules.default_target("distributed"))
+                .is_none_or(|v| {
+                    crate::dask::NEW_CLI_SINCE
+                        .parse::<crate::rules::Version>()
+                        .is_ok_and(|since| *v >= since)
+                });
+            desired = workflow::desired_from_live(&live, target_new_cli)?;
             if desired.is_empty() {
                 let _ = writeln!(
                     io.err,

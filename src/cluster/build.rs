@@ -1,12 +1,15 @@
 //! Live classic Dask → the model of a classic cluster → DaskClusters, for
 //! `dusk plan --from-cluster`.
 //!
-//! Two producers of [`crate::extract::classic::ClassicCluster`]: a classic KubeCluster's
+//! A producer of [`crate::extract::classic::ClassicCluster`] for a classic KubeCluster's
 //! running pods (worker image, command, env, resources and pod settings, the scheduler pod,
-//! the Service type, the number of workers) and a dask Helm release's values (chart defaults
-//! merged under the user's values). The one builder ([`crate::migrate::build`]) makes the
-//! DaskCluster, as it does for files: `--name $(DASK_WORKER_NAME)` on the workers, the
-//! `tcp-comm` and `http-dashboard` ports and probes on the scheduler, the Service.
+//! the Service type, the number of workers); a dask Helm release's values (chart defaults
+//! merged under the user's values) go through the one producer for Helm values,
+//! [`crate::extract::helm_chart::clusters`], as a values file does. The one builder
+//! ([`crate::migrate::build::cluster_on_cli`]) makes the DaskCluster, as it does for files:
+//! `--name $(DASK_WORKER_NAME)` on the workers, the `tcp-comm` and `http-dashboard` ports and
+//! probes on the scheduler, the Service, and commands that run on the worker image's
+//! `distributed` (`dask worker` from 2022.10.0, the legacy programs and flags before).
 //! Dropped on purpose: what the API server or the classic KubeCluster added at run time
 //! (service-account token volumes, default tolerations with `tolerationSeconds`, node name,
 //! priority, the per-pod `--name`, `DASK_SCHEDULER_ADDRESS`) and `restartPolicy: Never`,
@@ -21,13 +24,17 @@ use super::scan::ClassicCluster;
 use super::{Error, Kind, ObjectId};
 use crate::dask::INJECTED_ENV;
 use crate::extract::classic::{ClassicCluster as Model, ClassicPod, SchedulerPod, Source, Sourced};
+use crate::extract::helm_chart;
 use crate::migrate::build;
+use crate::migrate::rewriters::pod_template_to_daskcluster::rfc1123_label;
 use k8s_openapi::api::core::v1::PodSpec;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// A DaskCluster replacing a classic KubeCluster still running in the cluster.
-pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
+/// A DaskCluster replacing a classic KubeCluster still running in the cluster. Its commands
+/// run on the `distributed` of the worker pod's image ([`new_cli`]; `target_new_cli` when the
+/// image's tag does not say).
+pub fn from_classic(cluster: &ClassicCluster<'_>, target_new_cli: bool) -> Result<Desired, Error> {
     let from = format!(
         "classic KubeCluster `{}/{}`",
         cluster.namespace, cluster.name
@@ -84,7 +91,8 @@ pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
             )),
         ));
     }
-    let built = build::cluster(&model, build::Options::default()).map_err(|d| cannot(&d.reason))?;
+    let built = build::cluster_on_cli(&model, new_cli(&model, target_new_cli))
+        .map_err(|d| cannot(&d.reason))?;
     Ok(Desired {
         id: ObjectId {
             kind: Kind::DASK_CLUSTER,
@@ -97,6 +105,16 @@ pub fn from_classic(cluster: &ClassicCluster<'_>) -> Result<Desired, Error> {
             from: format!("{from} ({} worker pods)", workers.len()),
         },
     })
+}
+
+/// The builder's options for a live cluster: the versions in play are the worker image's
+/// (`daskdev/dask:2022.1.0` has no `dask worker`, so its command stays), else the target's.
+/// Nothing here runs the YAML-text fix loop: the builder makes the commands what the fixes
+/// would make them.
+pub fn new_cli(model: &Model, target_new_cli: bool) -> build::Options {
+    build::Options {
+        new_cli: build::image_has_new_cli(model.worker.image()).unwrap_or(target_new_cli),
+    }
 }
 
 /// A running classic pod as the model's pod: its spec without what the API server and the
@@ -181,8 +199,12 @@ fn strip_classic_name(spec: &mut Value) {
     first.insert("args".into(), Value::Array(args));
 }
 
-/// A DaskCluster replacing a release of the dask Helm chart.
-pub fn from_release(release: &Release) -> Result<Desired, Error> {
+/// The DaskCluster (and a DaskWorkerGroup per `additional_worker_groups` item) replacing a
+/// release of the dask Helm chart: the release's values merged over its chart's defaults,
+/// rendered and read into the model by the one producer for Helm values
+/// ([`helm_chart::clusters`], as the values file's fix does), built with the commands of the
+/// image in play (`target_new_cli` when its tag does not say).
+pub fn from_release(release: &Release, target_new_cli: bool) -> Result<Vec<Desired>, Error> {
     let from = format!("Helm release `{}/{}`", release.namespace, release.name);
     let cannot = |reason: &str| Error::CannotBuild {
         from: from.clone(),
@@ -190,100 +212,71 @@ pub fn from_release(release: &Release) -> Result<Desired, Error> {
     };
     let mut values = release.defaults.clone();
     merge(&mut values, &release.values);
-    let v = |path: &str| values.pointer(path).filter(|v| !v.is_null());
-    let at = |path: &str| {
+    let tree = super::yaml::node_from_json(&values);
+    let rendering = helm_chart::render(&tree.root, &release.name).map_err(|e| {
+        let at = tree.path_at(e.range).unwrap_or("");
+        cannot(&format!(
+            "its values cannot be rendered ({}, at `{at}`)",
+            e.message
+        ))
+    })?;
+    let at = |key: &str| {
         Source::Live(format!(
-            "Helm release {}/{} values {}",
-            release.namespace,
-            release.name,
-            path.trim_start_matches('/').replace('/', ".")
+            "Helm release {}/{} values {key}",
+            release.namespace, release.name
         ))
     };
-    let image = |component: &str| {
-        let repo = v(&format!("/{component}/image/repository"))
-            .and_then(Value::as_str)
-            .unwrap_or("ghcr.io/dask/dask");
-        match v(&format!("/{component}/image/tag")).and_then(Value::as_str) {
-            Some(tag) => format!("{repo}:{tag}"),
-            None => repo.to_owned(),
+    let source = Source::Live(format!("{from}'s values, as the chart renders them"));
+    let mut models = helm_chart::clusters(&release.name, &rendering, &source, |g| {
+        rfc1123_label(&format!("{}-{g}", release.name), 53)
+    })
+    .map_err(|e| cannot(&e))?;
+    for m in &mut models {
+        m.namespace = Some(Sourced::new(
+            release.namespace.clone(),
+            Source::Live(format!("{from}'s namespace")),
+        ));
+        for u in &mut m.unsupported {
+            if let Source::Span(range) = u.source {
+                u.source = at(tree.path_at(range).unwrap_or(&u.what));
+            }
         }
-    };
-    let mut worker_args: Vec<Value> = vec![
-        v("/worker/image/dask_worker")
-            .cloned()
-            .unwrap_or_else(|| "dask-worker".into()),
-    ];
-    if let Some(threads) = v("/worker/threads_per_worker").or(v("/worker/resources/limits/cpu")) {
-        worker_args.extend([json!("--nthreads"), json!(scalar_text(threads))]);
     }
-    if let Some(memory) = v("/worker/resources/limits/memory") {
-        worker_args.extend([json!("--memory-limit"), json!(scalar_text(memory))]);
-    }
-    worker_args.extend(extra_args(v("/worker/extraArgs")));
-    let mut worker = json!({"name": "worker", "image": image("worker"), "args": worker_args});
-    copy_fields(&mut worker, &values["worker"], &["env", "resources"]);
-    copy_mounts(&mut worker, &values["worker"]);
-    let mut worker_spec = json!({"containers": [worker]});
-    copy_pod_fields(&mut worker_spec, &values["worker"]);
-    copy_volumes(&mut worker_spec, &values["worker"]);
-
-    let mut scheduler_args = vec![json!("dask-scheduler"), json!("--host"), json!("0.0.0.0")];
-    scheduler_args.extend(extra_args(v("/scheduler/extraArgs")));
-    let mut scheduler =
-        json!({"name": "scheduler", "image": image("scheduler"), "args": scheduler_args});
-    copy_fields(&mut scheduler, &values["scheduler"], &["env", "resources"]);
-    let mut scheduler_spec = json!({"containers": [scheduler]});
-    copy_pod_fields(&mut scheduler_spec, &values["scheduler"]);
-
-    let pod = |spec: Value, side: &str| -> Result<ClassicPod, Error> {
-        let typed: PodSpec = serde_json::from_value(spec).map_err(|e| {
-            cannot(&format!(
-                "its `{side}` values do not make a pod spec dusk can read ({e})"
-            ))
-        })?;
-        Ok(ClassicPod {
-            spec: typed,
-            source: Some(at(&format!("/{side}"))),
-            ..ClassicPod::default()
-        })
-    };
-    let mut model = Model::new(
-        Sourced::new(release.name.clone(), Source::Live(format!("{from}'s name"))),
-        pod(worker_spec, "worker")?,
-    );
-    model.namespace = Some(Sourced::new(
-        release.namespace.clone(),
-        Source::Live(format!("{from}'s namespace")),
-    ));
-    model.scheduler = SchedulerPod::Own(Box::new(pod(scheduler_spec, "scheduler")?));
-    let replicas = match v("/worker/replicas") {
-        None => 3,
-        Some(n) => n
-            .as_i64()
-            .and_then(|n| i32::try_from(n).ok())
-            .ok_or_else(|| cannot("its `worker.replicas` is not an integer"))?,
-    };
-    model.replicas = Some(Sourced::new(replicas, at("/worker/replicas")));
-    model.service_type = Some(Sourced::new(
-        v("/scheduler/serviceType")
-            .and_then(Value::as_str)
-            .unwrap_or("ClusterIP")
-            .to_owned(),
-        at("/scheduler/serviceType"),
-    ));
-    let built = build::cluster(&model, build::Options::default()).map_err(|d| cannot(&d.reason))?;
-    Ok(Desired {
+    let mut models = models.into_iter();
+    let main = models
+        .next()
+        .ok_or_else(|| cannot("its values render no workers"))?;
+    let options = new_cli(&main, target_new_cli);
+    let built = build::cluster_on_cli(&main, options).map_err(|d| cannot(&d.reason))?;
+    let desired = |kind: Kind, name: String, object: Value| Desired {
         id: ObjectId {
-            kind: Kind::DASK_CLUSTER,
+            kind,
             namespace: Some(release.namespace.clone()),
-            name: release.name.clone(),
+            name,
         },
-        object: crate::migrate::operator::to_json(&built.resource),
+        object,
         sensitive: super::helm::sensitive_values(&release.values),
         origin: Origin::Live {
             from: format!("{from} (chart {}-{})", release.chart, release.chart_version),
         },
-    })
+    };
+    let mut out = vec![desired(
+        Kind::DASK_CLUSTER,
+        release.name.clone(),
+        crate::migrate::operator::to_json(&built.resource),
+    )];
+    for mut group in models {
+        let options = new_cli(&group, target_new_cli);
+        build::normalise_commands(&mut group, options.new_cli);
+        let built =
+            build::worker_group(&group, &release.name, options).map_err(|d| cannot(&d.reason))?;
+        out.push(desired(
+            Kind::DASK_WORKER_GROUP,
+            group.name.value.clone(),
+            crate::migrate::operator::to_json(&built.resource),
+        ));
+    }
+    Ok(out)
 }
 
 /// Labels and annotations the user gave the classic pods (not the ones classic added).
@@ -379,72 +372,6 @@ fn retain(map: &mut Map<String, Value>, field: &str, keep: impl Fn(&Value) -> bo
     }
 }
 
-/// Copy non-empty fields from chart values (or a container) into a container.
-fn copy_fields(into: &mut Value, from: &Value, fields: &[&str]) {
-    for f in fields {
-        if let Some(v) = from.get(*f).filter(|v| !is_empty(v)) {
-            into[*f] = v.clone();
-        }
-    }
-}
-
-fn copy_pod_fields(spec: &mut Value, values: &Value) {
-    copy_fields(
-        spec,
-        values,
-        &[
-            "tolerations",
-            "affinity",
-            "nodeSelector",
-            "securityContext",
-            "serviceAccountName",
-        ],
-    );
-    if let Some(secrets) = values
-        .pointer("/image/pullSecrets")
-        .filter(|v| !is_empty(v))
-    {
-        spec["imagePullSecrets"] = secrets.clone();
-    }
-}
-
-fn copy_mounts(container: &mut Value, values: &Value) {
-    if let Some(m) = values
-        .pointer("/mounts/volumeMounts")
-        .filter(|v| !is_empty(v))
-    {
-        container["volumeMounts"] = m.clone();
-    }
-}
-
-fn copy_volumes(spec: &mut Value, values: &Value) {
-    if let Some(v) = values.pointer("/mounts/volumes").filter(|v| !is_empty(v)) {
-        spec["volumes"] = v.clone();
-    }
-}
-
-fn extra_args(args: Option<&Value>) -> Vec<Value> {
-    args.and_then(Value::as_array)
-        .map(|a| a.iter().map(|v| json!(scalar_text(v))).collect())
-        .unwrap_or_default()
-}
-
-fn scalar_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::Object(m) => m.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        _ => false,
-    }
-}
-
 /// Chart values merge: the user's maps merge into the defaults, anything else replaces.
 /// Iterative, with an explicit stack of (target, source) pairs.
 fn merge(base: &mut Value, over: &Value) {
@@ -477,6 +404,7 @@ fn merge(base: &mut Value, over: &Value) {
 mod tests {
     use super::*;
     use crate::cluster::scan::classic_clusters;
+    use serde_json::json;
 
     fn classic_pod(name: &str, component: &str, args: Value) -> Value {
         json!({"apiVersion": "v1", "kind": "Pod",
@@ -513,7 +441,7 @@ mod tests {
             ),
         ];
         let clusters = classic_clusters(&pods);
-        let desired = from_classic(&clusters[0]).unwrap();
+        let desired = from_classic(&clusters[0], true).unwrap();
         assert_eq!(
             desired.id.to_string(),
             "DaskCluster dask/dask-jane-1a2b3c4d-e"
@@ -526,10 +454,12 @@ mod tests {
         assert!(spec.get("volumes").is_none());
         assert_eq!(spec["tolerations"].as_array().unwrap().len(), 1);
         let c = &spec["containers"][0];
+        // ghcr.io/dask/dask:2023.5.0 has the `dask` command: the builder uses it.
         assert_eq!(
             c["args"],
             json!([
-                "dask-worker",
+                "dask",
+                "worker",
                 "--nthreads",
                 "2",
                 "--name",
@@ -571,17 +501,24 @@ mod tests {
             defaults: json!({"worker": {"replicas": 3, "image": {"repository": "ghcr.io/dask/dask", "tag": "2024.1.0", "dask_worker": "dask-worker"}}}),
             secret: "s".into(),
         };
-        let d = from_release(&release).unwrap();
+        let built = from_release(&release, true).unwrap();
+        let d = &built[0];
         let worker = &d.object["spec"]["worker"];
         assert_eq!(worker["replicas"], 6);
+        // The chart's worker args (the one Helm producer, as for a values file), without the
+        // positional scheduler address, on the image's `dask worker`.
         assert_eq!(
             worker["spec"]["containers"][0]["args"],
             json!([
-                "dask-worker",
+                "dask",
+                "worker",
                 "--nthreads",
                 "2",
                 "--memory-limit",
                 "8G",
+                "--no-dashboard",
+                "--dashboard-address",
+                "8790",
                 "--name",
                 "$(DASK_WORKER_NAME)"
             ])
@@ -594,6 +531,27 @@ mod tests {
             d.object["spec"]["scheduler"]["service"]["type"],
             "LoadBalancer"
         );
+        assert_eq!(built.len(), 1);
+
+        // An additional worker group is a DaskWorkerGroup; an image older than the `dask`
+        // command keeps `dask-worker`.
+        let mut release = release;
+        release.values["worker"]["image"]["tag"] = json!("2022.1.0");
+        release.values["additional_worker_groups"] = json!([{"name": "highmem", "replicas": 2}]);
+        let built = from_release(&release, true).unwrap();
+        assert_eq!(built.len(), 2);
+        let args = &built[0].object["spec"]["worker"]["spec"]["containers"][0]["args"];
+        assert_eq!(args[0], "dask-worker", "{args}");
+        assert_eq!(
+            built[0].object["spec"]["scheduler"]["spec"]["containers"][0]["args"][0],
+            "dask-scheduler"
+        );
+        assert_eq!(
+            built[1].id.to_string(),
+            "DaskWorkerGroup dask/analytics-highmem"
+        );
+        assert_eq!(built[1].object["spec"]["cluster"], "analytics");
+        assert_eq!(built[1].object["spec"]["worker"]["replicas"], 2);
     }
 
     #[test]
@@ -610,7 +568,7 @@ mod tests {
             defaults: json!({}),
             secret: "s".into(),
         };
-        let err = from_release(&release).unwrap_err();
+        let err = from_release(&release, true).unwrap_err();
         assert!(
             err.to_string().contains("not a valid DaskCluster name"),
             "{err}"

@@ -50,31 +50,6 @@ pub fn resources_for_paths(
     Ok(out)
 }
 
-/// An object built from live classic objects, as `dusk fix` (with `fix`'s settings) would
-/// leave it if it were written to a file: legacy commands and flags replaced, quantities
-/// quoted, the worker name flag added. Keeps the object as built if the fix stage cannot
-/// read it back as exactly one object.
-pub fn through_fixes(desired: Desired, fix: &FixSettings<'_>) -> Desired {
-    const NAME: &str = "live.yaml";
-    let Ok(text) = serde_saphyr::to_string(&desired.object) else {
-        return desired;
-    };
-    let meta = FileMeta {
-        kind: SourceKind::Yaml,
-        beside_chart: false,
-        path: std::path::Path::new(NAME),
-        display_path: NAME,
-    };
-    let fixed = fix_text(meta, text, fix).fixed;
-    match objects_in_text(NAME, fixed.into()) {
-        Ok(mut objects) if objects.len() == 1 => Desired {
-            object: objects.remove(0).object,
-            ..desired
-        },
-        _ => desired,
-    }
-}
-
 /// A path as reports show it: as given, without a leading `./`.
 fn display_path(path: &std::path::Path) -> String {
     let s = path.display().to_string();

@@ -294,16 +294,18 @@ fn decode_releases(secrets: &[Value]) -> Vec<Result<helm::Release, Unreadable>> 
 }
 
 /// The operator resources `--from-cluster` builds: one DaskCluster per classic KubeCluster
-/// and per dask Helm release in scope.
-pub fn desired_from_live(live: &Live) -> Result<Vec<Desired>, Error> {
+/// and per dask Helm release in scope, built from the model with their commands made to run
+/// on the versions in play (each pod's image; `target_new_cli`, whether the targeted
+/// `distributed` has `dask worker`, when the image does not say).
+pub fn desired_from_live(live: &Live, target_new_cli: bool) -> Result<Vec<Desired>, Error> {
     let mut out = Vec::new();
     for cluster in scan::classic_clusters(&live.labelled) {
-        out.push(super::build::from_classic(&cluster)?);
+        out.push(super::build::from_classic(&cluster, target_new_cli)?);
     }
     for release in live.releases.iter().flatten().filter(|r| r.is_dask_chart()) {
-        out.push(super::build::from_release(release)?);
+        out.extend(super::build::from_release(release, target_new_cli)?);
     }
-    out.extend(hand_run_stacks(live));
+    out.extend(hand_run_stacks(live, target_new_cli));
     Ok(out)
 }
 
@@ -313,7 +315,7 @@ pub fn desired_from_live(live: &Live) -> Result<Vec<Desired>, Error> {
 /// release (its DaskCluster comes from the release) are not stacks. A namespace whose stack
 /// cannot be built (several schedulers, no workers) is skipped: `dusk check --cluster` still
 /// reports its workloads.
-fn hand_run_stacks(live: &Live) -> Vec<Desired> {
+fn hand_run_stacks(live: &Live, target_new_cli: bool) -> Vec<Desired> {
     use crate::migrate::rewriters::hand_rolled_to_daskcluster::from_live;
     let mut by_namespace: std::collections::BTreeMap<String, Vec<super::yaml::LiveTree>> =
         std::collections::BTreeMap::new();
@@ -337,7 +339,7 @@ fn hand_run_stacks(live: &Live) -> Vec<Desired> {
     let mut out = Vec::new();
     for (ns, trees) in &by_namespace {
         let roots: Vec<&crate::source::yaml::Node> = trees.iter().map(|t| &t.root).collect();
-        for (objects, from) in from_live(&roots, true).into_iter().flatten() {
+        for (objects, from) in from_live(&roots, target_new_cli).into_iter().flatten() {
             for object in objects {
                 let kind = match object.get("kind").and_then(Value::as_str) {
                     Some("DaskWorkerGroup") => Kind::DASK_WORKER_GROUP,

@@ -11,7 +11,9 @@
 //!
 //! Producers: [`pod_from_template`] (classic pod templates in files, in dask config's
 //! `kubernetes.worker-template`, in ConfigMaps), `migrate::rewriters` for operator 2022.4's
-//! flat resources, `cluster::build` for live pods and Helm releases. Adding a front-end means
+//! flat resources and hand-run Deployments, [`super::python::make_pod_spec`] for classic
+//! `make_pod_spec(...)` calls, [`super::helm_chart::clusters`] for the dask chart's values (a
+//! values file or a live release), `cluster::build` for live pods. Adding a front-end means
 //! writing one more producer; the builder and every consumer stay as they are.
 //!
 //! Pure: no I/O; a template that Kubernetes' types cannot read is an error with its line.

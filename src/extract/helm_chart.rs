@@ -7,8 +7,9 @@
 //! the exact `args` the chart's templates write, resources, env, mounts, probes) and the pod
 //! settings, the worker groups (`additional_worker_groups` merged over `worker`, as the
 //! chart's `merge` does), the scheduler Service — plus one [`Field`] per values key, located,
-//! saying what a DaskCluster does with it. This is a producer of the classic-cluster model:
-//! the rewriter `helm-values-to-daskcluster` builds operator resources from it.
+//! saying what a DaskCluster does with it. [`clusters`] makes it the classic-cluster model:
+//! the one producer for Helm values, read by the rewriter `helm-values-to-daskcluster` (a
+//! values file) and by `cluster::build::from_release` (a live release's values).
 //!
 //! The chart is not rendered by Helm here (no chart is available offline); the rendering
 //! follows the templates as `../shared/reference/dask-facts.md` §5.1–5.2 describe them:
@@ -29,9 +30,11 @@
 //! `fullname` is the chart's: `fullnameOverride`, else the release name when it contains the
 //! chart name (`nameOverride` or `dask`), else `<release>-dask`. Never reads files.
 
+use super::classic::{ClassicCluster, ClassicPod, SchedulerPod, Source, Sourced, Unsupported};
 use super::helm_values::WHOLE_VALUES;
 use crate::source::TextRange;
 use crate::source::yaml::{self, Node, Value as YamlValue};
+use k8s_openapi::api::core::v1::{Container, PodSpec};
 use serde_json::{Map, Value, json};
 
 /// Which chart's templates render these values.
@@ -766,6 +769,145 @@ fn is_empty(v: &Value) -> bool {
         Value::Object(m) => m.is_empty(),
         Value::Array(a) => a.is_empty(),
     }
+}
+
+/// The rendering as the classic-cluster model, the one producer for Helm values (a values
+/// file's fix and a live release's `plan --from-cluster` both read it): one
+/// [`ClassicCluster`] named `name` for the release's `worker` and scheduler, then one per
+/// `additional_worker_groups` item, named `group_name(<group>)`. Every field's source is
+/// `source` (the rendering, not one key); keys the operator cannot express are
+/// [`Unsupported`], at their key's range.
+///
+/// The pods are the chart's as rendered, with what belongs to the chart's topology made the
+/// operator's: the worker's positional scheduler address (`<fullname>-scheduler:8786`) is
+/// dropped (the controller sets `DASK_SCHEDULER_ADDRESS`), the scheduler's `--port` is 8786
+/// (where the Service's `tcp-comm` points), quantities and env values are strings. The
+/// commands are otherwise the chart's: the builder (`migrate::build::normalise_commands`)
+/// makes them run on the `distributed` in play and adds `--name $(DASK_WORKER_NAME)`.
+pub fn clusters(
+    name: &str,
+    r: &Rendering,
+    source: &Source,
+    group_name: impl Fn(&str) -> String,
+) -> Result<Vec<ClassicCluster>, String> {
+    let mut clusters = Vec::new();
+    for w in &r.workers {
+        let cluster_name = match &w.group {
+            None => name.to_owned(),
+            Some(g) => group_name(g),
+        };
+        let mut c = w.pod.container.clone();
+        c.insert("name".into(), json!("worker"));
+        let mut args = w.pod.args();
+        if args.len() > 1 {
+            args.remove(1);
+        }
+        c.insert("args".into(), json!(split_program(args)));
+        let mut worker = ClassicPod {
+            spec: pod_spec(c, &w.pod.pod)?,
+            source: Some(source.clone()),
+            ..ClassicPod::default()
+        };
+        if let Some(a) = &w.pod.annotations {
+            worker.annotations = a.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+        }
+        let mut cluster = ClassicCluster::new(Sourced::new(cluster_name, source.clone()), worker);
+        cluster.replicas = Some(Sourced::new(
+            i32::try_from(w.replicas)
+                .map_err(|_| format!("{} worker replicas is too many", w.replicas))?,
+            source.clone(),
+        ));
+        if w.group.is_none() {
+            if let Some(pod) = &r.scheduler {
+                let mut c = pod.container.clone();
+                c.insert("name".into(), json!("scheduler"));
+                c.insert("args".into(), json!(scheduler_args(pod.args())));
+                cluster.scheduler = SchedulerPod::Own(Box::new(ClassicPod {
+                    spec: pod_spec(c, &pod.pod)?,
+                    source: Some(source.clone()),
+                    ..ClassicPod::default()
+                }));
+            }
+            cluster.service_type = Some(Sourced::new(r.service.type_.clone(), source.clone()));
+            cluster.idle_timeout = Some(Sourced::new(
+                0,
+                Source::Default("the operator's default: never delete an idle cluster"),
+            ));
+            for f in &r.fields {
+                if let Fate::NotSupported(reason) = &f.fate {
+                    cluster.unsupported.push(Unsupported {
+                        what: f.key.clone(),
+                        source: Source::Span(f.range),
+                        reason: reason.clone(),
+                    });
+                }
+            }
+        }
+        clusters.push(cluster);
+    }
+    Ok(clusters)
+}
+
+/// The chart's program value may hold several words (`dask_worker: "dask cuda worker"`).
+fn split_program(mut args: Vec<String>) -> Vec<String> {
+    if args.is_empty() {
+        return args;
+    }
+    let program: Vec<String> = args[0].split_whitespace().map(str::to_owned).collect();
+    args.splice(0..1, program);
+    args
+}
+
+/// The chart's scheduler args with the scheduler listening on 8786, where the Service's
+/// `tcp-comm` port points.
+fn scheduler_args(rendered: Vec<String>) -> Vec<String> {
+    let mut rest = split_program(rendered);
+    let mut i = 1;
+    while i < rest.len() {
+        if rest[i].starts_with("--port=") {
+            rest[i] = "--port=8786".into();
+        } else if rest[i] == "--port" && i + 1 < rest.len() {
+            rest[i + 1] = "8786".into();
+            i += 1;
+        }
+        i += 1;
+    }
+    rest
+}
+
+/// A pod spec from the chart's container and pod fields, quantities and env values made
+/// the strings Kubernetes expects.
+fn pod_spec(container: Map<String, Value>, pod: &Map<String, Value>) -> Result<PodSpec, String> {
+    let mut container = Value::Object(container);
+    for part in ["limits", "requests"] {
+        if let Some(Value::Object(q)) = container.pointer_mut(&format!("/resources/{part}")) {
+            for v in q.values_mut() {
+                if !v.is_string() {
+                    *v = json!(text(v));
+                }
+            }
+        }
+    }
+    if let Some(Value::Array(env)) = container.get_mut("env") {
+        for var in env {
+            if let Some(v) = var
+                .get_mut("value")
+                .filter(|v| !v.is_string() && !v.is_null())
+            {
+                *v = json!(text(v));
+            }
+        }
+    }
+    let mut spec = Value::Object(pod.clone());
+    spec["containers"] = json!([container]);
+    let unreadable = |e: serde_json::Error| {
+        format!("Kubernetes' types cannot read the pod these values render ({e}): fix the value")
+    };
+    let container: Container =
+        serde_json::from_value(spec["containers"][0].clone()).map_err(unreadable)?;
+    let mut spec: PodSpec = serde_json::from_value(spec).map_err(unreadable)?;
+    spec.containers = vec![container];
+    Ok(spec)
 }
 
 #[cfg(test)]

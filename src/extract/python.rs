@@ -20,6 +20,7 @@
 
 mod config;
 mod literal;
+pub mod make_pod_spec;
 mod names;
 mod shell;
 
@@ -365,6 +366,24 @@ fn arguments(call: Node<'_>, text: &str) -> (Vec<Keyword>, Vec<TextRange>) {
         }
     }
     (keywords, positional)
+}
+
+/// The command words of a notebook's `!` shell lines (`source::notebook`: `ranges` are the
+/// commands' ranges in the joined cells `text`, where the `!` became `#`).
+pub fn notebook_shell<'a>(text: &str, ranges: &[TextRange]) -> Vec<Construct<'a>> {
+    let mut out = Vec::new();
+    for &range in ranges {
+        let Some(value) = text.get(range.as_range()) else {
+            continue;
+        };
+        let piece = Piece {
+            value,
+            range,
+            source: text,
+        };
+        out.extend(command::constructs(&[piece]));
+    }
+    out
 }
 
 /// `PyString`s and the command words of strings and of command lists.

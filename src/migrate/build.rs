@@ -89,6 +89,137 @@ pub fn cluster(c: &ClassicCluster, options: Options) -> Result<Built<DaskCluster
     Ok(Built { resource, record })
 }
 
+/// The DaskCluster for a classic cluster whose commands are first made to run on the
+/// `distributed` in play ([`normalise_commands`]): for consumers that write the resource
+/// whole (`plan --from-cluster`, the Python `make_cluster_spec(...)` writer, Helm values),
+/// with no text fix loop after them. The pod-template rewriter keeps the commands as
+/// written (its text edits mirror [`cluster`], and the command rules fix the text after).
+pub fn cluster_on_cli(
+    c: &ClassicCluster,
+    options: Options,
+) -> Result<Built<DaskCluster>, Declined> {
+    let mut c = c.clone();
+    let notes = normalise_commands(&mut c, options.new_cli);
+    let mut built = cluster(&c, options)?;
+    built.record.extend(notes);
+    Ok(built)
+}
+
+/// Whether the image runs a `distributed` with the `dask worker`/`dask scheduler` commands
+/// ([`dask::NEW_CLI_SINCE`]), when its tag says (a known Dask image with a version tag,
+/// [`super::in_play::image_version`]); `None` when the image does not tell.
+pub fn image_has_new_cli(image: Option<&str>) -> Option<bool> {
+    let version = super::in_play::image_version(image?)?;
+    let since = std::str::FromStr::from_str(dask::NEW_CLI_SINCE).ok()?;
+    Some(version >= since)
+}
+
+/// Make the worker's (and an own scheduler pod's) command run on the CLI in play: with
+/// `new_cli` (distributed 2022.10.0 and later, which reject the old spellings) `dask-worker`
+/// → `dask worker`, `dask-scheduler` → `dask scheduler` (a path prefix stays), `--nprocs` →
+/// `--nworkers`, `--no-bokeh`/`--bokeh` → `--no-dashboard`/`--dashboard`, `--bokeh-port N` →
+/// `--dashboard-address :N`. Without it the commands stay as written: an image older than
+/// 2022.10.0 has no `dask` command, and keeps the flags it accepts. Only list items are
+/// touched; a shell wrapper (`sh -c "…"`) is left alone. The records say what changed.
+pub fn normalise_commands(c: &mut ClassicCluster, new_cli: bool) -> Vec<Record> {
+    let mut record = Vec::new();
+    if !new_cli {
+        return record;
+    }
+    let mut pods: Vec<(&str, &mut ClassicPod)> = vec![("worker", &mut c.worker)];
+    if let SchedulerPod::Own(pod) = &mut c.scheduler {
+        pods.push(("scheduler", pod));
+    }
+    for (side, pod) in pods {
+        let source = pod
+            .sources
+            .get("containers[0].args")
+            .or_else(|| pod.sources.get("containers[0].command"))
+            .or(pod.source.as_ref())
+            .cloned();
+        let Some(container) = pod.spec.containers.first_mut() else {
+            continue;
+        };
+        let mut changes: Vec<String> = Vec::new();
+        for list in [&mut container.command, &mut container.args]
+            .into_iter()
+            .flatten()
+        {
+            if list.iter().any(|w| w == "-c") {
+                continue;
+            }
+            changes.extend(modern_words(list));
+        }
+        if !changes.is_empty() {
+            record.push(Record {
+                field: format!("{side} command"),
+                source,
+                fidelity: Fidelity::Transformed(format!(
+                    "{} (distributed {}+ rejects the old spellings)",
+                    changes.join(", "),
+                    dask::NEW_CLI_SINCE
+                )),
+            });
+        }
+    }
+    record
+}
+
+/// Rewrite the legacy programs and renamed flags among `words` in place; what changed.
+fn modern_words(words: &mut Vec<String>) -> Vec<String> {
+    let mut changes = Vec::new();
+    let mut out: Vec<String> = Vec::with_capacity(words.len() + 1);
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        let (dir, prog) = w.rsplit_once('/').map_or(("", w.as_str()), |(d, p)| (d, p));
+        match prog {
+            "dask-worker" | "dask-scheduler" => {
+                let sub = &prog["dask-".len()..];
+                out.push(if dir.is_empty() {
+                    "dask".to_owned()
+                } else {
+                    format!("{dir}/dask")
+                });
+                out.push(sub.to_owned());
+                changes.push(format!("`{prog}` runs as `dask {sub}`"));
+            }
+            _ => {
+                let (flag, value) = w
+                    .split_once('=')
+                    .map_or((w.as_str(), None), |(f, v)| (f, Some(v)));
+                let renamed = match flag {
+                    "--nprocs" => Some("--nworkers"),
+                    "--no-bokeh" => Some("--no-dashboard"),
+                    "--bokeh" => Some("--dashboard"),
+                    _ => None,
+                };
+                if let Some(new) = renamed {
+                    out.push(value.map_or_else(|| new.to_owned(), |v| format!("{new}={v}")));
+                    changes.push(format!("`{flag}` is `{new}`"));
+                } else if flag == "--bokeh-port" {
+                    let address = |port: &str| format!(":{}", port.trim_start_matches(':'));
+                    if let Some(v) = value {
+                        out.push(format!("--dashboard-address={}", address(v)));
+                    } else {
+                        out.push("--dashboard-address".into());
+                        if let Some(port) = words.get(i + 1) {
+                            out.push(address(port));
+                            i += 1;
+                        }
+                    }
+                    changes.push("`--bokeh-port N` is `--dashboard-address :N`".into());
+                } else {
+                    out.push(w.clone());
+                }
+            }
+        }
+        i += 1;
+    }
+    *words = out;
+    changes
+}
+
 /// A DaskWorkerGroup joining the DaskCluster `cluster_name`, running the classic workers.
 pub fn worker_group(
     c: &ClassicCluster,
@@ -689,6 +820,85 @@ mod tests {
         c.name.value = "ETL_cluster".into();
         let err = cluster(&c, Options::default()).unwrap_err();
         assert!(err.reason.contains("not a valid DaskCluster name"), "{err}");
+    }
+
+    #[test]
+    fn commands_run_on_the_cli_in_play() {
+        let mut c = classic(&[
+            "/opt/conda/bin/dask-worker",
+            "$(DASK_SCHEDULER_ADDRESS)",
+            "--nprocs",
+            "2",
+            "--no-bokeh",
+            "--bokeh-port=8789",
+        ]);
+        let mut scheduler = ClassicPod::default();
+        scheduler.spec.containers.push(Container {
+            name: "scheduler".into(),
+            args: Some(vec![
+                "dask-scheduler".into(),
+                "--bokeh-port".into(),
+                "8787".into(),
+            ]),
+            ..Container::default()
+        });
+        c.scheduler = SchedulerPod::Own(Box::new(scheduler));
+        // An old image keeps its command: `dask worker` does not exist there.
+        let old = cluster_on_cli(&c, Options { new_cli: false }).unwrap();
+        let args = old.resource.spec.worker.spec.containers[0]
+            .args
+            .clone()
+            .unwrap();
+        assert_eq!(&args[..3], ["/opt/conda/bin/dask-worker", "--nprocs", "2"]);
+        let new = cluster_on_cli(&c, Options { new_cli: true }).unwrap();
+        assert_eq!(
+            new.resource.spec.worker.spec.containers[0]
+                .args
+                .as_deref()
+                .unwrap(),
+            [
+                "/opt/conda/bin/dask",
+                "worker",
+                "--nworkers",
+                "2",
+                "--no-dashboard",
+                "--dashboard-address=:8789",
+                "--name",
+                "$(DASK_WORKER_NAME)"
+            ]
+        );
+        assert_eq!(
+            new.resource.spec.scheduler.spec.containers[0]
+                .args
+                .as_deref()
+                .unwrap(),
+            ["dask", "scheduler", "--dashboard-address", ":8787"]
+        );
+        let notes: Vec<&Record> = new
+            .record
+            .iter()
+            .filter(|r| r.field.ends_with(" command") && matches!(&r.fidelity, Fidelity::Transformed(t) if t.contains("rejects the old")))
+            .collect();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        // A shell wrapper hides the program: left alone.
+        let sh = classic(&["sh", "-c", "dask-worker --nprocs 2"]);
+        let built = cluster_on_cli(&sh, Options { new_cli: true }).unwrap();
+        assert_eq!(
+            built.resource.spec.worker.spec.containers[0]
+                .args
+                .as_deref()
+                .unwrap(),
+            ["sh", "-c", "dask-worker --nprocs 2"]
+        );
+        assert_eq!(
+            image_has_new_cli(Some("daskdev/dask:2022.1.0")),
+            Some(false)
+        );
+        assert_eq!(
+            image_has_new_cli(Some("ghcr.io/dask/dask:2024.1.0")),
+            Some(true)
+        );
+        assert_eq!(image_has_new_cli(Some("example.org/dask:1.0")), None);
     }
 
     #[test]

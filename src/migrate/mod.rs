@@ -16,6 +16,7 @@
 //! writes files: `cli::fix` does, through `write`.
 
 pub mod build;
+pub mod chart_version;
 pub mod in_play;
 pub mod notebook;
 pub mod operator;
@@ -29,7 +30,7 @@ use crate::discover::SourceKind;
 use crate::lint::{Settings, lint_text};
 use crate::report::FileReport;
 use crate::rules::{Rule, RuleSet, Targets, Version};
-use crate::source::edit::{Applicability, Edit, Fix, NewFile, apply_edits};
+use crate::source::edit::{Applicability, Edit, Fix, NewFile, OtherFile, apply_edits};
 use crate::source::python::PyDocument;
 use crate::source::yaml::YamlFile;
 use crate::source::{TextRange, python, yaml};
@@ -75,6 +76,24 @@ pub struct Context<'a> {
     /// What rewriters computed about this pass's parsed file, shared between their calls
     /// so that asking once per finding stays linear in the number of findings.
     pub memo: &'a Memo,
+    /// Other files of the run, for a fix that must change one together with this file;
+    /// `None` where there are none (standard input, a file of another file's fix).
+    pub others: Option<ReadOther<'a>>,
+}
+
+/// How a rewriter reaches another file of the run (the pod template a call loads): given
+/// the path of the file being fixed and a path as its code writes it, the file, or why it
+/// cannot be changed with this one (missing, outside the paths given, unreadable). `cli`
+/// reads it; `migrate` never touches the disk.
+pub type ReadOther<'a> = &'a (dyn Fn(&Path, &str) -> Result<OtherText, String> + Sync);
+
+/// Another file as [`ReadOther`] found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherText {
+    pub path: std::path::PathBuf,
+    /// The path as reports show it.
+    pub display: String,
+    pub text: String,
 }
 
 /// Facts about one pass's parsed file that several rewriter calls need, computed once.
@@ -391,6 +410,9 @@ pub struct FixSettings<'a> {
     /// a fix is done, and its finding is left for a person (the Helm values stay until the
     /// release is retired). `cli` looks at the disk; by default nothing is there.
     pub created_exists: fn(path: &Path, file: &NewFile) -> bool,
+    /// Other files of the run a fix may change together with its own (see [`ReadOther`]);
+    /// `None`: such fixes are declined, with the reason.
+    pub others: Option<ReadOther<'a>>,
 }
 
 impl<'a> FixSettings<'a> {
@@ -402,6 +424,7 @@ impl<'a> FixSettings<'a> {
             rewriters: rewriter,
             max_passes: MAX_PASSES,
             created_exists: |_, _| false,
+            others: None,
         }
     }
 
@@ -482,6 +505,9 @@ pub struct Outcome {
     pub remaining: FileReport,
     /// Files the applied fixes create beside this one (by name), for `cli::fix` to write.
     pub created: Vec<NewFile>,
+    /// Other existing files the applied fixes change together with this one (one entry
+    /// per file, its text as read and as fixed), for `cli::fix` to write with it.
+    pub elsewhere: Vec<OtherFile>,
     /// Remaining findings whose fix `--unsafe-fixes` would apply.
     pub hidden_unsafe: usize,
     /// Whether `--unsafe-fixes` could have made any step of this run go otherwise: a finding
@@ -598,6 +624,7 @@ pub fn fix_text_with(
             findings: Vec::new(),
         },
         created: Vec::new(),
+        elsewhere: Vec::new(),
         hidden_unsafe: 0,
         unsafe_differs: false,
         end: End::Converged,
@@ -618,7 +645,7 @@ pub fn fix_text_with(
     };
     let unsafe_differs = std::cell::Cell::new(false);
     // Each pass's result, to go back to when the end leaves a name unbound.
-    let mut history: Vec<(String, BTreeMap<String, usize>, usize)> = Vec::new();
+    let mut history: Vec<Step> = Vec::new();
     let mut passes = 0;
     loop {
         let mut report = lint(&outcome.fixed);
@@ -647,6 +674,7 @@ pub fn fix_text_with(
             outcome.applied.clear();
             outcome.notes.clear();
             outcome.created.clear();
+            outcome.elsewhere.clear();
             outcome.remaining = lint(&outcome.fixed);
             break;
         }
@@ -658,7 +686,12 @@ pub fn fix_text_with(
             break;
         }
         passes += 1;
-        let chosen = non_overlapping(candidates);
+        let (chosen, clashes) =
+            one_fix_per_other_file(non_overlapping(candidates), &outcome.elsewhere);
+        for failure in clashes {
+            disabled.insert(failure.rule.clone());
+            outcome.failed.push(failure);
+        }
         // A notebook's fixes edit its joined code cells; the cells' JSON is rewritten.
         let current = &outcome.fixed;
         let apply = |edits: &[Edit]| match &report.notebook {
@@ -716,6 +749,11 @@ pub fn fix_text_with(
                 outcome.created.retain(|o| o.name != file.name);
                 outcome.created.push(file.clone());
             }
+            for other in &c.fix.elsewhere {
+                if !outcome.elsewhere.contains(other) {
+                    outcome.elsewhere.push(other.clone());
+                }
+            }
             if c.fix.applicability != Applicability::Safe {
                 outcome
                     .notes
@@ -723,11 +761,12 @@ pub fn fix_text_with(
             }
             *outcome.applied.entry(c.rule).or_default() += 1;
         }
-        history.push((
-            outcome.fixed.clone(),
-            outcome.applied.clone(),
-            outcome.notes.len(),
-        ));
+        history.push(Step {
+            text: outcome.fixed.clone(),
+            applied: outcome.applied.clone(),
+            notes: outcome.notes.len(),
+            elsewhere: outcome.elsewhere.len(),
+        });
     }
     outcome.unsafe_differs = unsafe_differs.get();
     if outcome.end == End::Converged {
@@ -822,6 +861,7 @@ fn note_in_play(
             targets: settings.lint.targets,
             pending: &[],
             memo: &memo,
+            others: None,
         };
         report.findings[i].in_play =
             in_play::distributed(&cx).map(|v| v.note(meta.display_path, text));
@@ -914,6 +954,7 @@ fn candidates(
             targets: settings.lint.targets,
             pending: &pending,
             memo: &memo,
+            others: settings.others,
         };
         let mut fix = match rewrite(&cx) {
             Ok(fix) => fix,
@@ -999,6 +1040,42 @@ fn non_overlapping(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
         }
     }
     kept
+}
+
+/// A fix that changes another file must be the only one to change it, once: a second
+/// fix of this file that would change the same file differently (two calls loading one
+/// template under two names) is not applied, and says why. The first stays.
+fn one_fix_per_other_file(
+    chosen: Vec<Candidate>,
+    done: &[OtherFile],
+) -> (Vec<Candidate>, Vec<Failure>) {
+    let claimed: Vec<&OtherFile> = done.iter().collect();
+    let mut kept = Vec::new();
+    let mut failures = Vec::new();
+    let mut pending: Vec<OtherFile> = Vec::new();
+    for c in chosen {
+        let clash = c.fix.elsewhere.iter().find(|o| {
+            claimed
+                .iter()
+                .copied()
+                .chain(pending.iter())
+                .any(|p| p.path == o.path && p.fixed != o.fixed)
+        });
+        if let Some(o) = clash {
+            failures.push(Failure {
+                rule: c.rule.clone(),
+                reason: format!(
+                    "{}: `{}` is already changed differently by another fix of this file; \
+                     not applied",
+                    c.fix.description, o.display
+                ),
+            });
+            continue;
+        }
+        pending.extend(c.fix.elsewhere.iter().cloned());
+        kept.push(c);
+    }
+    (kept, failures)
 }
 
 /// Two edits clash when their ranges overlap; two different insertions at one point do not
@@ -1123,7 +1200,7 @@ fn apply_checked(
 /// leaves none, and record each rule of the passes undone as failed, with the names.
 fn keep_names_bound(
     outcome: &mut Outcome,
-    history: &[(String, BTreeMap<String, usize>, usize)],
+    history: &[Step],
     unbound_names: &dyn Fn(&str) -> Option<BTreeSet<String>>,
     lint: &dyn Fn(&str) -> FileReport,
 ) {
@@ -1141,10 +1218,20 @@ fn keep_names_bound(
     }
     let good = history
         .iter()
-        .rposition(|(text, _, _)| new_names(text).is_empty());
-    let (text, applied, notes) = match good {
+        .rposition(|step| new_names(&step.text).is_empty());
+    let Step {
+        text,
+        applied,
+        notes,
+        elsewhere,
+    } = match good {
         Some(i) => history[i].clone(),
-        None => (outcome.original.clone(), BTreeMap::new(), 0),
+        None => Step {
+            text: outcome.original.clone(),
+            applied: BTreeMap::new(),
+            notes: 0,
+            elsewhere: 0,
+        },
     };
     for (rule, count) in &outcome.applied {
         if applied.get(rule) != Some(count) {
@@ -1160,7 +1247,18 @@ fn keep_names_bound(
     outcome.fixed = text;
     outcome.applied = applied;
     outcome.notes.truncate(notes);
+    outcome.elsewhere.truncate(elsewhere);
     outcome.remaining = lint(&outcome.fixed);
+}
+
+/// The state after one pass of the fix loop, to go back to.
+#[derive(Clone)]
+struct Step {
+    text: String,
+    applied: BTreeMap<String, usize>,
+    /// How many notes and other files the fixes had by then (both only grow).
+    notes: usize,
+    elsewhere: usize,
 }
 
 /// How many findings of each rule a report has.

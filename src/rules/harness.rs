@@ -53,6 +53,12 @@ pub struct Case {
     /// Read as Helm chart values (as if a `Chart.yaml` were beside the file).
     #[serde(default)]
     pub helm_values: bool,
+    /// Files the input's code loads, by the path the code writes (`worker-spec.yml`), each
+    /// a file relative to the test file: a fix that changes such a file with the input
+    /// (`KubeCluster.from_yaml(path)` migrates the template at `path`) reads it from there.
+    /// Nothing is written to them. Without an entry, such a fix is declined.
+    #[serde(default)]
+    pub loads: BTreeMap<String, String>,
     /// Findings expected at each target: `LINE:COLUMN severity rule: message` (notebooks
     /// prefix `cell N `). An empty list: nothing at that target.
     pub expect: BTreeMap<String, Vec<String>>,
@@ -338,6 +344,21 @@ fn run_case(
         let overrides = BTreeMap::new();
         let mut fs = FixSettings::new(&lint, &overrides);
         fs.unsafe_fixes = true;
+        let read_other = |_: &Path, written: &str| -> Result<crate::migrate::OtherText, String> {
+            let file = case
+                .loads
+                .get(written)
+                .ok_or_else(|| format!("the case has no `loads: {{{written}: …}}` entry"))?;
+            let full = dir.join(file);
+            let text = std::fs::read_to_string(&full)
+                .map_err(|e| format!("`{file}` cannot be read: {e}"))?;
+            Ok(crate::migrate::OtherText {
+                path: full,
+                display: written.to_owned(),
+                text,
+            })
+        };
+        fs.others = Some(&read_other);
         let meta = FileMeta {
             kind,
             beside_chart: case.helm_values,
@@ -479,6 +500,12 @@ pub fn emit(file: &TestFile) -> String {
         }
         if case.helm_values {
             out.push_str("    helm-values: true\n");
+        }
+        if !case.loads.is_empty() {
+            out.push_str("    loads:\n");
+            for (written, file) in &case.loads {
+                out.push_str(&format!("      {}: {}\n", q(written), q(file)));
+            }
         }
         out.push_str("    expect:\n");
         let mut keys: Vec<(Version, &String)> = case

@@ -71,6 +71,24 @@ pub struct Fix {
     /// Files the fix creates beside the one it edits (a DaskCluster written next to the Helm
     /// values it replaces). Written only if absent or already identical; never overwritten.
     pub created: Vec<NewFile>,
+    /// Other existing files the fix changes together with this one (the classic pod template
+    /// a `KubeCluster.from_yaml(path)` call loads becomes the DaskCluster the rewritten call
+    /// loads). The fix is applied or rolled back as a whole: these change only if its edits
+    /// to this file are kept, and the writer refuses all of them if one cannot be written.
+    pub elsewhere: Vec<OtherFile>,
+}
+
+/// An existing file a fix changes besides the one it is about: its text as read and as the
+/// fix leaves it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OtherFile {
+    /// The path to read and write it at (as the caller of the fix loop resolved it).
+    pub path: std::path::PathBuf,
+    /// The path as reports show it.
+    pub display: String,
+    /// The text the fix was computed from; the file is written only while it still is this.
+    pub original: String,
+    pub fixed: String,
 }
 
 /// A file a fix creates, by its path relative to the directory of the file being fixed.
@@ -93,6 +111,7 @@ impl Fix {
             applicability,
             description: description.into(),
             created: Vec::new(),
+            elsewhere: Vec::new(),
         }
     }
 

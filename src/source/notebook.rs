@@ -5,7 +5,10 @@
 //! its 1-based number among *all* cells (markdown and raw cells count, as Jupyter shows them)
 //! and its range in the joined text. IPython magics and shell escapes (`%…`, `%%…`, `!…`
 //! lines, with their `\` continuations) become spaces of the same byte length, so offsets stay
-//! valid and they are not Python syntax errors; the shell or magic of an assignment
+//! valid and they are not Python syntax errors — except a `!` shell line standing as a
+//! statement of its own (`!dask-worker tcp://…`), whose `!` becomes `#`: a comment of the same
+//! length that keeps the command's text where it was, so its words can be reported and fixed
+//! in place ([`Notebook::shell`]); the shell or magic of an assignment
 //! (`files = !ls`, `out = %sx ls`) becomes `0` and spaces, so the name is still bound; a cell
 //! whose cell magic runs another language (`%%bash`, `%%writefile`, …) is blanked whole.
 //!
@@ -31,6 +34,10 @@ pub struct Notebook {
     /// line of its source is written, so reports that only know files (SARIF, GitHub, JUnit)
     /// can point into the `.ipynb`. A source written as one string has one entry.
     pub file_lines: Vec<Vec<usize>>,
+    /// The commands of `!` shell lines standing as statements (`!dask-scheduler --port
+    /// 8786`), as ranges in `python` after the `!` (which is `#` there); not those of
+    /// cells in `broken`, continued lines or shell lines inside an indented block.
+    pub shell: Vec<TextRange>,
 }
 
 impl Notebook {
@@ -122,11 +129,18 @@ fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
             notebook.python.push('\n');
         }
         let start = notebook.python.len();
-        let mut code = blank_magics(&source(cell));
+        let mut shell = Vec::new();
+        let mut code = blank_magics(&source(cell), &mut shell);
         if let Some((error, message)) = first_syntax_error(&code) {
             let error = TextRange::new(start + error.start(), start + error.end());
             notebook.broken.push((i + 1, error, message));
             code = blank_all(&code);
+        } else {
+            notebook.shell.extend(
+                shell
+                    .into_iter()
+                    .map(|r| TextRange::new(start + r.start(), start + r.end())),
+            );
         }
         notebook.python.push_str(&code);
         let range = TextRange::new(start, notebook.python.len());
@@ -255,8 +269,9 @@ fn magic_assignment(line: &str) -> Option<usize> {
     (value.starts_with('!') || value.starts_with('%')).then(|| line.len() - value.len())
 }
 
-/// The cell with IPython-only lines blanked (see the module docs).
-fn blank_magics(source: &str) -> String {
+/// The cell with IPython-only lines blanked (see the module docs); the commands of its
+/// shell lines kept as comments are added to `shell` (ranges in the cell).
+fn blank_magics(source: &str, shell: &mut Vec<TextRange>) -> String {
     let first = source.lines().map(str::trim_start).find(|l| !l.is_empty());
     let whole_cell = first
         .and_then(|l| l.strip_prefix("%%"))
@@ -293,6 +308,21 @@ fn blank_magics(source: &str) -> String {
             && !continued
             && indent > 0
             && (opened_block || indent <= last_indent);
+        // A shell line of its own: `#` and the command, kept readable and in place.
+        let command = code.strip_prefix('!').filter(|c| {
+            !whole_cell && !continued && !in_block && !c.starts_with('!') && !c.trim().is_empty()
+        });
+        if let Some(command) = command {
+            let at = out.len() + indent + 1;
+            out.push_str(&body[..indent]);
+            out.push('#');
+            out.push_str(command);
+            out.push_str(&line[body.len()..]);
+            let end = at + command.trim_end_matches('\\').trim_end().len();
+            shell.push(TextRange::new(at, end));
+            continued = body.ends_with('\\');
+            continue;
+        }
         let from = if in_block { indent } else { from };
         let value = if from > 0 { "0" } else { "" };
         out.push_str(&body[..from]);
@@ -375,7 +405,7 @@ mod tests {
     }
 
     #[test]
-    fn magics_and_shell_escapes_become_spaces() {
+    fn magics_become_spaces_and_shell_lines_comments() {
         let json = notebook(vec![cell(
             "code",
             serde_json::json!([
@@ -392,10 +422,40 @@ mod tests {
             format!(
                 "{}\n{}\nx = 1 % 2\n{}\n",
                 spaces("%pip install dask-kubernetes"),
-                spaces("  !kubectl get pods"),
+                "  #kubectl get pods",
                 spaces("%%time")
             )
         );
+        let commands: Vec<&str> = nb.shell.iter().map(|r| &nb.python[r.as_range()]).collect();
+        assert_eq!(commands, ["kubectl get pods"]);
+    }
+
+    #[test]
+    fn shell_lines_keep_their_command_unless_python_needs_the_line() {
+        let source = "!dask-worker tcp://s:8786 --nprocs 2 \\
+    --nthreads 1
+for i in range(2):
+    !dask-worker tcp://s:8786
+out = !dask-scheduler --version
+!!ls
+";
+        let second = "!dask-scheduler --port 8786
+broken(
+";
+        let json = notebook(vec![
+            cell("code", source.into()),
+            cell("code", second.into()),
+        ]);
+        let nb = parse(&json).unwrap();
+        let commands: Vec<&str> = nb.shell.iter().map(|r| &nb.python[r.as_range()]).collect();
+        // The continued line, the line inside a block, the assignment, `!!` and the lines
+        // of a cell that does not parse are not kept.
+        assert_eq!(commands, ["dask-worker tcp://s:8786 --nprocs 2"]);
+        assert!(nb.python.starts_with(
+            "#dask-worker tcp://s:8786 --nprocs 2 \\
+"
+        ));
+        assert_eq!(nb.broken.len(), 1);
     }
 
     #[test]

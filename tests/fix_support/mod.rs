@@ -6,7 +6,7 @@
 use dusk::cli::args::{PackArgs, ScanArgs};
 use dusk::cli::check::Scan;
 use dusk::discover::{SourceKind, classify};
-use dusk::migrate::{FileMeta, FixSettings, Outcome, Rewrite, fix_text};
+use dusk::migrate::{FileMeta, FixSettings, OtherText, Outcome, Rewrite, fix_text};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -55,6 +55,8 @@ pub fn fix(
     if let Some(r) = rewriters {
         settings.rewriters = r;
     }
+    let read = loaded_template;
+    settings.others = Some(&read);
     let display = path.display().to_string();
     let meta = FileMeta {
         kind: classify(path).unwrap_or(SourceKind::Yaml),
@@ -63,4 +65,15 @@ pub fn fix(
         display_path: &display,
     };
     fix_text(meta, text.to_owned(), &settings)
+}
+
+/// The classic pod template every file the code under test loads is (in memory): a
+/// `KubeCluster.from_yaml(path)` fix migrates it with the call (`Outcome::elsewhere`). The
+/// cross-file fix with real files, and its refusals, are tested in `tests/safe_fixes.rs`.
+pub fn loaded_template(_from: &Path, written: &str) -> Result<OtherText, String> {
+    Ok(OtherText {
+        path: PathBuf::from(written),
+        display: written.to_owned(),
+        text: include_str!("../../fixtures/rewriters/loaded-template.yaml").to_owned(),
+    })
 }

@@ -81,7 +81,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         ));
     }
     let new_cli = new_cli_available(cx);
-    let built = build_stack(&stack, new_cli)?;
+    let built = build_stack(&stack, new_cli, false)?;
     let mut text = report(cx, &stack, &built, &roots);
     text.push_str(&built.yaml);
     let seg = &segments[scheduler_seg];
@@ -420,7 +420,10 @@ fn cluster_name(scheduler: &Node) -> String {
     rfc1123_label(base, 53)
 }
 
-fn build_stack(stack: &Stack<'_>, new_cli: bool) -> Result<BuiltStack, Declined> {
+/// `live`: the stack was read from a cluster, not a file; no text fix loop runs after it, so
+/// the builder makes each workload's command run on its image's `distributed` (`new_cli`
+/// when the image does not say).
+fn build_stack(stack: &Stack<'_>, new_cli: bool, live: bool) -> Result<BuiltStack, Declined> {
     let name = cluster_name(stack.scheduler);
     let namespace = stack
         .scheduler
@@ -452,6 +455,7 @@ fn build_stack(stack: &Stack<'_>, new_cli: bool) -> Result<BuiltStack, Declined>
             .clone()
             .map(|n| Sourced::new(n, Source::Span(stack.scheduler.range)));
         c.replicas = replicas(w);
+        let options = on_cli(&mut c, options, live, &mut record);
         if group {
             let built = build::worker_group(&c, &name, options)?;
             let prefix = built.resource.metadata.name.clone().unwrap_or_default();
@@ -472,6 +476,7 @@ fn build_stack(stack: &Stack<'_>, new_cli: bool) -> Result<BuiltStack, Declined>
                 Source::Span(s.range),
             )
         });
+        let options = on_cli(&mut c, options, live, &mut record);
         let built = build::cluster(&c, options)?;
         record.extend(built.record);
         docs.push(to_yaml(&built.resource).map_err(|e| Declined::new(e.to_string()))?);
@@ -501,6 +506,21 @@ fn build_stack(stack: &Stack<'_>, new_cli: bool) -> Result<BuiltStack, Declined>
     })
 }
 
+/// For a live stack: the options of the image in play, and the commands made to run on it.
+fn on_cli(
+    c: &mut ClassicCluster,
+    options: Options,
+    live: bool,
+    record: &mut Vec<build::Record>,
+) -> Options {
+    if !live {
+        return options;
+    }
+    let new_cli = build::image_has_new_cli(c.worker.image()).unwrap_or(options.new_cli);
+    record.extend(build::normalise_commands(c, new_cli));
+    Options { new_cli }
+}
+
 /// A hand-run stack found among live objects of one namespace (Deployments, StatefulSets
 /// and Services as YAML trees): for each scheduler workload, the operator resources that
 /// replace it and its workers (the DaskCluster first), with a sentence naming what they
@@ -518,7 +538,7 @@ pub fn from_live(
         .iter()
         .map(|s| {
             let stack = stack_of(roots, s, schedulers.len())?;
-            let built = build_stack(&stack, new_cli)?;
+            let built = build_stack(&stack, new_cli, true)?;
             let from = format!(
                 "hand-run {} `{}` with {} worker workload(s)",
                 s.get_str("kind").unwrap_or("Deployment"),

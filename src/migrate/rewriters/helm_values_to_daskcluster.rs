@@ -16,10 +16,10 @@
 //!   old and the new scheduler address, and the steps left for a person;
 //! - one DaskCluster: `spec.worker` from the chart's worker Deployment (image, pull policy,
 //!   the args the chart renders with the positional scheduler address dropped — the
-//!   controller sets `DASK_SCHEDULER_ADDRESS` — `dask-worker` as `dask worker` where the
-//!   targeted distributed has it, `--no-bokeh` as `--no-dashboard`, `--bokeh-port N` as
-//!   `--dashboard-address :N`, `--nprocs` as `--nworkers`, and `--name $(DASK_WORKER_NAME)`
-//!   added; resources, env, mounts, probes, pod placement, security context, service account,
+//!   controller sets `DASK_SCHEDULER_ADDRESS` — and, where the distributed in play has the
+//!   new CLI (`migrate::build::normalise_commands`), `dask-worker` as `dask worker`,
+//!   `--no-bokeh` as `--no-dashboard`, `--bokeh-port N` as `--dashboard-address :N`,
+//!   `--nprocs` as `--nworkers`; `--name $(DASK_WORKER_NAME)` added; resources, env, mounts, probes, pod placement, security context, service account,
 //!   pull secrets, annotations; `replicas`); `spec.scheduler` from the scheduler Deployment
 //!   the same way, with the ports `tcp-comm` 8786 and `http-dashboard` 8787 the controller
 //!   looks for (and the operator's `/health` probes unless the values set their own);
@@ -39,17 +39,13 @@
 
 use super::pod_template_to_daskcluster::rfc1123_label;
 use super::replace_command::new_cli_available;
-use crate::extract::classic::{
-    ClassicCluster, ClassicPod, SchedulerPod, Source, Sourced, Unsupported,
-};
-use crate::extract::helm_chart::{self, Fate, Rendering, text};
+use crate::extract::classic::{ClassicCluster, Source};
+use crate::extract::helm_chart::{self, Fate, Rendering};
 use crate::migrate::build::{self, Options};
 use crate::migrate::operator::{DaskCluster, DaskWorkerGroup, to_json, to_yaml};
 use crate::migrate::{Context, Declined, validate, yaml_text};
 use crate::source::LineIndex;
 use crate::source::edit::{Applicability, Fix, NewFile};
-use k8s_openapi::api::core::v1::{Container, PodSpec};
-use serde_json::{Map, Value, json};
 use std::path::Path;
 
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
@@ -123,63 +119,17 @@ pub struct Migration {
     pub documents: Vec<String>,
 }
 
-/// The rendering as the classic-cluster model: one [`ClassicCluster`] for the release (its
-/// `worker` and scheduler) and one per additional worker group, named `<name>-<group>`.
-/// Worker args are the chart's with the positional scheduler address dropped and renamed
-/// flags renamed; the builder adds `--name $(DASK_WORKER_NAME)`.
+/// The rendering as the classic-cluster model ([`helm_chart::clusters`], the one producer
+/// for Helm values), additional groups named `<name>-<group>`, with the commands made to run
+/// on the `distributed` in play (`new_cli`) by the builder.
 pub fn classic(name: &str, r: &Rendering, new_cli: bool) -> Result<Vec<ClassicCluster>, Declined> {
     let source = Source::Default("rendered by the dask chart's templates from these values");
-    let mut clusters = Vec::new();
-    for w in &r.workers {
-        let group_name = match &w.group {
-            None => name.to_owned(),
-            Some(g) => rfc1123_label(&format!("{name}-{g}"), 53),
-        };
-        let mut c = w.pod.container.clone();
-        c.insert("name".into(), json!("worker"));
-        c.insert("args".into(), json!(worker_args(&w.pod.args(), new_cli)));
-        let mut worker = ClassicPod {
-            spec: pod_spec(c, &w.pod.pod)?,
-            source: Some(source.clone()),
-            ..ClassicPod::default()
-        };
-        if let Some(a) = &w.pod.annotations {
-            worker.annotations = a.iter().map(|(k, v)| (k.clone(), text(v))).collect();
-        }
-        let mut cluster = ClassicCluster::new(Sourced::new(group_name, source.clone()), worker);
-        cluster.replicas = Some(Sourced::new(
-            i32::try_from(w.replicas).map_err(|_| {
-                Declined::new(format!("{} worker replicas is too many", w.replicas))
-            })?,
-            source.clone(),
-        ));
-        if w.group.is_none() {
-            if let Some(pod) = &r.scheduler {
-                let mut c = pod.container.clone();
-                c.insert("name".into(), json!("scheduler"));
-                c.insert("args".into(), json!(scheduler_args(&pod.args(), new_cli)));
-                cluster.scheduler = SchedulerPod::Own(Box::new(ClassicPod {
-                    spec: pod_spec(c, &pod.pod)?,
-                    source: Some(source.clone()),
-                    ..ClassicPod::default()
-                }));
-            }
-            cluster.service_type = Some(Sourced::new(r.service.type_.clone(), source.clone()));
-            cluster.idle_timeout = Some(Sourced::new(
-                0,
-                Source::Default("the operator's default: never delete an idle cluster"),
-            ));
-            for f in &r.fields {
-                if let Fate::NotSupported(reason) = &f.fate {
-                    cluster.unsupported.push(Unsupported {
-                        what: f.key.clone(),
-                        source: Source::Span(f.range),
-                        reason: reason.clone(),
-                    });
-                }
-            }
-        }
-        clusters.push(cluster);
+    let mut clusters = helm_chart::clusters(name, r, &source, |g| {
+        rfc1123_label(&format!("{name}-{g}"), 53)
+    })
+    .map_err(Declined::new)?;
+    for c in &mut clusters {
+        build::normalise_commands(c, new_cli);
     }
     Ok(clusters)
 }
@@ -228,120 +178,6 @@ pub fn build(name: &str, r: &Rendering, new_cli: bool) -> Result<Migration, Decl
         groups,
         documents,
     })
-}
-
-/// A pod spec from the chart's container and pod fields, quantities and env values made
-/// the strings Kubernetes expects.
-fn pod_spec(container: Map<String, Value>, pod: &Map<String, Value>) -> Result<PodSpec, Declined> {
-    let mut container = Value::Object(container);
-    for part in ["limits", "requests"] {
-        if let Some(Value::Object(q)) = container.pointer_mut(&format!("/resources/{part}")) {
-            for v in q.values_mut() {
-                if !v.is_string() {
-                    *v = json!(text(v));
-                }
-            }
-        }
-    }
-    if let Some(Value::Array(env)) = container.get_mut("env") {
-        for var in env {
-            if let Some(v) = var
-                .get_mut("value")
-                .filter(|v| !v.is_string() && !v.is_null())
-            {
-                *v = json!(text(v));
-            }
-        }
-    }
-    let mut spec = Value::Object(pod.clone());
-    spec["containers"] = json!([container]);
-    let unreadable = |e: serde_json::Error| {
-        Declined::new(format!(
-            "Kubernetes' types cannot read the pod these values render ({e}): fix the value"
-        ))
-    };
-    let container: Container =
-        serde_json::from_value(spec["containers"][0].clone()).map_err(unreadable)?;
-    let mut spec: PodSpec = serde_json::from_value(spec).map_err(unreadable)?;
-    spec.containers = vec![container];
-    Ok(spec)
-}
-
-/// The chart's worker args as a DaskCluster's: the positional scheduler address dropped,
-/// renamed flags, the new CLI where targeted, and `--name $(DASK_WORKER_NAME)`.
-pub fn worker_args(rendered: &[String], new_cli: bool) -> Vec<String> {
-    let mut out = program(
-        rendered.first().map_or("dask-worker", String::as_str),
-        new_cli,
-    );
-    out.extend(flags(rendered.get(2..).unwrap_or_default()));
-    if !out
-        .iter()
-        .any(|a| a == "--name" || a.starts_with("--name="))
-    {
-        out.extend(["--name".into(), "$(DASK_WORKER_NAME)".into()]);
-    }
-    out
-}
-
-/// The chart's scheduler args as a DaskCluster's: the scheduler listens on 8786, where the
-/// Service's `tcp-comm` port points.
-pub fn scheduler_args(rendered: &[String], new_cli: bool) -> Vec<String> {
-    let mut out = program(
-        rendered.first().map_or("dask-scheduler", String::as_str),
-        new_cli,
-    );
-    let mut rest = flags(rendered.get(1..).unwrap_or_default());
-    let mut i = 0;
-    while i < rest.len() {
-        if rest[i].starts_with("--port=") {
-            rest[i] = "--port=8786".into();
-        } else if rest[i] == "--port" && i + 1 < rest.len() {
-            rest[i + 1] = "8786".into();
-            i += 1;
-        }
-        i += 1;
-    }
-    out.extend(rest);
-    out
-}
-
-fn program(program: &str, new_cli: bool) -> Vec<String> {
-    match program {
-        "dask-worker" if new_cli => vec!["dask".into(), "worker".into()],
-        "dask-scheduler" if new_cli => vec!["dask".into(), "scheduler".into()],
-        other => other.split_whitespace().map(str::to_owned).collect(),
-    }
-}
-
-/// Flags renamed since the chart's templates were written.
-fn flags(args: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut iter = args.iter();
-    while let Some(a) = iter.next() {
-        match a.as_str() {
-            "--no-bokeh" => out.push("--no-dashboard".into()),
-            "--nprocs" => out.push("--nworkers".into()),
-            "--bokeh-port" => {
-                out.push("--dashboard-address".into());
-                if let Some(port) = iter.next() {
-                    out.push(format!(":{}", port.trim_start_matches(':')));
-                }
-            }
-            s if s.starts_with("--bokeh-port=") => {
-                let port = &s["--bokeh-port=".len()..];
-                out.push(format!(
-                    "--dashboard-address=:{}",
-                    port.trim_start_matches(':')
-                ));
-            }
-            s if s.starts_with("--nprocs=") => {
-                out.push(format!("--nworkers={}", &s["--nprocs=".len()..]));
-            }
-            _ => out.push(a.clone()),
-        }
-    }
-    out
 }
 
 /// The migration report, as the comment block that opens the generated file.
@@ -441,41 +277,41 @@ mod tests {
         v.iter().map(|x| (*x).to_owned()).collect()
     }
 
+    fn built_args(values: &str, new_cli: bool) -> (Vec<String>, Vec<String>) {
+        let file = crate::source::yaml::parse(values, Default::default()).unwrap();
+        let root = file.documents[0].root.as_ref().unwrap();
+        let r = helm_chart::render(root, "demo").unwrap();
+        let m = build("demo", &r, new_cli).unwrap();
+        let args = |spec: &k8s_openapi::api::core::v1::PodSpec| {
+            spec.containers[0].args.clone().unwrap_or_default()
+        };
+        (
+            args(&m.cluster.spec.worker.spec),
+            args(&m.cluster.spec.scheduler.spec),
+        )
+    }
+
     #[test]
     fn worker_args_lose_the_address_and_gain_a_name() {
-        let rendered = s(&[
-            "dask-worker",
-            "demo-dask-scheduler:8786",
-            "--nthreads",
-            "2",
-            "--no-bokeh",
-        ]);
+        // stable/dask: `--no-bokeh` on the worker, `--port`, `--bokeh-port` on the scheduler.
+        let values = "worker:\n  image: daskdev/dask\n  imageTag: latest\n  resources:\n    limits: {cpu: 2, memory: 8G}\nscheduler:\n  servicePort: 9000\n";
+        let (worker, scheduler) = built_args(values, true);
         assert_eq!(
-            worker_args(&rendered, true),
+            worker,
             s(&[
                 "dask",
                 "worker",
                 "--nthreads",
                 "2",
+                "--memory-limit",
+                "8G",
                 "--no-dashboard",
                 "--name",
                 "$(DASK_WORKER_NAME)"
             ])
         );
         assert_eq!(
-            worker_args(&rendered, false)[0],
-            "dask-worker",
-            "old targets keep the legacy command"
-        );
-    }
-
-    #[test]
-    fn scheduler_args_listen_on_8786() {
-        assert_eq!(
-            scheduler_args(
-                &s(&["dask-scheduler", "--port", "9000", "--bokeh-port", "8787"]),
-                true
-            ),
+            scheduler,
             s(&[
                 "dask",
                 "scheduler",
@@ -485,17 +321,16 @@ mod tests {
                 ":8787"
             ])
         );
+        // An older distributed keeps the legacy command and the flags it accepts.
+        let (worker, scheduler) = built_args(values, false);
         assert_eq!(
-            scheduler_args(
-                &s(&["dask-scheduler", "--port=8786", "--dashboard-address=:8787"]),
-                true
-            ),
-            s(&[
-                "dask",
-                "scheduler",
-                "--port=8786",
-                "--dashboard-address=:8787"
-            ])
+            worker[0], "dask-worker",
+            "old targets keep the legacy command"
+        );
+        assert!(worker.contains(&"--no-bokeh".to_owned()), "{worker:?}");
+        assert_eq!(
+            scheduler,
+            s(&["dask-scheduler", "--port", "8786", "--bokeh-port", "8787"])
         );
     }
 

@@ -46,7 +46,9 @@
 //! A template the operator's types cannot read (a field of the wrong type or unknown to
 //! Kubernetes; fix it first), a worker container started through a shell string (no
 //! `--name` is added: `operator-worker-missing-name-flag` then asks for it), scheduler
-//! templates, and the cluster name used by the code that loads the template.
+//! templates. (The cluster name used by the code that loads the template is
+//! [`migrate_loaded`]'s: `KubeCluster.from_yaml(path, name=…)` migrates the file with the
+//! call, under that name.)
 
 use super::add_worker_name::{NAME_ARGS, has_name, runs_a_worker};
 use super::replace_command::new_cli_available;
@@ -73,7 +75,12 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         return Ok(fix);
     }
     let name = cluster_name(cx.path, file, root);
-    let text = cluster_text(cx, root, &name)?;
+    document_fix(cx, root, &name)
+}
+
+/// The fix replacing the classic pod template document `root` with DaskCluster `name`.
+fn document_fix(cx: &Context<'_>, root: &Node, name: &str) -> Result<Fix, Declined> {
+    let text = cluster_text(cx, root, name)?;
     let end = yaml_text::line_end_inclusive(cx.text, root.range.end());
     let keep_newline = usize::from(cx.text[..end].ends_with('\n'));
     let range = TextRange::new(root.range.start(), end - keep_newline);
@@ -82,6 +89,76 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         Applicability::Unsafe,
         format!("rewrite the classic pod template as DaskCluster `{name}`"),
     ))
+}
+
+/// The text of `other`, a YAML file that code loads as its classic pod template
+/// (`KubeCluster.from_yaml(path)`), with that template migrated to DaskCluster `name` (the
+/// name the code gives its cluster; else one from the file name, as
+/// [`rewrite`] chooses): the other half of the code's fix. `Ok(None)` when the file already
+/// holds a DaskCluster (nothing to change); `Err` says why it cannot be migrated with the
+/// code (not one template, not a template dusk can read, an invalid result).
+pub fn migrate_loaded(
+    cx: &Context<'_>,
+    other: &crate::migrate::OtherText,
+    name: Option<&str>,
+) -> Result<Option<String>, Declined> {
+    let shown = &other.display;
+    let file = yaml::parse(&other.text, yaml::Limits::default())
+        .map_err(|e| Declined::new(format!("`{shown}` is not valid YAML ({})", e.message)))?;
+    let parsed = crate::migrate::Parsed::Yaml(file);
+    let crate::migrate::Parsed::Yaml(file) = &parsed else {
+        unreachable!("built as YAML just above");
+    };
+    let roots: Vec<&Node> = file
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .collect();
+    let [root] = roots[..] else {
+        return Err(Declined::new(format!(
+            "`{shown}` holds {} YAML documents, and the code loads one pod template: \
+             split the file, then rerun",
+            roots.len()
+        )));
+    };
+    if root.get_str("kind") == Some("DaskCluster") {
+        return Ok(None);
+    }
+    if pod_spec_of(root).is_none() {
+        return Err(Declined::new(format!(
+            "`{shown}` is not a classic pod template (no `spec.containers`)"
+        )));
+    }
+    let memo = crate::migrate::Memo::default();
+    let ocx = Context {
+        path: &other.path,
+        text: &other.text,
+        parsed: &parsed,
+        range: root.range,
+        pending: &[],
+        memo: &memo,
+        others: None,
+        ..*cx
+    };
+    let name = match name {
+        Some(n) => n.to_owned(),
+        None => cluster_name(&other.path, file, root),
+    };
+    let fix = document_fix(&ocx, root, &name)
+        .map_err(|d| Declined::new(format!("`{shown}`: {}", d.reason)))?;
+    let fixed = apply_edits(&other.text, &fix.edits).map_err(|e| Declined::new(e.to_string()))?;
+    let problems = crate::migrate::check(
+        crate::discover::SourceKind::Yaml,
+        &fixed,
+        yaml::Limits::default(),
+    )
+    .map_err(|e| Declined::new(format!("`{shown}` would not parse once migrated: {e}")))?;
+    if let Some(p) = problems.iter().find(|p| p.level == validate::Level::Error) {
+        return Err(Declined::new(format!(
+            "`{shown}` would be an invalid DaskCluster: {p}"
+        )));
+    }
+    Ok(Some(fixed))
 }
 
 /// The DaskCluster YAML (a document at indentation 0, ending in a newline) that replaces the

@@ -13,6 +13,12 @@
 //!
 //! ## Output
 //! Text edits on the call's arguments and the import; the rest of the line is untouched.
+//! A template given as a file path (`from_yaml("k8s/worker.yaml")`, `KubeCluster("…")`) is
+//! the other half of the same fix: the file becomes a DaskCluster named from the call's
+//! `name=` (`pod_template_to_daskcluster::migrate_loaded`), and the fix carries both files'
+//! changes (`Fix::elsewhere`), written together or not at all. The call is declined, with
+//! the reason, when that file is missing, outside the paths given, or its migration is
+//! declined; and the import stays while such a call uses it.
 //! Imports and chains move only once no call or keyword fix is pending in the file, so
 //! calls are migrated while they still resolve to the classic class.
 //!
@@ -23,8 +29,9 @@
 //! idle cluster where the classic one only stopped its scheduler.
 //!
 //! ## Not handled
-//! Templates passed through `**kwargs`, more positional arguments than the classic signature
-//! has, `import dask_kubernetes.classic` module objects, and idle timeouts that are not a
+//! Templates passed through `**kwargs`, `from_yaml` with a path that is not a literal
+//! string (declined: the file cannot be migrated with it), more positional arguments than
+//! the classic signature has, `import dask_kubernetes.classic` module objects, and idle timeouts that are not a
 //! literal string.
 
 use crate::migrate::python_text::{
@@ -81,6 +88,11 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
              fix those first (they are listed too)",
         ));
     }
+    // A classic call no fix can migrate would be left calling a method or passing a
+    // template the operator's class does not have: the import stays with it.
+    if let Some(why) = call_declined(cx) {
+        return Err(why);
+    }
     let edits = if ancestor(node, &["import_from_statement"]).is_some() {
         if !text_of(cx.text, node).ends_with("KubeCluster") {
             return Err(Declined::new(
@@ -114,14 +126,12 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             ));
         }
         if !imports_module(cx.text, doc, OPERATOR) {
-            let first = items(doc.tree.root_node())
-                .into_iter()
-                .find(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
-                .or_decline("no import to put `import dask_kubernetes.operator` beside")?;
-            edits.push(Edit::insert(
-                first.start_byte(),
-                format!("import {OPERATOR}\n"),
-            ));
+            // Where the package's old import is, keeping the file's import order.
+            let import = format!("import {OPERATOR}");
+            edits.push(
+                super::python_make_pod_spec::new_import(cx.text, doc, &import)
+                    .or_decline("no import to put `import dask_kubernetes.operator` beside")?,
+            );
         }
         edits
     } else {
@@ -191,6 +201,34 @@ pub fn calls_pending(cx: &Context<'_>) -> bool {
             && node_at(doc, *r).is_some_and(|n| matches!(n.kind(), "call" | "keyword_argument"))
             && crate::migrate::rewriter(name)
                 .is_some_and(|rewrite| rewrite(&cx.for_finding(rule, *r)).is_ok())
+    })
+}
+
+/// Why a classic `KubeCluster` call of this file cannot be migrated, if one cannot: the
+/// call's own reason, with its line.
+fn call_declined(cx: &Context<'_>) -> Option<Declined> {
+    let doc = cx.python()?;
+    cx.pending.iter().find_map(|(rule, r)| {
+        let ours = rule
+            .fix
+            .as_ref()
+            .is_some_and(|f| f.rewriter == "python-classic-cluster");
+        let call = node_at(doc, *r).filter(|n| n.kind() == "call")?;
+        // A call already passing `custom_cluster_spec=` is migrated: its import is next.
+        let migrated = call.child_by_field_name("arguments").is_some_and(|a| {
+            items(a).iter().any(|i| {
+                i.child_by_field_name("name")
+                    .is_some_and(|n| text_of(cx.text, n) == "custom_cluster_spec")
+            })
+        });
+        if !ours || *r == cx.range || migrated {
+            return None;
+        }
+        let why = rewrite(&cx.for_finding(rule, *r)).err()?;
+        Some(Declined::new(format!(
+            "the import stays while a classic call that uses it cannot be migrated ({})",
+            why.reason
+        )))
     })
 }
 
@@ -307,11 +345,189 @@ fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
             )
         }));
     }
-    Ok(Fix::new(
+    let mut fix = Fix::new(
         edits,
         Applicability::Unsafe,
         "build the operator's KubeCluster from a custom cluster spec",
-    ))
+    );
+    // A template given as a file path: the file becomes the DaskCluster the call now
+    // loads, in the same fix, or the call is not rewritten at all.
+    let template = list.iter().find_map(|item| match item.kind() {
+        "keyword_argument" => (item.child_by_field_name("name").map(|n| text_of(text, n))
+            == Some("pod_template"))
+        .then(|| item.child_by_field_name("value"))
+        .flatten(),
+        "list_splat" | "dictionary_splat" => None,
+        _ => Some(*item),
+    });
+    if let Some(t) = template {
+        classic_pod_migrates(cx, t, call.start_byte())?;
+    }
+    let path = template.and_then(|t| plain_string(text, t));
+    if let Some(path) = path.filter(|_| method != Some("from_dict")) {
+        let name = cluster_name_argument(text, &list, from_method);
+        let loaded = loaded_template(cx, &path, name.as_deref(), &at)?;
+        if let Some(other) = loaded {
+            fix.description = format!(
+                "build the operator's KubeCluster from `{path}`, migrated to a DaskCluster \
+                 with it"
+            );
+            fix.elsewhere.push(other);
+        }
+    } else if method == Some("from_yaml") && template.is_some() {
+        return Err(Declined::new(format!(
+            "`from_yaml` at {at} loads a file whose path is not a literal string, so dusk \
+             cannot migrate the template with the call: migrate the file (`dusk fix \
+             --unsafe-fixes FILE`), then pass it as `custom_cluster_spec=` by hand"
+        )));
+    }
+    Ok(fix)
+}
+
+/// The template argument built by `make_pod_spec(...)` (inline, or bound to a name before
+/// the call) is a classic V1Pod: `custom_cluster_spec=` may point at it only when that call
+/// is migrated to `make_cluster_spec(...)` too. Declined, with that call's reason, otherwise.
+fn classic_pod_migrates(
+    cx: &Context<'_>,
+    template: Node<'_>,
+    before: usize,
+) -> Result<(), Declined> {
+    let Some(doc) = cx.python() else {
+        return Ok(());
+    };
+    let text = cx.text;
+    let builder = match template.kind() {
+        "call" => Some(template),
+        "identifier" => {
+            last_assigned_call(doc.tree.root_node(), text, text_of(text, template), before)
+        }
+        _ => None,
+    };
+    let Some(builder) = builder.filter(|c| {
+        c.child_by_field_name("function")
+            .is_some_and(|f| text_of(text, f).rsplit('.').next() == Some("make_pod_spec"))
+    }) else {
+        return Ok(());
+    };
+    let at = cx.line(builder.start_byte());
+    let pending = cx.pending.iter().find(|(rule, r)| {
+        rule.fix
+            .as_ref()
+            .is_some_and(|f| f.rewriter == "python-make-pod-spec")
+            && node_at(doc, *r).is_some_and(|n| n.id() == builder.id())
+    });
+    let Some((rule, r)) = pending else {
+        return Err(Declined::new(format!(
+            "the pod template is the classic V1Pod that `make_pod_spec(...)` at {at} builds, \
+             and no fix of this run migrates that call: select `make-pod-spec-call` too, or \
+             migrate it by hand first"
+        )));
+    };
+    match super::python_make_pod_spec::rewrite(&cx.for_finding(rule, *r)) {
+        Ok(_) => Ok(()),
+        Err(why) => Err(Declined::new(format!(
+            "the pod template is the classic V1Pod that `make_pod_spec(...)` at {at} builds, \
+             which dusk cannot migrate ({}): migrate that call by hand first",
+            why.reason
+        ))),
+    }
+}
+
+/// The call last assigned to `name` (`name = f(...)`) before byte `before`, at any depth.
+fn last_assigned_call<'t>(
+    root: Node<'t>,
+    text: &str,
+    name: &str,
+    before: usize,
+) -> Option<Node<'t>> {
+    let mut found = None;
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.start_byte() >= before {
+            break;
+        }
+        if node.kind() == "assignment"
+            && node
+                .child_by_field_name("left")
+                .is_some_and(|l| l.kind() == "identifier" && text_of(text, l) == name)
+        {
+            found = node
+                .child_by_field_name("right")
+                .filter(|r| r.kind() == "call");
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return found;
+            }
+        }
+    }
+    found
+}
+
+/// The cluster name a classic call passes as a literal string (`name="etl"`, or the
+/// second positional argument of `KubeCluster(...)`).
+fn cluster_name_argument(text: &str, list: &[Node<'_>], from_method: bool) -> Option<String> {
+    let keyword = list.iter().find_map(|item| {
+        (item.kind() == "keyword_argument"
+            && item.child_by_field_name("name").map(|n| text_of(text, n)) == Some("name"))
+        .then(|| item.child_by_field_name("value"))
+        .flatten()
+    });
+    let positional = || {
+        list.iter()
+            .filter(|i| {
+                !matches!(
+                    i.kind(),
+                    "keyword_argument" | "list_splat" | "dictionary_splat"
+                )
+            })
+            .nth(1)
+            .copied()
+            .filter(|_| !from_method)
+    };
+    keyword
+        .or_else(positional)
+        .and_then(|v| plain_string(text, v))
+}
+
+/// The pod template file `path` a call loads, migrated to DaskCluster `name` (the call's
+/// `name=`, else one from the file name): the other file of the call's fix. `Ok(None)` when
+/// it is a DaskCluster already. Declined, with the reason, when the file cannot be migrated
+/// with the call: missing, outside the paths given, or its own migration declined.
+fn loaded_template(
+    cx: &Context<'_>,
+    path: &str,
+    name: Option<&str>,
+    at: &str,
+) -> Result<Option<crate::source::edit::OtherFile>, Declined> {
+    let why = |reason: String| {
+        Declined::new(format!(
+            "the call at {at} loads the pod template `{path}`, which must become a DaskCluster \
+             in the same fix, and {reason}"
+        ))
+    };
+    if let Some(n) = name.filter(|n| n.contains('{')) {
+        return Err(why(format!(
+            "the cluster name `{n}` has placeholders, which the operator does not fill in a \
+             custom cluster spec's name: give a fixed name, or use `make_cluster_spec` by hand"
+        )));
+    }
+    let read = cx.others.ok_or_else(|| {
+        why("dusk reads other files only when it fixes files (not standard input)".into())
+    })?;
+    let other = read(cx.path, path).map_err(why)?;
+    let fixed = super::pod_template_to_daskcluster::migrate_loaded(cx, &other, name)
+        .map_err(|d| why(format!("it cannot be migrated: {}", d.reason)))?;
+    Ok(fixed.map(|fixed| crate::source::edit::OtherFile {
+        path: other.path,
+        display: other.display,
+        original: other.text,
+        fixed,
+    }))
 }
 
 /// Ranges deleting the `removed` items of a comma-separated list, each with one comma.

@@ -8,20 +8,33 @@
 //!
 //! ## Output
 //! `make_cluster_spec(name=…, image=…, resources={"limits": {…}, "requests": {…}}, env=…,
-//! worker_command=[…])`, as `scripts/oracle/cases.py` maps the parameters:
-//! - `worker_command`: `dask worker` (`dask-worker` when the targeted `distributed` is older
-//!   than 2022.10.0), `--nthreads <threads_per_worker>` (1 by default, as the classic pod had),
-//!   `--memory-limit <memory_limit>` and `--resources <resources>` (Dask resources) when given;
+//! worker_command=[…])`, derived from the one model and the one builder: the call's
+//! arguments become a `ClassicCluster` (`extract::python::make_pod_spec`: the pod classic
+//! `make_pod_spec` built, each field with its argument's span; expressions held as
+//! placeholders), `migrate::build::cluster_on_cli` makes it a DaskCluster (the same fields
+//! and fidelity decisions as a pod template: `restartPolicy: Never` and the positional
+//! `$(DASK_SCHEDULER_ADDRESS)` dropped, the command made to run on the `distributed` in play),
+//! and the keywords are read back from the built worker:
+//! - `worker_command`: the worker's args without the `--name $(DASK_WORKER_NAME)` that
+//!   `make_cluster_spec` adds itself: `dask worker` where the image's tag (else the versions
+//!   in play: pin, target) has the new CLI, `dask-worker` for an older image (then the
+//!   `dask-worker-command` rule's own fix bumps the image), `--nthreads <threads_per_worker>`
+//!   (1 by default), `--memory-limit`/`--resources` when given;
 //! - `resources`: `memory_limit`, `cpu_limit`, `gpu_limit` (as `nvidia.com/gpu`) in `limits`,
-//!   `memory_request`, `cpu_request` in `requests`; numbers written as strings, since the
-//!   CRD types quantities as strings;
+//!   `memory_request`, `cpu_request` in `requests`, all strings (the CRD's quantities are);
+//! - `env`: the dict, values as strings (`"1"` for `1`); an `env=` expression stays as it is;
+//! - literal values are written as Python strings, expressions as themselves (`image=`) or
+//!   through `str()`;
 //! - `name`: the `name=` string of the `KubeCluster(…)` call it (or the variable it is
 //!   assigned to) is passed to, else `"dask"`;
 //! - `labels`, `annotations`, `extra_container_config` and `extra_pod_config` are applied to
 //!   the returned dict by statements after the assignment (`spec = make_pod_spec(…)`):
-//!   labels and annotations into `spec["spec"]["worker"]["metadata"]`, the container and pod
-//!   configs merged into the worker's first container and pod spec the way `make_pod_spec`
-//!   merged them (dicts merged, lists appended, other values replaced) for dict literals.
+//!   labels and annotations into `spec["spec"]["worker"]["metadata"]`; a literal extra config
+//!   is in the model (merged as `make_pod_spec` merged it: dicts deep-merged, lists appended,
+//!   other values replaced), so each of its keys is written as the built worker has it, and a
+//!   key the builder dropped (`restartPolicy: OnFailure`, which the operator's Deployments
+//!   reject) is not written; a config that is an expression is merged by statements the same
+//!   way, its `restartPolicy` key left out.
 //!
 //! The import moves to `dask_kubernetes.operator` as `make_cluster_spec` (an alias stays)
 //! once no call is left to migrate.
@@ -29,7 +42,8 @@
 //! ## Fix safety
 //! Unsafe: the result is a DaskCluster, not a V1Pod, so code that reads the pod
 //! (`pod.spec.containers[0]`) needs a person; `--death-timeout 60` and `restartPolicy: Never`
-//! are dropped; the name is a guess when no KubeCluster call names it.
+//! are dropped; the name is a guess when no KubeCluster call names it. A name that is not a
+//! valid DaskCluster name is declined with the builder's reason.
 //!
 //! ## Not handled
 //! `**kwargs`, unknown keywords, and labels/annotations/extra configs when the call is not
@@ -37,6 +51,10 @@
 
 use super::python_classic_cluster::calls_pending;
 use super::replace_command::new_cli_available;
+use crate::extract::classic::{Source, Sourced};
+use crate::extract::python::make_pod_spec::{self, Produced, given, produce};
+use crate::migrate::build;
+use crate::migrate::operator::DaskCluster;
 use crate::migrate::python_text::{
     ancestor, indent_at, items, line_end, move_import, node_at, plain_string, range, statement_of,
     string_literal, text_of,
@@ -44,27 +62,12 @@ use crate::migrate::python_text::{
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
 use crate::source::python::PyDocument;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use std::collections::BTreeMap;
 use tree_sitter::Node;
 
 pub const NEW_NAME: &str = "make_cluster_spec";
 pub const OPERATOR: &str = crate::dask::OPERATOR_MODULE;
-
-/// `make_pod_spec`'s parameters, in order.
-const PARAMS: &[&str] = &[
-    "image",
-    "labels",
-    "threads_per_worker",
-    "env",
-    "extra_container_config",
-    "extra_pod_config",
-    "resources",
-    "memory_limit",
-    "memory_request",
-    "cpu_limit",
-    "cpu_request",
-    "gpu_limit",
-    "annotations",
-];
 
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let doc = cx.python_doc()?;
@@ -96,19 +99,13 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         let stmt = statement_of(node);
         let local = bound_name(cx.text, node);
         match still_used(cx.text, doc, &local, stmt) {
-            // A use no fix migrates keeps the old name: the new one is imported alongside.
-            Some(line) if imports_name(cx.text, doc, NEW_NAME) => {
+            // A use no fix migrates keeps the old name; importing the new one beside it
+            // would only add an unused import.
+            Some(line) => {
                 return Err(Declined::new(format!(
                     "`{local}` is still used at line {line}, which dusk cannot migrate: the \
                      import stays until that use is changed by hand"
                 )));
-            }
-            Some(_) => {
-                let indent = indent_at(cx.text, stmt.start_byte());
-                vec![Edit::insert(
-                    line_end(cx.text, stmt.end_byte()),
-                    format!("\n{indent}from {OPERATOR} import {NEW_NAME}"),
-                )]
             }
             // The call fixes imported the new name already: the old one just leaves.
             None if local == "make_pod_spec" && imports_name(cx.text, doc, NEW_NAME) => {
@@ -212,39 +209,6 @@ fn imports_name(text: &str, doc: &PyDocument, name: &str) -> bool {
     })
 }
 
-/// The arguments of a `make_pod_spec` call, by parameter name.
-fn arguments<'t>(text: &str, args: Node<'t>) -> Option<Vec<(&'static str, Node<'t>)>> {
-    let mut out = Vec::new();
-    for (i, item) in items(args).into_iter().enumerate() {
-        match item.kind() {
-            "keyword_argument" => {
-                let name = text_of(text, item.child_by_field_name("name")?);
-                let param = PARAMS.iter().find(|p| **p == name)?;
-                out.push((*param, item.child_by_field_name("value")?));
-            }
-            "list_splat" | "dictionary_splat" => return None,
-            _ => out.push((PARAMS.get(i)?, item)),
-        }
-    }
-    Some(out)
-}
-
-/// An expression's source, unless it is `None` or an empty literal (`{}`, `[]`, `""`).
-fn given<'a>(text: &'a str, node: Option<Node<'_>>) -> Option<&'a str> {
-    let node = node?;
-    let t = text_of(text, node);
-    (!matches!(t.trim(), "None" | "{}" | "[]" | "\"\"" | "''")).then_some(t)
-}
-
-/// A value as a string expression: literals quoted, other expressions through `str()`.
-fn as_string(text: &str, node: Node<'_>) -> String {
-    match node.kind() {
-        "string" => text_of(text, node).to_owned(),
-        "integer" | "float" => string_literal(text_of(text, node)),
-        _ => format!("str({})", text_of(text, node)),
-    }
-}
-
 fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     let text = cx.text;
     let at = cx.line(call.start_byte());
@@ -267,7 +231,7 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         .child_by_field_name("arguments")
         .filter(|a| a.kind() == "argument_list")
         .or_decline_with(|| format!("the call at {at} passes a generator, not arguments"))?;
-    let arguments = arguments(text, args).or_decline_with(|| {
+    let arguments = make_pod_spec::arguments(text, args).or_decline_with(|| {
         let migrated = items(args).iter().any(|i| {
             i.child_by_field_name("name")
                 .is_some_and(|n| matches!(text_of(text, n), "worker_command" | "name"))
@@ -283,59 +247,29 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
              arguments: write them out as `make_pod_spec`'s named parameters and rerun"
         )
     })?;
-    let arg = |name: &str| arguments.iter().find(|(p, _)| *p == name).map(|(_, n)| *n);
-    let image = arg("image").or_decline_with(|| {
-        format!("the call at {at} passes no `image`: add one (the operator needs it) and rerun")
+    // The model: what classic `make_pod_spec` built for these arguments; the builder makes
+    // it an operator worker (the same fields and fidelity decisions as a pod template).
+    let name = cluster_name(text, call);
+    let produced = produce(text, call, &arguments, name).map_err(|why| {
+        Declined::new(format!(
+            "{why} at {at}: add one (the operator needs it) and rerun"
+        ))
     })?;
-
-    let mut command: Vec<String> = if new_cli_available(cx) {
-        vec!["\"dask\"".into(), "\"worker\"".into()]
-    } else {
-        vec!["\"dask-worker\"".into()]
-    };
-    command.push("\"--nthreads\"".into());
-    command.push(arg("threads_per_worker").map_or("\"1\"".into(), |n| as_string(text, n)));
-    for (param, flag) in [
-        ("memory_limit", "--memory-limit"),
-        ("resources", "--resources"),
-    ] {
-        if let Some(n) = arg(param).filter(|n| given(text, Some(*n)).is_some()) {
-            command.push(string_literal(flag));
-            command.push(as_string(text, n));
-        }
-    }
-    let quantities = |pairs: &[(&str, &str)]| -> Vec<String> {
-        pairs
-            .iter()
-            .filter_map(|(param, key)| {
-                let n = arg(param).filter(|n| given(text, Some(*n)).is_some())?;
-                Some(format!("{}: {}", string_literal(key), as_string(text, n)))
-            })
-            .collect()
-    };
-    let limits = quantities(&[
-        ("memory_limit", "memory"),
-        ("cpu_limit", "cpu"),
-        ("gpu_limit", "nvidia.com/gpu"),
-    ]);
-    let requests = quantities(&[("memory_request", "memory"), ("cpu_request", "cpu")]);
-
-    let mut kwargs = vec![
-        format!("name={}", string_literal(&cluster_name(text, call))),
-        format!("image={}", text_of(text, image)),
-    ];
-    if !limits.is_empty() || !requests.is_empty() {
-        kwargs.push(format!(
-            "resources={{\"limits\": {{{}}}, \"requests\": {{{}}}}}",
-            limits.join(", "),
-            requests.join(", ")
-        ));
-    }
-    if let Some(env) = given(text, arg("env")) {
-        kwargs.push(format!("env={env}"));
-    }
-    kwargs.push(format!("worker_command=[{}]", command.join(", ")));
-
+    let image = produced.cluster.worker.image().map(str::to_owned);
+    let new_cli =
+        build::image_has_new_cli(image.as_deref()).unwrap_or_else(|| new_cli_available(cx));
+    let built = build::cluster_on_cli(&produced.cluster, build::Options { new_cli })?;
+    let kwargs = keywords(text, &built.resource, &produced);
+    // What the builder kept of the worker pod: an extra config's key it dropped (such as
+    // `restartPolicy`, which the operator's Deployments reject) is not written back.
+    let worker_json = serde_json::to_value(&built.resource.spec.worker.spec)
+        .map_err(|e| Declined::new(e.to_string()))?;
+    let dropped: Vec<String> = built
+        .record
+        .iter()
+        .filter(|r| matches!(r.fidelity, build::Fidelity::Dropped(_)))
+        .filter_map(|r| r.field.strip_prefix("worker.").map(str::to_owned))
+        .collect();
     let multi_line = text_of(text, call).contains('\n');
     let rendered = if multi_line {
         let indent = format!("{}    ", indent_at(text, call.start_byte()));
@@ -353,7 +287,10 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         "extra_pod_config",
     ]
     .iter()
-    .filter_map(|p| Some((*p, given(text, arg(p))?)))
+    .filter_map(|p| {
+        let (_, node) = arguments.iter().find(|(name, _)| name == p)?;
+        given(text, *node).then(|| (*p, text_of(text, *node)))
+    })
     .collect();
     // The new name must be bound where the call is: a fix of its own, whatever the import's
     // finding does (it may be declined, or not selected).
@@ -368,16 +305,24 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
             None
         };
         if let Some(import) = import {
-            let first = items(doc.tree.root_node())
-                .into_iter()
-                .find(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
-                .or_decline_with(|| format!("no import to put `{}` beside", import.trim()))?;
-            edits.push(Edit::insert(first.start_byte(), import));
+            // Where the old import is, keeping the file's import order.
+            edits.push(
+                new_import(text, doc, &import)
+                    .or_decline_with(|| format!("no import to put `{}` beside", import.trim()))?,
+            );
         }
     }
     if !extras.is_empty() {
         edits.push(
-            apply_extras(text, call, &extras, &arguments).or_decline_with(|| {
+            apply_extras(
+                text,
+                call,
+                &extras,
+                &arguments,
+                (&worker_json, &dropped),
+                &produced,
+            )
+            .or_decline_with(|| {
                 format!(
                     "the call at {at} passes labels, annotations or extra configs but is not \
                      the right-hand side of a plain assignment (`spec = make_pod_spec(…)`): \
@@ -385,6 +330,15 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
                 )
             })?,
         );
+    }
+    // Every placeholder of the model must have been written back as its expression.
+    if edits
+        .iter()
+        .any(|e| e.content.contains(['\u{E000}', '\u{E001}']))
+    {
+        return Err(Declined::new(format!(
+            "an expression of the call at {at} ends up where dusk cannot write it back:              migrate the call by hand"
+        )));
     }
     Ok(Fix::new(
         edits,
@@ -394,8 +348,8 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
 }
 
 /// The `name=` string of the call this call (or the variable it is assigned to) is passed
-/// to, such as `KubeCluster(spec, name="etl")`; else `dask`.
-fn cluster_name(text: &str, call: Node<'_>) -> String {
+/// to, such as `KubeCluster(spec, name="etl")`, with its span; else `dask`.
+fn cluster_name(text: &str, call: Node<'_>) -> Sourced<String> {
     let mut uses: Vec<Node<'_>> = vec![call];
     if let Some(var) = call
         .parent()
@@ -407,11 +361,16 @@ fn cluster_name(text: &str, call: Node<'_>) -> String {
     }
     uses.into_iter()
         .find_map(|arg| name_keyword(text, arg))
-        .unwrap_or_else(|| "dask".into())
+        .unwrap_or_else(|| {
+            Sourced::new(
+                "dask".into(),
+                Source::Default("no KubeCluster call names it: the operator's default name"),
+            )
+        })
 }
 
 /// The `name="…"` sibling of an argument, in the argument list holding it.
-fn name_keyword(text: &str, arg: Node<'_>) -> Option<String> {
+fn name_keyword(text: &str, arg: Node<'_>) -> Option<Sourced<String>> {
     let list = arg
         .parent()
         .and_then(|p| {
@@ -422,14 +381,90 @@ fn name_keyword(text: &str, arg: Node<'_>) -> Option<String> {
             }
         })
         .filter(|p| p.kind() == "argument_list")?;
-    items(list)
+    let value = items(list)
         .into_iter()
         .filter(|a| a.kind() == "keyword_argument")
         .find(|a| {
             a.child_by_field_name("name")
                 .is_some_and(|n| text_of(text, n) == "name")
-        })
-        .and_then(|a| plain_string(text, a.child_by_field_name("value")?))
+        })?
+        .child_by_field_name("value")?;
+    Some(Sourced::new(
+        plain_string(text, value)?,
+        Source::Span(range(value)),
+    ))
+}
+
+/// `make_cluster_spec`'s keywords for the built DaskCluster: `name`, `image`, `resources`,
+/// `env` and `worker_command` (the worker's args without the `--name $(DASK_WORKER_NAME)`
+/// that `make_cluster_spec` adds itself). Values are Python string literals, or the
+/// expression a placeholder of the model stands for.
+fn keywords(text: &str, cluster: &DaskCluster, produced: &Produced<'_>) -> Vec<String> {
+    let value = |v: &str| string_value(text, produced, v);
+    let worker = &cluster.spec.worker.spec.containers[0];
+    let mut kwargs = vec![format!(
+        "name={}",
+        string_literal(cluster.metadata.name.as_deref().unwrap_or("dask"))
+    )];
+    // make_pod_spec passed `image` as it was: an expression stays one, without `str()`.
+    if let Some(image) = &worker.image {
+        let written = produced
+            .opaque
+            .expression(image)
+            .map_or_else(|| value(image), |n| text_of(text, n).to_owned());
+        kwargs.push(format!("image={written}"));
+    }
+    if let Some(r) = &worker.resources {
+        // make_pod_spec's order: memory, cpu, then the rest.
+        let dict = |map: Option<&BTreeMap<String, Quantity>>| -> String {
+            let mut pairs: Vec<(&String, &Quantity)> = map.into_iter().flatten().collect();
+            pairs.sort_by_key(|(k, _)| match k.as_str() {
+                "memory" => 0,
+                "cpu" => 1,
+                _ => 2,
+            });
+            let items: Vec<String> = pairs
+                .iter()
+                .map(|(k, q)| format!("{}: {}", string_literal(k), value(&q.0)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        };
+        kwargs.push(format!(
+            "resources={{\"limits\": {}, \"requests\": {}}}",
+            dict(r.limits.as_ref()),
+            dict(r.requests.as_ref())
+        ));
+    }
+    if let Some(env) = produced.env_expression {
+        kwargs.push(format!("env={}", text_of(text, env)));
+    } else if let Some(env) = worker.env.as_ref().filter(|e| !e.is_empty()) {
+        let items: Vec<String> = env
+            .iter()
+            .map(
+                |var| match (produced.opaque.expression(&var.name), &var.value) {
+                    // A `**splat` item of the dict, kept whole.
+                    (Some(n), None) => text_of(text, n).to_owned(),
+                    (Some(n), Some(v)) => format!("{}: {}", text_of(text, n), value(v)),
+                    (None, v) => format!(
+                        "{}: {}",
+                        string_literal(&var.name),
+                        value(v.as_deref().unwrap_or(""))
+                    ),
+                },
+            )
+            .collect();
+        kwargs.push(format!("env={{{}}}", items.join(", ")));
+    }
+    let mut command: Vec<String> = worker.args.clone().unwrap_or_default();
+    if let Some(i) = command
+        .windows(2)
+        .position(|w| w == crate::dask::WORKER_NAME_ARGS)
+    {
+        command.drain(i..i + 2);
+    }
+    let command: Vec<String> = command.iter().map(|w| value(w)).collect();
+    kwargs.push(format!("worker_command=[{}]", command.join(", ")));
+    kwargs
 }
 
 /// Every identifier `name` in the file (an iterative walk from the root).
@@ -464,6 +499,8 @@ fn apply_extras(
     call: Node<'_>,
     extras: &[(&str, &str)],
     arguments: &[(&'static str, Node<'_>)],
+    (built_worker, dropped): (&serde_json::Value, &[String]),
+    produced: &Produced<'_>,
 ) -> Option<Edit> {
     let assignment = call.parent().filter(|p| p.kind() == "assignment")?;
     let target = assignment
@@ -485,27 +522,105 @@ fn apply_extras(
     if !meta.is_empty() {
         lines.push(format!("{worker}[\"metadata\"] = {{{}}}", meta.join(", ")));
     }
-    for (param, target) in [
+    for (param, target, built) in [
         (
             "extra_container_config",
             format!("{worker}[\"spec\"][\"containers\"][0]"),
+            &built_worker["containers"][0],
         ),
-        ("extra_pod_config", format!("{worker}[\"spec\"]")),
+        (
+            "extra_pod_config",
+            format!("{worker}[\"spec\"]"),
+            built_worker,
+        ),
     ] {
         let Some((_, node)) = arguments.iter().find(|(p, _)| *p == param) else {
             continue;
         };
-        if given(text, Some(*node)).is_none() {
+        if !given(text, *node) {
             continue;
         }
-        lines.extend(merge_lines(text, &target, *node));
+        // A literal config is in the model: each key is written as the builder left it
+        // (merged as make_pod_spec merged it, quantities as strings, dropped keys left out).
+        if let Some(serde_json::Value::Object(config)) = make_pod_spec::json_literal(text, *node) {
+            for key in config.keys() {
+                if let Some(value) = built.get(key) {
+                    lines.push(format!(
+                        "{target}[{}] = {}",
+                        string_literal(key),
+                        python_literal(text, produced, value)
+                    ));
+                }
+            }
+            continue;
+        }
+        // Not in the model: what the builder drops from every worker is left out.
+        let prefix = if param == "extra_pod_config" {
+            ""
+        } else {
+            "containers[0]."
+        };
+        lines.extend(merge_lines(text, &target, *node, |key| {
+            !dropped.iter().any(|d| *d == format!("{prefix}{key}"))
+        }));
     }
     let body: String = lines.iter().map(|l| format!("\n{indent}{l}")).collect();
     Some(Edit::insert(line_end(text, stmt.end_byte()), body))
 }
 
-/// Statements merging a config into `target` the way `make_pod_spec` did.
-fn merge_lines(text: &str, target: &str, config: Node<'_>) -> Vec<String> {
+/// A string of the built resource as Python: a literal, or the expression a placeholder of
+/// the model stands for (through `str()` unless it is a string already).
+fn string_value(text: &str, produced: &Produced<'_>, v: &str) -> String {
+    match produced.opaque.expression(v) {
+        Some(n) if matches!(n.kind(), "string" | "concatenated_string") => {
+            text_of(text, n).to_owned()
+        }
+        Some(n) => format!("str({})", text_of(text, n)),
+        None => string_literal(v),
+    }
+}
+
+/// A JSON value of the built resource as a Python literal (strings as [`string_value`]).
+fn python_literal(text: &str, produced: &Produced<'_>, v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => string_value(text, produced, s),
+        Value::Array(items) => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|i| python_literal(text, produced, i))
+                .collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(map) => {
+            let items: Vec<String> = map
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        string_value(text, produced, k),
+                        python_literal(text, produced, v)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+    }
+}
+
+/// Statements merging a config that is not a literal into `target` the way `make_pod_spec`
+/// did. A pair whose key is a string the builder drops from the worker (`kept` says no) is
+/// not written.
+fn merge_lines(
+    text: &str,
+    target: &str,
+    config: Node<'_>,
+    kept: impl Fn(&str) -> bool,
+) -> Vec<String> {
     if config.kind() != "dictionary" {
         return vec![format!("{target}.update({})", text_of(text, config))];
     }
@@ -515,7 +630,11 @@ fn merge_lines(text: &str, target: &str, config: Node<'_>) -> Vec<String> {
             if pair.kind() != "pair" {
                 return Some(format!("{target}.update({{{}}})", text_of(text, pair)));
             }
-            let key = text_of(text, pair.child_by_field_name("key")?);
+            let key_node = pair.child_by_field_name("key")?;
+            if plain_string(text, key_node).is_some_and(|k| !kept(&k)) {
+                return None;
+            }
+            let key = text_of(text, key_node);
             let value_node = pair.child_by_field_name("value")?;
             let value = text_of(text, value_node);
             Some(match value_node.kind() {
@@ -527,4 +646,50 @@ fn merge_lines(text: &str, target: &str, config: Node<'_>) -> Vec<String> {
             })
         })
         .collect()
+}
+
+/// The edit adding `import` (a whole statement) where the file's imports stay in order: in
+/// place of the file's first top-level import of the `dask_kubernetes` package (just above
+/// it: the old import, which the fixes rewrite or remove, follows), else above the file's
+/// first import. The same point for every fix of a pass, so two fixes adding the same import
+/// add it once. `None` when the file imports nothing.
+pub(crate) fn new_import(text: &str, doc: &PyDocument, import: &str) -> Option<Edit> {
+    let statements = items(doc.tree.root_node());
+    let imports = || {
+        statements
+            .iter()
+            .filter(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+    };
+    let stmt = imports()
+        .find(|s| imports_package(text, **s, PACKAGE))
+        .or_else(|| imports().next())?;
+    let at = stmt.start_byte().min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    Some(Edit::insert(start, format!("{}\n", import.trim_end())))
+}
+
+/// The package whose imports a new operator import goes beside.
+const PACKAGE: &str = "dask_kubernetes";
+
+/// Whether the import statement `stmt` imports `package` or one of its modules.
+fn imports_package(text: &str, stmt: Node<'_>, package: &str) -> bool {
+    let of_package = |module: &str| {
+        module == package
+            || module
+                .strip_prefix(package)
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
+    if stmt.kind() == "import_from_statement" {
+        return stmt
+            .child_by_field_name("module_name")
+            .is_some_and(|m| of_package(text_of(text, m)));
+    }
+    let mut cursor = stmt.walk();
+    stmt.children_by_field_name("name", &mut cursor).any(|n| {
+        let module = match n.kind() {
+            "aliased_import" => n.child_by_field_name("name").map(|m| text_of(text, m)),
+            _ => Some(text_of(text, n)),
+        };
+        module.is_some_and(of_package)
+    })
 }

@@ -18,10 +18,17 @@
 //! target does, there is no fix. A command that carries a flag the new CLI rejects and no fix
 //! renames (`--bokeh-port`) is not rewritten: `dask scheduler … --bokeh-port` runs nowhere.
 //!
+//! The dask chart's `worker.image.dask_worker: dask-worker` (and an
+//! `additional_worker_groups` item's) is a value the chart's templates put into the worker's
+//! `args`: before dask/helm-chart#535 as one argument, where `dask worker` would not run,
+//! since then split into words. It is rewritten only when the chart version the values are
+//! for (`migrate::chart_version`: the `Chart.yaml` of the chart, or the umbrella chart's or
+//! `requirements.yaml`'s `dask` dependency, beside or above the file) is one that splits it;
+//! otherwise, or when no chart version is written, the fix is declined with the reason.
+//!
 //! ## Not handled
-//! A mapping value that is the program alone, such as the dask chart's
-//! `worker.image.dask_worker: dask-worker`: the chart passes it as one argument, so `dask
-//! worker` there would not run. Words the finding range does not cover verbatim, and Python strings with prefixes
+//! Other mapping values that are the program alone: wherever they are used they are one
+//! argument, so `dask worker` there would not run. Words the finding range does not cover verbatim, and Python strings with prefixes
 //! (`f"…"`, `r"…"`) when split into list items.
 
 use crate::migrate::{Context, Declined, OrDecline, Parsed, in_play, yaml_text};
@@ -105,6 +112,9 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     }
     let description = format!("replace `{program}` with `{}`", words.join(" "));
     let mut edits = match cx.parsed {
+        Parsed::Yaml(file) if chart_program_value(cx.text, file, cx.range, written) => {
+            chart_value_edits(cx, &words)?
+        }
         Parsed::Yaml(file) => yaml_edits(cx.text, file, cx.range, written, &words)?,
         Parsed::Python(doc) => python_edits(cx.text, doc, cx.range, written, &words)
             .or_decline_with(|| {
@@ -123,6 +133,88 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         return Ok(Fix::new(edits, Applicability::Unsafe, description));
     }
     Ok(Fix::new(edits, Applicability::Safe, description))
+}
+
+/// Whether `range` is the value of the dask chart's `image.dask_worker` (of `worker` or
+/// an `additional_worker_groups` item), written as the program alone.
+fn chart_program_value(text: &str, file: &YamlFile, range: TextRange, written: &str) -> bool {
+    chart_program_node(text, file, range).is_some_and(|n| n.as_str() == Some(written))
+}
+
+/// The scalar holding `range` when it is the value of a `dask_worker:` key (quoted or not).
+fn chart_program_node<'a>(text: &str, file: &'a YamlFile, range: TextRange) -> Option<&'a Node> {
+    let (node, _) = yaml_text::node_at(file, range)?;
+    let before = text.get(yaml_text::line_start(text, node.range.start())..node.range.start())?;
+    let key = before
+        .trim_end()
+        .strip_suffix(':')?
+        .trim_start()
+        .trim_start_matches("- ");
+    (matches!(node.value, Value::Scalar(_)) && key.trim_matches(['"', '\'']) == "dask_worker")
+        .then_some(node)
+}
+
+/// The chart's `image.dask_worker: dask-worker` → `dask worker`, when the chart the values
+/// are for splits the value into words (dask/helm-chart#535, `chart_version`); declined
+/// with the chart version and where it is written otherwise, or when it is unknown.
+fn chart_value_edits(cx: &Context<'_>, words: &[String]) -> Result<Vec<Edit>, Declined> {
+    use crate::migrate::chart_version::{self, SPLITS_SINCE};
+    let new = words.join(" ");
+    let before = format!(
+        "charts before {SPLITS_SINCE} (dask/helm-chart#535) pass `image.dask_worker` to the \
+         worker as one argument, where `{new}` would not run"
+    );
+    let Some(chart) = chart_version::for_values(cx.path) else {
+        return Err(Declined::new(format!(
+            "the version of the dask chart these values are for is unknown (no `Chart.yaml` \
+             of the `dask` chart, or with a `dask` dependency, beside or above this file), \
+             and {before}: write the chart's version in a `Chart.yaml`, or change the value \
+             by hand"
+        )));
+    };
+    let at = format!("{}:{}", shown_from(cx.path, &chart.file), chart.line);
+    match chart.splits_program() {
+        Some(true) => {}
+        Some(false) => {
+            return Err(Declined::new(format!(
+                "the dask chart {} ({at}) passes `image.dask_worker` to the worker as one \
+                 argument, where `{new}` would not run; charts split it since {SPLITS_SINCE} \
+                 (dask/helm-chart#535): upgrade the chart, then `dusk fix` rewrites the value",
+                chart.written
+            )));
+        }
+        None => {
+            return Err(Declined::new(format!(
+                "the dask chart version `{}` ({at}) is not one exact version, and {before}: \
+                 pin the chart's version, or change the value by hand",
+                chart.written
+            )));
+        }
+    }
+    let file = cx.yaml_file()?;
+    let value = chart_program_node(cx.text, file, cx.range)
+        .or_decline("the finding is not at a YAML value")?;
+    let like = &cx.text[value.range.as_range()];
+    Ok(vec![Edit::replace(
+        value.range,
+        yaml_text::scalar_like(like, &new),
+    )])
+}
+
+/// `file` as a path from the directory of `from` (`Chart.yaml`, `../Chart.yaml`).
+fn shown_from(from: &std::path::Path, file: &std::path::Path) -> String {
+    let (Ok(from), Ok(file)) = (std::path::absolute(from), std::path::absolute(file)) else {
+        return file.display().to_string();
+    };
+    let Some(dir) = from.parent() else {
+        return file.display().to_string();
+    };
+    for (ups, ancestor) in dir.ancestors().enumerate() {
+        if let Ok(rest) = file.strip_prefix(ancestor) {
+            return format!("{}{}", "../".repeat(ups), rest.display());
+        }
+    }
+    file.display().to_string()
 }
 
 fn yaml_edits(

@@ -524,3 +524,63 @@ fn standard_input_is_fixed_to_standard_output() {
     assert!(fixed.starts_with(&text[..text.find("---\n").unwrap()]));
     assert!(stderr.contains("k8s/stack.yaml: fixed"), "{stderr}");
 }
+
+/// `dusk fix --diff` on a values file whose fix only writes a file beside it counts that
+/// fix ("would fix 1", exit 1: changes pending), and so does `dusk fix`; once the file is
+/// there, nothing is counted and `--diff` exits 0 (#9).
+#[test]
+fn a_fix_that_only_creates_a_file_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/rewriters/helm-values-to-daskcluster/analytics/values.yaml"),
+        &values,
+    )
+    .unwrap();
+    let d = values.to_str().unwrap();
+    let fix = |args: &[&str]| {
+        let mut argv = vec!["dusk", "fix", "--isolated", "--unsafe-fixes"];
+        argv.extend_from_slice(args);
+        let dusk::cli::args::Command::Fix(fix_args) = Cli::parse_from(argv).command else {
+            unreachable!("parsed a fix command");
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = dusk::cli::fix::run_with(fix_args, false, &mut out, &mut err).unwrap();
+        out.extend(err);
+        let text = String::from_utf8(out).unwrap();
+        (
+            status,
+            text.replace(&dir.path().display().to_string(), "[dir]"),
+        )
+    };
+    let summary = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("[dir]/values.yaml: ") && !l.contains("warning"))
+            .chain(
+                text.lines()
+                    .filter(|l| l.starts_with("Would fix") || l.starts_with("Fixed")),
+            )
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let (status, text) = fix(&["--diff", d]);
+    assert_eq!(status, ExitStatus::Failure, "{text}");
+    assert_eq!(
+        summary(&text),
+        [
+            "[dir]/values.yaml: would fix 1 (helm-chart-classic-cluster)",
+            "Would fix 1 finding in 1 file; 2 left for a person"
+        ],
+        "{text}"
+    );
+    let (status, text) = fix(&[d]);
+    assert_eq!(status, ExitStatus::Failure, "{text}");
+    assert!(
+        text.contains("[dir]/values.yaml: fixed 1 (helm-chart-classic-cluster)"),
+        "{text}"
+    );
+    let (status, text) = fix(&["--diff", d]);
+    assert_eq!(status, ExitStatus::Success, "{text}");
+    assert!(text.contains("Would fix 0 findings in 0 files"), "{text}");
+}

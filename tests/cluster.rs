@@ -998,6 +998,196 @@ fn a_hanging_credential_plugin_is_bounded_by_the_request_timeout() {
     assert!(error.contains("--request-timeout"), "{error}");
 }
 
+/// `--prune-classic` lists exactly what retires each classic side before it asks — a
+/// hand-run stack's Deployments and the Services selecting its scheduler, the
+/// `helm uninstall` command for a dask Helm release — deletes the Service that has the name
+/// the operator's scheduler Service takes before the apply (the cluster could not run with
+/// it), and the rest only once the DaskCluster reports `Running`; Helm's objects and record
+/// stay for `helm uninstall` (#9).
+#[test]
+fn prune_lists_stacks_and_helm_releases_and_acts_once_running() {
+    let seed = |fake: &FakeApi| {
+        let deployment = |name: &str, args: Value, replicas: i64| {
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": name, "namespace": "dask", "labels": {"app": name}},
+                "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                    "template": {"metadata": {"labels": {"app": name}},
+                        "spec": {"containers": [{"name": "dask", "image": "ghcr.io/dask/dask:2024.1.0",
+                            "args": args}]}}}})
+        };
+        let service = |name: &str, port: i64| {
+            json!({"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": name, "namespace": "dask"},
+                "spec": {"selector": {"app": "dask-scheduler"},
+                    "ports": [{"name": "p", "port": port}]}})
+        };
+        fake.seed(
+            deployment("dask-scheduler", json!(["dask", "scheduler"]), 1),
+            "kubectl-client-side-apply",
+        );
+        fake.seed(
+            deployment(
+                "dask-worker",
+                json!(["dask", "worker", "dask-scheduler:8786", "--nthreads", "2"]),
+                3,
+            ),
+            "kubectl-client-side-apply",
+        );
+        fake.seed(service("dask-scheduler", 8786), "kubectl-client-side-apply");
+        fake.seed(service("dask-dashboard", 8787), "kubectl-client-side-apply");
+        fake.seed(
+            deployment("web", json!(["nginx"]), 1),
+            "kubectl-client-side-apply",
+        );
+        fake.seed(
+            serde_json::from_str(include_str!(
+                "../fixtures/cluster/helm/sh.helm.release.v1.analytics.v2.json"
+            ))
+            .unwrap(),
+            "helm",
+        );
+    };
+
+    // Not Running in time: only the Service in the operator's way is gone; the stack stays.
+    let fake = FakeApi::start();
+    seed(&fake);
+    fake.set_phase(Some("Pending"));
+    let apply = dusk(
+        &fake,
+        "apply",
+        &[
+            "--from-cluster",
+            "-n",
+            "dask",
+            "--yes",
+            "--prune-classic",
+            "--wait-timeout",
+            "1",
+        ],
+    );
+    assert_eq!(apply.code, 2, "{}", apply.out);
+    let listed: Vec<&str> = apply.out.lines().filter(|l| l.starts_with("- ")).collect();
+    snapshot!("prune_lists_stacks_and_helm_releases", listed.join("\n"));
+    assert!(fake.object("services", "dask", "dask-scheduler").is_none());
+    for (plural, name) in [
+        ("deployments", "dask-scheduler"),
+        ("deployments", "dask-worker"),
+        ("services", "dask-dashboard"),
+    ] {
+        assert!(
+            fake.object(plural, "dask", name).is_some(),
+            "{name} pruned early"
+        );
+    }
+    assert!(!apply.out.contains("retire Helm release"), "{}", apply.out);
+
+    // Running: the stack goes, Helm's release is left to `helm uninstall`, the rest stays.
+    let fake = FakeApi::start();
+    seed(&fake);
+    let apply = dusk(
+        &fake,
+        "apply",
+        &["--from-cluster", "-n", "dask", "--yes", "--prune-classic"],
+    );
+    assert_eq!(
+        apply.code, 0,
+        "{:?}\n{}\n{}",
+        apply.error, apply.err, apply.out
+    );
+    let done: Vec<&str> = apply
+        .out
+        .lines()
+        .filter(|l| l.starts_with("deleted") || l.contains("retire Helm release"))
+        .collect();
+    snapshot!("prune_acts_once_running", done.join("\n"));
+    for (plural, name) in [
+        ("deployments", "dask-scheduler"),
+        ("deployments", "dask-worker"),
+        ("services", "dask-scheduler"),
+        ("services", "dask-dashboard"),
+    ] {
+        assert!(fake.object(plural, "dask", name).is_none(), "{name} kept");
+    }
+    assert!(fake.object("deployments", "dask", "web").is_some());
+    assert!(
+        fake.object("secrets", "dask", "sh.helm.release.v1.analytics.v2")
+            .is_some()
+    );
+    assert!(fake.object("daskclusters", "dask", "dask").is_some());
+    assert!(fake.object("daskclusters", "dask", "analytics").is_some());
+}
+
+/// `plan --from-cluster --format json` carries each built DaskCluster's migration report:
+/// every field's fate, the old and new scheduler address, the steps left for a person — for
+/// a classic KubeCluster, a dask Helm release and a hand-run stack (#9).
+#[test]
+fn from_cluster_json_plan_carries_the_migration_report() {
+    let fake = FakeApi::start();
+    seed_live(&fake);
+    fake.seed(
+        serde_json::from_str(include_str!(
+            "../fixtures/cluster/helm/sh.helm.release.v1.analytics.v2.json"
+        ))
+        .unwrap(),
+        "helm",
+    );
+    let deployment = |name: &str, args: Value| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "dask", "labels": {"app": name}},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}},
+                "template": {"metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{"name": "dask", "image": "ghcr.io/dask/dask:2024.1.0",
+                        "args": args}]}}}})
+    };
+    fake.seed(
+        deployment("batch-scheduler", json!(["dask", "scheduler"])),
+        "kubectl-client-side-apply",
+    );
+    fake.seed(
+        deployment(
+            "batch-worker",
+            json!(["dask", "worker", "batch-scheduler:8786"]),
+        ),
+        "kubectl-client-side-apply",
+    );
+    let plan = dusk(
+        &fake,
+        "plan",
+        &["--from-cluster", "-n", "dask", "--format", "json"],
+    );
+    assert_eq!(plan.code, 1, "{:?}\n{}", plan.error, plan.err);
+    let v: Value = serde_json::from_str(&plan.out).unwrap();
+    let reports: Vec<Value> = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "DaskCluster")
+        .map(|o| {
+            assert!(o["migration"].is_object(), "{o}");
+            json!({"object": format!("{}/{}", o["namespace"].as_str().unwrap(), o["name"].as_str().unwrap()),
+                "migration": o["migration"]})
+        })
+        .collect();
+    assert_eq!(reports.len(), 3, "{reports:#?}");
+    for r in &reports {
+        let fields = r["migration"]["fields"].as_array().unwrap();
+        assert!(!fields.is_empty());
+        for f in fields {
+            assert!(
+                ["carried", "transformed", "not-supported", "dependency"]
+                    .contains(&f["fate"].as_str().unwrap()),
+                "{f}"
+            );
+            assert_eq!(f["fate"] == "carried", f["why"].is_null(), "{f}");
+        }
+        assert!(!r["migration"]["steps"].as_array().unwrap().is_empty());
+    }
+    snapshot!(
+        "from_cluster_migration_reports",
+        serde_json::to_string_pretty(&reports).unwrap()
+    );
+}
+
 /// `plan --from-cluster` builds from the model with the versions in play (#8, #10): the
 /// worker image's tag decides the command. `daskdev/dask:2022.1.0` has no `dask worker` and
 /// still takes `--nprocs`, so its command stays; `ghcr.io/dask/dask:2024.1.0` rejects the old

@@ -532,3 +532,51 @@ fn a_migratable_make_pod_spec_call_goes_with_the_constructor_or_not_at_all() {
     );
     assert!(!fixed.contains("make_pod_spec"), "{fixed}");
 }
+
+/// One classic call that cannot be migrated keeps `KubeCluster` the classic class, so the
+/// other calls through that name keep their classic arguments and their `make_pod_spec`
+/// pods: a classic class called with `custom_cluster_spec=` or handed a DaskCluster fails
+/// where the old code ran.
+#[test]
+fn classic_calls_through_one_name_are_migrated_together_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    let text = POD_FROM_SETTINGS.replace(
+        "\nwith open",
+        "\nsmoke = KubeCluster(make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\"), n_workers=1)\n\nwith open",
+    );
+    fs::write(dir.path().join("reprocess.py"), &text).unwrap();
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["reprocess.py"]);
+    assert_eq!(read(dir.path(), "reprocess.py"), text, "{out}");
+    assert!(
+        out.contains("the classic call at line 11 cannot be migrated (its finding says why), so `KubeCluster` stays the classic class"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the pod it builds goes to the classic `KubeCluster` call at line 5"),
+        "{out}"
+    );
+}
+
+/// `fix --diff` shows what is left where it is in the file as it is, and so the lines its
+/// reasons name: a fix above them (a `# dusk: removed` comment line) does not shift them.
+#[test]
+fn a_preview_names_the_lines_of_the_file_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    let text = POD_FROM_SETTINGS.replace(
+        "\nwith open",
+        "\nsmoke = KubeCluster(make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\"), deploy_mode=\"local\")\n\nwith open",
+    );
+    fs::write(dir.path().join("reprocess.py"), &text).unwrap();
+    let (_, out) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["reprocess.py"]);
+    assert!(
+        out.contains("+# dusk: removed `deploy_mode=\"local\"`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("reprocess.py:10:8: error make-pod-spec-call")
+            && out.contains("[not fixable: the call at line 10 passes `*args`/`**kwargs`"),
+        "{out}"
+    );
+}

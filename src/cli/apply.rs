@@ -1,7 +1,12 @@
 //! `dusk apply`: the same plan as `dusk plan`, then — after a confirmation on a terminal, or
 //! `--yes` — a real server-side apply of each changed object (DaskClusters first), one
-//! result line per object. `--prune-classic` then deletes the classic pods, services and
-//! PodDisruptionBudgets each new DaskCluster replaces, once it reports `Running`.
+//! result line per object. `--prune-classic` lists, before asking, exactly what retires the
+//! classic side of each new DaskCluster — a classic KubeCluster's pods, Services and
+//! PodDisruptionBudgets, a hand-run stack's Deployments and Services, the `helm uninstall`
+//! command for a dask Helm release — and acts once the DaskCluster reports `Running`: it
+//! deletes the objects and prints the Helm command for a person to run. Only a Service with
+//! the name the operator's own scheduler Service takes is deleted before the apply, since the
+//! cluster could not run with it in place.
 
 use super::args::{ApplyArgs, PlanFormat};
 use super::cluster::{Io, with_std_io};
@@ -42,9 +47,9 @@ pub fn execute(args: &ApplyArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
             .collect();
         let mut prune = Vec::new();
         for id in clusters {
-            let objects = rt.block_on(workflow::classic_objects_replaced_by(api, id))?;
-            if !objects.is_empty() {
-                prune.push((id.clone(), objects));
+            let retire = rt.block_on(workflow::classic_objects_replaced_by(api, id))?;
+            if !retire.is_empty() {
+                prune.push((id.clone(), retire));
             }
         }
         prune
@@ -54,14 +59,10 @@ pub fn execute(args: &ApplyArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let summary = PlanSummary::of(&prepared.plans);
     {
         let says: &mut dyn Write = if text { &mut *io.out } else { &mut *io.err };
-        for (cluster, objects) in &prune {
-            let names: Vec<String> = objects.iter().map(ToString::to_string).collect();
-            writeln!(
-                says,
-                "- once {cluster} reports `Running`, delete the classic {}",
-                names.join(", ")
-            )
-            .map_err(stdout_error)?;
+        for (cluster, retire) in &prune {
+            for line in prune_lines(cluster, retire) {
+                writeln!(says, "{line}").map_err(stdout_error)?;
+            }
         }
         if summary.changes() == 0 && prune.is_empty() {
             writeln!(says, "nothing to apply").map_err(stdout_error)?;
@@ -91,6 +92,18 @@ pub fn execute(args: &ApplyArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
             return Ok(ExitStatus::Failure);
         }
     }
+    // Services in the way of the operator's own go first (listed above, confirmed).
+    for (_, retire) in &prune {
+        let mut deleted = Vec::new();
+        let outcome = rt.block_on(workflow::prune_classic(api, &retire.before, &mut |id| {
+            deleted.push(format!("deleted classic {id}"))
+        }));
+        let says: &mut dyn Write = if text { &mut *io.out } else { &mut *io.err };
+        for line in &deleted {
+            writeln!(says, "{line}").map_err(stdout_error)?;
+        }
+        outcome?;
+    }
     let mut lines: Vec<String> = Vec::new();
     let result = rt.block_on(workflow::apply(
         api,
@@ -112,7 +125,7 @@ pub fn execute(args: &ApplyArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         }
     }
     let applied = result?;
-    for (cluster, objects) in &prune {
+    for (cluster, retire) in &prune {
         let _ = writeln!(io.err, "dusk: waiting for {cluster} to report `Running`");
         rt.block_on(workflow::wait_running(
             api,
@@ -121,7 +134,7 @@ pub fn execute(args: &ApplyArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
             POLL,
         ))?;
         let mut deleted = Vec::new();
-        let outcome = rt.block_on(workflow::prune_classic(api, objects, &mut |id| {
+        let outcome = rt.block_on(workflow::prune_classic(api, &retire.after, &mut |id| {
             deleted.push(format!("deleted classic {id}"))
         }));
         let says: &mut dyn Write = if text { &mut *io.out } else { &mut *io.err };
@@ -129,6 +142,14 @@ pub fn execute(args: &ApplyArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
             writeln!(says, "{line}").map_err(stdout_error)?;
         }
         outcome?;
+        for (release, ns) in &retire.helm {
+            writeln!(
+                says,
+                "{cluster} runs: retire Helm release `{release}` now with `{}`",
+                workflow::helm_uninstall(release, ns)
+            )
+            .map_err(stdout_error)?;
+        }
     }
     let says: &mut dyn Write = if text { &mut *io.out } else { &mut *io.err };
     writeln!(
@@ -140,4 +161,34 @@ pub fn execute(args: &ApplyArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     )
     .map_err(stdout_error)?;
     Ok(ExitStatus::Success)
+}
+
+/// What `--prune-classic` will do for one DaskCluster, one line each, before it asks.
+fn prune_lines(cluster: &ObjectId, retire: &workflow::Retirement) -> Vec<String> {
+    let names = |ids: &[ObjectId]| {
+        ids.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = Vec::new();
+    if !retire.before.is_empty() {
+        out.push(format!(
+            "- before applying {cluster}, delete the classic {} (the operator's scheduler Service takes that name)",
+            names(&retire.before)
+        ));
+    }
+    if !retire.after.is_empty() {
+        out.push(format!(
+            "- once {cluster} reports `Running`, delete the classic {}",
+            names(&retire.after)
+        ));
+    }
+    for (release, ns) in &retire.helm {
+        out.push(format!(
+            "- once {cluster} reports `Running`, run `{}` (dusk does not delete what Helm manages)",
+            workflow::helm_uninstall(release, ns)
+        ));
+    }
+    out
 }

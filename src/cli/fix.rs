@@ -583,6 +583,9 @@ fn finish(
         } else {
             fixability(meta, &outcome.original, &before.findings, settings, cache)
         };
+        // A reason was decided on the fixed text: the lines it names move with the finding.
+        let lines = (preview && outcome.changed() && remaining.notebook.is_none())
+            .then(|| LineMap::new(&outcome.original, &outcome.fixed));
         for (f, paired) in remaining.findings.iter_mut().zip(&pairs) {
             let Some(i) = *paired else {
                 introduced.push(true);
@@ -595,7 +598,10 @@ fn finish(
             if preview {
                 let not_fixable = f.not_fixable.take();
                 *f = before.findings[i].clone();
-                f.not_fixable = not_fixable;
+                f.not_fixable = match (not_fixable, &lines) {
+                    (Some(why), Some(map)) => Some(map.lines_in_original(&why)),
+                    (why, _) => why,
+                };
             }
             if fix.is_some() {
                 f.not_fixable = None;
@@ -617,6 +623,14 @@ fn finish(
     };
     // Only checked here: files are created once every file is fixed (`write_all`).
     let created = create_files(file, &outcome, true);
+    // A fix that writes a file beside this one fixes its finding even when the finding
+    // stays (the values file stays until the release is retired): count it.
+    if created.iter().any(|c| c.error.is_none()) {
+        for (rule, n) in &outcome.created_by {
+            let count = removed.entry(rule.clone()).or_insert(0);
+            *count = (*count).max(*n);
+        }
+    }
     FileResult {
         remaining,
         outcome: Some(outcome),
@@ -817,6 +831,27 @@ impl LineMap {
     }
 }
 
+impl LineMap {
+    /// `reason` with each `line N` it names (a line of the fixed text) given as the line of
+    /// the original it came from.
+    fn lines_in_original(&self, reason: &str) -> String {
+        let mut out = String::with_capacity(reason.len());
+        let mut rest = reason;
+        while let Some(at) = rest.find("line ") {
+            let (head, tail) = rest.split_at(at + "line ".len());
+            out.push_str(head);
+            let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+            match tail[..digits].parse::<usize>() {
+                Ok(n) => out.push_str(&self.old_line(n).to_string()),
+                Err(_) => out.push_str(&tail[..digits]),
+            }
+            rest = &tail[digits..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 /// A finding the fixes introduced, moved to the original line its text replaces.
 fn relocate(f: &mut Finding, original: &str, fixed: &str) {
     if f.cell.is_some() {
@@ -866,7 +901,7 @@ pub fn fixability(
         (Applicability::Unsafe, unsafe_.as_ref()),
         (Applicability::Safe, Some(&safe)),
     ] {
-        let Some(outcome) = outcome.filter(|o| o.changed()) else {
+        let Some(outcome) = outcome.filter(|o| o.changed() || !o.created_by.is_empty()) else {
             continue;
         };
         let pairs = pair(
@@ -876,8 +911,15 @@ pub fn fixability(
             &outcome.fixed,
         );
         let kept: std::collections::BTreeSet<usize> = pairs.into_iter().flatten().collect();
+        // A fix that writes a file beside this one keeps its finding (the Helm values stay
+        // until the release is retired), yet it is a fix `dusk fix` makes.
+        let mut creating = outcome.created_by.clone();
         for (i, class) in classes.iter_mut().enumerate() {
-            if !kept.contains(&i) {
+            let creates = creating.get_mut(&before[i].rule).filter(|n| **n > 0);
+            if let Some(n) = creates {
+                *n -= 1;
+                *class = Some(mode);
+            } else if !kept.contains(&i) {
                 *class = Some(mode);
             }
         }

@@ -255,7 +255,8 @@ pub fn to_json(prepared: &Prepared) -> Value {
     let objects: Vec<Value> = prepared
         .plans
         .iter()
-        .map(|p| {
+        .zip(&prepared.desired)
+        .map(|(p, d)| {
             let origin = match &p.origin {
                 Origin::File { path, line, .. } => json!({"path": path, "line": line}),
                 Origin::Live { from } => json!({"from": from}),
@@ -270,6 +271,7 @@ pub fn to_json(prepared: &Prepared) -> Value {
                 "diff": p.diff,
                 "live": p.live,
                 "proposed": p.proposed,
+                "migration": d.migration.as_ref().map(|m| mask(m, &d.sensitive)),
             })
         })
         .collect();
@@ -282,4 +284,25 @@ pub fn to_json(prepared: &Prepared) -> Value {
         "objects": objects,
         "summary": PlanSummary::of(&prepared.plans),
     })
+}
+
+/// A migration report with every sensitive value masked in its strings, as the plan masks
+/// its objects.
+fn mask(report: &Value, sensitive: &[String]) -> Value {
+    match report {
+        Value::String(text) => {
+            let mut text = text.clone();
+            for s in sensitive.iter().filter(|s| !s.is_empty()) {
+                text = text.replace(s.as_str(), "***");
+            }
+            Value::String(text)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| mask(v, sensitive)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), mask(v, sensitive)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }

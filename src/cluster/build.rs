@@ -93,6 +93,22 @@ pub fn from_classic(cluster: &ClassicCluster<'_>, target_new_cli: bool) -> Resul
     }
     let built = build::cluster_on_cli(&model, new_cli(&model, target_new_cli))
         .map_err(|d| cannot(&d.reason))?;
+    let migration = crate::migrate::migration_report::MigrationReport {
+        from: from.clone(),
+        cluster: cluster.name.clone(),
+        namespace: Some(cluster.namespace.clone()),
+        old_address: Some(format!("tcp://{}.{}:8786", cluster.name, cluster.namespace)),
+        fields: built.record.clone(),
+        steps: vec![
+            "Classic pods are immutable: the DaskCluster replaces them, it does not patch them."
+                .into(),
+            format!(
+                "Point clients at `tcp://{}-scheduler.{}:8786`; code that created this cluster with the classic `KubeCluster` moves to `dask_kubernetes.operator` (`dusk fix --unsafe-fixes`).",
+                cluster.name, cluster.namespace
+            ),
+            "Once the DaskCluster runs, delete the classic pods, Service and PodDisruptionBudget (`dusk apply --from-cluster --prune-classic` lists and deletes them).".into(),
+        ],
+    };
     Ok(Desired {
         id: ObjectId {
             kind: Kind::DASK_CLUSTER,
@@ -100,6 +116,7 @@ pub fn from_classic(cluster: &ClassicCluster<'_>, target_new_cli: bool) -> Resul
             name: cluster.name.clone(),
         },
         object: crate::migrate::operator::to_json(&built.resource),
+        migration: Some(migration.to_json()),
         sensitive: Vec::new(),
         origin: Origin::Live {
             from: format!("{from} ({} worker pods)", workers.len()),
@@ -248,6 +265,26 @@ pub fn from_release(release: &Release, target_new_cli: bool) -> Result<Vec<Desir
         .ok_or_else(|| cannot("its values render no workers"))?;
     let options = new_cli(&main, target_new_cli);
     let built = build::cluster_on_cli(&main, options).map_err(|d| cannot(&d.reason))?;
+    let migration = crate::migrate::migration_report::MigrationReport {
+        from: from.clone(),
+        cluster: release.name.clone(),
+        namespace: Some(release.namespace.clone()),
+        old_address: Some(format!(
+            "tcp://{}-scheduler.{}:{}",
+            rendering.fullname, release.namespace, rendering.service.port
+        )),
+        fields: built.record.clone(),
+        steps: vec![
+            format!(
+                "Point clients at `tcp://{}-scheduler.{}:8786`.",
+                release.name, release.namespace
+            ),
+            format!(
+                "Once the DaskCluster runs, retire the release: `helm uninstall {} -n {}` (Jupyter and the web UI ingress of the chart have no operator equivalent).",
+                release.name, release.namespace
+            ),
+        ],
+    };
     let desired = |kind: Kind, name: String, object: Value| Desired {
         id: ObjectId {
             kind,
@@ -255,6 +292,8 @@ pub fn from_release(release: &Release, target_new_cli: bool) -> Result<Vec<Desir
             name,
         },
         object,
+        // The report belongs to the DaskCluster.
+        migration: (kind == Kind::DASK_CLUSTER).then(|| migration.to_json()),
         sensitive: super::helm::sensitive_values(&release.values),
         origin: Origin::Live {
             from: format!("{from} (chart {}-{})", release.chart, release.chart_version),

@@ -104,6 +104,7 @@ pub fn objects_in_text(path: &str, text: Arc<str>) -> Result<Vec<Desired>, Error
             id,
             object,
             sensitive: Vec::new(),
+            migration: None,
             origin: Origin::File {
                 path: path.to_owned(),
                 text: text.clone(),

@@ -49,6 +49,10 @@ pub struct Desired {
     /// Values never to print (they came from a Secret, see `helm::sensitive_values`): masked
     /// in the plan's objects, its diff and the API server's error messages.
     pub sensitive: Vec<String>,
+    /// For a DaskCluster built from live classic objects, its migration report
+    /// (`migrate::migration_report`, JSON): each field's fate, the new scheduler address,
+    /// the steps left for a person.
+    pub migration: Option<Value>,
 }
 
 /// What applying does to one object.
@@ -482,6 +486,7 @@ mod tests {
             },
             object,
             sensitive: Vec::new(),
+            migration: None,
             origin: Origin::Live {
                 from: "test".into(),
             },

@@ -124,28 +124,127 @@ pub async fn apply(
     Ok(applied)
 }
 
-/// The classic objects a DaskCluster of the same name and namespace replaces.
+/// What retiring the classic side of one new DaskCluster takes, as `--prune-classic` lists
+/// it before asking and does it once the DaskCluster runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retirement {
+    /// Objects deleted before the DaskCluster is applied: a Service with the name the
+    /// operator gives the new scheduler Service (`<cluster>-scheduler`), which would keep
+    /// the operator from creating its own, so the cluster could never run.
+    pub before: Vec<ObjectId>,
+    /// Objects deleted once the DaskCluster reports `Running`.
+    pub after: Vec<ObjectId>,
+    /// Helm releases to uninstall (`helm uninstall NAME -n NAMESPACE`): dusk does not delete
+    /// what Helm manages, since Helm's record of the release would then lie.
+    pub helm: Vec<(String, String)>,
+}
+
+impl Retirement {
+    pub fn is_empty(&self) -> bool {
+        self.before.is_empty() && self.after.is_empty() && self.helm.is_empty()
+    }
+}
+
+/// The command that retires a Helm release.
+pub fn helm_uninstall(release: &str, namespace: &str) -> String {
+    format!("helm uninstall {release} -n {namespace}")
+}
+
+/// The classic side a DaskCluster of the same name and namespace replaces: the pods,
+/// Services and PodDisruptionBudgets of a classic KubeCluster of that name, the dask Helm
+/// release of that name, and the hand-run scheduler and worker workloads (with the Services
+/// selecting the scheduler) whose DaskCluster has that name.
 pub async fn classic_objects_replaced_by(
     api: &Api,
     cluster: &ObjectId,
-) -> Result<Vec<ObjectId>, Error> {
+) -> Result<Retirement, Error> {
+    let mut out = Retirement::default();
     let Some(ns) = cluster.namespace.as_deref() else {
-        return Ok(Vec::new());
+        return Ok(out);
     };
     let selector = format!("{CLUSTER_NAME_LABEL}={}", cluster.name);
     let scope = Scope::Namespace(ns.to_owned());
-    let mut out = Vec::new();
     for kind in [Kind::POD, Kind::SERVICE, Kind::PDB] {
         for obj in api.list(kind, &scope, Some(&selector)).await? {
             if scan::is_owned(&obj) {
                 continue;
             }
             let r = scan::object_ref(&obj);
-            out.push(ObjectId {
+            out.after.push(ObjectId {
                 kind,
                 namespace: r.namespace,
                 name: r.name,
             });
+        }
+    }
+    let releases = match api.list(Kind::SECRET, &scope, Some(RELEASE_SELECTOR)).await {
+        Ok(secrets) => decode_releases(&secrets),
+        Err(Error::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    for r in releases.iter().flatten() {
+        if r.is_dask_chart() && r.name == cluster.name && r.namespace == ns {
+            out.helm.push((r.name.clone(), r.namespace.clone()));
+        }
+    }
+    let mut workloads = Vec::new();
+    for kind in [Kind::DEPLOYMENT, Kind::STATEFUL_SET] {
+        workloads.extend(api.list(kind, &scope, None).await?);
+    }
+    let trees: Vec<super::yaml::LiveTree> = workloads
+        .iter()
+        .filter(|w| {
+            !scan::is_owned(w)
+                && !scan::from_dask_release(w, &releases)
+                && scan::dask_role(w).is_some()
+        })
+        .map(super::yaml::node_from_json)
+        .collect();
+    let roots: Vec<&crate::source::yaml::Node> = trees.iter().map(|t| &t.root).collect();
+    use crate::migrate::rewriters::hand_rolled_to_daskcluster::live_members;
+    for stack in live_members(&roots)
+        .into_iter()
+        .filter(|m| m.cluster == cluster.name)
+    {
+        for (kind, name) in &stack.workloads {
+            out.after.push(ObjectId {
+                kind: if kind == "StatefulSet" {
+                    Kind::STATEFUL_SET
+                } else {
+                    Kind::DEPLOYMENT
+                },
+                namespace: Some(ns.to_owned()),
+                name: name.clone(),
+            });
+        }
+        if stack.scheduler_labels.is_empty() {
+            continue;
+        }
+        let operator_service = format!("{}-scheduler", cluster.name);
+        for svc in api.list(Kind::SERVICE, &scope, None).await? {
+            let selector = svc.pointer("/spec/selector").and_then(Value::as_object);
+            let selects = selector.is_some_and(|sel| {
+                !sel.is_empty()
+                    && sel.iter().all(|(k, v)| {
+                        v.as_str().is_some_and(|v| {
+                            stack.scheduler_labels.get(k).map(String::as_str) == Some(v)
+                        })
+                    })
+            });
+            if !selects || scan::is_owned(&svc) {
+                continue;
+            }
+            let r = scan::object_ref(&svc);
+            let id = ObjectId {
+                kind: Kind::SERVICE,
+                namespace: r.namespace,
+                name: r.name,
+            };
+            if id.name == operator_service {
+                out.before.push(id);
+            } else {
+                out.after.push(id);
+            }
         }
     }
     Ok(out)
@@ -339,7 +438,7 @@ fn hand_run_stacks(live: &Live, target_new_cli: bool) -> Vec<Desired> {
     let mut out = Vec::new();
     for (ns, trees) in &by_namespace {
         let roots: Vec<&crate::source::yaml::Node> = trees.iter().map(|t| &t.root).collect();
-        for (objects, from) in from_live(&roots, target_new_cli).into_iter().flatten() {
+        for (objects, from, migration) in from_live(&roots, target_new_cli).into_iter().flatten() {
             for object in objects {
                 let kind = match object.get("kind").and_then(Value::as_str) {
                     Some("DaskWorkerGroup") => Kind::DASK_WORKER_GROUP,
@@ -360,6 +459,8 @@ fn hand_run_stacks(live: &Live, target_new_cli: bool) -> Vec<Desired> {
                     origin: super::plan::Origin::Live { from: from.clone() },
                     // A Deployment's env is in its own spec, not in a Secret.
                     sensitive: Vec::new(),
+                    // The report belongs to the DaskCluster, which comes first.
+                    migration: (kind == Kind::DASK_CLUSTER).then(|| migration.clone()),
                 });
             }
         }
@@ -381,6 +482,7 @@ mod tests {
             },
             object: Value::Null,
             sensitive: Vec::new(),
+            migration: None,
             origin: Origin::Live { from: "t".into() },
         }
     }

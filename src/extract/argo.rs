@@ -17,13 +17,18 @@ pub fn is_argo(root: &Node) -> bool {
         .is_some_and(|v| v.starts_with("argoproj.io/"))
 }
 
-/// The templates of a workflow kind, wherever that kind keeps them.
-fn templates(root: &Node) -> &[Node] {
+/// The `templates` list of a workflow kind, wherever that kind keeps it.
+pub fn templates_node(root: &Node) -> Option<&Node> {
     let spec = match root.get_str("kind") {
         Some("CronWorkflow") => root.path(&["spec", "workflowSpec"]),
         _ => root.get("spec"),
     };
     spec.and_then(|s| s.get("templates"))
+}
+
+/// The templates of a workflow kind, wherever that kind keeps them.
+fn templates(root: &Node) -> &[Node] {
+    templates_node(root)
         .and_then(Node::as_seq)
         .unwrap_or_default()
 }

@@ -204,6 +204,27 @@ impl Drop for Embedded {
     }
 }
 
+/// The YAML documents held in the string scalar `string` of `text` (an Argo
+/// `resource.manifest`), parsed, every range mapped to its exact place in `text`; `None`
+/// when the string is not YAML or the file does not spell it out line by line (folded,
+/// escaped or multi-line flow scalars), so no range could be trusted.
+pub fn string_documents(text: &str, string: &Node) -> Option<Vec<Node>> {
+    let value = string.as_string_scalar()?;
+    let lines = LineMap::new(text, string.range, value)?;
+    let inner = syaml::parse(value, Limits::default()).ok()?;
+    Some(
+        inner
+            .documents
+            .into_iter()
+            .filter_map(|d| d.root)
+            .map(|mut root| {
+                remap(&mut root, |r| lines.map(r));
+                root
+            })
+            .collect(),
+    )
+}
+
 /// The strings of one document that may hold YAML.
 fn candidates(root: &Node, exact: bool) -> Vec<Candidate> {
     let mut found: Vec<(&str, &Node)> = manifest::config_map_yaml(root);

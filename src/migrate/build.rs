@@ -616,12 +616,33 @@ fn scheduler(
             spec
         }
     };
+    // A scheduler pod of its own keeps its labels and annotations.
+    let metadata = match &c.scheduler {
+        SchedulerPod::Own(pod) => {
+            let meta = SimpleObjectMeta {
+                labels: (!pod.labels.is_empty()).then(|| pod.labels.clone()),
+                annotations: (!pod.annotations.is_empty()).then(|| pod.annotations.clone()),
+            };
+            for field in ["labels", "annotations"] {
+                if let Some(source) = pod.sources.get(&format!("metadata.{field}")) {
+                    push(
+                        record,
+                        &format!("scheduler.metadata.{field}"),
+                        Some(source),
+                        Fidelity::Carried,
+                    );
+                }
+            }
+            (!meta.is_empty()).then_some(meta)
+        }
+        SchedulerPod::LikeWorkers { .. } => None,
+    };
     let service_type = c.service_type.as_ref().map(|t| t.value.as_str());
     if let Some(t) = &c.service_type {
         push(record, "service_type", Some(&t.source), Fidelity::Carried);
     }
     Ok(DaskScheduler {
-        metadata: None,
+        metadata,
         spec,
         service: service(name, service_type.unwrap_or("ClusterIP")),
     })

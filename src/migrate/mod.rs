@@ -18,6 +18,7 @@
 pub mod build;
 pub mod chart_version;
 pub mod in_play;
+pub mod migration_report;
 pub mod notebook;
 pub mod operator;
 pub mod python_text;
@@ -387,6 +388,11 @@ pub const REWRITERS: &[Registered] = {
             params: NONE,
             rewrite: hand_rolled_to_daskcluster::rewrite,
         },
+        Registered {
+            name: "argo-to-daskcluster",
+            params: NONE,
+            rewrite: argo_to_daskcluster::rewrite,
+        },
     ]
 };
 
@@ -505,6 +511,9 @@ pub struct Outcome {
     pub remaining: FileReport,
     /// Files the applied fixes create beside this one (by name), for `cli::fix` to write.
     pub created: Vec<NewFile>,
+    /// Applied fixes that create files, per rule: their finding may stay (the Helm values
+    /// a DaskCluster is written beside), yet each is a fix made.
+    pub created_by: BTreeMap<String, usize>,
     /// Other existing files the applied fixes change together with this one (one entry
     /// per file, its text as read and as fixed), for `cli::fix` to write with it.
     pub elsewhere: Vec<OtherFile>,
@@ -624,6 +633,7 @@ pub fn fix_text_with(
             findings: Vec::new(),
         },
         created: Vec::new(),
+        created_by: BTreeMap::new(),
         elsewhere: Vec::new(),
         hidden_unsafe: 0,
         unsafe_differs: false,
@@ -674,6 +684,7 @@ pub fn fix_text_with(
             outcome.applied.clear();
             outcome.notes.clear();
             outcome.created.clear();
+            outcome.created_by.clear();
             outcome.elsewhere.clear();
             outcome.remaining = lint(&outcome.fixed);
             break;
@@ -748,6 +759,9 @@ pub fn fix_text_with(
             for file in &c.fix.created {
                 outcome.created.retain(|o| o.name != file.name);
                 outcome.created.push(file.clone());
+            }
+            if !c.fix.created.is_empty() {
+                *outcome.created_by.entry(c.rule.clone()).or_default() += 1;
             }
             for other in &c.fix.elsewhere {
                 if !outcome.elsewhere.contains(other) {

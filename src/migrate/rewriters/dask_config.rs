@@ -4,7 +4,10 @@
 //! The key a finding points at, in a YAML dask config:
 //! - `worker-template` (inline) with a fixed `kubernetes.name`: becomes
 //!   `custom-cluster-spec:` holding the DaskCluster that `pod-template-to-daskcluster` builds
-//!   from the template, named after `kubernetes.name`;
+//!   from the template, named after `kubernetes.name`; an inline `scheduler-template` beside
+//!   it becomes that DaskCluster's `spec.scheduler.spec` (its args the operator's `dask
+//!   scheduler --host 0.0.0.0`, since the classic KubeCluster overwrote them too) and goes
+//!   with the same fix, its own finding declining until then;
 //! - `worker-template` when the name is a template (`dask-{JUPYTERHUB_USER}-{uuid}`, or no
 //!   name, whose default is one): a custom spec cannot carry a templated name (the operator
 //!   creates it unformatted, dask-facts §4.0), so the template's first container becomes the
@@ -41,7 +44,7 @@
 //! operator's types cannot read; the labextension factory's `kwargs` (the operator's
 //! KubeCluster takes the config's `kubernetes.name` when none is given).
 
-use super::pod_template_to_daskcluster::{cluster_text, pod_spec_of, without_nulls};
+use super::pod_template_to_daskcluster::{cluster_text_with_scheduler, pod_spec_of, without_nulls};
 use super::python_classic_cluster::seconds;
 use crate::migrate::python_text::shorten;
 use crate::migrate::{Context, Declined, OrDecline, validate, yaml_text};
@@ -88,6 +91,18 @@ fn normal(key: &str) -> String {
 }
 
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
+    if let Some(file) = cx.yaml()
+        && let Some(found) = yaml_text::entry_at(file, cx.range)
+        && found.entry.key.range == cx.range
+        && found.entry.key.as_str().map(normal).as_deref() == Some("scheduler-template")
+        && scheduler_moves_with_workers(&found)
+    {
+        return Err(Declined::new(
+            "`kubernetes.scheduler-template` moves into the DaskCluster with \
+             `kubernetes.worker-template` (as its `spec.scheduler.spec`): fix that key; this \
+             one goes with it",
+        ));
+    }
     attempt(cx).or_decline_with(|| {
         let written = cx.text.get(cx.range.as_range()).unwrap_or_default();
         let written = crate::migrate::python_text::shorten(written);
@@ -350,6 +365,31 @@ fn configured_name<'a>(found: &yaml_text::Found<'a>) -> &'a str {
         .unwrap_or("dask-{user}-{uuid}")
 }
 
+/// The sibling `scheduler-template` of a `kubernetes` mapping, when the worker-template
+/// fix will carry it: an inline mapping beside an inline `worker-template`, a fixed name
+/// and no `custom-cluster-spec` yet.
+fn sibling_scheduler_template<'a>(found: &yaml_text::Found<'a>) -> Option<(usize, &'a Node)> {
+    let entries = found.map.as_map()?;
+    let index = entries
+        .iter()
+        .position(|e| e.key.as_str().map(normal).as_deref() == Some("scheduler-template"))?;
+    let node = &entries[index].value;
+    node.as_map()?;
+    pod_spec_of(node)?;
+    Some((index, node))
+}
+
+/// Whether the `scheduler-template` of `found`'s mapping moves with its worker template.
+fn scheduler_moves_with_workers(found: &yaml_text::Found<'_>) -> bool {
+    fixed_name(found).is_some()
+        && found.map.get("custom-cluster-spec").is_none()
+        && found
+            .map
+            .get("worker-template")
+            .is_some_and(|w| w.as_map().is_some())
+        && sibling_scheduler_template(found).is_some()
+}
+
 /// The configured name, if it is fixed (no `{…}` or `${…}` placeholders).
 fn fixed_name<'a>(found: &yaml_text::Found<'a>) -> Option<&'a str> {
     let name = configured_name(found);
@@ -516,18 +556,39 @@ fn template(cx: &Context<'_>, found: &yaml_text::Found<'_>) -> Option<Fix> {
         if found.map.get("custom-cluster-spec").is_some() {
             return None;
         }
-        let cluster = cluster_text(cx, template, name).ok()?;
+        let scheduler = sibling_scheduler_template(found);
+        let cluster =
+            cluster_text_with_scheduler(cx, template, scheduler.map(|(_, n)| n), name).ok()?;
         let body = yaml_text::reindent(&cluster, 0, column + 2);
-        return Some(Fix::new(
-            vec![Edit::replace(
-                range,
-                format!("{indent}custom-cluster-spec:\n{body}{newline}"),
-            )],
-            Applicability::Unsafe,
-            format!(
-                "move `kubernetes.worker-template` into `kubernetes.custom-cluster-spec` as DaskCluster `{name}`"
-            ),
-        ));
+        let mut edits = vec![Edit::replace(
+            range,
+            format!("{indent}custom-cluster-spec:\n{body}{newline}"),
+        )];
+        let mut description = format!(
+            "move `kubernetes.worker-template` into `kubernetes.custom-cluster-spec` as DaskCluster `{name}`"
+        );
+        if let Some((index, _)) = scheduler {
+            let mut removal = yaml_text::remove_entry(text, found.map, index)?;
+            // The comment lines right above the key describe it: they go with it.
+            let key_at = found.map.as_map()?[index].key.range.start();
+            let mut start = removal.range.start();
+            while start > 0 && start == yaml_text::line_start(text, start) {
+                let prev = yaml_text::line_start(text, start - 1);
+                let line = &text[prev..start];
+                let same_indent = line.len() - line.trim_start_matches(' ').len()
+                    == yaml_text::column(text, key_at);
+                if same_indent && line.trim_start().starts_with('#') {
+                    start = prev;
+                } else {
+                    break;
+                }
+            }
+            removal.range = TextRange::new(start, removal.range.end());
+            edits.push(removal);
+            description
+                .push_str(", with `kubernetes.scheduler-template` as its `spec.scheduler.spec`");
+        }
+        return Some(Fix::new(edits, Applicability::Unsafe, description));
     }
     let (lines, dropped) = operator_keys(template, found.map)?;
     let name = configured_name(found);

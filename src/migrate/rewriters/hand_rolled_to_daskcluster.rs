@@ -227,6 +227,11 @@ fn names_service(text: &str, service: &str) -> bool {
         .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('.'))
 }
 
+/// Whether `text` is a scheduler address (`host:8786`, `tcp://host…`).
+fn looks_like_address(text: &str) -> bool {
+    text.starts_with("tcp://") || text.ends_with(":8786")
+}
+
 /// Every string of a worker's first container that could hold the scheduler's address.
 fn address_strings(root: &Node) -> Vec<&str> {
     let Some(c) = first_container(root) else {
@@ -321,10 +326,17 @@ fn stack_of<'a>(
         .copied()
         .filter(|r| is_workload(r) && runs_worker(r) && !std::ptr::eq(*r, scheduler))
         .filter(|r| {
-            (names.is_empty() && schedulers == 1)
-                || address_strings(r)
-                    .iter()
-                    .any(|t| names.iter().any(|n| names_service(t, n)))
+            let addresses = address_strings(r);
+            if names.is_empty() && schedulers == 1 {
+                // No Service to go by: a worker joins the one scheduler unless it names
+                // another host (then it belongs to a stack not in view).
+                let own = name_of(scheduler);
+                return !addresses.iter().any(|t| looks_like_address(t))
+                    || addresses.iter().any(|t| names_service(t, own));
+            }
+            addresses
+                .iter()
+                .any(|t| names.iter().any(|n| names_service(t, n)))
         })
         .collect();
     if workers.is_empty() {
@@ -506,6 +518,10 @@ fn build_stack(stack: &Stack<'_>, new_cli: bool, live: bool) -> Result<BuiltStac
     })
 }
 
+/// What [`from_live`] builds for one stack: the operator resources (the DaskCluster first),
+/// what they replace in words, and the migration report as JSON.
+pub type LiveStack = (Vec<serde_json::Value>, String, serde_json::Value);
+
 /// For a live stack: the options of the image in play, and the commands made to run on it.
 fn on_cli(
     c: &mut ClassicCluster,
@@ -524,11 +540,8 @@ fn on_cli(
 /// A hand-run stack found among live objects of one namespace (Deployments, StatefulSets
 /// and Services as YAML trees): for each scheduler workload, the operator resources that
 /// replace it and its workers (the DaskCluster first), with a sentence naming what they
-/// replace; or why not.
-pub fn from_live(
-    roots: &[&Node],
-    new_cli: bool,
-) -> Vec<Result<(Vec<serde_json::Value>, String), Declined>> {
+/// replace and the migration report (`migrate::migration_report`, JSON); or why not.
+pub fn from_live(roots: &[&Node], new_cli: bool) -> Vec<Result<LiveStack, Declined>> {
     let schedulers: Vec<&Node> = roots
         .iter()
         .copied()
@@ -545,7 +558,110 @@ pub fn from_live(
                 name_of(s),
                 stack.workers.len()
             );
-            Ok((built.objects, from))
+            let mut steps = vec![format!(
+                "Point clients at `tcp://{}-scheduler.{}:8786` instead of `{}`.",
+                built.name,
+                built.namespace.as_deref().unwrap_or("<namespace>"),
+                stack.old_address()
+            )];
+            let mut members: Vec<String> = std::iter::once(stack.scheduler)
+                .chain(stack.workers.iter().copied())
+                .map(|w| format!("{} `{}`", w.get_str("kind").unwrap_or("Deployment"), name_of(w)))
+                .collect();
+            members.extend(stack.services.iter().map(|s| format!("Service `{}`", name_of(s))));
+            steps.push(format!(
+                "Once the DaskCluster runs, delete {} and the Services selecting the scheduler (`dusk apply --from-cluster --prune-classic` lists and deletes them).",
+                members.join(", ")
+            ));
+            // Live trees have no file: name the workload each field came from instead.
+            let kind_name = |w: &Node| {
+                format!(
+                    "{} {}/{}",
+                    w.get_str("kind").unwrap_or("Deployment"),
+                    built.namespace.as_deref().unwrap_or(""),
+                    name_of(w)
+                )
+            };
+            let fields = built
+                .record
+                .iter()
+                .cloned()
+                .map(|mut r| {
+                    if let Some(Source::Span(_)) = r.source {
+                        let group = stack
+                            .workers
+                            .iter()
+                            .skip(1)
+                            .find(|w| r.field.contains(&format!("-{}: ", name_of(w))));
+                        let from = if let Some(w) = group {
+                            kind_name(w)
+                        } else if r.field.starts_with("scheduler")
+                            || matches!(r.field.as_str(), "name" | "namespace")
+                        {
+                            kind_name(stack.scheduler)
+                        } else {
+                            kind_name(stack.workers[0])
+                        };
+                        r.source = Some(Source::Live(from));
+                    }
+                    r
+                })
+                .collect();
+            let report = crate::migrate::migration_report::MigrationReport {
+                from: from.clone(),
+                cluster: built.name.clone(),
+                namespace: built.namespace.clone(),
+                old_address: Some(stack.old_address()),
+                fields,
+                steps,
+            };
+            Ok((built.objects, from, report.to_json()))
+        })
+        .collect()
+}
+
+/// A hand-run stack found among live objects: the DaskCluster's name and the workloads it
+/// replaces (`(kind, name)`, the scheduler first), for `--prune-classic`.
+pub struct LiveMembers {
+    pub cluster: String,
+    pub workloads: Vec<(String, String)>,
+    /// The scheduler's pod labels, to find the Services selecting it.
+    pub scheduler_labels: BTreeMap<String, String>,
+}
+
+/// The members of each hand-run stack among `roots` (as [`from_live`] finds them).
+pub fn live_members(roots: &[&Node]) -> Vec<LiveMembers> {
+    let schedulers: Vec<&Node> = roots
+        .iter()
+        .copied()
+        .filter(|r| is_workload(r) && runs_scheduler(r))
+        .collect();
+    schedulers
+        .iter()
+        .filter_map(|s| {
+            let stack = stack_of(roots, s, schedulers.len()).ok()?;
+            let workloads = std::iter::once(stack.scheduler)
+                .chain(stack.workers.iter().copied())
+                .map(|w| {
+                    (
+                        w.get_str("kind").unwrap_or("Deployment").to_owned(),
+                        name_of(w).to_owned(),
+                    )
+                })
+                .collect();
+            let scheduler_labels = stack
+                .scheduler
+                .path(&["spec", "template", "metadata", "labels"])
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|e| Some((e.key.as_str()?.to_owned(), e.value.as_str()?.to_owned())))
+                .collect();
+            Some(LiveMembers {
+                cluster: cluster_name(stack.scheduler),
+                workloads,
+                scheduler_labels,
+            })
         })
         .collect()
 }
@@ -611,15 +727,7 @@ fn report(cx: &Context<'_>, stack: &Stack<'_>, built: &BuiltStack, roots: &[&Nod
         ));
     }
     lines.push("What each field became:".into());
-    for r in &built.record {
-        let (label, detail) = match &r.fidelity {
-            Fidelity::Carried => ("carried", String::new()),
-            Fidelity::Transformed(how) => ("transformed", format!(": {how}")),
-            Fidelity::Dropped(why) => ("not supported", format!(": {why}")),
-            Fidelity::Dependency(what) => ("dependency", format!(": {what}")),
-        };
-        lines.push(format!("  `{}`: {label}{detail}", r.field));
-    }
+    lines.extend(record_lines(&built.record));
     let mut out = String::new();
     for l in lines {
         out.push_str("# ");
@@ -627,6 +735,22 @@ fn report(cx: &Context<'_>, stack: &Stack<'_>, built: &BuiltStack, roots: &[&Nod
         out.push('\n');
     }
     out
+}
+
+/// Each field's fate, one indented line per record, as the migration reports write them.
+pub(crate) fn record_lines(record: &[build::Record]) -> Vec<String> {
+    record
+        .iter()
+        .map(|r| {
+            let (label, detail) = match &r.fidelity {
+                Fidelity::Carried => ("carried", String::new()),
+                Fidelity::Transformed(how) => ("transformed", format!(": {how}")),
+                Fidelity::Dropped(why) => ("not supported", format!(": {why}")),
+                Fidelity::Dependency(what) => ("dependency", format!(": {what}")),
+            };
+            format!("  `{}`: {label}{detail}", r.field)
+        })
+        .collect()
 }
 
 fn list(items: &[&str]) -> String {

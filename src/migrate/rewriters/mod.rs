@@ -3,6 +3,7 @@
 //! Result<Fix, Declined>` (a fix, or why not, in words a user can act on), registered in `migrate::rewriter`.
 
 pub mod add_worker_name;
+pub mod argo_to_daskcluster;
 pub mod dask_config;
 pub mod hand_rolled_to_daskcluster;
 pub mod helm_values_to_daskcluster;

@@ -165,12 +165,40 @@ pub fn migrate_loaded(
 /// classic pod template `template` (a document root or a mapping inside one, as a dask
 /// config's `kubernetes.worker-template`), or why it is not one dusk can migrate.
 pub fn cluster_text(cx: &Context<'_>, template: &Node, name: &str) -> Result<String, Declined> {
+    cluster_text_with_scheduler(cx, template, None, name)
+}
+
+/// [`cluster_text`], with the scheduler's own classic pod template (a dask config's
+/// `kubernetes.scheduler-template`, the classic `scheduler_pod_template=`) as the
+/// DaskCluster's `spec.scheduler.spec` instead of a scheduler made like the workers.
+pub fn cluster_text_with_scheduler(
+    cx: &Context<'_>,
+    template: &Node,
+    scheduler: Option<&Node>,
+    name: &str,
+) -> Result<String, Declined> {
     let at = cx.line(template.range.start());
     let spec = pod_spec_of(template).or_decline_with(|| {
         format!("the document at {at} is not a classic pod template (no `spec.containers`)")
     })?;
     let (block, flow) = worker_block(cx.text, spec, Edits::All)?;
-    let model = model(cx.text, template, name)?;
+    let mut model = model(cx.text, template, name)?;
+    if let Some(scheduler) = scheduler {
+        let mut pod = scheduler_pod(cx.text, scheduler)?;
+        // The classic KubeCluster always overwrote the scheduler container's args with
+        // `dask-scheduler` (dask-facts §4.1); the operator keeps what it is given, so the
+        // args become what the operator's own scheduler runs.
+        if let Some(c) = pod.spec.containers.first_mut() {
+            c.args = Some(
+                crate::dask::scheduler_program(new_cli_available(cx))
+                    .iter()
+                    .chain(&["--host", "0.0.0.0"])
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            );
+        }
+        model.scheduler = classic::SchedulerPod::Own(Box::new(pod));
+    }
     let options = build::Options {
         new_cli: new_cli_available(cx),
     };
@@ -425,6 +453,38 @@ fn worker_command_edits(text: &str, worker: &Node) -> Vec<Edit> {
 /// A classic pod template read into the model: its pod as written (numeric quantities and
 /// env values quoted, as Kubernetes takes them), one worker (as the classic KubeCluster
 /// started before `scale()`), and the operator's default idle timeout written out.
+/// A classic scheduler pod template as the model's scheduler pod, or why not.
+pub fn scheduler_pod(text: &str, template: &Node) -> Result<classic::ClassicPod, Declined> {
+    let at = crate::migrate::line_of(text, template.range.start());
+    let spec = pod_spec_of(template).or_decline_with(|| {
+        format!(
+            "the scheduler template at {at} is not a classic pod template (no `spec.containers`)"
+        )
+    })?;
+    for c in spec
+        .get("containers")
+        .and_then(Node::as_seq)
+        .into_iter()
+        .flatten()
+    {
+        if c.get_str("name").is_none_or(str::is_empty) {
+            return Err(Declined::new(format!(
+                "the scheduler container at {} has no `name`, which Kubernetes requires: add \
+                 one (`name: scheduler`) and rerun",
+                crate::migrate::line_of(text, c.range.start())
+            )));
+        }
+    }
+    let (block, _) = worker_block(text, spec, Edits::QuotesOnly)?;
+    read_block(&block)
+        .and_then(|json| classic::pod_from_template(template, json))
+        .map_err(|why| {
+            Declined::new(format!(
+                "the scheduler pod spec at {at} is not one Kubernetes accepts ({why}): fix it first"
+            ))
+        })
+}
+
 pub fn model(text: &str, template: &Node, name: &str) -> Result<ClassicCluster, Declined> {
     let at = crate::migrate::line_of(text, template.range.start());
     let spec = pod_spec_of(template).or_decline_with(|| {

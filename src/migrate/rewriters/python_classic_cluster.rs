@@ -215,16 +215,10 @@ fn call_declined(cx: &Context<'_>) -> Option<Declined> {
             .is_some_and(|f| f.rewriter == "python-classic-cluster");
         let call = node_at(doc, *r).filter(|n| n.kind() == "call")?;
         // A call already passing `custom_cluster_spec=` is migrated: its import is next.
-        let migrated = call.child_by_field_name("arguments").is_some_and(|a| {
-            items(a).iter().any(|i| {
-                i.child_by_field_name("name")
-                    .is_some_and(|n| text_of(cx.text, n) == "custom_cluster_spec")
-            })
-        });
-        if !ours || *r == cx.range || migrated {
+        if !ours || *r == cx.range || passes_custom_spec(cx.text, call) {
             return None;
         }
-        let why = rewrite(&cx.for_finding(rule, *r)).err()?;
+        let why = own_fix(&cx.for_finding(rule, *r), call).err()?;
         Some(Declined::new(format!(
             "the import stays while a classic call that uses it cannot be migrated ({})",
             why.reason
@@ -232,7 +226,61 @@ fn call_declined(cx: &Context<'_>) -> Option<Declined> {
     })
 }
 
+/// A call's fix, made only while every other classic call through the same name can be
+/// migrated too: one that cannot keeps the import classic, and a classic class called with
+/// the operator's arguments fails where the old call ran.
 fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
+    let fix = own_fix(cx, call)?;
+    let Some(doc) = cx.python() else {
+        return Ok(fix);
+    };
+    let root = callee_root(cx.text, call);
+    for (rule, r) in cx.pending.iter() {
+        let ours = rule
+            .fix
+            .as_ref()
+            .is_some_and(|f| f.rewriter == "python-classic-cluster");
+        let Some(other) = node_at(doc, *r).filter(|n| ours && n.kind() == "call") else {
+            continue;
+        };
+        if other.id() == call.id()
+            || callee_root(cx.text, other) != root
+            || passes_custom_spec(cx.text, other)
+        {
+            continue;
+        }
+        if own_fix(&cx.for_finding(rule, *r), other).is_err() {
+            return Err(Declined::new(format!(
+                "the classic call at {} cannot be migrated (its finding says why), so `{}` \
+                 stays the classic class and this call keeps its classic arguments: migrate \
+                 that call first",
+                cx.line(other.start_byte()),
+                root.unwrap_or("KubeCluster")
+            )));
+        }
+    }
+    Ok(fix)
+}
+
+/// The name a call reaches the classic class through: `KubeCluster` of
+/// `KubeCluster.from_yaml(…)`, `dk` of `dk.KubeCluster(…)`.
+fn callee_root<'t>(text: &'t str, call: Node<'_>) -> Option<&'t str> {
+    let function = call.child_by_field_name("function")?;
+    text_of(text, function).split('.').next()
+}
+
+/// Whether a call passes `custom_cluster_spec=` (its own fix is made).
+fn passes_custom_spec(text: &str, call: Node<'_>) -> bool {
+    call.child_by_field_name("arguments").is_some_and(|a| {
+        items(a).iter().any(|i| {
+            i.child_by_field_name("name")
+                .is_some_and(|n| text_of(text, n) == "custom_cluster_spec")
+        })
+    })
+}
+
+/// The fix of one call on its own (its arguments, and the template file it loads).
+fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     let text = cx.text;
     let at = cx.line(call.start_byte());
     let function = call
@@ -423,7 +471,7 @@ fn classic_pod_migrates(
              migrate it by hand first"
         )));
     };
-    match super::python_make_pod_spec::rewrite(&cx.for_finding(rule, *r)) {
+    match super::python_make_pod_spec::own_call_fix(&cx.for_finding(rule, *r), builder) {
         Ok(_) => Ok(()),
         Err(why) => Err(Declined::new(format!(
             "the pod template is the classic V1Pod that `make_pod_spec(...)` at {at} builds, \
@@ -431,6 +479,67 @@ fn classic_pod_migrates(
             why.reason
         ))),
     }
+}
+
+/// A `make_pod_spec(...)` call whose pod goes to a classic `KubeCluster` call (inline, or
+/// through the name it is assigned to) is migrated only with that call: a classic class
+/// handed a DaskCluster fails where the old code ran.
+pub(crate) fn fed_constructor_migrates(
+    cx: &Context<'_>,
+    builder: Node<'_>,
+) -> Result<(), Declined> {
+    let Some(doc) = cx.python() else {
+        return Ok(());
+    };
+    let text = cx.text;
+    let bound = builder
+        .parent()
+        .filter(|p| p.kind() == "assignment")
+        .and_then(|a| a.child_by_field_name("left"))
+        .filter(|l| l.kind() == "identifier")
+        .map(|l| text_of(text, l));
+    for (rule, r) in cx.pending.iter() {
+        let ours = rule
+            .fix
+            .as_ref()
+            .is_some_and(|f| f.rewriter == "python-classic-cluster");
+        let Some(user) = node_at(doc, *r).filter(|n| ours && n.kind() == "call") else {
+            continue;
+        };
+        let Some(args) = user.child_by_field_name("arguments") else {
+            continue;
+        };
+        let fed = items(args).iter().any(|item| {
+            let value = match item.kind() {
+                "keyword_argument" => item.child_by_field_name("value"),
+                _ => Some(*item),
+            };
+            value.is_some_and(|v| {
+                v.id() == builder.id()
+                    || (v.kind() == "identifier"
+                        && Some(text_of(text, v)) == bound
+                        && v.start_byte() > builder.end_byte()
+                        && last_assigned_call(
+                            doc.tree.root_node(),
+                            text,
+                            text_of(text, v),
+                            user.start_byte(),
+                        )
+                        .is_some_and(|c| c.id() == builder.id()))
+            })
+        });
+        if fed && !passes_custom_spec(text, user) {
+            constructor(&cx.for_finding(rule, *r), user).map_err(|_| {
+                Declined::new(format!(
+                    "the pod it builds goes to the classic `KubeCluster` call at {}, which \
+                     cannot be migrated (its finding says why): a classic cluster cannot take \
+                     a DaskCluster",
+                    cx.line(user.start_byte()),
+                ))
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// The call last assigned to `name` (`name = f(...)`) before byte `before`, at any depth.

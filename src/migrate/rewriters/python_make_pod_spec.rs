@@ -73,7 +73,9 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let doc = cx.python_doc()?;
     let node = node_at(doc, cx.range).or_decline("the finding is not at Python code")?;
     if node.kind() == "call" {
-        return call(cx, node);
+        let fix = call(cx, node)?;
+        super::python_classic_cluster::fed_constructor_migrates(cx, node)?;
+        return Ok(fix);
     }
     // The function of a call is renamed by the call's own fix.
     if node
@@ -207,6 +209,12 @@ fn imports_name(text: &str, doc: &PyDocument, name: &str) -> bool {
                 .split(|c: char| !(c.is_alphanumeric() || c == '_'))
                 .any(|word| word == name)
     })
+}
+
+/// The fix of a `make_pod_spec(...)` call on its own (its arguments only), for a rewriter
+/// that must know whether the call can be migrated without asking about its users.
+pub(crate) fn own_call_fix(cx: &Context<'_>, node: Node<'_>) -> Result<Fix, Declined> {
+    call(cx, node)
 }
 
 fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {

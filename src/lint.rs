@@ -225,6 +225,16 @@ pub struct Loaded {
 
 /// Lint one file.
 pub fn lint_file(file: &SourceFile, display_path: &str, settings: &Settings<'_>) -> FileReport {
+    lint_file_keeping(file, display_path, settings).0
+}
+
+/// [`lint_file`], and the text it linted when it parsed it (a notebook's JSON as read): what
+/// `dusk check`'s fix loops start from, without reading the file again.
+pub fn lint_file_keeping(
+    file: &SourceFile,
+    display_path: &str,
+    settings: &Settings<'_>,
+) -> (FileReport, Option<String>) {
     let mut report = FileReport {
         path: display_path.to_owned(),
         text: None,
@@ -241,22 +251,23 @@ pub fn lint_file(file: &SourceFile, display_path: &str, settings: &Settings<'_>)
                 "",
                 TextRange::empty(0),
             ));
-            return report;
+            return (report, None);
         }
     };
     let text = match decode(file, bytes, display_path, settings) {
         Decoded::Text(text) => text,
-        Decoded::Skipped => return report,
-        Decoded::Rejected(rejected) => return rejected,
+        Decoded::Skipped => return (report, None),
+        Decoded::Rejected(rejected) => return (rejected, None),
     };
-    lint_text(
+    let report = lint_text(
         file.kind,
         file.beside_chart,
         &file.path,
         display_path,
-        text,
+        text.clone(),
         settings,
-    )
+    );
+    (report, Some(text))
 }
 
 /// A file's bytes after the checks every command makes before parsing.

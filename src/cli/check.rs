@@ -3,7 +3,7 @@
 use super::args::{CheckArgs, ColorChoice, FailOn, ScanArgs};
 use super::{Error, ExitStatus, display_path, load_config, load_rules, parse_targets};
 use crate::discover::discover;
-use crate::lint::{Limits, Prefilter, Selection, Settings, lint_file};
+use crate::lint::{Limits, Prefilter, Selection, Settings, lint_file_keeping};
 use crate::report::{FileReport, Finding, GradedTarget, Pinned, Severity, Summary, TargetSource};
 use crate::rules::builtin_ids::INPUT_ERROR;
 use crate::rules::{RuleSet, Targets};
@@ -267,18 +267,29 @@ impl Scan {
             *files = found.files.iter().map(|f| display_path(&f.path)).collect();
         }
         let settings = self.settings();
+        let _pins = crate::migrate::in_play::PinScope::open();
         // The pod template a call loads is fixed with the call, as `dusk fix` does it.
         let others = super::fix::Others::new(&paths, settings.limits.max_file_bytes);
         let mut reports: Vec<FileReport> = found
             .files
             .par_iter()
             .map(|file| {
-                let mut report = lint_file(file, &display_path(&file.path), &settings);
+                let (mut report, text) =
+                    lint_file_keeping(file, &display_path(&file.path), &settings);
                 // A finding is fixable when `dusk fix` (or `--unsafe-fixes`) removes it: the
                 // fix loops run in memory, so both commands count the same findings.
-                if report.findings.iter().any(|f| f.fix.is_some()) {
-                    settle(file, &mut report, &settings, &self.fix_overrides, &others);
+                if let Some(text) = text.filter(|_| report.findings.iter().any(|f| f.fix.is_some()))
+                {
+                    settle(
+                        file,
+                        &text,
+                        &mut report,
+                        &settings,
+                        &self.fix_overrides,
+                        &others,
+                    );
                 }
+                crate::source::forget_kept();
                 report
             })
             .filter(|r| !r.findings.is_empty())
@@ -366,15 +377,15 @@ impl Scan {
 /// Give each finding of `report` the fix that removes it, or none (see `fix::fixability`).
 fn settle(
     file: &crate::discover::SourceFile,
+    original: &str,
     report: &mut FileReport,
     settings: &Settings<'_>,
     overrides: &std::collections::BTreeMap<String, crate::source::edit::Applicability>,
     others: &super::fix::Others,
 ) {
-    // The file as read (a notebook's JSON, not its joined cells).
-    let Ok(original) = std::fs::read_to_string(&file.path) else {
-        return;
-    };
+    // `original` is the file as read (a notebook's JSON, not its joined cells); the loops
+    // below start by linting it, as `report` did.
+    let cache = crate::migrate::FixCache::knowing(original, report);
     let mut fix = crate::migrate::FixSettings::new(settings, overrides);
     // Findings whose rewriter declines say why (`not_fixable`), as `dusk fix` shows them.
     fix.unsafe_fixes = true;
@@ -388,7 +399,7 @@ fn settle(
         path: &file.path,
         display_path: &report.path,
     };
-    let classes = super::fix::fixability(meta, &original, &report.findings, &fix);
+    let classes = super::fix::fixability(meta, original, &report.findings, &fix, &cache);
     for (f, class) in report.findings.iter_mut().zip(classes) {
         if class.is_some() {
             f.not_fixable = None;

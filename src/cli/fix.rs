@@ -18,7 +18,7 @@ use super::check::{Scan, use_color};
 use super::{Error, ExitStatus, display_path};
 use crate::discover::SourceFile;
 use crate::lint::{Decoded, lint_file};
-use crate::migrate::{End, FileMeta, FixSettings, Outcome, fix_text};
+use crate::migrate::{End, FileMeta, FixCache, FixSettings, Outcome, fix_text, fix_text_with};
 use crate::report::{FileReport, Finding, FixInfo, Summary};
 use crate::source::edit::Applicability;
 use crate::source::edit::NewFile;
@@ -172,15 +172,20 @@ pub fn run_with(
     let read_other = |from: &Path, written: &str| others.read(from, written);
     settings.others = Some(&read_other);
     let found = scan.discover(&scan.paths);
+    let _pins = crate::migrate::in_play::PinScope::open();
     let access = access(&found.files, &scan.paths);
     let mut results: Vec<FileResult> = found
         .files
         .par_iter()
         .zip(access.par_iter())
-        .filter_map(|(file, access)| match access {
-            Access::Write => Some(fix_file(file, &settings, args.diff, None)),
-            Access::ReadOnly(why) => Some(fix_file(file, &settings, true, Some(why.clone()))),
-            Access::Same(_) => None,
+        .filter_map(|(file, access)| {
+            let result = match access {
+                Access::Write => Some(fix_file(file, &settings, args.diff, None)),
+                Access::ReadOnly(why) => Some(fix_file(file, &settings, true, Some(why.clone()))),
+                Access::Same(_) => None,
+            };
+            crate::source::forget_kept();
+            result
         })
         .collect();
     results.sort_by(|a, b| a.path.cmp(&b.path));
@@ -368,7 +373,7 @@ fn together(
         let mut outcome = fix_text(meta, fixed, settings);
         keep_crlf(&mut outcome);
         outcome.original = own.original;
-        let mut replaced = finish(file, settings, outcome, preview, None);
+        let mut replaced = finish(file, settings, outcome, preview, None, &FixCache::default());
         replaced.real = results[j].real.take();
         replaced.snapshot = results[j].snapshot.take();
         replaced.with = Some(names.join("`, `"));
@@ -522,22 +527,27 @@ fn fix_file(
         path: &file.path,
         display_path: &path,
     };
-    let mut outcome = fix_text(meta, text, settings);
+    // The loops `fixability` runs below meet the texts this one lints again.
+    let cache = FixCache::default();
+    let mut outcome = fix_text_with(meta, text, settings, &cache);
     keep_crlf(&mut outcome);
-    let mut result = finish(file, settings, outcome, preview, not_written);
+    let mut result = finish(file, settings, outcome, preview, not_written, &cache);
     result.real = std::fs::canonicalize(&file.path).ok();
     result.snapshot = Some(snapshot);
     result
 }
 
 /// The result of fixing `file` to `outcome`: what is left for a person, paired with the
-/// findings of the file as it was; nothing is written yet.
+/// findings of the file as it was; nothing is written yet. `cache` holds what the loops
+/// that made `outcome` computed (empty when its `original` is not the text they started
+/// from).
 fn finish(
     file: &SourceFile,
     settings: &FixSettings<'_>,
     outcome: Outcome,
     preview: bool,
     not_written: Option<String>,
+    cache: &FixCache,
 ) -> FileResult {
     let path = display_path(&file.path);
     let meta = FileMeta {
@@ -550,14 +560,16 @@ fn finish(
     let mut removed = BTreeMap::new();
     let mut introduced = Vec::new();
     if outcome.changed() || !remaining.findings.is_empty() {
-        let before = crate::lint::lint_text(
-            file.kind,
-            file.beside_chart,
-            &file.path,
-            &path,
-            outcome.original.clone(),
-            settings.lint,
-        );
+        let before = cache.report(&outcome.original).unwrap_or_else(|| {
+            crate::lint::lint_text(
+                file.kind,
+                file.beside_chart,
+                &file.path,
+                &path,
+                outcome.original.clone(),
+                settings.lint,
+            )
+        });
         let pairs = pair(
             &before.findings,
             &remaining.findings,
@@ -569,7 +581,7 @@ fn finish(
         let classes = if settings.unsafe_fixes {
             vec![None; before.findings.len()]
         } else {
-            fixability(meta, &outcome.original, &before.findings, settings)
+            fixability(meta, &outcome.original, &before.findings, settings, cache)
         };
         // A reason was decided on the fixed text: the lines it names move with the finding.
         let lines = (preview && outcome.changed() && remaining.notebook.is_none())
@@ -865,23 +877,33 @@ fn removed_per_rule(before: &[Finding], pairs: &[Option<usize>]) -> BTreeMap<Str
 /// For each finding of a file's `original` text, the fix mode that removes it: `Safe` if
 /// `dusk fix` does, `Unsafe` if only `dusk fix --unsafe-fixes` does, `None` if neither. Found by
 /// running both fix loops in memory, so `dusk check`'s "N fixable" is what `fix` then removes,
-/// counted in findings (one rewrite may remove several).
+/// counted in findings (one rewrite may remove several). The unsafe loop runs only where it
+/// could go otherwise than the safe one ([`Outcome::unsafe_differs`]); `cache` holds what
+/// the loops over this file computed before.
 pub fn fixability(
     meta: FileMeta<'_>,
     original: &str,
     before: &[Finding],
     settings: &FixSettings<'_>,
+    cache: &FixCache,
 ) -> Vec<Option<Applicability>> {
     let mut classes = vec![None; before.len()];
-    for (mode, unsafe_fixes) in [(Applicability::Unsafe, true), (Applicability::Safe, false)] {
+    let run = |unsafe_fixes| {
         let run = FixSettings {
             unsafe_fixes,
             ..*settings
         };
-        let outcome = fix_text(meta, original.to_owned(), &run);
-        if !outcome.changed() && outcome.created_by.is_empty() {
+        fix_text_with(meta, original.to_owned(), &run, cache)
+    };
+    let safe = run(false);
+    let unsafe_ = safe.unsafe_differs.then(|| run(true));
+    for (mode, outcome) in [
+        (Applicability::Unsafe, unsafe_.as_ref()),
+        (Applicability::Safe, Some(&safe)),
+    ] {
+        let Some(outcome) = outcome.filter(|o| o.changed() || !o.created_by.is_empty()) else {
             continue;
-        }
+        };
         let pairs = pair(
             before,
             &outcome.remaining.findings,

@@ -271,8 +271,72 @@ fn python_image(
     None
 }
 
-/// The nearest exact pin of `distributed`, else `dask` (they release together).
+/// The nearest exact pin of `distributed`, else `dask` (they release together); while a
+/// [`PinScope`] is open, looked up once per directory.
 fn nearest_pin(path: &Path) -> Option<InPlay> {
+    let dir = std::path::absolute(path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let cached = |f: &mut dyn FnMut(&mut PinCache)| {
+        if let Ok(mut cache) = PINS.lock()
+            && cache.scopes > 0
+        {
+            f(&mut cache);
+        }
+    };
+    let mut hit = None;
+    if let Some(dir) = &dir {
+        cached(&mut |cache| hit = cache.by_dir.get(dir).cloned());
+    }
+    if let Some(found) = hit {
+        return found;
+    }
+    let found = read_nearest_pin(path);
+    if let Some(dir) = dir {
+        cached(&mut |cache| {
+            cache.by_dir.insert(dir.clone(), found.clone());
+        });
+    }
+    found
+}
+
+/// What [`nearest_pin`] found per directory, kept while a [`PinScope`] is open.
+struct PinCache {
+    scopes: usize,
+    by_dir: std::collections::BTreeMap<PathBuf, Option<InPlay>>,
+}
+
+static PINS: std::sync::Mutex<PinCache> = std::sync::Mutex::new(PinCache {
+    scopes: 0,
+    by_dir: std::collections::BTreeMap::new(),
+});
+
+/// While one is alive, [`nearest_pin`] reads each directory's dependency files once: a scan
+/// asks for every `distributed` command and flag it sees, per fix pass, and the files do not
+/// change during a run. The last one dropped forgets what was read.
+pub struct PinScope(());
+
+impl PinScope {
+    pub fn open() -> PinScope {
+        if let Ok(mut cache) = PINS.lock() {
+            cache.scopes += 1;
+        }
+        PinScope(())
+    }
+}
+
+impl Drop for PinScope {
+    fn drop(&mut self) {
+        if let Ok(mut cache) = PINS.lock() {
+            cache.scopes = cache.scopes.saturating_sub(1);
+            if cache.scopes == 0 {
+                cache.by_dir.clear();
+            }
+        }
+    }
+}
+
+fn read_nearest_pin(path: &Path) -> Option<InPlay> {
     let pins = crate::project::find_pins(&[path.to_path_buf()]);
     let (name, pin) = ["distributed", "dask"]
         .iter()
@@ -421,6 +485,29 @@ mod tests {
         assert_eq!(image_version("rapidsai/base:24.02-cuda11.8-py3.10"), None);
         assert_eq!(image_version("example.org/team/dask:2022.1.0"), None);
         assert_eq!(image_version("daskdev/dask@sha256:abc"), None);
+    }
+
+    #[test]
+    fn a_scope_reads_each_directory_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        let pins = dir.path().join("requirements.txt");
+        std::fs::write(&pins, "distributed==2023.1.0\n").unwrap();
+        let file = dir.path().join("worker.yaml");
+        let version = |p: Option<InPlay>| p.map(|p| p.version.to_string());
+        {
+            let _scope = PinScope::open();
+            assert_eq!(version(nearest_pin(&file)).as_deref(), Some("2023.1.0"));
+            // Within a run the files are taken as they were first read …
+            std::fs::write(&pins, "distributed==2024.1.0\n").unwrap();
+            let again = nearest_pin(&dir.path().join("scheduler.yaml"));
+            assert_eq!(version(again).as_deref(), Some("2023.1.0"));
+        }
+        // … and the reader itself always reads them afresh.
+        assert_eq!(
+            version(read_nearest_pin(&file)).as_deref(),
+            Some("2024.1.0")
+        );
     }
 
     #[test]

@@ -519,6 +519,10 @@ pub struct Outcome {
     pub elsewhere: Vec<OtherFile>,
     /// Remaining findings whose fix `--unsafe-fixes` would apply.
     pub hidden_unsafe: usize,
+    /// Whether `--unsafe-fixes` could have made any step of this run go otherwise: a finding
+    /// whose fix needs review, an occurrence a rewriter made unsafe, or a postcondition that
+    /// refused a finding such a fix removes. When not, the unsafe run is this run.
+    pub unsafe_differs: bool,
     pub end: End,
 }
 
@@ -545,18 +549,77 @@ struct Candidate {
     fix: Fix,
 }
 
+/// What the fix loops of one file computed about a text, by the text: its findings, whether
+/// it parses and validates, the names it leaves unbound. `dusk check` runs the safe and the
+/// unsafe loop over the same file (and `dusk fix` both after its own), and each pass lints
+/// what its postcondition linted already: one cache per file makes each text cost one lint.
+/// For one file (one kind, path and lint settings) only.
+#[derive(Default)]
+pub struct FixCache {
+    reports: std::sync::Mutex<std::collections::HashMap<String, FileReport>>,
+    checks:
+        std::sync::Mutex<std::collections::HashMap<String, Result<Vec<validate::Problem>, String>>>,
+    unbound: std::sync::Mutex<std::collections::HashMap<String, Option<BTreeSet<String>>>>,
+}
+
+impl FixCache {
+    /// A cache that already knows the findings of `text` (what `dusk check` linted).
+    pub fn knowing(text: &str, report: &FileReport) -> FixCache {
+        let cache = FixCache::default();
+        if let Ok(mut reports) = cache.reports.lock() {
+            reports.insert(text.to_owned(), report.clone());
+        }
+        cache
+    }
+
+    /// The findings of `text`, if a loop linted it.
+    pub fn report(&self, text: &str) -> Option<FileReport> {
+        self.reports.lock().ok()?.get(text).cloned()
+    }
+
+    fn memo<T: Clone>(
+        map: &std::sync::Mutex<std::collections::HashMap<String, T>>,
+        text: &str,
+        compute: impl FnOnce() -> T,
+    ) -> T {
+        if let Some(found) = map.lock().ok().and_then(|m| m.get(text).cloned()) {
+            return found;
+        }
+        let value = compute();
+        if let Ok(mut m) = map.lock() {
+            m.insert(text.to_owned(), value.clone());
+        }
+        value
+    }
+}
+
 /// Fix `text` (the whole file: YAML, Python or notebook JSON) to a fixpoint.
 pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) -> Outcome {
+    fix_text_with(meta, text, settings, &FixCache::default())
+}
+
+/// [`fix_text`] with what earlier loops over the same file computed.
+pub fn fix_text_with(
+    meta: FileMeta<'_>,
+    text: String,
+    settings: &FixSettings<'_>,
+    cache: &FixCache,
+) -> Outcome {
     let lint = |t: &str| {
-        lint_text(
-            meta.kind,
-            meta.beside_chart,
-            meta.path,
-            meta.display_path,
-            t.to_owned(),
-            settings.lint,
-        )
+        FixCache::memo(&cache.reports, t, || {
+            lint_text(
+                meta.kind,
+                meta.beside_chart,
+                meta.path,
+                meta.display_path,
+                t.to_owned(),
+                settings.lint,
+            )
+        })
     };
+    let limits = settings.lint.limits.yaml;
+    let check = |t: &str| FixCache::memo(&cache.checks, t, || check(meta.kind, t, limits));
+    let unbound = |t: &str| FixCache::memo(&cache.unbound, t, || unbound_names(meta.kind, t));
     let mut outcome = Outcome {
         original: text.clone(),
         fixed: text,
@@ -573,9 +636,10 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         created_by: BTreeMap::new(),
         elsewhere: Vec::new(),
         hidden_unsafe: 0,
+        unsafe_differs: false,
         end: End::Converged,
     };
-    let mut problems = match check(meta.kind, &outcome.fixed, settings.lint.limits.yaml) {
+    let mut problems = match check(&outcome.fixed) {
         Ok(problems) => problems,
         Err(message) => {
             outcome.remaining = lint(&outcome.fixed);
@@ -584,13 +648,25 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
         }
     };
     let mut disabled: BTreeSet<String> = BTreeSet::new();
+    let needs_review = |rule: &str| {
+        !settings.unsafe_fixes
+            && settings.lint.rules.get(rule).and_then(|r| settings.base(r))
+                == Some(Applicability::Unsafe)
+    };
+    let unsafe_differs = std::cell::Cell::new(false);
     // Each pass's result, to go back to when the end leaves a name unbound.
     let mut history: Vec<Step> = Vec::new();
     let mut passes = 0;
     loop {
         let mut report = lint(&outcome.fixed);
-        let (mut candidates, declined) =
+        if report.findings.iter().any(|f| needs_review(&f.rule)) {
+            unsafe_differs.set(true);
+        }
+        let (mut candidates, declined, skipped_unsafe) =
             candidates(meta, &outcome.fixed, &report, &disabled, settings);
+        if skipped_unsafe {
+            unsafe_differs.set(true);
+        }
         // A fix that only creates files is done once its files are created as they are
         // now: the finding stays (the values file it is about stays). A file made from an
         // earlier pass's text is made again from the text the other fixes left.
@@ -649,6 +725,9 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
                     .and_then(|r| settings.base(r))
                     .is_some_and(|a| settings.allowed(a));
                 if !fixable && count > counts_before.get(&rule).copied().unwrap_or(0) {
+                    if needs_review(&rule) {
+                        unsafe_differs.set(true);
+                    }
                     let message = after
                         .findings
                         .iter()
@@ -665,6 +744,7 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             &problems,
             chosen,
             &apply,
+            &check,
             &post,
         );
         for failure in failures {
@@ -702,8 +782,9 @@ pub fn fix_text(meta: FileMeta<'_>, text: String, settings: &FixSettings<'_>) ->
             elsewhere: outcome.elsewhere.len(),
         });
     }
+    outcome.unsafe_differs = unsafe_differs.get();
     if outcome.end == End::Converged {
-        keep_names_bound(meta.kind, &mut outcome, &history, &lint);
+        keep_names_bound(&mut outcome, &history, &unbound, &lint);
     }
     outcome.hidden_unsafe = outcome
         .remaining
@@ -739,7 +820,7 @@ pub fn settle_fixes(
         path: &file.path,
         display_path: &display_path,
     };
-    let (fixes, declined) = candidates(meta, &text, report, &BTreeSet::new(), settings);
+    let (fixes, declined, _) = candidates(meta, &text, report, &BTreeSet::new(), settings);
     mark_declined(report, &declined);
     note_in_play(meta, &text, report, settings);
     // Each occurrence's applicability: a rewriter may lower the rule's (an image bump).
@@ -822,15 +903,15 @@ fn mark_declined(report: &mut FileReport, declined: &[DeclinedAt]) {
 }
 
 /// The fixes this pass could apply: one per finding whose rule has a rewriter, whose
-/// applicability is allowed, and that the rewriter could build; and the findings (rule id,
-/// range) whose rewriter declined.
+/// applicability is allowed, and that the rewriter could build; the findings (rule id,
+/// range) whose rewriter declined; and whether a fix was left out only for being unsafe.
 fn candidates(
     meta: FileMeta<'_>,
     text: &str,
     report: &FileReport,
     disabled: &BTreeSet<String>,
     settings: &FixSettings<'_>,
-) -> (Vec<Candidate>, Vec<DeclinedAt>) {
+) -> (Vec<Candidate>, Vec<DeclinedAt>, bool) {
     let wanted: Vec<(&Rule, TextRange)> = report
         .findings
         .iter()
@@ -839,7 +920,7 @@ fn candidates(
         .filter(|(rule, _)| settings.base(rule).is_some_and(|a| settings.allowed(a)))
         .collect();
     if wanted.is_empty() {
-        return (Vec::new(), Vec::new());
+        return (Vec::new(), Vec::new(), false);
     }
     // For a notebook, ranges index its joined code cells, as `report.text` holds them.
     let joined;
@@ -860,7 +941,7 @@ fn candidates(
             .iter()
             .map(|(rule, range)| (rule.id.clone(), *range, Declined::new(why)))
             .collect();
-        return (Vec::new(), declined);
+        return (Vec::new(), declined, false);
     };
     let pending = wanted.clone();
     let memo = Memo::default();
@@ -868,6 +949,7 @@ fn candidates(
     let mut seen: std::collections::HashSet<(Vec<Edit>, Vec<NewFile>)> =
         std::collections::HashSet::new();
     let mut declined = Vec::new();
+    let mut skipped_unsafe = false;
     for (rule, range) in wanted {
         let Some(rewrite) = rule
             .fix
@@ -936,6 +1018,9 @@ fn candidates(
             continue;
         }
         fix.applicability = settings.effective(rule, fix.applicability);
+        if fix.applicability == Applicability::Unsafe && !settings.unsafe_fixes {
+            skipped_unsafe = true;
+        }
         if !settings.allowed(fix.applicability) || (fix.edits.is_empty() && fix.created.is_empty())
         {
             continue;
@@ -950,7 +1035,7 @@ fn candidates(
             fix,
         });
     }
-    (out, declined)
+    (out, declined, skipped_unsafe)
 }
 
 /// Keep fixes whose edits overlap no fix kept before them, in source order.
@@ -1039,6 +1124,7 @@ fn apply_checked(
     before: &[validate::Problem],
     chosen: Vec<Candidate>,
     apply: &dyn Fn(&[Edit]) -> Result<String, String>,
+    check: &dyn Fn(&str) -> Result<Vec<validate::Problem>, String>,
     post: &dyn Fn(&str) -> Result<(), String>,
 ) -> Applied {
     // Operator resources before any fix: none may disappear, whatever a pack calls safe.
@@ -1054,7 +1140,7 @@ fn apply_checked(
             .flat_map(|c| c.fix.edits.iter().cloned())
             .collect();
         let new = apply(&edits)?;
-        let after = check(kind, &new, limits)?;
+        let after = check(&new)?;
         if let Some(p) = after.iter().find(|p| !before.contains(p)) {
             return Err(format!("the result is invalid: {p}"));
         }
@@ -1127,16 +1213,16 @@ fn apply_checked(
 /// is left unbound (`scope::unbound`). Otherwise go back to the last pass whose result
 /// leaves none, and record each rule of the passes undone as failed, with the names.
 fn keep_names_bound(
-    kind: SourceKind,
     outcome: &mut Outcome,
     history: &[Step],
+    unbound_names: &dyn Fn(&str) -> Option<BTreeSet<String>>,
     lint: &dyn Fn(&str) -> FileReport,
 ) {
-    let Some(before) = unbound_names(kind, &outcome.original) else {
+    let Some(before) = unbound_names(&outcome.original) else {
         return;
     };
     let new_names = |text: &str| -> Vec<String> {
-        unbound_names(kind, text).map_or_else(Vec::new, |after| {
+        unbound_names(text).map_or_else(Vec::new, |after| {
             after.difference(&before).cloned().collect()
         })
     };

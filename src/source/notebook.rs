@@ -65,8 +65,42 @@ const PYTHON_CELL_MAGICS: &[&str] = &[
     "time", "timeit", "capture", "prun", "debug", "python", "python3", "memit", "px",
 ];
 
+thread_local! {
+    /// The last few notebooks [`parse`] read on this thread, with their JSON.
+    static RECENT: std::cell::RefCell<std::collections::VecDeque<(String, Notebook)>> =
+        const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
+}
+
+/// Drop the notebooks this thread keeps: once a file is done, its texts do not come back.
+pub fn forget_kept() {
+    RECENT.with_borrow_mut(std::collections::VecDeque::clear);
+}
+
 /// Read a notebook's code cells.
 pub fn parse(json: &str) -> Result<Notebook, NotebookError> {
+    // Checking and fixing one notebook reads the same JSON many times over (lint, syntax
+    // and scope checks, each fix pass), always on one thread: the last few are kept until
+    // the command is done with the file ([`forget_kept`]).
+    const KEEP: usize = 3;
+    if let Some(nb) = RECENT.with_borrow(|recent| {
+        recent
+            .iter()
+            .find(|(j, _)| j.len() == json.len() && j == json)
+            .map(|(_, nb)| nb.clone())
+    }) {
+        return Ok(nb);
+    }
+    let nb = parse_uncached(json)?;
+    RECENT.with_borrow_mut(|recent| {
+        if recent.len() == KEEP {
+            recent.pop_front();
+        }
+        recent.push_back((json.to_owned(), nb.clone()));
+    });
+    Ok(nb)
+}
+
+fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
     // A byte-order mark is not JSON; skip it and keep error offsets in the file's bytes.
     let bom = if json.starts_with('\u{feff}') { 3 } else { 0 };
     let root: Value = serde_json::from_str(&json[bom..]).map_err(|e| NotebookError {
@@ -196,7 +230,7 @@ fn source(cell: &Value) -> String {
 
 /// The first syntax error of one cell's Python, if any.
 fn first_syntax_error(code: &str) -> Option<(TextRange, String)> {
-    let Some(doc) = super::python::parse(code) else {
+    let Some(doc) = super::python::parse_once(code) else {
         return Some((
             TextRange::empty(0),
             "the Python parser gave up on this cell".into(),

@@ -73,6 +73,22 @@ fn indent_widths(text: &str) -> usize {
 /// Parse `text` as Python. `None` if the input is refused by [`refusal`] (so the parser
 /// cannot abort the process) or tree-sitter gives up (cancelled or out of memory).
 pub fn parse(text: &str) -> Option<PyDocument> {
+    if let Some(tree) = recent::get(text) {
+        return Some(PyDocument { tree });
+    }
+    let doc = parse_once(text)?;
+    recent::put(text, &doc.tree);
+    Some(doc)
+}
+
+/// Drop the trees this thread keeps: once a file is done, its texts do not come back.
+pub fn forget_kept() {
+    recent::forget();
+}
+
+/// [`parse`] without keeping the tree for the next caller: for the many small texts (a
+/// notebook's cells, each checked alone) that would push a whole file's tree out.
+pub fn parse_once(text: &str) -> Option<PyDocument> {
     if refusal(text).is_some() {
         return None;
     }
@@ -82,6 +98,50 @@ pub fn parse(text: &str) -> Option<PyDocument> {
         .set_language(&tree_sitter_python::LANGUAGE.into())
         .expect("tree-sitter-python grammar matches the tree-sitter runtime");
     parser.parse(text, None).map(|tree| PyDocument { tree })
+}
+
+/// The last few texts this thread parsed and their trees. Checking and fixing one file
+/// parses the same text many times over (lint, rewriters, syntax and scope checks, in the
+/// safe and the unsafe fix loop), always on one thread; a tree is immutable and its copy
+/// shares the nodes, so handing out a copy is the same as parsing again.
+mod recent {
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+
+    /// Texts kept per thread: the original and the fixed texts of one file's loops.
+    const KEEP: usize = 4;
+    /// Larger texts are not kept (their trees are large, and they are rare).
+    const MAX_BYTES: usize = 4 << 20;
+
+    thread_local! {
+        static TREES: RefCell<VecDeque<(String, tree_sitter::Tree)>> =
+            const { RefCell::new(VecDeque::new()) };
+    }
+
+    pub fn get(text: &str) -> Option<tree_sitter::Tree> {
+        TREES.with_borrow(|trees| {
+            trees
+                .iter()
+                .find(|(t, _)| t.len() == text.len() && t == text)
+                .map(|(_, tree)| tree.clone())
+        })
+    }
+
+    pub fn forget() {
+        TREES.with_borrow_mut(std::collections::VecDeque::clear);
+    }
+
+    pub fn put(text: &str, tree: &tree_sitter::Tree) {
+        if text.len() > MAX_BYTES {
+            return;
+        }
+        TREES.with_borrow_mut(|trees| {
+            if trees.len() == KEEP {
+                trees.pop_front();
+            }
+            trees.push_back((text.to_owned(), tree.clone()));
+        });
+    }
 }
 
 /// The first few syntax errors of a tree: `ERROR` nodes and missing tokens.
@@ -161,6 +221,28 @@ pub fn max_depth(doc: &PyDocument) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kept_tree_is_the_tree_of_that_very_text() {
+        let texts = [
+            "import dask\n",
+            "import dask \n",
+            "x = (\n",
+            "import dask\n",
+        ];
+        for _ in 0..3 {
+            for (i, text) in texts.iter().chain(&texts).enumerate() {
+                let kept = parse(text).unwrap();
+                let fresh = parse_once(text).unwrap();
+                assert_eq!(
+                    kept.tree.root_node().to_sexp(),
+                    fresh.tree.root_node().to_sexp(),
+                    "text {i}"
+                );
+                assert_eq!(kept.tree.root_node().end_byte(), text.len(), "text {i}");
+            }
+        }
+    }
 
     #[test]
     fn syntax_errors_are_located() {

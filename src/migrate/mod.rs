@@ -105,6 +105,13 @@ pub struct Memo {
     /// The offsets of the text's newlines, for [`Context::line`]: counting them per
     /// rewriter call made a file of N findings cost N × its length.
     newlines: std::cell::OnceCell<Vec<usize>>,
+    /// A notebook's code cells (number, range in the joined text), so a reason says "cell
+    /// 3, line 2" as the findings do, not a line of the joined code no one sees.
+    cells: Option<std::sync::Arc<crate::source::notebook::Notebook>>,
+    /// Answers about the whole file that many findings ask the same question for ("is a
+    /// call fix still pending?"), by question: asked per finding, each would cost a
+    /// rewriter call per other finding, and a notebook of N cells N² of them.
+    verdicts: std::cell::RefCell<BTreeMap<String, Option<String>>>,
 }
 
 impl Memo {
@@ -118,6 +125,23 @@ impl Memo {
                 .collect()
         });
         newlines.partition_point(|&i| i < offset.min(text.len())) + 1
+    }
+
+    /// The answer to the file-wide `question`, computed once per pass.
+    pub fn verdict(
+        &self,
+        question: &str,
+        compute: impl FnOnce() -> Option<String>,
+    ) -> Option<String> {
+        if let Some(known) = self.verdicts.borrow().get(question) {
+            return known.clone();
+        }
+        // Not borrowed while computing: the answer may ask other questions.
+        let answer = compute();
+        self.verdicts
+            .borrow_mut()
+            .insert(question.to_owned(), answer.clone());
+        answer
     }
 
     /// The `name` of every item of the YAML sequence `list`.
@@ -195,9 +219,17 @@ impl<'a> Context<'a> {
         self.rule.fix.as_ref()?.with.get(name)
     }
 
-    /// `line N` of a byte offset in this text.
+    /// `line N` of a byte offset in this text (`cell C, line N` in a notebook).
     pub fn line(&self, offset: usize) -> String {
-        format!("line {}", self.memo.line(self.text, offset))
+        let line = self.memo.line(self.text, offset);
+        match self.memo.cells.as_ref().and_then(|nb| nb.locate(offset)) {
+            Some((cell, _)) => {
+                let start = nb_cell_start(self.memo.cells.as_deref(), cell).unwrap_or(0);
+                let first = self.memo.line(self.text, start);
+                format!("cell {cell}, line {}", line + 1 - first)
+            }
+            None => format!("line {line}"),
+        }
     }
 
     /// The version `component` is targeted at: the user's `--target`, else the newest
@@ -208,6 +240,14 @@ impl<'a> Context<'a> {
             .get(component)
             .or_else(|| self.rules.default_target(component))
     }
+}
+
+/// Where cell `cell` starts in a notebook's joined code.
+fn nb_cell_start(nb: Option<&crate::source::notebook::Notebook>, cell: usize) -> Option<usize> {
+    nb?.cells
+        .iter()
+        .find(|(n, _)| *n == cell)
+        .map(|(_, r)| r.start())
 }
 
 /// A rewriter: the fix for one finding, or why it cannot fix it here ([`Declined`]). The
@@ -944,7 +984,10 @@ fn candidates(
         return (Vec::new(), declined, false);
     };
     let pending = wanted.clone();
-    let memo = Memo::default();
+    let memo = Memo {
+        cells: report.notebook.clone(),
+        ..Memo::default()
+    };
     let mut out: Vec<Candidate> = Vec::new();
     let mut seen: std::collections::HashSet<(Vec<Edit>, Vec<NewFile>)> =
         std::collections::HashSet::new();

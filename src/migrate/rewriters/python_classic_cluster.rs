@@ -188,42 +188,55 @@ pub(crate) fn imports_module(
 
 /// Whether a call or keyword finding that an import move would hide still has a fix to
 /// apply (its rewriter, asked now, gives one).
+/// Asked for imports and attribute chains, never for a call, so the answer is the file's:
+/// it is computed once per pass.
 pub fn calls_pending(cx: &Context<'_>) -> bool {
     let Some(doc) = cx.python() else {
         return false;
     };
-    cx.pending.iter().any(|(rule, r)| {
-        let Some(name) = rule.fix.as_ref().map(|f| f.rewriter.as_str()) else {
-            return false;
-        };
-        CALL_REWRITERS.contains(&name)
-            && *r != cx.range
-            && node_at(doc, *r).is_some_and(|n| matches!(n.kind(), "call" | "keyword_argument"))
-            && crate::migrate::rewriter(name)
-                .is_some_and(|rewrite| rewrite(&cx.for_finding(rule, *r)).is_ok())
-    })
+    let pending = || {
+        cx.pending.iter().any(|(rule, r)| {
+            let Some(name) = rule.fix.as_ref().map(|f| f.rewriter.as_str()) else {
+                return false;
+            };
+            CALL_REWRITERS.contains(&name)
+                && *r != cx.range
+                && node_at(doc, *r).is_some_and(|n| matches!(n.kind(), "call" | "keyword_argument"))
+                && crate::migrate::rewriter(name)
+                    .is_some_and(|rewrite| rewrite(&cx.for_finding(rule, *r)).is_ok())
+        })
+    };
+    cx.memo
+        .verdict("classic calls pending", || pending().then(String::new))
+        .is_some()
 }
 
 /// Why a classic `KubeCluster` call of this file cannot be migrated, if one cannot: the
 /// call's own reason, with its line.
 fn call_declined(cx: &Context<'_>) -> Option<Declined> {
     let doc = cx.python()?;
-    cx.pending.iter().find_map(|(rule, r)| {
-        let ours = rule
-            .fix
-            .as_ref()
-            .is_some_and(|f| f.rewriter == "python-classic-cluster");
-        let call = node_at(doc, *r).filter(|n| n.kind() == "call")?;
-        // A call already passing `custom_cluster_spec=` is migrated: its import is next.
-        if !ours || *r == cx.range || passes_custom_spec(cx.text, call) {
-            return None;
-        }
-        let why = own_fix(&cx.for_finding(rule, *r), call).err()?;
-        Some(Declined::new(format!(
-            "the import stays while a classic call that uses it cannot be migrated ({})",
-            why.reason
-        )))
-    })
+    // Asked for imports and chains only: the file's answer, once per pass.
+    let first = || {
+        cx.pending.iter().find_map(|(rule, r)| {
+            let ours = rule
+                .fix
+                .as_ref()
+                .is_some_and(|f| f.rewriter == "python-classic-cluster");
+            let call = node_at(doc, *r).filter(|n| n.kind() == "call")?;
+            // A call already passing `custom_cluster_spec=` is migrated: its import is next.
+            if !ours || *r == cx.range || passes_custom_spec(cx.text, call) {
+                return None;
+            }
+            let why = own_fix(&cx.for_finding(rule, *r), call).err()?;
+            Some(Declined::new(format!(
+                "the import stays while a classic call that uses it cannot be migrated ({})",
+                why.reason
+            )))
+        })
+    };
+    cx.memo
+        .verdict("classic call declined", || first().map(|d| d.reason))
+        .map(Declined::new)
 }
 
 /// A call's fix, made only while every other classic call through the same name can be
@@ -235,6 +248,31 @@ fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         return Ok(fix);
     };
     let root = callee_root(cx.text, call);
+    // The first call through this name that cannot be migrated: the same for every call of
+    // the group, so found once per pass (this call's own fix is known to be made).
+    let blocker = || first_blocked(cx, doc, root).map(|at| at.to_string());
+    let question = format!("classic group {}", root.unwrap_or(""));
+    let Some(at) = cx.memo.verdict(&question, blocker) else {
+        return Ok(fix);
+    };
+    let at: usize = at.parse().unwrap_or(0);
+    if at == call.start_byte() {
+        return Ok(fix);
+    }
+    Err(Declined::new(format!(
+        "the classic call at {} cannot be migrated (its finding says why), so `{}` stays the \
+         classic class and this call keeps its classic arguments: migrate that call first",
+        cx.line(at),
+        root.unwrap_or("KubeCluster")
+    )))
+}
+
+/// Where the first classic call through `root` starts whose own fix cannot be made.
+fn first_blocked(
+    cx: &Context<'_>,
+    doc: &crate::source::python::PyDocument,
+    root: Option<&str>,
+) -> Option<usize> {
     for (rule, r) in cx.pending.iter() {
         let ours = rule
             .fix
@@ -243,23 +281,14 @@ fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         let Some(other) = node_at(doc, *r).filter(|n| ours && n.kind() == "call") else {
             continue;
         };
-        if other.id() == call.id()
-            || callee_root(cx.text, other) != root
-            || passes_custom_spec(cx.text, other)
-        {
+        if callee_root(cx.text, other) != root || passes_custom_spec(cx.text, other) {
             continue;
         }
         if own_fix(&cx.for_finding(rule, *r), other).is_err() {
-            return Err(Declined::new(format!(
-                "the classic call at {} cannot be migrated (its finding says why), so `{}` \
-                 stays the classic class and this call keeps its classic arguments: migrate \
-                 that call first",
-                cx.line(other.start_byte()),
-                root.unwrap_or("KubeCluster")
-            )));
+            return Some(other.start_byte());
         }
     }
-    Ok(fix)
+    None
 }
 
 /// The name a call reaches the classic class through: `KubeCluster` of
@@ -462,7 +491,7 @@ fn classic_pod_migrates(
         rule.fix
             .as_ref()
             .is_some_and(|f| f.rewriter == "python-make-pod-spec")
-            && node_at(doc, *r).is_some_and(|n| n.id() == builder.id())
+            && *r == range(builder)
     });
     let Some((rule, r)) = pending else {
         return Err(Declined::new(format!(

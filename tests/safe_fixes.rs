@@ -732,6 +732,29 @@ fn a_scheduler_template_dusk_cannot_carry_declines_the_call() {
 }
 
 #[test]
+fn a_scheduler_template_for_a_daskcluster_already_declines_the_call() {
+    // Migrated once already (without its scheduler): dusk does not replace the scheduler
+    // of a DaskCluster someone may have edited since.
+    let dir = sched_project(|_, t| t);
+    fix_in(dir.path(), &["--unsafe-fixes"], &["k8s/worker.yaml"]);
+    let migrated = read(dir.path(), "k8s/worker.yaml");
+    assert!(migrated.contains("kind: DaskCluster"), "{migrated}");
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    assert!(
+        out.contains(
+            "`/[dir]/k8s/worker.yaml` is a DaskCluster already: put the scheduler pod template \
+             into its `spec.scheduler.spec` by hand"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        read(dir.path(), "risk_report.py"),
+        sched_original("risk_report.py")
+    );
+    assert_eq!(read(dir.path(), "k8s/worker.yaml"), migrated);
+}
+
+#[test]
 fn a_scheduler_template_outside_the_paths_given_declines_the_call() {
     let dir = sched_project(|_, t| t);
     let (_, out) = fix_in(

@@ -48,7 +48,8 @@
 //! `--name` is added: `operator-worker-missing-name-flag` then asks for it), scheduler
 //! templates. (The cluster name used by the code that loads the template is
 //! [`migrate_loaded`]'s: `KubeCluster.from_yaml(path, name=…)` migrates the file with the
-//! call, under that name.)
+//! call, under that name; a `scheduler_pod_template=` file the call passes becomes the
+//! DaskCluster's `spec.scheduler.spec` there.)
 
 use super::add_worker_name::{NAME_ARGS, has_name, runs_a_worker};
 use super::replace_command::new_cli_available;

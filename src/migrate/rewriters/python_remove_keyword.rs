@@ -16,7 +16,9 @@
 //! operator does not offer; the comment is there for the reviewer.
 //!
 //! ## Not handled
-//! Keywords passed through `**kwargs` dictionaries.
+//! Keywords passed through `**kwargs` dictionaries. `scheduler_pod_template=` of a call
+//! whose `python-classic-cluster` fix is in the same run: that fix carries it into the
+//! DaskCluster's scheduler spec (or says to move it there by hand).
 
 use crate::migrate::python_text::{
     ancestor, comment_above, items, node_at, remove_from_list, shorten, text_of,

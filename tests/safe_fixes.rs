@@ -580,3 +580,220 @@ fn a_preview_names_the_lines_of_the_file_as_it_is() {
         "{out}"
     );
 }
+
+// `KubeCluster(pod_template=PATH, scheduler_pod_template=PATH)`: the worker template becomes
+// the DaskCluster and the scheduler template its `spec.scheduler.spec`, in one fix; the
+// scheduler template's file stays as it is (`fixtures/safe-fixes/scheduler-template/`).
+
+const SCHED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/safe-fixes/scheduler-template"
+);
+const SCHED_FILES: [&str; 3] = ["risk_report.py", "k8s/worker.yaml", "k8s/scheduler.yaml"];
+
+/// A copy of the scheduler-template project; `edit(name, text)` may change a file first.
+fn sched_project(edit: impl Fn(&str, String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    fs::create_dir(dir.path().join("k8s")).unwrap();
+    for name in SCHED_FILES {
+        let text = fs::read_to_string(Path::new(SCHED).join(name)).unwrap();
+        fs::write(dir.path().join(name), edit(name, text)).unwrap();
+    }
+    dir
+}
+
+fn sched_original(name: &str) -> String {
+    fs::read_to_string(Path::new(SCHED).join(name)).unwrap()
+}
+
+#[test]
+fn a_scheduler_pod_template_is_carried_into_the_daskcluster() {
+    let dir = sched_project(|_, t| t);
+    let (_, out) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    assert!(!out.contains("no Dask Operator equivalent"), "{out}");
+    assert!(!out.contains("dusk: removed"), "{out}");
+    insta::assert_snapshot!("scheduler-template-diff", out);
+
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    // What is left is the scheduler template itself, which no code loads any more.
+    assert!(out.contains("; 1 left for a person"), "{out}");
+    assert!(
+        out.contains("k8s/scheduler.yaml:20:13: error classic-scheduler-pod-template"),
+        "{out}"
+    );
+    let py = read(dir.path(), "risk_report.py");
+    assert!(
+        py.contains("    custom_cluster_spec=\"k8s/worker.yaml\",\n    name=\"risk-report\",\n"),
+        "{py}"
+    );
+    assert!(!py.contains("scheduler_pod_template"), "{py}");
+    assert!(!py.contains("# dusk:"), "{py}");
+    // The scheduler template stays a pod template; only its own command fix touches it.
+    assert_eq!(
+        read(dir.path(), "k8s/scheduler.yaml"),
+        sched_original("k8s/scheduler.yaml").replace("[dask-scheduler]", "[dask, scheduler]")
+    );
+
+    // The DaskCluster's scheduler is the scheduler template's pod, running what the
+    // operator's scheduler runs; its workers are the worker template's.
+    let spec = read(dir.path(), "k8s/worker.yaml");
+    let file = dusk::source::yaml::parse(&spec, Default::default()).unwrap();
+    let value = dusk::migrate::validate::to_json(file.documents[0].root.as_ref().unwrap());
+    assert_eq!(value["kind"], "DaskCluster", "{spec}");
+    assert_eq!(value["metadata"]["name"], "risk-report", "{spec}");
+    let scheduler = &value["spec"]["scheduler"]["spec"];
+    assert_eq!(scheduler["serviceAccountName"], "risk-scheduler", "{spec}");
+    assert_eq!(
+        scheduler["nodeSelector"]["node.kubernetes.io/lifecycle"], "on-demand",
+        "{spec}"
+    );
+    assert_eq!(
+        scheduler["tolerations"][0]["value"], "dask-scheduler",
+        "{spec}"
+    );
+    let container = &scheduler["containers"][0];
+    assert_eq!(container["resources"]["limits"]["memory"], "16G", "{spec}");
+    assert_eq!(
+        container["env"][0]["name"], "DASK_DISTRIBUTED__SCHEDULER__WORK_STEALING",
+        "{spec}"
+    );
+    assert_eq!(
+        container["args"],
+        serde_json::json!(["dask", "scheduler", "--host", "0.0.0.0"]),
+        "{spec}"
+    );
+    assert_eq!(
+        value["spec"]["worker"]["spec"]["containers"][0]["resources"]["limits"]["memory"], "8G",
+        "{spec}"
+    );
+    assert!(
+        value["spec"]["worker"]["spec"]
+            .get("serviceAccountName")
+            .is_none(),
+        "{spec}"
+    );
+
+    // Valid against the operator's CRD schema (the real one with DUSK_ORACLES).
+    if std::env::var_os("DUSK_ORACLES").is_some() {
+        assert!(dusk::migrate::validate::schema_for("DaskCluster").is_some());
+    } else {
+        eprintln!("\n!!! CRD schema not checked: DUSK_ORACLES is not set\n");
+    }
+    let problems = dusk::migrate::validate::resource(&value);
+    assert!(problems.is_empty(), "{problems:?}\n{spec}");
+
+    let (_, again) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    assert!(
+        !again.contains("+++"),
+        "a second fix changed something:\n{again}"
+    );
+}
+
+/// What `k8s/scheduler.yaml` may be by mistake: the scheduler's Service.
+const SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: risk-scheduler}\nspec:\n  ports: [{port: 8786}]\n";
+
+#[test]
+fn a_scheduler_template_dusk_cannot_carry_declines_the_call() {
+    for (edit, reason) in [
+        (
+            "missing",
+            "passes the scheduler pod template `k8s/scheduler.yaml`, which must go into the \
+             DaskCluster's scheduler spec in the same fix, and it is not found beside",
+        ),
+        (
+            "service",
+            "`/[dir]/k8s/scheduler.yaml` is not a classic pod template (no `spec.containers`)",
+        ),
+        (
+            "unnamed",
+            "`/[dir]/k8s/scheduler.yaml`: the scheduler container at line 18 has no `name`",
+        ),
+    ] {
+        let dir = sched_project(|name, t| match (name, edit) {
+            ("k8s/scheduler.yaml", "service") => SERVICE.to_owned(),
+            ("k8s/scheduler.yaml", "unnamed") => {
+                t.replace("- name: scheduler\n      image", "- image")
+            }
+            _ => t,
+        });
+        if edit == "missing" {
+            fs::remove_file(dir.path().join("k8s/scheduler.yaml")).unwrap();
+        }
+        let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+        assert!(out.contains(reason), "{edit}:\n{out}");
+        // The call keeps its classic arguments, the scheduler template among them.
+        assert_eq!(
+            read(dir.path(), "risk_report.py"),
+            sched_original("risk_report.py"),
+            "{edit}\n{out}"
+        );
+    }
+}
+
+#[test]
+fn a_scheduler_template_for_a_daskcluster_already_declines_the_call() {
+    // Migrated once already (without its scheduler): dusk does not replace the scheduler
+    // of a DaskCluster someone may have edited since.
+    let dir = sched_project(|_, t| t);
+    fix_in(dir.path(), &["--unsafe-fixes"], &["k8s/worker.yaml"]);
+    let migrated = read(dir.path(), "k8s/worker.yaml");
+    assert!(migrated.contains("kind: DaskCluster"), "{migrated}");
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    assert!(
+        out.contains(
+            "`/[dir]/k8s/worker.yaml` is a DaskCluster already: put the scheduler pod template \
+             into its `spec.scheduler.spec` by hand"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        read(dir.path(), "risk_report.py"),
+        sched_original("risk_report.py")
+    );
+    assert_eq!(read(dir.path(), "k8s/worker.yaml"), migrated);
+}
+
+#[test]
+fn a_scheduler_template_outside_the_paths_given_declines_the_call() {
+    let dir = sched_project(|_, t| t);
+    let (_, out) = fix_in(
+        dir.path(),
+        &["--unsafe-fixes"],
+        &["risk_report.py", "k8s/worker.yaml"],
+    );
+    assert!(
+        out.contains("`/[dir]/k8s/scheduler.yaml` is outside the paths given"),
+        "{out}"
+    );
+    assert_eq!(
+        read(dir.path(), "risk_report.py"),
+        sched_original("risk_report.py"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_scheduler_template_in_an_expression_is_left_to_move_by_hand() {
+    let dir = sched_project(|name, t| {
+        if name == "risk_report.py" {
+            t.replace(
+                "scheduler_pod_template=\"k8s/scheduler.yaml\"",
+                "scheduler_pod_template=make_pod_from_dict(SCHEDULER)",
+            )
+        } else {
+            t
+        }
+    });
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    let py = read(dir.path(), "risk_report.py");
+    assert!(
+        py.contains(
+            "# dusk: removed `scheduler_pod_template=make_pod_from_dict(SCHEDULER)`: move that \
+             pod into the DaskCluster's `spec.scheduler.spec` by hand\ncluster = KubeCluster(\n"
+        ),
+        "{py}\n{out}"
+    );
+    assert!(!py.contains("no Dask Operator equivalent"), "{py}");
+    assert!(read(dir.path(), "k8s/worker.yaml").contains("kind: DaskCluster"));
+}

@@ -48,7 +48,8 @@
 //! `--name` is added: `operator-worker-missing-name-flag` then asks for it), scheduler
 //! templates. (The cluster name used by the code that loads the template is
 //! [`migrate_loaded`]'s: `KubeCluster.from_yaml(path, name=…)` migrates the file with the
-//! call, under that name.)
+//! call, under that name; a `scheduler_pod_template=` file the call passes becomes the
+//! DaskCluster's `spec.scheduler.spec` there.)
 
 use super::add_worker_name::{NAME_ARGS, has_name, runs_a_worker};
 use super::replace_command::new_cli_available;
@@ -75,12 +76,18 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         return Ok(fix);
     }
     let name = cluster_name(cx.path, file, root);
-    document_fix(cx, root, &name)
+    document_fix(cx, root, None, &name)
 }
 
-/// The fix replacing the classic pod template document `root` with DaskCluster `name`.
-fn document_fix(cx: &Context<'_>, root: &Node, name: &str) -> Result<Fix, Declined> {
-    let text = cluster_text(cx, root, name)?;
+/// The fix replacing the classic pod template document `root` with DaskCluster `name`
+/// (its scheduler `scheduler` when given, else one made like the workers).
+fn document_fix(
+    cx: &Context<'_>,
+    root: &Node,
+    scheduler: Option<classic::ClassicPod>,
+    name: &str,
+) -> Result<Fix, Declined> {
+    let text = cluster_text_with_pod(cx, root, scheduler, name)?;
     let end = yaml_text::line_end_inclusive(cx.text, root.range.end());
     let keep_newline = usize::from(cx.text[..end].ends_with('\n'));
     let range = TextRange::new(root.range.start(), end - keep_newline);
@@ -97,12 +104,19 @@ fn document_fix(cx: &Context<'_>, root: &Node, name: &str) -> Result<Fix, Declin
 /// [`rewrite`] chooses): the other half of the code's fix. `Ok(None)` when the file already
 /// holds a DaskCluster (nothing to change); `Err` says why it cannot be migrated with the
 /// code (not one template, not a template dusk can read, an invalid result).
+///
+/// `scheduler`, the file the code passes as `scheduler_pod_template=`, becomes the
+/// DaskCluster's `spec.scheduler.spec` (that file itself is left as it is); `Err` says why
+/// when it cannot (not one classic pod template, a pod spec Kubernetes rejects, or a
+/// template file that is a DaskCluster already, whose scheduler dusk does not replace).
 pub fn migrate_loaded(
     cx: &Context<'_>,
     other: &crate::migrate::OtherText,
+    scheduler: Option<&crate::migrate::OtherText>,
     name: Option<&str>,
 ) -> Result<Option<String>, Declined> {
     let shown = &other.display;
+    let scheduler = scheduler.map(loaded_scheduler).transpose()?;
     let file = yaml::parse(&other.text, yaml::Limits::default())
         .map_err(|e| Declined::new(format!("`{shown}` is not valid YAML ({})", e.message)))?;
     let parsed = crate::migrate::Parsed::Yaml(file);
@@ -122,6 +136,12 @@ pub fn migrate_loaded(
         )));
     };
     if root.get_str("kind") == Some("DaskCluster") {
+        if scheduler.is_some() {
+            return Err(Declined::new(format!(
+                "`{shown}` is a DaskCluster already: put the scheduler pod template into its \
+                 `spec.scheduler.spec` by hand"
+            )));
+        }
         return Ok(None);
     }
     if pod_spec_of(root).is_none() {
@@ -144,7 +164,7 @@ pub fn migrate_loaded(
         Some(n) => n.to_owned(),
         None => cluster_name(&other.path, file, root),
     };
-    let fix = document_fix(&ocx, root, &name)
+    let fix = document_fix(&ocx, root, scheduler, &name)
         .map_err(|d| Declined::new(format!("`{shown}`: {}", d.reason)))?;
     let fixed = apply_edits(&other.text, &fix.edits).map_err(|e| Declined::new(e.to_string()))?;
     let problems = crate::migrate::check(
@@ -159,6 +179,32 @@ pub fn migrate_loaded(
         )));
     }
     Ok(Some(fixed))
+}
+
+/// The scheduler pod of `other`, a file code passes as its classic `scheduler_pod_template=`:
+/// one classic pod template document, read into the model, or why not.
+fn loaded_scheduler(other: &crate::migrate::OtherText) -> Result<classic::ClassicPod, Declined> {
+    let shown = &other.display;
+    let file = yaml::parse(&other.text, yaml::Limits::default())
+        .map_err(|e| Declined::new(format!("`{shown}` is not valid YAML ({})", e.message)))?;
+    let roots: Vec<&Node> = file
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .collect();
+    let [root] = roots[..] else {
+        return Err(Declined::new(format!(
+            "`{shown}` holds {} YAML documents, and the code loads one scheduler pod \
+             template: split the file, then rerun",
+            roots.len()
+        )));
+    };
+    if pod_spec_of(root).is_none() {
+        return Err(Declined::new(format!(
+            "`{shown}` is not a classic pod template (no `spec.containers`)"
+        )));
+    }
+    scheduler_pod(&other.text, root).map_err(|d| Declined::new(format!("`{shown}`: {}", d.reason)))
 }
 
 /// The DaskCluster YAML (a document at indentation 0, ending in a newline) that replaces the
@@ -177,14 +223,25 @@ pub fn cluster_text_with_scheduler(
     scheduler: Option<&Node>,
     name: &str,
 ) -> Result<String, Declined> {
+    let scheduler = scheduler.map(|s| scheduler_pod(cx.text, s)).transpose()?;
+    cluster_text_with_pod(cx, template, scheduler, name)
+}
+
+/// [`cluster_text`], with `scheduler` (a classic scheduler pod, read from this file or
+/// another) as the DaskCluster's `spec.scheduler.spec`.
+fn cluster_text_with_pod(
+    cx: &Context<'_>,
+    template: &Node,
+    scheduler: Option<classic::ClassicPod>,
+    name: &str,
+) -> Result<String, Declined> {
     let at = cx.line(template.range.start());
     let spec = pod_spec_of(template).or_decline_with(|| {
         format!("the document at {at} is not a classic pod template (no `spec.containers`)")
     })?;
     let (block, flow) = worker_block(cx.text, spec, Edits::All)?;
     let mut model = model(cx.text, template, name)?;
-    if let Some(scheduler) = scheduler {
-        let mut pod = scheduler_pod(cx.text, scheduler)?;
+    if let Some(mut pod) = scheduler {
         // The classic KubeCluster always overwrote the scheduler container's args with
         // `dask-scheduler` (dask-facts §4.1); the operator keeps what it is given, so the
         // args become what the operator's own scheduler runs.

@@ -10,6 +10,15 @@
 //!   `namespace`, `n_workers`, `env` and `idle_timeout` stay (a literal time string such as
 //!   `"5 minutes"` becomes integer seconds, as the operator wants); classic-only keywords are
 //!   removed, each with a `# dusk: removed …` comment above the statement.
+//! - `scheduler_pod_template=` is the DaskCluster's `spec.scheduler.spec` (dask-facts §4.1),
+//!   not a keyword without equivalent: a literal path beside a literal worker template path
+//!   is read and carried into the DaskCluster the worker template becomes (its service
+//!   account, node placement, env, resources, labels; the args the operator's scheduler
+//!   runs), and the keyword leaves the call without a comment. The scheduler's file is left
+//!   as it is (it may hold comments or be shared; no code loads it once migrated, and the
+//!   fix description says so). Any other value (an expression, a dict, a path beside a
+//!   template that is not a file) is removed with a comment saying to move it into the
+//!   DaskCluster's scheduler spec by hand.
 //!
 //! ## Output
 //! Text edits on the call's arguments and the import; the rest of the line is untouched.
@@ -18,7 +27,8 @@
 //! `name=` (`pod_template_to_daskcluster::migrate_loaded`), and the fix carries both files'
 //! changes (`Fix::elsewhere`), written together or not at all. The call is declined, with
 //! the reason, when that file is missing, outside the paths given, or its migration is
-//! declined; and the import stays while such a call uses it.
+//! declined — or when the scheduler template it passes is missing, outside the paths given
+//! or not one classic pod template; and the import stays while such a call uses it.
 //! Imports and chains move only once no call or keyword fix is pending in the file, so
 //! calls are migrated while they still resolve to the classic class.
 //!
@@ -68,6 +78,9 @@ const CLASSIC_PARAMS: &[&str] = &[
 
 /// Keywords the operator's KubeCluster does not take.
 const CLASSIC_ONLY: &[&str] = crate::dask::CLASSIC_ONLY_KEYWORDS;
+
+/// The classic scheduler's pod template: the DaskCluster's `spec.scheduler.spec`.
+const SCHEDULER_TEMPLATE: &str = "scheduler_pod_template";
 
 /// Rewriters whose pending call or keyword fixes an import move must wait for.
 pub const CALL_REWRITERS: &[&str] = &[
@@ -339,6 +352,8 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     let list = items(args);
     let mut removed = vec![false; list.len()];
     let mut comments = Vec::new();
+    // `scheduler_pod_template=`: its value, and the argument as written.
+    let mut scheduler = None;
     let mut positional = 0;
     for (i, item) in list.iter().enumerate() {
         match item.kind() {
@@ -349,6 +364,11 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
                 let name = text_of(text, name_node);
                 if name == "pod_template" {
                     edits.push(Edit::replace(range(name_node), "custom_cluster_spec"));
+                } else if name == SCHEDULER_TEMPLATE {
+                    removed[i] = true;
+                    scheduler = item
+                        .child_by_field_name("value")
+                        .map(|v| (v, shorten(text_of(text, *item))));
                 } else if CLASSIC_ONLY.contains(&name) {
                     removed[i] = true;
                     comments.push(shorten(text_of(text, *item)));
@@ -378,7 +398,10 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
                     }
                 };
                 positional += 1;
-                if CLASSIC_ONLY.contains(&param) {
+                if param == SCHEDULER_TEMPLATE {
+                    removed[i] = true;
+                    scheduler = Some((*item, format!("{param}={}", shorten(text_of(text, *item)))));
+                } else if CLASSIC_ONLY.contains(&param) {
                     removed[i] = true;
                     comments.push(format!("{param}={}", shorten(text_of(text, *item))));
                 } else {
@@ -441,14 +464,24 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         classic_pod_migrates(cx, t, call.start_byte())?;
     }
     let path = template.and_then(|t| plain_string(text, t));
+    let scheduler_path = scheduler.as_ref().and_then(|(v, _)| plain_string(text, *v));
+    let mut carried = false;
     if let Some(path) = path.filter(|_| method != Some("from_dict")) {
         let name = cluster_name_argument(text, &list, from_method);
-        let loaded = loaded_template(cx, &path, name.as_deref(), &at)?;
+        let loaded = loaded_template(cx, &path, scheduler_path.as_deref(), name.as_deref(), &at)?;
         if let Some(other) = loaded {
-            fix.description = format!(
-                "build the operator's KubeCluster from `{path}`, migrated to a DaskCluster \
-                 with it"
-            );
+            fix.description = match &scheduler_path {
+                Some(s) => format!(
+                    "build the operator's KubeCluster from `{path}`, migrated to a DaskCluster \
+                     with it, whose scheduler spec carries `{s}` (no longer loaded: delete it \
+                     once reviewed)"
+                ),
+                None => format!(
+                    "build the operator's KubeCluster from `{path}`, migrated to a DaskCluster \
+                     with it"
+                ),
+            };
+            carried = scheduler_path.is_some();
             fix.elsewhere.push(other);
         }
     } else if method == Some("from_yaml") && template.is_some() {
@@ -457,6 +490,17 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
              cannot migrate the template with the call: migrate the file (`dusk fix \
              --unsafe-fixes FILE`), then pass it as `custom_cluster_spec=` by hand"
         )));
+    }
+    // A scheduler template the DaskCluster does not carry is for a person to move.
+    if let Some((_, written)) = scheduler.filter(|_| !carried) {
+        fix.edits.push(comment_above(
+            text,
+            call,
+            &format!(
+                "dusk: removed `{written}`: move that pod into the DaskCluster's \
+                 `spec.scheduler.spec` by hand"
+            ),
+        ));
     }
     Ok(fix)
 }
@@ -639,6 +683,7 @@ fn cluster_name_argument(text: &str, list: &[Node<'_>], from_method: bool) -> Op
 fn loaded_template(
     cx: &Context<'_>,
     path: &str,
+    scheduler: Option<&str>,
     name: Option<&str>,
     at: &str,
 ) -> Result<Option<crate::source::edit::OtherFile>, Declined> {
@@ -658,8 +703,20 @@ fn loaded_template(
         why("dusk reads other files only when it fixes files (not standard input)".into())
     })?;
     let other = read(cx.path, path).map_err(why)?;
-    let fixed = super::pod_template_to_daskcluster::migrate_loaded(cx, &other, name)
-        .map_err(|d| why(format!("it cannot be migrated: {}", d.reason)))?;
+    // The scheduler's template is read (and left as it is): the DaskCluster carries it.
+    let scheduler = scheduler
+        .map(|s| {
+            read(cx.path, s).map_err(|reason| {
+                Declined::new(format!(
+                    "the call at {at} passes the scheduler pod template `{s}`, which must go \
+                     into the DaskCluster's scheduler spec in the same fix, and {reason}"
+                ))
+            })
+        })
+        .transpose()?;
+    let fixed =
+        super::pod_template_to_daskcluster::migrate_loaded(cx, &other, scheduler.as_ref(), name)
+            .map_err(|d| why(format!("it cannot be migrated: {}", d.reason)))?;
     Ok(fixed.map(|fixed| crate::source::edit::OtherFile {
         path: other.path,
         display: other.display,

@@ -16,7 +16,9 @@
 //! operator does not offer; the comment is there for the reviewer.
 //!
 //! ## Not handled
-//! Keywords passed through `**kwargs` dictionaries.
+//! Keywords passed through `**kwargs` dictionaries. `scheduler_pod_template=` of a call
+//! whose `python-classic-cluster` fix is in the same run: that fix carries it into the
+//! DaskCluster's scheduler spec (or says to move it there by hand).
 
 use crate::migrate::python_text::{
     ancestor, comment_above, items, node_at, remove_from_list, shorten, text_of,
@@ -73,6 +75,14 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             .child_by_field_name("name")
             .or_decline(not_keyword)?,
     );
+    // The constructor's fix carries the scheduler's template into the DaskCluster (or says
+    // to move it by hand): removed here first, it would be lost to that fix.
+    if name == "scheduler_pod_template" && constructor_pending(cx, args.parent()) {
+        return Err(Declined::new(
+            "the `classic-kubecluster-constructor` fix of this call moves \
+             `scheduler_pod_template=` into the DaskCluster's scheduler spec",
+        ));
+    }
     let in_adapt = args
         .parent()
         .and_then(|call| call.child_by_field_name("function"))
@@ -96,6 +106,19 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         Applicability::Unsafe,
         format!("remove `{name}=`"),
     ))
+}
+
+/// Whether `call` has a `python-classic-cluster` finding of this run.
+fn constructor_pending(cx: &Context<'_>, call: Option<tree_sitter::Node<'_>>) -> bool {
+    let (Some(doc), Some(call)) = (cx.python(), call) else {
+        return false;
+    };
+    cx.pending.iter().any(|(rule, r)| {
+        rule.fix
+            .as_ref()
+            .is_some_and(|f| f.rewriter == "python-classic-cluster")
+            && node_at(doc, *r).is_some_and(|n| n.id() == call.id())
+    })
 }
 
 /// Names imported with `from … import` that only `removed` (a keyword or expression a fix

@@ -233,3 +233,42 @@ fn two_schedulers_behind_one_service_name_decline_the_fix() {
         assert!(!text.contains("DaskCluster"), "{name}:\n{text}");
     }
 }
+
+#[test]
+fn a_file_left_without_documents_says_where_its_workers_went() {
+    // Only the two worker Deployments: nothing of the file stays but a note.
+    let workers = original("workers.yaml");
+    let workers = &workers[..workers.find("---\n# The nightly build").unwrap()];
+    let dir = project(&[("workers.yaml", workers)]);
+    let (status, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["k8s"]);
+    assert_eq!(status, ExitStatus::Success, "{out}");
+    assert_eq!(
+        read(dir.path(), "k8s/workers.yaml"),
+        "# The Dask workers of this file are now DaskCluster `dask` in `scheduler.yaml` (dusk fix).\n"
+    );
+    let scheduler = read(dir.path(), "k8s/scheduler.yaml");
+    assert!(scheduler.contains("kind: DaskWorkerGroup"), "{scheduler}");
+    assert!(
+        !scheduler.contains("that name the old address"),
+        "{scheduler}"
+    );
+    // Fixed twice, nothing moves.
+    let (status, again) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["k8s"]);
+    assert_eq!(status, ExitStatus::Success, "{again}");
+}
+
+#[test]
+fn both_files_given_by_name_are_one_fix() {
+    let dir = project(&[]);
+    let (status, out) = fix_in(
+        dir.path(),
+        &["--unsafe-fixes"],
+        &["k8s/workers.yaml", "k8s/scheduler.yaml"],
+    );
+    assert_eq!(status, ExitStatus::Success, "{out}");
+    assert!(read(dir.path(), "k8s/scheduler.yaml").contains("kind: DaskCluster"));
+    assert_eq!(
+        kinds(&read(dir.path(), "k8s/workers.yaml")),
+        [("CronJob".to_owned(), "feature-build".to_owned())]
+    );
+}

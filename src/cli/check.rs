@@ -392,6 +392,8 @@ fn settle(
     fix.created_exists = super::fix::already_created;
     let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
     fix.others = Some(&read_other);
+    let beside = |from: &std::path::Path| others.beside(from);
+    fix.beside = Some(&beside);
     crate::migrate::settle_fixes(file, report, &fix);
     let meta = crate::migrate::FileMeta {
         kind: file.kind,
@@ -701,6 +703,8 @@ fn file_fixes(
             let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
             let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
             fix.others = Some(&read_other);
+            let beside = |from: &std::path::Path| others.beside(from);
+            fix.beside = Some(&beside);
             let Some(outcome) = refix(report, &original, &fix) else {
                 continue 'reports;
             };
@@ -748,6 +752,8 @@ fn show_fixes(
     let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
     let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
     fix.others = Some(&read_other);
+    let beside = |from: &std::path::Path| others.beside(from);
+    fix.beside = Some(&beside);
     let wanted = |a: crate::source::edit::Applicability| {
         a == crate::source::edit::Applicability::Safe || unsafe_fixes
     };

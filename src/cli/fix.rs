@@ -171,6 +171,8 @@ pub fn run_with(
     let others = Others::new(&scan.paths, lint.limits.max_file_bytes);
     let read_other = |from: &Path, written: &str| others.read(from, written);
     settings.others = Some(&read_other);
+    let beside = |from: &Path| others.beside(from);
+    settings.beside = Some(&beside);
     let found = scan.discover(&scan.paths);
     let _pins = crate::migrate::in_play::PinScope::open();
     let access = access(&found.files, &scan.paths);
@@ -235,6 +237,30 @@ impl Others {
                 .collect(),
             max,
         }
+    }
+
+    /// The names of the YAML files in the directory of `from`, other than `from`, sorted:
+    /// paths [`Others::read`] finds beside `from` and says which are outside the paths given.
+    pub(crate) fn beside(&self, from: &Path) -> Vec<String> {
+        let dir = from
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name() != from.file_name()
+                    && p.extension().is_some_and(|x| x == "yaml" || x == "yml")
+                    && p.is_file()
+            })
+            .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
+            .collect();
+        out.sort();
+        out
     }
 
     pub(crate) fn read(

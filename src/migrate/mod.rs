@@ -80,7 +80,14 @@ pub struct Context<'a> {
     /// Other files of the run, for a fix that must change one together with this file;
     /// `None` where there are none (standard input, a file of another file's fix).
     pub others: Option<ReadOther<'a>>,
+    /// The files beside this one that [`Context::others`] may read (a hand-written Dask
+    /// stack spread over several files); `None` where there are none.
+    pub beside: Option<ListBeside<'a>>,
 }
+
+/// The YAML files in the directory of a file being fixed, other than itself, as paths
+/// [`ReadOther`] takes (whether they are inside the paths given is its to say).
+pub type ListBeside<'a> = &'a (dyn Fn(&Path) -> Vec<String> + Sync);
 
 /// How a rewriter reaches another file of the run (the pod template a call loads): given
 /// the path of the file being fixed and a path as its code writes it, the file, or why it
@@ -459,6 +466,8 @@ pub struct FixSettings<'a> {
     /// Other files of the run a fix may change together with its own (see [`ReadOther`]);
     /// `None`: such fixes are declined, with the reason.
     pub others: Option<ReadOther<'a>>,
+    /// The files beside a fixed file, for [`Context::beside`]; `None`: no such fixes.
+    pub beside: Option<ListBeside<'a>>,
 }
 
 impl<'a> FixSettings<'a> {
@@ -471,6 +480,7 @@ impl<'a> FixSettings<'a> {
             max_passes: MAX_PASSES,
             created_exists: |_, _| false,
             others: None,
+            beside: None,
         }
     }
 
@@ -916,6 +926,7 @@ fn note_in_play(
             pending: &[],
             memo: &memo,
             others: None,
+            beside: None,
         };
         report.findings[i].in_play =
             in_play::distributed(&cx).map(|v| v.note(meta.display_path, text));
@@ -1012,6 +1023,7 @@ fn candidates(
             pending: &pending,
             memo: &memo,
             others: settings.others,
+            beside: settings.beside,
         };
         let mut fix = match rewrite(&cx) {
             Ok(fix) => fix,

@@ -29,20 +29,32 @@
 //! old objects must be deleted before the operator creates a Service of the same name, and
 //! comments inside the replaced documents are dropped.
 //!
+//! ## Across files
+//! A scheduler whose file holds none of its workers looks in the YAML files beside it
+//! (`Context::beside`, read through `Context::others`, so only files inside the paths given):
+//! the worker workloads there that name one of its Services (else its own name) join the
+//! stack, and each such file loses them in the same fix (`Fix::elsewhere`: both files or
+//! neither; a file left with no document gets a comment saying where its workers went). The
+//! report names those workers' file and the clients of the old address in it. Declined,
+//! with the reason, when a file beside it holds another scheduler behind a Service of the
+//! same name (no one can tell whose workers they are), and when no worker is found and some
+//! files beside it could not be read with it (outside the paths given). The workers' own
+//! findings decline: the scheduler's fix moves them.
+//!
 //! ## Not handled
-//! A stack spread over several files (each file is fixed on its own: the scheduler's file
-//! must hold its workers), a file with several schedulers and no Service to tell them
-//! apart, a worker started through a shell string, and pods Kubernetes' types cannot read.
+//! Services and schedulers in other files than the scheduler's (only workers move), workers
+//! in other directories, a file with several schedulers and no Service to tell them apart,
+//! a worker started through a shell string, and pods Kubernetes' types cannot read.
 
 use super::pod_template_to_daskcluster::rfc1123_label;
 use super::replace_command::new_cli_available;
 use crate::extract::classic::{ClassicCluster, ClassicPod, SchedulerPod, Source, Sourced};
 use crate::migrate::build::{self, Fidelity, Options};
 use crate::migrate::operator::{to_json, to_yaml};
-use crate::migrate::{Context, Declined, validate};
+use crate::migrate::{Context, Declined, OtherText, validate};
 use crate::source::TextRange;
-use crate::source::edit::{Applicability, Edit, Fix};
-use crate::source::yaml::Node;
+use crate::source::edit::{Applicability, Edit, Fix, OtherFile, apply_edits};
+use crate::source::yaml::{self, Node, YamlFile};
 use k8s_openapi::api::core::v1::PodSpec;
 use std::collections::BTreeMap;
 
@@ -57,8 +69,56 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         .filter_map(|d| d.root.as_ref())
         .collect();
     let segments = segments(cx.text);
-    let stack = stack(&roots, cx.range)?;
-    let segment_of = |root: &Node| -> Result<usize, Declined> {
+    let (scheduler, count) = scheduler_of(&roots, cx.range)?;
+    // A scheduler without workers in its file: they may be in the files beside it.
+    let (loaded, why_not_here) = match stack_of(&roots, scheduler, count) {
+        Ok(_) => (Vec::new(), None),
+        Err(why) => (beside(cx, &roots, scheduler)?, Some(why)),
+    };
+    let loaded_roots: Vec<Vec<&Node>> = loaded.iter().map(|l| l.roots()).collect();
+    let stack = match why_not_here {
+        None => stack_of(&roots, scheduler, count)?,
+        Some(why) => {
+            let names = tie_names(&roots, scheduler);
+            let mut workers = Vec::new();
+            let mut homes = Vec::new();
+            for (i, r) in loaded_roots.iter().enumerate() {
+                for w in workers_naming(r, &names) {
+                    workers.push(w);
+                    homes.push(Some(i));
+                }
+            }
+            if workers.is_empty() {
+                let refused: Vec<&str> =
+                    loaded.iter().filter_map(|l| l.refused.as_deref()).collect();
+                let shown = refused
+                    .iter()
+                    .take(3)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let more = match refused.len() {
+                    0..=3 => String::new(),
+                    n => format!("; and {} more", n - 3),
+                };
+                return Err(if refused.is_empty() {
+                    why
+                } else {
+                    Declined::new(format!(
+                        "no worker Deployment in this file connects to `{}`, and the YAML files beside it that could hold its workers cannot be fixed with it ({shown}{more}): give them to `dusk fix` too, or put the stack's documents in one file",
+                        name_of(scheduler)
+                    ))
+                });
+            }
+            Stack {
+                scheduler,
+                services: services_of(&roots, scheduler),
+                workers,
+                homes,
+            }
+        }
+    };
+    let segment_of = |segments: &[Segment], root: &Node| -> Result<usize, Declined> {
         let i = segments
             .iter()
             .position(|s| s.content.contains_range(root.range))
@@ -67,10 +127,10 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             })?;
         Ok(i)
     };
-    let scheduler_seg = segment_of(stack.scheduler)?;
+    let scheduler_seg = segment_of(&segments, stack.scheduler)?;
     let mut removed = Vec::new();
-    for r in stack.services.iter().chain(&stack.workers) {
-        removed.push(segment_of(r)?);
+    for r in stack.services.iter().chain(stack.local_workers()) {
+        removed.push(segment_of(&segments, r)?);
     }
     let mut all = removed.clone();
     all.push(scheduler_seg);
@@ -82,39 +142,221 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     }
     let new_cli = new_cli_available(cx);
     let built = build_stack(&stack, new_cli, false)?;
-    let mut text = report(cx, &stack, &built, &roots);
+    let mut files: Vec<(&str, &str, &[&Node], Option<usize>)> =
+        vec![("this file", cx.text, &roots, None)];
+    for (i, l) in loaded.iter().enumerate() {
+        if let Some(other) = &l.text {
+            files.push((&l.name, &other.text, &loaded_roots[i], Some(i)));
+        }
+    }
+    let mut text = report(&stack, &built, &files, &loaded);
     text.push_str(&built.yaml);
     let seg = &segments[scheduler_seg];
     let mut edits = vec![Edit::replace(seg.content, text)];
-    for &i in &removed {
-        let s = &segments[i];
-        let range = match s.separator_before {
-            Some(sep) => TextRange::new(sep.start(), s.content.end()),
-            None if removed.contains(&1) || segments.len() == 1 => s.content,
-            None => TextRange::new(
-                s.content.start(),
-                segments
-                    .get(1)
-                    .and_then(|n| n.separator_before)
-                    .map_or(s.content.end(), |sep| sep.end()),
-            ),
-        };
-        edits.push(Edit::delete(range));
-    }
-    Ok(Fix::new(
+    edits.extend(removals(&segments, &removed));
+    let mut fix = Fix::new(
         edits,
         Applicability::Unsafe,
         format!(
-            "replace {} `{}`, {} Service(s) and {} worker workload(s) by DaskCluster `{}`; clients move from `{}` to `{}-scheduler.<namespace>:8786`",
+            "replace {} `{}`, {} Service(s) and {} worker workload(s){} by DaskCluster `{}`; clients move from `{}` to `{}-scheduler.<namespace>:8786`",
             stack.scheduler.get_str("kind").unwrap_or("Deployment"),
             name_of(stack.scheduler),
             stack.services.len(),
             stack.workers.len(),
+            if loaded.iter().any(|l| l.text.is_some()) && stack.homes.iter().any(Option::is_some) {
+                format!(" (in {})", list(&stack.other_files(&loaded)))
+            } else {
+                String::new()
+            },
             built.name,
             stack.old_address(),
             built.name,
         ),
-    ))
+    );
+    // Each other file loses its worker documents, in the same fix.
+    for (i, l) in loaded.iter().enumerate() {
+        let Some(other) = &l.text else { continue };
+        let mine: Vec<&Node> = stack
+            .workers
+            .iter()
+            .zip(&stack.homes)
+            .filter(|(_, h)| **h == Some(i))
+            .map(|(w, _)| *w)
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let segs = self::segments(&other.text);
+        let mut gone = Vec::new();
+        for w in &mine {
+            gone.push(
+                segment_of(&segs, w)
+                    .map_err(|d| Declined::new(format!("`{}`: {}", other.display, d.reason)))?,
+            );
+        }
+        gone.sort_unstable();
+        if gone.windows(2).any(|w| w[0] == w[1]) {
+            return Err(Declined::new(format!(
+                "`{}`: two worker documents share one `---` section",
+                other.display
+            )));
+        }
+        let mut fixed = apply_edits(&other.text, &removals(&segs, &gone))
+            .map_err(|e| Declined::new(e.to_string()))?;
+        if fixed.trim().is_empty() {
+            fixed = format!(
+                "# The Dask workers of this file are now DaskCluster `{}` in `{}` (dusk fix).\n",
+                built.name,
+                cx.path
+                    .file_name()
+                    .map_or(std::borrow::Cow::Borrowed(""), |n| n.to_string_lossy())
+            );
+        }
+        fix.elsewhere.push(OtherFile {
+            path: other.path.clone(),
+            display: other.display.clone(),
+            original: other.text.clone(),
+            fixed,
+        });
+    }
+    Ok(fix)
+}
+
+/// Edits deleting the sections `removed` (indices into `segments`, sorted) with one separator
+/// line each, so the documents around them stay as they were.
+fn removals(segments: &[Segment], removed: &[usize]) -> Vec<Edit> {
+    removed
+        .iter()
+        .map(|&i| {
+            let s = &segments[i];
+            let range = match s.separator_before {
+                Some(sep) => TextRange::new(sep.start(), s.content.end()),
+                None if removed.contains(&1) || segments.len() == 1 => s.content,
+                None => TextRange::new(
+                    s.content.start(),
+                    segments
+                        .get(1)
+                        .and_then(|n| n.separator_before)
+                        .map_or(s.content.end(), |sep| sep.end()),
+                ),
+            };
+            Edit::delete(range)
+        })
+        .collect()
+}
+
+/// A YAML file beside the one being fixed: its name there (as the scheduler's file's report
+/// names it), its text and tree, or why it cannot be changed with it.
+struct Beside {
+    name: String,
+    text: Option<OtherText>,
+    file: Option<YamlFile>,
+    refused: Option<String>,
+}
+
+impl Beside {
+    fn roots(&self) -> Vec<&Node> {
+        self.file
+            .iter()
+            .flat_map(|f| &f.documents)
+            .filter_map(|d| d.root.as_ref())
+            .collect()
+    }
+}
+
+/// The YAML files beside the scheduler's that may hold its workers (they name `names`), read
+/// through [`Context::others`]. Declined when one of them holds another scheduler behind a
+/// Service of the same name: then no one can tell whose workers they are.
+fn beside(cx: &Context<'_>, roots: &[&Node], scheduler: &Node) -> Result<Vec<Beside>, Declined> {
+    let (Some(read), Some(list)) = (cx.others, cx.beside) else {
+        return Ok(Vec::new());
+    };
+    let names = tie_names(roots, scheduler);
+    let mut out = Vec::new();
+    for written in list(cx.path) {
+        let other = match read(cx.path, &written) {
+            Ok(o) => o,
+            Err(why) => {
+                let refused = if why.contains(&format!("{written}`")) {
+                    why
+                } else {
+                    format!("`{written}`: {why}")
+                };
+                out.push(Beside {
+                    name: written,
+                    text: None,
+                    file: None,
+                    refused: Some(refused),
+                });
+                continue;
+            }
+        };
+        if !names.iter().any(|n| other.text.contains(n)) {
+            continue;
+        }
+        // A file that is not YAML dusk can read has its own finding; it holds no workers here.
+        let Ok(file) = yaml::parse(&other.text, yaml::Limits::default()) else {
+            continue;
+        };
+        let b = Beside {
+            name: written,
+            text: Some(other),
+            file: Some(file),
+            refused: None,
+        };
+        let theirs = b.roots();
+        if let Some(rival) = theirs.iter().find(|r| {
+            is_workload(r) && runs_scheduler(r) && {
+                let tied = tie_names(&theirs, r);
+                tied.iter().any(|t| names.contains(t))
+            }
+        }) {
+            return Err(Declined::new(format!(
+                "two schedulers answer to `{}`: `{}` in this file and `{}` in `{}`, so dusk cannot tell whose workers the other files hold: give their Services different names, or put each stack in one file",
+                names.join("`, `"),
+                name_of(scheduler),
+                name_of(rival),
+                b.text.as_ref().map_or("", |t| t.display.as_str()),
+            )));
+        }
+        drop(theirs);
+        out.push(b);
+    }
+    Ok(out)
+}
+
+/// The hosts workers reach `scheduler` by: the Services selecting it, else its own name.
+fn tie_names<'a>(roots: &[&'a Node], scheduler: &'a Node) -> Vec<&'a str> {
+    let mut names: Vec<&str> = services_of(roots, scheduler)
+        .iter()
+        .map(|s| name_of(s))
+        .collect();
+    if names.is_empty() {
+        names.push(name_of(scheduler));
+    }
+    names
+}
+
+fn services_of<'a>(roots: &[&'a Node], scheduler: &Node) -> Vec<&'a Node> {
+    roots
+        .iter()
+        .copied()
+        .filter(|r| r.get_str("kind") == Some("Service") && selects(r, scheduler))
+        .collect()
+}
+
+/// The worker workloads among `roots` whose address names one of `names`.
+fn workers_naming<'a>(roots: &[&'a Node], names: &[&str]) -> Vec<&'a Node> {
+    roots
+        .iter()
+        .copied()
+        .filter(|r| is_workload(r) && runs_worker(r) && !runs_scheduler(r))
+        .filter(|r| {
+            address_strings(r)
+                .iter()
+                .any(|t| names.iter().any(|n| names_service(t, n)))
+        })
+        .collect()
 }
 
 /// One `---` section of a YAML stream: its content and the separator line before it.
@@ -156,9 +398,32 @@ struct Stack<'a> {
     scheduler: &'a Node,
     services: Vec<&'a Node>,
     workers: Vec<&'a Node>,
+    /// For each worker, the file beside the scheduler's it is in (an index into what
+    /// [`beside`] read), `None` for the scheduler's file.
+    homes: Vec<Option<usize>>,
 }
 
-impl Stack<'_> {
+impl<'a> Stack<'a> {
+    fn local_workers(&self) -> impl Iterator<Item = &&'a Node> {
+        self.workers
+            .iter()
+            .zip(&self.homes)
+            .filter(|(_, h)| h.is_none())
+            .map(|(w, _)| w)
+    }
+
+    /// The files beside the scheduler's that hold workers of the stack, as reports show them.
+    fn other_files<'b>(&self, loaded: &'b [Beside]) -> Vec<&'b str> {
+        let mut out: Vec<&str> = Vec::new();
+        for h in self.homes.iter().flatten() {
+            let shown = loaded[*h].name.as_str();
+            if !out.contains(&shown) {
+                out.push(shown);
+            }
+        }
+        out
+    }
+
     fn service_names(&self) -> Vec<&str> {
         self.services.iter().map(|s| name_of(s)).collect()
     }
@@ -263,8 +528,9 @@ fn selects(service: &Node, scheduler: &Node) -> bool {
         })
 }
 
-/// The stack the finding at `range` belongs to.
-fn stack<'a>(roots: &[&'a Node], range: TextRange) -> Result<Stack<'a>, Declined> {
+/// The scheduler of the stack the finding at `range` belongs to, and how many schedulers
+/// the file has.
+fn scheduler_of<'a>(roots: &[&'a Node], range: TextRange) -> Result<(&'a Node, usize), Declined> {
     let schedulers: Vec<&Node> = roots
         .iter()
         .copied()
@@ -296,7 +562,7 @@ fn stack<'a>(roots: &[&'a Node], range: TextRange) -> Result<Stack<'a>, Declined
             (None, _, 1) => schedulers[0],
             (None, _, 0) => {
                 return Err(Declined::new(
-                    "no scheduler Deployment or StatefulSet in this file: put the stack's documents in one file, or write the DaskCluster by hand",
+                    "no scheduler Deployment or StatefulSet in this file: the fix of the file holding the scheduler moves these workers into its DaskCluster when both files are among the paths given; else put the stack's documents in one file",
                 ));
             }
             _ => {
@@ -306,7 +572,7 @@ fn stack<'a>(roots: &[&'a Node], range: TextRange) -> Result<Stack<'a>, Declined
             }
         }
     };
-    stack_of(roots, scheduler, schedulers.len())
+    Ok((scheduler, schedulers.len()))
 }
 
 /// The stack of `scheduler` among `roots` (`schedulers`: how many schedulers there are).
@@ -345,10 +611,12 @@ fn stack_of<'a>(
             name_of(scheduler)
         )));
     }
+    let homes = vec![None; workers.len()];
     Ok(Stack {
         scheduler,
         services,
         workers,
+        homes,
     })
 }
 
@@ -666,17 +934,40 @@ pub fn live_members(roots: &[&Node]) -> Vec<LiveMembers> {
         .collect()
 }
 
-/// The migration report, as comments above the DaskCluster.
-fn report(cx: &Context<'_>, stack: &Stack<'_>, built: &BuiltStack, roots: &[&Node]) -> String {
+/// A file the report looks for clients in: how it is shown, its text, its documents and
+/// which file beside the scheduler's it is (`None`: the scheduler's).
+type Shown<'a, 'b> = (&'a str, &'a str, &'a [&'b Node], Option<usize>);
+
+/// The migration report, as comments above the DaskCluster. `files`: the scheduler's file,
+/// then the files beside it that were read, where clients of the old address are looked for.
+fn report(
+    stack: &Stack<'_>,
+    built: &BuiltStack,
+    files: &[Shown<'_, '_>],
+    loaded: &[Beside],
+) -> String {
     let ns = built.namespace.as_deref().unwrap_or("<namespace>");
     let old = stack.old_address();
+    let workers: Vec<String> = stack
+        .workers
+        .iter()
+        .zip(&stack.homes)
+        .map(|(w, h)| match h.map(|h| &loaded[h].name) {
+            Some(file) => format!("`{}` (in `{file}`)", name_of(w)),
+            None => format!("`{}`", name_of(w)),
+        })
+        .collect();
     let mut lines = vec![
         format!(
             "Migrated by `dusk fix` from the hand-written {} `{}`, Service(s) {} and worker(s) {}.",
             stack.scheduler.get_str("kind").unwrap_or("Deployment"),
             name_of(stack.scheduler),
             list(&stack.service_names()),
-            list(&stack.workers.iter().map(|w| name_of(w)).collect::<Vec<_>>()),
+            if workers.is_empty() {
+                "(none)".to_owned()
+            } else {
+                workers.join(", ")
+            },
         ),
         format!(
             "The scheduler moves from `{old}` to `{}-scheduler.{ns}:8786` (dashboard: port 8787).",
@@ -702,29 +993,35 @@ fn report(cx: &Context<'_>, stack: &Stack<'_>, built: &BuiltStack, roots: &[&Nod
                 .any(|s| std::ptr::eq(r, *s))
     };
     let names = stack.service_names();
-    let clients: Vec<String> = roots
-        .iter()
-        .filter(|r| !in_stack(r))
-        .filter(|r| {
-            let text = &cx.text[r.range.as_range()];
-            names
-                .iter()
-                .any(|n| text.contains(&format!("{n}:")) || text.contains(&format!("//{n}.")))
-        })
-        .map(|r| {
-            format!(
-                "{} `{}` ({})",
-                r.get_str("kind").unwrap_or("document"),
-                name_of(r),
-                crate::migrate::line_of(cx.text, r.range.start())
-            )
-        })
-        .collect();
-    if !clients.is_empty() {
-        lines.push(format!(
-            "Documents of this file that name the old address: {}.",
-            clients.join(", ")
-        ));
+    for (shown, text, roots, home) in files {
+        let clients: Vec<String> = roots
+            .iter()
+            .filter(|r| !in_stack(r))
+            .filter(|r| {
+                let text = &text[r.range.as_range()];
+                names
+                    .iter()
+                    .any(|n| text.contains(&format!("{n}:")) || text.contains(&format!("//{n}.")))
+            })
+            .map(|r| {
+                format!(
+                    "{} `{}` ({})",
+                    r.get_str("kind").unwrap_or("document"),
+                    name_of(r),
+                    crate::migrate::line_of(text, r.range.start())
+                )
+            })
+            .collect();
+        if !clients.is_empty() {
+            let place = match home {
+                None => (*shown).to_owned(),
+                Some(_) => format!("`{shown}`"),
+            };
+            lines.push(format!(
+                "Documents of {place} that name the old address: {}.",
+                clients.join(", ")
+            ));
+        }
     }
     lines.push("What each field became:".into());
     lines.extend(record_lines(&built.record));

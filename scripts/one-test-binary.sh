@@ -11,8 +11,8 @@
 #  - `git mv tests/DIR tests/it/DIR` for shared module folders (tests/DIR/mod.rs: support, ...);
 #  - keeps `mod NAME;` lines for all of them in tests/it/main.rs (sorted, additions only);
 #  - in the moved files: `mod support;` / `#[path = ...] mod support;` becomes `use crate::support;`,
-#    `crate::x` becomes `crate::NAME::x`, and relative `include_str!`/`include_bytes!`/`#[path]`
-#    literals are re-pointed from the new place;
+#    `crate::x` becomes `crate::NAME::x`, and relative paths of `include_str!`,
+#    `include_bytes!`, `insta::glob!` and `#[path]` are re-pointed from the new place;
 #  - snapshots: insta names a snapshot `<module path>__<name>[@suffix].snap` next to the source,
 #    so `tests/snapshots/NAME__x.snap` becomes `tests/it/snapshots/it__NAME__x.snap` (`source:`
 #    header updated; contents untouched); `.snap.new` / `.pending-snap` leftovers are deleted;
@@ -144,7 +144,9 @@ if not tracked(main_rs):
 
 # --- code fixes in the moved files --------------------------------------------------------
 mod_decl = re.compile(r'^(\s*)(?:#\[path\s*=\s*"[^"]*"\]\s*)?mod (\w+);[ \t]*$', re.M)
-lit_re = re.compile(r'((?:include_str|include_bytes)!\(\s*|#\[path\s*=\s*)"([^"/][^"]*)"')
+lit_re = re.compile(
+    r'((?:include_str|include_bytes|glob)!\(\s*|#\[path\s*=\s*)"([^"/][^"]*)"')
+GLOB_CHARS = re.compile(r"[*?\[{]")
 
 
 def old_location(p):
@@ -159,6 +161,11 @@ def repoint(path):
 
     def fix(m):
         rel = m.group(2)
+        pattern = ""
+        if GLOB_CHARS.search(rel):  # insta::glob!("dir/*.yaml", ...): re-point the folder part
+            parts = rel.split("/")
+            cut = next(i for i, part in enumerate(parts) if GLOB_CHARS.search(part))
+            rel, pattern = "/".join(parts[:cut]) or ".", "/" + "/".join(parts[cut:])
         if (new_dir / rel).exists() or not (old_dir / rel).exists():
             return m.group(0)
         target = (old_dir / rel).resolve()
@@ -168,7 +175,7 @@ def repoint(path):
                 target = (old_dir / rel).resolve()
         except ValueError:
             pass
-        return f'{m.group(1)}"{os.path.relpath(target, new_dir)}"'
+        return f'{m.group(1)}"{os.path.relpath(target, new_dir)}{pattern}"'
 
     return fix
 

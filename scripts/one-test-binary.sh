@@ -21,7 +21,7 @@
 #    `tests/support` -> `tests/it/support`, `cargo test --test NAME [filter]` ->
 #    `cargo test --test it NAME::[filter]` (CHANGELOG.md, being history, and fixtures/, being
 #    test input, are left alone).
-# It prints what it changed and warns about what it could not place; then run
+# Finally `cargo fmt`, if a .rs file changed. It prints what it changed and warns about what it could not place; then run
 # `cargo test --all-targets` with INSTA_UPDATE=no to check that no snapshot is missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -305,6 +305,13 @@ for rel in filter(None, files):
                 line = rx.sub(rep, line)
         out.append(line)
     write(p, "".join(out), old)
+
+# A re-pointed path can push a line past rustfmt's width (`insta::glob!("../../fixtures/...`).
+if any(str(c).endswith(".rs") for c in changed):
+    if subprocess.run(["cargo", "fmt"], cwd=ROOT).returncode == 0:
+        say("ran cargo fmt")
+    else:
+        warn("cargo fmt failed; run it before committing")
 
 print(f"one-test-binary: {len(changed)} change(s), {len(warnings)} warning(s); "
       f"{len(test_mods)} test module(s), {len(shared_mods)} shared module(s) in tests/it")

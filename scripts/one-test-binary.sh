@@ -166,13 +166,15 @@ def repoint(path):
             parts = rel.split("/")
             cut = next(i for i, part in enumerate(parts) if GLOB_CHARS.search(part))
             rel, pattern = "/".join(parts[:cut]) or ".", "/" + "/".join(parts[cut:])
-        if (new_dir / rel).exists() or not (old_dir / rel).exists():
+        # Lexically: the old folder is gone after the move, so the OS cannot walk its `..`.
+        lexical = lambda d: Path(os.path.normpath(d / rel))
+        if lexical(new_dir).exists() or not lexical(old_dir).exists():
             return m.group(0)
-        target = (old_dir / rel).resolve()
+        target = lexical(old_dir).resolve()
         try:  # the target moved too (a shared module)
             target = IT / target.relative_to(TESTS.resolve())
             if not target.exists():
-                target = (old_dir / rel).resolve()
+                target = lexical(old_dir).resolve()
         except ValueError:
             pass
         return f'{m.group(1)}"{os.path.relpath(target, new_dir)}{pattern}"'

@@ -26,7 +26,7 @@
 //!
 //! Valid by construction: the name is checked (RFC 1123, at most 53 characters), every
 //! quantity and env value is a string, and the types are the CRDs' (the property test in
-//! `tests/oracle.rs` holds generated clusters against the real CRD schemas). Pure.
+//! `tests/it/oracle.rs` holds generated clusters against the real CRD schemas). Pure.
 
 use super::Declined;
 use super::operator::{

@@ -1,5 +1,5 @@
 //! `--format json`: one object, `{"version": 1, "findings": [...], "summary": {...}}`.
-//! This is a contract (DESIGN.md); `tests/report.rs` snapshots it.
+//! This is a contract (DESIGN.md); `tests/it/report.rs` snapshots it.
 
 use super::{FileReport, Finding, Summary};
 use crate::source::edit::Applicability;

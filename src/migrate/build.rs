@@ -368,25 +368,31 @@ fn worker(
         c.replicas.as_ref().map(|r| &r.source),
         Fidelity::Carried,
     );
-    let meta = SimpleObjectMeta {
-        labels: (!pod.labels.is_empty()).then(|| pod.labels.clone()),
-        annotations: (!pod.annotations.is_empty()).then(|| pod.annotations.clone()),
-    };
-    for field in ["labels", "annotations"] {
-        if let Some(source) = pod.sources.get(&format!("metadata.{field}")) {
-            push(
-                record,
-                &format!("worker.metadata.{field}"),
-                Some(source),
-                Fidelity::Carried,
-            );
-        }
-    }
+    let meta = pod_metadata(pod, "worker", record);
     Ok(DaskWorker {
         replicas: Some(replicas),
         metadata: (!meta.is_empty()).then_some(meta),
         spec,
     })
+}
+
+/// A pod's labels and annotations, carried to the `side` (`worker`, `scheduler`) of the
+/// DaskCluster.
+fn pod_metadata(pod: &ClassicPod, side: &str, record: &mut Vec<Record>) -> SimpleObjectMeta {
+    for field in ["labels", "annotations"] {
+        if let Some(source) = pod.sources.get(&format!("metadata.{field}")) {
+            push(
+                record,
+                &format!("{side}.metadata.{field}"),
+                Some(source),
+                Fidelity::Carried,
+            );
+        }
+    }
+    SimpleObjectMeta {
+        labels: (!pod.labels.is_empty()).then(|| pod.labels.clone()),
+        annotations: (!pod.annotations.is_empty()).then(|| pod.annotations.clone()),
+    }
 }
 
 /// The classic worker pod as the operator runs it.
@@ -619,20 +625,7 @@ fn scheduler(
     // A scheduler pod of its own keeps its labels and annotations.
     let metadata = match &c.scheduler {
         SchedulerPod::Own(pod) => {
-            let meta = SimpleObjectMeta {
-                labels: (!pod.labels.is_empty()).then(|| pod.labels.clone()),
-                annotations: (!pod.annotations.is_empty()).then(|| pod.annotations.clone()),
-            };
-            for field in ["labels", "annotations"] {
-                if let Some(source) = pod.sources.get(&format!("metadata.{field}")) {
-                    push(
-                        record,
-                        &format!("scheduler.metadata.{field}"),
-                        Some(source),
-                        Fidelity::Carried,
-                    );
-                }
-            }
+            let meta = pod_metadata(pod, "scheduler", record);
             (!meta.is_empty()).then_some(meta)
         }
         SchedulerPod::LikeWorkers { .. } => None,

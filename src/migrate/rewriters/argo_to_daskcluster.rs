@@ -48,6 +48,7 @@
 //! as a literal block (`|`); a DAG task running the scheduler template (its dependencies
 //! would need rewiring).
 
+use super::hand_rolled_to_daskcluster::{first_container, name_of, words};
 use super::pod_template_to_daskcluster::{rfc1123_label, without_nulls};
 use super::replace_command::new_cli_available;
 use crate::extract::argo;
@@ -231,27 +232,6 @@ fn step_calls<'a>(t: &'a Node, name: &str) -> Vec<Caller<'a>> {
 
 fn name_of_template(t: &Node) -> &str {
     t.get_str("name").unwrap_or("")
-}
-
-fn name_of(root: &Node) -> &str {
-    root.path(&["metadata", "name"])
-        .and_then(Node::as_str)
-        .unwrap_or("")
-}
-
-fn first_container(root: &Node) -> Option<&Node> {
-    root.path(&["spec", "template", "spec", "containers"])
-        .and_then(Node::as_seq)
-        .and_then(|c| c.first())
-}
-
-fn words(container: &Node) -> Vec<String> {
-    ["command", "args"]
-        .iter()
-        .filter_map(|k| container.get(k).and_then(Node::as_seq))
-        .flatten()
-        .filter_map(|w| w.as_str().map(str::to_owned))
-        .collect()
 }
 
 fn runs_worker(doc: &Node) -> bool {

@@ -445,13 +445,13 @@ impl<'a> Stack<'a> {
     }
 }
 
-fn name_of(root: &Node) -> &str {
+pub(crate) fn name_of(root: &Node) -> &str {
     root.path(&["metadata", "name"])
         .and_then(Node::as_str)
         .unwrap_or("")
 }
 
-fn words(container: &Node) -> Vec<String> {
+pub(crate) fn words(container: &Node) -> Vec<String> {
     ["command", "args"]
         .iter()
         .filter_map(|k| container.get(k).and_then(Node::as_seq))
@@ -460,7 +460,7 @@ fn words(container: &Node) -> Vec<String> {
         .collect()
 }
 
-fn first_container(root: &Node) -> Option<&Node> {
+pub(crate) fn first_container(root: &Node) -> Option<&Node> {
     root.path(&["spec", "template", "spec", "containers"])
         .and_then(Node::as_seq)
         .and_then(|c| c.first())

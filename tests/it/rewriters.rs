@@ -209,7 +209,10 @@ fn every_declared_fix_fixes_its_own_rule_fixture() {
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| {
-                p.file_stem().and_then(|s| s.to_str()) == Some("bad") && p.extension().is_some()
+                p.file_stem()
+                    .and_then(|s| s.to_str())
+                    .is_some_and(|s| s.starts_with("bad"))
+                    && p.extension().is_some()
             })
             .collect();
         files.sort();

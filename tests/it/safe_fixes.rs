@@ -534,7 +534,7 @@ fn a_migratable_make_pod_spec_call_goes_with_the_constructor_or_not_at_all() {
 }
 
 /// One classic call that cannot be migrated keeps `KubeCluster` the classic class, so the
-/// other calls through that name keep their classic arguments and their `make_pod_spec`
+/// other calls of the file keep their classic arguments, keywords and `make_pod_spec`
 /// pods: a classic class called with `custom_cluster_spec=` or handed a DaskCluster fails
 /// where the old code ran.
 #[test]
@@ -543,17 +543,21 @@ fn classic_calls_through_one_name_are_migrated_together_or_not_at_all() {
     fs::create_dir(dir.path().join(".git")).unwrap();
     let text = POD_FROM_SETTINGS.replace(
         "\nwith open",
-        "\nsmoke = KubeCluster(make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\"), n_workers=1)\n\nwith open",
+        "\nsmoke = KubeCluster(make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\"), deploy_mode=\"local\")\n\nwith open",
     );
     fs::write(dir.path().join("reprocess.py"), &text).unwrap();
     let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["reprocess.py"]);
     assert_eq!(read(dir.path(), "reprocess.py"), text, "{out}");
     assert!(
-        out.contains("the classic call at line 11 cannot be migrated (its finding says why), so `KubeCluster` stays the classic class"),
+        out.contains("the classic call at line 11 cannot be migrated (its finding says why), so the classic import stays"),
         "{out}"
     );
     assert!(
         out.contains("the pod it builds goes to the classic `KubeCluster` call at line 5"),
+        "{out}"
+    );
+    assert!(
+        out.contains("this call stays the classic `KubeCluster` in this run"),
         "{out}"
     );
 }
@@ -564,19 +568,19 @@ fn classic_calls_through_one_name_are_migrated_together_or_not_at_all() {
 fn a_preview_names_the_lines_of_the_file_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join(".git")).unwrap();
-    let text = POD_FROM_SETTINGS.replace(
-        "\nwith open",
-        "\nsmoke = KubeCluster(make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\"), deploy_mode=\"local\")\n\nwith open",
-    );
-    fs::write(dir.path().join("reprocess.py"), &text).unwrap();
+    // The pod written out for kubectl cannot be migrated (`**settings`); the cluster's can,
+    // and its import moves onto a line of its own above the line 9 call.
+    let text = "\"\"\"Nightly reprocessing on the lab cluster.\"\"\"\nimport yaml\nfrom dask_kubernetes import KubeCluster, make_pod_spec\n\nwith open(\"cluster.yaml\") as f:\n    settings = yaml.safe_load(f)\n\n# The pod spec is also written out for the batch team's kubectl runs.\npod = make_pod_spec(**settings[\"worker\"])\nwith open(\"worker-pod.yaml\", \"w\") as f:\n    yaml.safe_dump(pod.to_dict(), f)\n\ncluster = KubeCluster(make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\"), n_workers=8)\n";
+    fs::write(dir.path().join("reprocess.py"), text).unwrap();
     let (_, out) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["reprocess.py"]);
     assert!(
-        out.contains("+# dusk: removed `deploy_mode=\"local\"`"),
+        out.contains("+from dask_kubernetes.operator import make_cluster_spec, KubeCluster\n+from dask_kubernetes import make_pod_spec"),
         "{out}"
     );
     assert!(
-        out.contains("reprocess.py:10:8: error make-pod-spec-call")
-            && out.contains("[not fixable: the call at line 10 passes `*args`/`**kwargs`"),
+        out.contains("reprocess.py:9:7: error make-pod-spec-call")
+            && out.contains("[not fixable: the call at line 9 passes `*args`/`**kwargs`")
+            && out.contains("`make_pod_spec` is still used at line 9,"),
         "{out}"
     );
 }

@@ -252,40 +252,32 @@ fn call_declined(cx: &Context<'_>) -> Option<Declined> {
         .map(Declined::new)
 }
 
-/// A call's fix, made only while every other classic call through the same name can be
-/// migrated too: one that cannot keeps the import classic, and a classic class called with
-/// the operator's arguments fails where the old call ran.
+/// A call's fix, made only while every other classic call of the file can be migrated too:
+/// one that cannot keeps the import classic, and a classic class called with the operator's
+/// arguments fails where the old call ran.
 fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     let fix = own_fix(cx, call)?;
     let Some(doc) = cx.python() else {
         return Ok(fix);
     };
-    let root = callee_root(cx.text, call);
-    // The first call through this name that cannot be migrated: the same for every call of
-    // the group, so found once per pass (this call's own fix is known to be made).
-    let blocker = || first_blocked(cx, doc, root).map(|at| at.to_string());
-    let question = format!("classic group {}", root.unwrap_or(""));
-    let Some(at) = cx.memo.verdict(&question, blocker) else {
+    // The first classic call of the file that cannot be migrated: the same for every call,
+    // so found once per pass (this call's own fix is known to be made). File-wide, as the
+    // import's own rule (`call_declined`) is: a blocked call keeps the classic import, and
+    // every name it binds, classic.
+    let blocker = || first_blocked(cx, doc).map(|at| at.to_string());
+    let Some(at) = cx.memo.verdict("classic call blocked", blocker) else {
         return Ok(fix);
     };
     let at: usize = at.parse().unwrap_or(0);
-    if at == call.start_byte() {
-        return Ok(fix);
-    }
     Err(Declined::new(format!(
-        "the classic call at {} cannot be migrated (its finding says why), so `{}` stays the \
-         classic class and this call keeps its classic arguments: migrate that call first",
+        "the classic call at {} cannot be migrated (its finding says why), so the classic \
+         import stays and this call keeps its classic arguments: migrate that call first",
         cx.line(at),
-        root.unwrap_or("KubeCluster")
     )))
 }
 
-/// Where the first classic call through `root` starts whose own fix cannot be made.
-fn first_blocked(
-    cx: &Context<'_>,
-    doc: &crate::source::python::PyDocument,
-    root: Option<&str>,
-) -> Option<usize> {
+/// Where the first classic call of the file starts whose own fix cannot be made.
+fn first_blocked(cx: &Context<'_>, doc: &crate::source::python::PyDocument) -> Option<usize> {
     for (rule, r) in cx.pending.iter() {
         let ours = rule
             .fix
@@ -294,7 +286,7 @@ fn first_blocked(
         let Some(other) = node_at(doc, *r).filter(|n| ours && n.kind() == "call") else {
             continue;
         };
-        if callee_root(cx.text, other) != root || passes_custom_spec(cx.text, other) {
+        if passes_custom_spec(cx.text, other) {
             continue;
         }
         if own_fix(&cx.for_finding(rule, *r), other).is_err() {
@@ -304,13 +296,6 @@ fn first_blocked(
     None
 }
 
-/// The name a call reaches the classic class through: `KubeCluster` of
-/// `KubeCluster.from_yaml(…)`, `dk` of `dk.KubeCluster(…)`.
-fn callee_root<'t>(text: &'t str, call: Node<'_>) -> Option<&'t str> {
-    let function = call.child_by_field_name("function")?;
-    text_of(text, function).split('.').next()
-}
-
 /// Whether a call passes `custom_cluster_spec=` (its own fix is made).
 fn passes_custom_spec(text: &str, call: Node<'_>) -> bool {
     call.child_by_field_name("arguments").is_some_and(|a| {
@@ -318,6 +303,25 @@ fn passes_custom_spec(text: &str, call: Node<'_>) -> bool {
             i.child_by_field_name("name")
                 .is_some_and(|n| text_of(text, n) == "custom_cluster_spec")
         })
+    })
+}
+
+/// Whether the classic `call` stays classic in this run: its constructor finding is pending
+/// and that fix is declined. Its classic-only keywords then stay with it (they still mean
+/// what they meant to the classic class).
+pub(crate) fn stays_classic(cx: &Context<'_>, call: Node<'_>) -> bool {
+    let Some(doc) = cx.python() else {
+        return false;
+    };
+    if passes_custom_spec(cx.text, call) {
+        return false;
+    }
+    cx.pending.iter().any(|(rule, r)| {
+        rule.fix
+            .as_ref()
+            .is_some_and(|f| f.rewriter == "python-classic-cluster")
+            && node_at(doc, *r).is_some_and(|n| n.id() == call.id())
+            && constructor(&cx.for_finding(rule, *r), call).is_err()
     })
 }
 

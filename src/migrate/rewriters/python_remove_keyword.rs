@@ -83,6 +83,17 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
              `scheduler_pod_template=` into the DaskCluster's scheduler spec",
         ));
     }
+    // A call that stays classic keeps its classic keywords: removed, they would change what
+    // the classic cluster does (where `deploy_mode=` runs the scheduler) for nothing.
+    if let Some(call) = args.parent()
+        && super::python_classic_cluster::stays_classic(cx, call)
+    {
+        return Err(Declined::new(
+            "this call stays the classic `KubeCluster` in this run (its \
+             `classic-kubecluster-constructor` finding says why), and so do its classic \
+             keywords",
+        ));
+    }
     let in_adapt = args
         .parent()
         .and_then(|call| call.child_by_field_name("function"))

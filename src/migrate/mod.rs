@@ -118,7 +118,17 @@ pub struct Memo {
     /// Answers about the whole file that many findings ask the same question for ("is a
     /// call fix still pending?"), by question: asked per finding, each would cost a
     /// rewriter call per other finding, and a notebook of N cells N² of them.
-    verdicts: std::cell::RefCell<BTreeMap<String, Option<String>>>,
+    verdicts: Verdicts,
+}
+
+/// [`Memo::verdict`]'s answers, each of the type its question has.
+#[derive(Default)]
+struct Verdicts(std::cell::RefCell<BTreeMap<&'static str, Box<dyn std::any::Any>>>);
+
+impl std::fmt::Debug for Verdicts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.borrow().keys()).finish()
+    }
 }
 
 impl Memo {
@@ -135,19 +145,28 @@ impl Memo {
     }
 
     /// The answer to the file-wide `question`, computed once per pass.
-    pub fn verdict(
+    /// A question is asked with one answer type (`T`); asked with another, it is computed
+    /// again rather than answered wrongly.
+    pub fn verdict<T: Clone + 'static>(
         &self,
-        question: &str,
-        compute: impl FnOnce() -> Option<String>,
-    ) -> Option<String> {
-        if let Some(known) = self.verdicts.borrow().get(question) {
-            return known.clone();
+        question: &'static str,
+        compute: impl FnOnce() -> T,
+    ) -> T {
+        if let Some(answer) = self
+            .verdicts
+            .0
+            .borrow()
+            .get(question)
+            .and_then(|known| known.downcast_ref::<T>())
+        {
+            return answer.clone();
         }
         // Not borrowed while computing: the answer may ask other questions.
         let answer = compute();
         self.verdicts
+            .0
             .borrow_mut()
-            .insert(question.to_owned(), answer.clone());
+            .insert(question, Box::new(answer.clone()));
         answer
     }
 
@@ -1426,6 +1445,25 @@ fn python_syntax(text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verdict_is_computed_once_per_memo_and_question() {
+        let memo = Memo::default();
+        let calls = std::cell::Cell::new(0);
+        let ask = || {
+            memo.verdict("blocked", || {
+                calls.set(calls.get() + 1);
+                Some((7usize, "why".to_owned()))
+            })
+        };
+        assert_eq!(ask(), Some((7, "why".to_owned())));
+        assert_eq!(ask(), Some((7, "why".to_owned())));
+        assert_eq!(calls.get(), 1);
+        // Another question is its own; an answer of another type is not reused.
+        assert!(!memo.verdict("pending", || false));
+        assert_eq!(memo.verdict("blocked", || 3u8), 3);
+        assert!(!Memo::default().verdict("pending", || false));
+    }
 
     #[test]
     fn memo_lines_agree_with_counting_newlines() {

@@ -219,37 +219,16 @@ pub fn calls_pending(cx: &Context<'_>) -> bool {
                     .is_some_and(|rewrite| rewrite(&cx.for_finding(rule, *r)).is_ok())
         })
     };
-    cx.memo
-        .verdict("classic calls pending", || pending().then(String::new))
-        .is_some()
+    cx.memo.verdict("classic calls pending", pending)
 }
 
 /// Why a classic `KubeCluster` call of this file cannot be migrated, if one cannot: the
-/// call's own reason, with its line.
+/// call's own reason, with its line. (Asked for imports and chains, never for a call.)
 fn call_declined(cx: &Context<'_>) -> Option<Declined> {
-    let doc = cx.python()?;
-    // Asked for imports and chains only: the file's answer, once per pass.
-    let first = || {
-        cx.pending.iter().find_map(|(rule, r)| {
-            let ours = rule
-                .fix
-                .as_ref()
-                .is_some_and(|f| f.rewriter == "python-classic-cluster");
-            let call = node_at(doc, *r).filter(|n| n.kind() == "call")?;
-            // A call already passing `custom_cluster_spec=` is migrated: its import is next.
-            if !ours || *r == cx.range || passes_custom_spec(cx.text, call) {
-                return None;
-            }
-            let why = own_fix(&cx.for_finding(rule, *r), call).err()?;
-            Some(Declined::new(format!(
-                "the import stays while a classic call that uses it cannot be migrated ({})",
-                why.reason
-            )))
-        })
-    };
-    cx.memo
-        .verdict("classic call declined", || first().map(|d| d.reason))
-        .map(Declined::new)
+    let (_, why) = blocked_call(cx)?;
+    Some(Declined::new(format!(
+        "the import stays while a classic call that uses it cannot be migrated ({why})"
+    )))
 }
 
 /// A call's fix, made only while every other classic call of the file can be migrated too:
@@ -257,18 +236,12 @@ fn call_declined(cx: &Context<'_>) -> Option<Declined> {
 /// arguments fails where the old call ran.
 fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     let fix = own_fix(cx, call)?;
-    let Some(doc) = cx.python() else {
+    // File-wide, as the import's own rule (`call_declined`) is: a blocked call keeps the
+    // classic import, and every name it binds, classic. (This call is not the blocked one:
+    // its own fix is made.)
+    let Some((at, _)) = blocked_call(cx) else {
         return Ok(fix);
     };
-    // The first classic call of the file that cannot be migrated: the same for every call,
-    // so found once per pass (this call's own fix is known to be made). File-wide, as the
-    // import's own rule (`call_declined`) is: a blocked call keeps the classic import, and
-    // every name it binds, classic.
-    let blocker = || first_blocked(cx, doc).map(|at| at.to_string());
-    let Some(at) = cx.memo.verdict("classic call blocked", blocker) else {
-        return Ok(fix);
-    };
-    let at: usize = at.parse().unwrap_or(0);
     Err(Declined::new(format!(
         "the classic call at {} cannot be migrated (its finding says why), so the classic \
          import stays and this call keeps its classic arguments: migrate that call first",
@@ -276,24 +249,32 @@ fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     )))
 }
 
-/// Where the first classic call of the file starts whose own fix cannot be made.
-fn first_blocked(cx: &Context<'_>, doc: &crate::source::python::PyDocument) -> Option<usize> {
-    for (rule, r) in cx.pending.iter() {
+/// The first classic call of the file whose own fix cannot be made: where it starts and
+/// why. The same for every finding of the file, so found once per pass.
+fn blocked_call(cx: &Context<'_>) -> Option<(usize, String)> {
+    let first = || {
+        classic_calls(cx)
+            .filter(|(_, call)| !passes_custom_spec(cx.text, *call))
+            .find_map(|(finding, call)| {
+                let why = own_fix(&finding, call).err()?;
+                Some((call.start_byte(), why.reason))
+            })
+    };
+    cx.memo.verdict("classic call blocked", first)
+}
+
+/// The pending `python-classic-cluster` findings of this pass that are calls: each with its
+/// context and its call.
+fn classic_calls<'a>(cx: &'a Context<'a>) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
+    let doc = cx.python();
+    cx.pending.iter().filter_map(move |(rule, r)| {
         let ours = rule
             .fix
             .as_ref()
             .is_some_and(|f| f.rewriter == "python-classic-cluster");
-        let Some(other) = node_at(doc, *r).filter(|n| ours && n.kind() == "call") else {
-            continue;
-        };
-        if passes_custom_spec(cx.text, other) {
-            continue;
-        }
-        if own_fix(&cx.for_finding(rule, *r), other).is_err() {
-            return Some(other.start_byte());
-        }
-    }
-    None
+        let call = node_at(doc?, *r).filter(|n| ours && n.kind() == "call")?;
+        Some((cx.for_finding(rule, *r), call))
+    })
 }
 
 /// Whether a call passes `custom_cluster_spec=` (its own fix is made).
@@ -310,19 +291,9 @@ fn passes_custom_spec(text: &str, call: Node<'_>) -> bool {
 /// and that fix is declined. Its classic-only keywords then stay with it (they still mean
 /// what they meant to the classic class).
 pub(crate) fn stays_classic(cx: &Context<'_>, call: Node<'_>) -> bool {
-    let Some(doc) = cx.python() else {
-        return false;
-    };
-    if passes_custom_spec(cx.text, call) {
-        return false;
-    }
-    cx.pending.iter().any(|(rule, r)| {
-        rule.fix
-            .as_ref()
-            .is_some_and(|f| f.rewriter == "python-classic-cluster")
-            && node_at(doc, *r).is_some_and(|n| n.id() == call.id())
-            && constructor(&cx.for_finding(rule, *r), call).is_err()
-    })
+    !passes_custom_spec(cx.text, call)
+        && classic_calls(cx)
+            .any(|(finding, c)| c.id() == call.id() && constructor(&finding, call).is_err())
 }
 
 /// The fix of one call on its own (its arguments, and the template file it loads).
@@ -575,14 +546,7 @@ pub(crate) fn fed_constructor_migrates(
         .and_then(|a| a.child_by_field_name("left"))
         .filter(|l| l.kind() == "identifier")
         .map(|l| text_of(text, l));
-    for (rule, r) in cx.pending.iter() {
-        let ours = rule
-            .fix
-            .as_ref()
-            .is_some_and(|f| f.rewriter == "python-classic-cluster");
-        let Some(user) = node_at(doc, *r).filter(|n| ours && n.kind() == "call") else {
-            continue;
-        };
+    for (finding, user) in classic_calls(cx) {
         let Some(args) = user.child_by_field_name("arguments") else {
             continue;
         };
@@ -606,7 +570,7 @@ pub(crate) fn fed_constructor_migrates(
             })
         });
         if fed && !passes_custom_spec(text, user) {
-            constructor(&cx.for_finding(rule, *r), user).map_err(|_| {
+            constructor(&finding, user).map_err(|_| {
                 Declined::new(format!(
                     "the pod it builds goes to the classic `KubeCluster` call at {}, which \
                      cannot be migrated (its finding says why): a classic cluster cannot take \

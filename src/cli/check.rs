@@ -803,20 +803,7 @@ fn show_fixes(
                 )?;
                 any = true;
             }
-            let mut diff = crate::diff::unified(path, &outcome.original, &outcome.fixed);
-            for other in &outcome.elsewhere {
-                diff.push_str(&crate::diff::unified(
-                    &other.display,
-                    &other.original,
-                    &other.fixed,
-                ));
-            }
-            let diff = if color {
-                crate::diff::colorize(&diff)
-            } else {
-                diff
-            };
-            out.write_all(diff.as_bytes())?;
+            out.write_all(super::fix::outcome_diff(path, outcome, color).as_bytes())?;
         }
     }
     Ok(())

@@ -763,6 +763,24 @@ fn fix_stdin(
 }
 
 /// Whether the file `new` is already beside `path` with exactly its text.
+/// The diff of a file's fixes, followed by those of the other files its fixes changed (a
+/// cross-file fix is read as one change).
+pub(crate) fn outcome_diff(path: &str, outcome: &Outcome, color: bool) -> String {
+    let mut diff = crate::diff::unified(path, &outcome.original, &outcome.fixed);
+    for other in &outcome.elsewhere {
+        diff.push_str(&crate::diff::unified(
+            &other.display,
+            &other.original,
+            &other.fixed,
+        ));
+    }
+    if color {
+        crate::diff::colorize(&diff)
+    } else {
+        diff
+    }
+}
+
 pub(crate) fn already_created(path: &Path, new: &NewFile) -> bool {
     let full = path
         .parent()
@@ -992,20 +1010,7 @@ fn print(
         let Some(o) = &r.outcome else { continue };
         // A file changed by another file's fix is shown right after that file's diff.
         if args.diff && o.changed() && r.not_written.is_none() && r.with.is_none() {
-            let mut diff = crate::diff::unified(&r.path, &o.original, &o.fixed);
-            for other in &o.elsewhere {
-                diff.push_str(&crate::diff::unified(
-                    &other.display,
-                    &other.original,
-                    &other.fixed,
-                ));
-            }
-            let diff = if color {
-                crate::diff::colorize(&diff)
-            } else {
-                diff
-            };
-            out.write_all(diff.as_bytes())?;
+            out.write_all(outcome_diff(&r.path, o, color).as_bytes())?;
         }
         for c in r.created.iter().filter(|c| args.diff && c.error.is_none()) {
             let diff = crate::diff::unified(&c.path, "", &c.text);

@@ -89,18 +89,7 @@ fn fix(root: &Path) {
 /// Per file, per rule: how many findings `dusk check` reports.
 fn check_counts(root: &Path) -> BTreeMap<(String, String), usize> {
     let out = root.join(".git/check.json");
-    let argv = [
-        "dusk",
-        "check",
-        "--isolated",
-        "--format",
-        "json",
-        "--output",
-        out.to_str().unwrap(),
-        root.to_str().unwrap(),
-    ];
-    dusk::cli::run(Cli::parse_from(argv)).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    let json = crate::run::check_json(root, &out);
     let prefix = format!("{}/", root.display());
     let mut counts = BTreeMap::new();
     for f in json["findings"].as_array().unwrap() {

@@ -23,19 +23,7 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 fn check(dir: &Path) -> Value {
-    let out = dir.with_extension("json");
-    let argv = [
-        "dusk",
-        "check",
-        "--isolated",
-        "--format",
-        "json",
-        "--output",
-        out.to_str().unwrap(),
-        dir.to_str().unwrap(),
-    ];
-    dusk::cli::run(Cli::parse_from(argv)).unwrap();
-    serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+    crate::run::check_json(dir, &dir.with_extension("json"))
 }
 
 /// `dusk fix` in-process; its status text (standard error with `--diff`, else standard output).

@@ -25,6 +25,7 @@ mod readme;
 mod report;
 mod rewriters;
 mod rules;
+mod run;
 mod safe_fixes;
 mod scale;
 mod scheduler_template;

@@ -12,6 +12,8 @@ use dusk::cli::args::{Cli, Command};
 use std::fs;
 use std::path::Path;
 
+use crate::run::{check_json, fix_in, read};
+
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/safe-fixes/versions");
 
 /// `dusk fix --isolated --diff [--unsafe-fixes] DIR`: stdout then stderr, temp dir hidden.
@@ -95,18 +97,7 @@ fn a_legacy_command_with_a_flag_the_new_cli_rejects_is_left_whole() {
 fn json_findings_name_the_versions_in_play() {
     let dir = project("2022.1.0", true);
     let out = dir.path().join("check.json");
-    let argv = [
-        "dusk",
-        "check",
-        "--isolated",
-        "--format",
-        "json",
-        "--output",
-        out.to_str().unwrap(),
-        dir.path().to_str().unwrap(),
-    ];
-    dusk::cli::run(Cli::parse_from(argv)).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    let json = check_json(dir.path(), &out);
     let findings = json["findings"].as_array().unwrap();
     let at_line = |line: u64, rule: &str| {
         findings
@@ -157,37 +148,6 @@ fn cross_project(edit: impl Fn(String) -> String) -> tempfile::TempDir {
         fs::write(dir.path().join(name), text).unwrap();
     }
     dir
-}
-
-/// `dusk fix --isolated ARGS… PATHS…` (paths relative to `dir`): the exit status, and
-/// stdout then stderr with `dir` hidden.
-fn fix_in(dir: &Path, args: &[&str], paths: &[&str]) -> (dusk::cli::ExitStatus, String) {
-    let full: Vec<String> = paths
-        .iter()
-        .map(|p| match *p {
-            "." => dir.to_str().unwrap().to_owned(),
-            _ => dir.join(p).to_str().unwrap().to_owned(),
-        })
-        .collect();
-    let mut argv = vec!["dusk", "fix", "--isolated"];
-    argv.extend_from_slice(args);
-    argv.extend(full.iter().map(String::as_str));
-    let Command::Fix(args) = Cli::parse_from(argv).command else {
-        unreachable!("parsed a fix command");
-    };
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let status = dusk::cli::fix::run_with(args, false, &mut out, &mut err).unwrap();
-    let shown = dir.to_str().unwrap();
-    let text = format!(
-        "{}\n--- stderr ---\n{}",
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap()
-    );
-    (status, text.replace(shown.trim_start_matches('/'), "[dir]"))
-}
-
-fn read(dir: &Path, name: &str) -> String {
-    fs::read_to_string(dir.join(name)).unwrap()
 }
 
 #[test]

@@ -6,12 +6,12 @@
 //! them one DaskCluster and one DaskWorkerGroup in the scheduler's file and removes the
 //! workers from theirs, in one fix: both files or neither.
 
-use clap::Parser;
 use dusk::cli::ExitStatus;
-use dusk::cli::args::{Cli, Command};
 use dusk::migrate::validate;
 use std::fs;
 use std::path::Path;
+
+use crate::run::{fix_in, read};
 
 const STACK: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -34,34 +34,6 @@ fn project(extra: &[(&str, &str)]) -> tempfile::TempDir {
         fs::write(dir.path().join("k8s").join(name), text).unwrap();
     }
     dir
-}
-
-/// `dusk fix --isolated ARGS… PATHS…` (paths relative to `dir`): the exit status, and
-/// stdout then stderr with `dir` hidden.
-fn fix_in(dir: &Path, args: &[&str], paths: &[&str]) -> (ExitStatus, String) {
-    let full: Vec<String> = paths
-        .iter()
-        .map(|p| dir.join(p).to_str().unwrap().to_owned())
-        .collect();
-    let mut argv = vec!["dusk", "fix", "--isolated"];
-    argv.extend_from_slice(args);
-    argv.extend(full.iter().map(String::as_str));
-    let Command::Fix(args) = Cli::parse_from(argv).command else {
-        unreachable!("parsed a fix command");
-    };
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let status = dusk::cli::fix::run_with(args, false, &mut out, &mut err).unwrap();
-    let shown = dir.to_str().unwrap();
-    let text = format!(
-        "{}\n--- stderr ---\n{}",
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap()
-    );
-    (status, text.replace(shown.trim_start_matches('/'), "[dir]"))
-}
-
-fn read(dir: &Path, name: &str) -> String {
-    fs::read_to_string(dir.join(name)).unwrap()
 }
 
 fn original(name: &str) -> String {

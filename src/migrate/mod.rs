@@ -249,9 +249,8 @@ impl<'a> Context<'a> {
     pub fn line(&self, offset: usize) -> String {
         let line = self.memo.line(self.text, offset);
         match self.memo.cells.as_ref().and_then(|nb| nb.locate(offset)) {
-            Some((cell, _)) => {
-                let start = nb_cell_start(self.memo.cells.as_deref(), cell).unwrap_or(0);
-                let first = self.memo.line(self.text, start);
+            Some((cell, within)) => {
+                let first = self.memo.line(self.text, offset - within);
                 format!("cell {cell}, line {}", line + 1 - first)
             }
             None => format!("line {line}"),
@@ -266,14 +265,6 @@ impl<'a> Context<'a> {
             .get(component)
             .or_else(|| self.rules.default_target(component))
     }
-}
-
-/// Where cell `cell` starts in a notebook's joined code.
-fn nb_cell_start(nb: Option<&crate::source::notebook::Notebook>, cell: usize) -> Option<usize> {
-    nb?.cells
-        .iter()
-        .find(|(n, _)| *n == cell)
-        .map(|(_, r)| r.start())
 }
 
 /// A rewriter: the fix for one finding, or why it cannot fix it here ([`Declined`]). The

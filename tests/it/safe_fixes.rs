@@ -761,3 +761,26 @@ fn a_scheduler_template_in_an_expression_is_left_to_move_by_hand() {
     assert!(!py.contains("no Dask Operator equivalent"), "{py}");
     assert!(read(dir.path(), "k8s/worker.yaml").contains("kind: DaskCluster"));
 }
+
+/// A reason in a notebook names the cell and the line in it, as the finding's location
+/// does, not a line of the joined code cells no one sees.
+#[test]
+fn a_notebook_reason_names_the_cell_and_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    let notebook = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/notebook/explore.ipynb"
+    );
+    fs::copy(notebook, dir.path().join("explore.ipynb")).unwrap();
+    let (_, out) = fix_in(
+        dir.path(),
+        &["--diff", "--unsafe-fixes"],
+        &["explore.ipynb"],
+    );
+    assert!(
+        out.contains("explore.ipynb:cell 3:3:11: error classic-kubecluster-from-yaml")
+            && out.contains("[not fixable: the call at cell 3, line 3 loads the pod template"),
+        "{out}"
+    );
+}

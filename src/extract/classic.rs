@@ -211,11 +211,8 @@ pub fn pod_from_template(
     let meta = template.get("metadata");
     let map = |field: &str| -> BTreeMap<String, String> {
         meta.and_then(|m| m.get(field))
-            .and_then(Node::as_map)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| Some((e.key.as_str()?.to_owned(), e.value.as_str()?.to_owned())))
-            .collect()
+            .map(Node::string_map)
+            .unwrap_or_default()
     };
     for field in ["labels", "annotations"] {
         if let Some(n) = meta.and_then(|m| m.get(field)) {

@@ -135,6 +135,16 @@ impl Node {
         self.get(key)?.as_str()
     }
 
+    /// The string-to-string entries of a mapping (labels, annotations, a selector); other
+    /// entries, and any node that is not a mapping, give none.
+    pub fn string_map(&self) -> std::collections::BTreeMap<String, String> {
+        self.as_map()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| Some((e.key.as_str()?.to_owned(), e.value.as_str()?.to_owned())))
+            .collect()
+    }
+
     /// A plain `null`, `~` or empty scalar.
     pub fn is_null(&self) -> bool {
         matches!(&self.value, Value::Scalar(s) if s.style == Style::Plain && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL"))

@@ -556,11 +556,8 @@ impl<'a> Plan<'a> {
         let labels = self
             .scheduler
             .path(&["metadata", "labels"])
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|e| Some((e.key.as_str()?.to_owned(), e.value.as_str()?.to_owned())))
-            .collect();
+            .map(Node::string_map)
+            .unwrap_or_default();
         let pod = ClassicPod {
             spec,
             labels,
@@ -600,11 +597,8 @@ fn worker_pod(doc: &Node) -> Result<ClassicPod, Declined> {
     }
     let labels = template
         .path(&["metadata", "labels"])
-        .and_then(Node::as_map)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|e| Some((e.key.as_str()?.to_owned(), e.value.as_str()?.to_owned())))
-        .collect();
+        .map(Node::string_map)
+        .unwrap_or_default();
     let mut sources = BTreeMap::new();
     for e in spec_node.as_map().unwrap_or_default() {
         if let Some(k) = e.key.as_str()

@@ -664,11 +664,8 @@ fn pod_of(root: &Node, service_names: &[&str], drop_address: bool) -> Result<Cla
     }
     let labels: BTreeMap<String, String> = template
         .path(&["metadata", "labels"])
-        .and_then(Node::as_map)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|e| Some((e.key.as_str()?.to_owned(), e.value.as_str()?.to_owned())))
-        .collect();
+        .map(Node::string_map)
+        .unwrap_or_default();
     let mut sources = BTreeMap::new();
     sources.insert(
         "containers[0].args".to_owned(),
@@ -920,11 +917,8 @@ pub fn live_members(roots: &[&Node]) -> Vec<LiveMembers> {
             let scheduler_labels = stack
                 .scheduler
                 .path(&["spec", "template", "metadata", "labels"])
-                .and_then(Node::as_map)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|e| Some((e.key.as_str()?.to_owned(), e.value.as_str()?.to_owned())))
-                .collect();
+                .map(Node::string_map)
+                .unwrap_or_default();
             Some(LiveMembers {
                 cluster: cluster_name(stack.scheduler),
                 workloads,

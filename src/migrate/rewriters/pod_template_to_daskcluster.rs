@@ -117,24 +117,11 @@ pub fn migrate_loaded(
 ) -> Result<Option<String>, Declined> {
     let shown = &other.display;
     let scheduler = scheduler.map(loaded_scheduler).transpose()?;
-    let file = yaml::parse(&other.text, yaml::Limits::default())
-        .map_err(|e| Declined::new(format!("`{shown}` is not valid YAML ({})", e.message)))?;
-    let parsed = crate::migrate::Parsed::Yaml(file);
+    let parsed = crate::migrate::Parsed::Yaml(parse_loaded(other)?);
     let crate::migrate::Parsed::Yaml(file) = &parsed else {
         unreachable!("built as YAML just above");
     };
-    let roots: Vec<&Node> = file
-        .documents
-        .iter()
-        .filter_map(|d| d.root.as_ref())
-        .collect();
-    let [root] = roots[..] else {
-        return Err(Declined::new(format!(
-            "`{shown}` holds {} YAML documents, and the code loads one pod template: \
-             split the file, then rerun",
-            roots.len()
-        )));
-    };
+    let root = one_document(file, shown, "pod template")?;
     if root.get_str("kind") == Some("DaskCluster") {
         if scheduler.is_some() {
             return Err(Declined::new(format!(
@@ -185,26 +172,45 @@ pub fn migrate_loaded(
 /// one classic pod template document, read into the model, or why not.
 fn loaded_scheduler(other: &crate::migrate::OtherText) -> Result<classic::ClassicPod, Declined> {
     let shown = &other.display;
-    let file = yaml::parse(&other.text, yaml::Limits::default())
-        .map_err(|e| Declined::new(format!("`{shown}` is not valid YAML ({})", e.message)))?;
-    let roots: Vec<&Node> = file
-        .documents
-        .iter()
-        .filter_map(|d| d.root.as_ref())
-        .collect();
-    let [root] = roots[..] else {
-        return Err(Declined::new(format!(
-            "`{shown}` holds {} YAML documents, and the code loads one scheduler pod \
-             template: split the file, then rerun",
-            roots.len()
-        )));
-    };
+    let file = parse_loaded(other)?;
+    let root = one_document(&file, shown, "scheduler pod template")?;
     if pod_spec_of(root).is_none() {
         return Err(Declined::new(format!(
             "`{shown}` is not a classic pod template (no `spec.containers`)"
         )));
     }
     scheduler_pod(&other.text, root).map_err(|d| Declined::new(format!("`{shown}`: {}", d.reason)))
+}
+
+/// A file code loads, parsed, or why it cannot be.
+fn parse_loaded(other: &crate::migrate::OtherText) -> Result<yaml::YamlFile, Declined> {
+    yaml::parse(&other.text, yaml::Limits::default()).map_err(|e| {
+        Declined::new(format!(
+            "`{}` is not valid YAML ({})",
+            other.display, e.message
+        ))
+    })
+}
+
+/// The one document of a file code loads as its `what` (a pod template), or why not.
+fn one_document<'f>(
+    file: &'f yaml::YamlFile,
+    shown: &str,
+    what: &str,
+) -> Result<&'f Node, Declined> {
+    let roots: Vec<&Node> = file
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .collect();
+    match roots[..] {
+        [root] => Ok(root),
+        _ => Err(Declined::new(format!(
+            "`{shown}` holds {} YAML documents, and the code loads one {what}: split the \
+             file, then rerun",
+            roots.len()
+        ))),
+    }
 }
 
 /// The DaskCluster YAML (a document at indentation 0, ending in a newline) that replaces the

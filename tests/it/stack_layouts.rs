@@ -328,3 +328,30 @@ fn parts_outside_the_paths_given_are_never_read() {
     );
     assert!(!read(dir.path(), "deploy/dask/scheduler/deployment.yaml").contains("DaskCluster"));
 }
+
+#[test]
+fn a_kustomize_base_nothing_patches_migrates_and_says_what_its_kustomization_must_drop() {
+    // Only the `dev` overlay, which sets the namespace and patches nothing.
+    let dir = repo(&[
+        ("kustomize/overlays/prod/kustomization.yaml", None),
+        ("kustomize/overlays/prod/workers-patch.yaml", None),
+    ]);
+    let (status, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["kustomize"]);
+    assert_eq!(status, ExitStatus::Success, "{out}");
+    let scheduler = read(dir.path(), "kustomize/base/scheduler.yaml");
+    assert_eq!(kinds(&scheduler), pairs(&[("DaskCluster", "imaging")]));
+    assert!(
+        scheduler.contains(
+            "# Kustomization `kustomization.yaml` lists `service.yaml`, `workers.yaml` in its `resources`, which the fix leaves without an object: remove them from it.\n"
+        ),
+        "{scheduler}"
+    );
+    // The kustomizations themselves are not edited.
+    for k in [
+        "kustomize/base/kustomization.yaml",
+        "kustomize/overlays/dev/kustomization.yaml",
+    ] {
+        assert_eq!(read(dir.path(), k), original(k), "{k}");
+    }
+    insta::assert_snapshot!("kustomize-base-scheduler", scheduler);
+}

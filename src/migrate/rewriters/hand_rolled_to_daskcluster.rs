@@ -136,7 +136,24 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             files.push((&l.name, &other.text, &loaded_roots[i], Some(i)));
         }
     }
-    let mut text = report(&stack, &built, &files, &loaded);
+    // Files the fix leaves without an object, and the kustomizations that list them.
+    let emptied: Vec<usize> = (0..loaded.len())
+        .filter(|i| {
+            let mine = stack.members_in(Some(*i)).count();
+            mine > 0 && mine == loaded_roots[*i].len()
+        })
+        .collect();
+    let steps: Vec<String> = stack_scope::listing(cx, &loaded, &emptied)
+        .into_iter()
+        .map(|(k, entries)| {
+            format!(
+                "Kustomization `{k}` lists {} in its `resources`, which the fix leaves without an object: remove {} from it.",
+                list(&entries.iter().map(String::as_str).collect::<Vec<_>>()),
+                if entries.len() == 1 { "it" } else { "them" }
+            )
+        })
+        .collect();
+    let mut text = report(&stack, &built, &files, &loaded, &steps);
     text.push_str(&built.yaml);
     let seg = &segments[scheduler_seg];
     let mut edits = vec![Edit::replace(seg.content, text)];
@@ -1102,6 +1119,7 @@ fn report(
     built: &BuiltStack,
     files: &[Shown<'_, '_>],
     loaded: &[Beside],
+    steps: &[String],
 ) -> String {
     let ns = built.namespace.as_deref().unwrap_or("<namespace>");
     let old = stack.old_address();
@@ -1213,6 +1231,7 @@ fn report(
             ));
         }
     }
+    lines.extend(steps.iter().cloned());
     lines.push("What each field became:".into());
     lines.extend(record_lines(&built.record));
     let mut out = String::new();

@@ -153,6 +153,48 @@ pub(super) fn kustomize_check(
     Ok(())
 }
 
+/// The kustomizations among `loaded` that list one of the files `emptied` (indices into
+/// `loaded`) in their `resources`: each kustomization's name and those entries as written.
+pub(super) fn listing(
+    cx: &Context<'_>,
+    loaded: &[Beside],
+    emptied: &[usize],
+) -> Vec<(String, Vec<String>)> {
+    let Some(dir) = cx.path.parent().map(absolute) else {
+        return Vec::new();
+    };
+    let gone: Vec<PathBuf> = emptied
+        .iter()
+        .map(|i| lexical(&dir.join(&loaded[*i].name)))
+        .collect();
+    let mut out = Vec::new();
+    for b in loaded.iter().filter(|b| b.is_kustomization()) {
+        let Some(root) = b
+            .file
+            .as_ref()
+            .and_then(|f| f.documents.first())
+            .and_then(|d| d.root.as_ref())
+        else {
+            continue;
+        };
+        let path = lexical(&dir.join(&b.name));
+        let Some(kdir) = path.parent() else { continue };
+        let entries: Vec<String> = root
+            .get("resources")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_str)
+            .filter(|r| gone.contains(&lexical(&kdir.join(r))))
+            .map(str::to_owned)
+            .collect();
+        if !entries.is_empty() {
+            out.push((b.name.clone(), entries));
+        }
+    }
+    out
+}
+
 /// Whether the kustomization at `path` builds from one of `stack_files`, directly or through
 /// the kustomizations of the directories it lists.
 fn reaches(

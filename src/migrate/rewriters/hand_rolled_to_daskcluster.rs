@@ -78,9 +78,23 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         .collect();
     let segments = segments(cx.text);
     let (scheduler, count) = scheduler_of(&roots, cx.range)?;
-    let loaded = stack_scope::load(cx);
+    // The scope widens one directory level at a time until it holds the workers.
+    let mut limit = 0;
+    let loaded = loop {
+        let (loaded, more) = stack_scope::load(cx, scheduler, limit);
+        let loaded_roots: Vec<Vec<&Node>> = loaded.iter().map(|l| l.roots()).collect();
+        let found = find_stack(&roots, scheduler, count, &loaded, &loaded_roots);
+        let widen = more && matches!(&found, Err(Miss::NoWorkers(_)));
+        drop(found);
+        drop(loaded_roots);
+        if !widen {
+            break loaded;
+        }
+        limit += 1;
+    };
     let loaded_roots: Vec<Vec<&Node>> = loaded.iter().map(|l| l.roots()).collect();
-    let stack = find_stack(&roots, scheduler, count, &loaded, &loaded_roots)?;
+    let stack = find_stack(&roots, scheduler, count, &loaded, &loaded_roots)
+        .map_err(Miss::into_declined)?;
     let members: Vec<stack_scope::Member<'_>> = std::iter::once((stack.scheduler, None))
         .chain(
             stack
@@ -250,7 +264,7 @@ fn find_stack<'a>(
     count: usize,
     loaded: &[Beside],
     loaded_roots: &'a [Vec<&'a Node>],
-) -> Result<Stack<'a>, Declined> {
+) -> Result<Stack<'a>, Miss> {
     let max_level = loaded.iter().map(|l| l.level).max().unwrap_or(0);
     let mut scope: Vec<(Option<usize>, &Node)> = Vec::new();
     for level in 0..=max_level {
@@ -299,7 +313,8 @@ fn find_stack<'a>(
         if workers.is_empty() {
             continue;
         }
-        check_scope(&scope, scheduler, &services, &names, by_own_name, loaded)?;
+        check_scope(&scope, scheduler, &services, &names, by_own_name, loaded)
+            .map_err(Miss::Ambiguous)?;
         return Ok(Stack {
             scheduler,
             services,
@@ -310,13 +325,14 @@ fn find_stack<'a>(
         });
     }
     // No workers anywhere in view: say why as precisely as we can.
-    orphan_service(&scope, scheduler, &[name_of(scheduler)], true, loaded)?;
+    orphan_service(&scope, scheduler, &[name_of(scheduler)], true, loaded)
+        .map_err(Miss::Ambiguous)?;
     let refused: Vec<&str> = loaded.iter().filter_map(|l| l.refused.as_deref()).collect();
     if refused.is_empty() {
-        return Err(Declined::new(format!(
+        return Err(Miss::NoWorkers(Declined::new(format!(
             "no worker Deployment in this file connects to `{}`: put the stack's documents in one file",
             name_of(scheduler)
-        )));
+        ))));
     }
     let shown = refused
         .iter()
@@ -328,10 +344,25 @@ fn find_stack<'a>(
         0..=3 => String::new(),
         n => format!("; and {} more", n - 3),
     };
-    Err(Declined::new(format!(
+    Err(Miss::NoWorkers(Declined::new(format!(
         "no worker Deployment in this file connects to `{}`, and the YAML files beside it that could hold its workers cannot be fixed with it ({shown}{more}): give them to `dusk fix` too, or put the stack's documents in one file",
         name_of(scheduler)
-    )))
+    ))))
+}
+
+/// Why [`find_stack`] found no stack: no workers in view (a wider scope may hold them), or
+/// a scope that is ambiguous.
+enum Miss {
+    NoWorkers(Declined),
+    Ambiguous(Declined),
+}
+
+impl Miss {
+    fn into_declined(self) -> Declined {
+        match self {
+            Miss::NoWorkers(d) | Miss::Ambiguous(d) => d,
+        }
+    }
 }
 
 /// Where a document of the scope is, as a decline names it.
@@ -684,7 +715,7 @@ fn address_strings(root: &Node) -> Vec<&str> {
 /// Whether `service` selects the pods of the workload `scheduler`: its selector's labels are
 /// on them, and they may be in one namespace (equal, or one of them left to `kubectl` or
 /// kustomize).
-fn selects(service: &Node, scheduler: &Node) -> bool {
+pub(super) fn selects(service: &Node, scheduler: &Node) -> bool {
     fn namespace(n: &Node) -> Option<&str> {
         n.path(&["metadata", "namespace"]).and_then(Node::as_str)
     }

@@ -45,18 +45,47 @@ fn is_kustomization_name(name: &str) -> bool {
 /// The YAML files [`Context::beside`] lists for the scheduler's file, read through
 /// [`Context::others`]. A file that is not YAML dusk can read has its own finding and holds
 /// nothing of the stack; one that cannot be read with the scheduler's file is kept with the
-/// reason. Only files that could hold a stack's part (Kubernetes kinds, Dask) or are
-/// kustomizations are parsed.
-pub(super) fn load(cx: &Context<'_>) -> Vec<Beside> {
+/// reason. Parsing is what costs, so only files that could hold a part of `scheduler`'s
+/// stack are parsed, in two rounds: kustomizations and Services that may select its pods
+/// (their text holds one of its pod labels' values), then files naming one of the hosts
+/// workers reach it by (those Services, its own name) or holding a scheduler with its
+/// labels. The rest are left out.
+///
+/// Only files at most `limit` directories up are read (kustomizations at any level): the
+/// caller widens the scope one level at a time, so a stack complete in its directory never
+/// reads the rest of the tree. Also returns whether a wider scope has more files (and is
+/// not too large to read: [`MAX_FILES`]).
+pub(super) fn load(cx: &Context<'_>, scheduler: &Node, limit: usize) -> (Vec<Beside>, bool) {
     let (Some(read), Some(list)) = (cx.others, cx.beside) else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
+    let listed: Vec<(String, usize)> = list(cx.path)
+        .into_iter()
+        .map(|w| {
+            let level = Path::new(&w)
+                .components()
+                .take_while(|c| *c == Component::ParentDir)
+                .count();
+            (w, level)
+        })
+        .collect();
+    let wider = listed.iter().filter(|(_, l)| *l <= limit + 1).count();
+    let more = listed.iter().any(|(_, l)| *l > limit) && wider <= MAX_FILES;
+    let labels: Vec<String> = scheduler
+        .path(&["spec", "template", "metadata", "labels"])
+        .map(Node::string_map)
+        .unwrap_or_default()
+        .into_values()
+        .collect();
     let mut out = Vec::new();
-    for written in list(cx.path) {
-        let level = Path::new(&written)
-            .components()
-            .take_while(|c| *c == Component::ParentDir)
-            .count();
+    let mut unparsed: Vec<(String, usize, OtherText)> = Vec::new();
+    // Kept in the listing's order (its directory first, sorted), whichever round read them.
+    let mut order: Vec<String> = Vec::new();
+    for (written, level) in listed {
+        order.push(written.clone());
+        if level > limit && !is_kustomization_name(&written) {
+            continue;
+        }
         let other = match read(cx.path, &written) {
             Ok(o) => o,
             Err(why) => {
@@ -75,24 +104,63 @@ pub(super) fn load(cx: &Context<'_>) -> Vec<Beside> {
                 continue;
             }
         };
-        let wanted = is_kustomization_name(&written)
-            || other.text.contains("kind: Service")
-            || other.text.contains("dask");
-        if !wanted {
-            continue;
+        let service = other.text.contains("Service")
+            && labels.iter().any(|v| other.text.contains(v.as_str()));
+        if is_kustomization_name(&written) || service {
+            push_parsed(&mut out, written, level, other);
+        } else {
+            unparsed.push((written, level, other));
         }
-        let Ok(file) = yaml::parse(&other.text, yaml::Limits::default()) else {
-            continue;
-        };
-        out.push(Beside {
-            name: written,
-            level,
-            text: Some(other),
-            file: Some(file),
-            refused: None,
-        });
     }
-    out
+    let mut names: Vec<String> = scheduler
+        .path(&["metadata", "name"])
+        .and_then(Node::as_str)
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    for b in &out {
+        for r in b.roots() {
+            if r.get_str("kind") == Some("Service")
+                && super::hand_rolled_to_daskcluster::selects(r, scheduler)
+            {
+                names.extend(
+                    r.path(&["metadata", "name"])
+                        .and_then(Node::as_str)
+                        .map(str::to_owned),
+                );
+            }
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    for (written, level, other) in unparsed {
+        let text = other.text.as_str();
+        let names_a_host = names.iter().any(|n| text.contains(n.as_str()));
+        let like_scheduler = text.contains("scheduler")
+            && !labels.is_empty()
+            && labels.iter().all(|v| text.contains(v.as_str()));
+        if names_a_host || like_scheduler {
+            push_parsed(&mut out, written, level, other);
+        }
+    }
+    out.sort_by_key(|b| order.iter().position(|o| *o == b.name));
+    (out, more)
+}
+
+/// The most YAML files a stack's scope is widened to: beyond, the files around a scheduler
+/// are a corpus, not its stack, and reading them for every fix would cost the tree's size.
+const MAX_FILES: usize = 400;
+
+fn push_parsed(out: &mut Vec<Beside>, name: String, level: usize, other: OtherText) {
+    let Ok(file) = yaml::parse(&other.text, yaml::Limits::default()) else {
+        return;
+    };
+    out.push(Beside {
+        name,
+        level,
+        text: Some(other),
+        file: Some(file),
+        refused: None,
+    });
 }
 
 /// A stack's object as kustomize patches name it.

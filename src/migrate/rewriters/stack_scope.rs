@@ -11,7 +11,8 @@ use crate::source::yaml::{self, Node, YamlFile};
 use std::path::{Component, Path, PathBuf};
 
 /// A YAML file near the scheduler's: its name relative to the scheduler's directory (as the
-/// report names it), how many directories up it sits (`../workers/x.yaml`: 1), its text and
+/// report names it), how far the scope must widen to hold it (`x.yaml`: 0;
+/// `../workers/x.yaml`, `sub/x.yaml`: 1), its text and
 /// tree, or why it cannot be changed with the scheduler's file.
 pub(super) struct Beside {
     pub name: String,
@@ -62,10 +63,14 @@ pub(super) fn load(cx: &Context<'_>, scheduler: &Node, limit: usize) -> (Vec<Bes
     let listed: Vec<(String, usize)> = list(cx.path)
         .into_iter()
         .map(|w| {
-            let level = Path::new(&w)
-                .components()
-                .take_while(|c| *c == Component::ParentDir)
+            // 0: the scheduler's directory; k: the tree of the directory k levels up (its
+            // own subdirectories count as 1).
+            let parts: Vec<Component> = Path::new(&w).components().collect();
+            let ups = parts
+                .iter()
+                .take_while(|c| **c == Component::ParentDir)
                 .count();
+            let level = if ups == 0 && parts.len() > 1 { 1 } else { ups };
             (w, level)
         })
         .collect();

@@ -1124,12 +1124,13 @@ pub fn fixability(
 /// A finding's fix as reports show it, given the mode that removes the finding.
 pub fn with_class(fix: Option<FixInfo>, class: Option<Applicability>) -> Option<FixInfo> {
     let applicability = class?;
-    Some(FixInfo {
-        applicability,
-        description: fix.map_or_else(
-            || "removed by the other fixes of its file".to_owned(),
-            |f| f.description,
-        ),
+    Some(match fix {
+        Some(f) => FixInfo { applicability, ..f },
+        None => FixInfo {
+            applicability,
+            description: "removed by the other fixes of its file".to_owned(),
+            migration: Vec::new(),
+        },
     })
 }
 

@@ -970,6 +970,12 @@ pub fn settle_fixes(
                 .find(|c| c.rule == f.rule && c.range == f.range),
         ) {
             info.applicability = info.applicability.min(c.fix.applicability);
+            info.migration = c
+                .fix
+                .migration
+                .iter()
+                .map(|m| migration_report::with_comment_path(m, &display_path))
+                .collect();
         }
     }
 }

@@ -2,9 +2,10 @@
 //! repository (`fixtures/fix-json/research-repo/`: dask chart values, a notebook loading a
 //! classic worker pod template, a hand-written scheduler/worker stack) fixed with the real
 //! packs. The JSON is snapshotted; each migration report is held against the comment block
-//! the fix wrote; `--diff`, `--output` and standard input keep their contracts.
+//! the fix wrote; `dusk check --format json` announces the same reports on the findings
+//! whose fix makes them; `--diff`, `--output` and standard input keep their contracts.
 
-use crate::run::{fix_in, read};
+use crate::run::{check_json, fix_in, read};
 use dusk::cli::ExitStatus;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -190,6 +191,44 @@ fn each_migration_report_is_the_comment_block_the_fix_wrote() {
                 assert!(file.starts_with("/[dir]/"), "{source}");
             }
         }
+    }
+}
+
+#[test]
+fn check_json_announces_the_reports_fix_writes() {
+    let dir = repo();
+    let out = tempfile::tempdir().unwrap();
+    let check = check_json(dir.path(), &out.path().join("check.json"));
+    let announced: Vec<Value> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["fix"].get("migration"))
+        .flat_map(|m| m.as_array().unwrap().clone())
+        .collect();
+    let (_, fixed, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    let shown = dir.path().to_str().unwrap().trim_start_matches('/');
+    let written: Vec<Value> = fixed["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["migration"].as_array().unwrap().clone())
+        .collect();
+    let announced: Value = serde_json::from_str(
+        &serde_json::to_string(&announced)
+            .unwrap()
+            .replace(shown, "[dir]"),
+    )
+    .unwrap();
+    assert_eq!(announced, Value::Array(written));
+    // Only the findings whose fix migrates a cluster carry reports.
+    for f in check["findings"].as_array().unwrap() {
+        let has = f["fix"].get("migration").is_some();
+        let migrates = matches!(
+            f["rule"].as_str().unwrap(),
+            "helm-chart-classic-cluster" | "hand-rolled-dask-workload"
+        );
+        assert!(!has || migrates, "{f:#}");
     }
 }
 

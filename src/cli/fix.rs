@@ -1208,6 +1208,11 @@ fn print(
                 for (rule, note) in &o.notes {
                     writeln!(status, "  review {rule}: {note}")?;
                 }
+                if !args.diff {
+                    for report in migrations(r) {
+                        writeln!(status, "  {}", migration_line(&report))?;
+                    }
+                }
             }
             for c in &r.created {
                 if let Some(e) = &c.error {
@@ -1295,6 +1300,27 @@ fn migrations(r: &FileResult) -> Vec<serde_json::Value> {
         .iter()
         .map(|report| crate::migrate::migration_report::with_comment_path(report, &r.path))
         .collect()
+}
+
+/// One line per migrated cluster, for the text output: what became which DaskCluster,
+/// where clients now connect, and how many steps its comment block leaves for a person.
+fn migration_line(report: &serde_json::Value) -> String {
+    let text = |key: &str| report.get(key).and_then(|v| v.as_str()).unwrap_or("");
+    let steps = report
+        .get("steps")
+        .and_then(|s| s.as_array())
+        .map_or(0, Vec::len);
+    format!(
+        "migrated {} → DaskCluster `{}` (scheduler {}); {steps} step{} left for a person, see the comment in {}",
+        text("from"),
+        text("cluster"),
+        report
+            .pointer("/scheduler_address/new")
+            .and_then(|v| v.as_str())
+            .unwrap_or(""),
+        if steps == 1 { "" } else { "s" },
+        text("comment_in"),
+    )
 }
 
 /// `--format json`: `{"version": 1, "files": [...], "summary": {...}}`, one entry per file

@@ -307,6 +307,21 @@ fn diff_json_writes_nothing_and_carries_the_diffs() {
     assert_eq!(again["summary"]["clusters_migrated"], 0);
 }
 
+#[test]
+fn text_output_names_each_migrated_cluster_and_its_comment() {
+    let dir = repo();
+    let (_, text) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    let migrated: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("migrated "))
+        .collect();
+    insta::assert_snapshot!(migrated.join("\n"));
+    // Not with `--diff`: nothing was migrated yet.
+    let dir = repo();
+    let (_, text) = fix_in(dir.path(), &["--unsafe-fixes", "--diff"], &["."]);
+    assert!(!text.contains("  migrated "), "{text}");
+}
+
 /// `dusk fix - --format json`: one file's entry, with the fixed text inside.
 #[test]
 fn standard_input_json_carries_the_fixed_text_and_the_report() {

@@ -873,7 +873,8 @@ fn stdin_json(
     let Some(o) = &r.outcome else {
         return Ok(status);
     };
-    // The reports of fixes that only create files (not written here) are shown too.
+    // Fixes that only create files (not written here) are shown too, with their reports.
+    v["fixes"] = serde_json::json!(fixes_json(&r.applied));
     v["migration"] = o
         .migration
         .iter()
@@ -1399,29 +1400,34 @@ fn has_news(v: &serde_json::Value) -> bool {
             .any(|k| non_empty(k))
 }
 
+/// The applied fixes of a file, for `--format json`.
+fn fixes_json(applied: &[Located]) -> Vec<serde_json::Value> {
+    applied
+        .iter()
+        .map(|a| {
+            let mut v = serde_json::json!({
+                "rule": a.fix.rule,
+                "line": a.start.map(|s| s.line),
+                "column": a.start.map(|s| s.column),
+                "description": a.fix.description,
+                "applicability": a.fix.applicability.as_str(),
+            });
+            if let Some(cell) = a.cell {
+                v["cell"] = serde_json::json!(cell);
+            }
+            v
+        })
+        .collect()
+}
+
 /// One file of `--format json`.
 fn file_json(r: &FileResult, args: &FixArgs) -> serde_json::Value {
     use serde_json::json;
     let fixed = counted_fixed(r);
     let o = r.outcome.as_ref();
     let changed = fixed && o.is_some_and(Outcome::changed);
-    let fixes: Vec<serde_json::Value> = if fixed {
-        r.applied
-            .iter()
-            .map(|a| {
-                let mut v = json!({
-                    "rule": a.fix.rule,
-                    "line": a.start.map(|s| s.line),
-                    "column": a.start.map(|s| s.column),
-                    "description": a.fix.description,
-                    "applicability": a.fix.applicability.as_str(),
-                });
-                if let Some(cell) = a.cell {
-                    v["cell"] = json!(cell);
-                }
-                v
-            })
-            .collect()
+    let fixes = if fixed {
+        fixes_json(&r.applied)
     } else {
         Vec::new()
     };

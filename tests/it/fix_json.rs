@@ -48,22 +48,23 @@ fn entry<'a>(json: &'a Value, suffix: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no entry for {suffix} in {json:#}"))
 }
 
-/// The comment lines (without `# `) that open `text`, as the fixes write them: at the top of
-/// a created file, or above the DaskCluster in a fixed file.
-fn comment_block(text: &str, cluster: &str) -> Vec<String> {
+/// The comment block of a migration report in `text`, without `# ` (indentation and `#`
+/// stripped): the run of comment lines around the line that heads its fields (`What each
+/// field became:`, `What each value became:` in a values file's report).
+fn comment_block(text: &str) -> Vec<String> {
     let lines: Vec<&str> = text.lines().collect();
-    let kind = lines
+    let comment = |l: &str| l.trim_start().starts_with('#');
+    let heading = lines
         .iter()
-        .position(|l| l.trim() == "kind: DaskCluster")
-        .unwrap_or_else(|| panic!("no DaskCluster `{cluster}` in {text}"));
-    // The block is the run of comment lines just above the DaskCluster's document.
-    let mut end = kind;
-    while end > 0 && !lines[end - 1].trim_start().starts_with('#') {
-        end -= 1;
-    }
-    let mut start = end;
-    while start > 0 && lines[start - 1].trim_start().starts_with('#') {
+        .position(|l| comment(l) && l.contains("What each ") && l.ends_with(" became:"))
+        .unwrap_or_else(|| panic!("no migration report in {text}"));
+    let mut start = heading;
+    while start > 0 && comment(lines[start - 1]) {
         start -= 1;
+    }
+    let mut end = heading;
+    while end < lines.len() && comment(lines[end]) {
+        end += 1;
     }
     lines[start..end]
         .iter()
@@ -131,19 +132,52 @@ fn fix_json_reports_each_file_and_each_migrated_cluster() {
 fn each_migration_report_is_the_comment_block_the_fix_wrote() {
     let dir = repo();
     let (_, json, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    assert_eq!(reports_match_their_comments(dir.path(), &json), 2);
+}
+
+/// An Argo workflow's report is the comment block above its create step (the rewriters'
+/// fixture: a ClusterWorkflowTemplate and the CronWorkflow that uses it).
+#[test]
+fn an_argo_report_is_the_comment_block_above_the_create_step() {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rewriters/argo-to-daskcluster/shared-cluster");
+    let dir = tempfile::tempdir().unwrap();
+    copy(&from, dir.path());
+    let (_, json, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    assert_eq!(
+        reports_match_their_comments(dir.path(), &json),
+        1,
+        "{json:#}"
+    );
+    let report = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["migration"].as_array().unwrap())
+        .next()
+        .unwrap();
+    assert!(
+        report["from"].as_str().unwrap().starts_with("Argo "),
+        "{report:#}"
+    );
+}
+
+/// Holds each migration report of `json` (a `fix --format json` run in `dir`) against the
+/// comment block in its `comment_in` file: the new scheduler address, every step, every
+/// field with its fate (and no other), each source a line of a file of the run. The number
+/// of reports.
+fn reports_match_their_comments(dir: &Path, json: &Value) -> usize {
     let reports: Vec<&Value> = json["files"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|f| f["migration"].as_array().unwrap())
         .collect();
-    assert_eq!(reports.len(), 2);
-    for report in reports {
+    for report in &reports {
         let shown = report["comment_in"].as_str().unwrap();
-        let path = PathBuf::from(shown.replace("/[dir]", dir.path().to_str().unwrap()));
+        let path = PathBuf::from(shown.replace("/[dir]", dir.to_str().unwrap()));
         let text = std::fs::read_to_string(&path).unwrap();
-        let cluster = report["cluster"].as_str().unwrap();
-        let block = comment_block(&text, cluster);
+        let block = comment_block(&text);
         let new = report["scheduler_address"]["new"].as_str().unwrap();
         let host = new.trim_start_matches("tcp://").trim_end_matches(":8786");
         assert!(
@@ -192,6 +226,7 @@ fn each_migration_report_is_the_comment_block_the_fix_wrote() {
             }
         }
     }
+    reports.len()
 }
 
 #[test]
@@ -377,4 +412,31 @@ fn standard_input_json_carries_the_fixed_text_and_the_report() {
         "tcp://dask-scheduler.research:8786"
     );
     assert_eq!(json["summary"]["clusters_migrated"], 1);
+}
+
+/// A file that cannot be written says why in `not_written`, lists no fix as made, and the
+/// exit status is 2, as in text.
+#[test]
+fn a_file_not_written_says_why_and_exits_2() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = repo();
+    let stack = dir.path().join("k8s/dask-stack.yaml");
+    std::fs::set_permissions(&stack, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let (status, json, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    assert_eq!(status, ExitStatus::Error);
+    let entry = entry(&json, "k8s/dask-stack.yaml");
+    assert!(
+        entry["not_written"].as_str().unwrap().contains("read-only"),
+        "{entry:#}"
+    );
+    assert_eq!(
+        (&entry["changed"], &entry["written"]),
+        (&Value::Bool(false), &Value::Bool(false))
+    );
+    assert_eq!(entry["fixes"], serde_json::json!([]));
+    assert_eq!(entry["migration"], serde_json::json!([]));
+    assert_eq!(
+        json["summary"]["clusters_migrated"], 1,
+        "the values file's still is"
+    );
 }

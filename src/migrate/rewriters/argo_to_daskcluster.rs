@@ -194,6 +194,7 @@ fn migration_json(
     let namespace = built
         .host
         .strip_prefix(&format!("{}-scheduler.", built.name))
+        .filter(|ns| *ns != "<namespace>")
         .map(str::to_owned);
     let report = MigrationReport::from_comment(
         format!(

@@ -357,13 +357,14 @@ fn text_output_names_each_migrated_cluster_and_its_comment() {
     assert!(!text.contains("  migrated "), "{text}");
 }
 
-/// `dusk fix - --format json`: one file's entry, with the fixed text inside.
-#[test]
-fn standard_input_json_carries_the_fixed_text_and_the_report() {
+/// `dusk fix - --format json --unsafe-fixes --stdin-filename NAME` on the fixture file
+/// `file`: the exit code and the JSON.
+fn stdin_json(file: &str, name: &str) -> (Option<i32>, Value) {
     use std::io::Write as _;
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/fix-json/research-repo/k8s/dask-stack.yaml"),
+            .join("fixtures/fix-json/research-repo")
+            .join(file),
     )
     .unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dusk"))
@@ -374,7 +375,7 @@ fn standard_input_json_carries_the_fixed_text_and_the_report() {
             "--format",
             "json",
             "--stdin-filename",
-            "k8s/dask-stack.yaml",
+            name,
             "-",
         ])
         .stdin(std::process::Stdio::piped())
@@ -389,13 +390,16 @@ fn standard_input_json_carries_the_fixed_text_and_the_report() {
         .write_all(text.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), json)
+}
+
+/// `dusk fix - --format json`: one file's entry, with the fixed text inside.
+#[test]
+fn standard_input_json_carries_the_fixed_text_and_the_report() {
+    let (code, json) = stdin_json("k8s/dask-stack.yaml", "k8s/dask-stack.yaml");
+    assert_eq!(code, Some(0), "{json:#}");
     let file = &json["files"][0];
     assert_eq!(file["path"], "k8s/dask-stack.yaml");
     assert_eq!(file["changed"], true);
@@ -412,6 +416,28 @@ fn standard_input_json_carries_the_fixed_text_and_the_report() {
         "tcp://dask-scheduler.research:8786"
     );
     assert_eq!(json["summary"]["clusters_migrated"], 1);
+
+    // A fix that only creates a file beside the values: listed with its report, and the
+    // file is said not to be written (there is no directory to write it in).
+    let (code, json) = stdin_json(
+        "deploy/dask/values-genomics.yaml",
+        "deploy/values-genomics.yaml",
+    );
+    assert_eq!(code, Some(1), "a finding is left: {json:#}");
+    let file = &json["files"][0];
+    assert_eq!(file["changed"], false);
+    assert_eq!(file["fixes"][0]["rule"], "helm-chart-classic-cluster");
+    assert_eq!(file["creates"][0]["path"], "genomics-daskcluster.yaml");
+    assert!(
+        file["creates"][0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("not written")
+    );
+    assert_eq!(
+        file["migration"][0]["comment_in"],
+        "deploy/genomics-daskcluster.yaml"
+    );
 }
 
 /// A file that cannot be written says why in `not_written`, lists no fix as made, and the

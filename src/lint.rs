@@ -700,6 +700,7 @@ pub fn grade(hit: &Hit, settings: &Settings<'_>, path: &str) -> Option<Finding> 
             .description
             .clone()
             .unwrap_or_else(|| format!("rewrite with `{}`", fix.rewriter)),
+        migration: Vec::new(),
     });
     Some(f)
 }

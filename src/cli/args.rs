@@ -363,6 +363,23 @@ pub struct FixArgs {
     /// Colour: auto (on a terminal, unless NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Output format: `text` (a line per file, diffs with `--diff`), or `json`: one object
+    /// with, per file, the fixes applied and declined, the findings left and the migration
+    /// report of each classic cluster migrated (diffs and standard input's fixed text inside).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FixFormat,
+    /// Write what would go to standard output (the report, the diffs, or standard input's
+    /// fixed text) to a file instead.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `dusk fix --format`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum FixFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]

@@ -13,7 +13,7 @@
 //! where it is given or walked), and no file whose real path is outside the given paths is
 //! written. A link given by name is the user's choice and is followed.
 
-use super::args::FixArgs;
+use super::args::{FixArgs, FixFormat};
 use super::check::{Scan, use_color};
 use super::{Error, ExitStatus, display_path};
 use crate::discover::SourceFile;
@@ -51,6 +51,45 @@ struct FileResult {
     /// Another file whose fix changes this one (the code loading this pod template): this
     /// file is shown and written with that one, not alone.
     with: Option<String>,
+    /// The fixes applied, each where its finding was in the file as read (for `--format
+    /// json`).
+    applied: Vec<Located>,
+}
+
+/// An applied fix and where its finding was: line and column (within the cell in a
+/// notebook) and the cell; `None` when not known.
+struct Located {
+    fix: crate::migrate::AppliedFix,
+    start: Option<crate::source::LineColumn>,
+    cell: Option<usize>,
+}
+
+/// Where each fix of `outcome` found its finding, in the text the fix loop started from
+/// (`before`: its findings' report, which holds a notebook's joined cells; else `original`).
+fn locate_fixes(outcome: &Outcome, before: Option<&FileReport>) -> Vec<Located> {
+    let text = before
+        .and_then(|b| b.text.as_deref())
+        .unwrap_or(&outcome.original);
+    let notebook = before.and_then(|b| b.notebook.as_deref());
+    let index = crate::source::LineIndex::new(text);
+    outcome
+        .fixes
+        .iter()
+        .map(|fix| {
+            let (start, cell) = match fix.at {
+                Some(at) if at.end() <= text.len() => {
+                    let (start, _, cell) = crate::report::locate(text, &index, notebook, at);
+                    (Some(start), cell)
+                }
+                _ => (None, None),
+            };
+            Located {
+                fix: fix.clone(),
+                start,
+                cell,
+            }
+        })
+        .collect()
 }
 
 /// A file a fix creates (a DaskCluster beside the Helm values it replaces).
@@ -145,12 +184,28 @@ fn same_path(a: &Path, b: &Path) -> bool {
 pub fn run(args: FixArgs) -> Result<ExitStatus, Error> {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let color = use_color(args.color, true);
+    let color = use_color(args.color, args.output.is_none());
     run_with(args, color, &mut stdout.lock(), &mut stderr.lock())
 }
 
-/// `dusk fix` writing its report to `out` and `err`; `color` colours diffs.
+/// `dusk fix` writing its report to `out` (or to `--output`) and `err`; `color` colours
+/// diffs.
 pub fn run_with(
+    args: FixArgs,
+    color: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    let Some(path) = args.output.clone() else {
+        return run_to(args, color, out, err);
+    };
+    let mut buf = Vec::new();
+    let status = run_to(args, color, &mut buf, err)?;
+    std::fs::write(&path, buf).map_err(|source| Error::Output { path, source })?;
+    Ok(status)
+}
+
+fn run_to(
     args: FixArgs,
     color: bool,
     out: &mut dyn Write,
@@ -195,7 +250,10 @@ pub fn run_with(
     if !args.diff {
         write_all(&mut results);
     }
-    let printed = print(&results, &args, color, out, err);
+    let printed = match args.format {
+        FixFormat::Text => print(&results, &args, color, out, err),
+        FixFormat::Json => print_json(&results, &args, found.files.len(), out),
+    };
     for w in &found.warnings {
         let _ = writeln!(err, "warning: {}: {}", display_path(&w.path), w.message);
     }
@@ -493,6 +551,10 @@ fn together(
         let mut outcome = fix_text(meta, fixed, settings);
         keep_crlf(&mut outcome);
         outcome.original = own.original;
+        // Its fixes found their findings in the other fix's result, not in the file as read.
+        for f in &mut outcome.fixes {
+            f.at = None;
+        }
         let mut replaced = finish(file, settings, outcome, preview, None, &FixCache::default());
         replaced.real = results[j].real.take();
         replaced.snapshot = results[j].snapshot.take();
@@ -596,6 +658,7 @@ fn fix_file(
             snapshot: None,
             real: None,
             with: None,
+            applied: Vec::new(),
         }
     };
     let Ok((snapshot, bytes)) = crate::write::read(&file.path, settings.lint.limits.max_file_bytes)
@@ -623,6 +686,7 @@ fn fix_file(
                 snapshot: None,
                 real: None,
                 with: None,
+                applied: Vec::new(),
             };
         }
         Decoded::Rejected(remaining) => {
@@ -638,6 +702,7 @@ fn fix_file(
                 snapshot: None,
                 real: None,
                 with: None,
+                applied: Vec::new(),
             };
         }
     };
@@ -679,6 +744,7 @@ fn finish(
     let mut remaining = outcome.remaining.clone();
     let mut removed = BTreeMap::new();
     let mut introduced = Vec::new();
+    let mut applied = Vec::new();
     if outcome.changed() || !remaining.findings.is_empty() {
         let before = cache.report(&outcome.original).unwrap_or_else(|| {
             crate::lint::lint_text(
@@ -697,6 +763,7 @@ fn finish(
             &outcome.fixed,
         );
         removed = removed_per_rule(&before.findings, &pairs);
+        applied = locate_fixes(&outcome, Some(&before));
         // What is left: is it fixable with `--unsafe-fixes`? Decided as `dusk check` decides.
         let classes = if settings.unsafe_fixes {
             vec![None; before.findings.len()]
@@ -751,6 +818,9 @@ fn finish(
             *count = (*count).max(*n);
         }
     }
+    if applied.is_empty() && !outcome.fixes.is_empty() {
+        applied = locate_fixes(&outcome, None);
+    }
     FileResult {
         remaining,
         outcome: Some(outcome),
@@ -763,6 +833,7 @@ fn finish(
         snapshot: None,
         real: None,
         with: None,
+        applied,
     }
 }
 
@@ -825,6 +896,9 @@ fn fix_stdin(
         display_path: &shown,
     };
     let outcome = fix_text(meta, text, settings);
+    if args.format == FixFormat::Json {
+        return stdin_json(scan, args, &shown, outcome, out).map_err(output);
+    }
     if args.diff {
         out.write_all(crate::diff::unified(&shown, &outcome.original, &outcome.fixed).as_bytes())
             .map_err(output)?;
@@ -854,6 +928,83 @@ fn fix_stdin(
     } else {
         scan.status(&Summary::of(1, std::slice::from_ref(&outcome.remaining)))
     })
+}
+
+/// `dusk fix - --format json`: the one file's entry of [`print_json`], with the fixed text
+/// (`fixed_text`) or, with `--diff`, the diff (`diff`); files a fix would create beside it
+/// are not written (`creates[].error` says so).
+fn stdin_json(
+    scan: &Scan,
+    args: &FixArgs,
+    shown: &str,
+    outcome: Outcome,
+    out: &mut dyn Write,
+) -> std::io::Result<ExitStatus> {
+    let status = if args.diff {
+        if outcome.changed() {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Success
+        }
+    } else {
+        scan.status(&Summary::of(1, std::slice::from_ref(&outcome.remaining)))
+    };
+    let r = FileResult {
+        path: shown.to_owned(),
+        remaining: outcome.remaining.clone(),
+        write_error: None,
+        removed: outcome.applied.clone(),
+        introduced: Vec::new(),
+        created: Vec::new(),
+        not_written: None,
+        snapshot: None,
+        real: None,
+        with: None,
+        applied: locate_fixes(&outcome, None),
+        outcome: Some(outcome),
+    };
+    let mut v = file_json(&r, args);
+    let Some(o) = &r.outcome else {
+        return Ok(status);
+    };
+    // Fixes that only create files (not written here) are shown too, with their reports.
+    v["fixes"] = serde_json::json!(fixes_json(&r.applied));
+    v["migration"] = o
+        .migration
+        .iter()
+        .map(|m| crate::migrate::migration_report::with_comment_path(m, shown))
+        .collect();
+    v["creates"] = o
+        .created
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "path": c.name,
+                "error": "not written: a fix creates it beside the file; run `dusk fix` on the file itself",
+            })
+        })
+        .collect();
+    if args.diff {
+        v["diff"] = serde_json::json!(crate::diff::unified(shown, &o.original, &o.fixed));
+    } else {
+        v["fixed_text"] = serde_json::json!(o.fixed);
+    }
+    let doc = serde_json::json!({
+        "version": 1,
+        "files": [v],
+        "summary": {
+            "files_scanned": 1,
+            "files_fixed": usize::from(o.changed()),
+            "findings_fixed": o.fixed_count(),
+            "findings_left": o.remaining.findings.len(),
+            "findings_needing_review": o.hidden_unsafe,
+            "clusters_migrated": o.migration.len(),
+        },
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(status)
 }
 
 /// Whether the file `new` is already beside `path` with exactly its text.
@@ -1068,12 +1219,13 @@ pub fn fixability(
 /// A finding's fix as reports show it, given the mode that removes the finding.
 pub fn with_class(fix: Option<FixInfo>, class: Option<Applicability>) -> Option<FixInfo> {
     let applicability = class?;
-    Some(FixInfo {
-        applicability,
-        description: fix.map_or_else(
-            || "removed by the other fixes of its file".to_owned(),
-            |f| f.description,
-        ),
+    Some(match fix {
+        Some(f) => FixInfo { applicability, ..f },
+        None => FixInfo {
+            applicability,
+            description: "removed by the other fixes of its file".to_owned(),
+            migration: Vec::new(),
+        },
     })
 }
 
@@ -1151,6 +1303,11 @@ fn print(
                 for (rule, note) in &o.notes {
                     writeln!(status, "  review {rule}: {note}")?;
                 }
+                if !args.diff {
+                    for report in migrations(r) {
+                        writeln!(status, "  {}", migration_line(&report))?;
+                    }
+                }
             }
             for c in &r.created {
                 if let Some(e) = &c.error {
@@ -1217,6 +1374,221 @@ fn print(
         ));
     }
     writeln!(status, "{summary}")
+}
+
+/// Whether the text output counts `r` as fixed (`fixed N`, or with `--diff` `would fix
+/// N`): its fixes change it or create a file, and nothing kept them from being written.
+fn counted_fixed(r: &FileResult) -> bool {
+    let Some(o) = &r.outcome else { return false };
+    let creates = r.created.iter().any(|c| c.error.is_none());
+    !(r.not_written.is_some() && o.changed()) && (o.changed() || creates) && r.write_error.is_none()
+}
+
+/// The migration reports of the clusters `r`'s fixes migrate, each `comment_in` made the
+/// path of the file its comment block is in (the file itself, or the file created beside
+/// it); none when the file does not count as fixed.
+fn migrations(r: &FileResult) -> Vec<serde_json::Value> {
+    let Some(o) = r.outcome.as_ref().filter(|_| counted_fixed(r)) else {
+        return Vec::new();
+    };
+    o.migration
+        .iter()
+        .map(|report| crate::migrate::migration_report::with_comment_path(report, &r.path))
+        .collect()
+}
+
+/// One line per migrated cluster, for the text output: what became which DaskCluster,
+/// where clients now connect, and how many steps its comment block leaves for a person.
+fn migration_line(report: &serde_json::Value) -> String {
+    let text = |key: &str| report.get(key).and_then(|v| v.as_str()).unwrap_or("");
+    let steps = report
+        .get("steps")
+        .and_then(|s| s.as_array())
+        .map_or(0, Vec::len);
+    format!(
+        "migrated {} → DaskCluster `{}` (scheduler {}); {steps} step{} left for a person, see the comment in {}",
+        text("from"),
+        text("cluster"),
+        report
+            .pointer("/scheduler_address/new")
+            .and_then(|v| v.as_str())
+            .unwrap_or(""),
+        if steps == 1 { "" } else { "s" },
+        text("comment_in"),
+    )
+}
+
+/// `--format json`: `{"version": 1, "files": [...], "summary": {...}}`, one entry per file
+/// with anything to say (see README, "`dusk fix --format json`"). With `--diff`, each
+/// changed file carries its diff.
+fn print_json(
+    results: &[FileResult],
+    args: &FixArgs,
+    scanned: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut files = Vec::new();
+    let (mut fixed_files, mut fixed, mut left, mut review, mut migrated) = (0, 0, 0, 0, 0);
+    for r in results {
+        let mut v = file_json(r, args);
+        if counted_fixed(r) {
+            fixed_files += 1;
+            fixed += r.removed.values().sum::<usize>();
+        }
+        left += r.remaining.findings.len();
+        if !args.unsafe_fixes {
+            review += r
+                .remaining
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.fix
+                        .as_ref()
+                        .is_some_and(|x| x.applicability == Applicability::Unsafe)
+                })
+                .count();
+        }
+        migrated += v["migration"].as_array().map_or(0, Vec::len);
+        if args.diff
+            && let Some(o) = r.outcome.as_ref().filter(|_| counted_fixed(r))
+        {
+            let mut diff = if o.changed() && r.with.is_none() {
+                outcome_diff(&r.path, o, false)
+            } else {
+                String::new()
+            };
+            for c in r.created.iter().filter(|c| c.error.is_none()) {
+                diff.push_str(&crate::diff::unified(&c.path, "", &c.text));
+            }
+            v["diff"] = serde_json::json!(diff);
+        }
+        if has_news(&v) {
+            files.push(v);
+        }
+    }
+    let doc = serde_json::json!({
+        "version": 1,
+        "files": files,
+        "summary": {
+            "files_scanned": scanned,
+            "files_fixed": fixed_files,
+            "findings_fixed": fixed,
+            "findings_left": left,
+            "findings_needing_review": review,
+            "clusters_migrated": migrated,
+        },
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)?;
+    out.flush()
+}
+
+/// Whether a file's JSON entry says anything beyond "nothing to do".
+fn has_news(v: &serde_json::Value) -> bool {
+    let non_empty = |k: &str| v[k].as_array().is_some_and(|a| !a.is_empty());
+    v["changed"] == true
+        || !v["not_written"].is_null()
+        || !v["not_fixed"].is_null()
+        || ["creates", "fixes", "declined", "findings", "migration"]
+            .iter()
+            .any(|k| non_empty(k))
+}
+
+/// The applied fixes of a file, for `--format json`.
+fn fixes_json(applied: &[Located]) -> Vec<serde_json::Value> {
+    applied
+        .iter()
+        .map(|a| {
+            let mut v = serde_json::json!({
+                "rule": a.fix.rule,
+                "line": a.start.map(|s| s.line),
+                "column": a.start.map(|s| s.column),
+                "description": a.fix.description,
+                "applicability": a.fix.applicability.as_str(),
+            });
+            if let Some(cell) = a.cell {
+                v["cell"] = serde_json::json!(cell);
+            }
+            v
+        })
+        .collect()
+}
+
+/// One file of `--format json`.
+fn file_json(r: &FileResult, args: &FixArgs) -> serde_json::Value {
+    use serde_json::json;
+    let fixed = counted_fixed(r);
+    let o = r.outcome.as_ref();
+    let changed = fixed && o.is_some_and(Outcome::changed);
+    let fixes = if fixed {
+        fixes_json(&r.applied)
+    } else {
+        Vec::new()
+    };
+    let mut declined: Vec<serde_json::Value> = r
+        .remaining
+        .findings
+        .iter()
+        .filter_map(|f| {
+            let reason = f.not_fixable.as_ref()?;
+            let mut v = json!({
+                "rule": f.rule,
+                "line": f.start.line,
+                "column": f.start.column,
+                "reason": reason,
+            });
+            if let Some(cell) = f.cell {
+                v["cell"] = json!(cell);
+            }
+            Some(v)
+        })
+        .collect();
+    for f in o.map(|o| o.failed.as_slice()).unwrap_or_default() {
+        declined.push(json!({"rule": f.rule, "line": null, "column": null, "reason": f.reason}));
+    }
+    let not_written = match (&r.write_error, o) {
+        (Some(e), _) => Some(e.to_string()),
+        (None, Some(o)) if o.changed() => r.not_written.clone(),
+        _ => None,
+    };
+    let not_fixed = o.and_then(|o| match &o.end {
+        End::NotConverged { passes, rules } => Some(format!(
+            "fixes were still changing the file after {passes} passes (last: {}); the file is \
+             left unchanged. This is a bug in dusk: please report it with the file",
+            rules.join(", ")
+        )),
+        End::NotParsed(why) if o.remaining.findings.iter().any(|f| f.fix.is_some()) => {
+            Some(format!("it does not parse ({why})"))
+        }
+        _ => None,
+    });
+    let creates: Vec<serde_json::Value> = r
+        .created
+        .iter()
+        .filter(|c| fixed || c.error.is_some())
+        .map(|c| json!({"path": c.path, "error": c.error.as_ref().map(ToString::to_string)}))
+        .collect();
+    json!({
+        "path": r.path,
+        "changed": changed,
+        "written": changed && !args.diff,
+        "creates": creates,
+        "with": o.filter(|_| fixed).map_or_else(Vec::new, |o| {
+            o.elsewhere.iter().map(|e| e.display.clone()).collect()
+        }),
+        "changed_by": if fixed { r.with.clone() } else { None },
+        "fixes": fixes,
+        "declined": declined,
+        "not_written": not_written,
+        "not_fixed": not_fixed,
+        "findings": r
+            .remaining
+            .findings
+            .iter()
+            .map(crate::report::json::finding_json)
+            .collect::<Vec<_>>(),
+        "migration": migrations(r),
+    })
 }
 
 /// `path:line:col: severity rule: message`, plus what would fix it.

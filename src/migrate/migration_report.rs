@@ -2,9 +2,10 @@
 //! new scheduler address, each field's fate (the builder's [`Record`]s) and the steps left
 //! for a person — what a careful engineer writes in the migration ticket.
 //!
-//! The file fixes write it as comments above the resources they generate; `dusk plan
-//! --from-cluster --format json` carries [`MigrationReport::to_json`] as each built
-//! DaskCluster's `migration` (schema below). Pure.
+//! The file fixes write it as comments above the resources they generate and carry it on
+//! their `Fix` (`Fix::migration`, as JSON) for `dusk fix --format json` and `dusk check
+//! --format json`; `dusk plan --from-cluster --format json` carries [`MigrationReport::to_json`]
+//! as each built DaskCluster's `migration` (schema below). Pure.
 //!
 //! ```json
 //! {"from": "Helm release `dask/analytics` (chart dask-2024.1.1)",
@@ -16,11 +17,17 @@
 //!  "steps": ["…"]}
 //! ```
 //! `fate` is `carried`, `transformed` (`why` says how), `not-supported` (`why` says why and
-//! what to do) or `dependency` (`why` names the object that must exist).
+//! what to do) or `dependency` (`why` names the object that must exist). A report of a file
+//! fix gives each `source` as `path:line` and adds `"comment_in"`: the file whose comment
+//! block holds the report (the fixed file, or the file the fix writes beside it).
 
 use super::build::{Fidelity, Record};
 use crate::extract::classic::Source;
+use crate::source::TextRange;
 use serde_json::{Value, json};
+
+/// The line of a comment block after which each field's fate is listed.
+pub const FIELDS_HEADING: &str = "What each field became:";
 
 /// The report of one migrated cluster.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +42,46 @@ pub struct MigrationReport {
     pub steps: Vec<String>,
 }
 
+/// The file whose comment block holds a file fix's report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommentIn {
+    /// The file being fixed.
+    FixedFile,
+    /// A file the fix creates beside it, by name.
+    Beside(String),
+}
+
 impl MigrationReport {
+    /// The report a file fix writes as the comment block `lines` (without `# `): its first
+    /// line says what was migrated, the lines after it up to `What each field became:` are
+    /// the steps left for a person (new address, clients to change, objects to delete), and
+    /// the fields are `record` (the lines after that render it).
+    pub fn from_comment(
+        from: String,
+        cluster: String,
+        namespace: Option<String>,
+        old_address: Option<String>,
+        lines: &[&str],
+        record: &[Record],
+    ) -> MigrationReport {
+        let steps = lines
+            .iter()
+            .skip(1)
+            .take_while(|l| !l.starts_with(FIELDS_HEADING))
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        MigrationReport {
+            from,
+            cluster,
+            namespace,
+            old_address,
+            fields: record.to_vec(),
+            steps,
+        }
+    }
+
     /// Where clients reach the new scheduler.
     pub fn new_address(&self) -> String {
         format!(
@@ -46,8 +92,29 @@ impl MigrationReport {
     }
 
     /// The report as JSON; byte ranges of a file are shown as `bytes A..B` (the file fixes
-    /// show lines in their comments).
+    /// show lines in their comments: see [`MigrationReport::to_json_at`]).
     pub fn to_json(&self) -> Value {
+        self.json(&|_| None)
+    }
+
+    /// The report of a file fix as JSON: each byte range shown as `at` names it
+    /// (`path:line`; else `bytes A..B`), and `comment_in`, where its comment block is:
+    /// `null` for the fixed file itself (its caller knows the path), or the name of the file
+    /// the fix creates beside it.
+    pub fn to_file_json(
+        &self,
+        comment: &CommentIn,
+        at: &dyn Fn(TextRange) -> Option<String>,
+    ) -> Value {
+        let mut v = self.json(at);
+        v["comment_in"] = match comment {
+            CommentIn::FixedFile => Value::Null,
+            CommentIn::Beside(name) => json!(name),
+        };
+        v
+    }
+
+    fn json(&self, at: &dyn Fn(TextRange) -> Option<String>) -> Value {
         let fields: Vec<Value> = self
             .fields
             .iter()
@@ -57,7 +124,7 @@ impl MigrationReport {
                     "field": r.field,
                     "fate": fate,
                     "why": why,
-                    "source": r.source.as_ref().map(source),
+                    "source": r.source.as_ref().map(|s| source(s, at)),
                 })
             })
             .collect();
@@ -72,6 +139,35 @@ impl MigrationReport {
     }
 }
 
+/// A file fix's report (JSON) with `comment_in` made a path as reports show paths: the
+/// fixed file's (`fixed`, as shown) for `null`, else the created file's beside it.
+pub fn with_comment_path(report: &Value, fixed: &str) -> Value {
+    let mut report = report.clone();
+    let path = match report.get("comment_in").and_then(Value::as_str) {
+        Some(name) => std::path::Path::new(fixed)
+            .parent()
+            .map_or_else(|| name.to_owned(), |dir| shown(&dir.join(name))),
+        None => fixed.to_owned(),
+    };
+    report["comment_in"] = json!(path);
+    report
+}
+
+/// A path as reports show it: as given, without a leading `./`.
+pub fn shown(path: &std::path::Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_owned()
+}
+
+/// `path:line` of a byte range of `text`, for [`MigrationReport::to_file_json`].
+pub fn lines_in<'a>(path: &'a str, text: &'a str) -> impl Fn(TextRange) -> Option<String> + 'a {
+    let index = crate::source::LineIndex::new(text);
+    move |r| {
+        let line = index.line_column(text, r.start().min(text.len())).line;
+        Some(format!("{path}:{line}"))
+    }
+}
+
 /// A fate's name and its reason.
 pub fn fate(f: &Fidelity) -> (&'static str, Option<&str>) {
     match f {
@@ -82,9 +178,9 @@ pub fn fate(f: &Fidelity) -> (&'static str, Option<&str>) {
     }
 }
 
-fn source(s: &Source) -> String {
+fn source(s: &Source, at: &dyn Fn(TextRange) -> Option<String>) -> String {
     match s {
-        Source::Span(r) => format!("bytes {}..{}", r.start(), r.end()),
+        Source::Span(r) => at(*r).unwrap_or_else(|| format!("bytes {}..{}", r.start(), r.end())),
         Source::Live(what) => what.clone(),
         Source::Default(why) => format!("default: {why}"),
     }
@@ -122,5 +218,40 @@ mod tests {
         assert_eq!(v["fields"][0]["source"], "Pod ml/etl-w spec.restartPolicy");
         assert_eq!(v["fields"][1]["fate"], "carried");
         assert!(v["fields"][1]["why"].is_null());
+        assert!(v.get("comment_in").is_none());
+    }
+
+    #[test]
+    fn a_comment_block_gives_the_steps_and_a_file_report_its_lines() {
+        let record = vec![Record {
+            field: "worker.replicas".into(),
+            source: Some(Source::Span(TextRange::new(40, 45))),
+            fidelity: Fidelity::Carried,
+        }];
+        let lines = [
+            "Migrated by `dusk fix` from the hand-written Deployment `dask-scheduler`.",
+            "The scheduler moves from `dask-scheduler:8786` to `dask-scheduler.ml:8786`.",
+            "",
+            "Delete the old objects once the DaskCluster runs.",
+            "What each field became:",
+            "  `worker.replicas`: carried",
+        ];
+        let report = MigrationReport::from_comment(
+            "hand-written Deployment `dask-scheduler`".into(),
+            "dask".into(),
+            Some("ml".into()),
+            Some("dask-scheduler:8786".into()),
+            &lines,
+            &record,
+        );
+        assert_eq!(report.steps, [lines[1], lines[3]]);
+        let v = report.to_file_json(&CommentIn::FixedFile, &|r| {
+            (r.start() == 40).then(|| "k8s/dask.yaml:7".to_owned())
+        });
+        assert_eq!(v["fields"][0]["source"], "k8s/dask.yaml:7");
+        assert!(v["comment_in"].is_null() && v.get("comment_in").is_some());
+        let beside = report.to_file_json(&CommentIn::Beside("x.yaml".into()), &|_| None);
+        assert_eq!(beside["comment_in"], "x.yaml");
+        assert_eq!(beside["fields"][0]["source"], "bytes 40..45");
     }
 }

@@ -579,6 +579,13 @@ pub struct Outcome {
     pub elsewhere: Vec<OtherFile>,
     /// Remaining findings whose fix `--unsafe-fixes` would apply.
     pub hidden_unsafe: usize,
+    /// Each fix applied, in the order applied: its rule, what it did and where its finding
+    /// was. Emptied with `applied` when the loop gives up or a pass is undone.
+    pub fixes: Vec<AppliedFix>,
+    /// The migration report (`migration_report::MigrationReport::to_json`) of each classic
+    /// cluster the applied fixes migrate, in the order applied: what their comment blocks say,
+    /// as data.
+    pub migration: Vec<serde_json::Value>,
     /// Whether `--unsafe-fixes` could have made any step of this run go otherwise: a finding
     /// whose fix needs review, an occurrence a rewriter made unsafe, or a postcondition that
     /// refused a finding such a fix removes. When not, the unsafe run is this run.
@@ -599,6 +606,39 @@ impl Outcome {
     pub fn fixed_count(&self) -> usize {
         self.applied.values().sum()
     }
+}
+
+/// One fix the loop applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedFix {
+    pub rule: String,
+    /// The rewriter's words for what this occurrence's fix did.
+    pub description: String,
+    pub applicability: Applicability,
+    /// Where its finding was in the text the loop started from (a notebook's joined code
+    /// cells); `None` when that is not known (the loop started from another fix's result).
+    pub at: Option<TextRange>,
+}
+
+/// The edits one pass applied, in the coordinates of the text before it (range, length of
+/// the new text), sorted: enough to take an offset of a later text back to the original.
+type PassEdits = Vec<(TextRange, usize)>;
+
+/// `offset` in the text after the pass whose edits are `edits`, in the text before it: an
+/// offset inside new text is the start of the range it replaced.
+fn before_pass(offset: usize, edits: &PassEdits) -> usize {
+    let mut delta: isize = 0;
+    for (range, len) in edits {
+        let new_start = (range.start() as isize + delta) as usize;
+        if offset < new_start {
+            break;
+        }
+        if offset < new_start + len || (offset == new_start && *len == 0) {
+            return range.start();
+        }
+        delta += *len as isize - range.len() as isize;
+    }
+    (offset as isize - delta).max(0) as usize
 }
 
 /// A finding's fix, chosen for this pass.
@@ -696,9 +736,13 @@ pub fn fix_text_with(
         created_by: BTreeMap::new(),
         elsewhere: Vec::new(),
         hidden_unsafe: 0,
+        fixes: Vec::new(),
+        migration: Vec::new(),
         unsafe_differs: false,
         end: End::Converged,
     };
+    // The edits of each pass so far, to place each applied fix in the original text.
+    let mut passes_edits: Vec<PassEdits> = Vec::new();
     let mut problems = match check(&outcome.fixed) {
         Ok(problems) => problems,
         Err(message) => {
@@ -746,6 +790,8 @@ pub fn fix_text_with(
             outcome.created.clear();
             outcome.created_by.clear();
             outcome.elsewhere.clear();
+            outcome.fixes.clear();
+            outcome.migration.clear();
             outcome.remaining = lint(&outcome.fixed);
             break;
         }
@@ -815,7 +861,36 @@ pub fn fix_text_with(
             outcome.fixed = text;
             problems = new_problems;
         }
+        let mut edits: PassEdits = kept
+            .iter()
+            .flat_map(|c| &c.fix.edits)
+            .map(|e| (e.range, e.content.len()))
+            .collect();
+        edits.sort_by_key(|(r, _)| (r.start(), r.end()));
         for c in kept {
+            let at = passes_edits.iter().rev().fold(c.range.start(), before_pass);
+            let end = passes_edits.iter().rev().fold(c.range.end(), before_pass);
+            let applied = AppliedFix {
+                rule: c.rule.clone(),
+                description: c.fix.description.clone(),
+                applicability: c.fix.applicability,
+                at: Some(TextRange::new(at, end.max(at))),
+            };
+            // A file made again from a later pass's text is the same fix, made again: it
+            // and its reports replace the earlier ones.
+            if c.fix.edits.is_empty() {
+                outcome
+                    .fixes
+                    .retain(|f| f.rule != applied.rule || f.at != applied.at);
+            }
+            outcome.fixes.push(applied);
+            for report in &c.fix.migration {
+                let same = |r: &serde_json::Value| {
+                    r.get("from") == report.get("from") && r.get("cluster") == report.get("cluster")
+                };
+                outcome.migration.retain(|r| !same(r));
+                outcome.migration.push(report.clone());
+            }
             for file in &c.fix.created {
                 outcome.created.retain(|o| o.name != file.name);
                 outcome.created.push(file.clone());
@@ -835,11 +910,14 @@ pub fn fix_text_with(
             }
             *outcome.applied.entry(c.rule).or_default() += 1;
         }
+        passes_edits.push(edits);
         history.push(Step {
             text: outcome.fixed.clone(),
             applied: outcome.applied.clone(),
             notes: outcome.notes.len(),
             elsewhere: outcome.elsewhere.len(),
+            fixes: outcome.fixes.len(),
+            migration: outcome.migration.len(),
         });
     }
     outcome.unsafe_differs = unsafe_differs.get();
@@ -892,6 +970,12 @@ pub fn settle_fixes(
                 .find(|c| c.rule == f.rule && c.range == f.range),
         ) {
             info.applicability = info.applicability.min(c.fix.applicability);
+            info.migration = c
+                .fix
+                .migration
+                .iter()
+                .map(|m| migration_report::with_comment_path(m, &display_path))
+                .collect();
         }
     }
 }
@@ -1303,6 +1387,8 @@ fn keep_names_bound(
         applied,
         notes,
         elsewhere,
+        fixes,
+        migration,
     } = match good {
         Some(i) => history[i].clone(),
         None => Step {
@@ -1310,6 +1396,8 @@ fn keep_names_bound(
             applied: BTreeMap::new(),
             notes: 0,
             elsewhere: 0,
+            fixes: 0,
+            migration: 0,
         },
     };
     for (rule, count) in &outcome.applied {
@@ -1327,6 +1415,8 @@ fn keep_names_bound(
     outcome.applied = applied;
     outcome.notes.truncate(notes);
     outcome.elsewhere.truncate(elsewhere);
+    outcome.fixes.truncate(fixes);
+    outcome.migration.truncate(migration);
     outcome.remaining = lint(&outcome.fixed);
 }
 
@@ -1335,9 +1425,12 @@ fn keep_names_bound(
 struct Step {
     text: String,
     applied: BTreeMap<String, usize>,
-    /// How many notes and other files the fixes had by then (both only grow).
+    /// How many notes, other files, applied fixes and migration reports the fixes had by
+    /// then (all only grow).
     notes: usize,
     elsewhere: usize,
+    fixes: usize,
+    migration: usize,
 }
 
 /// How many findings of each rule a report has.
@@ -1467,6 +1560,40 @@ mod tests {
                 "{offset}"
             );
         }
+    }
+
+    #[test]
+    fn an_offset_after_a_pass_is_found_in_the_text_before_it() {
+        // "abcdef" → "aXYZdef": `bc` (1..3) replaced by `XYZ`; an insertion of `!` at 5.
+        let edits: PassEdits = vec![(TextRange::new(1, 3), 3), (TextRange::new(5, 5), 1)];
+        let before = "abcdef";
+        let after = apply_edits(
+            before,
+            &[
+                Edit::replace(TextRange::new(1, 3), "XYZ"),
+                Edit::insert(5, "!"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(after, "aXYZde!f");
+        // Untouched text maps to itself; text an edit wrote maps to where the edit starts.
+        for (offset, want) in [
+            (0, 0),
+            (1, 1),
+            (2, 1),
+            (3, 1),
+            (4, 3),
+            (5, 4),
+            (6, 5),
+            (7, 5),
+        ] {
+            assert_eq!(
+                before_pass(offset, &edits),
+                want,
+                "offset {offset} of {after:?}"
+            );
+        }
+        assert_eq!(before_pass(3, &Vec::new()), 3);
     }
 
     #[test]

@@ -49,10 +49,15 @@ fn fix_json(f: &Finding) -> Value {
         .as_ref()
         .filter(|fix| fix.applicability != Applicability::DisplayOnly)
     {
-        return json!({
+        let mut v = json!({
             "applicability": fix.applicability.as_str(),
             "description": fix.description,
         });
+        // Additive: what a fix that migrates a classic cluster would report.
+        if !fix.migration.is_empty() {
+            v["migration"] = json!(fix.migration);
+        }
+        return v;
     }
     match &f.not_fixable {
         Some(reason) => json!({"available": false, "reason": reason}),
@@ -134,6 +139,7 @@ mod tests {
             fix: Some(FixInfo {
                 applicability: Applicability::DisplayOnly,
                 description: "d".into(),
+                migration: Vec::new(),
             }),
             not_fixable: None,
             object: None,

@@ -41,6 +41,9 @@ impl Severity {
 pub struct FixInfo {
     pub applicability: Applicability,
     pub description: String,
+    /// The migration reports (`migrate::migration_report`, JSON) of the classic clusters
+    /// the fix migrates; empty for a fix that migrates none.
+    pub migration: Vec<serde_json::Value>,
 }
 
 /// A live Kubernetes object a finding is about.

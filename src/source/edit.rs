@@ -76,6 +76,11 @@ pub struct Fix {
     /// loads). The fix is applied or rolled back as a whole: these change only if its edits
     /// to this file are kept, and the writer refuses all of them if one cannot be written.
     pub elsewhere: Vec<OtherFile>,
+    /// The migration report of each classic cluster the fix migrates, as
+    /// `migrate::migration_report::MigrationReport::to_json` writes it (the data of the
+    /// comment block the fix writes above the generated resources), for `--format json`.
+    /// JSON here because a report is built from the model of a higher stage.
+    pub migration: Vec<serde_json::Value>,
 }
 
 /// An existing file a fix changes besides the one it is about: its text as read and as the
@@ -112,6 +117,7 @@ impl Fix {
             description: description.into(),
             created: Vec::new(),
             elsewhere: Vec::new(),
+            migration: Vec::new(),
         }
     }
 

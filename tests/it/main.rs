@@ -15,6 +15,7 @@ mod contract;
 mod corpus;
 mod counts;
 mod fix;
+mod fix_json;
 mod fix_support;
 mod frontend_dockerfile;
 mod frontend_python;

@@ -152,6 +152,7 @@ fn reports() -> Vec<FileReport> {
         f.fix = Some(FixInfo {
             applicability: Applicability::Safe,
             description: "replace `dask-worker` with `dask worker`".into(),
+            migration: Vec::new(),
         });
         let f = window(f, "distributed", Some("2022.10.0"), Some("2026.6.0"));
         at(f, PYTHON, None, find(PYTHON, "dask-worker"))
@@ -179,6 +180,7 @@ fn reports() -> Vec<FileReport> {
         f.fix = Some(FixInfo {
             applicability: Applicability::Unsafe,
             description: "rewrite with `python-classic-cluster`".into(),
+            migration: Vec::new(),
         });
         let f = window(f, "dask-kubernetes", Some("2022.10.0"), Some("2024.5.0"));
         let import = nb

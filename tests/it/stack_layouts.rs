@@ -355,3 +355,50 @@ fn a_kustomize_base_nothing_patches_migrates_and_says_what_its_kustomization_mus
     }
     insta::assert_snapshot!("kustomize-base-scheduler", scheduler);
 }
+
+#[test]
+fn the_json_migration_report_points_each_field_at_the_file_it_came_from() {
+    let dir = repo(&[]);
+    let (_, text) = fix_in(
+        dir.path(),
+        &["--format", "json", "--diff", "--unsafe-fixes"],
+        &["deploy"],
+    );
+    let (out, _) = text.split_once("\n--- stderr ---\n").unwrap();
+    let json: serde_json::Value = serde_json::from_str(out).unwrap();
+    let file = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("scheduler/deployment.yaml")
+        })
+        .unwrap_or_else(|| panic!("{json:#}"));
+    let report = &file["migration"][0];
+    assert_eq!(report["cluster"], "dask", "{report:#}");
+    let source = |field: &str| {
+        report["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == field)
+            .and_then(|f| f["source"].as_str())
+            .unwrap_or_else(|| panic!("no {field} in {report:#}"))
+            .to_owned()
+    };
+    assert!(
+        source("service_type").ends_with("deploy/dask/scheduler/service.yaml:2"),
+        "{report:#}"
+    );
+    assert!(
+        source("replicas").ends_with("deploy/dask/workers/deployment.yaml:12"),
+        "{report:#}"
+    );
+    assert!(
+        source("scheduler").ends_with("deploy/dask/scheduler/deployment.yaml:3"),
+        "{report:#}"
+    );
+}

@@ -136,11 +136,12 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     }
     let item_line = line_start(cx.text, dash_of(cx.text, plan.create.template)?);
     let indent = " ".repeat(column(cx.text, dash_of(cx.text, plan.create.template)?));
+    let lines = report_lines(&plan, &built, &job);
     let mut report = String::new();
-    for l in report_lines(&plan, &built, &job) {
+    for l in &lines {
         report.push_str(&indent);
         report.push_str("# ");
-        report.push_str(&l);
+        report.push_str(l);
         report.push('\n');
     }
     edits.push(Edit::insert(item_line, report));
@@ -191,36 +192,29 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             edits.push(Edit::replace(range, host.clone()));
         }
     }
-    if let Ok(job) = &job {
-        return Ok(Fix::new(
-            edits,
-            Applicability::Unsafe,
-            format!(
-                "replace the scheduler step `{}`, the worker Deployment of step `{}` and the pipeline step `{}` by DaskJob `{}`, created by step `{}` in the pipeline's place (its runner runs template `{}`'s container){}",
-                plan.scheduler_name(),
-                name_of_template(plan.create.template),
-                job.step_name(),
-                built.name,
-                job.step_name(),
-                name_of_template(job.template),
-                if plan.deletes.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        ", deleted by {}",
-                        plan.deletes
-                            .iter()
-                            .map(|d| format!("`{}`", name_of_template(d.template)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                },
-            ),
-        ));
-    }
-    Ok(Fix::new(
-        edits,
-        Applicability::Unsafe,
+    let description = if let Ok(job) = &job {
+        format!(
+            "replace the scheduler step `{}`, the worker Deployment of step `{}` and the pipeline step `{}` by DaskJob `{}`, created by step `{}` in the pipeline's place (its runner runs template `{}`'s container){}",
+            plan.scheduler_name(),
+            name_of_template(plan.create.template),
+            job.step_name(),
+            built.name,
+            job.step_name(),
+            name_of_template(job.template),
+            if plan.deletes.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", deleted by {}",
+                    plan.deletes
+                        .iter()
+                        .map(|d| format!("`{}`", name_of_template(d.template)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        )
+    } else {
         format!(
             "replace the scheduler step `{}` and the worker Deployment of step `{}` by DaskCluster `{}` (created by step `{}`{}); clients move to `{}`",
             plan.scheduler_name(),
@@ -243,8 +237,52 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         ) + &match &job {
             Err(why) => format!("; a DaskCluster, not a DaskJob: {why}"),
             Ok(_) => String::new(),
-        },
-    ))
+        }
+    };
+    let mut fix = Fix::new(edits, Applicability::Unsafe, description);
+    fix.migration
+        .push(migration_json(cx, &plan, &built, &lines));
+    Ok(fix)
+}
+
+/// The migration report the comment block `lines` writes, as data (`Fix::migration`).
+fn migration_json(
+    cx: &Context<'_>,
+    plan: &Plan<'_>,
+    built: &Built,
+    lines: &[String],
+) -> serde_json::Value {
+    use crate::migrate::migration_report::{CommentIn, MigrationReport};
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let namespace = built
+        .host
+        .strip_prefix(&format!("{}-scheduler.", built.name))
+        .filter(|ns| *ns != "<namespace>")
+        .map(str::to_owned);
+    let report = MigrationReport::from_comment(
+        format!(
+            "Argo {} `{}`: daemon step `{}` and worker {} `{}`",
+            plan.root.get_str("kind").unwrap_or("Workflow"),
+            plan.root
+                .path(&["metadata", "name"])
+                .or_else(|| plan.root.path(&["metadata", "generateName"]))
+                .and_then(Node::as_str)
+                .unwrap_or(""),
+            plan.scheduler_name(),
+            plan.worker().get_str("kind").unwrap_or("Deployment"),
+            name_of(plan.worker()),
+        ),
+        built.name.clone(),
+        namespace,
+        Some("{{steps.<step>.ip}}:8786".to_owned()),
+        &lines,
+        &built.record,
+    );
+    let shown = crate::migrate::migration_report::shown(cx.path);
+    report.to_file_json(
+        &CommentIn::FixedFile,
+        &crate::migrate::migration_report::lines_in(&shown, cx.text),
+    )
 }
 
 /// A `resource` step of the workflow and the documents of its manifest.

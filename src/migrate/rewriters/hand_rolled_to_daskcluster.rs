@@ -201,6 +201,16 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             built.name,
         ),
     );
+    // The DaskCluster's edit opens with the comment block.
+    let comment = fix.edits.iter().find(|e| e.range == seg.content);
+    let report = migration_json(
+        cx,
+        &stack,
+        &built,
+        comment.map_or("", |e| &e.content),
+        &loaded,
+    );
+    fix.migration.push(report);
     // Each other file loses the stack's documents, in the same fix.
     for (i, l) in loaded.iter().enumerate() {
         let Some(other) = &l.text else { continue };
@@ -1288,6 +1298,77 @@ pub(crate) fn record_lines(record: &[build::Record]) -> Vec<String> {
             format!("  `{}`: {label}{detail}", r.field)
         })
         .collect()
+}
+
+/// The migration report the comment block (`text` opens with it) writes, as data
+/// (`Fix::migration`); each field's line is in the file of the workload it came from.
+fn migration_json(
+    cx: &Context<'_>,
+    stack: &Stack<'_>,
+    built: &BuiltStack,
+    text: &str,
+    loaded: &[Beside],
+) -> serde_json::Value {
+    use crate::migrate::migration_report::{CommentIn, MigrationReport, lines_in, shown};
+    let lines: Vec<&str> = text
+        .lines()
+        .map_while(|l| l.strip_prefix('#'))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect();
+    let report = MigrationReport::from_comment(
+        format!(
+            "hand-written {} `{}` with {} worker workload(s)",
+            stack.scheduler.get_str("kind").unwrap_or("Deployment"),
+            name_of(stack.scheduler),
+            stack.workers.len()
+        ),
+        built.name.clone(),
+        built.namespace.clone(),
+        Some(stack.old_address()),
+        &lines,
+        &built.record,
+    );
+    let shown = shown(cx.path);
+    let here = lines_in(&shown, cx.text);
+    let beside: Vec<Option<_>> = loaded
+        .iter()
+        .map(|l| l.text.as_ref().map(|t| lines_in(&t.display, &t.text)))
+        .collect();
+    // As `from_live` tells them apart: a group's fields name its Deployment, the
+    // scheduler's start with `scheduler`, the rest are the first worker's.
+    let home_of = |field: &str| -> Option<usize> {
+        if field.starts_with("scheduler") || matches!(field, "name" | "namespace") {
+            return None;
+        }
+        if field == "service_type" {
+            return stack.service_homes.first().copied().flatten();
+        }
+        let i = stack
+            .workers
+            .iter()
+            .skip(1)
+            .position(|w| field.contains(&format!("-{}: ", name_of(w))))
+            .map_or(0, |i| i + 1);
+        stack.homes.get(i).copied().flatten()
+    };
+    let mut json = report.to_file_json(&CommentIn::FixedFile, &|_| None);
+    if let Some(fields) = json["fields"].as_array_mut() {
+        for (f, r) in fields.iter_mut().zip(&built.record) {
+            if let Some(crate::extract::classic::Source::Span(range)) = r.source {
+                let at = match home_of(&r.field) {
+                    None => here(range),
+                    Some(i) => beside
+                        .get(i)
+                        .and_then(|b| b.as_ref())
+                        .and_then(|b| b(range)),
+                };
+                if let Some(at) = at {
+                    f["source"] = serde_json::json!(at);
+                }
+            }
+        }
+    }
+    json
 }
 
 fn list(items: &[&str]) -> String {

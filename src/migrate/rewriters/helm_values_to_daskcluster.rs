@@ -41,7 +41,8 @@ use super::pod_template_to_daskcluster::rfc1123_label;
 use super::replace_command::new_cli_available;
 use crate::extract::classic::{ClassicCluster, Source};
 use crate::extract::helm_chart::{self, Fate, Rendering};
-use crate::migrate::build::{self, Options};
+use crate::migrate::build::{self, Fidelity, Options};
+use crate::migrate::migration_report::{CommentIn, MigrationReport, lines_in, shown};
 use crate::migrate::operator::{DaskCluster, DaskWorkerGroup, to_json, to_yaml};
 use crate::migrate::{Context, Declined, validate, yaml_text};
 use crate::source::LineIndex;
@@ -79,14 +80,49 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         },
         rendering.scheduler_address,
     );
-    Ok(Fix::create(
+    let shown = shown(cx.path);
+    let data = migration_report(cx, &name, &rendering).to_file_json(
+        &CommentIn::Beside(file_name.clone()),
+        &lines_in(&shown, cx.text),
+    );
+    let mut fix = Fix::create(
         NewFile {
             name: file_name,
             text,
         },
         Applicability::Unsafe,
         description,
-    ))
+    );
+    fix.migration.push(data);
+    Ok(fix)
+}
+
+/// The migration report the comment block writes, as data: each values key with its fate
+/// (a key carried as it is, `no effect` as not supported with that reason) and the steps.
+fn migration_report(cx: &Context<'_>, name: &str, r: &Rendering) -> MigrationReport {
+    let fields = r
+        .fields
+        .iter()
+        .map(|f| build::Record {
+            field: f.key.clone(),
+            source: Some(Source::Span(f.range)),
+            fidelity: match &f.fate {
+                Fate::Carried(_) => Fidelity::Carried,
+                Fate::Transformed(how) => Fidelity::Transformed(how.clone()),
+                Fate::NotSupported(why) => Fidelity::Dropped(why.clone()),
+                Fate::Dependency(what) => Fidelity::Dependency(what.clone()),
+                Fate::NoEffect(why) => Fidelity::Dropped(format!("no effect: {why}")),
+            },
+        })
+        .collect();
+    MigrationReport {
+        from: format!("{} chart values `{}`", r.era.chart(), shown(cx.path)),
+        cluster: name.to_owned(),
+        namespace: None,
+        old_address: Some(r.scheduler_address.clone()),
+        fields,
+        steps: steps(name, r),
+    }
 }
 
 /// The cluster's name from the values file's path.
@@ -217,6 +253,24 @@ fn report(cx: &Context<'_>, name: &str, r: &Rendering) -> String {
     }
     lines.push(String::new());
     lines.push("Steps left for a person:".into());
+    for (i, s) in steps(name, r).iter().enumerate() {
+        lines.push(format!("  {}. {s}", i + 1));
+    }
+    let mut out = String::new();
+    for l in lines {
+        if l.is_empty() {
+            out.push_str("#\n");
+        } else {
+            out.push_str("# ");
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The steps the migration leaves for a person, in order.
+fn steps(name: &str, r: &Rendering) -> Vec<String> {
     let mut steps = vec![
         "install the Dask Operator if it is not (https://kubernetes.dask.org/en/latest/installing.html)".to_owned(),
         format!(
@@ -253,20 +307,7 @@ fn report(cx: &Context<'_>, name: &str, r: &Rendering) -> String {
     steps.push(
         "retire the release with `helm uninstall <release> -n <namespace>` (it deletes the classic scheduler and workers), and keep the values file only as long as the release exists".into(),
     );
-    for (i, s) in steps.iter().enumerate() {
-        lines.push(format!("  {}. {s}", i + 1));
-    }
-    let mut out = String::new();
-    for l in lines {
-        if l.is_empty() {
-            out.push_str("#\n");
-        } else {
-            out.push_str("# ");
-            out.push_str(&l);
-            out.push('\n');
-        }
-    }
-    out
+    steps
 }
 
 #[cfg(test)]

@@ -1,0 +1,468 @@
+//! `dusk fix --format json` and the migration reports it carries (#9, item 6): a research
+//! repository (`fixtures/fix-json/research-repo/`: dask chart values, a notebook loading a
+//! classic worker pod template, a hand-written scheduler/worker stack) fixed with the real
+//! packs. The JSON is snapshotted; each migration report is held against the comment block
+//! the fix wrote; `dusk check --format json` announces the same reports on the findings
+//! whose fix makes them; `--diff`, `--output` and standard input keep their contracts.
+
+use crate::run::{check_json, fix_in, read};
+use dusk::cli::ExitStatus;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn repo() -> tempfile::TempDir {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fix-json/research-repo");
+    let dir = tempfile::tempdir().unwrap();
+    copy(&from, dir.path());
+    dir
+}
+
+fn copy(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// `dusk fix ARGS… .` in `dir`: the status, the JSON on standard output, and standard error.
+fn fix_json(dir: &Path, args: &[&str]) -> (ExitStatus, Value, String) {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let (status, text) = fix_in(dir, &all, &["."]);
+    let (out, err) = text.split_once("\n--- stderr ---\n").unwrap();
+    let json = serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    (status, json, err.to_owned())
+}
+
+fn entry<'a>(json: &'a Value, suffix: &str) -> &'a Value {
+    json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with(suffix))
+        .unwrap_or_else(|| panic!("no entry for {suffix} in {json:#}"))
+}
+
+/// The comment block of a migration report in `text`, without `# ` (indentation and `#`
+/// stripped): the run of comment lines around the line that heads its fields (`What each
+/// field became:`, `What each value became:` in a values file's report).
+fn comment_block(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let comment = |l: &str| l.trim_start().starts_with('#');
+    let heading = lines
+        .iter()
+        .position(|l| comment(l) && l.contains("What each ") && l.ends_with(" became:"))
+        .unwrap_or_else(|| panic!("no migration report in {text}"));
+    let mut start = heading;
+    while start > 0 && comment(lines[start - 1]) {
+        start -= 1;
+    }
+    let mut end = heading;
+    while end < lines.len() && comment(lines[end]) {
+        end += 1;
+    }
+    lines[start..end]
+        .iter()
+        .map(|l| {
+            let l = l.trim_start().trim_start_matches('#');
+            l.strip_prefix(' ').unwrap_or(l).to_owned()
+        })
+        .collect()
+}
+
+/// A report's fate as the comment blocks label it.
+fn label(fate: &str) -> &str {
+    match fate {
+        "not-supported" => "not supported",
+        other => other,
+    }
+}
+
+#[test]
+fn fix_json_reports_each_file_and_each_migrated_cluster() {
+    let dir = repo();
+    let (status, json, err) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    // Findings are left (a `dask-worker` value the chart passes as one argument): exit 1, as
+    // the text output exits.
+    assert_eq!(status, ExitStatus::Failure, "{err}");
+    assert_eq!(json["version"], 1);
+    let summary = &json["summary"];
+    assert_eq!(summary["files_scanned"], 4);
+    assert_eq!(summary["clusters_migrated"], 2);
+    let values = entry(&json, "values-genomics.yaml");
+    assert_eq!(values["changed"], false, "the values file stays");
+    assert_eq!(
+        values["creates"][0]["path"],
+        "/[dir]/deploy/dask/genomics-daskcluster.yaml"
+    );
+    assert!(
+        values["declined"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`image.dask_worker`")
+    );
+    let stack = entry(&json, "k8s/dask-stack.yaml");
+    assert_eq!(
+        (&stack["changed"], &stack["written"]),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+    let template = entry(&json, "notebooks/worker-spec.yaml");
+    assert_eq!(template["changed_by"], "/[dir]/notebooks/variants.ipynb");
+    let notebook = entry(&json, "notebooks/variants.ipynb");
+    let import = notebook["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "classic-kubecluster-import")
+        .unwrap();
+    // Where the finding was: the notebook's cell and the line and column in it.
+    assert_eq!(
+        (&import["cell"], &import["line"], &import["column"]),
+        (&2.into(), &3.into(), &29.into())
+    );
+    insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
+}
+
+#[test]
+fn each_migration_report_is_the_comment_block_the_fix_wrote() {
+    let dir = repo();
+    let (_, json, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    assert_eq!(reports_match_their_comments(dir.path(), &json), 2);
+}
+
+/// An Argo workflow's report is the comment block above its create step (the rewriters'
+/// fixture: a ClusterWorkflowTemplate and the CronWorkflow that uses it).
+#[test]
+fn an_argo_report_is_the_comment_block_above_the_create_step() {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rewriters/argo-to-daskcluster/shared-cluster");
+    let dir = tempfile::tempdir().unwrap();
+    copy(&from, dir.path());
+    let (_, json, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    assert_eq!(
+        reports_match_their_comments(dir.path(), &json),
+        1,
+        "{json:#}"
+    );
+    let report = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["migration"].as_array().unwrap())
+        .next()
+        .unwrap();
+    assert!(
+        report["from"].as_str().unwrap().starts_with("Argo "),
+        "{report:#}"
+    );
+}
+
+/// Holds each migration report of `json` (a `fix --format json` run in `dir`) against the
+/// comment block in its `comment_in` file: the new scheduler address, every step, every
+/// field with its fate (and no other), each source a line of a file of the run. The number
+/// of reports.
+fn reports_match_their_comments(dir: &Path, json: &Value) -> usize {
+    let reports: Vec<&Value> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["migration"].as_array().unwrap())
+        .collect();
+    for report in &reports {
+        let shown = report["comment_in"].as_str().unwrap();
+        let path = PathBuf::from(shown.replace("/[dir]", dir.to_str().unwrap()));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let block = comment_block(&text);
+        let new = report["scheduler_address"]["new"].as_str().unwrap();
+        let host = new.trim_start_matches("tcp://").trim_end_matches(":8786");
+        assert!(
+            block.iter().any(|l| l.contains(host)),
+            "{shown}: the block names {host}: {block:#?}"
+        );
+        let steps: Vec<&str> = report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert!(!steps.is_empty());
+        // Every step is a line of the block (numbered in a values file's report).
+        for (i, step) in steps.iter().enumerate() {
+            let numbered = format!("  {}. {step}", i + 1);
+            assert!(
+                block.iter().any(|l| l == step || *l == numbered),
+                "{shown}: step {step:?} is not in {block:#?}"
+            );
+        }
+        // Every field is a line of the block, with its fate; and the block lists no other.
+        let fields = report["fields"].as_array().unwrap();
+        let field_lines: Vec<&String> = block
+            .iter()
+            .filter(|l| l.starts_with("  ") && l.contains("`: "))
+            .collect();
+        assert_eq!(field_lines.len(), fields.len(), "{shown}: {block:#?}");
+        for f in fields {
+            let (field, fate) = (f["field"].as_str().unwrap(), f["fate"].as_str().unwrap());
+            let fate = match (fate, f["why"].as_str()) {
+                ("not-supported", Some(why)) if why.starts_with("no effect: ") => "no effect",
+                (fate, _) => label(fate),
+            };
+            assert!(
+                field_lines
+                    .iter()
+                    .any(|l| l.contains(&format!("`{field}`: {fate}"))),
+                "{shown}: `{field}`: {fate} is not in {field_lines:#?}"
+            );
+            // A field's source is the line of the file it was read from.
+            if let Some(source) = f["source"].as_str() {
+                let (file, line) = source.rsplit_once(':').unwrap();
+                assert!(line.parse::<usize>().is_ok(), "{source}");
+                assert!(file.starts_with("/[dir]/"), "{source}");
+            }
+        }
+    }
+    reports.len()
+}
+
+#[test]
+fn check_json_announces_the_reports_fix_writes() {
+    let dir = repo();
+    let out = tempfile::tempdir().unwrap();
+    let check = check_json(dir.path(), &out.path().join("check.json"));
+    let announced: Vec<Value> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["fix"].get("migration"))
+        .flat_map(|m| m.as_array().unwrap().clone())
+        .collect();
+    let (_, fixed, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    let shown = dir.path().to_str().unwrap().trim_start_matches('/');
+    let written: Vec<Value> = fixed["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["migration"].as_array().unwrap().clone())
+        .collect();
+    let announced: Value = serde_json::from_str(
+        &serde_json::to_string(&announced)
+            .unwrap()
+            .replace(shown, "[dir]"),
+    )
+    .unwrap();
+    assert_eq!(announced, Value::Array(written));
+    // Only the findings whose fix migrates a cluster carry reports.
+    for f in check["findings"].as_array().unwrap() {
+        let has = f["fix"].get("migration").is_some();
+        let migrates = matches!(
+            f["rule"].as_str().unwrap(),
+            "helm-chart-classic-cluster" | "hand-rolled-dask-workload"
+        );
+        assert!(!has || migrates, "{f:#}");
+    }
+}
+
+#[test]
+fn diff_json_writes_nothing_and_carries_the_diffs() {
+    let dir = repo();
+    let before = read(dir.path(), "k8s/dask-stack.yaml");
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("fix.json");
+    let (status, text) = fix_in(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--diff",
+            "--unsafe-fixes",
+            "--output",
+            report.to_str().unwrap(),
+        ],
+        &["."],
+    );
+    // Changes pending: exit 1, as `--diff` exits; the report went to `--output`.
+    assert_eq!(status, ExitStatus::Failure);
+    assert!(text.starts_with("\n--- stderr ---"), "{text}");
+    assert_eq!(read(dir.path(), "k8s/dask-stack.yaml"), before);
+    assert!(
+        !dir.path()
+            .join("deploy/dask/genomics-daskcluster.yaml")
+            .exists()
+    );
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let stack = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("k8s/dask-stack.yaml"))
+        .unwrap();
+    assert_eq!(
+        (&stack["changed"], &stack["written"]),
+        (&Value::Bool(true), &Value::Bool(false))
+    );
+    assert!(
+        stack["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+kind: DaskCluster")
+    );
+    assert_eq!(stack["migration"].as_array().unwrap().len(), 1);
+    let values = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("values-genomics.yaml")
+        })
+        .unwrap();
+    assert!(
+        values["diff"]
+            .as_str()
+            .unwrap()
+            .contains("genomics-daskcluster.yaml")
+    );
+
+    // Without `--unsafe-fixes`: the migrations need review, so none is made or reported.
+    let (status, json, _) = fix_json(dir.path(), &["--diff"]);
+    assert_eq!(status, ExitStatus::Failure, "the command fixes are pending");
+    assert_eq!(json["summary"]["clusters_migrated"], 0);
+    assert!(json["summary"]["findings_needing_review"].as_u64().unwrap() > 0);
+    // Once fixed, a second run has nothing to change and migrates nothing again.
+    fix_json(dir.path(), &["--unsafe-fixes"]);
+    let (_, again, _) = fix_json(dir.path(), &["--unsafe-fixes", "--diff"]);
+    assert_eq!(again["summary"]["files_fixed"], 0, "{again:#}");
+    assert_eq!(again["summary"]["clusters_migrated"], 0);
+}
+
+#[test]
+fn text_output_names_each_migrated_cluster_and_its_comment() {
+    let dir = repo();
+    let (_, text) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    let migrated: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("migrated "))
+        .collect();
+    insta::assert_snapshot!(migrated.join("\n"));
+    // Not with `--diff`: nothing was migrated yet.
+    let dir = repo();
+    let (_, text) = fix_in(dir.path(), &["--unsafe-fixes", "--diff"], &["."]);
+    assert!(!text.contains("  migrated "), "{text}");
+}
+
+/// `dusk fix - --format json --unsafe-fixes --stdin-filename NAME` on the fixture file
+/// `file`: the exit code and the JSON.
+fn stdin_json(file: &str, name: &str) -> (Option<i32>, Value) {
+    use std::io::Write as _;
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/fix-json/research-repo")
+            .join(file),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dusk"))
+        .args([
+            "fix",
+            "--isolated",
+            "--unsafe-fixes",
+            "--format",
+            "json",
+            "--stdin-filename",
+            name,
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), json)
+}
+
+/// `dusk fix - --format json`: one file's entry, with the fixed text inside.
+#[test]
+fn standard_input_json_carries_the_fixed_text_and_the_report() {
+    let (code, json) = stdin_json("k8s/dask-stack.yaml", "k8s/dask-stack.yaml");
+    assert_eq!(code, Some(0), "{json:#}");
+    let file = &json["files"][0];
+    assert_eq!(file["path"], "k8s/dask-stack.yaml");
+    assert_eq!(file["changed"], true);
+    assert!(
+        file["fixed_text"]
+            .as_str()
+            .unwrap()
+            .contains("kind: DaskCluster")
+    );
+    let report = &file["migration"][0];
+    assert_eq!(report["comment_in"], "k8s/dask-stack.yaml");
+    assert_eq!(
+        report["scheduler_address"]["new"],
+        "tcp://dask-scheduler.research:8786"
+    );
+    assert_eq!(json["summary"]["clusters_migrated"], 1);
+
+    // A fix that only creates a file beside the values: listed with its report, and the
+    // file is said not to be written (there is no directory to write it in).
+    let (code, json) = stdin_json(
+        "deploy/dask/values-genomics.yaml",
+        "deploy/values-genomics.yaml",
+    );
+    assert_eq!(code, Some(1), "a finding is left: {json:#}");
+    let file = &json["files"][0];
+    assert_eq!(file["changed"], false);
+    assert_eq!(file["fixes"][0]["rule"], "helm-chart-classic-cluster");
+    assert_eq!(file["creates"][0]["path"], "genomics-daskcluster.yaml");
+    assert!(
+        file["creates"][0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("not written")
+    );
+    assert_eq!(
+        file["migration"][0]["comment_in"],
+        "deploy/genomics-daskcluster.yaml"
+    );
+}
+
+/// A file that cannot be written says why in `not_written`, lists no fix as made, and the
+/// exit status is 2, as in text.
+#[test]
+fn a_file_not_written_says_why_and_exits_2() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = repo();
+    let stack = dir.path().join("k8s/dask-stack.yaml");
+    std::fs::set_permissions(&stack, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let (status, json, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    assert_eq!(status, ExitStatus::Error);
+    let entry = entry(&json, "k8s/dask-stack.yaml");
+    assert!(
+        entry["not_written"].as_str().unwrap().contains("read-only"),
+        "{entry:#}"
+    );
+    assert_eq!(
+        (&entry["changed"], &entry["written"]),
+        (&Value::Bool(false), &Value::Bool(false))
+    );
+    assert_eq!(entry["fixes"], serde_json::json!([]));
+    assert_eq!(entry["migration"], serde_json::json!([]));
+    assert_eq!(
+        json["summary"]["clusters_migrated"], 1,
+        "the values file's still is"
+    );
+}

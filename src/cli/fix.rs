@@ -284,6 +284,9 @@ fn run_to(
 pub(crate) struct Others {
     roots: Vec<PathBuf>,
     max: u64,
+    /// The YAML files under each directory given (real paths), walked once: a stack's
+    /// files may sit in directories beside the scheduler's (`deploy/dask/workers/`).
+    trees: std::sync::Mutex<BTreeMap<PathBuf, std::sync::Arc<Vec<PathBuf>>>>,
 }
 
 impl Others {
@@ -294,11 +297,15 @@ impl Others {
                 .filter_map(|p| std::fs::canonicalize(p).ok())
                 .collect(),
             max,
+            trees: Default::default(),
         }
     }
 
-    /// The names of the YAML files in the directory of `from`, other than `from`, sorted:
-    /// paths [`Others::read`] finds beside `from` and says which are outside the paths given.
+    /// The names of the YAML files in the directory of `from`, other than `from`, sorted;
+    /// then the other YAML files under the directory given that holds `from` (as the walk
+    /// finds them: `.gitignore` and the default excludes honoured), as paths relative to
+    /// `from`'s directory (`../workers/deployment.yaml`), sorted: paths [`Others::read`]
+    /// finds beside `from` and says which are outside the paths given.
     pub(crate) fn beside(&self, from: &Path) -> Vec<String> {
         let dir = from
             .parent()
@@ -318,7 +325,47 @@ impl Others {
             .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
             .collect();
         out.sort();
+        let here = std::fs::canonicalize(dir).ok();
+        let mut further: Vec<String> = self
+            .tree_of(dir)
+            .iter()
+            .filter(|p| p.parent() != here.as_deref())
+            .filter_map(|p| relative(p, dir))
+            .collect();
+        further.sort();
+        out.extend(further);
         out
+    }
+
+    /// The YAML files (real paths) under the directory given that holds `dir`; none when
+    /// `dir` is inside no directory given.
+    fn tree_of(&self, dir: &Path) -> std::sync::Arc<Vec<PathBuf>> {
+        let Ok(real) = std::fs::canonicalize(dir) else {
+            return Default::default();
+        };
+        let Some(root) = self
+            .roots
+            .iter()
+            .filter(|r| r.is_dir() && real.starts_with(r))
+            .max_by_key(|r| r.components().count())
+        else {
+            return Default::default();
+        };
+        let mut trees = self.trees.lock().unwrap_or_else(|e| e.into_inner());
+        trees
+            .entry(root.clone())
+            .or_insert_with(|| {
+                let found = crate::discover::discover(std::slice::from_ref(root));
+                std::sync::Arc::new(
+                    found
+                        .files
+                        .into_iter()
+                        .filter(|f| f.kind == crate::discover::SourceKind::Yaml)
+                        .filter_map(|f| std::fs::canonicalize(f.path).ok())
+                        .collect(),
+                )
+            })
+            .clone()
     }
 
     pub(crate) fn read(
@@ -367,12 +414,59 @@ impl Others {
         let (_, bytes) =
             crate::write::read(&found, self.max).map_err(|e| format!("it cannot be read: {e}"))?;
         let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())?;
+        // `../workers/deployment.yaml` from `scheduler/`: shown as `workers/deployment.yaml`.
+        let found = match lexical(&found) {
+            Some(plain) if std::fs::canonicalize(&plain).is_ok_and(|p| p == real) => plain,
+            _ => found,
+        };
         Ok(crate::migrate::OtherText {
             display: display_path(&found),
             path: found,
             text,
         })
     }
+}
+
+/// `path` as a path relative to the directory `dir` (both made real first).
+fn relative(path: &Path, dir: &Path) -> Option<String> {
+    let dir = std::fs::canonicalize(dir).ok()?;
+    let path = std::fs::canonicalize(path).ok()?;
+    let common = dir
+        .components()
+        .zip(path.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in dir.components().skip(common) {
+        out.push("..");
+    }
+    for c in path.components().skip(common) {
+        out.push(c);
+    }
+    out.to_str().map(str::to_owned)
+}
+
+/// `path` with its `..` components taken out against the ones before them (`a/b/../c` →
+/// `a/c`), or `None` when a `..` would climb above its start.
+fn lexical(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    if !path.components().any(|c| c == Component::ParentDir) {
+        return None;
+    }
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                _ => return None,
+            },
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    Some(out.iter().collect())
 }
 
 /// Files a fix of another file changes too: each becomes what that fix leaves (its own

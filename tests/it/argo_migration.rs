@@ -1,13 +1,16 @@
-//! Argo Workflows that run Dask by hand → a DaskCluster created and deleted by the same
-//! `resource` steps (`argo-to-daskcluster`, the fix of `argo-dask-scheduler-step`).
+//! Argo Workflows that run Dask by hand → a DaskJob (one pipeline step) or a DaskCluster
+//! created and deleted by the same `resource` steps (`argo-to-daskcluster`, the fix of
+//! `argo-dask-scheduler-step`).
 //!
 //! `fixtures/rewriters/argo-to-daskcluster/` holds a ClusterWorkflowTemplate (a daemon
 //! scheduler step, a `resource` step creating a worker Deployment embedded as a string, the
-//! step deleting it) and a CronWorkflow that uses it by `templateRef`. The tests snapshot
-//! the fixed workflow (its migration report included), hold the embedded DaskCluster
-//! against the real CRD schemas, check that what the fix did not mean to touch stays byte
-//! for byte and that a second fix changes nothing, and snapshot the reasons the rewriter
-//! gives when it declines.
+//! step deleting it) and a CronWorkflow that uses it by `templateRef` (a DaskCluster: the
+//! pipeline is elsewhere), a Workflow and a CronWorkflow running their own ephemeral cluster
+//! for one pipeline step (a DaskJob). The tests snapshot the fixed workflows (their
+//! migration reports included), hold the embedded resources against the real CRD schemas,
+//! check that what the fix did not mean to touch stays byte for byte and that a second fix
+//! changes nothing, and snapshot the reasons the rewriter gives when it declines or keeps a
+//! DaskCluster.
 
 use crate::fix_support;
 use fix_support as support;
@@ -212,17 +215,29 @@ fn declined_shapes_say_why() {
     insta::assert_snapshot!("argo_declined", out);
 }
 
-/// A Workflow whose own steps run the scheduler: the step goes (alone in its group, the
-/// group goes), every `{{steps.<step>.ip}}` names the operator's Service, and the rest of
-/// the steps stay as they were.
+/// A Workflow whose own steps run the scheduler, create the workers and run ONE pipeline
+/// step against it (the ephemeral pattern): one `resource` step creating a DaskJob takes the
+/// pipeline step's place — its runner is the pipeline's container, reading the address the
+/// operator sets — and succeeds or fails with the job; the scheduler and workers' steps go,
+/// the rest of the steps stay as they were.
 #[test]
-fn a_workflow_running_its_own_scheduler_step_uses_the_daskcluster() {
+fn a_workflow_with_one_pipeline_step_becomes_a_daskjob_step() {
     let (path, text) = fixture("workflow/etl-nightly.yaml");
     let only = support::scan(&["argo-dask-scheduler-step"]);
     let outcome = support::fix(&only, &path, &text, true, None);
     assert_eq!(outcome.end, End::Converged);
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
-    assert_eq!(outcome.applied.get("argo-dask-scheduler-step"), Some(&1));
+    assert_eq!(
+        outcome.applied.get("argo-dask-scheduler-step"),
+        Some(&1),
+        "{:?}",
+        outcome
+            .remaining
+            .findings
+            .iter()
+            .map(|f| (&f.rule, &f.not_fixable))
+            .collect::<Vec<_>>()
+    );
     let fixed = &outcome.fixed;
     // Only the report's comments still mention the old expression.
     assert!(
@@ -232,20 +247,39 @@ fn a_workflow_running_its_own_scheduler_step_uses_the_daskcluster() {
         "{fixed}"
     );
     assert!(!fixed.contains("template: dask-scheduler"), "{fixed}");
-    assert!(fixed.contains("value: \"tcp://etl-nightly-scheduler.data:8786\""));
-    // The warm-cache step, parallel to the workers, and the teardown stay byte for byte.
-    for kept in [
-        "          - name: warm-cache\n            template: warm-cache\n",
-        &text[text.find("\n    - name: warm-cache\n").unwrap()
-            ..text.find("\n    - name: delete-dask-workers\n").unwrap()],
-    ] {
-        assert!(fixed.contains(kept), "changed:\n{kept}");
-    }
+    // The steps: warm-cache alone where it ran beside the workers, then the job where the
+    // pipeline ran.
+    assert!(
+        fixed.contains(
+            "      steps:\n        - - name: warm-cache\n            template: warm-cache\n        - - name: transform\n            template: dask-workers\n\n"
+        ),
+        "{fixed}"
+    );
+    assert!(fixed.contains(
+        "        successCondition: status.jobStatus == Successful\n        failureCondition: status.jobStatus == Failed\n        manifest: |\n"
+    ));
+    // The warm-cache and transform templates and the teardown stay byte for byte.
+    let kept = &text[text.find("\n    - name: warm-cache\n").unwrap()
+        ..text.find("\n    - name: delete-dask-workers\n").unwrap()];
+    assert!(fixed.contains(kept), "changed:\n{kept}");
     let docs = manifests(fixed);
     let problems = validate::resource(&docs[0]);
     assert!(problems.is_empty(), "{problems:?}");
-    assert_eq!(docs[0]["metadata"]["namespace"], "data");
-    assert_eq!(docs[0]["spec"]["worker"]["replicas"], 8);
+    let job = &docs[0];
+    assert_eq!(job["kind"], "DaskJob");
+    assert_eq!(job["metadata"]["namespace"], "data");
+    assert_eq!(job["spec"]["cluster"]["spec"]["worker"]["replicas"], 8);
+    let runner = &job["spec"]["job"]["spec"];
+    assert_eq!(runner["restartPolicy"], "Never");
+    assert_eq!(
+        runner["containers"][0]["image"],
+        "registry.example.com/etl/transform:2.9"
+    );
+    // The operator sets the address; the parameter that carried it is gone.
+    assert!(runner["containers"][0].get("env").is_none(), "{runner}");
+    // The delete step deletes the DaskJob.
+    assert_eq!(docs[1]["kind"], "DaskJob");
+    assert_eq!(docs[1]["metadata"]["name"], job["metadata"]["name"]);
     insta::assert_snapshot!("argo_workflow_steps", fixed);
     let again = support::fix(&support::builtin_scan(), &path, fixed, true, None);
     assert_eq!(&again.fixed, fixed);
@@ -254,4 +288,131 @@ fn a_workflow_running_its_own_scheduler_step_uses_the_daskcluster() {
         "{:?}",
         again.remaining.findings
     );
+}
+
+/// A CronWorkflow that runs its own ephemeral cluster for one QC step: a DaskJob step in
+/// the QC step's place. The runner's `--scheduler tcp://{{inputs.parameters.scheduler}}`
+/// reads `$(DASK_SCHEDULER_ADDRESS)`, the template's ServiceAccount and node selector go
+/// with the container, and the workers' template keeps its `replicas` parameter.
+#[test]
+fn a_cron_workflow_running_its_own_cluster_becomes_a_daskjob_step() {
+    if std::env::var_os("DUSK_ORACLES").is_some() {
+        assert!(
+            validate::schema_for("DaskJob").is_some(),
+            "no CRD schema for DaskJob"
+        );
+    } else {
+        eprintln!("\n!!! CRD schemas not checked: DUSK_ORACLES is not set\n");
+    }
+    let (path, text) = fixture("cron/variant-qc-cron.yaml");
+    let only = support::scan(&["argo-dask-scheduler-step"]);
+    let outcome = support::fix(&only, &path, &text, true, None);
+    assert_eq!(outcome.end, End::Converged);
+    assert_eq!(
+        outcome.applied.get("argo-dask-scheduler-step"),
+        Some(&1),
+        "{:?}",
+        outcome
+            .remaining
+            .findings
+            .iter()
+            .map(|f| (&f.rule, &f.not_fixable))
+            .collect::<Vec<_>>()
+    );
+    let fixed = &outcome.fixed;
+    // The schedule and everything above the templates stay byte for byte.
+    let header = &text[..text.find("    templates:\n").unwrap()];
+    assert!(fixed.starts_with(header), "the header changed");
+    assert!(fixed.contains("          - - name: run-qc\n              template: workers\n\n"));
+    assert!(
+        fixed.contains("            - name: replicas\n              value: \"20\"\n"),
+        "{fixed}"
+    );
+    assert!(!fixed.contains("- name: scheduler-ip"), "{fixed}");
+    let docs = manifests(fixed);
+    let job = &docs[0];
+    assert_eq!(job["kind"], "DaskJob");
+    let problems = validate::resource(job);
+    assert!(problems.is_empty(), "{problems:?}");
+    let runner = &job["spec"]["job"]["spec"];
+    assert_eq!(runner["serviceAccountName"], "variant-qc");
+    assert_eq!(
+        runner["nodeSelector"]["cloud.google.com/gke-nodepool"],
+        "system"
+    );
+    assert_eq!(
+        runner["containers"][0]["args"],
+        serde_json::json!([
+            "--scheduler",
+            "$(DASK_SCHEDULER_ADDRESS)",
+            "--since",
+            "{{workflow.creationTimestamp}}"
+        ])
+    );
+    assert_eq!(job["spec"]["cluster"]["spec"]["worker"]["replicas"], 20);
+    insta::assert_snapshot!("argo_cron_daskjob", fixed);
+    let again = support::fix(&support::builtin_scan(), &path, fixed, true, None);
+    assert_eq!(&again.fixed, fixed);
+}
+
+/// Shapes a DaskJob would lose something of keep the DaskCluster step, and say why.
+#[test]
+fn shapes_a_daskjob_cannot_take_keep_the_daskcluster_step() {
+    let (path, base) = fixture("workflow/etl-nightly.yaml");
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "the pipeline's outputs",
+            base.replacen(
+                "        command: [python, -m, etl.transform]\n",
+                "        command: [python, -m, etl.transform]\n      outputs:\n        artifacts:\n          - {name: summary, path: /tmp/summary.json}\n",
+                1,
+            ),
+        ),
+        (
+            "two steps use the scheduler",
+            base.replacen(
+                "                - {name: scheduler, value: \"tcp://{{steps.scheduler.ip}}:8786\"}\n",
+                "                - {name: scheduler, value: \"tcp://{{steps.scheduler.ip}}:8786\"}\n          - name: validate\n            template: transform\n            arguments:\n              parameters:\n                - {name: scheduler, value: \"tcp://{{steps.scheduler.ip}}:8786\"}\n",
+                1,
+            ),
+        ),
+        (
+            "a parameter besides the address",
+            base.replacen(
+                "                - {name: scheduler, value: \"tcp://{{steps.scheduler.ip}}:8786\"}\n",
+                "                - {name: scheduler, value: \"tcp://{{steps.scheduler.ip}}:8786\"}\n                - {name: date, value: \"{{workflow.creationTimestamp.Y}}\"}\n",
+                1,
+            ),
+        ),
+        (
+            "a retry strategy",
+            base.replacen(
+                "    - name: transform\n",
+                "    - name: transform\n      retryStrategy: {limit: 2}\n",
+                1,
+            ),
+        ),
+    ];
+    let only = support::scan(&["argo-dask-scheduler-step"]);
+    let mut out = String::new();
+    for (name, text) in cases {
+        assert_ne!(text, base, "{name}: the case did not change the fixture");
+        let outcome = support::fix(&only, &path, &text, true, None);
+        assert_eq!(
+            outcome.applied.get("argo-dask-scheduler-step"),
+            Some(&1),
+            "{name}"
+        );
+        let docs = manifests(&outcome.fixed);
+        assert_eq!(docs[0]["kind"], "DaskCluster", "{name}");
+        let why: Vec<&str> = outcome
+            .fixed
+            .lines()
+            .filter(|l| l.contains("A DaskCluster, not a DaskJob"))
+            .map(str::trim)
+            .collect();
+        assert_eq!(why.len(), 1, "{name}: {}", outcome.fixed);
+        out.push_str(&format!("# {name}\n{}\n", why[0]));
+    }
+    insta::assert_snapshot!("argo_daskcluster_not_daskjob", out);
 }

@@ -32,5 +32,6 @@ mod scale;
 mod scheduler_template;
 mod selection;
 mod split_stack;
+mod stack_layouts;
 mod support;
 mod toolkit;

@@ -1,7 +1,8 @@
 //! `argo-to-daskcluster`: the Argo Workflows pattern that runs Dask by hand — a `daemon:
 //! true` step running the scheduler, a `resource` step creating a worker Deployment (its
 //! manifest embedded as a string, addressed to the daemon step's IP) and a `resource` step
-//! deleting it — becomes one DaskCluster created and deleted by the same `resource` steps.
+//! deleting it — becomes one DaskJob (when one pipeline step uses the cluster) or one
+//! DaskCluster, created and deleted by the same `resource` steps.
 //!
 //! ## What it rewrites
 //! The workflow (`Workflow`, `WorkflowTemplate`, `ClusterWorkflowTemplate`, `CronWorkflow`)
@@ -13,7 +14,26 @@
 //! string_documents`), so what is declined points at its line. This is a producer of the
 //! classic-cluster model: the resources come from `migrate::build`.
 //!
-//! ## Output
+//! ## Output: a DaskJob for the ephemeral pattern
+//! When one `steps` template of the workflow runs the scheduler step, then the workers'
+//! step, then ONE pipeline step whose parameters carry the scheduler's address
+//! (`{{steps.<scheduler>.ip}}`) into a `container` template with no `outputs` (and nothing
+//! else a runner pod cannot carry: `retryStrategy`, sidecars, volume mounts, other
+//! parameters), that is what a DaskJob is for:
+//! - the create step's manifest becomes a DaskJob: `spec.cluster.spec` as below,
+//!   `spec.job.spec` the pipeline's container (and its template's pod fields) with the
+//!   address read from `$(DASK_SCHEDULER_ADDRESS)`, which the operator sets on the runner
+//!   (a `DASK_SCHEDULER_ADDRESS` the step set from the parameter goes), and
+//!   `restartPolicy: Never` (Argo ran the step once); the step gains `successCondition:
+//!   status.jobStatus == Successful` and `failureCondition: status.jobStatus == Failed`;
+//! - the pipeline step runs the create step's template in its place (so the steps before
+//!   it still run before the pipeline), without arguments; the workers' step goes, and the
+//!   workers' template loses the parameters that carried the address;
+//! - the delete steps name the DaskJob; the pipeline's template stays (others may use it).
+//!
+//! ## Output: a DaskCluster for every other shape
+//! Why not a DaskJob is said in the report and the fix's description (the scheduler template
+//! shared by `templateRef`, several steps using the cluster, outputs of the pipeline step…).
 //! - the scheduler template is removed (the operator runs the scheduler);
 //! - the create step's manifest becomes a DaskCluster named after the workflow (`metadata.
 //!   name`, or `generateName` without its `-`): `spec.worker` is the worker Deployment's pod
@@ -35,7 +55,9 @@
 //!
 //! ## Fix safety
 //! Unsafe: the scheduler's address changes from the daemon step's IP to
-//! `<cluster>-scheduler.<namespace>:8786`, workflows that use the scheduler template (by
+//! `<cluster>-scheduler.<namespace>:8786` (for a DaskJob, the runner's
+//! `DASK_SCHEDULER_ADDRESS`), the pipeline's pod loses the workflow's ServiceAccount unless
+//! its template named one, workflows that use the scheduler template (by
 //! `templateRef`) must drop that step, and a per-run Deployment name
 //! (`dask-worker-{{workflow.name}}`) becomes one fixed DaskCluster name.
 //!
@@ -79,7 +101,8 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let root =
         yaml_text::root_at(file, cx.range).or_decline("the finding is outside every document")?;
     let plan = Plan::read(cx, root)?;
-    let built = plan.build(cx)?;
+    let job = plan.job_shape(cx);
+    let built = plan.build(cx, job.as_ref().ok())?;
     let mut edits = Vec::new();
     // The scheduler template goes.
     edits.push(remove_template(
@@ -94,9 +117,18 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         .template
         .get("resource")
         .unwrap_or(plan.create.template);
-    if resource.get("successCondition").is_none() {
-        let manifest_entry_start = line_start(cx.text, key_start(resource, "manifest")?);
-        let indent = " ".repeat(column(cx.text, key_start(resource, "manifest")?));
+    let manifest_entry_start = line_start(cx.text, key_start(resource, "manifest")?);
+    let indent = " ".repeat(column(cx.text, key_start(resource, "manifest")?));
+    if let Ok(job) = &job {
+        // The step lasts as long as the job, and fails with it.
+        edits.push(Edit::insert(
+            manifest_entry_start,
+            format!(
+                "{indent}successCondition: status.jobStatus == Successful\n{indent}failureCondition: status.jobStatus == Failed\n"
+            ),
+        ));
+        edits.extend(job.edits(cx.text, &plan)?);
+    } else if resource.get("successCondition").is_none() {
         edits.push(Edit::insert(
             manifest_entry_start,
             format!("{indent}successCondition: status.phase == Running\n"),
@@ -104,7 +136,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     }
     let item_line = line_start(cx.text, dash_of(cx.text, plan.create.template)?);
     let indent = " ".repeat(column(cx.text, dash_of(cx.text, plan.create.template)?));
-    let lines = report_lines(&plan, &built);
+    let lines = report_lines(&plan, &built, &job);
     let mut report = String::new();
     for l in &lines {
         report.push_str(&indent);
@@ -118,7 +150,14 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         edits.push(replace_block(cx.text, d.manifest, &built.reference)?);
     }
     // Steps that ran the scheduler go; what used their IP names the operator's Service.
-    let mut removed: Vec<TextRange> = Vec::new();
+    let mut removed: Vec<TextRange> = match &job {
+        Ok(_) => edits
+            .iter()
+            .filter(|e| e.content.is_empty())
+            .map(|e| e.range)
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     for c in &plan.callers {
         let alone = c.group.as_seq().is_some_and(|g| g.len() == 1);
         let edit = if alone {
@@ -153,9 +192,29 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             edits.push(Edit::replace(range, host.clone()));
         }
     }
-    let mut fix = Fix::new(
-        edits,
-        Applicability::Unsafe,
+    let description = if let Ok(job) = &job {
+        format!(
+            "replace the scheduler step `{}`, the worker Deployment of step `{}` and the pipeline step `{}` by DaskJob `{}`, created by step `{}` in the pipeline's place (its runner runs template `{}`'s container){}",
+            plan.scheduler_name(),
+            name_of_template(plan.create.template),
+            job.step_name(),
+            built.name,
+            job.step_name(),
+            name_of_template(job.template),
+            if plan.deletes.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", deleted by {}",
+                    plan.deletes
+                        .iter()
+                        .map(|d| format!("`{}`", name_of_template(d.template)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        )
+    } else {
         format!(
             "replace the scheduler step `{}` and the worker Deployment of step `{}` by DaskCluster `{}` (created by step `{}`{}); clients move to `{}`",
             plan.scheduler_name(),
@@ -175,8 +234,12 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
                 )
             },
             built.address,
-        ),
-    );
+        ) + &match &job {
+            Err(why) => format!("; a DaskCluster, not a DaskJob: {why}"),
+            Ok(_) => String::new(),
+        }
+    };
+    let mut fix = Fix::new(edits, Applicability::Unsafe, description);
     fix.migration
         .push(migration_json(cx, &plan, &built, &lines));
     Ok(fix)
@@ -427,7 +490,12 @@ impl<'a> Plan<'a> {
         }
     }
 
-    fn build(&self, cx: &Context<'_>) -> Result<Built, Declined> {
+    fn build(&self, cx: &Context<'_>, job: Option<&JobShape<'_>>) -> Result<Built, Declined> {
+        let kind = if job.is_some() {
+            "DaskJob"
+        } else {
+            "DaskCluster"
+        };
         let worker_doc = self.worker();
         let mut notes = Vec::new();
         let mut carried = Vec::new();
@@ -437,7 +505,7 @@ impl<'a> Plan<'a> {
             let at = line_of(cx.text, node.range.start());
             if path == "metadata.name" {
                 notes.push(format!(
-                    "The per-run name `{text}` becomes the one DaskCluster name `{}`: runs of this workflow that overlap now share one cluster; to keep one per run, append `-{{{{workflow.name}}}}` to its name by hand (at most 53 characters once substituted).",
+                    "The per-run name `{text}` becomes the one {kind} name `{}`: runs of this workflow that overlap now share one cluster; to keep one per run, append `-{{{{workflow.name}}}}` to its name by hand (at most 53 characters once substituted).",
                     self.cluster_name()
                 ));
                 continue;
@@ -479,7 +547,7 @@ impl<'a> Plan<'a> {
             && let Some(prefix) = meta.and_then(|m| m.get_str("generateName"))
         {
             notes.push(format!(
-                "Each run of this workflow (`generateName: {prefix}`) creates DaskCluster `{name}`: runs that overlap now share one name; to keep one per run, make the name `{name}-{{{{workflow.uid}}}}`-like by hand (at most 53 characters once substituted)."
+                "Each run of this workflow (`generateName: {prefix}`) creates {kind} `{name}`: runs that overlap now share one name; to keep one per run, make the name `{name}-{{{{workflow.uid}}}}`-like by hand (at most 53 characters once substituted)."
             ));
         }
         let namespace = worker_doc
@@ -523,20 +591,29 @@ impl<'a> Plan<'a> {
         }
         c.scheduler = SchedulerPod::Own(Box::new(scheduler));
         let options = Options { new_cli };
-        let built = build::cluster(&c, options)?;
-        let json = crate::migrate::operator::to_json(&built.resource);
+        let (json, yaml, record) = match job {
+            Some(job) => {
+                let built = build::job(&c, job.runner.clone(), options)?;
+                let json = crate::migrate::operator::to_json(&built.resource);
+                let yaml = to_yaml(&built.resource).map_err(|e| Declined::new(e.to_string()))?;
+                (json, yaml, built.record)
+            }
+            None => {
+                let built = build::cluster(&c, options)?;
+                let json = crate::migrate::operator::to_json(&built.resource);
+                let yaml = to_yaml(&built.resource).map_err(|e| Declined::new(e.to_string()))?;
+                (json, yaml, built.record)
+            }
+        };
         if let Some(p) = validate::resource(&json)
             .into_iter()
             .find(|p| p.level == validate::Level::Error)
         {
-            return Err(Declined::new(format!(
-                "the DaskCluster would be invalid: {p}"
-            )));
+            return Err(Declined::new(format!("the {kind} would be invalid: {p}")));
         }
-        let yaml = to_yaml(&built.resource).map_err(|e| Declined::new(e.to_string()))?;
         let ns = namespace.as_ref().map(|n| n.value.clone());
         let mut reference = format!(
-            "apiVersion: {}\nkind: DaskCluster\nmetadata:\n  name: {name}\n",
+            "apiVersion: {}\nkind: {kind}\nmetadata:\n  name: {name}\n",
             crate::dask::API_VERSION
         );
         if let Some(ns) = &ns {
@@ -554,9 +631,212 @@ impl<'a> Plan<'a> {
             name,
             yaml,
             reference,
-            record: built.record,
+            record,
             notes,
             carried,
+        })
+    }
+
+    /// Whether this workflow is the ephemeral pattern a DaskJob replaces — one steps template
+    /// running the scheduler step, the step creating the workers and, after it, ONE
+    /// pipeline step whose container reaches the scheduler through `{{steps.<step>.ip}}` —
+    /// and the pipeline's container as the job runner's pod; or why not, in words.
+    fn job_shape(&self, cx: &Context<'_>) -> Result<JobShape<'a>, String> {
+        let scheduler_step = match self.callers.as_slice() {
+            [one] => one,
+            [] => {
+                return Err(format!(
+                    "no step of this workflow runs template `{}`; the pipelines that use it are in workflows that refer to it (`templateRef`), and a DaskJob needs its pipeline step",
+                    self.scheduler_name()
+                ));
+            }
+            several => {
+                return Err(format!(
+                    "{} steps run the scheduler template, and a DaskJob runs one cluster for one pipeline",
+                    several.len()
+                ));
+            }
+        };
+        let ip = format!("{{{{steps.{}.ip}}}}", scheduler_step.name);
+        let create_name = name_of_template(self.create.template);
+        let mut creates = step_calls_node(scheduler_step.steps, create_name);
+        let create_step = match (creates.len(), creates.pop()) {
+            (1, Some(c)) => c,
+            _ => {
+                return Err(format!(
+                    "the step running template `{create_name}` is not one step of the steps that run the scheduler"
+                ));
+            }
+        };
+        // The steps that use the scheduler's IP, other than the workers' own.
+        let mut users = Vec::new();
+        for (group_index, group) in scheduler_step
+            .steps
+            .as_seq()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            for (index, step) in group.as_seq().unwrap_or_default().iter().enumerate() {
+                let uses = cx
+                    .text
+                    .get(step.range.as_range())
+                    .is_some_and(|t| t.contains(&ip));
+                if uses && !(group_index == create_step.group_index && index == create_step.index) {
+                    users.push((group_index, step));
+                }
+            }
+        }
+        let (group_index, step) = match users.as_slice() {
+            [one] => *one,
+            [] => {
+                return Err(format!(
+                    "no step passes the scheduler's address (`{ip}`) to a pipeline"
+                ));
+            }
+            several => {
+                return Err(format!(
+                    "{} steps use the scheduler ({}), and a DaskJob runs one pipeline",
+                    several.len(),
+                    several
+                        .iter()
+                        .map(|(_, s)| format!("`{}`", s.get_str("name").unwrap_or("")))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        };
+        let step_name = step.get_str("name").unwrap_or("").to_owned();
+        if group_index <= create_step.group_index {
+            return Err(format!(
+                "the pipeline step `{step_name}` does not run after the workers are created"
+            ));
+        }
+        for e in step.as_map().unwrap_or_default() {
+            match e.key.as_str() {
+                Some("name" | "template" | "arguments") => {}
+                Some(k) => {
+                    return Err(format!(
+                        "the pipeline step `{step_name}` sets `{k}`, which the step creating a DaskJob would not keep"
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "the pipeline step `{step_name}` has a key that is not a string"
+                    ));
+                }
+            }
+        }
+        let template_name = step.get_str("template").ok_or_else(|| {
+            format!("the pipeline step `{step_name}` runs a template of another workflow (`templateRef`)")
+        })?;
+        let template = argo::templates_node(self.root)
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .find(|t| name_of_template(t) == template_name)
+            .ok_or_else(|| {
+                format!("the pipeline's template `{template_name}` is not in this file")
+            })?;
+        // Parameters of the pipeline step: each must carry the scheduler's address.
+        let mut address_params: BTreeMap<String, String> = BTreeMap::new();
+        for e in step
+            .get("arguments")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            if e.key.as_str() != Some("parameters") {
+                return Err(format!(
+                    "the pipeline step `{step_name}` passes `arguments.{}`, which the DaskJob's runner cannot receive",
+                    e.key.as_str().unwrap_or("?")
+                ));
+            }
+        }
+        for p in step
+            .path(&["arguments", "parameters"])
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            let name = p.get_str("name").unwrap_or("");
+            let value = p.get_str("value").unwrap_or("");
+            if !value.contains(&ip) {
+                return Err(format!(
+                    "the pipeline step `{step_name}` passes parameter `{name}`, which the DaskJob's runner cannot receive (only the scheduler's address is set for it)"
+                ));
+            }
+            address_params.insert(name.to_owned(), value.to_owned());
+        }
+        for e in template.as_map().unwrap_or_default() {
+            let key = e.key.as_str().unwrap_or("");
+            if key == "outputs" {
+                return Err(format!(
+                    "template `{template_name}` of the pipeline step has `outputs`, which a DaskJob's runner pod cannot hand back to the workflow"
+                ));
+            }
+            let pod_field = TEMPLATE_POD_FIELDS.iter().any(|(f, _)| *f == key);
+            if !pod_field && !matches!(key, "name" | "inputs" | "container" | "metadata") {
+                return Err(format!(
+                    "template `{template_name}` of the pipeline step {}, which a DaskJob's runner cannot carry",
+                    if key == "script" || key == "containerSet" {
+                        format!("runs a `{key}`")
+                    } else {
+                        format!("sets `{key}`")
+                    }
+                ));
+            }
+        }
+        let container = template.get("container").ok_or_else(|| {
+            format!("template `{template_name}` of the pipeline step runs no `container`")
+        })?;
+        let (runner, mut notes) = runner_pod(template, container, &address_params, &ip)?;
+        // The workers' template: parameters only the moved step passed must have defaults
+        // or carry the address (the DaskJob manifest no longer reads it).
+        let create_address: Vec<String> = create_step
+            .group
+            .as_seq()
+            .and_then(|g| g.get(create_step.index))
+            .and_then(|s| s.path(&["arguments", "parameters"]))
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter(|p| p.get_str("value").is_some_and(|v| v.contains(&ip)))
+            .filter_map(|p| p.get_str("name").map(str::to_owned))
+            .collect();
+        for p in self
+            .create
+            .template
+            .path(&["inputs", "parameters"])
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            let name = p.get_str("name").unwrap_or("");
+            if p.get("value").is_none() && !create_address.iter().any(|a| a == name) {
+                return Err(format!(
+                    "template `{create_name}` needs parameter `{name}`, which only its step passed"
+                ));
+            }
+        }
+        if let Some(sa) = self
+            .root
+            .path(&["spec", "serviceAccountName"])
+            .or_else(|| {
+                self.root
+                    .path(&["spec", "workflowSpec", "serviceAccountName"])
+            })
+            .and_then(Node::as_str)
+            && template.get("serviceAccountName").is_none()
+        {
+            notes.push(format!(
+                "The pipeline's pod ran as the workflow's ServiceAccount `{sa}`; the job runner runs as the namespace's default one unless you set `spec.job.spec.serviceAccountName`."
+            ));
+        }
+        Ok(JobShape {
+            step,
+            template,
+            runner,
+            create_step,
+            create_address,
+            notes,
         })
     }
 
@@ -611,6 +891,291 @@ impl<'a> Plan<'a> {
         };
         Ok((pod, renamed))
     }
+}
+
+/// The variable the operator sets on a DaskJob's runner.
+const ADDRESS_ENV: &str = "DASK_SCHEDULER_ADDRESS";
+
+/// The one pipeline step a DaskJob runs, and what the fix does around it.
+struct JobShape<'a> {
+    /// The step that ran the pipeline: it now runs the workers' template, which creates the
+    /// DaskJob.
+    step: &'a Node,
+    /// The template that step ran.
+    template: &'a Node,
+    /// The pipeline container as the job runner's pod.
+    runner: PodSpec,
+    /// The step that created the workers (it goes).
+    create_step: Caller<'a>,
+    /// The workers' template's parameters that carried the scheduler's address.
+    create_address: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl JobShape<'_> {
+    fn step_name(&self) -> &str {
+        self.step.get_str("name").unwrap_or("")
+    }
+
+    /// The edits around the steps: the workers' step goes, the pipeline step runs the
+    /// workers' template with no arguments, and that template loses the parameters that
+    /// carried the scheduler's address.
+    fn edits(&self, text: &str, plan: &Plan<'_>) -> Result<Vec<Edit>, Declined> {
+        let c = &self.create_step;
+        let alone = c.group.as_seq().is_some_and(|g| g.len() == 1);
+        let mut edits = vec![
+            if alone {
+                yaml_text::remove_item(text, c.steps, c.group_index)
+            } else {
+                remove_step(text, c.group, c.index)
+            }
+            .or_decline_with(|| {
+                format!(
+                    "the step `{}` that creates the workers is written in a form dusk cannot remove: remove it by hand, then fix again",
+                    c.name
+                )
+            })?,
+        ];
+        let template = self
+            .step
+            .get("template")
+            .or_decline("the pipeline step names no template")?;
+        edits.push(Edit::replace(
+            template.range,
+            name_of_template(plan.create.template).to_owned(),
+        ));
+        if let Some(i) = self
+            .step
+            .as_map()
+            .unwrap_or_default()
+            .iter()
+            .position(|e| e.key.as_str() == Some("arguments"))
+        {
+            edits.push(yaml_text::remove_entry(text, self.step, i).or_decline(
+                "the pipeline step's `arguments` cannot be removed: remove them by hand",
+            )?);
+        }
+        let inputs = plan.create.template.get("inputs");
+        let params = inputs
+            .and_then(|i| i.get("parameters"))
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
+        let gone: Vec<usize> = params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.get_str("name")
+                    .is_some_and(|n| self.create_address.iter().any(|a| a == n))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if !gone.is_empty() {
+            let only_params = inputs.and_then(Node::as_map).is_some_and(|m| m.len() == 1);
+            if gone.len() == params.len() && only_params {
+                let i = plan
+                    .create
+                    .template
+                    .as_map()
+                    .unwrap_or_default()
+                    .iter()
+                    .position(|e| e.key.as_str() == Some("inputs"))
+                    .or_decline("no `inputs`")?;
+                edits.push(
+                    yaml_text::remove_entry(text, plan.create.template, i)
+                        .or_decline("the workers' template's `inputs` cannot be removed")?,
+                );
+            } else {
+                let seq = inputs
+                    .and_then(|i| i.get("parameters"))
+                    .or_decline("no `parameters`")?;
+                for i in gone {
+                    edits
+                        .push(yaml_text::remove_item(text, seq, i).or_decline(
+                            "a parameter of the workers' template cannot be removed",
+                        )?);
+                }
+            }
+        }
+        Ok(edits)
+    }
+}
+
+/// The edit removing step `index` of a parallel group; the first step of a group shares
+/// its line with the group's `- ` (`- - name: a`), so the next step moves up into its place.
+fn remove_step(text: &str, group: &Node, index: usize) -> Option<Edit> {
+    if let Some(edit) = yaml_text::remove_item(text, group, index) {
+        return Some(edit);
+    }
+    let items = group.as_seq()?;
+    let (item, next) = (items.get(index)?, items.get(index + 1)?);
+    if index != 0
+        || yaml_text::is_flow(text, group)
+        || column(text, item.range.start()) != column(text, next.range.start())
+    {
+        return None;
+    }
+    Some(Edit::delete(TextRange::new(
+        item.range.start(),
+        next.range.start(),
+    )))
+}
+
+/// The steps of the `steps` list `steps` that run template `name`.
+fn step_calls_node<'a>(steps: &'a Node, name: &str) -> Vec<Caller<'a>> {
+    let mut out = Vec::new();
+    for (group_index, group) in steps.as_seq().unwrap_or_default().iter().enumerate() {
+        for (index, step) in group.as_seq().unwrap_or_default().iter().enumerate() {
+            if step.get_str("template") == Some(name) {
+                out.push(Caller {
+                    steps,
+                    group_index,
+                    group,
+                    index,
+                    name: step.get_str("name").unwrap_or("").to_owned(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The pipeline's container as the DaskJob runner's pod: the template's pod fields, the
+/// scheduler's address read from `DASK_SCHEDULER_ADDRESS` (which the operator sets on the
+/// runner), `restartPolicy: Never` (the step ran once; Argo, not the kubelet, retried it).
+/// `params`: the pipeline step's parameters carrying the address, by name, with their value.
+fn runner_pod(
+    template: &Node,
+    container: &Node,
+    params: &BTreeMap<String, String>,
+    ip: &str,
+) -> Result<(PodSpec, Vec<String>), String> {
+    let template_name = name_of_template(template);
+    let mut notes = Vec::new();
+    let mut json = without_nulls(validate::to_json(container));
+    let Some(map) = json.as_object_mut() else {
+        return Err(format!(
+            "the container of template `{template_name}` is not a mapping"
+        ));
+    };
+    map.entry("name")
+        .or_insert_with(|| serde_json::Value::String("main".into()));
+    if map.contains_key("volumeMounts") {
+        return Err(format!(
+            "the container of template `{template_name}` mounts volumes of the workflow, which the DaskJob's runner pod would not have"
+        ));
+    }
+    // `{{inputs.parameters.P}}` → what the step passed, then the address → the variable.
+    let resolve = |word: &str| -> Result<String, String> {
+        let mut out = word.to_owned();
+        for (name, value) in params {
+            out = out.replace(&format!("{{{{inputs.parameters.{name}}}}}"), value);
+        }
+        if let Some(at) = out.find(ip) {
+            let before = &out[..at];
+            let after = &out[at + ip.len()..];
+            let start = before.strip_suffix("tcp://").map_or(at, |b| b.len());
+            let port = after
+                .strip_prefix(':')
+                .map(|p| p.chars().take_while(char::is_ascii_digit).count() + 1)
+                .filter(|n| *n > 1)
+                .ok_or_else(|| {
+                    format!(
+                        "the container of template `{template_name}` uses the scheduler's IP without its port (`{word}`), and the operator gives the runner a whole address"
+                    )
+                })?;
+            out = format!(
+                "{}{}{}",
+                &out[..start],
+                crate::dask::SCHEDULER_ADDRESS,
+                &after[port..]
+            );
+        }
+        Ok(out)
+    };
+    for key in ["command", "args"] {
+        if let Some(list) = map.get_mut(key).and_then(|l| l.as_array_mut()) {
+            for w in list.iter_mut() {
+                if let Some(text) = w.as_str() {
+                    let new = resolve(text)?;
+                    if new != text {
+                        notes.push(format!(
+                            "The pipeline's `{text}` reads `{new}`: the operator sets `{}` on the job runner.",
+                            ADDRESS_ENV
+                        ));
+                        *w = serde_json::Value::String(new);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(env) = map.get_mut("env").and_then(|l| l.as_array_mut()) {
+        let mut kept = Vec::new();
+        for var in env.drain(..) {
+            let name = var
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or("")
+                .to_owned();
+            let value = var.get("value").and_then(|v| v.as_str()).map(str::to_owned);
+            match value {
+                Some(v) if v.contains("{{") => {
+                    let new = resolve(&v)?;
+                    if new == crate::dask::SCHEDULER_ADDRESS {
+                        if name == ADDRESS_ENV {
+                            notes.push(format!(
+                                "The pipeline's `{name}` is no longer set from a parameter: the operator sets it on the job runner."
+                            ));
+                            continue;
+                        }
+                        return Err(format!(
+                            "the pipeline reads the scheduler's address from `{name}`, and the operator sets `{}` on the job runner only (after the container's own variables, so `$(…)` cannot copy it): read that instead",
+                            ADDRESS_ENV
+                        ));
+                    }
+                    let mut var = var;
+                    var["value"] = serde_json::Value::String(new);
+                    kept.push(var);
+                }
+                _ => kept.push(var),
+            }
+        }
+        *env = kept;
+        if env.is_empty() {
+            map.remove("env");
+        }
+    }
+    let written = serde_json::to_string(&json).unwrap_or_default();
+    if written
+        .split("{{")
+        .skip(1)
+        .any(|v| !v.trim_start().starts_with("workflow."))
+    {
+        return Err(format!(
+            "the container of template `{template_name}` uses `{{{{…}}}}` expressions other than the scheduler's address and `{{{{workflow.…}}}}`, which would move into another step's scope"
+        ));
+    }
+    let container: Container = serde_json::from_value(json).map_err(|e| {
+        format!("Kubernetes' types cannot read the container of template `{template_name}` ({e})")
+    })?;
+    let mut spec = serde_json::Map::new();
+    for (field, key) in TEMPLATE_POD_FIELDS {
+        if let Some(n) = template.get(field) {
+            spec.insert((*key).into(), without_nulls(validate::to_json(n)));
+        }
+    }
+    spec.insert("containers".into(), serde_json::json!([]));
+    let mut spec: PodSpec =
+        serde_json::from_value(serde_json::Value::Object(spec)).map_err(|e| {
+            format!(
+                "Kubernetes' types cannot read the pod fields of template `{template_name}` ({e})"
+            )
+        })?;
+    spec.containers = vec![container];
+    spec.restart_policy = Some("Never".into());
+    notes.push(
+        "The job runner has `restartPolicy: Never`: the step ran the pipeline once, and a runner the kubelet restarts would never let the DaskJob fail.".into(),
+    );
+    Ok((spec, notes))
 }
 
 /// The worker Deployment's pod, without the scheduler address the controller now sets.
@@ -906,32 +1471,63 @@ struct Built {
 }
 
 /// The migration report, as comment lines.
-fn report_lines(plan: &Plan<'_>, built: &Built) -> Vec<String> {
-    let mut lines = vec![
-        format!(
-            "Migrated by `dusk fix` from the daemon step `{}` and the worker {} `{}` of step `{}`.",
-            plan.scheduler_name(),
-            plan.worker().get_str("kind").unwrap_or("Deployment"),
-            name_of(plan.worker()),
-            name_of_template(plan.create.template),
-        ),
-        format!(
+fn report_lines(plan: &Plan<'_>, built: &Built, job: &Result<JobShape<'_>, String>) -> Vec<String> {
+    let mut lines = vec![format!(
+        "Migrated by `dusk fix` from the daemon step `{}` and the worker {} `{}` of step `{}`{}.",
+        plan.scheduler_name(),
+        plan.worker().get_str("kind").unwrap_or("Deployment"),
+        name_of(plan.worker()),
+        name_of_template(plan.create.template),
+        match job {
+            Ok(job) => format!(
+                ", with the pipeline step `{}` (template `{}`)",
+                job.step_name(),
+                name_of_template(job.template)
+            ),
+            Err(_) => String::new(),
+        },
+    )];
+    match job {
+        Ok(job) => {
+            lines.push(format!(
+                "Step `{}` now creates DaskJob `{}` where it ran the pipeline: the operator starts the cluster, runs template `{}`'s container as the job runner with `DASK_SCHEDULER_ADDRESS` set (`tcp://{}-scheduler.<namespace>.svc.cluster.local:8786`), and deletes the cluster when the runner ends; the step succeeds or fails with the job (`status.jobStatus`).",
+                job.step_name(),
+                built.name,
+                name_of_template(job.template),
+                built.name,
+            ));
+            lines.push(format!(
+                "Template `{}` is no longer run by this workflow: remove it once nothing else refers to it.",
+                name_of_template(job.template)
+            ));
+            lines.extend(job.notes.iter().cloned());
+        }
+        Err(why) => lines.push(format!("A DaskCluster, not a DaskJob: {why}.")),
+    }
+    if job.is_err() {
+        lines.push(format!(
             "The scheduler moves from the daemon step's IP (`{{{{steps.<step>.ip}}}}:8786`) to `{}` (dashboard: port 8787).",
             built.address
-        ),
-        format!(
+        ));
+    }
+    let shared = matches!(
+        plan.root.get_str("kind"),
+        Some("WorkflowTemplate" | "ClusterWorkflowTemplate")
+    );
+    if job.is_err() || shared {
+        lines.push(format!(
             "Workflows that run template `{}` (by `templateRef`) must drop that step and pass `{}` where they passed its IP.",
             plan.scheduler_name(),
             built.address
-        ),
-    ];
-    for c in &plan.callers {
+        ));
+    }
+    for c in plan.callers.iter().filter(|_| job.is_err()) {
         lines.push(format!(
             "The step `{}` that ran the scheduler is gone; `{{{{steps.{}.ip}}}}` now reads `{}`.",
             c.name, c.name, built.host
         ));
     }
-    if plan.deletes.is_empty() {
+    if plan.deletes.is_empty() && job.is_err() {
         lines.push(format!(
             "No step of this workflow deletes the workers: delete DaskCluster `{}` when the pipeline ends (a `resource` step with `action: delete`), or set `spec.idleTimeout`.",
             built.name

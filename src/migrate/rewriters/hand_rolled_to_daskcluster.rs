@@ -29,32 +29,40 @@
 //! old objects must be deleted before the operator creates a Service of the same name, and
 //! comments inside the replaced documents are dropped.
 //!
-//! ## Across files
-//! A scheduler whose file holds none of its workers looks in the YAML files beside it
-//! (`Context::beside`, read through `Context::others`, so only files inside the paths given):
-//! the worker workloads there that name one of its Services (else its own name) join the
-//! stack, and each such file loses them in the same fix (`Fix::elsewhere`: both files or
-//! neither; a file left with no document gets a comment saying where its workers went). The
-//! report names those workers' file and the clients of the old address in it. Declined,
-//! with the reason, when a file beside it holds another scheduler behind a Service of the
-//! same name (no one can tell whose workers they are), and when no worker is found and some
-//! files beside it could not be read with it (outside the paths given). The workers' own
-//! findings decline: the scheduler's fix moves them.
+//! ## Across files and directories
+//! The stack may span the files around the scheduler's (`Context::beside`, read through
+//! `Context::others`, so only files inside the paths given; `stack_scope`): its directory
+//! first, then its parent's tree, and so on up to the path given, until one scope holds
+//! workers that name the scheduler's Services — the Services of the scope whose selector
+//! picks the scheduler's pod labels in its namespace (`k8s/services.yaml` among unrelated
+//! Services, `scheduler/service.yaml`) — or, with none, its own name
+//! (`deploy/dask/workers/deployment.yaml`). The DaskCluster replaces the scheduler's document
+//! (the fix's description says so); each other file loses the stack's Services and workers
+//! in the same fix (`Fix::elsewhere`: all files or none; a file left with no document gets a
+//! comment saying where they went). The report names where each part was, the clients of
+//! the old address and the Ingresses sending traffic to the old Service by name. Declined,
+//! with the reason, when the scope is ambiguous: a Service selecting two schedulers,
+//! another scheduler behind a Service of the same name, a Service the workers use that
+//! selects the pods of no scheduler; when a kustomization under the path given builds from
+//! the stack's files and patches one of its objects (the patch would no longer apply); and
+//! when no worker is found and some files beside it could not be read with it (outside the
+//! paths given). The workers' own findings decline: the scheduler's fix moves them.
 //!
 //! ## Not handled
-//! Services and schedulers in other files than the scheduler's (only workers move), workers
-//! in other directories, a file with several schedulers and no Service to tell them apart,
-//! a worker started through a shell string, and pods Kubernetes' types cannot read.
+//! A file with several schedulers and no Service to tell them apart, a worker started
+//! through a shell string, pods Kubernetes' types cannot read, and kustomize overlays
+//! (a patched stack is declined; `namePrefix`, `images` and the like are not applied).
 
 use super::pod_template_to_daskcluster::rfc1123_label;
 use super::replace_command::new_cli_available;
+use super::stack_scope::{self, Beside};
 use crate::extract::classic::{ClassicCluster, ClassicPod, SchedulerPod, Source, Sourced};
 use crate::migrate::build::{self, Fidelity, Options};
 use crate::migrate::operator::{to_json, to_yaml};
-use crate::migrate::{Context, Declined, OtherText, validate};
+use crate::migrate::{Context, Declined, validate};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix, OtherFile, apply_edits};
-use crate::source::yaml::{self, Node, YamlFile};
+use crate::source::yaml::Node;
 use k8s_openapi::api::core::v1::PodSpec;
 use std::collections::BTreeMap;
 
@@ -70,54 +78,45 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         .collect();
     let segments = segments(cx.text);
     let (scheduler, count) = scheduler_of(&roots, cx.range)?;
-    // A scheduler without workers in its file: they may be in the files beside it.
-    let (loaded, why_not_here) = match stack_of(&roots, scheduler, count) {
-        Ok(_) => (Vec::new(), None),
-        Err(why) => (beside(cx, &roots, scheduler)?, Some(why)),
+    // The scope widens one directory level at a time until it holds the workers.
+    let mut limit = 0;
+    let loaded = loop {
+        let (loaded, more) = stack_scope::load(cx, scheduler, limit);
+        let loaded_roots: Vec<Vec<&Node>> = loaded.iter().map(|l| l.roots()).collect();
+        let found = find_stack(&roots, scheduler, count, &loaded, &loaded_roots);
+        let widen = more && matches!(&found, Err(Miss::NoWorkers(_)));
+        drop(found);
+        drop(loaded_roots);
+        if !widen {
+            break loaded;
+        }
+        limit += 1;
     };
     let loaded_roots: Vec<Vec<&Node>> = loaded.iter().map(|l| l.roots()).collect();
-    let stack = match why_not_here {
-        None => stack_of(&roots, scheduler, count)?,
-        Some(why) => {
-            let names = tie_names(&roots, scheduler);
-            let mut workers = Vec::new();
-            let mut homes = Vec::new();
-            for (i, r) in loaded_roots.iter().enumerate() {
-                for w in workers_naming(r, &names) {
-                    workers.push(w);
-                    homes.push(Some(i));
-                }
-            }
-            if workers.is_empty() {
-                let refused: Vec<&str> =
-                    loaded.iter().filter_map(|l| l.refused.as_deref()).collect();
-                let shown = refused
-                    .iter()
-                    .take(3)
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                let more = match refused.len() {
-                    0..=3 => String::new(),
-                    n => format!("; and {} more", n - 3),
-                };
-                return Err(if refused.is_empty() {
-                    why
-                } else {
-                    Declined::new(format!(
-                        "no worker Deployment in this file connects to `{}`, and the YAML files beside it that could hold its workers cannot be fixed with it ({shown}{more}): give them to `dusk fix` too, or put the stack's documents in one file",
-                        name_of(scheduler)
-                    ))
-                });
-            }
-            Stack {
-                scheduler,
-                services: services_of(&roots, scheduler),
-                workers,
-                homes,
-            }
-        }
-    };
+    let stack = find_stack(&roots, scheduler, count, &loaded, &loaded_roots)
+        .map_err(Miss::into_declined)?;
+    let members: Vec<stack_scope::Member<'_>> = std::iter::once((stack.scheduler, None))
+        .chain(
+            stack
+                .services
+                .iter()
+                .copied()
+                .zip(stack.service_homes.iter().copied()),
+        )
+        .chain(
+            stack
+                .workers
+                .iter()
+                .copied()
+                .zip(stack.homes.iter().copied()),
+        )
+        .map(|(n, home)| stack_scope::Member {
+            kind: n.get_str("kind").unwrap_or(""),
+            name: name_of(n),
+            home,
+        })
+        .collect();
+    stack_scope::kustomize_check(cx, &loaded, &members)?;
     let segment_of = |segments: &[Segment], root: &Node| -> Result<usize, Declined> {
         let i = segments
             .iter()
@@ -129,7 +128,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     };
     let scheduler_seg = segment_of(&segments, stack.scheduler)?;
     let mut removed = Vec::new();
-    for r in stack.services.iter().chain(stack.local_workers()) {
+    for r in stack.members_in(None) {
         removed.push(segment_of(&segments, r)?);
     }
     let mut all = removed.clone();
@@ -145,30 +144,59 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let mut files: Vec<(&str, &str, &[&Node], Option<usize>)> =
         vec![("this file", cx.text, &roots, None)];
     for (i, l) in loaded.iter().enumerate() {
-        if let Some(other) = &l.text {
+        if let Some(other) = &l.text
+            && l.level <= stack.level
+        {
             files.push((&l.name, &other.text, &loaded_roots[i], Some(i)));
         }
     }
-    let mut text = report(&stack, &built, &files, &loaded);
+    // Files the fix leaves without an object, and the kustomizations that list them.
+    let emptied: Vec<usize> = (0..loaded.len())
+        .filter(|i| {
+            let mine = stack.members_in(Some(*i)).count();
+            mine > 0 && mine == loaded_roots[*i].len()
+        })
+        .collect();
+    let steps: Vec<String> = stack_scope::listing(cx, &loaded, &emptied)
+        .into_iter()
+        .map(|(k, entries)| {
+            format!(
+                "Kustomization `{k}` lists {} in its `resources`, which the fix leaves without an object: remove {} from it.",
+                list(&entries.iter().map(String::as_str).collect::<Vec<_>>()),
+                if entries.len() == 1 { "it" } else { "them" }
+            )
+        })
+        .collect();
+    let mut text = report(&stack, &built, &files, &loaded, &steps);
     text.push_str(&built.yaml);
     let seg = &segments[scheduler_seg];
     let mut edits = vec![Edit::replace(seg.content, text)];
     edits.extend(removals(&segments, &removed));
+    let elsewhere = stack.other_files(&loaded);
+    let here = cx
+        .path
+        .file_name()
+        .map_or(std::borrow::Cow::Borrowed(""), |n| n.to_string_lossy());
     let mut fix = Fix::new(
         edits,
         Applicability::Unsafe,
         format!(
-            "replace {} `{}`, {} Service(s) and {} worker workload(s){} by DaskCluster `{}`; clients move from `{}` to `{}-scheduler.<namespace>:8786`",
+            "replace {} `{}`, {} Service(s) and {} worker workload(s){} by DaskCluster `{}`{}; clients move from `{}` to `{}-scheduler.<namespace>:8786`",
             stack.scheduler.get_str("kind").unwrap_or("Deployment"),
             name_of(stack.scheduler),
             stack.services.len(),
             stack.workers.len(),
-            if loaded.iter().any(|l| l.text.is_some()) && stack.homes.iter().any(Option::is_some) {
-                format!(" (in {})", list(&stack.other_files(&loaded)))
-            } else {
+            if elsewhere.is_empty() {
                 String::new()
+            } else {
+                format!(" (in {})", list(&elsewhere))
             },
             built.name,
+            if elsewhere.is_empty() {
+                String::new()
+            } else {
+                format!(", written in `{here}` in place of the scheduler")
+            },
             stack.old_address(),
             built.name,
         ),
@@ -183,16 +211,10 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         &loaded,
     );
     fix.migration.push(report);
-    // Each other file loses its worker documents, in the same fix.
+    // Each other file loses the stack's documents, in the same fix.
     for (i, l) in loaded.iter().enumerate() {
         let Some(other) = &l.text else { continue };
-        let mine: Vec<&Node> = stack
-            .workers
-            .iter()
-            .zip(&stack.homes)
-            .filter(|(_, h)| **h == Some(i))
-            .map(|(w, _)| *w)
-            .collect();
+        let mine: Vec<&Node> = stack.members_in(Some(i)).collect();
         if mine.is_empty() {
             continue;
         }
@@ -207,19 +229,27 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         gone.sort_unstable();
         if gone.windows(2).any(|w| w[0] == w[1]) {
             return Err(Declined::new(format!(
-                "`{}`: two worker documents share one `---` section",
+                "`{}`: two documents of the stack share one `---` section",
                 other.display
             )));
         }
         let mut fixed = apply_edits(&other.text, &removals(&segs, &gone))
             .map_err(|e| Declined::new(e.to_string()))?;
         if fixed.trim().is_empty() {
+            let services = stack.service_homes.contains(&Some(i));
+            let workers = stack.homes.contains(&Some(i));
+            let what = match (services, workers) {
+                (true, true) => "The Dask scheduler Service and workers of this file are",
+                (true, false) => "The Dask scheduler Service of this file is",
+                _ => "The Dask workers of this file are",
+            };
+            let scheduler_file = match other.path.parent() {
+                Some(d) if stack.level > 0 || l.level > 0 => stack_scope::relative(cx.path, d),
+                _ => here.to_string(),
+            };
             fixed = format!(
-                "# The Dask workers of this file are now DaskCluster `{}` in `{}` (dusk fix).\n",
+                "# {what} now DaskCluster `{}` in `{scheduler_file}` (dusk fix).\n",
                 built.name,
-                cx.path
-                    .file_name()
-                    .map_or(std::borrow::Cow::Borrowed(""), |n| n.to_string_lossy())
             );
         }
         fix.elsewhere.push(OtherFile {
@@ -230,6 +260,261 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         });
     }
     Ok(fix)
+}
+
+/// The stack of `scheduler` (of this file's `roots`; `count` schedulers in it) among this
+/// file's documents and the files `loaded` beside it: the nearest directory first (its
+/// own, then its parent's tree…) until one holds workers that name the scheduler's
+/// Services (or, with none, its name). Declined when that scope is ambiguous: two
+/// schedulers behind one Service name, or a Service the workers name that selects the
+/// pods of no scheduler.
+fn find_stack<'a>(
+    roots: &[&'a Node],
+    scheduler: &'a Node,
+    count: usize,
+    loaded: &[Beside],
+    loaded_roots: &'a [Vec<&'a Node>],
+) -> Result<Stack<'a>, Miss> {
+    let max_level = loaded.iter().map(|l| l.level).max().unwrap_or(0);
+    let mut scope: Vec<(Option<usize>, &Node)> = Vec::new();
+    for level in 0..=max_level {
+        scope.clear();
+        scope.extend(roots.iter().map(|r| (None, *r)));
+        for (i, l) in loaded.iter().enumerate() {
+            if l.level <= level {
+                scope.extend(loaded_roots[i].iter().map(|r| (Some(i), *r)));
+            }
+        }
+        let (services, service_homes): (Vec<&Node>, Vec<Option<usize>>) = scope
+            .iter()
+            .filter(|(_, r)| r.get_str("kind") == Some("Service") && selects(r, scheduler))
+            .map(|(h, r)| (*r, *h))
+            .unzip();
+        let mut names: Vec<&str> = services.iter().map(|s| name_of(s)).collect();
+        let by_own_name = names.is_empty();
+        if by_own_name {
+            names.push(name_of(scheduler));
+        }
+        let (workers, homes): (Vec<&Node>, Vec<Option<usize>>) = scope
+            .iter()
+            .filter(|(_, r)| {
+                is_workload(r)
+                    && runs_worker(r)
+                    && !runs_scheduler(r)
+                    && !std::ptr::eq(*r, scheduler)
+            })
+            .filter(|(home, r)| {
+                let addresses = address_strings(r);
+                if addresses
+                    .iter()
+                    .any(|t| names.iter().any(|n| names_service(t, n)))
+                {
+                    return true;
+                }
+                // No Service to go by, in the scheduler's own file: a worker joins the one
+                // scheduler unless it names another host (a stack not in view).
+                home.is_none()
+                    && by_own_name
+                    && count == 1
+                    && !addresses.iter().any(|t| looks_like_address(t))
+            })
+            .map(|(h, r)| (*r, *h))
+            .unzip();
+        if workers.is_empty() {
+            continue;
+        }
+        check_scope(&scope, scheduler, &services, &names, by_own_name, loaded)
+            .map_err(Miss::Ambiguous)?;
+        return Ok(Stack {
+            scheduler,
+            services,
+            service_homes,
+            workers,
+            homes,
+            level,
+        });
+    }
+    // No workers anywhere in view: say why as precisely as we can.
+    orphan_service(&scope, scheduler, &[name_of(scheduler)], true, loaded)
+        .map_err(Miss::Ambiguous)?;
+    let refused: Vec<&str> = loaded.iter().filter_map(|l| l.refused.as_deref()).collect();
+    if refused.is_empty() {
+        return Err(Miss::NoWorkers(Declined::new(format!(
+            "no worker Deployment in this file connects to `{}`: put the stack's documents in one file",
+            name_of(scheduler)
+        ))));
+    }
+    let shown = refused
+        .iter()
+        .take(3)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("; ");
+    let more = match refused.len() {
+        0..=3 => String::new(),
+        n => format!("; and {} more", n - 3),
+    };
+    Err(Miss::NoWorkers(Declined::new(format!(
+        "no worker Deployment in this file connects to `{}`, and the YAML files beside it that could hold its workers cannot be fixed with it ({shown}{more}): give them to `dusk fix` too, or put the stack's documents in one file",
+        name_of(scheduler)
+    ))))
+}
+
+/// Why [`find_stack`] found no stack: no workers in view (a wider scope may hold them), or
+/// a scope that is ambiguous.
+enum Miss {
+    NoWorkers(Declined),
+    Ambiguous(Declined),
+}
+
+impl Miss {
+    fn into_declined(self) -> Declined {
+        match self {
+            Miss::NoWorkers(d) | Miss::Ambiguous(d) => d,
+        }
+    }
+}
+
+/// Where a document of the scope is, as a decline names it.
+fn place(home: Option<usize>, loaded: &[Beside]) -> String {
+    match home {
+        None => "this file".to_owned(),
+        Some(i) => format!("`{}`", loaded[i].name),
+    }
+}
+
+/// Declined when the stack's scope is ambiguous (see [`find_stack`]).
+fn check_scope(
+    scope: &[(Option<usize>, &Node)],
+    scheduler: &Node,
+    services: &[&Node],
+    names: &[&str],
+    by_own_name: bool,
+    loaded: &[Beside],
+) -> Result<(), Declined> {
+    for (home, rival) in scope {
+        if !(is_workload(rival) && runs_scheduler(rival)) || std::ptr::eq(*rival, scheduler) {
+            continue;
+        }
+        if let Some(s) = services.iter().find(|s| selects(s, rival)) {
+            return Err(Declined::new(format!(
+                "two schedulers for one Service: `{}` selects `{}` here and `{}` in {}, so dusk cannot tell which one its clients reach: make its selector pick one of them (or give each stack its own labels) and rerun",
+                name_of(s),
+                name_of(scheduler),
+                name_of(rival),
+                place(*home, loaded),
+            )));
+        }
+        let theirs: Vec<&str> = scope
+            .iter()
+            .filter(|(_, r)| r.get_str("kind") == Some("Service") && selects(r, rival))
+            .map(|(_, r)| name_of(r))
+            .collect();
+        let tied = if theirs.is_empty() {
+            vec![name_of(rival)]
+        } else {
+            theirs
+        };
+        if tied.iter().any(|t| names.contains(t)) {
+            return Err(Declined::new(format!(
+                "two schedulers answer to `{}`: `{}` in this file and `{}` in {}, so dusk cannot tell whose workers the other files hold: give their Services different names, or put each stack in one file",
+                names.join("`, `"),
+                name_of(scheduler),
+                name_of(rival),
+                match home {
+                    None => "this file".to_owned(),
+                    Some(i) => format!(
+                        "`{}`",
+                        loaded[*i]
+                            .text
+                            .as_ref()
+                            .map_or(loaded[*i].name.as_str(), |t| t.display.as_str())
+                    ),
+                },
+            )));
+        }
+    }
+    orphan_service(scope, scheduler, names, by_own_name, loaded)
+}
+
+/// Declined when a Service of the scope that workers connect to selects the pods of no
+/// scheduler, yet is the host the stack goes by (the scheduler's own name, when no Service
+/// selects it): the stack's real address is not what dusk would migrate.
+fn orphan_service(
+    scope: &[(Option<usize>, &Node)],
+    scheduler: &Node,
+    names: &[&str],
+    by_own_name: bool,
+    loaded: &[Beside],
+) -> Result<(), Declined> {
+    if !by_own_name {
+        return Ok(());
+    }
+    let schedulers: Vec<&Node> = scope
+        .iter()
+        .map(|(_, r)| *r)
+        .filter(|r| is_workload(r) && runs_scheduler(r))
+        .collect();
+    for (home, s) in scope {
+        if s.get_str("kind") != Some("Service") || schedulers.iter().any(|x| selects(s, x)) {
+            continue;
+        }
+        let name = name_of(s);
+        let used = scope.iter().any(|(_, w)| {
+            is_workload(w)
+                && runs_worker(w)
+                && address_strings(w).iter().any(|t| names_service(t, name))
+        });
+        if !used || !(names.contains(&name) || selector_overlaps(s, scheduler)) {
+            continue;
+        }
+        let selector = s
+            .path(&["spec", "selector"])
+            .map(Node::string_map)
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        return Err(Declined::new(format!(
+            "Service `{name}` in {} selects `{selector}`, which the pods of no scheduler carry (`{}` has {}), yet workers connect to it: fix its selector (or the scheduler's labels) so it selects the scheduler, then rerun",
+            place(*home, loaded),
+            name_of(scheduler),
+            {
+                let labels = scheduler
+                    .path(&["spec", "template", "metadata", "labels"])
+                    .map(Node::string_map)
+                    .unwrap_or_default();
+                if labels.is_empty() {
+                    "no labels".to_owned()
+                } else {
+                    format!(
+                        "`{}`",
+                        labels
+                            .iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    )
+                }
+            },
+        )));
+    }
+    Ok(())
+}
+
+/// Whether a Service's selector shares a label key with the scheduler's pods (the same
+/// labels with another value: a selector that was meant for it).
+fn selector_overlaps(service: &Node, scheduler: &Node) -> bool {
+    let selector = service
+        .path(&["spec", "selector"])
+        .map(Node::string_map)
+        .unwrap_or_default();
+    let labels = scheduler
+        .path(&["spec", "template", "metadata", "labels"])
+        .map(Node::string_map)
+        .unwrap_or_default();
+    selector.keys().any(|k| labels.contains_key(k))
 }
 
 /// Edits deleting the sections `removed` (indices into `segments`, sorted) with one separator
@@ -251,120 +536,6 @@ fn removals(segments: &[Segment], removed: &[usize]) -> Vec<Edit> {
                 ),
             };
             Edit::delete(range)
-        })
-        .collect()
-}
-
-/// A YAML file beside the one being fixed: its name there (as the scheduler's file's report
-/// names it), its text and tree, or why it cannot be changed with it.
-struct Beside {
-    name: String,
-    text: Option<OtherText>,
-    file: Option<YamlFile>,
-    refused: Option<String>,
-}
-
-impl Beside {
-    fn roots(&self) -> Vec<&Node> {
-        self.file
-            .iter()
-            .flat_map(|f| &f.documents)
-            .filter_map(|d| d.root.as_ref())
-            .collect()
-    }
-}
-
-/// The YAML files beside the scheduler's that may hold its workers (they name `names`), read
-/// through [`Context::others`]. Declined when one of them holds another scheduler behind a
-/// Service of the same name: then no one can tell whose workers they are.
-fn beside(cx: &Context<'_>, roots: &[&Node], scheduler: &Node) -> Result<Vec<Beside>, Declined> {
-    let (Some(read), Some(list)) = (cx.others, cx.beside) else {
-        return Ok(Vec::new());
-    };
-    let names = tie_names(roots, scheduler);
-    let mut out = Vec::new();
-    for written in list(cx.path) {
-        let other = match read(cx.path, &written) {
-            Ok(o) => o,
-            Err(why) => {
-                let refused = if why.contains(&format!("{written}`")) {
-                    why
-                } else {
-                    format!("`{written}`: {why}")
-                };
-                out.push(Beside {
-                    name: written,
-                    text: None,
-                    file: None,
-                    refused: Some(refused),
-                });
-                continue;
-            }
-        };
-        if !names.iter().any(|n| other.text.contains(n)) {
-            continue;
-        }
-        // A file that is not YAML dusk can read has its own finding; it holds no workers here.
-        let Ok(file) = yaml::parse(&other.text, yaml::Limits::default()) else {
-            continue;
-        };
-        let b = Beside {
-            name: written,
-            text: Some(other),
-            file: Some(file),
-            refused: None,
-        };
-        let theirs = b.roots();
-        if let Some(rival) = theirs.iter().find(|r| {
-            is_workload(r) && runs_scheduler(r) && {
-                let tied = tie_names(&theirs, r);
-                tied.iter().any(|t| names.contains(t))
-            }
-        }) {
-            return Err(Declined::new(format!(
-                "two schedulers answer to `{}`: `{}` in this file and `{}` in `{}`, so dusk cannot tell whose workers the other files hold: give their Services different names, or put each stack in one file",
-                names.join("`, `"),
-                name_of(scheduler),
-                name_of(rival),
-                b.text.as_ref().map_or("", |t| t.display.as_str()),
-            )));
-        }
-        drop(theirs);
-        out.push(b);
-    }
-    Ok(out)
-}
-
-/// The hosts workers reach `scheduler` by: the Services selecting it, else its own name.
-fn tie_names<'a>(roots: &[&'a Node], scheduler: &'a Node) -> Vec<&'a str> {
-    let mut names: Vec<&str> = services_of(roots, scheduler)
-        .iter()
-        .map(|s| name_of(s))
-        .collect();
-    if names.is_empty() {
-        names.push(name_of(scheduler));
-    }
-    names
-}
-
-fn services_of<'a>(roots: &[&'a Node], scheduler: &Node) -> Vec<&'a Node> {
-    roots
-        .iter()
-        .copied()
-        .filter(|r| r.get_str("kind") == Some("Service") && selects(r, scheduler))
-        .collect()
-}
-
-/// The worker workloads among `roots` whose address names one of `names`.
-fn workers_naming<'a>(roots: &[&'a Node], names: &[&str]) -> Vec<&'a Node> {
-    roots
-        .iter()
-        .copied()
-        .filter(|r| is_workload(r) && runs_worker(r) && !runs_scheduler(r))
-        .filter(|r| {
-            address_strings(r)
-                .iter()
-                .any(|t| names.iter().any(|n| names_service(t, n)))
         })
         .collect()
 }
@@ -407,25 +578,32 @@ fn segments(text: &str) -> Vec<Segment> {
 struct Stack<'a> {
     scheduler: &'a Node,
     services: Vec<&'a Node>,
+    /// For each Service, the file beside the scheduler's it is in (an index into what
+    /// [`stack_scope::load`] read), `None` for the scheduler's file.
+    service_homes: Vec<Option<usize>>,
     workers: Vec<&'a Node>,
-    /// For each worker, the file beside the scheduler's it is in (an index into what
-    /// [`beside`] read), `None` for the scheduler's file.
+    /// For each worker, its file, as for `service_homes`.
     homes: Vec<Option<usize>>,
+    /// How many directories up from the scheduler's the stack reaches (0: its own).
+    level: usize,
 }
 
 impl<'a> Stack<'a> {
-    fn local_workers(&self) -> impl Iterator<Item = &&'a Node> {
-        self.workers
+    /// The Services and workers of the stack in the file `home` (`None`: the scheduler's).
+    fn members_in(&self, home: Option<usize>) -> impl Iterator<Item = &'a Node> + '_ {
+        self.services
             .iter()
-            .zip(&self.homes)
-            .filter(|(_, h)| h.is_none())
-            .map(|(w, _)| w)
+            .zip(&self.service_homes)
+            .chain(self.workers.iter().zip(&self.homes))
+            .filter(move |(_, h)| **h == home)
+            .map(|(n, _)| *n)
     }
 
-    /// The files beside the scheduler's that hold workers of the stack, as reports show them.
+    /// The files beside the scheduler's that hold documents of the stack, as reports show
+    /// them.
     fn other_files<'b>(&self, loaded: &'b [Beside]) -> Vec<&'b str> {
         let mut out: Vec<&str> = Vec::new();
-        for h in self.homes.iter().flatten() {
+        for h in self.service_homes.iter().chain(&self.homes).flatten() {
             let shown = loaded[*h].name.as_str();
             if !out.contains(&shown) {
                 out.push(shown);
@@ -495,6 +673,26 @@ fn runs_worker(root: &Node) -> bool {
     first_container(root).is_some_and(|c| crate::dask::runs_a_worker(&words(c)))
 }
 
+/// Whether a document refers to the Service `service` as an object: an Ingress backend
+/// (`service: {name: …}`, the older `serviceName: …`) or a route's `backendRefs` entry.
+fn names_service_object(node: &Node, service: &str) -> bool {
+    use crate::source::yaml::Value;
+    match &node.value {
+        Value::Map(entries) => entries.iter().any(|e| {
+            let key = e.key.as_str();
+            (key == Some("service") && e.value.get_str("name") == Some(service))
+                || (key == Some("serviceName") && e.value.as_str() == Some(service))
+                || (key == Some("backendRefs")
+                    && e.value.as_seq().is_some_and(|refs| {
+                        refs.iter().any(|r| r.get_str("name") == Some(service))
+                    }))
+                || names_service_object(&e.value, service)
+        }),
+        Value::Seq(items) => items.iter().any(|i| names_service_object(i, service)),
+        Value::Scalar(_) => false,
+    }
+}
+
 /// Whether `text` names the Service `service` as a host.
 fn names_service(text: &str, service: &str) -> bool {
     let host = text.strip_prefix("tcp://").unwrap_or(text);
@@ -524,7 +722,18 @@ fn address_strings(root: &Node) -> Vec<&str> {
     out
 }
 
-fn selects(service: &Node, scheduler: &Node) -> bool {
+/// Whether `service` selects the pods of the workload `scheduler`: its selector's labels are
+/// on them, and they may be in one namespace (equal, or one of them left to `kubectl` or
+/// kustomize).
+pub(super) fn selects(service: &Node, scheduler: &Node) -> bool {
+    fn namespace(n: &Node) -> Option<&str> {
+        n.path(&["metadata", "namespace"]).and_then(Node::as_str)
+    }
+    if let (Some(a), Some(b)) = (namespace(service), namespace(scheduler))
+        && a != b
+    {
+        return false;
+    }
     let Some(selector) = service.path(&["spec", "selector"]).and_then(Node::as_map) else {
         return false;
     };
@@ -624,9 +833,11 @@ fn stack_of<'a>(
     let homes = vec![None; workers.len()];
     Ok(Stack {
         scheduler,
+        service_homes: vec![None; services.len()],
         services,
         workers,
         homes,
+        level: 0,
     })
 }
 
@@ -949,24 +1160,32 @@ fn report(
     built: &BuiltStack,
     files: &[Shown<'_, '_>],
     loaded: &[Beside],
+    steps: &[String],
 ) -> String {
     let ns = built.namespace.as_deref().unwrap_or("<namespace>");
     let old = stack.old_address();
-    let workers: Vec<String> = stack
-        .workers
-        .iter()
-        .zip(&stack.homes)
-        .map(|(w, h)| match h.map(|h| &loaded[h].name) {
-            Some(file) => format!("`{}` (in `{file}`)", name_of(w)),
-            None => format!("`{}`", name_of(w)),
-        })
-        .collect();
+    let shown = |nodes: &[&Node], homes: &[Option<usize>]| -> Vec<String> {
+        nodes
+            .iter()
+            .zip(homes)
+            .map(|(w, h)| match h.map(|h| &loaded[h].name) {
+                Some(file) => format!("`{}` (in `{file}`)", name_of(w)),
+                None => format!("`{}`", name_of(w)),
+            })
+            .collect()
+    };
+    let workers = shown(&stack.workers, &stack.homes);
+    let services = shown(&stack.services, &stack.service_homes);
     let mut lines = vec![
         format!(
             "Migrated by `dusk fix` from the hand-written {} `{}`, Service(s) {} and worker(s) {}.",
             stack.scheduler.get_str("kind").unwrap_or("Deployment"),
             name_of(stack.scheduler),
-            list(&stack.service_names()),
+            if services.is_empty() {
+                "(none)".to_owned()
+            } else {
+                services.join(", ")
+            },
             if workers.is_empty() {
                 "(none)".to_owned()
             } else {
@@ -1026,7 +1245,34 @@ fn report(
                 clients.join(", ")
             ));
         }
+        // An Ingress (or route) sending traffic to the old Service by name.
+        let backends: Vec<String> = roots
+            .iter()
+            .filter(|r| !in_stack(r))
+            .filter(|r| names.iter().any(|n| names_service_object(r, n)))
+            .map(|r| {
+                format!(
+                    "{} `{}` ({})",
+                    r.get_str("kind").unwrap_or("document"),
+                    name_of(r),
+                    crate::migrate::line_of(text, r.range.start())
+                )
+            })
+            .collect();
+        if !backends.is_empty() {
+            let place = match home {
+                None => (*shown).to_owned(),
+                Some(_) => format!("`{shown}`"),
+            };
+            lines.push(format!(
+                "Documents of {place} that send traffic to Service {} by name: {}; the operator's Service is `{}-scheduler`, its ports `tcp-comm` and `http-dashboard`: point them there.",
+                list(&names),
+                backends.join(", "),
+                built.name,
+            ));
+        }
     }
+    lines.extend(steps.iter().cloned());
     lines.push("What each field became:".into());
     lines.extend(record_lines(&built.record));
     let mut out = String::new();
@@ -1093,6 +1339,9 @@ fn migration_json(
     let home_of = |field: &str| -> Option<usize> {
         if field.starts_with("scheduler") || matches!(field, "name" | "namespace") {
             return None;
+        }
+        if field == "service_type" {
+            return stack.service_homes.first().copied().flatten();
         }
         let i = stack
             .workers

@@ -32,4 +32,5 @@ mod scheduler_template;
 mod selection;
 mod split_stack;
 mod support;
+mod template_loaders;
 mod toolkit;

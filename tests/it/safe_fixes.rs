@@ -249,9 +249,14 @@ fn a_template_file_of_several_documents_declines_the_call() {
         )
     });
     let (_, out) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
-    // The code is left alone. (The template file's own rule still migrates it on its own:
-    // a known gap, see docs/architecture.md "Fixes across files".)
+    // The code is left alone, and so is the template it loads: migrated on its own, it would
+    // be a DaskCluster the classic call cannot load.
     assert!(!out.contains("nightly_etl.py\n@@"), "{out}");
+    assert!(!out.contains("+kind: DaskCluster"), "{out}");
+    assert!(
+        out.contains("nightly_etl.py:9` loads this file as its classic pod template"),
+        "{out}"
+    );
     assert!(
         out.contains("worker-spec.yaml` holds 2 YAML documents, and the code loads one pod template: split the file, then rerun"),
         "{out}"

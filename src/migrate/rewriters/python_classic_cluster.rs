@@ -480,6 +480,71 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     Ok(fix)
 }
 
+/// The files a classic call loads as pod templates (`migrate::loads`): its template when
+/// it is a literal path (`KubeCluster("worker.yaml")`, `pod_template="worker.yaml"`,
+/// `from_yaml("worker.yaml")`; not `from_dict`), and a literal `scheduler_pod_template=`.
+/// Empty for a finding that is not such a call.
+pub fn loads(cx: &Context<'_>) -> Vec<crate::migrate::loads::Load> {
+    use crate::migrate::loads::{Load, Role};
+    let text = cx.text;
+    let Some(call) = cx
+        .python()
+        .and_then(|doc| node_at(doc, cx.range))
+        .filter(|n| n.kind() == "call")
+    else {
+        return Vec::new();
+    };
+    let (Some(function), Some(args)) = (
+        call.child_by_field_name("function"),
+        call.child_by_field_name("arguments")
+            .filter(|a| a.kind() == "argument_list"),
+    ) else {
+        return Vec::new();
+    };
+    let method = (function.kind() == "attribute")
+        .then(|| function.child_by_field_name("attribute"))
+        .flatten()
+        .map(|a| text_of(text, a));
+    let form = shorten(text_of(text, function));
+    let mut out = Vec::new();
+    let mut positional = 0;
+    for item in items(args) {
+        let (param, value) = match item.kind() {
+            "keyword_argument" => (
+                item.child_by_field_name("name")
+                    .map_or("", |n| text_of(text, n)),
+                item.child_by_field_name("value"),
+            ),
+            "list_splat" | "dictionary_splat" => continue,
+            _ => {
+                positional += 1;
+                let param = match positional - 1 {
+                    0 => "pod_template",
+                    p => CLASSIC_PARAMS.get(p).copied().unwrap_or(""),
+                };
+                (param, Some(item))
+            }
+        };
+        let role = match param {
+            "pod_template" if method != Some("from_dict") => Role::Worker,
+            SCHEDULER_TEMPLATE => Role::Scheduler,
+            _ => continue,
+        };
+        if let Some(written) = value.and_then(|v| plain_string(text, v)) {
+            let form = match role {
+                Role::Worker => format!("`{form}`"),
+                Role::Scheduler => format!("`{form}(..., {SCHEDULER_TEMPLATE}=...)`"),
+            };
+            out.push(Load {
+                written,
+                role,
+                form,
+            });
+        }
+    }
+    out
+}
+
 /// The template argument built by `make_pod_spec(...)` (inline, or bound to a name before
 /// the call) is a classic V1Pod: `custom_cluster_spec=` may point at it only when that call
 /// is migrated to `make_cluster_spec(...)` too. Declined, with that call's reason, otherwise.

@@ -28,6 +28,7 @@ mod rules;
 mod run;
 mod safe_fixes;
 mod scale;
+mod scheduler_in_code;
 mod scheduler_template;
 mod selection;
 mod split_stack;

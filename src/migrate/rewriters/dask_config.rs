@@ -585,11 +585,12 @@ fn loaded_file(
         .map
         .get("scheduler-template-path")
         .and_then(Node::as_str)
-        .and_then(|s| read(cx.path, s).ok());
+        .and_then(|s| read(cx.path, s).ok())
+        .and_then(|s| super::pod_template_to_daskcluster::loaded_scheduler(&s).ok());
     let fixed = super::pod_template_to_daskcluster::migrate_loaded(
         cx,
         &other,
-        scheduler.as_ref(),
+        scheduler,
         Some(name),
     )
     .map_err(|d| {

@@ -173,18 +173,17 @@ fn document_fix(
 /// holds a DaskCluster (nothing to change); `Err` says why it cannot be migrated with the
 /// code (not one template, not a template dusk can read, an invalid result).
 ///
-/// `scheduler`, the file the code passes as `scheduler_pod_template=`, becomes the
-/// DaskCluster's `spec.scheduler.spec` (that file itself is left as it is); `Err` says why
-/// when it cannot (not one classic pod template, a pod spec Kubernetes rejects, or a
+/// `scheduler`, the pod the code passes as `scheduler_pod_template=` (a file read with
+/// [`loaded_scheduler`], or a pod written in the code), becomes the DaskCluster's
+/// `spec.scheduler.spec` (a file is left as it is); `Err` says why when it cannot (a
 /// template file that is a DaskCluster already, whose scheduler dusk does not replace).
 pub fn migrate_loaded(
     cx: &Context<'_>,
     other: &crate::migrate::OtherText,
-    scheduler: Option<&crate::migrate::OtherText>,
+    scheduler: Option<classic::ClassicPod>,
     name: Option<&str>,
 ) -> Result<Option<String>, Declined> {
     let shown = &other.display;
-    let scheduler = scheduler.map(loaded_scheduler).transpose()?;
     let parsed = crate::migrate::Parsed::Yaml(parse_loaded(other)?);
     let crate::migrate::Parsed::Yaml(file) = &parsed else {
         unreachable!("built as YAML just above");
@@ -239,7 +238,9 @@ pub fn migrate_loaded(
 
 /// The scheduler pod of `other`, a file code passes as its classic `scheduler_pod_template=`:
 /// one classic pod template document, read into the model, or why not.
-fn loaded_scheduler(other: &crate::migrate::OtherText) -> Result<classic::ClassicPod, Declined> {
+pub fn loaded_scheduler(
+    other: &crate::migrate::OtherText,
+) -> Result<classic::ClassicPod, Declined> {
     let shown = &other.display;
     let file = parse_loaded(other)?;
     let root = one_document(&file, shown, "scheduler pod template")?;

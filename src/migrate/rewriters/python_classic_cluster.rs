@@ -16,7 +16,11 @@
 //!   account, node placement, env, resources, labels; the args the operator's scheduler
 //!   runs), and the keyword leaves the call without a comment. The scheduler's file is left
 //!   as it is (it may hold comments or be shared; no code loads it once migrated, and the
-//!   fix description says so). Any other value (an expression, a dict, a path beside a
+//!   fix description says so). A pod written in the code beside a literal worker template
+//!   path — a dict literal in the API form the classic class read, a `make_pod_spec(...)`
+//!   call, or a name last bound to one of them before the call — is carried the same way
+//!   (`scheduler_in_code`); such a dict or call holding a value that is not a literal
+//!   declines the call, naming its line. Any other value (an expression, a pod beside a
 //!   template that is not a file) is removed with a comment saying to move it into the
 //!   DaskCluster's scheduler spec by hand.
 //!
@@ -443,20 +447,39 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     let mut carried = false;
     if let Some(path) = path.filter(|_| method != Some("from_dict")) {
         let name = cluster_name_argument(text, &list, from_method);
-        let loaded = loaded_template(cx, &path, scheduler_path.as_deref(), name.as_deref(), &at)?;
+        // A scheduler pod written in the code (a dict, `make_pod_spec(...)`, a name bound to
+        // one) goes into the DaskCluster as a scheduler file would.
+        let in_code = match (&scheduler, &scheduler_path) {
+            (Some((value, _)), None) => scheduler_in_code(cx, *value, call.start_byte())?,
+            _ => None,
+        };
+        let from_code = in_code.is_some();
+        let loaded = loaded_template(
+            cx,
+            &path,
+            scheduler_path.as_deref(),
+            in_code,
+            name.as_deref(),
+            &at,
+        )?;
         if let Some(other) = loaded {
-            fix.description = match &scheduler_path {
-                Some(s) => format!(
+            fix.description = match (&scheduler_path, &scheduler) {
+                (Some(s), _) => format!(
                     "build the operator's KubeCluster from `{path}`, migrated to a DaskCluster \
                      with it, whose scheduler spec carries `{s}` (no longer loaded: delete it \
                      once reviewed)"
                 ),
-                None => format!(
+                (None, Some((value, _))) if from_code => format!(
+                    "build the operator's KubeCluster from `{path}`, migrated to a DaskCluster \
+                     with it, whose scheduler spec carries the `{SCHEDULER_TEMPLATE}=` pod at {}",
+                    cx.line(value.start_byte())
+                ),
+                _ => format!(
                     "build the operator's KubeCluster from `{path}`, migrated to a DaskCluster \
                      with it"
                 ),
             };
-            carried = scheduler_path.is_some();
+            carried = scheduler_path.is_some() || from_code;
             fix.elsewhere.push(other);
         }
     } else if method == Some("from_yaml") && template.is_some() {
@@ -543,6 +566,126 @@ pub fn loads(cx: &Context<'_>) -> Vec<crate::migrate::loads::Load> {
         }
     }
     out
+}
+
+/// The scheduler pod a `scheduler_pod_template=` value writes in the code: a dict literal
+/// (the API form the classic class read), a `make_pod_spec(...)` call, or a name last bound
+/// to one of them before the call (`before`). `Ok(None)` for any other expression (a person
+/// moves it; the keyword's comment says so); `Err` for a dict or call dusk cannot evaluate.
+fn scheduler_in_code(
+    cx: &Context<'_>,
+    value: Node<'_>,
+    before: usize,
+) -> Result<Option<crate::extract::classic::ClassicPod>, Declined> {
+    use crate::extract::classic::{ClassicPod, Source, Sourced};
+    use crate::extract::python::make_pod_spec;
+    let Some(doc) = cx.python() else {
+        return Ok(None);
+    };
+    let text = cx.text;
+    let node = match value.kind() {
+        "identifier" => {
+            match last_assigned(doc.tree.root_node(), text, text_of(text, value), before) {
+                Some(bound) => bound,
+                None => return Ok(None),
+            }
+        }
+        _ => value,
+    };
+    let at = cx.line(node.start_byte());
+    let cannot = |what: &str| {
+        Declined::new(format!(
+            "the scheduler pod template at {at} {what}, which dusk cannot evaluate to carry it \
+             into the DaskCluster's `spec.scheduler.spec`: write it with literals, or move it \
+             there by hand"
+        ))
+    };
+    let span = Source::Span(range(node));
+    let pod = match node.kind() {
+        "dictionary" => {
+            let json = make_pod_spec::json_literal(text, node)
+                .ok_or_else(|| cannot("holds values that are not literals"))?;
+            let spec = json
+                .get("spec")
+                .cloned()
+                .ok_or_else(|| cannot("has no `spec`"))?;
+            let spec =
+                serde_json::from_value(super::pod_template_to_daskcluster::without_nulls(spec))
+                    .map_err(|e| cannot(&format!("is not a pod spec Kubernetes accepts ({e})")))?;
+            let map = |field: &str| {
+                json.pointer(&format!("/metadata/{field}"))
+                    .and_then(serde_json::Value::as_object)
+                    .map(|m| {
+                        m.iter()
+                            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            ClassicPod {
+                spec,
+                labels: map("labels"),
+                annotations: map("annotations"),
+                sources: Default::default(),
+                source: Some(span),
+            }
+        }
+        "call"
+            if node
+                .child_by_field_name("function")
+                .is_some_and(|f| text_of(text, f).rsplit('.').next() == Some("make_pod_spec")) =>
+        {
+            let arguments = node
+                .child_by_field_name("arguments")
+                .and_then(|a| make_pod_spec::arguments(text, a))
+                .ok_or_else(|| cannot("passes arguments `make_pod_spec` does not take"))?;
+            let name = Sourced::new("scheduler".to_owned(), span);
+            let produced = make_pod_spec::produce(text, node, &arguments, name)
+                .map_err(|why| cannot(&format!("is a `make_pod_spec(...)` call that {why}")))?;
+            let pod = produced.cluster.worker;
+            let written = serde_json::to_string(&pod.spec).unwrap_or_default();
+            if produced.env_expression.is_some()
+                || written.contains('\u{E000}')
+                || pod
+                    .labels
+                    .values()
+                    .chain(pod.annotations.values())
+                    .any(|v| v.contains('\u{E000}'))
+            {
+                return Err(cannot("passes expressions to `make_pod_spec(...)`"));
+            }
+            pod
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(pod))
+}
+
+/// The value last assigned to `name` (`name = …`) before byte `before`, at any depth.
+fn last_assigned<'t>(root: Node<'t>, text: &str, name: &str, before: usize) -> Option<Node<'t>> {
+    let mut found = None;
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.start_byte() >= before {
+            return found;
+        }
+        if node.kind() == "assignment"
+            && node
+                .child_by_field_name("left")
+                .is_some_and(|l| l.kind() == "identifier" && text_of(text, l) == name)
+        {
+            found = node.child_by_field_name("right");
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return found;
+            }
+        }
+    }
 }
 
 /// The template argument built by `make_pod_spec(...)` (inline, or bound to a name before
@@ -717,6 +860,7 @@ fn loaded_template(
     cx: &Context<'_>,
     path: &str,
     scheduler: Option<&str>,
+    scheduler_pod: Option<crate::extract::classic::ClassicPod>,
     name: Option<&str>,
     at: &str,
 ) -> Result<Option<crate::source::edit::OtherFile>, Declined> {
@@ -746,10 +890,12 @@ fn loaded_template(
                 ))
             })
         })
-        .transpose()?;
-    let fixed =
-        super::pod_template_to_daskcluster::migrate_loaded(cx, &other, scheduler.as_ref(), name)
-            .map_err(|d| why(format!("it cannot be migrated: {}", d.reason)))?;
+        .transpose()?
+        .map(|s| super::pod_template_to_daskcluster::loaded_scheduler(&s))
+        .transpose()?
+        .or(scheduler_pod);
+    let fixed = super::pod_template_to_daskcluster::migrate_loaded(cx, &other, scheduler, name)
+        .map_err(|d| why(format!("it cannot be migrated: {}", d.reason)))?;
     Ok(fixed.map(|fixed| crate::source::edit::OtherFile {
         path: other.path,
         display: other.display,

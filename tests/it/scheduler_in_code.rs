@@ -127,3 +127,94 @@ fn a_scheduler_pod_dusk_cannot_evaluate_declines_the_call() {
     );
     insta::assert_snapshot!("opaque", out);
 }
+
+/// The `custom_cluster_spec=` dict the fixed `ingest.py` passes, read by Python's own
+/// `ast.literal_eval` (`None` when no `python3` is on the path).
+fn python_dict(path: &Path) -> Option<serde_json::Value> {
+    let script = "import ast, json, sys\n\
+        tree = ast.parse(open(sys.argv[1]).read())\n\
+        names = {t.id: n.value for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}\n\
+        for n in ast.walk(tree):\n\
+        \x20   if isinstance(n, ast.keyword) and n.arg == 'custom_cluster_spec':\n\
+        \x20       v = names.get(n.value.id) if isinstance(n.value, ast.Name) else n.value\n\
+        \x20       print(json.dumps(ast.literal_eval(v)))\n\
+        \x20       break\n";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, path.to_str().unwrap()])
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn a_pod_dict_in_the_code_becomes_the_daskcluster_it_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    let source = Path::new(CASES).join("worker-dict/ingest.py");
+    fs::copy(&source, dir.path().join("ingest.py")).unwrap();
+    let (_, preview) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    insta::assert_snapshot!("worker-dict", preview);
+    // The unnamed pod cannot become a DaskCluster, so its call stays classic, and with it
+    // every call of the file (and the import).
+    assert!(
+        preview.contains("a DaskCluster needs a name: pass a literal `name=` to the call"),
+        "{preview}"
+    );
+    fs::write(
+        dir.path().join("ingest.py"),
+        fs::read_to_string(&source).unwrap().replace(
+            "\"args\": [\"dask-worker\"]}]}})",
+            "\"args\": [\"dask-worker\"]}]}}, name=\"debug\")",
+        ),
+    )
+    .unwrap();
+    fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    let py = read(dir.path(), "ingest.py");
+    assert!(
+        py.contains("KubeCluster(custom_cluster_spec=WORKER, name=\"ingest\""),
+        "{py}"
+    );
+    let Some(value) = python_dict(&dir.path().join("ingest.py")) else {
+        eprintln!("\n!!! python3 not found: the dict was not read back\n");
+        return;
+    };
+    assert_eq!(value["kind"], "DaskCluster", "{py}");
+    assert_eq!(value["metadata"]["name"], "ingest");
+    let worker = &value["spec"]["worker"]["spec"];
+    assert_eq!(worker["tolerations"][0]["key"], "spot");
+    assert!(worker.get("restartPolicy").is_none(), "{py}");
+    assert_eq!(
+        worker["containers"][0]["args"],
+        serde_json::json!([
+            "dask",
+            "worker",
+            "--nthreads",
+            "2",
+            "--memory-limit",
+            "4G",
+            "--death-timeout",
+            "60",
+            "--name",
+            "$(DASK_WORKER_NAME)"
+        ])
+    );
+    assert_eq!(
+        value["spec"]["worker"]["metadata"]["labels"]["app"],
+        "ingest"
+    );
+    if std::env::var_os("DUSK_ORACLES").is_some() {
+        assert!(dusk::migrate::validate::schema_for("DaskCluster").is_some());
+    }
+    let problems = dusk::migrate::validate::resource(&value);
+    assert!(problems.is_empty(), "{problems:?}\n{py}");
+    let (_, again) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
+    assert!(
+        !again.contains("+++"),
+        "a second fix changed something:\n{again}"
+    );
+}

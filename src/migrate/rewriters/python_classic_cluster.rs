@@ -6,7 +6,10 @@
 //!   statement follows. Attribute chains in code (`dask_kubernetes.KubeCluster`) likewise.
 //! - `KubeCluster(pod_template, …)`, `KubeCluster(pod_template=…)`,
 //!   `KubeCluster.from_yaml(path, …)`, `KubeCluster.from_dict(spec, …)`: the template becomes
-//!   `custom_cluster_spec=…`; other positional arguments get their classic names; `name`,
+//!   `custom_cluster_spec=…` (a pod dict literal of the file, inline or bound to a name used
+//!   only there, is rewritten in place as the DaskCluster the one builder makes of it, named
+//!   from the call's literal `name=`; without one, or with values that are not literals,
+//!   the call is declined); other positional arguments get their classic names; `name`,
 //!   `namespace`, `n_workers`, `env` and `idle_timeout` stay (a literal time string such as
 //!   `"5 minutes"` becomes integer seconds, as the operator wants); classic-only keywords are
 //!   removed, each with a `# dusk: removed …` comment above the statement.
@@ -442,6 +445,17 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     if let Some(t) = template {
         classic_pod_migrates(cx, t, call.start_byte())?;
     }
+    // A pod dict written in the code becomes the DaskCluster `custom_cluster_spec=` takes.
+    if let Some(t) = template
+        && let Some(edit) = worker_in_code(cx, call, t, &list, from_method)?
+    {
+        fix.description = format!(
+            "build the operator's KubeCluster from a custom cluster spec: the pod dict at {} \
+             rewritten as that DaskCluster",
+            cx.line(edit.range.start())
+        );
+        fix.edits.push(edit);
+    }
     let path = template.and_then(|t| plain_string(text, t));
     let scheduler_path = scheduler.as_ref().and_then(|(v, _)| plain_string(text, *v));
     let mut carried = false;
@@ -577,7 +591,7 @@ fn scheduler_in_code(
     value: Node<'_>,
     before: usize,
 ) -> Result<Option<crate::extract::classic::ClassicPod>, Declined> {
-    use crate::extract::classic::{ClassicPod, Source, Sourced};
+    use crate::extract::classic::{Source, Sourced};
     use crate::extract::python::make_pod_spec;
     let Some(doc) = cx.python() else {
         return Ok(None);
@@ -605,30 +619,8 @@ fn scheduler_in_code(
         "dictionary" => {
             let json = make_pod_spec::json_literal(text, node)
                 .ok_or_else(|| cannot("holds values that are not literals"))?;
-            let spec = json
-                .get("spec")
-                .cloned()
-                .ok_or_else(|| cannot("has no `spec`"))?;
-            let spec =
-                serde_json::from_value(super::pod_template_to_daskcluster::without_nulls(spec))
-                    .map_err(|e| cannot(&format!("is not a pod spec Kubernetes accepts ({e})")))?;
-            let map = |field: &str| {
-                json.pointer(&format!("/metadata/{field}"))
-                    .and_then(serde_json::Value::as_object)
-                    .map(|m| {
-                        m.iter()
-                            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            ClassicPod {
-                spec,
-                labels: map("labels"),
-                annotations: map("annotations"),
-                sources: Default::default(),
-                source: Some(span),
-            }
+            pod_of_dict(&json, span)
+                .map_err(|why| cannot(&format!("is not a pod Kubernetes accepts ({why})")))?
         }
         "call"
             if node
@@ -659,6 +651,197 @@ fn scheduler_in_code(
         _ => return Ok(None),
     };
     Ok(Some(pod))
+}
+
+/// A classic pod template given as a pod dict literal (inline, or a name last bound to one
+/// before the call and used nowhere else): the edit writing, in its place, the DaskCluster
+/// the one builder makes of it, named from the call's literal `name=`. `Ok(None)` when the
+/// template is not a pod dict of this file (a path, a name bound elsewhere, an expression:
+/// passed on as it is); `Err` for a pod dict dusk cannot carry.
+fn worker_in_code(
+    cx: &Context<'_>,
+    call: Node<'_>,
+    template: Node<'_>,
+    list: &[Node<'_>],
+    from_method: bool,
+) -> Result<Option<Edit>, Declined> {
+    use crate::extract::classic::{ClassicCluster, Source, Sourced};
+    let Some(doc) = cx.python() else {
+        return Ok(None);
+    };
+    let text = cx.text;
+    let dict = match template.kind() {
+        "dictionary" => template,
+        "identifier" => {
+            let name = text_of(text, template);
+            let Some(bound) = last_assigned(doc.tree.root_node(), text, name, call.start_byte())
+                .filter(|b| b.kind() == "dictionary")
+            else {
+                return Ok(None);
+            };
+            if let Some(line) = other_use(doc.tree.root_node(), text, name, bound, template) {
+                return Err(Declined::new(format!(
+                    "the pod template `{name}` is a pod dict that becomes the DaskCluster \
+                     `custom_cluster_spec=` takes, and it is used at line {line} too: give \
+                     this call a dict of its own, or migrate by hand"
+                )));
+            }
+            bound
+        }
+        _ => return Ok(None),
+    };
+    let at = cx.line(dict.start_byte());
+    let cannot = |what: String| {
+        Declined::new(format!(
+            "the pod template at {at} is a pod dict, which must become the DaskCluster \
+             `custom_cluster_spec=` takes, and {what}"
+        ))
+    };
+    let Some(json) = crate::extract::python::make_pod_spec::json_literal(text, dict) else {
+        return Err(cannot(
+            "it holds values that are not literals, which dusk cannot evaluate: write them \
+             as literals, or migrate by hand"
+                .into(),
+        ));
+    };
+    if json.pointer("/spec/containers").is_none() {
+        // Not a pod: a DaskCluster dict already, or something dusk does not know.
+        return Ok(None);
+    }
+    let Some(name) = cluster_name_argument(text, list, from_method) else {
+        return Err(cannot(
+            "a DaskCluster needs a name: pass a literal `name=` to the call and rerun".into(),
+        ));
+    };
+    let pod = pod_of_dict(&json, Source::Span(range(dict)))
+        .map_err(|why| cannot(format!("it is not a pod Kubernetes accepts ({why})")))?;
+    let image = pod.image().map(str::to_owned);
+    let mut model = ClassicCluster::new(
+        Sourced::new(name, Source::Default("the call's `name=`")),
+        pod,
+    );
+    model.replicas = Some(Sourced::new(
+        1,
+        Source::Default("one worker, as the classic KubeCluster started before `scale()`"),
+    ));
+    model.idle_timeout = Some(Sourced::new(
+        0,
+        Source::Default("the operator's default: never delete an idle cluster"),
+    ));
+    let new_cli = crate::migrate::build::image_has_new_cli(image.as_deref())
+        .unwrap_or_else(|| super::replace_command::new_cli_available(cx));
+    let built =
+        crate::migrate::build::cluster_on_cli(&model, crate::migrate::build::Options { new_cli })
+            .map_err(|d| cannot(d.reason))?;
+    let value = super::pod_template_to_daskcluster::without_nulls(
+        crate::migrate::operator::to_json(&built.resource),
+    );
+    let line_start = text[..dict.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+    let indent = text[line_start..].chars().take_while(|c| *c == ' ').count();
+    Ok(Some(Edit::replace(
+        range(dict),
+        python_literal(&value, indent),
+    )))
+}
+
+/// A pod dict in the API form (`{"metadata": {...}, "spec": {...}}`) as the model's pod.
+fn pod_of_dict(
+    json: &serde_json::Value,
+    source: crate::extract::classic::Source,
+) -> Result<crate::extract::classic::ClassicPod, String> {
+    let spec = json.get("spec").cloned().ok_or("it has no `spec`")?;
+    let spec = serde_json::from_value(super::pod_template_to_daskcluster::without_nulls(spec))
+        .map_err(|e| e.to_string())?;
+    let map = |field: &str| {
+        json.pointer(&format!("/metadata/{field}"))
+            .and_then(serde_json::Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Ok(crate::extract::classic::ClassicPod {
+        spec,
+        labels: map("labels"),
+        annotations: map("annotations"),
+        sources: Default::default(),
+        source: Some(source),
+    })
+}
+
+/// The line of a use of `name` other than its binding `bound` (an assignment's value) and
+/// the argument `arg`, if any.
+fn other_use(
+    root: Node<'_>,
+    text: &str,
+    name: &str,
+    bound: Node<'_>,
+    arg: Node<'_>,
+) -> Option<usize> {
+    let left = bound.parent().and_then(|a| a.child_by_field_name("left"));
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "identifier"
+            && text_of(text, node) == name
+            && node.id() != arg.id()
+            && left.is_none_or(|l| l.id() != node.id())
+            && !node.parent().is_some_and(|p| {
+                p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
+            })
+        {
+            return Some(node.start_position().row + 1);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
+    }
+}
+
+/// `value` as a Python literal (dicts and lists of dicts one item a line, indented by four
+/// from `indent`; lists of scalars on one line), its first line unindented.
+fn python_literal(value: &serde_json::Value, indent: usize) -> String {
+    use serde_json::Value;
+    let pad = " ".repeat(indent + 4);
+    let close = " ".repeat(indent);
+    match value {
+        Value::Null => "None".into(),
+        Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        Value::Array(items) if items.iter().all(|v| !v.is_object() && !v.is_array()) => {
+            let inner: Vec<String> = items.iter().map(|v| python_literal(v, indent)).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Array(items) => {
+            let inner: Vec<String> = items
+                .iter()
+                .map(|v| format!("{pad}{},\n", python_literal(v, indent + 4)))
+                .collect();
+            format!("[\n{}{close}]", inner.concat())
+        }
+        Value::Object(map) if map.is_empty() => "{}".into(),
+        Value::Object(map) => {
+            let inner: Vec<String> = map
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{pad}{}: {},\n",
+                        serde_json::to_string(k).unwrap_or_default(),
+                        python_literal(v, indent + 4)
+                    )
+                })
+                .collect();
+            format!("{{\n{}{close}}}", inner.concat())
+        }
+    }
 }
 
 /// The value last assigned to `name` (`name = …`) before byte `before`, at any depth.

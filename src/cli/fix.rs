@@ -272,7 +272,19 @@ impl Others {
         overrides: &BTreeMap<String, crate::source::edit::Applicability>,
     ) -> BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>> {
         use crate::migrate::loads::{Loader, Role, Verdict};
-        let mut fix = FixSettings::new(lint, overrides);
+        // Every loader is found, whatever the run selects: a deselected call stays classic,
+        // and so must the template it loads.
+        let everything = crate::lint::Selection::default();
+        let wide = crate::lint::Settings {
+            rules: lint.rules,
+            targets: lint.targets,
+            selection: &everything,
+            limits: lint.limits,
+            show_upcoming: lint.show_upcoming,
+            prefilter: crate::lint::Prefilter::from_rules(lint.rules),
+            current: lint.current.clone(),
+        };
+        let mut fix = FixSettings::new(&wide, overrides);
         // The loader's fix as `--unsafe-fixes` would make it: the template's is unsafe too.
         fix.unsafe_fixes = true;
         let read = |from: &Path, written: &str| self.read(from, written);
@@ -291,7 +303,7 @@ impl Others {
                 continue;
             }
             let shown = display_path(&file.path);
-            let (report, Some(text)) = crate::lint::lint_file_keeping(file, &shown, lint) else {
+            let (report, Some(text)) = crate::lint::lint_file_keeping(file, &shown, &wide) else {
                 continue;
             };
             let meta = FileMeta {
@@ -307,7 +319,15 @@ impl Others {
                 let Ok(real) = std::fs::canonicalize(&target.path) else {
                     continue;
                 };
+                let component = lint.rules.get(&load.rule).map(|r| r.component.as_str());
                 let verdict = match load.fix {
+                    _ if !lint.selection.enabled(&load.rule, component, &file.path) => {
+                        Verdict::Declined(format!(
+                            "its finding `{}` is not selected in this run, so that code stays \
+                             classic: select it too",
+                            load.rule
+                        ))
+                    }
                     Err(why) => Verdict::Declined(why.reason),
                     Ok(elsewhere) => match elsewhere
                         .into_iter()

@@ -42,6 +42,8 @@ pub struct Load {
 #[derive(Debug, Clone)]
 pub struct CodeLoad {
     pub load: Load,
+    /// The rule of the loader's finding.
+    pub rule: String,
     /// `path:line`, or `path` cell C, line N in a notebook, as findings locate it.
     pub at: String,
     /// The loader's fix in one pass: the other files it changes with it, or why not.
@@ -160,6 +162,7 @@ pub fn of_file(
         };
         out.extend(loads.into_iter().map(|load| CodeLoad {
             load,
+            rule: f.rule.clone(),
             at: at.clone(),
             fix: fix.clone(),
         }));

@@ -216,3 +216,25 @@ fn a_notebook_loader_is_named_by_its_cell() {
         "{out}"
     );
 }
+
+#[test]
+fn a_loader_the_run_does_not_select_keeps_the_template_classic() {
+    let dir = project("migrated-call");
+    let (_, out) = fix_in(
+        dir.path(),
+        &["--unsafe-fixes", "--select", "classic-worker-pod-template"],
+        &["."],
+    );
+    assert_eq!(
+        read(dir.path(), "k8s/worker.yaml"),
+        original("migrated-call", "k8s/worker.yaml"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "which is declined: its finding `classic-kubecluster-from-yaml` is not selected in \
+             this run, so that code stays classic: select it too"
+        ),
+        "{out}"
+    );
+}

@@ -75,6 +75,7 @@ fn every_case_as_fix_diff_shows_it() {
         "blocked-call",
         "dask-config",
         "dask-config-declined",
+        "dask-config-scheduler",
         "notebook",
     ] {
         let dir = project(case);
@@ -237,4 +238,35 @@ fn a_loader_the_run_does_not_select_keeps_the_template_classic() {
         ),
         "{out}"
     );
+}
+
+#[test]
+fn a_dask_config_scheduler_template_path_goes_into_the_daskcluster() {
+    let dir = project("dask-config-scheduler");
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    let spec = read(dir.path(), "worker.yaml");
+    let file = dusk::source::yaml::parse(&spec, Default::default()).unwrap();
+    let value = dusk::migrate::validate::to_json(file.documents[0].root.as_ref().unwrap());
+    assert_eq!(value["metadata"]["name"], "reports", "{spec}\n{out}");
+    let scheduler = &value["spec"]["scheduler"]["spec"];
+    assert_eq!(
+        scheduler["serviceAccountName"], "reports-scheduler",
+        "{spec}"
+    );
+    assert_eq!(scheduler["nodeSelector"]["pool"], "on-demand", "{spec}");
+    assert_eq!(
+        scheduler["containers"][0]["resources"]["limits"]["memory"], "4G",
+        "{spec}"
+    );
+    let problems = dusk::migrate::validate::resource(&value);
+    assert!(problems.is_empty(), "{problems:?}\n{spec}");
+    // The config names the DaskCluster now; the scheduler's file stays as it is (apart
+    // from its own command fix), for a person to delete once reviewed.
+    let config = read(dir.path(), "dask.yaml");
+    assert!(
+        config.contains("custom-cluster-spec: worker.yaml"),
+        "{config}"
+    );
+    assert!(!config.contains("  scheduler-template-path:"), "{config}");
+    assert!(read(dir.path(), "scheduler.yaml").contains("kind: Pod"));
 }

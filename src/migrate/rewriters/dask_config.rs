@@ -523,12 +523,24 @@ fn template_path(cx: &Context<'_>, file: &YamlFile, found: &yaml_text::Found<'_>
         // The template file of the run becomes the DaskCluster in the same fix.
         if let Ok(Some(other)) = loaded_file(cx, found) {
             let path = found.entry.value.as_str().unwrap_or_default();
+            let carried = found
+                .map
+                .get("scheduler-template-path")
+                .and_then(Node::as_str)
+                .filter(|s| cx.others.is_some_and(|read| read(cx.path, s).is_ok()))
+                .map(|s| {
+                    format!(
+                        ", whose scheduler spec carries `{s}` (no longer loaded: delete it once \
+                         reviewed)"
+                    )
+                })
+                .unwrap_or_default();
             let mut fix = Fix::new(
                 rename,
                 Applicability::Unsafe,
                 format!(
                     "read the cluster from `kubernetes.custom-cluster-spec`: `{path}`, migrated \
-                     to a DaskCluster with it"
+                     to a DaskCluster with it{carried}"
                 ),
             );
             fix.elsewhere.push(other);
@@ -581,12 +593,22 @@ fn loaded_file(
         return Ok(None);
     };
     let at = cx.line(found.entry.key.range.start());
+    // A scheduler file of the run goes into the DaskCluster, or the key is not migrated.
     let scheduler = found
         .map
         .get("scheduler-template-path")
         .and_then(Node::as_str)
         .and_then(|s| read(cx.path, s).ok())
-        .and_then(|s| super::pod_template_to_daskcluster::loaded_scheduler(&s).ok());
+        .map(|s| super::pod_template_to_daskcluster::loaded_scheduler(&s))
+        .transpose()
+        .map_err(|d| {
+            Declined::new(format!(
+                "`kubernetes.worker-template-path` at {at} loads the pod template `{path}`, \
+                 which must become a DaskCluster with the `scheduler-template-path` beside it \
+                 as its scheduler, and {}",
+                d.reason
+            ))
+        })?;
     let fixed = super::pod_template_to_daskcluster::migrate_loaded(
         cx,
         &other,

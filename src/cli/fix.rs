@@ -328,6 +328,7 @@ impl Others {
                             load.rule
                         ))
                     }
+                    Ok(_) if load.load.role == Role::Scheduler => Verdict::Carried,
                     Err(why) => Verdict::Declined(why.reason),
                     Ok(elsewhere) => match elsewhere
                         .into_iter()
@@ -337,7 +338,6 @@ impl Others {
                             original: o.original,
                             fixed: o.fixed,
                         },
-                        None if load.load.role == Role::Scheduler => Verdict::Carried,
                         None => Verdict::Declined(
                             "its fix does not migrate this file with it".to_owned(),
                         ),

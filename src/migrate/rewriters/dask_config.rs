@@ -521,7 +521,9 @@ fn template_path(cx: &Context<'_>, file: &YamlFile, found: &yaml_text::Found<'_>
         }
         let rename = vec![Edit::replace(found.entry.key.range, "custom-cluster-spec")];
         // The template file of the run becomes the DaskCluster in the same fix.
-        if let Ok(Some(other)) = loaded_file(cx, found) {
+        if let Ok(files) = loaded_file(cx, found)
+            && !files.is_empty()
+        {
             let path = found.entry.value.as_str().unwrap_or_default();
             let carried = found
                 .map
@@ -543,7 +545,7 @@ fn template_path(cx: &Context<'_>, file: &YamlFile, found: &yaml_text::Found<'_>
                      to a DaskCluster with it{carried}"
                 ),
             );
-            fix.elsewhere.push(other);
+            fix.elsewhere.extend(files);
             return Some(fix);
         }
         return Some(Fix::new(
@@ -574,32 +576,35 @@ fn template_path(cx: &Context<'_>, file: &YamlFile, found: &yaml_text::Found<'_>
 
 /// The pod template file a fixed-name `kubernetes.worker-template-path` names, migrated to
 /// the DaskCluster `custom-cluster-spec` will name (with a `scheduler-template-path` file
-/// beside it as its scheduler): `Ok(None)` when the file is not one of the run (missing,
-/// outside the paths given, another machine's path: the rename says to migrate it) or is a
-/// DaskCluster already; `Err` when it is, and cannot be migrated with the key.
+/// beside it as its scheduler, that file then noted as no longer loaded): empty when the
+/// file is not one of the run (missing, outside the paths given, another machine's path:
+/// the rename says to migrate it) or is a DaskCluster already; `Err` when it is, and
+/// cannot be migrated with the key.
 fn loaded_file(
     cx: &Context<'_>,
     found: &yaml_text::Found<'_>,
-) -> Result<Option<crate::source::edit::OtherFile>, Declined> {
+) -> Result<Vec<crate::source::edit::OtherFile>, Declined> {
     let (Some(name), Some(path), Some(read)) =
         (fixed_name(found), found.entry.value.as_str(), cx.others)
     else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     if found.map.get("custom-cluster-spec").is_some() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let Ok(other) = read(cx.path, path) else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let at = cx.line(found.entry.key.range.start());
     // A scheduler file of the run goes into the DaskCluster, or the key is not migrated.
-    let scheduler = found
+    let scheduler_file = found
         .map
         .get("scheduler-template-path")
         .and_then(Node::as_str)
-        .and_then(|s| read(cx.path, s).ok())
-        .map(|s| super::pod_template_to_daskcluster::loaded_scheduler(&s))
+        .and_then(|s| read(cx.path, s).ok());
+    let scheduler = scheduler_file
+        .as_ref()
+        .map(super::pod_template_to_daskcluster::loaded_scheduler)
         .transpose()
         .map_err(|d| {
             Declined::new(format!(
@@ -622,12 +627,23 @@ fn loaded_file(
             d.reason
         ))
     })?;
-    Ok(fixed.map(|fixed| crate::source::edit::OtherFile {
+    let Some(fixed) = fixed else {
+        return Ok(Vec::new());
+    };
+    let code = cx.path.file_name().map_or_else(
+        || cx.path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
+    let note = scheduler_file
+        .and_then(|s| super::pod_template_to_daskcluster::no_longer_loaded(cx, s, &code, path));
+    Ok(std::iter::once(crate::source::edit::OtherFile {
         path: other.path,
         display: other.display,
         original: other.text,
         fixed,
-    }))
+    })
+    .chain(note)
+    .collect())
 }
 
 /// The files a dask config's `kubernetes.worker-template-path` and

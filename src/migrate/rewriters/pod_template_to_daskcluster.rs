@@ -175,7 +175,7 @@ fn document_fix(
 ///
 /// `scheduler`, the pod the code passes as `scheduler_pod_template=` (a file read with
 /// [`loaded_scheduler`], or a pod written in the code), becomes the DaskCluster's
-/// `spec.scheduler.spec` (a file is left as it is); `Err` says why when it cannot (a
+/// `spec.scheduler.spec` (a file is kept: see [`no_longer_loaded`]); `Err` says why when it cannot (a
 /// template file that is a DaskCluster already, whose scheduler dusk does not replace).
 pub fn migrate_loaded(
     cx: &Context<'_>,
@@ -250,6 +250,36 @@ pub fn loaded_scheduler(
         )));
     }
     scheduler_pod(&other.text, root).map_err(|d| Declined::new(format!("`{shown}`: {}", d.reason)))
+}
+
+/// The scheduler template file `scheduler` that `code`'s fix carries into the DaskCluster
+/// `worker` (a path as the code writes it) becomes, with a comment on top saying no code
+/// loads it once that fix is made: the file is kept (never deleted), and the note says so
+/// where a reader of the file looks. `None` when other code of the run loads it too (it is
+/// still in use), or when it has the note already.
+pub fn no_longer_loaded(
+    cx: &Context<'_>,
+    scheduler: crate::migrate::OtherText,
+    code: &str,
+    worker: &str,
+) -> Option<crate::source::edit::OtherFile> {
+    if cx.loaded_by.is_some_and(|of| of(&scheduler.path).len() > 1) {
+        return None;
+    }
+    let note = format!(
+        "# dusk: `{code}` no longer loads this file: its pod is the `spec.scheduler.spec` of \
+         the DaskCluster in `{worker}`; delete this file once reviewed\n"
+    );
+    if scheduler.text.starts_with(&note) {
+        return None;
+    }
+    let fixed = format!("{note}{}", scheduler.text);
+    Some(crate::source::edit::OtherFile {
+        path: scheduler.path,
+        display: scheduler.display,
+        original: scheduler.text,
+        fixed,
+    })
 }
 
 /// A file code loads, parsed, or why it cannot be.

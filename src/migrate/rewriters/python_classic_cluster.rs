@@ -17,9 +17,11 @@
 //!   not a keyword without equivalent: a literal path beside a literal worker template path
 //!   is read and carried into the DaskCluster the worker template becomes (its service
 //!   account, node placement, env, resources, labels; the args the operator's scheduler
-//!   runs), and the keyword leaves the call without a comment. The scheduler's file is left
-//!   as it is (it may hold comments or be shared; no code loads it once migrated, and the
-//!   fix description says so). A pod written in the code beside a literal worker template
+//!   runs), and the keyword leaves the call without a comment. The scheduler's file is
+//!   kept, never deleted: no code loads it once migrated, so the fix puts a `# dusk:` note
+//!   on top saying so (`no_longer_loaded`; none while other code of the run loads it too),
+//!   and its `classic-scheduler-pod-template` finding stays in `check` and `fix` alike for
+//!   a person to delete the file. A pod written in the code beside a literal worker template
 //!   path — a dict literal in the API form the classic class read, a `make_pod_spec(...)`
 //!   call, or a name last bound to one of them before the call — is carried the same way
 //!   (`scheduler_in_code`); such a dict or call holding a value that is not a literal
@@ -476,7 +478,7 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
             name.as_deref(),
             &at,
         )?;
-        if let Some(other) = loaded {
+        if !loaded.is_empty() {
             fix.description = match (&scheduler_path, &scheduler) {
                 (Some(s), _) => format!(
                     "build the operator's KubeCluster from `{path}`, migrated to a DaskCluster \
@@ -494,7 +496,7 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
                 ),
             };
             carried = scheduler_path.is_some() || from_code;
-            fix.elsewhere.push(other);
+            fix.elsewhere.extend(loaded);
         }
     } else if method == Some("from_yaml") && template.is_some() {
         return Err(Declined::new(format!(
@@ -1036,8 +1038,9 @@ fn cluster_name_argument(text: &str, list: &[Node<'_>], from_method: bool) -> Op
 }
 
 /// The pod template file `path` a call loads, migrated to DaskCluster `name` (the call's
-/// `name=`, else one from the file name): the other file of the call's fix. `Ok(None)` when
-/// it is a DaskCluster already. Declined, with the reason, when the file cannot be migrated
+/// `name=`, else one from the file name): the other file of the call's fix, then the
+/// scheduler template file it carries, with a note that no code loads it any more. Empty
+/// when it is a DaskCluster already. Declined, with the reason, when the file cannot be migrated
 /// with the call: missing, outside the paths given, or its own migration declined.
 fn loaded_template(
     cx: &Context<'_>,
@@ -1046,7 +1049,7 @@ fn loaded_template(
     scheduler_pod: Option<crate::extract::classic::ClassicPod>,
     name: Option<&str>,
     at: &str,
-) -> Result<Option<crate::source::edit::OtherFile>, Declined> {
+) -> Result<Vec<crate::source::edit::OtherFile>, Declined> {
     let why = |reason: String| {
         Declined::new(format!(
             "the call at {at} loads the pod template `{path}`, which must become a DaskCluster \
@@ -1063,8 +1066,8 @@ fn loaded_template(
         why("dusk reads other files only when it fixes files (not standard input)".into())
     })?;
     let other = read(cx.path, path).map_err(why)?;
-    // The scheduler's template is read (and left as it is): the DaskCluster carries it.
-    let scheduler = scheduler
+    // The scheduler's template is read (and kept): the DaskCluster carries it.
+    let scheduler_file = scheduler
         .map(|s| {
             read(cx.path, s).map_err(|reason| {
                 Declined::new(format!(
@@ -1073,18 +1076,31 @@ fn loaded_template(
                 ))
             })
         })
-        .transpose()?
-        .map(|s| super::pod_template_to_daskcluster::loaded_scheduler(&s))
+        .transpose()?;
+    let scheduler = scheduler_file
+        .as_ref()
+        .map(super::pod_template_to_daskcluster::loaded_scheduler)
         .transpose()?
         .or(scheduler_pod);
     let fixed = super::pod_template_to_daskcluster::migrate_loaded(cx, &other, scheduler, name)
         .map_err(|d| why(format!("it cannot be migrated: {}", d.reason)))?;
-    Ok(fixed.map(|fixed| crate::source::edit::OtherFile {
+    let Some(fixed) = fixed else {
+        return Ok(Vec::new());
+    };
+    let code = cx.path.file_name().map_or_else(
+        || cx.path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
+    let note = scheduler_file
+        .and_then(|s| super::pod_template_to_daskcluster::no_longer_loaded(cx, s, &code, path));
+    Ok(std::iter::once(crate::source::edit::OtherFile {
         path: other.path,
         display: other.display,
         original: other.text,
         fixed,
-    }))
+    })
+    .chain(note)
+    .collect())
 }
 
 /// Ranges deleting the `removed` items of a comma-separated list, each with one comma.

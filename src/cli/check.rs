@@ -394,6 +394,8 @@ fn settle(
     fix.others = Some(&read_other);
     let beside = |from: &std::path::Path| others.beside(from);
     fix.beside = Some(&beside);
+    let loaded_by = |template: &std::path::Path| others.loaders(template, settings, overrides);
+    fix.loaded_by = Some(&loaded_by);
     crate::migrate::settle_fixes(file, report, &fix);
     let meta = crate::migrate::FileMeta {
         kind: file.kind,
@@ -705,6 +707,10 @@ fn file_fixes(
             fix.others = Some(&read_other);
             let beside = |from: &std::path::Path| others.beside(from);
             fix.beside = Some(&beside);
+            let loaded_by = |template: &std::path::Path| {
+                others.loaders(template, &settings, &scan.fix_overrides)
+            };
+            fix.loaded_by = Some(&loaded_by);
             let Some(outcome) = refix(report, &original, &fix) else {
                 continue 'reports;
             };
@@ -754,6 +760,9 @@ fn show_fixes(
     fix.others = Some(&read_other);
     let beside = |from: &std::path::Path| others.beside(from);
     fix.beside = Some(&beside);
+    let loaded_by =
+        |template: &std::path::Path| others.loaders(template, &settings, &scan.fix_overrides);
+    fix.loaded_by = Some(&loaded_by);
     let wanted = |a: crate::source::edit::Applicability| {
         a == crate::source::edit::Applicability::Safe || unsafe_fixes
     };

@@ -228,6 +228,8 @@ fn run_to(
     settings.others = Some(&read_other);
     let beside = |from: &Path| others.beside(from);
     settings.beside = Some(&beside);
+    let loaded_by = |template: &Path| others.loaders(template, &lint, &scan.fix_overrides);
+    settings.loaded_by = Some(&loaded_by);
     let found = scan.discover(&scan.paths);
     let _pins = crate::migrate::in_play::PinScope::open();
     let access = access(&found.files, &scan.paths);
@@ -283,10 +285,14 @@ fn run_to(
 /// be a regular file whose real path is inside the paths given.
 pub(crate) struct Others {
     roots: Vec<PathBuf>,
+    given: Vec<PathBuf>,
     max: u64,
     /// The YAML files under each directory given (real paths), walked once: a stack's
     /// files may sit in directories beside the scheduler's (`deploy/dask/workers/`).
     trees: std::sync::Mutex<BTreeMap<PathBuf, std::sync::Arc<Vec<PathBuf>>>>,
+    /// The pod template files code of the run loads, by real path: found the first time a
+    /// fix asks ([`Others::loaders`]).
+    loads: std::sync::OnceLock<BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>>>,
 }
 
 impl Others {
@@ -296,9 +302,118 @@ impl Others {
                 .iter()
                 .filter_map(|p| std::fs::canonicalize(p).ok())
                 .collect(),
+            given: given.to_vec(),
             max,
             trees: Default::default(),
+            loads: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The code of the run (the files under the paths given) that loads `template` as a
+    /// classic pod template, with what each loader's own fix makes of it (see
+    /// [`crate::migrate::loads`]). Found once per run, for every template at once.
+    pub(crate) fn loaders(
+        &self,
+        template: &Path,
+        lint: &crate::lint::Settings<'_>,
+        overrides: &BTreeMap<String, crate::source::edit::Applicability>,
+    ) -> Vec<crate::migrate::loads::Loader> {
+        let Ok(real) = std::fs::canonicalize(template) else {
+            return Vec::new();
+        };
+        self.loads
+            .get_or_init(|| self.find_loads(lint, overrides))
+            .get(&real)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn find_loads(
+        &self,
+        lint: &crate::lint::Settings<'_>,
+        overrides: &BTreeMap<String, crate::source::edit::Applicability>,
+    ) -> BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>> {
+        use crate::migrate::loads::{Loader, Role, Verdict};
+        // Every loader is found, whatever the run selects: a deselected call stays classic,
+        // and so must the template it loads.
+        let everything = crate::lint::Selection::default();
+        let wide = crate::lint::Settings {
+            rules: lint.rules,
+            targets: lint.targets,
+            selection: &everything,
+            limits: lint.limits,
+            show_upcoming: lint.show_upcoming,
+            prefilter: crate::lint::Prefilter::from_rules(lint.rules),
+            current: lint.current.clone(),
+        };
+        let mut fix = FixSettings::new(&wide, overrides);
+        // The loader's fix as `--unsafe-fixes` would make it: the template's is unsafe too.
+        fix.unsafe_fixes = true;
+        let read = |from: &Path, written: &str| self.read(from, written);
+        fix.others = Some(&read);
+        let beside = |from: &Path| self.beside(from);
+        fix.beside = Some(&beside);
+        let mut out: BTreeMap<PathBuf, Vec<Loader>> = BTreeMap::new();
+        let walked = crate::discover::discover(&self.given);
+        for file in &walked.files {
+            // Only code that can name a template file is linted again.
+            let Ok(bytes) = crate::discover::read_regular(&file.path, self.max) else {
+                continue;
+            };
+            let names = |w: &[u8]| bytes.windows(w.len()).any(|b| b == w);
+            if !(names(b"KubeCluster") || names(b"template-path") || names(b"template_path")) {
+                continue;
+            }
+            let shown = display_path(&file.path);
+            let (report, Some(text)) = crate::lint::lint_file_keeping(file, &shown, &wide) else {
+                continue;
+            };
+            let meta = FileMeta {
+                kind: file.kind,
+                beside_chart: file.beside_chart,
+                path: &file.path,
+                display_path: &shown,
+            };
+            for load in crate::migrate::loads::of_file(meta, &text, &report, &fix) {
+                let Ok(target) = self.read(&file.path, &load.load.written) else {
+                    continue;
+                };
+                let Ok(real) = std::fs::canonicalize(&target.path) else {
+                    continue;
+                };
+                let component = lint.rules.get(&load.rule).map(|r| r.component.as_str());
+                let verdict = match load.fix {
+                    _ if !lint.selection.enabled(&load.rule, component, &file.path) => {
+                        Verdict::Declined(format!(
+                            "its finding `{}` is not selected in this run, so that code stays \
+                             classic: select it too",
+                            load.rule
+                        ))
+                    }
+                    Ok(_) if load.load.role == Role::Scheduler => Verdict::Carried,
+                    Err(why) => Verdict::Declined(why.reason),
+                    Ok(elsewhere) => match elsewhere
+                        .into_iter()
+                        .find(|o| std::fs::canonicalize(&o.path).ok().as_ref() == Some(&real))
+                    {
+                        Some(o) => Verdict::Migrates {
+                            original: o.original,
+                            fixed: o.fixed,
+                        },
+                        None => Verdict::Declined(
+                            "its fix does not migrate this file with it".to_owned(),
+                        ),
+                    },
+                };
+                out.entry(real).or_default().push(Loader {
+                    at: load.at,
+                    form: load.load.form,
+                    role: load.load.role,
+                    verdict,
+                });
+            }
+        }
+        out
     }
 
     /// The names of the YAML files in the directory of `from`, other than `from`, sorted;

@@ -18,6 +18,7 @@
 pub mod build;
 pub mod chart_version;
 pub mod in_play;
+pub mod loads;
 pub mod migration_report;
 pub mod notebook;
 pub mod operator;
@@ -83,7 +84,15 @@ pub struct Context<'a> {
     /// The files beside this one that [`Context::others`] may read (a hand-written Dask
     /// stack spread over several files); `None` where there are none.
     pub beside: Option<ListBeside<'a>>,
+    /// The code of the run that loads this file as a classic pod template
+    /// ([`loads::Loader`]); `None` where the run's code is not known (standard input, a file
+    /// of another file's fix, the in-memory harnesses).
+    pub loaded_by: Option<LoadedBy<'a>>,
 }
+
+/// The code of the run that loads a file (given by its path as the fix loop has it) as a
+/// classic pod template, each with what its own fix makes of it: `cli` finds them.
+pub type LoadedBy<'a> = &'a (dyn Fn(&Path) -> Vec<loads::Loader> + Sync);
 
 /// The YAML files in the directory of a file being fixed, other than itself, as paths
 /// [`ReadOther`] takes (whether they are inside the paths given is its to say).
@@ -478,6 +487,9 @@ pub struct FixSettings<'a> {
     pub others: Option<ReadOther<'a>>,
     /// The files beside a fixed file, for [`Context::beside`]; `None`: no such fixes.
     pub beside: Option<ListBeside<'a>>,
+    /// The code of the run that loads a file as its pod template, for
+    /// [`Context::loaded_by`]; `None`: not known.
+    pub loaded_by: Option<LoadedBy<'a>>,
 }
 
 impl<'a> FixSettings<'a> {
@@ -491,6 +503,7 @@ impl<'a> FixSettings<'a> {
             created_exists: |_, _| false,
             others: None,
             beside: None,
+            loaded_by: None,
         }
     }
 
@@ -1021,6 +1034,7 @@ fn note_in_play(
             memo: &memo,
             others: None,
             beside: None,
+            loaded_by: None,
         };
         report.findings[i].in_play =
             in_play::distributed(&cx).map(|v| v.note(meta.display_path, text));
@@ -1118,6 +1132,7 @@ fn candidates(
             memo: &memo,
             others: settings.others,
             beside: settings.beside,
+            loaded_by: settings.loaded_by,
         };
         let mut fix = match rewrite(&cx) {
             Ok(fix) => fix,

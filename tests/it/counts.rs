@@ -82,7 +82,12 @@ fn positions(report: &Value) -> BTreeSet<String> {
 
 fn folders() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for parent in ["examples", "fixtures/rules", "fixtures/patterns"] {
+    for parent in [
+        "examples",
+        "fixtures/rules",
+        "fixtures/patterns",
+        "fixtures/safe-fixes/template-loaders",
+    ] {
         for entry in std::fs::read_dir(parent).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {

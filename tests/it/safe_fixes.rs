@@ -249,9 +249,14 @@ fn a_template_file_of_several_documents_declines_the_call() {
         )
     });
     let (_, out) = fix_in(dir.path(), &["--diff", "--unsafe-fixes"], &["."]);
-    // The code is left alone. (The template file's own rule still migrates it on its own:
-    // a known gap, see docs/architecture.md "Fixes across files".)
+    // The code is left alone, and so is the template it loads: migrated on its own, it would
+    // be a DaskCluster the classic call cannot load.
     assert!(!out.contains("nightly_etl.py\n@@"), "{out}");
+    assert!(!out.contains("+kind: DaskCluster"), "{out}");
+    assert!(
+        out.contains("nightly_etl.py:9` loads this file as its classic pod template"),
+        "{out}"
+    );
     assert!(
         out.contains("worker-spec.yaml` holds 2 YAML documents, and the code loads one pod template: split the file, then rerun"),
         "{out}"
@@ -601,7 +606,7 @@ fn a_scheduler_pod_template_is_carried_into_the_daskcluster() {
     // What is left is the scheduler template itself, which no code loads any more.
     assert!(out.contains("; 1 left for a person"), "{out}");
     assert!(
-        out.contains("k8s/scheduler.yaml:20:13: error classic-scheduler-pod-template"),
+        out.contains("k8s/scheduler.yaml:21:13: error classic-scheduler-pod-template"),
         "{out}"
     );
     let py = read(dir.path(), "risk_report.py");
@@ -611,10 +616,16 @@ fn a_scheduler_pod_template_is_carried_into_the_daskcluster() {
     );
     assert!(!py.contains("scheduler_pod_template"), "{py}");
     assert!(!py.contains("# dusk:"), "{py}");
-    // The scheduler template stays a pod template; only its own command fix touches it.
+    // The scheduler template stays a pod template (never deleted): a note on top says no
+    // code loads it any more, and its own command fix goes on.
     assert_eq!(
         read(dir.path(), "k8s/scheduler.yaml"),
-        sched_original("k8s/scheduler.yaml").replace("[dask-scheduler]", "[dask, scheduler]")
+        format!(
+            "# dusk: `risk_report.py` no longer loads this file: its pod is the \
+             `spec.scheduler.spec` of the DaskCluster in `k8s/worker.yaml`; delete this file \
+             once reviewed\n{}",
+            sched_original("k8s/scheduler.yaml").replace("[dask-scheduler]", "[dask, scheduler]")
+        )
     );
 
     // The DaskCluster's scheduler is the scheduler template's pod, running what the
@@ -799,6 +810,26 @@ fn a_notebook_reason_names_the_cell_and_its_line() {
     assert!(
         out.contains("explore.ipynb:cell 3:3:11: error classic-kubecluster-from-yaml")
             && out.contains("[not fixable: the call at cell 3, line 3 loads the pod template"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_scheduler_template_other_code_loads_too_gets_no_note() {
+    let dir = sched_project(|_, t| t);
+    // An ad-hoc script starts the same cluster the same way.
+    fs::copy(
+        Path::new(SCHED).join("risk_report.py"),
+        dir.path().join("adhoc_report.py"),
+    )
+    .unwrap();
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    assert!(
+        read(dir.path(), "k8s/worker.yaml").contains("kind: DaskCluster"),
+        "{out}"
+    );
+    assert!(
+        !read(dir.path(), "k8s/scheduler.yaml").contains("# dusk:"),
         "{out}"
     );
 }

@@ -103,6 +103,15 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
              one goes with it",
         ));
     }
+    if let Some(file) = cx.yaml()
+        && let Some(found) = yaml_text::entry_at(file, cx.range)
+        && found.entry.key.range == cx.range
+        && parent_key(file, found.map).map(normal).as_deref() == Some("kubernetes")
+        && found.entry.key.as_str().map(normal).as_deref() == Some("worker-template-path")
+        && let Err(why) = loaded_file(cx, &found)
+    {
+        return Err(why);
+    }
     attempt(cx).or_decline_with(|| {
         let written = cx.text.get(cx.range.as_range()).unwrap_or_default();
         let written = crate::migrate::python_text::shorten(written);
@@ -164,7 +173,7 @@ fn attempt(cx: &Context<'_>) -> Option<Fix> {
                 "write `kubernetes.idle-timeout` as integer seconds".into(),
             )
         }
-        (Some("kubernetes"), "worker-template-path") => template_path(cx.text, file, &found),
+        (Some("kubernetes"), "worker-template-path") => template_path(cx, file, &found),
         (Some("kubernetes"), "worker-template") => template(cx, &found),
         _ => None,
     }
@@ -504,13 +513,43 @@ pub(crate) fn factory_module(text: &str, module: &yaml_text::Found<'_>) -> Optio
     ))
 }
 
-fn template_path(text: &str, file: &YamlFile, found: &yaml_text::Found<'_>) -> Option<Fix> {
+fn template_path(cx: &Context<'_>, file: &YamlFile, found: &yaml_text::Found<'_>) -> Option<Fix> {
+    let text = cx.text;
     if fixed_name(found).is_some() {
         if found.map.get("custom-cluster-spec").is_some() {
             return None;
         }
+        let rename = vec![Edit::replace(found.entry.key.range, "custom-cluster-spec")];
+        // The template file of the run becomes the DaskCluster in the same fix.
+        if let Ok(files) = loaded_file(cx, found)
+            && !files.is_empty()
+        {
+            let path = found.entry.value.as_str().unwrap_or_default();
+            let carried = found
+                .map
+                .get("scheduler-template-path")
+                .and_then(Node::as_str)
+                .filter(|s| cx.others.is_some_and(|read| read(cx.path, s).is_ok()))
+                .map(|s| {
+                    format!(
+                        ", whose scheduler spec carries `{s}` (no longer loaded: delete it once \
+                         reviewed)"
+                    )
+                })
+                .unwrap_or_default();
+            let mut fix = Fix::new(
+                rename,
+                Applicability::Unsafe,
+                format!(
+                    "read the cluster from `kubernetes.custom-cluster-spec`: `{path}`, migrated \
+                     to a DaskCluster with it{carried}"
+                ),
+            );
+            fix.elsewhere.extend(files);
+            return Some(fix);
+        }
         return Some(Fix::new(
-            vec![Edit::replace(found.entry.key.range, "custom-cluster-spec")],
+            rename,
             Applicability::Unsafe,
             "read the cluster from `kubernetes.custom-cluster-spec`: the file must now hold a \
              DaskCluster (run `dusk fix --unsafe-fixes` on it)",
@@ -533,6 +572,110 @@ fn template_path(text: &str, file: &YamlFile, found: &yaml_text::Found<'_>) -> O
         Applicability::Unsafe,
         "remove `kubernetes.worker-template-path` (a templated name cannot use a custom spec)",
     ))
+}
+
+/// The pod template file a fixed-name `kubernetes.worker-template-path` names, migrated to
+/// the DaskCluster `custom-cluster-spec` will name (with a `scheduler-template-path` file
+/// beside it as its scheduler, that file then noted as no longer loaded): empty when the
+/// file is not one of the run (missing, outside the paths given, another machine's path:
+/// the rename says to migrate it) or is a DaskCluster already; `Err` when it is, and
+/// cannot be migrated with the key.
+fn loaded_file(
+    cx: &Context<'_>,
+    found: &yaml_text::Found<'_>,
+) -> Result<Vec<crate::source::edit::OtherFile>, Declined> {
+    let (Some(name), Some(path), Some(read)) =
+        (fixed_name(found), found.entry.value.as_str(), cx.others)
+    else {
+        return Ok(Vec::new());
+    };
+    if found.map.get("custom-cluster-spec").is_some() {
+        return Ok(Vec::new());
+    }
+    let Ok(other) = read(cx.path, path) else {
+        return Ok(Vec::new());
+    };
+    let at = cx.line(found.entry.key.range.start());
+    // A scheduler file of the run goes into the DaskCluster, or the key is not migrated.
+    let scheduler_file = found
+        .map
+        .get("scheduler-template-path")
+        .and_then(Node::as_str)
+        .and_then(|s| read(cx.path, s).ok());
+    let scheduler = scheduler_file
+        .as_ref()
+        .map(super::pod_template_to_daskcluster::loaded_scheduler)
+        .transpose()
+        .map_err(|d| {
+            Declined::new(format!(
+                "`kubernetes.worker-template-path` at {at} loads the pod template `{path}`, \
+                 which must become a DaskCluster with the `scheduler-template-path` beside it \
+                 as its scheduler, and {}",
+                d.reason
+            ))
+        })?;
+    let fixed = super::pod_template_to_daskcluster::migrate_loaded(
+        cx,
+        &other,
+        scheduler,
+        Some(name),
+    )
+    .map_err(|d| {
+        Declined::new(format!(
+            "`kubernetes.worker-template-path` at {at} loads the pod template `{path}`, which \
+             must become a DaskCluster in the same fix, and it cannot be migrated: {}",
+            d.reason
+        ))
+    })?;
+    let Some(fixed) = fixed else {
+        return Ok(Vec::new());
+    };
+    let code = cx.path.file_name().map_or_else(
+        || cx.path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
+    let note = scheduler_file
+        .and_then(|s| super::pod_template_to_daskcluster::no_longer_loaded(cx, s, &code, path));
+    Ok(std::iter::once(crate::source::edit::OtherFile {
+        path: other.path,
+        display: other.display,
+        original: other.text,
+        fixed,
+    })
+    .chain(note)
+    .collect())
+}
+
+/// The files a dask config's `kubernetes.worker-template-path` and
+/// `scheduler-template-path` load (`migrate::loads`); empty for any other finding.
+pub fn loads(cx: &Context<'_>) -> Vec<crate::migrate::loads::Load> {
+    use crate::migrate::loads::{Load, Role};
+    let Some(file) = cx.yaml() else {
+        return Vec::new();
+    };
+    let Some(found) = yaml_text::entry_at(file, cx.range)
+        .filter(|f| f.entry.key.range == cx.range)
+        .filter(|f| parent_key(file, f.map).map(normal).as_deref() == Some("kubernetes"))
+    else {
+        return Vec::new();
+    };
+    let key = found.entry.key.as_str().map(normal).unwrap_or_default();
+    let role = match key.as_str() {
+        "worker-template-path" => Role::Worker,
+        "scheduler-template-path" => Role::Scheduler,
+        _ => return Vec::new(),
+    };
+    found
+        .entry
+        .value
+        .as_str()
+        .map(|written| Load {
+            written: written.to_owned(),
+            role,
+            form: format!("`kubernetes.{key}`"),
+        })
+        .into_iter()
+        .collect()
 }
 
 fn template(cx: &Context<'_>, found: &yaml_text::Found<'_>) -> Option<Fix> {

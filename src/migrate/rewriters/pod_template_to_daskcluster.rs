@@ -36,6 +36,11 @@
 //! above it. Comments elsewhere in the old document (in `metadata`, between top-level keys)
 //! are dropped. The text is checked to read back as exactly the typed resource.
 //!
+//! A file that code of the run loads as its pod template ([`Context::loaded_by`]) is
+//! migrated only with that code: its fix is the text the loader's own fix gives it (named
+//! from the code's `name=` or `kubernetes.name`), and it is declined, naming the loader and
+//! its reason, while any loader stays classic or carries it as a scheduler template.
+//!
 //! ## Fix safety
 //! Unsafe: the cluster's name is a guess (from the file name), the scheduler's pod is new,
 //! and the operator applies none of the classic defaults (tolerations, affinity) and no
@@ -57,6 +62,7 @@ use crate::dask::SCHEDULER_ADDRESS;
 pub use crate::extract::classic::pod_spec_of;
 use crate::extract::classic::{self, ClassicCluster, Source, Sourced};
 use crate::migrate::build;
+use crate::migrate::loads::{Loader, Verdict};
 use crate::migrate::operator::{to_json, to_yaml};
 use crate::migrate::validate;
 use crate::migrate::{Context, Declined, OrDecline, yaml_text};
@@ -64,6 +70,7 @@ use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix, apply_edits};
 use crate::source::yaml::{self, Node, YamlFile};
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::path::Path;
 /// Where the worker pod spec is in the generated YAML, and its indentation there.
 const WORKER_SPEC_INDENT: usize = 6;
@@ -75,8 +82,69 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     if let Some(fix) = flat::rewrite(cx, root) {
         return Ok(fix);
     }
+    if let Some(loaders) = cx.loaded_by.map(|of| of(cx.path)).filter(|l| !l.is_empty()) {
+        return loaded_fix(cx, &loaders);
+    }
     let name = cluster_name(cx.path, file, root);
     document_fix(cx, root, None, &name)
+}
+
+/// The fix of a template file that code of the run loads: only the one that code's own fix
+/// makes (the file migrated with the call or config key, under the name the code gives
+/// it), and none while any code that loads it stays classic, which would then load a
+/// DaskCluster. Loaders outside the paths given are not known (`docs/architecture.md`).
+fn loaded_fix(cx: &Context<'_>, loaders: &[Loader]) -> Result<Fix, Declined> {
+    for l in loaders {
+        let Loader {
+            at, form, verdict, ..
+        } = l;
+        match verdict {
+            Verdict::Declined(why) => {
+                return Err(Declined::new(format!(
+                    "{at} loads this file as its classic pod template ({form}), so it becomes \
+                     a DaskCluster only with that code's fix, which is declined: {why}"
+                )));
+            }
+            Verdict::Carried => {
+                return Err(Declined::new(format!(
+                    "{at} loads this file as its scheduler pod template ({form}): that code's \
+                     fix carries it into its DaskCluster's `spec.scheduler.spec`, so it is not \
+                     migrated on its own"
+                )));
+            }
+            Verdict::Migrates { original, .. } if original != cx.text => {
+                return Err(Declined::new(format!(
+                    "{at} loads this file as its classic pod template ({form}), and that \
+                     code's fix was made from the file as it was before this pass: rerun"
+                )));
+            }
+            Verdict::Migrates { .. } => {}
+        }
+    }
+    let fixed: BTreeSet<&str> = loaders
+        .iter()
+        .filter_map(|l| match &l.verdict {
+            Verdict::Migrates { fixed, .. } => Some(fixed.as_str()),
+            _ => None,
+        })
+        .collect();
+    let at: Vec<&str> = loaders.iter().map(|l| l.at.as_str()).collect();
+    let [fixed] = fixed.into_iter().collect::<Vec<_>>()[..] else {
+        return Err(Declined::new(format!(
+            "{} load this file as their classic pod template under different cluster names, \
+             so no one of them can migrate it: give them one name, or migrate by hand",
+            at.join(", ")
+        )));
+    };
+    Ok(Fix::new(
+        vec![Edit::replace(TextRange::new(0, cx.text.len()), fixed)],
+        Applicability::Unsafe,
+        format!(
+            "rewrite the classic pod template as a DaskCluster, with the code that loads it \
+             ({})",
+            at.join(", ")
+        ),
+    ))
 }
 
 /// The fix replacing the classic pod template document `root` with DaskCluster `name`
@@ -105,18 +173,17 @@ fn document_fix(
 /// holds a DaskCluster (nothing to change); `Err` says why it cannot be migrated with the
 /// code (not one template, not a template dusk can read, an invalid result).
 ///
-/// `scheduler`, the file the code passes as `scheduler_pod_template=`, becomes the
-/// DaskCluster's `spec.scheduler.spec` (that file itself is left as it is); `Err` says why
-/// when it cannot (not one classic pod template, a pod spec Kubernetes rejects, or a
+/// `scheduler`, the pod the code passes as `scheduler_pod_template=` (a file read with
+/// [`loaded_scheduler`], or a pod written in the code), becomes the DaskCluster's
+/// `spec.scheduler.spec` (a file is kept: see [`no_longer_loaded`]); `Err` says why when it cannot (a
 /// template file that is a DaskCluster already, whose scheduler dusk does not replace).
 pub fn migrate_loaded(
     cx: &Context<'_>,
     other: &crate::migrate::OtherText,
-    scheduler: Option<&crate::migrate::OtherText>,
+    scheduler: Option<classic::ClassicPod>,
     name: Option<&str>,
 ) -> Result<Option<String>, Declined> {
     let shown = &other.display;
-    let scheduler = scheduler.map(loaded_scheduler).transpose()?;
     let parsed = crate::migrate::Parsed::Yaml(parse_loaded(other)?);
     let crate::migrate::Parsed::Yaml(file) = &parsed else {
         unreachable!("built as YAML just above");
@@ -145,6 +212,7 @@ pub fn migrate_loaded(
         pending: &[],
         memo: &memo,
         others: None,
+        loaded_by: None,
         ..*cx
     };
     let name = match name {
@@ -170,7 +238,9 @@ pub fn migrate_loaded(
 
 /// The scheduler pod of `other`, a file code passes as its classic `scheduler_pod_template=`:
 /// one classic pod template document, read into the model, or why not.
-fn loaded_scheduler(other: &crate::migrate::OtherText) -> Result<classic::ClassicPod, Declined> {
+pub fn loaded_scheduler(
+    other: &crate::migrate::OtherText,
+) -> Result<classic::ClassicPod, Declined> {
     let shown = &other.display;
     let file = parse_loaded(other)?;
     let root = one_document(&file, shown, "scheduler pod template")?;
@@ -180,6 +250,36 @@ fn loaded_scheduler(other: &crate::migrate::OtherText) -> Result<classic::Classi
         )));
     }
     scheduler_pod(&other.text, root).map_err(|d| Declined::new(format!("`{shown}`: {}", d.reason)))
+}
+
+/// The scheduler template file `scheduler` that `code`'s fix carries into the DaskCluster
+/// `worker` (a path as the code writes it) becomes, with a comment on top saying no code
+/// loads it once that fix is made: the file is kept (never deleted), and the note says so
+/// where a reader of the file looks. `None` when other code of the run loads it too (it is
+/// still in use), or when it has the note already.
+pub fn no_longer_loaded(
+    cx: &Context<'_>,
+    scheduler: crate::migrate::OtherText,
+    code: &str,
+    worker: &str,
+) -> Option<crate::source::edit::OtherFile> {
+    if cx.loaded_by.is_some_and(|of| of(&scheduler.path).len() > 1) {
+        return None;
+    }
+    let note = format!(
+        "# dusk: `{code}` no longer loads this file: its pod is the `spec.scheduler.spec` of \
+         the DaskCluster in `{worker}`; delete this file once reviewed\n"
+    );
+    if scheduler.text.starts_with(&note) {
+        return None;
+    }
+    let fixed = format!("{note}{}", scheduler.text);
+    Some(crate::source::edit::OtherFile {
+        path: scheduler.path,
+        display: scheduler.display,
+        original: scheduler.text,
+        fixed,
+    })
 }
 
 /// A file code loads, parsed, or why it cannot be.

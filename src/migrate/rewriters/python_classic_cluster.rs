@@ -6,7 +6,10 @@
 //!   statement follows. Attribute chains in code (`dask_kubernetes.KubeCluster`) likewise.
 //! - `KubeCluster(pod_template, …)`, `KubeCluster(pod_template=…)`,
 //!   `KubeCluster.from_yaml(path, …)`, `KubeCluster.from_dict(spec, …)`: the template becomes
-//!   `custom_cluster_spec=…`; other positional arguments get their classic names; `name`,
+//!   `custom_cluster_spec=…` (a pod dict literal of the file, inline or bound to a name used
+//!   only there, is rewritten in place as the DaskCluster the one builder makes of it, named
+//!   from the call's literal `name=`; without one, or with values that are not literals,
+//!   the call is declined); other positional arguments get their classic names; `name`,
 //!   `namespace`, `n_workers`, `env` and `idle_timeout` stay (a literal time string such as
 //!   `"5 minutes"` becomes integer seconds, as the operator wants); classic-only keywords are
 //!   removed, each with a `# dusk: removed …` comment above the statement.
@@ -14,9 +17,15 @@
 //!   not a keyword without equivalent: a literal path beside a literal worker template path
 //!   is read and carried into the DaskCluster the worker template becomes (its service
 //!   account, node placement, env, resources, labels; the args the operator's scheduler
-//!   runs), and the keyword leaves the call without a comment. The scheduler's file is left
-//!   as it is (it may hold comments or be shared; no code loads it once migrated, and the
-//!   fix description says so). Any other value (an expression, a dict, a path beside a
+//!   runs), and the keyword leaves the call without a comment. The scheduler's file is
+//!   kept, never deleted: no code loads it once migrated, so the fix puts a `# dusk:` note
+//!   on top saying so (`no_longer_loaded`; none while other code of the run loads it too),
+//!   and its `classic-scheduler-pod-template` finding stays in `check` and `fix` alike for
+//!   a person to delete the file. A pod written in the code beside a literal worker template
+//!   path — a dict literal in the API form the classic class read, a `make_pod_spec(...)`
+//!   call, or a name last bound to one of them before the call — is carried the same way
+//!   (`scheduler_in_code`); such a dict or call holding a value that is not a literal
+//!   declines the call, naming its line. Any other value (an expression, a pod beside a
 //!   template that is not a file) is removed with a comment saying to move it into the
 //!   DaskCluster's scheduler spec by hand.
 //!
@@ -438,26 +447,56 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     if let Some(t) = template {
         classic_pod_migrates(cx, t, call.start_byte())?;
     }
+    // A pod dict written in the code becomes the DaskCluster `custom_cluster_spec=` takes.
+    if let Some(t) = template
+        && let Some(edit) = worker_in_code(cx, call, t, &list, from_method)?
+    {
+        fix.description = format!(
+            "build the operator's KubeCluster from a custom cluster spec: the pod dict at {} \
+             rewritten as that DaskCluster",
+            cx.line(edit.range.start())
+        );
+        fix.edits.push(edit);
+    }
     let path = template.and_then(|t| plain_string(text, t));
     let scheduler_path = scheduler.as_ref().and_then(|(v, _)| plain_string(text, *v));
     let mut carried = false;
     if let Some(path) = path.filter(|_| method != Some("from_dict")) {
         let name = cluster_name_argument(text, &list, from_method);
-        let loaded = loaded_template(cx, &path, scheduler_path.as_deref(), name.as_deref(), &at)?;
-        if let Some(other) = loaded {
-            fix.description = match &scheduler_path {
-                Some(s) => format!(
+        // A scheduler pod written in the code (a dict, `make_pod_spec(...)`, a name bound to
+        // one) goes into the DaskCluster as a scheduler file would.
+        let in_code = match (&scheduler, &scheduler_path) {
+            (Some((value, _)), None) => scheduler_in_code(cx, *value, call.start_byte())?,
+            _ => None,
+        };
+        let from_code = in_code.is_some();
+        let loaded = loaded_template(
+            cx,
+            &path,
+            scheduler_path.as_deref(),
+            in_code,
+            name.as_deref(),
+            &at,
+        )?;
+        if !loaded.is_empty() {
+            fix.description = match (&scheduler_path, &scheduler) {
+                (Some(s), _) => format!(
                     "build the operator's KubeCluster from `{path}`, migrated to a DaskCluster \
                      with it, whose scheduler spec carries `{s}` (no longer loaded: delete it \
                      once reviewed)"
                 ),
-                None => format!(
+                (None, Some((value, _))) if from_code => format!(
+                    "build the operator's KubeCluster from `{path}`, migrated to a DaskCluster \
+                     with it, whose scheduler spec carries the `{SCHEDULER_TEMPLATE}=` pod at {}",
+                    cx.line(value.start_byte())
+                ),
+                _ => format!(
                     "build the operator's KubeCluster from `{path}`, migrated to a DaskCluster \
                      with it"
                 ),
             };
-            carried = scheduler_path.is_some();
-            fix.elsewhere.push(other);
+            carried = scheduler_path.is_some() || from_code;
+            fix.elsewhere.extend(loaded);
         }
     } else if method == Some("from_yaml") && template.is_some() {
         return Err(Declined::new(format!(
@@ -478,6 +517,360 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         ));
     }
     Ok(fix)
+}
+
+/// The files a classic call loads as pod templates (`migrate::loads`): its template when
+/// it is a literal path (`KubeCluster("worker.yaml")`, `pod_template="worker.yaml"`,
+/// `from_yaml("worker.yaml")`; not `from_dict`), and a literal `scheduler_pod_template=`.
+/// Empty for a finding that is not such a call.
+pub fn loads(cx: &Context<'_>) -> Vec<crate::migrate::loads::Load> {
+    use crate::migrate::loads::{Load, Role};
+    let text = cx.text;
+    let Some(call) = cx
+        .python()
+        .and_then(|doc| node_at(doc, cx.range))
+        .filter(|n| n.kind() == "call")
+    else {
+        return Vec::new();
+    };
+    let (Some(function), Some(args)) = (
+        call.child_by_field_name("function"),
+        call.child_by_field_name("arguments")
+            .filter(|a| a.kind() == "argument_list"),
+    ) else {
+        return Vec::new();
+    };
+    let method = (function.kind() == "attribute")
+        .then(|| function.child_by_field_name("attribute"))
+        .flatten()
+        .map(|a| text_of(text, a));
+    let form = shorten(text_of(text, function));
+    let mut out = Vec::new();
+    let mut positional = 0;
+    for item in items(args) {
+        let (param, value) = match item.kind() {
+            "keyword_argument" => (
+                item.child_by_field_name("name")
+                    .map_or("", |n| text_of(text, n)),
+                item.child_by_field_name("value"),
+            ),
+            "list_splat" | "dictionary_splat" => continue,
+            _ => {
+                positional += 1;
+                let param = match positional - 1 {
+                    0 => "pod_template",
+                    p => CLASSIC_PARAMS.get(p).copied().unwrap_or(""),
+                };
+                (param, Some(item))
+            }
+        };
+        let role = match param {
+            "pod_template" if method != Some("from_dict") => Role::Worker,
+            SCHEDULER_TEMPLATE => Role::Scheduler,
+            _ => continue,
+        };
+        if let Some(written) = value.and_then(|v| plain_string(text, v)) {
+            let form = match role {
+                Role::Worker => format!("`{form}`"),
+                Role::Scheduler => format!("`{form}(..., {SCHEDULER_TEMPLATE}=...)`"),
+            };
+            out.push(Load {
+                written,
+                role,
+                form,
+            });
+        }
+    }
+    out
+}
+
+/// The scheduler pod a `scheduler_pod_template=` value writes in the code: a dict literal
+/// (the API form the classic class read), a `make_pod_spec(...)` call, or a name last bound
+/// to one of them before the call (`before`). `Ok(None)` for any other expression (a person
+/// moves it; the keyword's comment says so); `Err` for a dict or call dusk cannot evaluate.
+fn scheduler_in_code(
+    cx: &Context<'_>,
+    value: Node<'_>,
+    before: usize,
+) -> Result<Option<crate::extract::classic::ClassicPod>, Declined> {
+    use crate::extract::classic::{Source, Sourced};
+    use crate::extract::python::make_pod_spec;
+    let Some(doc) = cx.python() else {
+        return Ok(None);
+    };
+    let text = cx.text;
+    let node = match value.kind() {
+        "identifier" => {
+            match last_assigned(doc.tree.root_node(), text, text_of(text, value), before) {
+                Some(bound) => bound,
+                None => return Ok(None),
+            }
+        }
+        _ => value,
+    };
+    let at = cx.line(node.start_byte());
+    let cannot = |what: &str| {
+        Declined::new(format!(
+            "the scheduler pod template at {at} {what}, which dusk cannot evaluate to carry it \
+             into the DaskCluster's `spec.scheduler.spec`: write it with literals, or move it \
+             there by hand"
+        ))
+    };
+    let span = Source::Span(range(node));
+    let pod = match node.kind() {
+        "dictionary" => {
+            let json = make_pod_spec::json_literal(text, node)
+                .ok_or_else(|| cannot("holds values that are not literals"))?;
+            pod_of_dict(&json, span)
+                .map_err(|why| cannot(&format!("is not a pod Kubernetes accepts ({why})")))?
+        }
+        "call"
+            if node
+                .child_by_field_name("function")
+                .is_some_and(|f| text_of(text, f).rsplit('.').next() == Some("make_pod_spec")) =>
+        {
+            let arguments = node
+                .child_by_field_name("arguments")
+                .and_then(|a| make_pod_spec::arguments(text, a))
+                .ok_or_else(|| cannot("passes arguments `make_pod_spec` does not take"))?;
+            let name = Sourced::new("scheduler".to_owned(), span);
+            let produced = make_pod_spec::produce(text, node, &arguments, name)
+                .map_err(|why| cannot(&format!("is a `make_pod_spec(...)` call that {why}")))?;
+            let pod = produced.cluster.worker;
+            let written = serde_json::to_string(&pod.spec).unwrap_or_default();
+            if produced.env_expression.is_some()
+                || written.contains('\u{E000}')
+                || pod
+                    .labels
+                    .values()
+                    .chain(pod.annotations.values())
+                    .any(|v| v.contains('\u{E000}'))
+            {
+                return Err(cannot("passes expressions to `make_pod_spec(...)`"));
+            }
+            pod
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(pod))
+}
+
+/// A classic pod template given as a pod dict literal (inline, or a name last bound to one
+/// before the call and used nowhere else): the edit writing, in its place, the DaskCluster
+/// the one builder makes of it, named from the call's literal `name=`. `Ok(None)` when the
+/// template is not a pod dict of this file (a path, a name bound elsewhere, an expression:
+/// passed on as it is); `Err` for a pod dict dusk cannot carry.
+fn worker_in_code(
+    cx: &Context<'_>,
+    call: Node<'_>,
+    template: Node<'_>,
+    list: &[Node<'_>],
+    from_method: bool,
+) -> Result<Option<Edit>, Declined> {
+    use crate::extract::classic::{ClassicCluster, Source, Sourced};
+    let Some(doc) = cx.python() else {
+        return Ok(None);
+    };
+    let text = cx.text;
+    let dict = match template.kind() {
+        "dictionary" => template,
+        "identifier" => {
+            let name = text_of(text, template);
+            let Some(bound) = last_assigned(doc.tree.root_node(), text, name, call.start_byte())
+                .filter(|b| b.kind() == "dictionary")
+            else {
+                return Ok(None);
+            };
+            if let Some(line) = other_use(doc.tree.root_node(), text, name, bound, template) {
+                return Err(Declined::new(format!(
+                    "the pod template `{name}` is a pod dict that becomes the DaskCluster \
+                     `custom_cluster_spec=` takes, and it is used at line {line} too: give \
+                     this call a dict of its own, or migrate by hand"
+                )));
+            }
+            bound
+        }
+        _ => return Ok(None),
+    };
+    let at = cx.line(dict.start_byte());
+    let cannot = |what: String| {
+        Declined::new(format!(
+            "the pod template at {at} is a pod dict, which must become the DaskCluster \
+             `custom_cluster_spec=` takes, and {what}"
+        ))
+    };
+    let Some(json) = crate::extract::python::make_pod_spec::json_literal(text, dict) else {
+        return Err(cannot(
+            "it holds values that are not literals, which dusk cannot evaluate: write them \
+             as literals, or migrate by hand"
+                .into(),
+        ));
+    };
+    if json.pointer("/spec/containers").is_none() {
+        // Not a pod: a DaskCluster dict already, or something dusk does not know.
+        return Ok(None);
+    }
+    let Some(name) = cluster_name_argument(text, list, from_method) else {
+        return Err(cannot(
+            "a DaskCluster needs a name: pass a literal `name=` to the call and rerun".into(),
+        ));
+    };
+    let pod = pod_of_dict(&json, Source::Span(range(dict)))
+        .map_err(|why| cannot(format!("it is not a pod Kubernetes accepts ({why})")))?;
+    let image = pod.image().map(str::to_owned);
+    let mut model = ClassicCluster::new(
+        Sourced::new(name, Source::Default("the call's `name=`")),
+        pod,
+    );
+    model.replicas = Some(Sourced::new(
+        1,
+        Source::Default("one worker, as the classic KubeCluster started before `scale()`"),
+    ));
+    model.idle_timeout = Some(Sourced::new(
+        0,
+        Source::Default("the operator's default: never delete an idle cluster"),
+    ));
+    let new_cli = crate::migrate::build::image_has_new_cli(image.as_deref())
+        .unwrap_or_else(|| super::replace_command::new_cli_available(cx));
+    let built =
+        crate::migrate::build::cluster_on_cli(&model, crate::migrate::build::Options { new_cli })
+            .map_err(|d| cannot(d.reason))?;
+    let value = super::pod_template_to_daskcluster::without_nulls(
+        crate::migrate::operator::to_json(&built.resource),
+    );
+    let line_start = text[..dict.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+    let indent = text[line_start..].chars().take_while(|c| *c == ' ').count();
+    Ok(Some(Edit::replace(
+        range(dict),
+        python_literal(&value, indent),
+    )))
+}
+
+/// A pod dict in the API form (`{"metadata": {...}, "spec": {...}}`) as the model's pod.
+fn pod_of_dict(
+    json: &serde_json::Value,
+    source: crate::extract::classic::Source,
+) -> Result<crate::extract::classic::ClassicPod, String> {
+    let spec = json.get("spec").cloned().ok_or("it has no `spec`")?;
+    let spec = serde_json::from_value(super::pod_template_to_daskcluster::without_nulls(spec))
+        .map_err(|e| e.to_string())?;
+    let map = |field: &str| {
+        json.pointer(&format!("/metadata/{field}"))
+            .and_then(serde_json::Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Ok(crate::extract::classic::ClassicPod {
+        spec,
+        labels: map("labels"),
+        annotations: map("annotations"),
+        sources: Default::default(),
+        source: Some(source),
+    })
+}
+
+/// The line of a use of `name` other than its binding `bound` (an assignment's value) and
+/// the argument `arg`, if any.
+fn other_use(
+    root: Node<'_>,
+    text: &str,
+    name: &str,
+    bound: Node<'_>,
+    arg: Node<'_>,
+) -> Option<usize> {
+    let left = bound.parent().and_then(|a| a.child_by_field_name("left"));
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "identifier"
+            && text_of(text, node) == name
+            && node.id() != arg.id()
+            && left.is_none_or(|l| l.id() != node.id())
+            && !node.parent().is_some_and(|p| {
+                p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
+            })
+        {
+            return Some(node.start_position().row + 1);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
+    }
+}
+
+/// `value` as a Python literal (dicts and lists of dicts one item a line, indented by four
+/// from `indent`; lists of scalars on one line), its first line unindented.
+fn python_literal(value: &serde_json::Value, indent: usize) -> String {
+    use serde_json::Value;
+    let pad = " ".repeat(indent + 4);
+    let close = " ".repeat(indent);
+    match value {
+        Value::Null => "None".into(),
+        Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        Value::Array(items) if items.iter().all(|v| !v.is_object() && !v.is_array()) => {
+            let inner: Vec<String> = items.iter().map(|v| python_literal(v, indent)).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Array(items) => {
+            let inner: Vec<String> = items
+                .iter()
+                .map(|v| format!("{pad}{},\n", python_literal(v, indent + 4)))
+                .collect();
+            format!("[\n{}{close}]", inner.concat())
+        }
+        Value::Object(map) if map.is_empty() => "{}".into(),
+        Value::Object(map) => {
+            let inner: Vec<String> = map
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{pad}{}: {},\n",
+                        serde_json::to_string(k).unwrap_or_default(),
+                        python_literal(v, indent + 4)
+                    )
+                })
+                .collect();
+            format!("{{\n{}{close}}}", inner.concat())
+        }
+    }
+}
+
+/// The value last assigned to `name` (`name = …`) before byte `before`, at any depth.
+fn last_assigned<'t>(root: Node<'t>, text: &str, name: &str, before: usize) -> Option<Node<'t>> {
+    let mut found = None;
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.start_byte() >= before {
+            return found;
+        }
+        if node.kind() == "assignment"
+            && node
+                .child_by_field_name("left")
+                .is_some_and(|l| l.kind() == "identifier" && text_of(text, l) == name)
+        {
+            found = node.child_by_field_name("right");
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return found;
+            }
+        }
+    }
 }
 
 /// The template argument built by `make_pod_spec(...)` (inline, or bound to a name before
@@ -645,16 +1038,18 @@ fn cluster_name_argument(text: &str, list: &[Node<'_>], from_method: bool) -> Op
 }
 
 /// The pod template file `path` a call loads, migrated to DaskCluster `name` (the call's
-/// `name=`, else one from the file name): the other file of the call's fix. `Ok(None)` when
-/// it is a DaskCluster already. Declined, with the reason, when the file cannot be migrated
+/// `name=`, else one from the file name): the other file of the call's fix, then the
+/// scheduler template file it carries, with a note that no code loads it any more. Empty
+/// when it is a DaskCluster already. Declined, with the reason, when the file cannot be migrated
 /// with the call: missing, outside the paths given, or its own migration declined.
 fn loaded_template(
     cx: &Context<'_>,
     path: &str,
     scheduler: Option<&str>,
+    scheduler_pod: Option<crate::extract::classic::ClassicPod>,
     name: Option<&str>,
     at: &str,
-) -> Result<Option<crate::source::edit::OtherFile>, Declined> {
+) -> Result<Vec<crate::source::edit::OtherFile>, Declined> {
     let why = |reason: String| {
         Declined::new(format!(
             "the call at {at} loads the pod template `{path}`, which must become a DaskCluster \
@@ -671,8 +1066,8 @@ fn loaded_template(
         why("dusk reads other files only when it fixes files (not standard input)".into())
     })?;
     let other = read(cx.path, path).map_err(why)?;
-    // The scheduler's template is read (and left as it is): the DaskCluster carries it.
-    let scheduler = scheduler
+    // The scheduler's template is read (and kept): the DaskCluster carries it.
+    let scheduler_file = scheduler
         .map(|s| {
             read(cx.path, s).map_err(|reason| {
                 Declined::new(format!(
@@ -682,15 +1077,30 @@ fn loaded_template(
             })
         })
         .transpose()?;
-    let fixed =
-        super::pod_template_to_daskcluster::migrate_loaded(cx, &other, scheduler.as_ref(), name)
-            .map_err(|d| why(format!("it cannot be migrated: {}", d.reason)))?;
-    Ok(fixed.map(|fixed| crate::source::edit::OtherFile {
+    let scheduler = scheduler_file
+        .as_ref()
+        .map(super::pod_template_to_daskcluster::loaded_scheduler)
+        .transpose()?
+        .or(scheduler_pod);
+    let fixed = super::pod_template_to_daskcluster::migrate_loaded(cx, &other, scheduler, name)
+        .map_err(|d| why(format!("it cannot be migrated: {}", d.reason)))?;
+    let Some(fixed) = fixed else {
+        return Ok(Vec::new());
+    };
+    let code = cx.path.file_name().map_or_else(
+        || cx.path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
+    let note = scheduler_file
+        .and_then(|s| super::pod_template_to_daskcluster::no_longer_loaded(cx, s, &code, path));
+    Ok(std::iter::once(crate::source::edit::OtherFile {
         path: other.path,
         display: other.display,
         original: other.text,
         fixed,
-    }))
+    })
+    .chain(note)
+    .collect())
 }
 
 /// Ranges deleting the `removed` items of a comma-separated list, each with one comma.

@@ -1395,12 +1395,25 @@ fn print(
                 let count: usize = r.removed.values().sum();
                 fixed += count;
                 files += 1;
-                writeln!(
-                    status,
-                    "{}: {verb} {count} ({})",
-                    r.path,
-                    rules_list(&r.removed)
-                )?;
+                match &r.with {
+                    // Changed only as part of another file's fix: no finding of its own.
+                    Some(source) if count == 0 && !creates => writeln!(
+                        status,
+                        "{}: {} by the fix of `{source}` (both files or neither)",
+                        r.path,
+                        if args.diff {
+                            "would be changed"
+                        } else {
+                            "changed"
+                        },
+                    )?,
+                    _ => writeln!(
+                        status,
+                        "{}: {verb} {count} ({})",
+                        r.path,
+                        rules_list(&r.removed)
+                    )?,
+                }
                 for c in r.created.iter().filter(|c| c.error.is_none()) {
                     let verb = if args.diff { "would create" } else { "created" };
                     writeln!(status, "  {verb} {}", c.path)?;
@@ -1412,8 +1425,11 @@ fn print(
                         other.display
                     )?;
                 }
-                if let Some(source) = &r.with {
-                    writeln!(status, "  with `{source}`, whose fix loads it")?;
+                if let Some(source) = r.with.as_ref().filter(|_| count > 0 || creates) {
+                    writeln!(
+                        status,
+                        "  also changed by the fix of `{source}` (both files or neither)"
+                    )?;
                 }
                 for (rule, note) in &o.notes {
                     writeln!(status, "  review {rule}: {note}")?;

@@ -833,3 +833,29 @@ fn a_scheduler_template_other_code_loads_too_gets_no_note() {
         "{out}"
     );
 }
+
+/// A `make_pod_spec` import whose last use another fix took in leaves, rather than becoming
+/// an unused `make_cluster_spec` import; a package's `__init__.py`, or a module listing it
+/// in `__all__`, keeps it for the modules that import it from there.
+#[test]
+fn an_import_nothing_uses_leaves_unless_it_is_re_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let unused = "from dask_kubernetes import make_pod_spec\n\nprint('ready')\n";
+    fs::create_dir(dir.path().join("pipeline")).unwrap();
+    fs::write(dir.path().join("standalone.py"), unused).unwrap();
+    fs::write(dir.path().join("pipeline/__init__.py"), unused).unwrap();
+    let listed = format!("{unused}__all__ = [\"make_pod_spec\"]\n");
+    fs::write(dir.path().join("helpers.py"), &listed).unwrap();
+
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+
+    assert_eq!(
+        read(dir.path(), "standalone.py"),
+        "\nprint('ready')\n",
+        "{out}"
+    );
+    assert_eq!(read(dir.path(), "pipeline/__init__.py"), unused, "{out}");
+    assert_eq!(read(dir.path(), "helpers.py"), listed, "{out}");
+    assert!(out.contains("this is a package's `__init__.py`"), "{out}");
+    assert!(out.contains("`__all__` lists it"), "{out}");
+}

@@ -36,8 +36,10 @@
 //!   reject) is not written; a config that is an expression is merged by statements the same
 //!   way, its `restartPolicy` key left out.
 //!
-//! The import moves to `dask_kubernetes.operator` as `make_cluster_spec` (an alias stays)
-//! once no call is left to migrate.
+//! The import leaves once no use of it is left: each migrated call imports
+//! `make_cluster_spec` itself, and a call another fix took in (a `scheduler_pod_template=`
+//! carried into the DaskCluster) needs no new name. A package's `__init__.py`, or a name in
+//! `__all__`, keeps it: other modules may import it from there.
 //!
 //! ## Fix safety
 //! Unsafe: the result is a DaskCluster, not a V1Pod, so code that reads the pod
@@ -56,7 +58,7 @@ use crate::extract::python::make_pod_spec::{self, Produced, given, produce};
 use crate::migrate::build;
 use crate::migrate::operator::DaskCluster;
 use crate::migrate::python_text::{
-    ancestor, indent_at, items, line_end, move_import, node_at, plain_string, range, statement_of,
+    ancestor, indent_at, items, line_end, node_at, plain_string, range, statement_of,
     string_literal, text_of,
 };
 use crate::migrate::{Context, Declined, OrDecline};
@@ -109,15 +111,30 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
                      import stays until that use is changed by hand"
                 )));
             }
-            // The call fixes imported the new name already: the old one just leaves.
-            None if local == "make_pod_spec" && imports_name(cx.text, doc, NEW_NAME) => {
-                drop_import_name(cx.text, stmt, cx.range).or_decline(
+            // No use is left (the call fixes imported the new name already, or another
+            // fix took the call in): the old name just leaves, and the new one is not
+            // imported where nothing would use it.
+            None => {
+                if let Some(why) = re_exported(cx, &local) {
+                    return Err(Declined::new(format!(
+                        "no code here uses `{local}`, but {why}: other modules may import it \
+                         from here, so the import stays until they are migrated"
+                    )));
+                }
+                let edits = drop_import_name(cx.text, stmt, cx.range).or_decline(
                     "the import is written in a form dusk cannot split: change it by hand",
-                )?
+                )?;
+                let why = if imports_name(cx.text, doc, NEW_NAME) {
+                    format!("`{NEW_NAME}` is imported already")
+                } else {
+                    "no code uses it any more".to_owned()
+                };
+                return Ok(Fix::new(
+                    edits,
+                    Applicability::Unsafe,
+                    format!("remove the `{local}` import: {why}"),
+                ));
             }
-            None => move_import(cx.text, doc, cx.range, OPERATOR, Some(NEW_NAME)).or_decline(
-                "the import is written in a form dusk cannot split: change it by hand",
-            )?,
         }
     } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".make_pod_spec") {
         vec![Edit::replace(range(node), format!("{OPERATOR}.{NEW_NAME}"))]
@@ -149,6 +166,17 @@ fn bound_name(text: &str, node: Node<'_>) -> String {
             },
             |a| text_of(text, a).to_owned(),
         )
+}
+
+/// Why an import with no use in its file may still be used from outside: a package's
+/// `__init__.py`, or a module listing the name in `__all__`.
+fn re_exported(cx: &Context<'_>, name: &str) -> Option<&'static str> {
+    if cx.path.file_name().is_some_and(|f| f == "__init__.py") {
+        return Some("this is a package's `__init__.py`");
+    }
+    let quoted = [format!("\"{name}\""), format!("'{name}'")];
+    (cx.text.contains("__all__") && quoted.iter().any(|q| cx.text.contains(q.as_str())))
+        .then_some("`__all__` lists it")
 }
 
 /// The 1-based line of a use of `name` outside the import statement `stmt`, if any.

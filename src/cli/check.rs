@@ -394,7 +394,7 @@ fn settle(
     fix.others = Some(&read_other);
     let beside = |from: &std::path::Path| others.beside(from);
     fix.beside = Some(&beside);
-    crate::migrate::settle_fixes(file, report, &fix);
+    crate::migrate::settle_fixes_with(file, report, &fix, Some((original, &cache)));
     let meta = crate::migrate::FileMeta {
         kind: file.kind,
         beside_chart: file.beside_chart,

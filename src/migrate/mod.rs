@@ -505,6 +505,23 @@ impl<'a> FixSettings<'a> {
         )
     }
 
+    /// Whether a loop in this mode may apply fixes of `rule` at all (its rewriter may still
+    /// decline an occurrence): a file with no such finding is left as it is.
+    pub fn may_apply(&self, rule: &str) -> bool {
+        self.lint
+            .rules
+            .get(rule)
+            .and_then(|r| self.base(r))
+            .is_some_and(|a| self.allowed(a))
+    }
+
+    /// Whether findings of `rule` have fixes that only `--unsafe-fixes` applies, and this
+    /// mode does not.
+    pub fn needs_review(&self, rule: &str) -> bool {
+        !self.unsafe_fixes
+            && self.lint.rules.get(rule).and_then(|r| self.base(r)) == Some(Applicability::Unsafe)
+    }
+
     fn allowed(&self, a: Applicability) -> bool {
         match a {
             Applicability::Safe => true,
@@ -602,6 +619,7 @@ impl Outcome {
 }
 
 /// A finding's fix, chosen for this pass.
+#[derive(Clone)]
 struct Candidate {
     rule: String,
     /// The finding's range.
@@ -610,45 +628,126 @@ struct Candidate {
 }
 
 /// What the fix loops of one file computed about a text, by the text: its findings, whether
-/// it parses and validates, the names it leaves unbound. `dusk check` runs the safe and the
-/// unsafe loop over the same file (and `dusk fix` both after its own), and each pass lints
-/// what its postcondition linted already: one cache per file makes each text cost one lint.
+/// it parses and validates, the names it leaves unbound, the operator resources it holds and
+/// the fixes its rewriters offer. `dusk check` runs the safe and the unsafe loop over the same
+/// file (and `dusk fix` both after its own), and each pass lints what its postcondition
+/// linted already: one cache per file makes each text cost one lint, one check and one
+/// round of rewriter calls per fix mode.
 /// For one file (one kind, path and lint settings) only.
 #[derive(Default)]
 pub struct FixCache {
-    reports: std::sync::Mutex<std::collections::HashMap<String, FileReport>>,
-    checks:
-        std::sync::Mutex<std::collections::HashMap<String, Result<Vec<validate::Problem>, String>>>,
-    unbound: std::sync::Mutex<std::collections::HashMap<String, Option<BTreeSet<String>>>>,
+    reports: ByText<FileReport>,
+    checks: ByText<Result<Vec<validate::Problem>, String>>,
+    unbound: ByText<Option<BTreeSet<String>>>,
+    kinds: ByText<Option<Vec<String>>>,
+    /// [`candidates`]' answers, by text and by the rules a loop has disabled and whether it
+    /// applies unsafe fixes (the rewriters see the other pending findings, which differ).
+    candidates: ByText<Vec<(CandidatesKey, Candidates)>>,
+}
+
+/// What [`candidates`] gives besides the text it is asked about.
+type CandidatesKey = (bool, BTreeSet<String>);
+type Candidates = (Vec<Candidate>, Vec<DeclinedAt>, bool);
+
+/// Values by the text they were computed from. A file's loops meet few texts (the original
+/// and one per pass), often large (a notebook with images): found by comparing lengths,
+/// then bytes, never by hashing whole texts.
+struct ByText<T>(std::sync::Mutex<Vec<(String, T)>>);
+
+impl<T> Default for ByText<T> {
+    fn default() -> Self {
+        Self(std::sync::Mutex::new(Vec::new()))
+    }
+}
+
+impl<T: Clone> ByText<T> {
+    fn get(&self, text: &str) -> Option<T> {
+        let entries = self.0.lock().ok()?;
+        entries
+            .iter()
+            .find(|(t, _)| t.len() == text.len() && t == text)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn update(&self, text: &str, change: impl FnOnce(Option<&mut T>) -> Option<T>) {
+        let Ok(mut entries) = self.0.lock() else {
+            return;
+        };
+        match entries
+            .iter_mut()
+            .find(|(t, _)| t.len() == text.len() && t == text)
+        {
+            Some((_, v)) => {
+                change(Some(v));
+            }
+            None => {
+                if let Some(v) = change(None) {
+                    entries.push((text.to_owned(), v));
+                }
+            }
+        }
+    }
+
+    fn insert(&self, text: &str, value: T) {
+        self.update(text, |old| match old {
+            Some(v) => {
+                *v = value;
+                None
+            }
+            None => Some(value),
+        });
+    }
+
+    /// The value for `text`, computed (and kept) the first time it is asked for.
+    fn memo(&self, text: &str, compute: impl FnOnce() -> T) -> T {
+        if let Some(found) = self.get(text) {
+            return found;
+        }
+        let value = compute();
+        self.insert(text, value.clone());
+        value
+    }
 }
 
 impl FixCache {
     /// A cache that already knows the findings of `text` (what `dusk check` linted).
     pub fn knowing(text: &str, report: &FileReport) -> FixCache {
         let cache = FixCache::default();
-        if let Ok(mut reports) = cache.reports.lock() {
-            reports.insert(text.to_owned(), report.clone());
-        }
+        cache.reports.insert(text, report.clone());
         cache
     }
 
     /// The findings of `text`, if a loop linted it.
     pub fn report(&self, text: &str) -> Option<FileReport> {
-        self.reports.lock().ok()?.get(text).cloned()
+        self.reports.get(text)
     }
 
-    fn memo<T: Clone>(
-        map: &std::sync::Mutex<std::collections::HashMap<String, T>>,
+    /// [`candidates`] for `text` (the whole file as the loop holds it), asked once per
+    /// fix mode and set of disabled rules.
+    fn candidates(
+        &self,
         text: &str,
-        compute: impl FnOnce() -> T,
-    ) -> T {
-        if let Some(found) = map.lock().ok().and_then(|m| m.get(text).cloned()) {
+        disabled: &BTreeSet<String>,
+        settings: &FixSettings<'_>,
+        compute: impl FnOnce() -> Candidates,
+    ) -> Candidates {
+        let key = (settings.unsafe_fixes, disabled.clone());
+        let known = self
+            .candidates
+            .get(text)
+            .and_then(|all| all.into_iter().find(|(k, _)| *k == key));
+        if let Some((_, found)) = known {
             return found;
         }
         let value = compute();
-        if let Ok(mut m) = map.lock() {
-            m.insert(text.to_owned(), value.clone());
-        }
+        let keep = value.clone();
+        self.candidates.update(text, |old| match old {
+            Some(all) => {
+                all.push((key, keep));
+                None
+            }
+            None => Some(vec![(key, keep)]),
+        });
         value
     }
 }
@@ -666,7 +765,7 @@ pub fn fix_text_with(
     cache: &FixCache,
 ) -> Outcome {
     let lint = |t: &str| {
-        FixCache::memo(&cache.reports, t, || {
+        cache.reports.memo(t, || {
             lint_text(
                 meta.kind,
                 meta.beside_chart,
@@ -678,8 +777,13 @@ pub fn fix_text_with(
         })
     };
     let limits = settings.lint.limits.yaml;
-    let check = |t: &str| FixCache::memo(&cache.checks, t, || check(meta.kind, t, limits));
-    let unbound = |t: &str| FixCache::memo(&cache.unbound, t, || unbound_names(meta.kind, t));
+    let check = |t: &str| cache.checks.memo(t, || check(meta.kind, t, limits));
+    let unbound = |t: &str| cache.unbound.memo(t, || unbound_names(meta.kind, t));
+    let kinds = |t: &str| {
+        cache
+            .kinds
+            .memo(t, || validate::resource_kinds(t, settings.lint.limits.yaml))
+    };
     let mut outcome = Outcome {
         original: text.clone(),
         fixed: text,
@@ -723,7 +827,9 @@ pub fn fix_text_with(
             unsafe_differs.set(true);
         }
         let (mut candidates, declined, skipped_unsafe) =
-            candidates(meta, &outcome.fixed, &report, &disabled, settings);
+            cache.candidates(&outcome.fixed, &disabled, settings, || {
+                candidates(meta, &outcome.fixed, &report, &disabled, settings)
+            });
         if skipped_unsafe {
             unsafe_differs.set(true);
         }
@@ -798,15 +904,8 @@ pub fn fix_text_with(
             }
             Ok(())
         };
-        let (text, kept, failures) = apply_checked(
-            meta.kind,
-            settings.lint.limits.yaml,
-            &problems,
-            chosen,
-            &apply,
-            &check,
-            &post,
-        );
+        let (text, kept, failures) =
+            apply_checked(meta.kind, &kinds, &problems, chosen, &apply, &check, &post);
         for failure in failures {
             disabled.insert(failure.rule.clone());
             outcome.failed.push(failure);
@@ -843,7 +942,8 @@ pub fn fix_text_with(
         });
     }
     outcome.unsafe_differs = unsafe_differs.get();
-    if outcome.end == End::Converged {
+    // Unchanged, the result leaves no name unbound that the original did not.
+    if outcome.end == End::Converged && outcome.changed() {
         keep_names_bound(&mut outcome, &history, &unbound, &lint);
     }
     outcome.hidden_unsafe = outcome
@@ -870,6 +970,18 @@ pub fn settle_fixes(
     report: &mut FileReport,
     settings: &FixSettings<'_>,
 ) {
+    settle_fixes_with(file, report, settings, None);
+}
+
+/// [`settle_fixes`] for a file whose fix loops will follow: the rewriters' answers for its
+/// text as read (`original`, a notebook's JSON) are kept in `cache` for the first pass of
+/// the loop in the same mode.
+pub fn settle_fixes_with(
+    file: &crate::discover::SourceFile,
+    report: &mut FileReport,
+    settings: &FixSettings<'_>,
+    loops: Option<(&str, &FixCache)>,
+) {
     let Some(text) = report.text.clone() else {
         return;
     };
@@ -880,7 +992,13 @@ pub fn settle_fixes(
         path: &file.path,
         display_path: &display_path,
     };
-    let (fixes, declined, _) = candidates(meta, &text, report, &BTreeSet::new(), settings);
+    let none = BTreeSet::new();
+    let (fixes, declined, _) = match loops {
+        Some((original, cache)) => cache.candidates(original, &none, settings, || {
+            candidates(meta, original, report, &none, settings)
+        }),
+        None => candidates(meta, &text, report, &none, settings),
+    };
     mark_declined(report, &declined);
     note_in_play(meta, &text, report, settings);
     // Each occurrence's applicability: a rewriter may lower the rule's (an image bump).
@@ -1183,9 +1301,10 @@ type Applied = (
 
 /// Apply `chosen` with `apply`; if the result does not parse or adds a validation problem,
 /// find the fixes that break it (each alone), drop them as failures, and apply the rest.
+#[allow(clippy::too_many_arguments)]
 fn apply_checked(
     kind: SourceKind,
-    limits: yaml::Limits,
+    kinds: &dyn Fn(&str) -> Option<Vec<String>>,
     before: &[validate::Problem],
     chosen: Vec<Candidate>,
     apply: &dyn Fn(&[Edit]) -> Result<String, String>,
@@ -1194,9 +1313,7 @@ fn apply_checked(
 ) -> Applied {
     // Operator resources before any fix: none may disappear, whatever a pack calls safe.
     let kinds_before = match kind {
-        SourceKind::Yaml => apply(&[])
-            .ok()
-            .and_then(|text| validate::resource_kinds(&text, limits)),
+        SourceKind::Yaml => apply(&[]).ok().and_then(|text| kinds(&text)),
         _ => None,
     };
     let attempt = |fixes: &[&Candidate]| -> Result<(String, Vec<validate::Problem>), String> {
@@ -1210,7 +1327,7 @@ fn apply_checked(
             return Err(format!("the result is invalid: {p}"));
         }
         if let Some(lost) = kinds_before.as_ref().and_then(|before| {
-            let after = validate::resource_kinds(&new, limits).unwrap_or_default();
+            let after = kinds(&new).unwrap_or_default();
             lost_kind(before, &after)
         }) {
             return Err(format!(

@@ -777,7 +777,17 @@ pub fn fix_text_with(
         })
     };
     let limits = settings.lint.limits.yaml;
-    let check = |t: &str| cache.checks.memo(t, || check(meta.kind, t, limits));
+    // Checking a YAML text parses it: its resource kinds and the rewriters' tree come
+    // from that parse, not from three more.
+    let check = |t: &str| {
+        cache.checks.memo(t, || {
+            let (result, kinds) = check_keeping(meta.kind, t, limits);
+            if let Some(kinds) = kinds {
+                cache.kinds.insert(t, kinds);
+            }
+            result
+        })
+    };
     let unbound = |t: &str| cache.unbound.memo(t, || unbound_names(meta.kind, t));
     let kinds = |t: &str| {
         cache
@@ -1492,10 +1502,27 @@ fn lost_kind(before: &[String], after: &[String]) -> Option<String> {
         .cloned()
 }
 
+/// A YAML text, the YAML limits it was parsed with, and its tree.
+type Checked = (String, (usize, usize), Parsed);
+
+thread_local! {
+    /// The YAML text [`check_keeping`] parsed last on this thread, for [`parse`] to take:
+    /// a fix loop checks each text it makes, then hands it to the rewriters.
+    static CHECKED: std::cell::RefCell<Option<Checked>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Parse `text` for rewriters.
 fn parse(kind: SourceKind, text: &str, limits: yaml::Limits) -> Option<Parsed> {
     match kind {
-        SourceKind::Yaml => yaml::parse(text, limits).ok().map(Parsed::Yaml),
+        SourceKind::Yaml => {
+            let bounds = (limits.max_depth, limits.max_alias_nodes);
+            let kept = CHECKED.with_borrow_mut(|checked| {
+                checked
+                    .take_if(|(t, b, _)| *b == bounds && t.len() == text.len() && t == text)
+                    .map(|(_, _, parsed)| parsed)
+            });
+            kept.or_else(|| yaml::parse(text, limits).ok().map(Parsed::Yaml))
+        }
         SourceKind::Python | SourceKind::Notebook => python::parse(text).map(Parsed::Python),
         // No rewriter edits Dockerfiles; their findings are left for a person.
         SourceKind::Dockerfile => None,
@@ -1540,6 +1567,38 @@ pub fn check(
             .map(|_| Vec::new())
             .map_err(|e| format!("invalid Dockerfile: {}", e.message)),
     }
+}
+
+/// [`check`], and for a YAML text its operator resource kinds (`None` for other kinds of
+/// file; `Some(None)` for text that is not YAML, as [`validate::resource_kinds`] says). The
+/// parsed YAML is kept for the next [`parse`] of the same text on this thread.
+#[allow(clippy::type_complexity)]
+fn check_keeping(
+    kind: SourceKind,
+    text: &str,
+    limits: yaml::Limits,
+) -> (
+    Result<Vec<validate::Problem>, String>,
+    Option<Option<Vec<String>>>,
+) {
+    if kind != SourceKind::Yaml {
+        return (check(kind, text, limits), None);
+    }
+    let file = match yaml::parse(text, limits) {
+        Ok(file) => file,
+        Err(e) => return (Err(format!("invalid YAML: {}", e.message)), Some(None)),
+    };
+    let problems = validate::yaml_file(&file, text);
+    let kinds = validate::kinds_in(&file);
+    let old = CHECKED.with_borrow_mut(|checked| {
+        checked.replace((
+            text.to_owned(),
+            (limits.max_depth, limits.max_alias_nodes),
+            Parsed::Yaml(file),
+        ))
+    });
+    drop(old);
+    (Ok(problems), Some(Some(kinds)))
 }
 
 fn python_syntax(text: &str) -> Result<(), String> {
@@ -1592,6 +1651,42 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), REWRITERS.len());
+    }
+
+    #[test]
+    fn a_checked_yaml_text_gives_its_kinds_and_its_tree_to_the_rewriters() {
+        let limits = yaml::Limits::default();
+        let text = "apiVersion: kubernetes.dask.org/v1\nkind: DaskCluster\nmetadata:\n  name: a\n\
+                    spec: {}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n";
+        let (checked, kinds) = check_keeping(SourceKind::Yaml, text, limits);
+        assert_eq!(checked, check(SourceKind::Yaml, text, limits));
+        assert_eq!(kinds, Some(validate::resource_kinds(text, limits)));
+        assert_eq!(kinds, Some(Some(vec!["DaskCluster".to_owned()])));
+        // The rewriters get the same tree, once; another text is parsed as usual.
+        let fresh = yaml::parse(text, limits).unwrap();
+        let other = parse(SourceKind::Yaml, "a: 1\n", limits);
+        let Some(Parsed::Yaml(other)) = &other else {
+            panic!("parses")
+        };
+        assert_eq!(other.documents.len(), 1);
+        let kept = parse(SourceKind::Yaml, text, limits);
+        let Some(Parsed::Yaml(kept)) = &kept else {
+            panic!("parses")
+        };
+        assert_eq!(
+            format!("{:?}", kept.documents),
+            format!("{:?}", fresh.documents)
+        );
+        assert!(CHECKED.with_borrow(Option::is_none), "taken, not copied");
+        // Not YAML: the same error as `check`, and no kinds, as `resource_kinds` says.
+        let broken = "a: [1\n";
+        let (checked, kinds) = check_keeping(SourceKind::Yaml, broken, limits);
+        assert_eq!(checked, check(SourceKind::Yaml, broken, limits));
+        assert_eq!(kinds, Some(validate::resource_kinds(broken, limits)));
+        assert_eq!(kinds, Some(None));
+        // Other kinds of file: `check` alone.
+        let (checked, kinds) = check_keeping(SourceKind::Python, "x = 1\n", limits);
+        assert_eq!((checked, kinds), (Ok(Vec::new()), None));
     }
 
     #[test]

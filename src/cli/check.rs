@@ -396,7 +396,7 @@ fn settle(
     fix.beside = Some(&beside);
     let loaded_by = |template: &std::path::Path| others.loaders(template, settings, overrides);
     fix.loaded_by = Some(&loaded_by);
-    crate::migrate::settle_fixes(file, report, &fix);
+    crate::migrate::settle_fixes_with(file, report, &fix, Some((original, &cache)));
     let meta = crate::migrate::FileMeta {
         kind: file.kind,
         beside_chart: file.beside_chart,

@@ -1299,11 +1299,24 @@ pub fn fixability(
         };
         fix_text_with(meta, original.to_owned(), &run, cache)
     };
-    let safe = run(false);
-    let unsafe_ = safe.unsafe_differs.then(|| run(true));
+    // With no finding a safe fix may remove, the safe loop changes nothing; whether the
+    // unsafe one could differ is then whether any finding's fix needs review.
+    let safe_mode = FixSettings {
+        unsafe_fixes: false,
+        ..*settings
+    };
+    let safe = before
+        .iter()
+        .any(|f| safe_mode.may_apply(&f.rule))
+        .then(|| run(false));
+    let unsafe_differs = safe.as_ref().map_or_else(
+        || before.iter().any(|f| safe_mode.needs_review(&f.rule)),
+        |o| o.unsafe_differs,
+    );
+    let unsafe_ = unsafe_differs.then(|| run(true));
     for (mode, outcome) in [
         (Applicability::Unsafe, unsafe_.as_ref()),
-        (Applicability::Safe, Some(&safe)),
+        (Applicability::Safe, safe.as_ref()),
     ] {
         let Some(outcome) = outcome.filter(|o| o.changed() || !o.created_by.is_empty()) else {
             continue;

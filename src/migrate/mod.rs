@@ -518,6 +518,23 @@ impl<'a> FixSettings<'a> {
         )
     }
 
+    /// Whether a loop in this mode may apply fixes of `rule` at all (its rewriter may still
+    /// decline an occurrence): a file with no such finding is left as it is.
+    pub fn may_apply(&self, rule: &str) -> bool {
+        self.lint
+            .rules
+            .get(rule)
+            .and_then(|r| self.base(r))
+            .is_some_and(|a| self.allowed(a))
+    }
+
+    /// Whether findings of `rule` have fixes that only `--unsafe-fixes` applies, and this
+    /// mode does not.
+    pub fn needs_review(&self, rule: &str) -> bool {
+        !self.unsafe_fixes
+            && self.lint.rules.get(rule).and_then(|r| self.base(r)) == Some(Applicability::Unsafe)
+    }
+
     fn allowed(&self, a: Applicability) -> bool {
         match a {
             Applicability::Safe => true,
@@ -655,6 +672,7 @@ fn before_pass(offset: usize, edits: &PassEdits) -> usize {
 }
 
 /// A finding's fix, chosen for this pass.
+#[derive(Clone)]
 struct Candidate {
     rule: String,
     /// The finding's range.
@@ -663,45 +681,126 @@ struct Candidate {
 }
 
 /// What the fix loops of one file computed about a text, by the text: its findings, whether
-/// it parses and validates, the names it leaves unbound. `dusk check` runs the safe and the
-/// unsafe loop over the same file (and `dusk fix` both after its own), and each pass lints
-/// what its postcondition linted already: one cache per file makes each text cost one lint.
+/// it parses and validates, the names it leaves unbound, the operator resources it holds and
+/// the fixes its rewriters offer. `dusk check` runs the safe and the unsafe loop over the same
+/// file (and `dusk fix` both after its own), and each pass lints what its postcondition
+/// linted already: one cache per file makes each text cost one lint, one check and one
+/// round of rewriter calls per fix mode.
 /// For one file (one kind, path and lint settings) only.
 #[derive(Default)]
 pub struct FixCache {
-    reports: std::sync::Mutex<std::collections::HashMap<String, FileReport>>,
-    checks:
-        std::sync::Mutex<std::collections::HashMap<String, Result<Vec<validate::Problem>, String>>>,
-    unbound: std::sync::Mutex<std::collections::HashMap<String, Option<BTreeSet<String>>>>,
+    reports: ByText<FileReport>,
+    checks: ByText<Result<Vec<validate::Problem>, String>>,
+    unbound: ByText<Option<BTreeSet<String>>>,
+    kinds: ByText<Option<Vec<String>>>,
+    /// [`candidates`]' answers, by text and by the rules a loop has disabled and whether it
+    /// applies unsafe fixes (the rewriters see the other pending findings, which differ).
+    candidates: ByText<Vec<(CandidatesKey, Candidates)>>,
+}
+
+/// What [`candidates`] gives besides the text it is asked about.
+type CandidatesKey = (bool, BTreeSet<String>);
+type Candidates = (Vec<Candidate>, Vec<DeclinedAt>, bool);
+
+/// Values by the text they were computed from. A file's loops meet few texts (the original
+/// and one per pass), often large (a notebook with images): found by comparing lengths,
+/// then bytes, never by hashing whole texts.
+struct ByText<T>(std::sync::Mutex<Vec<(String, T)>>);
+
+impl<T> Default for ByText<T> {
+    fn default() -> Self {
+        Self(std::sync::Mutex::new(Vec::new()))
+    }
+}
+
+impl<T: Clone> ByText<T> {
+    fn get(&self, text: &str) -> Option<T> {
+        let entries = self.0.lock().ok()?;
+        entries
+            .iter()
+            .find(|(t, _)| t.len() == text.len() && t == text)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn update(&self, text: &str, change: impl FnOnce(Option<&mut T>) -> Option<T>) {
+        let Ok(mut entries) = self.0.lock() else {
+            return;
+        };
+        match entries
+            .iter_mut()
+            .find(|(t, _)| t.len() == text.len() && t == text)
+        {
+            Some((_, v)) => {
+                change(Some(v));
+            }
+            None => {
+                if let Some(v) = change(None) {
+                    entries.push((text.to_owned(), v));
+                }
+            }
+        }
+    }
+
+    fn insert(&self, text: &str, value: T) {
+        self.update(text, |old| match old {
+            Some(v) => {
+                *v = value;
+                None
+            }
+            None => Some(value),
+        });
+    }
+
+    /// The value for `text`, computed (and kept) the first time it is asked for.
+    fn memo(&self, text: &str, compute: impl FnOnce() -> T) -> T {
+        if let Some(found) = self.get(text) {
+            return found;
+        }
+        let value = compute();
+        self.insert(text, value.clone());
+        value
+    }
 }
 
 impl FixCache {
     /// A cache that already knows the findings of `text` (what `dusk check` linted).
     pub fn knowing(text: &str, report: &FileReport) -> FixCache {
         let cache = FixCache::default();
-        if let Ok(mut reports) = cache.reports.lock() {
-            reports.insert(text.to_owned(), report.clone());
-        }
+        cache.reports.insert(text, report.clone());
         cache
     }
 
     /// The findings of `text`, if a loop linted it.
     pub fn report(&self, text: &str) -> Option<FileReport> {
-        self.reports.lock().ok()?.get(text).cloned()
+        self.reports.get(text)
     }
 
-    fn memo<T: Clone>(
-        map: &std::sync::Mutex<std::collections::HashMap<String, T>>,
+    /// [`candidates`] for `text` (the whole file as the loop holds it), asked once per
+    /// fix mode and set of disabled rules.
+    fn candidates(
+        &self,
         text: &str,
-        compute: impl FnOnce() -> T,
-    ) -> T {
-        if let Some(found) = map.lock().ok().and_then(|m| m.get(text).cloned()) {
+        disabled: &BTreeSet<String>,
+        settings: &FixSettings<'_>,
+        compute: impl FnOnce() -> Candidates,
+    ) -> Candidates {
+        let key = (settings.unsafe_fixes, disabled.clone());
+        let known = self
+            .candidates
+            .get(text)
+            .and_then(|all| all.into_iter().find(|(k, _)| *k == key));
+        if let Some((_, found)) = known {
             return found;
         }
         let value = compute();
-        if let Ok(mut m) = map.lock() {
-            m.insert(text.to_owned(), value.clone());
-        }
+        let keep = value.clone();
+        self.candidates.update(text, |old| match old {
+            Some(all) => {
+                all.push((key, keep));
+                None
+            }
+            None => Some(vec![(key, keep)]),
+        });
         value
     }
 }
@@ -719,7 +818,7 @@ pub fn fix_text_with(
     cache: &FixCache,
 ) -> Outcome {
     let lint = |t: &str| {
-        FixCache::memo(&cache.reports, t, || {
+        cache.reports.memo(t, || {
             lint_text(
                 meta.kind,
                 meta.beside_chart,
@@ -731,8 +830,23 @@ pub fn fix_text_with(
         })
     };
     let limits = settings.lint.limits.yaml;
-    let check = |t: &str| FixCache::memo(&cache.checks, t, || check(meta.kind, t, limits));
-    let unbound = |t: &str| FixCache::memo(&cache.unbound, t, || unbound_names(meta.kind, t));
+    // Checking a YAML text parses it: its resource kinds and the rewriters' tree come
+    // from that parse, not from three more.
+    let check = |t: &str| {
+        cache.checks.memo(t, || {
+            let (result, kinds) = check_keeping(meta.kind, t, limits);
+            if let Some(kinds) = kinds {
+                cache.kinds.insert(t, kinds);
+            }
+            result
+        })
+    };
+    let unbound = |t: &str| cache.unbound.memo(t, || unbound_names(meta.kind, t));
+    let kinds = |t: &str| {
+        cache
+            .kinds
+            .memo(t, || validate::resource_kinds(t, settings.lint.limits.yaml))
+    };
     let mut outcome = Outcome {
         original: text.clone(),
         fixed: text,
@@ -780,7 +894,9 @@ pub fn fix_text_with(
             unsafe_differs.set(true);
         }
         let (mut candidates, declined, skipped_unsafe) =
-            candidates(meta, &outcome.fixed, &report, &disabled, settings);
+            cache.candidates(&outcome.fixed, &disabled, settings, || {
+                candidates(meta, &outcome.fixed, &report, &disabled, settings)
+            });
         if skipped_unsafe {
             unsafe_differs.set(true);
         }
@@ -857,15 +973,8 @@ pub fn fix_text_with(
             }
             Ok(())
         };
-        let (text, kept, failures) = apply_checked(
-            meta.kind,
-            settings.lint.limits.yaml,
-            &problems,
-            chosen,
-            &apply,
-            &check,
-            &post,
-        );
+        let (text, kept, failures) =
+            apply_checked(meta.kind, &kinds, &problems, chosen, &apply, &check, &post);
         for failure in failures {
             disabled.insert(failure.rule.clone());
             outcome.failed.push(failure);
@@ -934,7 +1043,8 @@ pub fn fix_text_with(
         });
     }
     outcome.unsafe_differs = unsafe_differs.get();
-    if outcome.end == End::Converged {
+    // Unchanged, the result leaves no name unbound that the original did not.
+    if outcome.end == End::Converged && outcome.changed() {
         keep_names_bound(&mut outcome, &history, &unbound, &lint);
     }
     outcome.hidden_unsafe = outcome
@@ -961,6 +1071,18 @@ pub fn settle_fixes(
     report: &mut FileReport,
     settings: &FixSettings<'_>,
 ) {
+    settle_fixes_with(file, report, settings, None);
+}
+
+/// [`settle_fixes`] for a file whose fix loops will follow: the rewriters' answers for its
+/// text as read (`original`, a notebook's JSON) are kept in `cache` for the first pass of
+/// the loop in the same mode.
+pub fn settle_fixes_with(
+    file: &crate::discover::SourceFile,
+    report: &mut FileReport,
+    settings: &FixSettings<'_>,
+    loops: Option<(&str, &FixCache)>,
+) {
     let Some(text) = report.text.clone() else {
         return;
     };
@@ -971,7 +1093,13 @@ pub fn settle_fixes(
         path: &file.path,
         display_path: &display_path,
     };
-    let (fixes, declined, _) = candidates(meta, &text, report, &BTreeSet::new(), settings);
+    let none = BTreeSet::new();
+    let (fixes, declined, _) = match loops {
+        Some((original, cache)) => cache.candidates(original, &none, settings, || {
+            candidates(meta, original, report, &none, settings)
+        }),
+        None => candidates(meta, &text, report, &none, settings),
+    };
     mark_declined(report, &declined);
     note_in_play(meta, &text, report, settings);
     // Each occurrence's applicability: a rewriter may lower the rule's (an image bump).
@@ -1282,9 +1410,10 @@ type Applied = (
 
 /// Apply `chosen` with `apply`; if the result does not parse or adds a validation problem,
 /// find the fixes that break it (each alone), drop them as failures, and apply the rest.
+#[allow(clippy::too_many_arguments)]
 fn apply_checked(
     kind: SourceKind,
-    limits: yaml::Limits,
+    kinds: &dyn Fn(&str) -> Option<Vec<String>>,
     before: &[validate::Problem],
     chosen: Vec<Candidate>,
     apply: &dyn Fn(&[Edit]) -> Result<String, String>,
@@ -1293,9 +1422,7 @@ fn apply_checked(
 ) -> Applied {
     // Operator resources before any fix: none may disappear, whatever a pack calls safe.
     let kinds_before = match kind {
-        SourceKind::Yaml => apply(&[])
-            .ok()
-            .and_then(|text| validate::resource_kinds(&text, limits)),
+        SourceKind::Yaml => apply(&[]).ok().and_then(|text| kinds(&text)),
         _ => None,
     };
     let attempt = |fixes: &[&Candidate]| -> Result<(String, Vec<validate::Problem>), String> {
@@ -1309,7 +1436,7 @@ fn apply_checked(
             return Err(format!("the result is invalid: {p}"));
         }
         if let Some(lost) = kinds_before.as_ref().and_then(|before| {
-            let after = validate::resource_kinds(&new, limits).unwrap_or_default();
+            let after = kinds(&new).unwrap_or_default();
             lost_kind(before, &after)
         }) {
             return Err(format!(
@@ -1483,10 +1610,27 @@ fn lost_kind(before: &[String], after: &[String]) -> Option<String> {
         .cloned()
 }
 
+/// A YAML text, the YAML limits it was parsed with, and its tree.
+type Checked = (String, (usize, usize), Parsed);
+
+thread_local! {
+    /// The YAML text [`check_keeping`] parsed last on this thread, for [`parse`] to take:
+    /// a fix loop checks each text it makes, then hands it to the rewriters.
+    static CHECKED: std::cell::RefCell<Option<Checked>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Parse `text` for rewriters.
 fn parse(kind: SourceKind, text: &str, limits: yaml::Limits) -> Option<Parsed> {
     match kind {
-        SourceKind::Yaml => yaml::parse(text, limits).ok().map(Parsed::Yaml),
+        SourceKind::Yaml => {
+            let bounds = (limits.max_depth, limits.max_alias_nodes);
+            let kept = CHECKED.with_borrow_mut(|checked| {
+                checked
+                    .take_if(|(t, b, _)| *b == bounds && t.len() == text.len() && t == text)
+                    .map(|(_, _, parsed)| parsed)
+            });
+            kept.or_else(|| yaml::parse(text, limits).ok().map(Parsed::Yaml))
+        }
         SourceKind::Python | SourceKind::Notebook => python::parse(text).map(Parsed::Python),
         // No rewriter edits Dockerfiles; their findings are left for a person.
         SourceKind::Dockerfile => None,
@@ -1531,6 +1675,38 @@ pub fn check(
             .map(|_| Vec::new())
             .map_err(|e| format!("invalid Dockerfile: {}", e.message)),
     }
+}
+
+/// [`check`], and for a YAML text its operator resource kinds (`None` for other kinds of
+/// file; `Some(None)` for text that is not YAML, as [`validate::resource_kinds`] says). The
+/// parsed YAML is kept for the next [`parse`] of the same text on this thread.
+#[allow(clippy::type_complexity)]
+fn check_keeping(
+    kind: SourceKind,
+    text: &str,
+    limits: yaml::Limits,
+) -> (
+    Result<Vec<validate::Problem>, String>,
+    Option<Option<Vec<String>>>,
+) {
+    if kind != SourceKind::Yaml {
+        return (check(kind, text, limits), None);
+    }
+    let file = match yaml::parse(text, limits) {
+        Ok(file) => file,
+        Err(e) => return (Err(format!("invalid YAML: {}", e.message)), Some(None)),
+    };
+    let problems = validate::yaml_file(&file, text);
+    let kinds = validate::kinds_in(&file);
+    let old = CHECKED.with_borrow_mut(|checked| {
+        checked.replace((
+            text.to_owned(),
+            (limits.max_depth, limits.max_alias_nodes),
+            Parsed::Yaml(file),
+        ))
+    });
+    drop(old);
+    (Ok(problems), Some(Some(kinds)))
 }
 
 fn python_syntax(text: &str) -> Result<(), String> {
@@ -1617,6 +1793,42 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), REWRITERS.len());
+    }
+
+    #[test]
+    fn a_checked_yaml_text_gives_its_kinds_and_its_tree_to_the_rewriters() {
+        let limits = yaml::Limits::default();
+        let text = "apiVersion: kubernetes.dask.org/v1\nkind: DaskCluster\nmetadata:\n  name: a\n\
+                    spec: {}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n";
+        let (checked, kinds) = check_keeping(SourceKind::Yaml, text, limits);
+        assert_eq!(checked, check(SourceKind::Yaml, text, limits));
+        assert_eq!(kinds, Some(validate::resource_kinds(text, limits)));
+        assert_eq!(kinds, Some(Some(vec!["DaskCluster".to_owned()])));
+        // The rewriters get the same tree, once; another text is parsed as usual.
+        let fresh = yaml::parse(text, limits).unwrap();
+        let other = parse(SourceKind::Yaml, "a: 1\n", limits);
+        let Some(Parsed::Yaml(other)) = &other else {
+            panic!("parses")
+        };
+        assert_eq!(other.documents.len(), 1);
+        let kept = parse(SourceKind::Yaml, text, limits);
+        let Some(Parsed::Yaml(kept)) = &kept else {
+            panic!("parses")
+        };
+        assert_eq!(
+            format!("{:?}", kept.documents),
+            format!("{:?}", fresh.documents)
+        );
+        assert!(CHECKED.with_borrow(Option::is_none), "taken, not copied");
+        // Not YAML: the same error as `check`, and no kinds, as `resource_kinds` says.
+        let broken = "a: [1\n";
+        let (checked, kinds) = check_keeping(SourceKind::Yaml, broken, limits);
+        assert_eq!(checked, check(SourceKind::Yaml, broken, limits));
+        assert_eq!(kinds, Some(validate::resource_kinds(broken, limits)));
+        assert_eq!(kinds, Some(None));
+        // Other kinds of file: `check` alone.
+        let (checked, kinds) = check_keeping(SourceKind::Python, "x = 1\n", limits);
+        assert_eq!((checked, kinds), (Ok(Vec::new()), None));
     }
 
     #[test]

@@ -141,13 +141,16 @@ pub fn unbound(text: &str, doc: &PyDocument) -> BTreeSet<String> {
     let mut imported_modules: HashSet<String> = HashSet::new();
     let mut chains: Vec<Node<'_>> = Vec::new();
     let mut cursor = doc.tree.walk();
+    // The nodes above the cursor, innermost last: asking a node for its parent walks down
+    // from the root again, once per identifier and level.
+    let mut ancestors: Vec<Node<'_>> = Vec::new();
     'walk: loop {
         let node = cursor.node();
         match node.kind() {
             "identifier" => {
-                if is_binding(node) {
+                if is_binding(node, &ancestors) {
                     bound.insert(&text[node.byte_range()]);
-                } else if is_load(node) {
+                } else if is_load(node, ancestors.last().copied()) {
                     used.push(node);
                 }
             }
@@ -160,18 +163,20 @@ pub fn unbound(text: &str, doc: &PyDocument) -> BTreeSet<String> {
                     &mut imported_modules,
                 );
             }
-            "attribute" if node.parent().is_none_or(|p| p.kind() != "attribute") => {
+            "attribute" if ancestors.last().is_none_or(|p| p.kind() != "attribute") => {
                 chains.push(node);
             }
             _ => {}
         }
         if cursor.goto_first_child() {
+            ancestors.push(node);
             continue;
         }
         while !cursor.goto_next_sibling() {
             if !cursor.goto_parent() {
                 break 'walk;
             }
+            ancestors.pop();
         }
     }
     if bound.contains("*") {
@@ -259,12 +264,14 @@ fn imports<'t>(
 }
 
 /// Whether an identifier is bound where it stands: a definition's name, a parameter, an
-/// assignment, loop, `with`, `except` or walrus target, `global`/`nonlocal`.
-fn is_binding(node: Node<'_>) -> bool {
+/// assignment, loop, `with`, `except` or walrus target, `global`/`nonlocal`. `ancestors`
+/// are the nodes above `node`, its parent last.
+fn is_binding(node: Node<'_>, ancestors: &[Node<'_>]) -> bool {
     let mut child = node;
+    let mut above = ancestors.iter().rev();
     // Targets may be nested in tuples, lists and patterns: walk up through them.
     for _ in 0..16 {
-        let Some(parent) = child.parent() else {
+        let Some(&parent) = above.next() else {
             return false;
         };
         let field_is = |field: &str| {
@@ -315,9 +322,10 @@ fn is_binding(node: Node<'_>) -> bool {
     false
 }
 
-/// Whether an identifier reads a variable (not an attribute name, keyword name, import part).
-fn is_load(node: Node<'_>) -> bool {
-    let Some(parent) = node.parent() else {
+/// Whether an identifier reads a variable (not an attribute name, keyword name, import part),
+/// given its parent.
+fn is_load(node: Node<'_>, parent: Option<Node<'_>>) -> bool {
+    let Some(parent) = parent else {
         return false;
     };
     let field_is = |field: &str| {

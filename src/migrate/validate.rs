@@ -79,6 +79,15 @@ pub fn yaml_file(file: &YamlFile, _text: &str) -> Vec<Problem> {
 /// fix loop compares these before and after.
 pub fn resource_kinds(text: &str, limits: crate::source::yaml::Limits) -> Option<Vec<String>> {
     let file = crate::source::yaml::parse(text, limits).ok()?;
+    let kinds = kinds_in(&file);
+    crate::source::yaml::drop_iteratively(
+        file.documents.into_iter().filter_map(|d| d.root).collect(),
+    );
+    Some(kinds)
+}
+
+/// [`resource_kinds`] of a file already parsed.
+pub fn kinds_in(file: &crate::source::yaml::YamlFile) -> Vec<String> {
     let mut kinds: Vec<String> = file
         .documents
         .iter()
@@ -91,10 +100,7 @@ pub fn resource_kinds(text: &str, limits: crate::source::yaml::Limits) -> Option
         })
         .collect();
     kinds.sort();
-    crate::source::yaml::drop_iteratively(
-        file.documents.into_iter().filter_map(|d| d.root).collect(),
-    );
-    Some(kinds)
+    kinds
 }
 
 /// Every problem of one resource, with the CRD schema when it is at hand; nothing for a

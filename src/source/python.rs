@@ -76,7 +76,10 @@ pub fn parse(text: &str) -> Option<PyDocument> {
     if let Some(tree) = recent::get(text) {
         return Some(PyDocument { tree });
     }
-    let doc = parse_once(text)?;
+    let doc = match recent::nearest(text) {
+        Some((base, edit)) => parse_edited(text, base, &edit).or_else(|| parse_uncached(text)),
+        None => parse_uncached(text),
+    }?;
     recent::put(text, &doc.tree);
     Some(doc)
 }
@@ -84,11 +87,24 @@ pub fn parse(text: &str) -> Option<PyDocument> {
 /// Drop the trees this thread keeps: once a file is done, its texts do not come back.
 pub fn forget_kept() {
     recent::forget();
+    small::forget();
 }
 
 /// [`parse`] without keeping the tree for the next caller: for the many small texts (a
-/// notebook's cells, each checked alone) that would push a whole file's tree out.
+/// notebook's cells, each checked alone) that would push a whole file's tree out. Small
+/// texts are kept apart until [`forget_kept`]: a notebook's fix loops read its cells again
+/// with each text they meet, and most cells are the same.
 pub fn parse_once(text: &str) -> Option<PyDocument> {
+    if let Some(tree) = small::get(text) {
+        return Some(PyDocument { tree });
+    }
+    let doc = parse_uncached(text)?;
+    small::put(text, &doc.tree);
+    Some(doc)
+}
+
+/// A fresh parse of `text`, or `None` (see [`parse`]).
+fn parse_uncached(text: &str) -> Option<PyDocument> {
     if refusal(text).is_some() {
         return None;
     }
@@ -98,6 +114,68 @@ pub fn parse_once(text: &str) -> Option<PyDocument> {
         .set_language(&tree_sitter_python::LANGUAGE.into())
         .expect("tree-sitter-python grammar matches the tree-sitter runtime");
     parser.parse(text, None).map(|tree| PyDocument { tree })
+}
+
+/// `text` parsed again from `base`, the tree of a text that differs from it only by
+/// `edit` (a fix loop's next text: a few lines changed). tree-sitter then reuses every
+/// subtree the edit does not touch. Only between error-free trees: error recovery may
+/// depend on what was parsed before, so a text with a syntax error gets a fresh parse
+/// (`None` here), and every tree handed out is the one a fresh parse gives.
+fn parse_edited(
+    text: &str,
+    base: tree_sitter::Tree,
+    edit: &tree_sitter::InputEdit,
+) -> Option<PyDocument> {
+    if base.root_node().has_error() || refusal(text).is_some() {
+        return None;
+    }
+    let mut old = base;
+    old.edit(edit);
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .expect("tree-sitter-python grammar matches the tree-sitter runtime");
+    let tree = parser.parse(text, Some(&old))?;
+    (!tree.root_node().has_error()).then_some(PyDocument { tree })
+}
+
+/// The one edit turning `old` into `new`: the bytes between their common prefix and their
+/// common suffix (both on character boundaries), with tree-sitter's rows and columns.
+fn diff_edit(old: &str, new: &str) -> tree_sitter::InputEdit {
+    let (a, b) = (old.as_bytes(), new.as_bytes());
+    let mut prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let most = a.len().min(b.len()) - prefix;
+    let mut suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(most)
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !old.is_char_boundary(a.len() - suffix) || !new.is_char_boundary(b.len() - suffix) {
+        suffix -= 1;
+    }
+    let point = |text: &str, at: usize| {
+        let before = &text.as_bytes()[..at];
+        let row = before.iter().filter(|&&c| c == b'\n').count();
+        let column = at
+            - before
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |i| i + 1);
+        tree_sitter::Point { row, column }
+    };
+    tree_sitter::InputEdit {
+        start_byte: prefix,
+        old_end_byte: a.len() - suffix,
+        new_end_byte: b.len() - suffix,
+        start_position: point(old, prefix),
+        old_end_position: point(old, a.len() - suffix),
+        new_end_position: point(new, b.len() - suffix),
+    }
 }
 
 /// The last few texts this thread parsed and their trees. Checking and fixing one file
@@ -127,6 +205,18 @@ mod recent {
         })
     }
 
+    /// The kept tree whose text differs least from `text` (the fewest bytes between
+    /// their common prefix and suffix), with the edit from that text to `text`.
+    pub fn nearest(text: &str) -> Option<(tree_sitter::Tree, tree_sitter::InputEdit)> {
+        TREES.with_borrow(|trees| {
+            trees
+                .iter()
+                .map(|(t, tree)| (super::diff_edit(t, text), tree))
+                .min_by_key(|(edit, _)| edit.old_end_byte - edit.start_byte)
+                .map(|(edit, tree)| (tree.clone(), edit))
+        })
+    }
+
     pub fn forget() {
         TREES.with_borrow_mut(std::collections::VecDeque::clear);
     }
@@ -140,6 +230,43 @@ mod recent {
                 trees.pop_front();
             }
             trees.push_back((text.to_owned(), tree.clone()));
+        });
+    }
+}
+
+/// The small texts [`parse_once`] parsed on this thread (a notebook's cells), until
+/// [`forget_kept`]; bounded, so a notebook of thousands of cells costs no more than
+/// parsing them.
+mod small {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    /// Larger texts are parsed each time (a cell this big is rare).
+    const MAX_BYTES: usize = 64 << 10;
+    /// Texts kept at most; past that the cache starts over.
+    const KEEP: usize = 4096;
+
+    thread_local! {
+        static TREES: RefCell<HashMap<String, tree_sitter::Tree>> = RefCell::new(HashMap::new());
+    }
+
+    pub fn get(text: &str) -> Option<tree_sitter::Tree> {
+        TREES.with_borrow(|trees| trees.get(text).cloned())
+    }
+
+    pub fn forget() {
+        TREES.with_borrow_mut(HashMap::clear);
+    }
+
+    pub fn put(text: &str, tree: &tree_sitter::Tree) {
+        if text.len() > MAX_BYTES {
+            return;
+        }
+        TREES.with_borrow_mut(|trees| {
+            if trees.len() == KEEP {
+                trees.clear();
+            }
+            trees.insert(text.to_owned(), tree.clone());
         });
     }
 }
@@ -242,6 +369,104 @@ mod tests {
                 assert_eq!(kept.tree.root_node().end_byte(), text.len(), "text {i}");
             }
         }
+    }
+
+    /// Every node of a tree in pre-order: kind, byte range, and whether it is an error or
+    /// missing, so two trees compare equal only if they are the same tree.
+    fn nodes(tree: &tree_sitter::Tree) -> Vec<(String, usize, usize, bool, bool)> {
+        let mut out = Vec::new();
+        let mut cursor = tree.walk();
+        'walk: loop {
+            let n = cursor.node();
+            out.push((
+                n.kind().to_owned(),
+                n.start_byte(),
+                n.end_byte(),
+                n.is_error(),
+                n.is_missing(),
+            ));
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        out
+    }
+
+    const MODULE: &str = "\
+import os
+from dask_kubernetes import KubeCluster, make_pod_spec  # classic
+
+SPEC = make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\", memory_limit=\"4G\")
+
+
+def start(n: int = 2) -> KubeCluster:
+    \"\"\"Start a cluster — with a non-ASCII dash.\"\"\"
+    cluster = KubeCluster(SPEC, n_workers=n, deploy_mode=\"local\")
+    if os.environ.get(\"ADAPT\"):
+        cluster.adapt(minimum=1, maximum=10)
+    return cluster
+
+
+class Job:
+    def __init__(self):
+        self.cluster = start()
+";
+
+    #[test]
+    fn a_text_parsed_from_a_kept_tree_is_the_tree_a_fresh_parse_gives() {
+        // Edits as fixes make them (a call rewritten, an import changed, a line removed or
+        // added, a comment added), and edits that break the syntax (fresh parse then).
+        let edits: &[(&str, &str)] = &[
+            (
+                "KubeCluster(SPEC, n_workers=n, deploy_mode=\"local\")",
+                "KubeCluster(name=\"job\", n_workers=n)",
+            ),
+            (
+                "from dask_kubernetes import",
+                "from dask_kubernetes.operator import",
+            ),
+            ("        cluster.adapt(minimum=1, maximum=10)\n", ""),
+            ("import os\n", "import os\nimport sys\n"),
+            ("SPEC = ", "# a comment\nSPEC = "),
+            ("a non-ASCII dash", "an ASCII dash"),
+            ("    return cluster", "    return (cluster"),
+            ("def start(", "def start(("),
+            ("class Job:", "class Job"),
+            ("\n\n\ndef", "\ndef"),
+        ];
+        for (i, (from, to)) in edits.iter().enumerate() {
+            let edited = MODULE.replacen(from, to, 1);
+            assert_ne!(edited, MODULE, "edit {i} applies");
+            forget_kept();
+            let base = parse(MODULE).unwrap();
+            assert!(!base.tree.root_node().has_error());
+            // Through the kept tree, then back: both directions are edits.
+            let incremental = parse(&edited).unwrap();
+            let fresh = parse_uncached(&edited).unwrap();
+            assert_eq!(nodes(&incremental.tree), nodes(&fresh.tree), "edit {i}");
+            forget_kept();
+            parse(&edited).unwrap();
+            let back = parse(MODULE).unwrap();
+            assert_eq!(nodes(&back.tree), nodes(&base.tree), "edit {i} undone");
+        }
+        forget_kept();
+    }
+
+    #[test]
+    fn the_edit_between_two_texts_spans_only_what_differs() {
+        let e = diff_edit("a = 1\nb = 2\n", "a = 1\nb = 23\n");
+        assert_eq!((e.start_byte, e.old_end_byte, e.new_end_byte), (11, 11, 12));
+        assert_eq!((e.start_position.row, e.start_position.column), (1, 5));
+        // Never inside a character: `é` and `è` share their first byte.
+        let e = diff_edit("x = 'é'\n", "x = 'è'\n");
+        assert_eq!((e.start_byte, e.old_end_byte, e.new_end_byte), (5, 7, 7));
+        let e = diff_edit("same", "same");
+        assert_eq!((e.start_byte, e.old_end_byte), (4, 4));
     }
 
     #[test]

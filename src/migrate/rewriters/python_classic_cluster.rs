@@ -113,8 +113,15 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
                  change the rest by hand",
             ));
         }
-        move_import(cx.text, doc, cx.range, OPERATOR, None)
-            .or_decline("the import is written in a form dusk cannot split: change it by hand")?
+        move_import(
+            cx.text,
+            doc,
+            cx.range,
+            cx.cell_range(cx.range.start()),
+            OPERATOR,
+            None,
+        )
+        .or_decline("the import is written in a form dusk cannot split: change it by hand")?
     } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".KubeCluster") {
         // `dk.KubeCluster`, `dask_kubernetes.KubeCluster`, `classic.KubeCluster`: the full
         // path needs `dask_kubernetes` bound and its `operator` submodule loaded, which no
@@ -142,7 +149,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             // Where the package's old import is, keeping the file's import order.
             let import = format!("import {OPERATOR}");
             edits.push(
-                super::python_make_pod_spec::new_import(cx.text, doc, &import)
+                super::python_make_pod_spec::new_import(cx, doc, &import)
                     .or_decline("no import to put `import dask_kubernetes.operator` beside")?,
             );
         }
@@ -266,14 +273,41 @@ fn blocked_call(cx: &Context<'_>) -> Option<(usize, String)> {
 /// The pending `python-classic-cluster` findings of this pass that are calls: each with its
 /// context and its call.
 fn classic_calls<'a>(cx: &'a Context<'a>) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
+    classic_calls_where(cx, |_| true)
+}
+
+/// [`classic_calls`] whose call's range passes `keep`, without looking up the others: a
+/// question about one call (is it fed this pod? does it stay classic?) asked per finding
+/// would otherwise look up every call of the file for every finding.
+fn classic_calls_where<'a>(
+    cx: &'a Context<'a>,
+    keep: impl Fn(TextRange) -> bool + 'a,
+) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
     let doc = cx.python();
-    cx.pending.iter().filter_map(move |(rule, r)| {
-        let ours = rule
-            .fix
-            .as_ref()
-            .is_some_and(|f| f.rewriter == "python-classic-cluster");
-        let call = node_at(doc?, *r).filter(|n| ours && n.kind() == "call")?;
-        Some((cx.for_finding(rule, *r), call))
+    let calls = cx.memo.verdict("pending classic calls", || {
+        let found: Vec<(usize, TextRange)> = cx
+            .pending
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (rule, r))| {
+                let ours = rule
+                    .fix
+                    .as_ref()
+                    .is_some_and(|f| f.rewriter == "python-classic-cluster");
+                let call = node_at(doc?, *r).filter(|n| ours && n.kind() == "call")?;
+                Some((i, range(call)))
+            })
+            .collect();
+        std::rc::Rc::new(found)
+    });
+    (0..calls.len()).filter_map(move |k| {
+        let (i, call) = calls[k];
+        if !keep(call) {
+            return None;
+        }
+        let (rule, r) = cx.pending[i];
+        let call = node_at(doc?, r)?;
+        Some((cx.for_finding(rule, r), call))
     })
 }
 
@@ -291,8 +325,9 @@ fn passes_custom_spec(text: &str, call: Node<'_>) -> bool {
 /// and that fix is declined. Its classic-only keywords then stay with it (they still mean
 /// what they meant to the classic class).
 pub(crate) fn stays_classic(cx: &Context<'_>, call: Node<'_>) -> bool {
+    let at = range(call);
     !passes_custom_spec(cx.text, call)
-        && classic_calls(cx)
+        && classic_calls_where(cx, move |c| c == at)
             .any(|(finding, c)| c.id() == call.id() && constructor(&finding, call).is_err())
 }
 
@@ -546,7 +581,12 @@ pub(crate) fn fed_constructor_migrates(
         .and_then(|a| a.child_by_field_name("left"))
         .filter(|l| l.kind() == "identifier")
         .map(|l| text_of(text, l));
-    for (finding, user) in classic_calls(cx) {
+    // A user holds the builder in its arguments, or names its variable after it.
+    let (start, end) = (builder.start_byte(), builder.end_byte());
+    let may_use = move |c: TextRange| {
+        (c.start() <= start && end <= c.end()) || (bound.is_some() && c.end() > end)
+    };
+    for (finding, user) in classic_calls_where(cx, may_use) {
         let Some(args) = user.child_by_field_name("arguments") else {
             continue;
         };

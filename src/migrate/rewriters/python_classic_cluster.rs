@@ -529,9 +529,7 @@ fn classic_pod_migrates(
     let text = cx.text;
     let builder = match template.kind() {
         "call" => Some(template),
-        "identifier" => {
-            last_assigned_call(doc.tree.root_node(), text, text_of(text, template), before)
-        }
+        "identifier" => last_assigned_call(cx, doc, text_of(text, template), before),
         _ => None,
     };
     let Some(builder) = builder.filter(|c| {
@@ -600,13 +598,8 @@ pub(crate) fn fed_constructor_migrates(
                     || (v.kind() == "identifier"
                         && Some(text_of(text, v)) == bound
                         && v.start_byte() > builder.end_byte()
-                        && last_assigned_call(
-                            doc.tree.root_node(),
-                            text,
-                            text_of(text, v),
-                            user.start_byte(),
-                        )
-                        .is_some_and(|c| c.id() == builder.id()))
+                        && last_assigned_call(cx, doc, text_of(text, v), user.start_byte())
+                            .is_some_and(|c| c.id() == builder.id()))
             })
         });
         if fed && !passes_custom_spec(text, user) {
@@ -625,37 +618,49 @@ pub(crate) fn fed_constructor_migrates(
 
 /// The call last assigned to `name` (`name = f(...)`) before byte `before`, at any depth.
 fn last_assigned_call<'t>(
-    root: Node<'t>,
-    text: &str,
+    cx: &Context<'_>,
+    doc: &'t crate::source::python::PyDocument,
     name: &str,
     before: usize,
 ) -> Option<Node<'t>> {
-    let mut found = None;
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        if node.start_byte() >= before {
-            break;
-        }
-        if node.kind() == "assignment"
-            && node
-                .child_by_field_name("left")
-                .is_some_and(|l| l.kind() == "identifier" && text_of(text, l) == name)
-        {
-            found = node
-                .child_by_field_name("right")
-                .filter(|r| r.kind() == "call");
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return found;
+    // Every assignment to a plain name, in the order of a walk from the root (by start), with
+    // the call it assigns: one walk per pass, as many calls ask it about many names.
+    type Assigned = std::collections::HashMap<String, Vec<(usize, Option<TextRange>)>>;
+    let assigned: std::rc::Rc<Assigned> = cx.memo.verdict("python assigned calls", || {
+        let mut assigned = Assigned::new();
+        let mut cursor = doc.tree.walk();
+        'walk: loop {
+            let node = cursor.node();
+            if node.kind() == "assignment"
+                && let Some(left) = node
+                    .child_by_field_name("left")
+                    .filter(|l| l.kind() == "identifier")
+            {
+                let call = node
+                    .child_by_field_name("right")
+                    .filter(|r| r.kind() == "call")
+                    .map(range);
+                assigned
+                    .entry(text_of(cx.text, left).to_owned())
+                    .or_default()
+                    .push((node.start_byte(), call));
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
             }
         }
-    }
-    found
+        std::rc::Rc::new(assigned)
+    });
+    let list = assigned.get(name)?;
+    let last = list
+        .partition_point(|(start, _)| *start < before)
+        .checked_sub(1)?;
+    node_at(doc, list[last].1?)
 }
 
 /// The cluster name a classic call passes as a literal string (`name="etl"`, or the

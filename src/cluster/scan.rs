@@ -230,13 +230,19 @@ impl PodKeeper {
     }
 }
 
-/// A pod reduced to what the scan reads of every pod: kind and metadata, without the
-/// server's `managedFields`.
+/// A pod reduced to what the scan reads of every pod: kind, and of its metadata the name,
+/// namespace, labels and owners (not the server's `managedFields`, uid, timestamps or the
+/// annotations, which only the whole pod of each component is read for).
 fn trim_pod(pod: &mut Value) {
     if let Some(obj) = pod.as_object_mut() {
         obj.retain(|k, _| matches!(k.as_str(), "apiVersion" | "kind" | "metadata"));
         if let Some(Value::Object(m)) = obj.get_mut("metadata") {
-            m.remove("managedFields");
+            m.retain(|k, _| {
+                matches!(
+                    k.as_str(),
+                    "name" | "namespace" | "labels" | "ownerReferences"
+                )
+            });
         }
     }
 }
@@ -612,6 +618,9 @@ mod tests {
         let mut with_status = pod("a-worker-2", "a", "worker", false);
         with_status["status"] = json!({"phase": "Running"});
         with_status["metadata"]["managedFields"] = json!([{"manager": "kubelet"}]);
+        with_status["metadata"]["uid"] = json!("5f1c0f0e-2d3b-4c1a-9e8f-7a6b5c4d3e2f");
+        with_status["metadata"]["annotations"] =
+            json!({"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"});
         let listed = vec![
             with_status,
             pod("a-worker-1", "a", "worker", false),
@@ -632,6 +641,11 @@ mod tests {
         assert_eq!(whole, ["a-worker-1", "a-scheduler"]);
         assert!(kept[0].get("status").is_none());
         assert!(kept[0].pointer("/metadata/managedFields").is_none());
+        assert!(kept[0].pointer("/metadata/uid").is_none());
+        assert!(kept[0].pointer("/metadata/annotations").is_none());
+        // An owned pod is trimmed too, and still known to be owned.
+        assert!(kept[4].get("spec").is_none());
+        assert!(is_owned(&kept[4]));
         assert_eq!(
             kept[0]["metadata"]["labels"],
             listed[0]["metadata"]["labels"]

@@ -157,16 +157,20 @@ pub fn check_cluster(args: &CheckArgs, io: &mut Io<'_>) -> Result<ExitStatus, Er
     let live = live?;
     describe_operator(&live, io);
     let findings = scan::findings(&live, &settings);
+    let mut scanned = live.object_count();
+    let path = format!("cluster:{}", live.context);
+    // The listed objects are not needed past their findings: a big cluster's pods are most
+    // of the scan's memory, and the report is still to be written.
+    drop(live);
     let mut reports = Vec::new();
     if !findings.is_empty() {
         reports.push(FileReport {
-            path: format!("cluster:{}", live.context),
+            path,
             text: None,
             notebook: None,
             findings,
         });
     }
-    let mut scanned = live.object_count();
     if !args.scan.paths.is_empty() {
         let (files, file_reports) = scan_settings.run();
         scanned += files;
@@ -174,17 +178,20 @@ pub fn check_cluster(args: &CheckArgs, io: &mut Io<'_>) -> Result<ExitStatus, Er
     }
     let summary = Summary::of(scanned, &reports);
     let color = super::check::use_color(args.color, args.output.is_none());
-    let mut rendered = Vec::new();
     let format = super::check::format(args.format, args.output.is_none());
-    crate::report::render(format, &reports, &summary, color, &mut rendered)
-        .map_err(|source| output_error(args, source))?;
+    // Written as it is rendered, not rendered whole first: 60,000 pods make 60,000 findings.
+    let render = |out: &mut dyn Write| {
+        crate::report::render(format, &reports, &summary, color, out).and_then(|()| out.flush())
+    };
     match &args.output {
-        Some(path) => std::fs::write(path, rendered).map_err(|source| Error::Output {
-            path: path.clone(),
-            source,
-        })?,
+        Some(path) => std::fs::File::create(path)
+            .and_then(|file| render(&mut std::io::BufWriter::new(file)))
+            .map_err(|source| Error::Output {
+                path: path.clone(),
+                source,
+            })?,
         None => {
-            if let Err(e) = io.out.write_all(&rendered).and_then(|()| io.out.flush())
+            if let Err(e) = render(&mut *io.out)
                 && e.kind() != std::io::ErrorKind::BrokenPipe
             {
                 return Err(output_error(args, e));

@@ -266,6 +266,15 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The joined-text range of the notebook cell holding `offset`; `None` outside notebooks.
+    pub fn cell_range(&self, offset: usize) -> Option<TextRange> {
+        let cells = &self.memo.cells.as_ref()?.cells;
+        let i = cells
+            .partition_point(|(_, r)| r.start() <= offset)
+            .checked_sub(1)?;
+        Some(cells[i].1)
+    }
+
     /// The version `component` is targeted at: the user's `--target`, else the newest
     /// release the packs know.
     pub fn target(&self, component: &str) -> Option<&Version> {

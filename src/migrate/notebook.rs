@@ -38,16 +38,20 @@ pub fn apply(
     for edit in edits {
         // A deletion of a cell's last line may take the line break after it, which is the
         // separator the joined text put between cells: the cell then keeps a final newline.
+        // The one cell that can hold it is the last starting at or before it (cells are in
+        // order and apart): found by bisection, as a notebook of N cells has N edits.
         let i = nb
             .cells
-            .iter()
-            .position(|(_, r)| {
+            .partition_point(|(_, r)| r.start() <= edit.range.start())
+            .checked_sub(1)
+            .filter(|&i| {
+                let r = nb.cells[i].1;
                 let end = if edit.range.is_empty() {
                     r.end()
                 } else {
                     r.end() + 1
                 };
-                r.start() <= edit.range.start() && edit.range.end() <= end
+                edit.range.end() <= end
             })
             .ok_or("an edit crosses notebook cells")?;
         let cell = nb.cells[i].1;

@@ -40,6 +40,51 @@ pub fn node_at(doc: &PyDocument, range: TextRange) -> Option<Node<'_>> {
     Some(node)
 }
 
+/// Where each name of the file is read: every `identifier` that is not an attribute's name
+/// (`x.name`) or a part of a dotted module path, by name, in document order, with its range
+/// and 0-based row. One walk of the tree per pass, kept in the pass's memo: asked per finding
+/// (is the imported name still used?), a walk each made a file of N findings cost N walks.
+pub type NameUses = std::rc::Rc<std::collections::HashMap<String, Vec<(TextRange, usize)>>>;
+
+/// [`NameUses`] of the pass's parsed Python (empty for YAML).
+pub fn name_uses(cx: &crate::migrate::Context<'_>) -> NameUses {
+    cx.memo.verdict("python name uses", || {
+        let mut uses: std::collections::HashMap<String, Vec<(TextRange, usize)>> =
+            std::collections::HashMap::new();
+        let Some(doc) = cx.python() else {
+            return std::rc::Rc::new(uses);
+        };
+        // The walk keeps the ancestors itself: `Node::parent` searches from the root.
+        let mut parents: Vec<Node<'_>> = Vec::new();
+        let mut cursor = doc.tree.walk();
+        'walk: loop {
+            let node = cursor.node();
+            if node.kind() == "identifier" {
+                let not_a_use = parents.last().is_some_and(|p| {
+                    (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+                        || p.kind() == "dotted_name"
+                });
+                if !not_a_use {
+                    uses.entry(text_of(cx.text, node).to_owned())
+                        .or_default()
+                        .push((range(node), node.start_position().row));
+                }
+            }
+            if cursor.goto_first_child() {
+                parents.push(node);
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+                parents.pop();
+            }
+        }
+        std::rc::Rc::new(uses)
+    })
+}
+
 /// The nearest ancestor (or `node` itself) of one of `kinds`.
 pub fn ancestor<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
     let mut n = node;
@@ -124,10 +169,16 @@ pub fn shorten(source: &str) -> String {
 /// Edits that import the name at `range` (in a `from … import …`) from `module` instead,
 /// as `new_name` when given (an alias stays). A statement importing only that name is
 /// rewritten in place; otherwise the name leaves the list and a new statement follows.
+///
+/// An earlier top-level `from <module> import …` inside `within` (a notebook's cell; the
+/// whole file when `None`) is joined instead. Only an earlier one in the same cell: a later
+/// one would bind the name after its first use, and one per cell would draw every cell's
+/// import into the first cell, one name per pass. A name it imports already just leaves.
 pub fn move_import(
     text: &str,
     doc: &PyDocument,
     range: TextRange,
+    within: Option<TextRange>,
     module: &str,
     new_name: Option<&str>,
 ) -> Option<Vec<Edit>> {
@@ -152,19 +203,32 @@ pub fn move_import(
     let name = new_name.unwrap_or(text_of(text, name_node));
     let alias = alias.map(|a| format!(" as {a}")).unwrap_or_default();
     // Join an existing `from <module> import …` of the module, if there is one.
-    if let Some(existing) = existing_import(text, doc, module).filter(|e| *e != stmt) {
+    let within = within.unwrap_or(TextRange::new(0, text.len()));
+    if let Some(existing) = existing_import(text, doc, module, within, stmt.start_byte()) {
         let mut cursor = existing.walk();
-        let last = existing
+        let joined: Vec<Node<'_>> = existing
             .children_by_field_name("name", &mut cursor)
-            .last()?;
+            .collect();
+        let last = joined.last()?;
         let removal = if names.len() == 1 {
             whole_lines(text, stmt)
         } else {
             remove_from_list(&names, index)?
         };
+        let wanted = format!("{name}{alias}");
+        let there = joined.iter().any(|n| {
+            text_of(text, *n)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                == wanted
+        });
+        if there {
+            return Some(vec![Edit::delete(removal)]);
+        }
         return Some(vec![
             Edit::delete(removal),
-            Edit::insert(last.end_byte(), format!(", {name}{alias}")),
+            Edit::insert(last.end_byte(), format!(", {wanted}")),
         ]);
     }
     if names.len() == 1 {
@@ -184,15 +248,39 @@ pub fn move_import(
     ])
 }
 
-/// A top-level `from <module> import a, b` (no wildcard) of the file.
-fn existing_import<'t>(text: &str, doc: &'t PyDocument, module: &str) -> Option<Node<'t>> {
-    items(doc.tree.root_node()).into_iter().find(|stmt| {
-        stmt.kind() == "import_from_statement"
+/// A top-level `from <module> import a, b` (no wildcard) inside `within`, before `before`.
+///
+/// A cursor goes to the first statement at `within`'s start (tree-sitter keeps long
+/// statement lists as balanced hidden nodes, so that step skips whole subtrees) and walks on
+/// from there: a notebook's joined cells are one module, and a walk over all of its
+/// statements per moved import made N cells cost N² statements.
+fn existing_import<'t>(
+    text: &str,
+    doc: &'t PyDocument,
+    module: &str,
+    within: TextRange,
+    before: usize,
+) -> Option<Node<'t>> {
+    let mut cursor = doc.tree.walk();
+    cursor.goto_first_child_for_byte(within.start())?;
+    loop {
+        let stmt = cursor.node();
+        if stmt.end_byte() > before {
+            return None;
+        }
+        if stmt.kind() == "import_from_statement"
+            && within.start() <= stmt.start_byte()
             && stmt
                 .child_by_field_name("module_name")
                 .is_some_and(|m| text_of(text, m) == module)
             && stmt.child_by_field_name("name").is_some()
-    })
+        {
+            return Some(stmt);
+        }
+        if !cursor.goto_next_sibling() {
+            return None;
+        }
+    }
 }
 
 /// A statement's whole lines, with its line break, when nothing else shares them.
@@ -253,6 +341,7 @@ mod tests {
             src,
             &doc,
             TextRange::new(at, at + name.len()),
+            None,
             module,
             new_name,
         )
@@ -314,6 +403,49 @@ mod tests {
                 Some("make_cluster_spec")
             ),
             "from dask_kubernetes.operator import KubeCluster, make_cluster_spec\nx = 1\n"
+        );
+    }
+
+    fn moved_within(src: &str, at: usize, name: &str, within: Option<TextRange>) -> String {
+        let doc = crate::source::python::parse(src).unwrap();
+        let range = TextRange::new(at, at + name.len());
+        let edits = move_import(src, &doc, range, within, "dask_kubernetes.operator", None);
+        apply_edits(src, &edits.unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_name_the_existing_import_has_just_leaves() {
+        let src = "from dask_kubernetes.operator import KubeCluster\nfrom dask_kubernetes import KubeCluster\n";
+        let at = src.rfind("KubeCluster").unwrap();
+        assert_eq!(
+            moved_within(src, at, "KubeCluster", None),
+            "from dask_kubernetes.operator import KubeCluster\n"
+        );
+    }
+
+    #[test]
+    fn only_an_earlier_import_in_the_same_cell_is_joined() {
+        // Two notebook cells, joined with a newline: cell 2's import stays in cell 2.
+        let cell1 = "from dask_kubernetes.operator import KubeCluster\nc = KubeCluster()";
+        let cell2 = "from dask_kubernetes import HelmCluster, KubeCluster\nd = KubeCluster()";
+        let src = format!("{cell1}\n{cell2}");
+        let cell = TextRange::new(cell1.len() + 1, src.len());
+        let at = src.rfind("KubeCluster\n").unwrap();
+        assert_eq!(
+            moved_within(&src, at, "KubeCluster", Some(cell)),
+            format!(
+                "{cell1}\nfrom dask_kubernetes import HelmCluster\n\
+                 from dask_kubernetes.operator import KubeCluster\nd = KubeCluster()"
+            )
+        );
+        // Without the cell, the earlier import is joined.
+        assert!(moved_within(&src, at, "KubeCluster", None).starts_with(cell1));
+        // A later import of the module is not joined: the name would be bound too late.
+        let src = "from dask_kubernetes import HelmCluster, KubeCluster\nfrom dask_kubernetes.operator import make_cluster_spec\n";
+        let at = src.find("KubeCluster").unwrap();
+        assert_eq!(
+            moved_within(src, at, "KubeCluster", None),
+            "from dask_kubernetes import HelmCluster\nfrom dask_kubernetes.operator import KubeCluster\nfrom dask_kubernetes.operator import make_cluster_spec\n"
         );
     }
 

@@ -20,6 +20,7 @@ mod fix_support;
 mod frontend_dockerfile;
 mod frontend_python;
 mod frontend_yaml;
+mod notebook_cells;
 mod oracle;
 mod prefilter;
 mod readme;

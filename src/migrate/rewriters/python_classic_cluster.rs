@@ -122,8 +122,15 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
                  change the rest by hand",
             ));
         }
-        move_import(cx.text, doc, cx.range, OPERATOR, None)
-            .or_decline("the import is written in a form dusk cannot split: change it by hand")?
+        move_import(
+            cx.text,
+            doc,
+            cx.range,
+            cx.cell_range(cx.range.start()),
+            OPERATOR,
+            None,
+        )
+        .or_decline("the import is written in a form dusk cannot split: change it by hand")?
     } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".KubeCluster") {
         // `dk.KubeCluster`, `dask_kubernetes.KubeCluster`, `classic.KubeCluster`: the full
         // path needs `dask_kubernetes` bound and its `operator` submodule loaded, which no
@@ -151,7 +158,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             // Where the package's old import is, keeping the file's import order.
             let import = format!("import {OPERATOR}");
             edits.push(
-                super::python_make_pod_spec::new_import(cx.text, doc, &import)
+                super::python_make_pod_spec::new_import(cx, doc, &import)
                     .or_decline("no import to put `import dask_kubernetes.operator` beside")?,
             );
         }
@@ -275,14 +282,41 @@ fn blocked_call(cx: &Context<'_>) -> Option<(usize, String)> {
 /// The pending `python-classic-cluster` findings of this pass that are calls: each with its
 /// context and its call.
 fn classic_calls<'a>(cx: &'a Context<'a>) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
+    classic_calls_where(cx, |_| true)
+}
+
+/// [`classic_calls`] whose call's range passes `keep`, without looking up the others: a
+/// question about one call (is it fed this pod? does it stay classic?) asked per finding
+/// would otherwise look up every call of the file for every finding.
+fn classic_calls_where<'a>(
+    cx: &'a Context<'a>,
+    keep: impl Fn(TextRange) -> bool + 'a,
+) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
     let doc = cx.python();
-    cx.pending.iter().filter_map(move |(rule, r)| {
-        let ours = rule
-            .fix
-            .as_ref()
-            .is_some_and(|f| f.rewriter == "python-classic-cluster");
-        let call = node_at(doc?, *r).filter(|n| ours && n.kind() == "call")?;
-        Some((cx.for_finding(rule, *r), call))
+    let calls = cx.memo.verdict("pending classic calls", || {
+        let found: Vec<(usize, TextRange)> = cx
+            .pending
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (rule, r))| {
+                let ours = rule
+                    .fix
+                    .as_ref()
+                    .is_some_and(|f| f.rewriter == "python-classic-cluster");
+                let call = node_at(doc?, *r).filter(|n| ours && n.kind() == "call")?;
+                Some((i, range(call)))
+            })
+            .collect();
+        std::rc::Rc::new(found)
+    });
+    (0..calls.len()).filter_map(move |k| {
+        let (i, call) = calls[k];
+        if !keep(call) {
+            return None;
+        }
+        let (rule, r) = cx.pending[i];
+        let call = node_at(doc?, r)?;
+        Some((cx.for_finding(rule, r), call))
     })
 }
 
@@ -300,8 +334,9 @@ fn passes_custom_spec(text: &str, call: Node<'_>) -> bool {
 /// and that fix is declined. Its classic-only keywords then stay with it (they still mean
 /// what they meant to the classic class).
 pub(crate) fn stays_classic(cx: &Context<'_>, call: Node<'_>) -> bool {
+    let at = range(call);
     !passes_custom_spec(cx.text, call)
-        && classic_calls(cx)
+        && classic_calls_where(cx, move |c| c == at)
             .any(|(finding, c)| c.id() == call.id() && constructor(&finding, call).is_err())
 }
 
@@ -887,9 +922,7 @@ fn classic_pod_migrates(
     let text = cx.text;
     let builder = match template.kind() {
         "call" => Some(template),
-        "identifier" => {
-            last_assigned_call(doc.tree.root_node(), text, text_of(text, template), before)
-        }
+        "identifier" => last_assigned_call(cx, doc, text_of(text, template), before),
         _ => None,
     };
     let Some(builder) = builder.filter(|c| {
@@ -939,7 +972,12 @@ pub(crate) fn fed_constructor_migrates(
         .and_then(|a| a.child_by_field_name("left"))
         .filter(|l| l.kind() == "identifier")
         .map(|l| text_of(text, l));
-    for (finding, user) in classic_calls(cx) {
+    // A user holds the builder in its arguments, or names its variable after it.
+    let (start, end) = (builder.start_byte(), builder.end_byte());
+    let may_use = move |c: TextRange| {
+        (c.start() <= start && end <= c.end()) || (bound.is_some() && c.end() > end)
+    };
+    for (finding, user) in classic_calls_where(cx, may_use) {
         let Some(args) = user.child_by_field_name("arguments") else {
             continue;
         };
@@ -953,13 +991,8 @@ pub(crate) fn fed_constructor_migrates(
                     || (v.kind() == "identifier"
                         && Some(text_of(text, v)) == bound
                         && v.start_byte() > builder.end_byte()
-                        && last_assigned_call(
-                            doc.tree.root_node(),
-                            text,
-                            text_of(text, v),
-                            user.start_byte(),
-                        )
-                        .is_some_and(|c| c.id() == builder.id()))
+                        && last_assigned_call(cx, doc, text_of(text, v), user.start_byte())
+                            .is_some_and(|c| c.id() == builder.id()))
             })
         });
         if fed && !passes_custom_spec(text, user) {
@@ -978,37 +1011,49 @@ pub(crate) fn fed_constructor_migrates(
 
 /// The call last assigned to `name` (`name = f(...)`) before byte `before`, at any depth.
 fn last_assigned_call<'t>(
-    root: Node<'t>,
-    text: &str,
+    cx: &Context<'_>,
+    doc: &'t crate::source::python::PyDocument,
     name: &str,
     before: usize,
 ) -> Option<Node<'t>> {
-    let mut found = None;
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        if node.start_byte() >= before {
-            break;
-        }
-        if node.kind() == "assignment"
-            && node
-                .child_by_field_name("left")
-                .is_some_and(|l| l.kind() == "identifier" && text_of(text, l) == name)
-        {
-            found = node
-                .child_by_field_name("right")
-                .filter(|r| r.kind() == "call");
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return found;
+    // Every assignment to a plain name, in the order of a walk from the root (by start), with
+    // the call it assigns: one walk per pass, as many calls ask it about many names.
+    type Assigned = std::collections::HashMap<String, Vec<(usize, Option<TextRange>)>>;
+    let assigned: std::rc::Rc<Assigned> = cx.memo.verdict("python assigned calls", || {
+        let mut assigned = Assigned::new();
+        let mut cursor = doc.tree.walk();
+        'walk: loop {
+            let node = cursor.node();
+            if node.kind() == "assignment"
+                && let Some(left) = node
+                    .child_by_field_name("left")
+                    .filter(|l| l.kind() == "identifier")
+            {
+                let call = node
+                    .child_by_field_name("right")
+                    .filter(|r| r.kind() == "call")
+                    .map(range);
+                assigned
+                    .entry(text_of(cx.text, left).to_owned())
+                    .or_default()
+                    .push((node.start_byte(), call));
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
             }
         }
-    }
-    found
+        std::rc::Rc::new(assigned)
+    });
+    let list = assigned.get(name)?;
+    let last = list
+        .partition_point(|(start, _)| *start < before)
+        .checked_sub(1)?;
+    node_at(doc, list[last].1?)
 }
 
 /// The cluster name a classic call passes as a literal string (`name="etl"`, or the

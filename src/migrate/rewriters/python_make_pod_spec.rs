@@ -102,7 +102,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         }
         let stmt = statement_of(node);
         let local = bound_name(cx.text, node);
-        match still_used(cx.text, doc, &local, stmt) {
+        match still_used(cx, &local, stmt) {
             // A use no fix migrates keeps the old name; importing the new one beside it
             // would only add an unused import.
             Some(line) => {
@@ -124,7 +124,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
                 let edits = drop_import_name(cx.text, stmt, cx.range).or_decline(
                     "the import is written in a form dusk cannot split: change it by hand",
                 )?;
-                let why = if imports_name(cx.text, doc, NEW_NAME) {
+                let why = if imports_name(cx, doc, NEW_NAME) {
                     format!("`{NEW_NAME}` is imported already")
                 } else {
                     "no code uses it any more".to_owned()
@@ -180,31 +180,14 @@ fn re_exported(cx: &Context<'_>, name: &str) -> Option<&'static str> {
 }
 
 /// The 1-based line of a use of `name` outside the import statement `stmt`, if any.
-fn still_used(text: &str, doc: &PyDocument, name: &str, stmt: Node<'_>) -> Option<usize> {
-    let mut cursor = doc.tree.walk();
-    loop {
-        let node = cursor.node();
-        let inside = stmt.start_byte() <= node.start_byte() && node.end_byte() <= stmt.end_byte();
-        if node.kind() == "identifier" && !inside && text_of(text, node) == name {
-            // An attribute's name, or a name in another import's module path or import
-            // list, is not a use of this binding.
-            let not_a_use = node.parent().is_some_and(|p| {
-                (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
-                    || p.kind() == "dotted_name"
-            });
-            if !not_a_use {
-                return Some(node.start_position().row + 1);
-            }
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return None;
-            }
-        }
-    }
+fn still_used(cx: &Context<'_>, name: &str, stmt: Node<'_>) -> Option<usize> {
+    let uses = crate::migrate::python_text::name_uses(cx);
+    let inside =
+        |r: &crate::source::TextRange| stmt.start_byte() <= r.start() && r.end() <= stmt.end_byte();
+    uses.get(name)?
+        .iter()
+        .find(|(r, _)| !inside(r))
+        .map(|(_, row)| row + 1)
 }
 
 /// The edit removing the imported name at `range` from `stmt` (the whole statement's lines
@@ -229,14 +212,24 @@ fn drop_import_name(text: &str, stmt: Node<'_>, at: crate::source::TextRange) ->
     )])
 }
 
-/// Whether an import statement of the file already binds `name`.
-fn imports_name(text: &str, doc: &PyDocument, name: &str) -> bool {
-    items(doc.tree.root_node()).into_iter().any(|stmt| {
-        matches!(stmt.kind(), "import_from_statement" | "import_statement")
-            && text_of(text, stmt)
-                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .any(|word| word == name)
-    })
+/// Whether an import statement of the file already binds `name`. The words of the file's
+/// top-level imports are read once per pass: asked per finding, a walk over every statement
+/// each made a notebook of N cells cost N² statements.
+fn imports_name(cx: &Context<'_>, doc: &PyDocument, name: &str) -> bool {
+    let words = cx.memo.verdict("python import words", || {
+        let words: std::collections::HashSet<String> = items(doc.tree.root_node())
+            .into_iter()
+            .filter(|stmt| matches!(stmt.kind(), "import_from_statement" | "import_statement"))
+            .flat_map(|stmt| {
+                text_of(cx.text, stmt)
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        std::rc::Rc::new(words)
+    });
+    words.contains(name)
 }
 
 /// The fix of a `make_pod_spec(...)` call on its own (its arguments only), for a rewriter
@@ -331,7 +324,7 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     // The new name must be bound where the call is: a fix of its own, whatever the import's
     // finding does (it may be declined, or not selected).
     if let Some(doc) = cx.python() {
-        let import = if new_function == NEW_NAME && !imports_name(text, doc, NEW_NAME) {
+        let import = if new_function == NEW_NAME && !imports_name(cx, doc, NEW_NAME) {
             Some(format!("from {OPERATOR} import {NEW_NAME}\n"))
         } else if new_function.starts_with(&format!("{OPERATOR}."))
             && !super::python_classic_cluster::imports_module(text, doc, OPERATOR)
@@ -343,7 +336,7 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         if let Some(import) = import {
             // Where the old import is, keeping the file's import order.
             edits.push(
-                new_import(text, doc, &import)
+                new_import(cx, doc, &import)
                     .or_decline_with(|| format!("no import to put `{}` beside", import.trim()))?,
             );
         }
@@ -688,19 +681,22 @@ fn merge_lines(
 /// place of the file's first top-level import of the `dask_kubernetes` package (just above
 /// it: the old import, which the fixes rewrite or remove, follows), else above the file's
 /// first import. The same point for every fix of a pass, so two fixes adding the same import
-/// add it once. `None` when the file imports nothing.
-pub(crate) fn new_import(text: &str, doc: &PyDocument, import: &str) -> Option<Edit> {
-    let statements = items(doc.tree.root_node());
-    let imports = || {
-        statements
-            .iter()
-            .filter(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
-    };
-    let stmt = imports()
-        .find(|s| imports_package(text, **s, PACKAGE))
-        .or_else(|| imports().next())?;
-    let at = stmt.start_byte().min(text.len());
-    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+/// add it once (and it is found once per pass). `None` when the file imports nothing.
+pub(crate) fn new_import(cx: &Context<'_>, doc: &PyDocument, import: &str) -> Option<Edit> {
+    let text = cx.text;
+    let start = cx.memo.verdict("python new import point", || {
+        let statements = items(doc.tree.root_node());
+        let imports = || {
+            statements
+                .iter()
+                .filter(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+        };
+        let stmt = imports()
+            .find(|s| imports_package(text, **s, PACKAGE))
+            .or_else(|| imports().next())?;
+        let at = stmt.start_byte().min(text.len());
+        Some(text[..at].rfind('\n').map_or(0, |i| i + 1))
+    })?;
     Some(Edit::insert(start, format!("{}\n", import.trim_end())))
 }
 

@@ -625,3 +625,33 @@ fn an_argo_daskjob_report_says_daskjob() {
     assert!(line.contains("→ DaskJob `etl-nightly`"), "{line}");
     assert!(line.contains("see the comment in "), "{line}");
 }
+
+/// A pod dict written in the code becomes the DaskCluster `custom_cluster_spec=` takes: the
+/// call's report holds the builder's record (lines of the code) and the call's keywords,
+/// `n_workers` reported as ignored beside `custom_cluster_spec=`.
+#[test]
+fn a_pod_dict_call_reports_its_fields_and_keywords() {
+    let (_dir, json) = fixed_copy("fixtures/fix-json/pod-dict");
+    let reports = all_reports(&json);
+    let ingest = reports
+        .iter()
+        .find(|r| r["cluster"] == "ingest")
+        .unwrap_or_else(|| panic!("{json:#}"));
+    assert!(ingest["comment_in"].is_null());
+    assert!(ingest["scheduler_address"]["old"].is_null());
+    let workers = ingest["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "KubeCluster(n_workers=)")
+        .unwrap();
+    assert_eq!(workers["fate"], "not-supported");
+    assert!(
+        workers["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("ingest.py:23"),
+        "{workers:#}"
+    );
+    insta::assert_json_snapshot!(ingest);
+}

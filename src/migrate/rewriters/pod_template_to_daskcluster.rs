@@ -176,7 +176,7 @@ pub fn template_steps(record: &[Record]) -> Vec<String> {
         .count();
     if dropped > 0 {
         steps.push(format!(
-            "Decide what replaces the {dropped} field(s) marked `not supported` below."
+            "Decide what replaces the {dropped} field(s) of the pods marked `not supported`."
         ));
     }
     steps.push(

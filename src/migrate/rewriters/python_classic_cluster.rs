@@ -1198,6 +1198,8 @@ fn call_report(
             r.source = at(range(*item)).map(Source::Live);
         }
     }
+    // The template's own steps, before the call's keywords join its fields.
+    let template_steps = super::pod_template_to_daskcluster::template_steps(&fields);
     let mut namespace = None;
     let mut dropped = Vec::new();
     let mut ignored = Vec::new();
@@ -1287,7 +1289,7 @@ fn call_report(
             ignored.join(", ")
         ));
     }
-    steps.extend(super::pod_template_to_daskcluster::template_steps(&fields));
+    steps.extend(template_steps);
     crate::migrate::migration_report::MigrationReport {
         from: format!(
             "classic `{}` at {} of `{}`",

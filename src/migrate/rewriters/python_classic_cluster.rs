@@ -974,35 +974,8 @@ pub(crate) fn fed_constructor_migrates(
         return Ok(());
     };
     let text = cx.text;
-    let bound = builder
-        .parent()
-        .filter(|p| p.kind() == "assignment")
-        .and_then(|a| a.child_by_field_name("left"))
-        .filter(|l| l.kind() == "identifier")
-        .map(|l| text_of(text, l));
     for (finding, user) in classic_calls(cx) {
-        let Some(args) = user.child_by_field_name("arguments") else {
-            continue;
-        };
-        let fed = items(args).iter().any(|item| {
-            let value = match item.kind() {
-                "keyword_argument" => item.child_by_field_name("value"),
-                _ => Some(*item),
-            };
-            value.is_some_and(|v| {
-                v.id() == builder.id()
-                    || (v.kind() == "identifier"
-                        && Some(text_of(text, v)) == bound
-                        && v.start_byte() > builder.end_byte()
-                        && last_assigned_call(
-                            doc.tree.root_node(),
-                            text,
-                            text_of(text, v),
-                            user.start_byte(),
-                        )
-                        .is_some_and(|c| c.id() == builder.id()))
-            })
-        });
+        let fed = feeds(text, doc, builder, user);
         if fed && !passes_custom_spec(text, user) {
             constructor(&finding, user).map_err(|_| {
                 Declined::new(format!(
@@ -1015,6 +988,106 @@ pub(crate) fn fed_constructor_migrates(
         }
     }
     Ok(())
+}
+
+/// Whether the pod `builder` (a `make_pod_spec(...)` call) builds goes to the call `user`:
+/// as an argument, inline or through the name it is assigned to.
+fn feeds(
+    text: &str,
+    doc: &crate::source::python::PyDocument,
+    builder: Node<'_>,
+    user: Node<'_>,
+) -> bool {
+    let bound = builder
+        .parent()
+        .filter(|p| p.kind() == "assignment")
+        .and_then(|a| a.child_by_field_name("left"))
+        .filter(|l| l.kind() == "identifier")
+        .map(|l| text_of(text, l));
+    let Some(args) = user.child_by_field_name("arguments") else {
+        return false;
+    };
+    items(args).iter().any(|item| {
+        let value = match item.kind() {
+            "keyword_argument" => item.child_by_field_name("value"),
+            _ => Some(*item),
+        };
+        value.is_some_and(|v| {
+            v.id() == builder.id()
+                || (v.kind() == "identifier"
+                    && Some(text_of(text, v)) == bound
+                    && v.start_byte() > builder.end_byte()
+                    && last_assigned_call(
+                        doc.tree.root_node(),
+                        text,
+                        text_of(text, v),
+                        user.start_byte(),
+                    )
+                    .is_some_and(|c| c.id() == builder.id()))
+        })
+    })
+}
+
+/// The report of the DaskCluster a `make_pod_spec(...)` call (`builder`) now builds, when a
+/// classic `KubeCluster` call of this pass takes its pod through a name (and is migrated
+/// with it): the
+/// builder's `record` (sources located), then that call's keywords and steps, as a call
+/// whose template became the DaskCluster reports them.
+pub(crate) fn consumer_report(
+    cx: &Context<'_>,
+    builder: Node<'_>,
+    name: &str,
+    record: Vec<crate::migrate::build::Record>,
+) -> Option<crate::migrate::migration_report::MigrationReport> {
+    let doc = cx.python()?;
+    // Through a name only: a `make_pod_spec(...)` written inside the call is fixed in the
+    // pass after the call's own fix (the two overlap), when the call is no longer classic,
+    // so its report could not say the same in `check` and in `fix`.
+    let inside = |user: Node<'_>| {
+        user.start_byte() <= builder.start_byte() && builder.end_byte() <= user.end_byte()
+    };
+    let (_, user) = classic_calls(cx).find(|(_, user)| {
+        !inside(*user) && feeds(cx.text, doc, builder, *user) && !passes_custom_spec(cx.text, *user)
+    })?;
+    let given = classic_arguments(cx.text, user);
+    Some(call_report(cx, user, &given, name, record, None))
+}
+
+/// The arguments of a classic `KubeCluster` call as the classic parameters they fill
+/// (positional ones by the classic signature; `from_yaml`/`from_dict` take one).
+fn classic_arguments<'t>(text: &'t str, call: Node<'t>) -> Vec<(&'t str, Node<'t>)> {
+    let from_method = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")
+        .and_then(|f| f.child_by_field_name("attribute"))
+        .is_some_and(|a| matches!(text_of(text, a), "from_yaml" | "from_dict"));
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut positional = 0;
+    for item in items(args) {
+        match item.kind() {
+            "keyword_argument" => {
+                if let Some(n) = item.child_by_field_name("name") {
+                    out.push((text_of(text, n), item));
+                }
+            }
+            "list_splat" | "dictionary_splat" => {}
+            _ => {
+                let param = match positional {
+                    0 => Some("pod_template"),
+                    p if !from_method => CLASSIC_PARAMS.get(p).copied(),
+                    _ => None,
+                };
+                positional += 1;
+                if let Some(param) = param {
+                    out.push((param, item));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The call last assigned to `name` (`name = f(...)`) before byte `before`, at any depth.

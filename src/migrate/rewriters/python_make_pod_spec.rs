@@ -374,8 +374,21 @@ fn report(
     use super::python_classic_cluster::{code_at, code_file};
     let name = built.resource.metadata.name.clone().unwrap_or_default();
     let fields = crate::migrate::migration_report::located(built.record.clone(), &code_at(cx));
+    let v1pod = "`make_cluster_spec` returns the DaskCluster as a dict, not a `V1Pod`: code that reads the pod (`pod.spec.containers[0]`) must read `spec[\"spec\"][\"worker\"][\"spec\"]` instead.";
+    // A classic `KubeCluster` call takes the pod: one report of both, with its keywords.
+    if let Some(mut report) =
+        super::python_classic_cluster::consumer_report(cx, call, &name, fields.clone())
+    {
+        report.from = format!(
+            "classic `make_pod_spec(...)` at {} of `{}`, and the `KubeCluster` call that takes it",
+            cx.line(call.start_byte()),
+            code_file(cx)
+        );
+        report.steps.insert(0, v1pod.to_owned());
+        return report;
+    }
     let mut steps = vec![
-        "`make_cluster_spec` returns the DaskCluster as a dict, not a `V1Pod`: code that reads the pod (`pod.spec.containers[0]`) must read `spec[\"spec\"][\"worker\"][\"spec\"]` instead.".to_owned(),
+        v1pod.to_owned(),
         format!(
             "Pass it to the operator's `KubeCluster(custom_cluster_spec=…)` (the `KubeCluster` call's own fix does so where dusk migrates it), which creates DaskCluster `{name}` when the code runs: {}.",
             super::pod_template_to_daskcluster::OPERATOR_INSTALL.replacen("Install", "install", 1)

@@ -1541,24 +1541,30 @@ fn migrations(r: &FileResult) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// One line per migrated cluster, for the text output: what became which DaskCluster,
-/// where clients now connect, and how many steps its comment block leaves for a person.
+/// One line per migrated cluster, for the text output: what became which resource (the
+/// report's `kind`), where clients now connect, how many steps it leaves for a person, and
+/// where they are written: the comment block, or (a Python migration, whose report has
+/// none) the JSON report.
 fn migration_line(report: &serde_json::Value) -> String {
-    let text = |key: &str| report.get(key).and_then(|v| v.as_str()).unwrap_or("");
+    let text = |key: &str| report.get(key).and_then(|v| v.as_str());
     let steps = report
         .get("steps")
         .and_then(|s| s.as_array())
         .map_or(0, Vec::len);
+    let see = match text("comment_in") {
+        Some(path) => format!("see the comment in {path}"),
+        None => "see `dusk fix --format json`".to_owned(),
+    };
     format!(
-        "migrated {} → DaskCluster `{}` (scheduler {}); {steps} step{} left for a person, see the comment in {}",
-        text("from"),
-        text("cluster"),
+        "migrated {} → {} `{}` (scheduler {}); {steps} step{} left for a person, {see}",
+        text("from").unwrap_or(""),
+        text("kind").unwrap_or("DaskCluster"),
+        text("cluster").unwrap_or(""),
         report
             .pointer("/scheduler_address/new")
             .and_then(|v| v.as_str())
             .unwrap_or(""),
         if steps == 1 { "" } else { "s" },
-        text("comment_in"),
     )
 }
 

@@ -95,6 +95,7 @@ pub fn from_classic(cluster: &ClassicCluster<'_>, target_new_cli: bool) -> Resul
         .map_err(|d| cannot(&d.reason))?;
     let migration = crate::migrate::migration_report::MigrationReport {
         from: from.clone(),
+        kind: crate::migrate::migration_report::DASK_CLUSTER,
         cluster: cluster.name.clone(),
         namespace: Some(cluster.namespace.clone()),
         old_address: Some(format!("tcp://{}.{}:8786", cluster.name, cluster.namespace)),
@@ -267,6 +268,7 @@ pub fn from_release(release: &Release, target_new_cli: bool) -> Result<Vec<Desir
     let built = build::cluster_on_cli(&main, options).map_err(|d| cannot(&d.reason))?;
     let migration = crate::migrate::migration_report::MigrationReport {
         from: from.clone(),
+        kind: crate::migrate::migration_report::DASK_CLUSTER,
         cluster: release.name.clone(),
         namespace: Some(release.namespace.clone()),
         old_address: Some(format!(

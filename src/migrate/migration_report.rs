@@ -9,17 +9,20 @@
 //!
 //! ```json
 //! {"from": "Helm release `dask/analytics` (chart dask-2024.1.1)",
-//!  "cluster": "analytics", "namespace": "dask",
+//!  "kind": "DaskCluster", "cluster": "analytics", "namespace": "dask",
 //!  "scheduler_address": {"old": "analytics-scheduler:8786",
 //!                        "new": "tcp://analytics-scheduler.dask:8786"},
 //!  "fields": [{"field": "worker.containers[0].env", "fate": "carried",
 //!              "why": null, "source": "Helm release dask/analytics values worker.env"}, …],
 //!  "steps": ["…"]}
 //! ```
-//! `fate` is `carried`, `transformed` (`why` says how), `not-supported` (`why` says why and
-//! what to do) or `dependency` (`why` names the object that must exist). A report of a file
-//! fix gives each `source` as `path:line` and adds `"comment_in"`: the file whose comment
-//! block holds the report (the fixed file, or the file the fix writes beside it).
+//! `kind` is the resource the migration made (`DaskCluster`, or `DaskJob` for an Argo
+//! workflow whose pipeline step becomes the job runner). `fate` is `carried`, `transformed`
+//! (`why` says how), `not-supported` (`why` says why and what to do) or `dependency` (`why`
+//! names the object that must exist). A report of a file fix gives each `source` as
+//! `path:line` and adds `"comment_in"`: the file whose comment block holds the report (the
+//! fixed file, or the file the fix writes beside it), or `null` when there is no comment
+//! block (a migration of Python code, with the template files it loads: only data).
 
 use super::build::{Fidelity, Record};
 use crate::extract::classic::Source;
@@ -29,11 +32,16 @@ use serde_json::{Value, json};
 /// The line of a comment block after which each field's fate is listed.
 pub const FIELDS_HEADING: &str = "What each field became:";
 
+/// The kind of resource most migrations make.
+pub const DASK_CLUSTER: &str = "DaskCluster";
+
 /// The report of one migrated cluster.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationReport {
     /// What was migrated, in words (`classic KubeCluster \`dask/etl\``).
     pub from: String,
+    /// The kind of the resource made: [`DASK_CLUSTER`], or `DaskJob`.
+    pub kind: &'static str,
     pub cluster: String,
     pub namespace: Option<String>,
     /// The address clients used, when it is known.
@@ -49,6 +57,8 @@ pub enum CommentIn {
     FixedFile,
     /// A file the fix creates beside it, by name.
     Beside(String),
+    /// No comment block: the report is only data (a migration of Python code).
+    Nowhere,
 }
 
 impl MigrationReport {
@@ -74,6 +84,7 @@ impl MigrationReport {
             .collect();
         MigrationReport {
             from,
+            kind: DASK_CLUSTER,
             cluster,
             namespace,
             old_address,
@@ -107,11 +118,27 @@ impl MigrationReport {
         at: &dyn Fn(TextRange) -> Option<String>,
     ) -> Value {
         let mut v = self.json(at);
+        // As `with_comment_path` reads them back.
         v["comment_in"] = match comment {
             CommentIn::FixedFile => Value::Null,
             CommentIn::Beside(name) => json!(name),
+            CommentIn::Nowhere => Value::Bool(false),
         };
         v
+    }
+
+    /// The report as the comment block above the resource it made (each line `# `, ending
+    /// in a newline): `headline` (what was migrated, by whom), the steps left for a person,
+    /// then `What each field became:` and one line per field, as the values, stack and Argo
+    /// rewriters write theirs. [`MigrationReport::from_comment`] reads the steps back.
+    pub fn comment_block(&self, headline: &str) -> String {
+        let mut lines = vec![headline.to_owned()];
+        lines.extend(self.steps.iter().cloned());
+        lines.push(FIELDS_HEADING.into());
+        lines.extend(
+            crate::migrate::rewriters::hand_rolled_to_daskcluster::record_lines(&self.fields),
+        );
+        lines.iter().map(|l| format!("# {l}\n")).collect()
     }
 
     fn json(&self, at: &dyn Fn(TextRange) -> Option<String>) -> Value {
@@ -130,6 +157,7 @@ impl MigrationReport {
             .collect();
         json!({
             "from": self.from,
+            "kind": self.kind,
             "cluster": self.cluster,
             "namespace": self.namespace,
             "scheduler_address": {"old": self.old_address, "new": self.new_address()},
@@ -140,16 +168,20 @@ impl MigrationReport {
 }
 
 /// A file fix's report (JSON) with `comment_in` made a path as reports show paths: the
-/// fixed file's (`fixed`, as shown) for `null`, else the created file's beside it.
+/// fixed file's (`fixed`, as shown) for `null`, the created file's beside it for a name,
+/// `null` for `false` (no comment block).
 pub fn with_comment_path(report: &Value, fixed: &str) -> Value {
     let mut report = report.clone();
-    let path = match report.get("comment_in").and_then(Value::as_str) {
-        Some(name) => std::path::Path::new(fixed)
-            .parent()
-            .map_or_else(|| name.to_owned(), |dir| shown(&dir.join(name))),
-        None => fixed.to_owned(),
+    let path = match report.get("comment_in").unwrap_or(&Value::Null) {
+        Value::String(name) => json!(
+            std::path::Path::new(fixed)
+                .parent()
+                .map_or_else(|| name.to_owned(), |dir| shown(&dir.join(name)))
+        ),
+        Value::Bool(false) => Value::Null,
+        _ => json!(fixed),
     };
-    report["comment_in"] = json!(path);
+    report["comment_in"] = path;
     report
 }
 
@@ -166,6 +198,20 @@ pub fn lines_in<'a>(path: &'a str, text: &'a str) -> impl Fn(TextRange) -> Optio
         let line = index.line_column(text, r.start().min(text.len())).line;
         Some(format!("{path}:{line}"))
     }
+}
+
+/// `record` with each byte range of a file made `at`'s words for it (`path:line`), so
+/// records of several files can go in one report.
+pub fn located(record: Vec<Record>, at: &dyn Fn(TextRange) -> Option<String>) -> Vec<Record> {
+    record
+        .into_iter()
+        .map(|mut r| {
+            if let Some(Source::Span(range)) = r.source {
+                r.source = Some(Source::Live(source(&Source::Span(range), at)));
+            }
+            r
+        })
+        .collect()
 }
 
 /// A fate's name and its reason.
@@ -194,6 +240,7 @@ mod tests {
     fn fates_and_addresses() {
         let report = MigrationReport {
             from: "classic KubeCluster `ml/etl`".into(),
+            kind: DASK_CLUSTER,
             cluster: "etl".into(),
             namespace: Some("ml".into()),
             old_address: None,

@@ -93,7 +93,8 @@ fn fix_json_reports_each_file_and_each_migrated_cluster() {
     assert_eq!(json["version"], 1);
     let summary = &json["summary"];
     assert_eq!(summary["files_scanned"], 4);
-    assert_eq!(summary["clusters_migrated"], 2);
+    // The values, the stack, and the notebook's `from_yaml` call with its pod template.
+    assert_eq!(summary["clusters_migrated"], 3);
     let values = entry(&json, "values-genomics.yaml");
     assert_eq!(values["changed"], false, "the values file stays");
     assert_eq!(
@@ -132,7 +133,15 @@ fn fix_json_reports_each_file_and_each_migrated_cluster() {
 fn each_migration_report_is_the_comment_block_the_fix_wrote() {
     let dir = repo();
     let (_, json, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    // The notebook's report is only data: no comment in code, nor in the template it loads.
     assert_eq!(reports_match_their_comments(dir.path(), &json), 2);
+    let notebook = entry(&json, "notebooks/variants.ipynb");
+    let report = &notebook["migration"][0];
+    assert!(report["comment_in"].is_null(), "{report:#}");
+    assert!(
+        !read(dir.path(), "notebooks/worker-spec.yaml").contains("What each field became"),
+        "no comment block in the loaded template"
+    );
 }
 
 /// An Argo workflow's report is the comment block above its create step (the rewriters'
@@ -162,16 +171,17 @@ fn an_argo_report_is_the_comment_block_above_the_create_step() {
     );
 }
 
-/// Holds each migration report of `json` (a `fix --format json` run in `dir`) against the
-/// comment block in its `comment_in` file: the new scheduler address, every step, every
-/// field with its fate (and no other), each source a line of a file of the run. The number
-/// of reports.
+/// Holds each migration report of `json` (a `fix --format json` run in `dir`) that has a
+/// comment block against the block in its `comment_in` file: the new scheduler address,
+/// every step, every field with its fate (and no other), each source a line of a file of
+/// the run. The number of reports with a comment block.
 fn reports_match_their_comments(dir: &Path, json: &Value) -> usize {
     let reports: Vec<&Value> = json["files"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|f| f["migration"].as_array().unwrap())
+        .filter(|r| !r["comment_in"].is_null())
         .collect();
     for report in &reports {
         let shown = report["comment_in"].as_str().unwrap();
@@ -218,9 +228,17 @@ fn reports_match_their_comments(dir: &Path, json: &Value) -> usize {
                     .any(|l| l.contains(&format!("`{field}`: {fate}"))),
                 "{shown}: `{field}`: {fate} is not in {field_lines:#?}"
             );
-            // A field's source is the line of the file it was read from.
-            if let Some(source) = f["source"].as_str() {
-                let (file, line) = source.rsplit_once(':').unwrap();
+            // A field's source is the line of the file it was read from (a notebook's
+            // cell and line in it), or a default the builder says why it chose.
+            if let Some(source) = f["source"].as_str().filter(|s| !s.starts_with("default: ")) {
+                let (file, line) = match source.split_once(".ipynb (cell ") {
+                    Some((file, at)) => {
+                        let (cell, line) = at.trim_end_matches(')').split_once(", line ").unwrap();
+                        assert!(cell.parse::<usize>().is_ok(), "{source}");
+                        (file, line)
+                    }
+                    None => source.rsplit_once(':').unwrap(),
+                };
                 assert!(line.parse::<usize>().is_ok(), "{source}");
                 assert!(file.starts_with("/[dir]/"), "{source}");
             }
@@ -261,7 +279,9 @@ fn check_json_announces_the_reports_fix_writes() {
         let has = f["fix"].get("migration").is_some();
         let migrates = matches!(
             f["rule"].as_str().unwrap(),
-            "helm-chart-classic-cluster" | "hand-rolled-dask-workload"
+            "helm-chart-classic-cluster"
+                | "hand-rolled-dask-workload"
+                | "classic-kubecluster-from-yaml"
         );
         assert!(!has || migrates, "{f:#}");
     }
@@ -462,7 +482,233 @@ fn a_file_not_written_says_why_and_exits_2() {
     assert_eq!(entry["fixes"], serde_json::json!([]));
     assert_eq!(entry["migration"], serde_json::json!([]));
     assert_eq!(
-        json["summary"]["clusters_migrated"], 1,
-        "the values file's still is"
+        json["summary"]["clusters_migrated"], 2,
+        "the values file's and the notebook's still are"
     );
+}
+
+/// `dusk fix --format json --unsafe-fixes .` over a copy of the fixture folder `from`.
+fn fixed_copy(from: &str) -> (tempfile::TempDir, Value) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(from);
+    let dir = tempfile::tempdir().unwrap();
+    copy(&from, dir.path());
+    let (_, json, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    (dir, json)
+}
+
+/// Every migration report of a `fix --format json` run.
+fn all_reports(json: &Value) -> Vec<Value> {
+    json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["migration"].as_array().unwrap().clone())
+        .collect()
+}
+
+/// A classic worker pod template no code of the run loads becomes a DaskCluster that opens
+/// with its report; `check` announces the same report on the template's finding.
+#[test]
+fn a_pod_template_file_opens_with_its_report() {
+    let (dir, json) = fixed_copy("fixtures/rewriters/pod-template-to-daskcluster");
+    assert_eq!(
+        reports_match_their_comments(dir.path(), &json),
+        2,
+        "{json:#}"
+    );
+    let reports = all_reports(&json);
+    for r in &reports {
+        assert_eq!(r["kind"], "DaskCluster");
+        assert!(r["scheduler_address"]["old"].is_null(), "{r:#}");
+        let steps = r["steps"].to_string();
+        assert!(steps.contains("dask-kubernetes-operator"), "{steps}");
+        assert!(steps.contains("custom_cluster_spec="), "{steps}");
+    }
+    let worker = reports
+        .iter()
+        .find(|r| {
+            r["comment_in"]
+                .as_str()
+                .unwrap()
+                .ends_with("worker-spec.yml")
+        })
+        .unwrap();
+    insta::assert_snapshot!(std::fs::read_to_string(dir.path().join("worker-spec.yml")).unwrap());
+    insta::assert_json_snapshot!(worker);
+
+    // `check` on the files as they were announces exactly these reports.
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/rewriters/pod-template-to-daskcluster"),
+        dir.path(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let check = check_json(dir.path(), &out.path().join("check.json"));
+    let shown = dir.path().to_str().unwrap().trim_start_matches('/');
+    let announced: Vec<Value> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["fix"].get("migration"))
+        .flat_map(|m| m.as_array().unwrap().clone())
+        .collect();
+    let announced: Value = serde_json::from_str(
+        &serde_json::to_string(&announced)
+            .unwrap()
+            .replace(shown, "[dir]"),
+    )
+    .unwrap();
+    assert_eq!(announced, Value::Array(reports));
+}
+
+/// Python code gets no comment: a `make_pod_spec(...)` call's report is only data, and the
+/// text line points at the JSON.
+#[test]
+fn python_reports_are_data_only() {
+    let (dir, json) = fixed_copy("fixtures/rewriters/python-make-pod-spec");
+    let reports = all_reports(&json);
+    assert!(!reports.is_empty(), "{json:#}");
+    for r in &reports {
+        assert!(r["comment_in"].is_null(), "{r:#}");
+        assert!(
+            r["from"]
+                .as_str()
+                .unwrap()
+                .starts_with("classic `make_pod_spec(...)`")
+        );
+        assert!(r["steps"].to_string().contains("not a `V1Pod`"), "{r:#}");
+    }
+    // The DaskCluster's name is the one the code gives it; the `KubeCluster` call that takes
+    // the pod adds its keywords to the same report.
+    let clusters: Vec<&str> = reports
+        .iter()
+        .map(|r| r["cluster"].as_str().unwrap())
+        .collect();
+    assert!(clusters.contains(&"etl"), "{clusters:?}");
+    let etl = reports.iter().find(|r| r["cluster"] == "etl").unwrap();
+    assert!(
+        etl["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["field"] == "KubeCluster(name=)"),
+        "{etl:#}"
+    );
+    insta::assert_json_snapshot!(etl);
+    // `check` announces the same reports on the findings whose fix makes them.
+    let fresh = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rewriters/python-make-pod-spec"),
+        fresh.path(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let check = check_json(fresh.path(), &out.path().join("check.json"));
+    let shown = fresh.path().to_str().unwrap().trim_start_matches('/');
+    let announced: Vec<Value> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["fix"].get("migration"))
+        .flat_map(|m| m.as_array().unwrap().clone())
+        .collect();
+    let announced: Value = serde_json::from_str(
+        &serde_json::to_string(&announced)
+            .unwrap()
+            .replace(shown, "[dir]"),
+    )
+    .unwrap();
+    let announced = announced.as_array().unwrap();
+    assert_eq!(announced.len(), reports.len());
+    for a in announced {
+        let w = reports
+            .iter()
+            .find(|w| w["cluster"] == a["cluster"])
+            .unwrap();
+        if a["from"].as_str().unwrap().ends_with("takes it") {
+            assert_eq!(a, w);
+        } else {
+            // A `make_pod_spec(...)` inside the classic call is fixed in the pass after the
+            // call's (they overlap): its lines are those of the text that pass saw, one
+            // lower where the call's fix wrote a `# dusk: removed` comment above it.
+            let fates = |r: &Value| -> Vec<(Value, Value, Value)> {
+                r["fields"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| (f["field"].clone(), f["fate"].clone(), f["why"].clone()))
+                    .collect()
+            };
+            assert_eq!(fates(a), fates(w), "{a:#}");
+        }
+    }
+    let again = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rewriters/python-make-pod-spec"),
+        again.path(),
+    );
+    let (_, text) = fix_in(again.path(), &["--unsafe-fixes"], &["."]);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("migrated "))
+        .collect();
+    assert_eq!(lines.len(), reports.len(), "{text}");
+    for l in &lines {
+        assert!(l.ends_with("see `dusk fix --format json`"), "{l}");
+        assert!(!l.contains("comment"), "{l}");
+    }
+    drop(dir);
+}
+
+/// An Argo workflow whose pipeline step becomes the job runner reports a DaskJob, and the
+/// text line says so.
+#[test]
+fn an_argo_daskjob_report_says_daskjob() {
+    let (_dir, json) = fixed_copy("fixtures/rewriters/argo-to-daskcluster/workflow");
+    let reports = all_reports(&json);
+    assert_eq!(reports.len(), 1, "{json:#}");
+    assert_eq!(reports[0]["kind"], "DaskJob");
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/rewriters/argo-to-daskcluster/workflow"),
+        dir.path(),
+    );
+    let (_, text) = fix_in(dir.path(), &["--unsafe-fixes"], &["."]);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("migrated "))
+        .unwrap();
+    assert!(line.contains("→ DaskJob `etl-nightly`"), "{line}");
+    assert!(line.contains("see the comment in "), "{line}");
+}
+
+/// A pod dict written in the code becomes the DaskCluster `custom_cluster_spec=` takes: the
+/// call's report holds the builder's record (lines of the code) and the call's keywords,
+/// `n_workers` reported as ignored beside `custom_cluster_spec=`.
+#[test]
+fn a_pod_dict_call_reports_its_fields_and_keywords() {
+    let (_dir, json) = fixed_copy("fixtures/fix-json/pod-dict");
+    let reports = all_reports(&json);
+    let ingest = reports
+        .iter()
+        .find(|r| r["cluster"] == "ingest")
+        .unwrap_or_else(|| panic!("{json:#}"));
+    assert!(ingest["comment_in"].is_null());
+    assert!(ingest["scheduler_address"]["old"].is_null());
+    let workers = ingest["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "KubeCluster(n_workers=)")
+        .unwrap();
+    assert_eq!(workers["fate"], "not-supported");
+    assert!(
+        workers["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("ingest.py:23"),
+        "{workers:#}"
+    );
+    insta::assert_json_snapshot!(ingest);
 }

@@ -241,7 +241,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     };
     let mut fix = Fix::new(edits, Applicability::Unsafe, description);
     fix.migration
-        .push(migration_json(cx, &plan, &built, &lines));
+        .push(migration_json(cx, &plan, &built, &lines, job.is_ok()));
     Ok(fix)
 }
 
@@ -251,6 +251,7 @@ fn migration_json(
     plan: &Plan<'_>,
     built: &Built,
     lines: &[String],
+    job: bool,
 ) -> serde_json::Value {
     use crate::migrate::migration_report::{CommentIn, MigrationReport};
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
@@ -259,7 +260,7 @@ fn migration_json(
         .strip_prefix(&format!("{}-scheduler.", built.name))
         .filter(|ns| *ns != "<namespace>")
         .map(str::to_owned);
-    let report = MigrationReport::from_comment(
+    let mut report = MigrationReport::from_comment(
         format!(
             "Argo {} `{}`: daemon step `{}` and worker {} `{}`",
             plan.root.get_str("kind").unwrap_or("Workflow"),
@@ -278,6 +279,9 @@ fn migration_json(
         &lines,
         &built.record,
     );
+    if job {
+        report.kind = "DaskJob";
+    }
     let shown = crate::migrate::migration_report::shown(cx.path);
     report.to_file_json(
         &CommentIn::FixedFile,

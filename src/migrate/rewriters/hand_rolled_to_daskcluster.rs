@@ -1095,6 +1095,7 @@ pub fn from_live(roots: &[&Node], new_cli: bool) -> Vec<Result<LiveStack, Declin
                 .collect();
             let report = crate::migrate::migration_report::MigrationReport {
                 from: from.clone(),
+                kind: crate::migrate::migration_report::DASK_CLUSTER,
                 cluster: built.name.clone(),
                 namespace: built.namespace.clone(),
                 old_address: Some(stack.old_address()),

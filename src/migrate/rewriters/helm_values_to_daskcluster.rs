@@ -116,6 +116,7 @@ fn migration_report(cx: &Context<'_>, name: &str, r: &Rendering) -> MigrationRep
         })
         .collect();
     MigrationReport {
+        kind: crate::migrate::migration_report::DASK_CLUSTER,
         from: format!("{} chart values `{}`", r.era.chart(), shown(cx.path)),
         cluster: name.to_owned(),
         namespace: None,

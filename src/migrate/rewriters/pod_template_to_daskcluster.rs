@@ -28,7 +28,12 @@
 //!   `affinity`), as the classic KubeCluster ran its scheduler from the same template;
 //! - `spec.scheduler.service`: `ClusterIP`, selecting `dask.org/cluster-name: <name>` and
 //!   `dask.org/component: scheduler`, ports `tcp-comm` and `http-dashboard`;
-//! - `spec.idleTimeout: 0` (never delete an idle cluster, the operator's default).
+//! - `spec.idleTimeout: 0` (never delete an idle cluster, the operator's default);
+//! - above it, the migration report as a comment block (the builder's record of each field,
+//!   the steps left for a person: install the operator, pass the file as
+//!   `custom_cluster_spec=`, objects the pods depend on, the classic default tolerations),
+//!   also carried as data on the fix (`Fix::migration`). A file migrated with the code that
+//!   loads it gets no comment: the report is that code's, as data ([`migrate_loaded_reported`]).
 //!
 //! Comments: the worker pod spec is the old spec's own text, moved to its new indentation
 //! and edited in place, so every comment inside it stays where it was (except on the removed
@@ -61,8 +66,9 @@ use super::replace_command::new_cli_available;
 use crate::dask::SCHEDULER_ADDRESS;
 pub use crate::extract::classic::pod_spec_of;
 use crate::extract::classic::{self, ClassicCluster, Source, Sourced};
-use crate::migrate::build;
+use crate::migrate::build::{self, Fidelity, Record};
 use crate::migrate::loads::{Loader, Verdict};
+use crate::migrate::migration_report::{CommentIn, MigrationReport};
 use crate::migrate::operator::{to_json, to_yaml};
 use crate::migrate::validate;
 use crate::migrate::{Context, Declined, OrDecline, yaml_text};
@@ -86,7 +92,97 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         return loaded_fix(cx, &loaders);
     }
     let name = cluster_name(cx.path, file, root);
-    document_fix(cx, root, None, &name)
+    let shown = crate::migrate::migration_report::shown(cx.path);
+    let file_name = cx
+        .path
+        .file_name()
+        .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
+    let at = crate::migrate::migration_report::lines_in(&shown, cx.text);
+    // `custom_cluster_spec=` loads one document (`yaml.safe_load`).
+    let documents = file.documents.iter().filter(|d| d.root.is_some()).count();
+    let split = if documents > 1 {
+        " once it is split into files of one document each (`custom_cluster_spec=` loads one)"
+    } else {
+        ""
+    };
+    let reporter = |name: &str, record: Vec<Record>| {
+        let headline = format!(
+            "Migrated by `dusk fix` from the classic worker pod template in `{file_name}` to DaskCluster `{name}`."
+        );
+        let mut steps = vec![
+            format!("{OPERATOR_INSTALL}."),
+            format!("Clients reach the scheduler at `tcp://{name}-scheduler.<namespace>:8786`."),
+            format!(
+                "Code that passed this file to the classic `KubeCluster` (as its pod template, or to `KubeCluster.from_yaml`) must pass it as `custom_cluster_spec=\"{file_name}\"` to `dask_kubernetes.operator.KubeCluster`{split} (no code among the paths given loads it; `dusk fix` migrates such code with this file); or apply it (`kubectl apply -n <namespace> -f {file_name}`) and connect with `KubeCluster.from_name(\"{name}\")`."
+            ),
+        ];
+        steps.extend(template_steps(&record));
+        let report = MigrationReport {
+            from: format!("classic worker pod template `{shown}`"),
+            kind: crate::migrate::migration_report::DASK_CLUSTER,
+            cluster: name.to_owned(),
+            namespace: None,
+            old_address: None,
+            fields: record,
+            steps,
+        };
+        (Some(headline), report)
+    };
+    let (mut fix, report) = document_fix(cx, root, None, &name, Some(&reporter))?;
+    if let Some(report) = report {
+        fix.migration
+            .push(report.to_file_json(&CommentIn::FixedFile, &at));
+    }
+    Ok(fix)
+}
+
+/// How the Dask Operator is installed (dask-facts §3.8), for the steps of a report.
+pub const OPERATOR_INSTALL: &str = "Install the Dask Operator in the Kubernetes cluster if it is not (`helm install --repo https://helm.dask.org --create-namespace -n dask-operator --generate-name dask-kubernetes-operator`; https://kubernetes.dask.org/en/latest/installing.html)";
+
+/// What makes a report of a pod template's migration: the first line of its comment block
+/// (`None`: no comment block) and the report, from the DaskCluster's name and the builder's
+/// records.
+pub type Reporter<'r> = dyn Fn(&str, Vec<Record>) -> (Option<String>, MigrationReport) + 'r;
+
+/// The steps a pod template's DaskCluster leaves for a person, from the builder's `record`:
+/// objects it depends on, fields the operator does not support, and the classic defaults
+/// the operator no longer adds (dask-facts §1.2, §4.1).
+pub fn template_steps(record: &[Record]) -> Vec<String> {
+    let mut steps = Vec::new();
+    let needs: Vec<&str> = record
+        .iter()
+        .filter_map(|r| match &r.fidelity {
+            Fidelity::Dependency(what) => Some(
+                what.strip_suffix(" must exist in the cluster's namespace")
+                    .unwrap_or(what),
+            ),
+            _ => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !needs.is_empty() {
+        steps.push(format!(
+            "Make sure {} exist in the DaskCluster's namespace (the pods refer to them).",
+            needs.join(", ")
+        ));
+    }
+    let dropped = record
+        .iter()
+        // `restartPolicy` goes for a reason the report gives; nothing replaces it.
+        .filter(|r| {
+            matches!(r.fidelity, Fidelity::Dropped(_)) && !r.field.ends_with("restartPolicy")
+        })
+        .count();
+    if dropped > 0 {
+        steps.push(format!(
+            "Decide what replaces the {dropped} field(s) of the pods marked `not supported`."
+        ));
+    }
+    steps.push(
+        "The classic KubeCluster added tolerations for `k8s.dask.org/dedicated=<worker|scheduler>:NoSchedule` and a preferred node affinity on `k8s.dask.org/node-purpose`; the operator adds none: write them into the pod specs if your Dask nodes are tainted or labelled for them.".into(),
+    );
+    steps
 }
 
 /// The fix of a template file that code of the run loads: only the one that code's own fix
@@ -149,21 +245,33 @@ fn loaded_fix(cx: &Context<'_>, loaders: &[Loader]) -> Result<Fix, Declined> {
 
 /// The fix replacing the classic pod template document `root` with DaskCluster `name`
 /// (its scheduler `scheduler` when given, else one made like the workers).
+///
+/// With `reporter`, the report is returned with the fix, and the DaskCluster opens with its
+/// comment block when the reporter gives a headline.
 fn document_fix(
     cx: &Context<'_>,
     root: &Node,
     scheduler: Option<classic::ClassicPod>,
     name: &str,
-) -> Result<Fix, Declined> {
-    let text = cluster_text_with_pod(cx, root, scheduler, name)?;
+    reporter: Option<&Reporter<'_>>,
+) -> Result<(Fix, Option<MigrationReport>), Declined> {
+    let (mut text, record) = cluster_text_with_pod(cx, root, scheduler, name)?;
+    let report = reporter.map(|r| {
+        let (headline, report) = r(name, record);
+        if let Some(headline) = headline {
+            text = format!("{}{text}", report.comment_block(&headline));
+        }
+        report
+    });
     let end = yaml_text::line_end_inclusive(cx.text, root.range.end());
     let keep_newline = usize::from(cx.text[..end].ends_with('\n'));
     let range = TextRange::new(root.range.start(), end - keep_newline);
-    Ok(Fix::new(
+    let fix = Fix::new(
         vec![Edit::replace(range, text.trim_end_matches('\n'))],
         Applicability::Unsafe,
         format!("rewrite the classic pod template as DaskCluster `{name}`"),
-    ))
+    );
+    Ok((fix, report))
 }
 
 /// The text of `other`, a YAML file that code loads as its classic pod template
@@ -183,6 +291,20 @@ pub fn migrate_loaded(
     scheduler: Option<classic::ClassicPod>,
     name: Option<&str>,
 ) -> Result<Option<String>, Declined> {
+    Ok(migrate_loaded_reported(cx, other, scheduler, name, None)?.map(|(text, _)| text))
+}
+
+/// [`migrate_loaded`], with the migration report `reporter` makes of the builder's records
+/// (each source a line of `other` as `path:line`), returned with the text. The code's
+/// reporter gives no comment block: the file's text must not depend on which code loads it
+/// (several loaders must agree on it, and their reports differ).
+pub fn migrate_loaded_reported(
+    cx: &Context<'_>,
+    other: &crate::migrate::OtherText,
+    scheduler: Option<classic::ClassicPod>,
+    name: Option<&str>,
+    reporter: Option<&Reporter<'_>>,
+) -> Result<Option<(String, Option<MigrationReport>)>, Declined> {
     let shown = &other.display;
     let parsed = crate::migrate::Parsed::Yaml(parse_loaded(other)?);
     let crate::migrate::Parsed::Yaml(file) = &parsed else {
@@ -219,7 +341,16 @@ pub fn migrate_loaded(
         Some(n) => n.to_owned(),
         None => cluster_name(&other.path, file, root),
     };
-    let fix = document_fix(&ocx, root, scheduler, &name)
+    // The builder's sources are ranges of `other`: made its lines before the reporter
+    // mixes them with the code's.
+    let at = crate::migrate::migration_report::lines_in(shown, &other.text);
+    let located = reporter.map(|r| {
+        move |name: &str, record: Vec<Record>| {
+            r(name, crate::migrate::migration_report::located(record, &at))
+        }
+    });
+    let located = located.as_ref().map(|r| r as &Reporter<'_>);
+    let (fix, report) = document_fix(&ocx, root, scheduler, &name, located)
         .map_err(|d| Declined::new(format!("`{shown}`: {}", d.reason)))?;
     let fixed = apply_edits(&other.text, &fix.edits).map_err(|e| Declined::new(e.to_string()))?;
     let problems = crate::migrate::check(
@@ -233,7 +364,7 @@ pub fn migrate_loaded(
             "`{shown}` would be an invalid DaskCluster: {p}"
         )));
     }
-    Ok(Some(fixed))
+    Ok(Some((fixed, report)))
 }
 
 /// The scheduler pod of `other`, a file code passes as its classic `scheduler_pod_template=`:
@@ -330,17 +461,18 @@ pub fn cluster_text_with_scheduler(
     name: &str,
 ) -> Result<String, Declined> {
     let scheduler = scheduler.map(|s| scheduler_pod(cx.text, s)).transpose()?;
-    cluster_text_with_pod(cx, template, scheduler, name)
+    Ok(cluster_text_with_pod(cx, template, scheduler, name)?.0)
 }
 
 /// [`cluster_text`], with `scheduler` (a classic scheduler pod, read from this file or
-/// another) as the DaskCluster's `spec.scheduler.spec`.
+/// another) as the DaskCluster's `spec.scheduler.spec`; and the builder's record of each
+/// field.
 fn cluster_text_with_pod(
     cx: &Context<'_>,
     template: &Node,
     scheduler: Option<classic::ClassicPod>,
     name: &str,
-) -> Result<String, Declined> {
+) -> Result<(String, Vec<Record>), Declined> {
     let at = cx.line(template.range.start());
     let spec = pod_spec_of(template).or_decline_with(|| {
         format!("the document at {at} is not a classic pod template (no `spec.containers`)")
@@ -365,7 +497,10 @@ fn cluster_text_with_pod(
     let options = build::Options {
         new_cli: new_cli_available(cx),
     };
-    let cluster = build::cluster(&model, options)?.resource;
+    let build::Built {
+        resource: cluster,
+        record,
+    } = build::cluster(&model, options)?;
     let generated = to_yaml(&cluster).map_err(|e| Declined::new(e.to_string()))?;
     let unfaithful = || {
         Declined::new(format!(
@@ -395,7 +530,7 @@ fn cluster_text_with_pod(
     if without_nulls(written) != without_nulls(to_json(&cluster)) {
         return Err(unfaithful());
     }
-    Ok(text)
+    Ok((text, record))
 }
 
 /// The cluster name: the file's stem as an RFC 1123 label of at most 53 characters, with

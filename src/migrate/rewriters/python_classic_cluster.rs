@@ -41,6 +41,13 @@
 //! Imports and chains move only once no call or keyword fix is pending in the file, so
 //! calls are migrated while they still resolve to the classic class.
 //!
+//! A call whose template becomes a DaskCluster (a file it loads, a pod dict in the code)
+//! carries the migration report (`Fix::migration`): the builder's record of the DaskCluster,
+//! the call's keywords with their fates (`n_workers`, `env`, `idle_timeout` are ignored by the
+//! operator's `KubeCluster` beside `custom_cluster_spec=`, which it creates as given), and the
+//! steps left for a person. It is only data: neither the code nor the template file it loads
+//! gets a comment (several calls may load one file).
+//!
 //! ## Fix safety
 //! Unsafe: `custom_cluster_spec` needs a DaskCluster, so the template it names must be
 //! migrated too (`pod-template-to-daskcluster` does that for YAML files, `python-make-pod-spec`
@@ -374,6 +381,8 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     // `scheduler_pod_template=`: its value, and the argument as written.
     let mut scheduler = None;
     let mut positional = 0;
+    // Each argument as the classic parameter it fills, for the migration report.
+    let mut given: Vec<(&str, Node<'_>)> = Vec::new();
     for (i, item) in list.iter().enumerate() {
         match item.kind() {
             "keyword_argument" => {
@@ -381,6 +390,7 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
                     .child_by_field_name("name")
                     .or_decline("a keyword argument has no name")?;
                 let name = text_of(text, name_node);
+                given.push((name, *item));
                 if name == "pod_template" {
                     edits.push(Edit::replace(range(name_node), "custom_cluster_spec"));
                 } else if name == SCHEDULER_TEMPLATE {
@@ -417,6 +427,7 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
                     }
                 };
                 positional += 1;
+                given.push((param, *item));
                 if param == SCHEDULER_TEMPLATE {
                     removed[i] = true;
                     scheduler = Some((*item, format!("{param}={}", shorten(text_of(text, *item)))));
@@ -483,9 +494,27 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         classic_pod_migrates(cx, t, call.start_byte())?;
     }
     // A pod dict written in the code becomes the DaskCluster `custom_cluster_spec=` takes.
+    let code_report = |record: Vec<crate::migrate::build::Record>, name: &str| {
+        call_report(
+            cx,
+            call,
+            &given,
+            name,
+            record,
+            scheduler.as_ref().map(|(v, _)| *v),
+        )
+    };
     if let Some(t) = template
-        && let Some(edit) = worker_in_code(cx, call, t, &list, from_method)?
+        && let Some((edit, record, name)) = worker_in_code(cx, call, t, &list, from_method)?
     {
+        let report = code_report(
+            crate::migrate::migration_report::located(record, &code_at(cx)),
+            &name,
+        );
+        fix.migration.push(report.to_file_json(
+            &crate::migrate::migration_report::CommentIn::Nowhere,
+            &|_| None,
+        ));
         fix.description = format!(
             "build the operator's KubeCluster from a custom cluster spec: the pod dict at {} \
              rewritten as that DaskCluster",
@@ -505,13 +534,18 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
             _ => None,
         };
         let from_code = in_code.is_some();
-        let loaded = loaded_template(
+        // No comment block in the template: its text is the same whichever code loads it.
+        let reporter = |cluster: &str, record: Vec<crate::migrate::build::Record>| {
+            (None, code_report(record, cluster))
+        };
+        let (loaded, report) = loaded_template(
             cx,
             &path,
             scheduler_path.as_deref(),
             in_code,
             name.as_deref(),
             &at,
+            &reporter,
         )?;
         if !loaded.is_empty() {
             fix.description = match (&scheduler_path, &scheduler) {
@@ -531,6 +565,12 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
                 ),
             };
             carried = scheduler_path.is_some() || from_code;
+            if let Some(report) = report {
+                fix.migration.push(report.to_file_json(
+                    &crate::migrate::migration_report::CommentIn::Nowhere,
+                    &|_| None,
+                ));
+            }
             fix.elsewhere.extend(loaded);
         }
     } else if method == Some("from_yaml") && template.is_some() {
@@ -701,7 +741,7 @@ fn worker_in_code(
     template: Node<'_>,
     list: &[Node<'_>],
     from_method: bool,
-) -> Result<Option<Edit>, Declined> {
+) -> Result<Option<(Edit, Vec<crate::migrate::build::Record>, String)>, Declined> {
     use crate::extract::classic::{ClassicCluster, Source, Sourced};
     let Some(doc) = cx.python() else {
         return Ok(None);
@@ -754,7 +794,7 @@ fn worker_in_code(
         .map_err(|why| cannot(format!("it is not a pod Kubernetes accepts ({why})")))?;
     let image = pod.image().map(str::to_owned);
     let mut model = ClassicCluster::new(
-        Sourced::new(name, Source::Default("the call's `name=`")),
+        Sourced::new(name.clone(), Source::Default("the call's `name=`")),
         pod,
     );
     model.replicas = Some(Sourced::new(
@@ -775,9 +815,10 @@ fn worker_in_code(
     );
     let line_start = text[..dict.start_byte()].rfind('\n').map_or(0, |i| i + 1);
     let indent = text[line_start..].chars().take_while(|c| *c == ' ').count();
-    Ok(Some(Edit::replace(
-        range(dict),
-        python_literal(&value, indent),
+    Ok(Some((
+        Edit::replace(range(dict), python_literal(&value, indent)),
+        built.record,
+        name,
     )))
 }
 
@@ -971,30 +1012,13 @@ pub(crate) fn fed_constructor_migrates(
         .filter(|p| p.kind() == "assignment")
         .and_then(|a| a.child_by_field_name("left"))
         .filter(|l| l.kind() == "identifier")
-        .map(|l| text_of(text, l));
+        .is_some();
     // A user holds the builder in its arguments, or names its variable after it.
     let (start, end) = (builder.start_byte(), builder.end_byte());
-    let may_use = move |c: TextRange| {
-        (c.start() <= start && end <= c.end()) || (bound.is_some() && c.end() > end)
-    };
+    let may_use =
+        move |c: TextRange| (c.start() <= start && end <= c.end()) || (bound && c.end() > end);
     for (finding, user) in classic_calls_where(cx, may_use) {
-        let Some(args) = user.child_by_field_name("arguments") else {
-            continue;
-        };
-        let fed = items(args).iter().any(|item| {
-            let value = match item.kind() {
-                "keyword_argument" => item.child_by_field_name("value"),
-                _ => Some(*item),
-            };
-            value.is_some_and(|v| {
-                v.id() == builder.id()
-                    || (v.kind() == "identifier"
-                        && Some(text_of(text, v)) == bound
-                        && v.start_byte() > builder.end_byte()
-                        && last_assigned_call(cx, doc, text_of(text, v), user.start_byte())
-                            .is_some_and(|c| c.id() == builder.id()))
-            })
-        });
+        let fed = feeds(cx, doc, builder, user);
         if fed && !passes_custom_spec(text, user) {
             constructor(&finding, user).map_err(|_| {
                 Declined::new(format!(
@@ -1007,6 +1031,102 @@ pub(crate) fn fed_constructor_migrates(
         }
     }
     Ok(())
+}
+
+/// Whether the pod `builder` (a `make_pod_spec(...)` call) builds goes to the call `user`:
+/// as an argument, inline or through the name it is assigned to.
+fn feeds(
+    cx: &Context<'_>,
+    doc: &crate::source::python::PyDocument,
+    builder: Node<'_>,
+    user: Node<'_>,
+) -> bool {
+    let text = cx.text;
+    let bound = builder
+        .parent()
+        .filter(|p| p.kind() == "assignment")
+        .and_then(|a| a.child_by_field_name("left"))
+        .filter(|l| l.kind() == "identifier")
+        .map(|l| text_of(text, l));
+    let Some(args) = user.child_by_field_name("arguments") else {
+        return false;
+    };
+    items(args).iter().any(|item| {
+        let value = match item.kind() {
+            "keyword_argument" => item.child_by_field_name("value"),
+            _ => Some(*item),
+        };
+        value.is_some_and(|v| {
+            v.id() == builder.id()
+                || (v.kind() == "identifier"
+                    && Some(text_of(text, v)) == bound
+                    && v.start_byte() > builder.end_byte()
+                    && last_assigned_call(cx, doc, text_of(text, v), user.start_byte())
+                        .is_some_and(|c| c.id() == builder.id()))
+        })
+    })
+}
+
+/// The report of the DaskCluster a `make_pod_spec(...)` call (`builder`) now builds, when a
+/// classic `KubeCluster` call of this pass takes its pod through a name (and is migrated
+/// with it): the
+/// builder's `record` (sources located), then that call's keywords and steps, as a call
+/// whose template became the DaskCluster reports them.
+pub(crate) fn consumer_report(
+    cx: &Context<'_>,
+    builder: Node<'_>,
+    name: &str,
+    record: Vec<crate::migrate::build::Record>,
+) -> Option<crate::migrate::migration_report::MigrationReport> {
+    let doc = cx.python()?;
+    // Through a name only: a `make_pod_spec(...)` written inside the call is fixed in the
+    // pass after the call's own fix (the two overlap), when the call is no longer classic,
+    // so its report could not say the same in `check` and in `fix`.
+    let inside = |user: Node<'_>| {
+        user.start_byte() <= builder.start_byte() && builder.end_byte() <= user.end_byte()
+    };
+    let (_, user) = classic_calls(cx).find(|(_, user)| {
+        !inside(*user) && feeds(cx, doc, builder, *user) && !passes_custom_spec(cx.text, *user)
+    })?;
+    let given = classic_arguments(cx.text, user);
+    Some(call_report(cx, user, &given, name, record, None))
+}
+
+/// The arguments of a classic `KubeCluster` call as the classic parameters they fill
+/// (positional ones by the classic signature; `from_yaml`/`from_dict` take one).
+fn classic_arguments<'t>(text: &'t str, call: Node<'t>) -> Vec<(&'t str, Node<'t>)> {
+    let from_method = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")
+        .and_then(|f| f.child_by_field_name("attribute"))
+        .is_some_and(|a| matches!(text_of(text, a), "from_yaml" | "from_dict"));
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut positional = 0;
+    for item in items(args) {
+        match item.kind() {
+            "keyword_argument" => {
+                if let Some(n) = item.child_by_field_name("name") {
+                    out.push((text_of(text, n), item));
+                }
+            }
+            "list_splat" | "dictionary_splat" => {}
+            _ => {
+                let param = match positional {
+                    0 => Some("pod_template"),
+                    p if !from_method => CLASSIC_PARAMS.get(p).copied(),
+                    _ => None,
+                };
+                positional += 1;
+                if let Some(param) = param {
+                    out.push((param, item));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The call last assigned to `name` (`name = f(...)`) before byte `before`, at any depth.
@@ -1094,7 +1214,14 @@ fn loaded_template(
     scheduler_pod: Option<crate::extract::classic::ClassicPod>,
     name: Option<&str>,
     at: &str,
-) -> Result<Vec<crate::source::edit::OtherFile>, Declined> {
+    reporter: &super::pod_template_to_daskcluster::Reporter<'_>,
+) -> Result<
+    (
+        Vec<crate::source::edit::OtherFile>,
+        Option<crate::migrate::migration_report::MigrationReport>,
+    ),
+    Declined,
+> {
     let why = |reason: String| {
         Declined::new(format!(
             "the call at {at} loads the pod template `{path}`, which must become a DaskCluster \
@@ -1127,10 +1254,16 @@ fn loaded_template(
         .map(super::pod_template_to_daskcluster::loaded_scheduler)
         .transpose()?
         .or(scheduler_pod);
-    let fixed = super::pod_template_to_daskcluster::migrate_loaded(cx, &other, scheduler, name)
-        .map_err(|d| why(format!("it cannot be migrated: {}", d.reason)))?;
-    let Some(fixed) = fixed else {
-        return Ok(Vec::new());
+    let fixed = super::pod_template_to_daskcluster::migrate_loaded_reported(
+        cx,
+        &other,
+        scheduler,
+        name,
+        Some(reporter),
+    )
+    .map_err(|d| why(format!("it cannot be migrated: {}", d.reason)))?;
+    let Some((fixed, report)) = fixed else {
+        return Ok((Vec::new(), None));
     };
     let code = cx.path.file_name().map_or_else(
         || cx.path.display().to_string(),
@@ -1138,14 +1271,166 @@ fn loaded_template(
     );
     let note = scheduler_file
         .and_then(|s| super::pod_template_to_daskcluster::no_longer_loaded(cx, s, &code, path));
-    Ok(std::iter::once(crate::source::edit::OtherFile {
+    let files = std::iter::once(crate::source::edit::OtherFile {
         path: other.path,
         display: other.display,
         original: other.text,
         fixed,
     })
     .chain(note)
-    .collect())
+    .collect();
+    Ok((files, report))
+}
+
+/// The code file as reports show it.
+pub(crate) fn code_file(cx: &Context<'_>) -> String {
+    crate::migrate::migration_report::shown(cx.path)
+}
+
+/// Where a byte range of the code is, for a report's `source`: `path:line` in a Python
+/// file, `path (cell C, line L)` in a notebook.
+pub(crate) fn code_at<'a>(cx: &'a Context<'a>) -> impl Fn(TextRange) -> Option<String> + 'a {
+    let shown = code_file(cx);
+    move |r: TextRange| {
+        let line = cx.line(r.start());
+        Some(match line.strip_prefix("line ") {
+            Some(n) => format!("{shown}:{n}"),
+            None => format!("{shown} ({line})"),
+        })
+    }
+}
+
+/// The migration report of a classic `KubeCluster` call made the operator's: the builder's
+/// `record` of the DaskCluster `name` it now creates (sources already located), then the
+/// call's own arguments with their fates, and the steps left for a person.
+fn call_report(
+    cx: &Context<'_>,
+    call: Node<'_>,
+    given: &[(&str, Node<'_>)],
+    name: &str,
+    record: Vec<crate::migrate::build::Record>,
+    scheduler: Option<Node<'_>>,
+) -> crate::migrate::migration_report::MigrationReport {
+    use crate::extract::classic::Source;
+    use crate::migrate::build::{Fidelity, Record};
+    let text = cx.text;
+    let at = code_at(cx);
+    let mut fields = record;
+    // The builder named the cluster after the call's `name=`, when it has one.
+    if let Some((_, item)) = given.iter().find(|(p, _)| *p == "name") {
+        for r in fields.iter_mut().filter(|r| r.field == "name") {
+            r.source = at(range(*item)).map(Source::Live);
+        }
+    }
+    // The template's own steps, before the call's keywords join its fields.
+    let template_steps = super::pod_template_to_daskcluster::template_steps(&fields);
+    let mut namespace = None;
+    let mut dropped = Vec::new();
+    let mut ignored = Vec::new();
+    for (param, item) in given {
+        let value = match item.kind() {
+            "keyword_argument" => item.child_by_field_name("value").unwrap_or(*item),
+            _ => *item,
+        };
+        let written = shorten(text_of(text, value));
+        // The template, positional or not, is the classic `pod_template`.
+        let param = match *param {
+            "custom_cluster_spec" => "pod_template",
+            p => p,
+        };
+        let fidelity = match param {
+            "pod_template" => Fidelity::Transformed(
+                "passed as `custom_cluster_spec=`: the DaskCluster of this report".into(),
+            ),
+            "name" => Fidelity::Carried,
+            "namespace" => {
+                namespace = plain_string(text, value);
+                Fidelity::Transformed(
+                    "the operator's KubeCluster creates the DaskCluster in this namespace".into(),
+                )
+            }
+            // The operator's KubeCluster creates a custom spec as given (dask-kubernetes
+            // 2026.3.0 `_create_cluster`): these keywords stay on the call and do nothing.
+            "n_workers" => {
+                ignored.push(format!("`n_workers={written}`"));
+                Fidelity::Dropped(
+                    "ignored with `custom_cluster_spec=` (the operator's KubeCluster creates the spec as given): set the DaskCluster's `spec.worker.replicas`, or call `cluster.scale(N)`".into(),
+                )
+            }
+            "env" => {
+                ignored.push(format!("`env={written}`"));
+                Fidelity::Dropped(
+                    "ignored with `custom_cluster_spec=`: put the variables in the `env` of the DaskCluster's worker and scheduler containers".into(),
+                )
+            }
+            "idle_timeout" => {
+                ignored.push(format!("`idle_timeout={written}`"));
+                Fidelity::Dropped(
+                    "ignored with `custom_cluster_spec=`: set the DaskCluster's `spec.idleTimeout` (seconds; the operator then deletes the whole cluster once idle that long, where the classic one stopped its scheduler)".into(),
+                )
+            }
+            SCHEDULER_TEMPLATE if scheduler.is_some() && fields.iter().any(|r| r.field == "scheduler" && matches!(r.fidelity, Fidelity::Transformed(ref t) if t.starts_with("its own pod"))) => {
+                Fidelity::Transformed("the DaskCluster's `spec.scheduler.spec`".into())
+            }
+            SCHEDULER_TEMPLATE => Fidelity::Dropped(
+                "removed from the call: move that pod into the DaskCluster's `spec.scheduler.spec` by hand".into(),
+            ),
+            p if CLASSIC_ONLY.contains(&p) => {
+                dropped.push(format!("`{p}={written}`"));
+                Fidelity::Dropped("no Dask Operator equivalent: removed from the call".into())
+            }
+            _ => Fidelity::Carried,
+        };
+        fields.push(Record {
+            field: format!("KubeCluster({param}=)"),
+            source: Some(Source::Live(
+                at(range(*item)).unwrap_or_else(|| written.clone()),
+            )),
+            fidelity,
+        });
+    }
+    let mut steps = vec![
+        format!(
+            "The operator's `KubeCluster` creates DaskCluster `{name}` when the code at {} runs: {}.",
+            cx.line(call.start_byte()),
+            super::pod_template_to_daskcluster::OPERATOR_INSTALL.replacen("Install", "install", 1)
+        ),
+        format!(
+            "Clients reach the scheduler at `tcp://{name}-scheduler.{}:8786` (a `Client(cluster)` finds it itself).",
+            namespace.as_deref().unwrap_or("<namespace>")
+        ),
+        "The identity the code runs as needs RBAC on `kubernetes.dask.org` `daskclusters`, `daskworkergroups`, `daskworkergroups/scale` and `daskautoscalers` (get, list, watch, patch, create, delete) and on `pods` and `services` (get, list, watch); the classic class used `pods`, `pods/log`, `services` and `poddisruptionbudgets`.".to_owned(),
+    ];
+    if !dropped.is_empty() {
+        steps.push(format!(
+            "The call no longer passes {}: the operator has no equivalent (a `# dusk: removed` comment above the call names each).",
+            dropped.join(", ")
+        ));
+    }
+    if !ignored.is_empty() {
+        steps.push(format!(
+            "The operator's `KubeCluster` ignores {} beside `custom_cluster_spec=`: move each into the DaskCluster (see its field below), then remove it from the call.",
+            ignored.join(", ")
+        ));
+    }
+    steps.extend(template_steps);
+    crate::migrate::migration_report::MigrationReport {
+        from: format!(
+            "classic `{}` at {} of `{}`",
+            shorten(text_of(
+                text,
+                call.child_by_field_name("function").unwrap_or(call)
+            )),
+            cx.line(call.start_byte()),
+            code_file(cx)
+        ),
+        kind: crate::migrate::migration_report::DASK_CLUSTER,
+        cluster: name.to_owned(),
+        namespace,
+        old_address: None,
+        fields,
+        steps,
+    }
 }
 
 /// Ranges deleting the `removed` items of a comma-separated list, each with one comma.

@@ -41,6 +41,9 @@
 //! carried into the DaskCluster) needs no new name. A package's `__init__.py`, or a name in
 //! `__all__`, keeps it: other modules may import it from there.
 //!
+//! The call's fix carries the migration report as data only (`Fix::migration`, no comment in
+//! the code): the builder's record of each argument, the steps left for a person.
+//!
 //! ## Fix safety
 //! Unsafe: the result is a DaskCluster, not a V1Pod, so code that reads the pod
 //! (`pod.spec.containers[0]`) needs a person; `--death-timeout 60` and `restartPolicy: Never`
@@ -369,11 +372,64 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
             "an expression of the call at {at} ends up where dusk cannot write it back:              migrate the call by hand"
         )));
     }
-    Ok(Fix::new(
+    let mut fix = Fix::new(
         edits,
         Applicability::Unsafe,
         format!("build a DaskCluster with `{NEW_NAME}`"),
-    ))
+    );
+    fix.migration.push(report(cx, call, &built).to_file_json(
+        &crate::migrate::migration_report::CommentIn::Nowhere,
+        &|_| None,
+    ));
+    Ok(fix)
+}
+
+/// The migration report of a `make_pod_spec(...)` call made `make_cluster_spec(...)`: the
+/// builder's record of the DaskCluster (each source a line of the code), and the steps left
+/// for a person. Only data: the code gets no comment block.
+fn report(
+    cx: &Context<'_>,
+    call: Node<'_>,
+    built: &build::Built<DaskCluster>,
+) -> crate::migrate::migration_report::MigrationReport {
+    use super::python_classic_cluster::{code_at, code_file};
+    let name = built.resource.metadata.name.clone().unwrap_or_default();
+    let fields = crate::migrate::migration_report::located(built.record.clone(), &code_at(cx));
+    let v1pod = "`make_cluster_spec` returns the DaskCluster as a dict, not a `V1Pod`: code that reads the pod (`pod.spec.containers[0]`) must read `spec[\"spec\"][\"worker\"][\"spec\"]` instead.";
+    // A classic `KubeCluster` call takes the pod: one report of both, with its keywords.
+    if let Some(mut report) =
+        super::python_classic_cluster::consumer_report(cx, call, &name, fields.clone())
+    {
+        report.from = format!(
+            "classic `make_pod_spec(...)` at {} of `{}`, and the `KubeCluster` call that takes it",
+            cx.line(call.start_byte()),
+            code_file(cx)
+        );
+        report.steps.insert(0, v1pod.to_owned());
+        return report;
+    }
+    let mut steps = vec![
+        v1pod.to_owned(),
+        format!(
+            "Pass it to the operator's `KubeCluster(custom_cluster_spec=…)` (the `KubeCluster` call's own fix does so where dusk migrates it), which creates DaskCluster `{name}` when the code runs: {}.",
+            super::pod_template_to_daskcluster::OPERATOR_INSTALL.replacen("Install", "install", 1)
+        ),
+        format!("Clients reach the scheduler at `tcp://{name}-scheduler.<namespace>:8786`."),
+    ];
+    steps.extend(super::pod_template_to_daskcluster::template_steps(&fields));
+    crate::migrate::migration_report::MigrationReport {
+        from: format!(
+            "classic `make_pod_spec(...)` at {} of `{}`",
+            cx.line(call.start_byte()),
+            code_file(cx)
+        ),
+        kind: crate::migrate::migration_report::DASK_CLUSTER,
+        cluster: name,
+        namespace: None,
+        old_address: None,
+        fields,
+        steps,
+    }
 }
 
 /// The `name=` string of the call this call (or the variable it is assigned to) is passed

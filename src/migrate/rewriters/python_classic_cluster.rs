@@ -591,6 +591,27 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
             ),
         ));
     }
+    // The operator's KubeCluster creates a custom spec as given (dask-kubernetes 2026.3.0
+    // `_create_cluster`): these keywords stay and do nothing, which a reviewer must see.
+    let ignored: Vec<String> = given
+        .iter()
+        .filter_map(|(p, item)| {
+            let field = match *p {
+                "n_workers" => "`spec.worker.replicas`",
+                "env" => "the containers' `env`",
+                "idle_timeout" => "`spec.idleTimeout`",
+                _ => return None,
+            };
+            Some(format!("`{}` (as {field})", shorten(text_of(text, *item))))
+        })
+        .collect();
+    if !ignored.is_empty() {
+        fix.description.push_str(&format!(
+            "; the operator ignores {} beside `custom_cluster_spec=`: set {} in the DaskCluster",
+            ignored.join(", "),
+            if ignored.len() == 1 { "it" } else { "them" }
+        ));
+    }
     Ok(fix)
 }
 

@@ -444,7 +444,7 @@ fn merge(base: &mut Value, over: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::scan::classic_clusters;
+    use crate::cluster::scan::{classic_clusters, keep_all};
     use serde_json::json;
 
     fn classic_pod(name: &str, component: &str, args: Value) -> Value {
@@ -481,7 +481,8 @@ mod tests {
                 json!(["dask-worker", "--nthreads", "2", "--name", "w-2"]),
             ),
         ];
-        let clusters = classic_clusters(&pods);
+        let kept = keep_all(pods);
+        let clusters = classic_clusters(&kept);
         let desired = from_classic(&clusters[0], true).unwrap();
         assert_eq!(
             desired.id.to_string(),

@@ -328,23 +328,18 @@ pub async fn gather(
         Err(Error::Forbidden(_)) => {}
         Err(e) => return Err(e),
     }
+    let mut keeper = scan::PodKeeper::default();
     for kind in [Kind::POD, Kind::SERVICE, Kind::PDB] {
         tick(&format!(
             "listing {} labelled {CLUSTER_NAME_LABEL}",
             kind.plural
         ));
-        if kind == Kind::POD {
-            // Trimmed as each page arrives: a big cluster has tens of thousands of pods.
-            let mut keeper = scan::PodKeeper::default();
-            let kept = &mut live.labelled;
-            api.list_each(kind, scope, Some(CLUSTER_NAME_LABEL), |pod| {
-                keeper.keep(kept, pod)
-            })
-            .await?;
-        } else {
-            live.labelled
-                .extend(api.list(kind, scope, Some(CLUSTER_NAME_LABEL)).await?);
-        }
+        // Kept small as each page arrives: a big cluster has tens of thousands of pods.
+        let kept = &mut live.labelled;
+        api.list_each(kind, scope, Some(CLUSTER_NAME_LABEL), |obj| {
+            keeper.keep(kept, obj)
+        })
+        .await?;
     }
     for kind in [Kind::DEPLOYMENT, Kind::STATEFUL_SET] {
         tick(&format!("listing {}", kind.plural));

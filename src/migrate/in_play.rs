@@ -36,8 +36,14 @@ pub const KNOWN_IMAGES: &[&str] = &[
 /// Where a version in play came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// A container image's tag; the range of the image value in the file's text.
-    Image { image: String, range: TextRange },
+    /// A container image's tag; the range of the image value in the file's text, and the
+    /// 1-based line it starts on (counted once, through the pass's memo: a count per
+    /// description made N findings cost N × the file, #13).
+    Image {
+        image: String,
+        range: TextRange,
+        line: usize,
+    },
     /// An exact pin in a dependency file, at a 1-based line (0 when not found again).
     Pin { file: PathBuf, line: usize },
     /// `--target` (explicit) or the newest release the packs know.
@@ -61,8 +67,8 @@ impl InPlay {
     /// requirements.txt:3", "the target (--target distributed=…)".
     pub fn describe(&self, path: &Path, text: &str) -> String {
         match &self.source {
-            Source::Image { image, range } => {
-                let line = text[..range.start().min(text.len())].matches('\n').count() + 1;
+            Source::Image { image, range, line } => {
+                let line = image_line(*line, text, *range);
                 format!("the image `{image}` at {}:{line}", path.display())
             }
             Source::Pin { file, line } => {
@@ -87,8 +93,8 @@ impl InPlay {
     /// The report form: `image` at `path:line`, `pin` at `requirements.txt:3`, or the target.
     pub fn note(&self, display_path: &str, text: &str) -> crate::report::VersionSource {
         let (source, at) = match &self.source {
-            Source::Image { range, .. } => {
-                let line = text[..range.start().min(text.len())].matches('\n').count() + 1;
+            Source::Image { range, line, .. } => {
+                let line = image_line(*line, text, *range);
                 ("image", Some(format!("{display_path}:{line}")))
             }
             Source::Pin { file, line } => {
@@ -112,6 +118,14 @@ impl InPlay {
             at,
         }
     }
+}
+
+/// The line of an image source: the one [`distributed`] counted, else counted in `text`.
+fn image_line(line: usize, text: &str, range: TextRange) -> usize {
+    if line > 0 {
+        return line;
+    }
+    text[..range.start().min(text.len())].matches('\n').count() + 1
 }
 
 /// A pin file shown relative to the fixed file's directory when it is beside or above it.
@@ -158,6 +172,10 @@ pub fn distributed(cx: &Context<'_>) -> Option<InPlay> {
         super::Parsed::Yaml(file) => yaml_image(file, cx.range),
         super::Parsed::Python(doc) => python_image(doc, cx.text, cx.range),
     } {
+        let mut found = found;
+        if let Source::Image { range, line, .. } = &mut found.source {
+            *line = cx.memo.line(cx.text, range.start());
+        }
         return Some(found);
     }
     if let Some(pin) = nearest_pin(cx.path) {
@@ -174,7 +192,20 @@ pub fn distributed(cx: &Context<'_>) -> Option<InPlay> {
 /// The innermost mapping around `range` that names a known image with a version tag.
 fn yaml_image(file: &YamlFile, range: TextRange) -> Option<InPlay> {
     let mut best: Option<InPlay> = None;
-    for root in file.documents.iter().filter_map(|d| d.root.as_ref()) {
+    // Only the document holding `range` can: found by position (documents are in text
+    // order), so a stream of N documents is not looked through per finding (#13).
+    let docs = &file.documents;
+    let after = docs.partition_point(|d| d.range.start() <= range.start());
+    let near = &docs[after.saturating_sub(1)..docs.len().min(after + 1)];
+    let holding = near
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .find(|r| r.range.contains_range(range));
+    let roots: Vec<&Node> = match holding {
+        Some(root) => vec![root],
+        None => docs.iter().filter_map(|d| d.root.as_ref()).collect(),
+    };
+    for root in roots {
         let mut todo: Vec<&Node> = vec![root];
         while let Some(node) = todo.pop() {
             if !node.range.contains_range(range) {
@@ -208,6 +239,7 @@ fn map_image(map: &Node) -> Option<InPlay> {
             source: Source::Image {
                 image,
                 range: tag.range,
+                line: 0,
             },
         })
     };
@@ -218,6 +250,7 @@ fn map_image(map: &Node) -> Option<InPlay> {
                 source: Source::Image {
                     image: text.to_owned(),
                     range: image.range,
+                    line: 0,
                 },
             });
         }
@@ -264,6 +297,7 @@ fn python_image(
                 source: Source::Image {
                     image: image.to_owned(),
                     range: TextRange::new(value.start_byte(), value.end_byte()),
+                    line: 0,
                 },
             });
         }

@@ -71,13 +71,26 @@ const WORKLOADS: &[&str] = &["Deployment", "StatefulSet"];
 
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let file = cx.yaml().ok_or_else(|| Declined::new("not a YAML file"))?;
+    // Asked once per finding: the file-wide answers come from the pass's memo, so a stream
+    // of N worker Deployments costs N, not N² (#13).
+    let schedulers: Vec<&Node> = schedulers_of(cx, file);
+    if schedulers.is_empty() {
+        // Every worker of a file without a scheduler declines alike: no need to read the
+        // other documents.
+        return Err(Declined::new(match root_at(file, cx.range) {
+            Some(_) => NO_SCHEDULER,
+            None => OUTSIDE,
+        }));
+    }
     let roots: Vec<&Node> = file
         .documents
         .iter()
         .filter_map(|d| d.root.as_ref())
         .collect();
-    let segments = segments(cx.text);
-    let (scheduler, count) = scheduler_of(&roots, cx.range)?;
+    let segments = cx.memo.verdict("hand-rolled-to-daskcluster: segments", || {
+        std::rc::Rc::new(segments(cx.text))
+    });
+    let (scheduler, count) = scheduler_of(&roots, &schedulers, cx.range)?;
     // The scope widens one directory level at a time until it holds the workers.
     let mut limit = 0;
     let loaded = loop {
@@ -747,19 +760,62 @@ pub(super) fn selects(service: &Node, scheduler: &Node) -> bool {
         })
 }
 
-/// The scheduler of the stack the finding at `range` belongs to, and how many schedulers
-/// the file has.
-fn scheduler_of<'a>(roots: &[&'a Node], range: TextRange) -> Result<(&'a Node, usize), Declined> {
-    let schedulers: Vec<&Node> = roots
+/// Why a finding outside every document declines.
+const OUTSIDE: &str = "the finding is outside every document";
+
+/// Why a worker in a file without a scheduler declines.
+const NO_SCHEDULER: &str = "no scheduler Deployment or StatefulSet in this file: the fix of the file holding the scheduler moves these workers into its DaskCluster when both files are among the paths given; else put the stack's documents in one file";
+
+/// The workloads of `file` that run a Dask scheduler, in document order: computed once per
+/// pass (the pass's memo keeps their document indices).
+fn schedulers_of<'a>(cx: &Context<'_>, file: &'a crate::source::yaml::YamlFile) -> Vec<&'a Node> {
+    let indices = cx
+        .memo
+        .verdict("hand-rolled-to-daskcluster: schedulers", || {
+            std::rc::Rc::new(
+                file.documents
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| {
+                        d.root
+                            .as_ref()
+                            .is_some_and(|r| is_workload(r) && runs_scheduler(r))
+                    })
+                    .map(|(i, _)| i)
+                    .collect::<Vec<usize>>(),
+            )
+        });
+    indices
         .iter()
-        .copied()
-        .filter(|r| is_workload(r) && runs_scheduler(r))
-        .collect();
+        .filter_map(|&i| file.documents.get(i).and_then(|d| d.root.as_ref()))
+        .collect()
+}
+
+/// The document root holding `range`: found by position (documents are in text order),
+/// then, should positions not tell, by looking at each.
+fn root_at(file: &crate::source::yaml::YamlFile, range: TextRange) -> Option<&Node> {
+    let docs = &file.documents;
+    let after = docs.partition_point(|d| d.range.start() <= range.start());
+    let near = after.saturating_sub(1);
+    docs[near..docs.len().min(after + 1)]
+        .iter()
+        .chain(docs)
+        .filter_map(|d| d.root.as_ref())
+        .find(|r| r.range.contains_range(range))
+}
+
+/// The scheduler of the stack the finding at `range` belongs to (`schedulers`: the file's,
+/// in order), and how many schedulers the file has.
+fn scheduler_of<'a>(
+    roots: &[&'a Node],
+    schedulers: &[&'a Node],
+    range: TextRange,
+) -> Result<(&'a Node, usize), Declined> {
     let found = roots
         .iter()
         .copied()
         .find(|r| r.range.contains_range(range))
-        .ok_or_else(|| Declined::new("the finding is outside every document"))?;
+        .ok_or_else(|| Declined::new(OUTSIDE))?;
     let services_of = |s: &Node| -> Vec<&'a Node> {
         roots
             .iter()
@@ -779,11 +835,7 @@ fn scheduler_of<'a>(roots: &[&'a Node], range: TextRange) -> Result<(&'a Node, u
         match (mine.next(), mine.next(), schedulers.len()) {
             (Some(s), None, _) => s,
             (None, _, 1) => schedulers[0],
-            (None, _, 0) => {
-                return Err(Declined::new(
-                    "no scheduler Deployment or StatefulSet in this file: the fix of the file holding the scheduler moves these workers into its DaskCluster when both files are among the paths given; else put the stack's documents in one file",
-                ));
-            }
+            (None, _, 0) => return Err(Declined::new(NO_SCHEDULER)),
             _ => {
                 return Err(Declined::new(
                     "several schedulers in this file and no Service tells which one these workers use",

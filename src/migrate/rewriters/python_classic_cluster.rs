@@ -696,12 +696,10 @@ fn scheduler_in_code(
     };
     let text = cx.text;
     let node = match value.kind() {
-        "identifier" => {
-            match last_assigned(doc.tree.root_node(), text, text_of(text, value), before) {
-                Some(bound) => bound,
-                None => return Ok(None),
-            }
-        }
+        "identifier" => match last_assigned(cx, doc, text_of(text, value), before) {
+            Some(bound) => bound,
+            None => return Ok(None),
+        },
         _ => value,
     };
     let at = cx.line(node.start_byte());
@@ -772,7 +770,7 @@ fn worker_in_code(
         "dictionary" => template,
         "identifier" => {
             let name = text_of(text, template);
-            let Some(bound) = last_assigned(doc.tree.root_node(), text, name, call.start_byte())
+            let Some(bound) = last_assigned(cx, doc, name, call.start_byte())
                 .filter(|b| b.kind() == "dictionary")
             else {
                 return Ok(None);
@@ -944,29 +942,67 @@ fn python_literal(value: &serde_json::Value, indent: usize) -> String {
 }
 
 /// The value last assigned to `name` (`name = …`) before byte `before`, at any depth.
-fn last_assigned<'t>(root: Node<'t>, text: &str, name: &str, before: usize) -> Option<Node<'t>> {
-    let mut found = None;
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        if node.start_byte() >= before {
-            return found;
-        }
-        if node.kind() == "assignment"
-            && node
-                .child_by_field_name("left")
-                .is_some_and(|l| l.kind() == "identifier" && text_of(text, l) == name)
-        {
-            found = node.child_by_field_name("right");
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return found;
+/// Every assignment to a plain name is found by one walk per pass (the pass's memo), as
+/// each call of a file asks it about its template: a walk per call made N calls cost N ×
+/// the file (#13).
+fn last_assigned<'t>(
+    cx: &Context<'_>,
+    doc: &'t crate::source::python::PyDocument,
+    name: &str,
+    before: usize,
+) -> Option<Node<'t>> {
+    // By name: the start of each assignment, in the order of a walk from the root (which is
+    // by start), and the range of the value it assigns.
+    type Assigned = std::collections::HashMap<String, Vec<(usize, Option<TextRange>)>>;
+    let assigned: std::rc::Rc<Assigned> = cx.memo.verdict("python assigned values", || {
+        let mut assigned = Assigned::new();
+        let mut cursor = doc.tree.walk();
+        'walk: loop {
+            let node = cursor.node();
+            if node.kind() == "assignment"
+                && let Some(left) = node
+                    .child_by_field_name("left")
+                    .filter(|l| l.kind() == "identifier")
+            {
+                assigned
+                    .entry(text_of(cx.text, left).to_owned())
+                    .or_default()
+                    .push((
+                        node.start_byte(),
+                        node.child_by_field_name("right").map(range),
+                    ));
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
             }
         }
+        std::rc::Rc::new(assigned)
+    });
+    let list = assigned.get(name)?;
+    let last = list
+        .partition_point(|(start, _)| *start < before)
+        .checked_sub(1)?;
+    let (start, value) = list[last];
+    let value = value?;
+    // The value node itself: the node of that range whose parent is that assignment.
+    let mut node = doc
+        .tree
+        .root_node()
+        .descendant_for_byte_range(value.start(), value.end())?;
+    loop {
+        let parent = node.parent()?;
+        if parent.kind() == "assignment"
+            && parent.start_byte() == start
+            && parent.child_by_field_name("right") == Some(node)
+        {
+            return Some(node);
+        }
+        node = parent;
     }
 }
 
@@ -993,6 +1029,38 @@ fn classic_pod_migrates(
     }) else {
         return Ok(());
     };
+    // The same builder feeds many calls (`KubeCluster(SPEC, …)` N times): answered once per
+    // pass.
+    per_builder(cx, "classic pod migrates", builder, || {
+        builder_migrates(cx, builder)
+    })
+}
+
+/// The answer of `compute` about `builder` (a `make_pod_spec(...)` call) to `question`,
+/// computed once per pass: many findings ask it about the same builder (#13).
+fn per_builder(
+    cx: &Context<'_>,
+    question: &'static str,
+    builder: Node<'_>,
+    compute: impl FnOnce() -> Result<(), Declined>,
+) -> Result<(), Declined> {
+    type Answers = std::rc::Rc<
+        std::cell::RefCell<std::collections::BTreeMap<TextRange, Result<(), Declined>>>,
+    >;
+    let answers: Answers = cx.memo.verdict(question, Answers::default);
+    let key = range(builder);
+    if let Some(known) = answers.borrow().get(&key) {
+        return known.clone();
+    }
+    // Not borrowed while computing: the answer may ask about other builders.
+    let answer = compute();
+    answers.borrow_mut().insert(key, answer.clone());
+    answer
+}
+
+/// Whether the `make_pod_spec(...)` call `builder` is migrated by a fix of this pass, for a
+/// classic call it feeds (see [`classic_pod_migrates`]).
+fn builder_migrates(cx: &Context<'_>, builder: Node<'_>) -> Result<(), Declined> {
     let at = cx.line(builder.start_byte());
     let pending = cx.pending.iter().find(|(rule, r)| {
         rule.fix
@@ -1024,6 +1092,16 @@ pub(crate) fn fed_constructor_migrates(
     cx: &Context<'_>,
     builder: Node<'_>,
 ) -> Result<(), Declined> {
+    if cx.python().is_none() {
+        return Ok(());
+    }
+    per_builder(cx, "fed constructor migrates", builder, || {
+        users_migrate(cx, builder)
+    })
+}
+
+/// [`fed_constructor_migrates`], computed: every classic call fed `builder`'s pod migrates.
+fn users_migrate(cx: &Context<'_>, builder: Node<'_>) -> Result<(), Declined> {
     let Some(doc) = cx.python() else {
         return Ok(());
     };

@@ -1228,51 +1228,15 @@ fn classic_arguments<'t>(text: &'t str, call: Node<'t>) -> Vec<(&'t str, Node<'t
     out
 }
 
-/// The call last assigned to `name` (`name = f(...)`) before byte `before`, at any depth.
+/// The call last assigned to `name` (`name = f(...)`) before byte `before`, at any depth:
+/// none when the last value assigned is not a call.
 fn last_assigned_call<'t>(
     cx: &Context<'_>,
     doc: &'t crate::source::python::PyDocument,
     name: &str,
     before: usize,
 ) -> Option<Node<'t>> {
-    // Every assignment to a plain name, in the order of a walk from the root (by start), with
-    // the call it assigns: one walk per pass, as many calls ask it about many names.
-    type Assigned = std::collections::HashMap<String, Vec<(usize, Option<TextRange>)>>;
-    let assigned: std::rc::Rc<Assigned> = cx.memo.verdict("python assigned calls", || {
-        let mut assigned = Assigned::new();
-        let mut cursor = doc.tree.walk();
-        'walk: loop {
-            let node = cursor.node();
-            if node.kind() == "assignment"
-                && let Some(left) = node
-                    .child_by_field_name("left")
-                    .filter(|l| l.kind() == "identifier")
-            {
-                let call = node
-                    .child_by_field_name("right")
-                    .filter(|r| r.kind() == "call")
-                    .map(range);
-                assigned
-                    .entry(text_of(cx.text, left).to_owned())
-                    .or_default()
-                    .push((node.start_byte(), call));
-            }
-            if cursor.goto_first_child() {
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-            }
-        }
-        std::rc::Rc::new(assigned)
-    });
-    let list = assigned.get(name)?;
-    let last = list
-        .partition_point(|(start, _)| *start < before)
-        .checked_sub(1)?;
-    node_at(doc, list[last].1?)
+    last_assigned(cx, doc, name, before).filter(|value| value.kind() == "call")
 }
 
 /// The cluster name a classic call passes as a literal string (`name="etl"`, or the

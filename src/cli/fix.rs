@@ -290,6 +290,8 @@ pub(crate) struct Others {
     /// The YAML files under each directory given (real paths), walked once: a stack's
     /// files may sit in directories beside the scheduler's (`deploy/dask/workers/`).
     trees: std::sync::Mutex<BTreeMap<PathBuf, std::sync::Arc<Vec<PathBuf>>>>,
+    /// [`Others::beside`]'s list per directory of the files asking.
+    listed: std::sync::Mutex<BTreeMap<PathBuf, std::sync::Arc<Vec<String>>>>,
     /// The pod template files code of the run loads, by real path: found the first time a
     /// fix asks ([`Others::loaders`]).
     loads: std::sync::OnceLock<BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>>>,
@@ -305,6 +307,7 @@ impl Others {
             given: given.to_vec(),
             max,
             trees: Default::default(),
+            listed: Default::default(),
             loads: std::sync::OnceLock::new(),
         }
     }
@@ -426,17 +429,33 @@ impl Others {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
+        // Listed once per directory: every scheduler of a directory asks, and the tree's
+        // part is the whole tree. A name of `from`'s directory has no `/`, so leaving
+        // `from` out by name leaves out only `from`.
+        let listed = {
+            let mut cache = self.listed.lock().unwrap_or_else(|e| e.into_inner());
+            cache
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| std::sync::Arc::new(self.listed_beside(dir)))
+                .clone()
+        };
+        let name = from.file_name().and_then(|n| n.to_str());
+        listed
+            .iter()
+            .filter(|n| Some(n.as_str()) != name)
+            .cloned()
+            .collect()
+    }
+
+    /// [`Others::beside`] for every file of `dir`, none left out.
+    fn listed_beside(&self, dir: &Path) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return Vec::new();
         };
         let mut out: Vec<String> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| {
-                p.file_name() != from.file_name()
-                    && p.extension().is_some_and(|x| x == "yaml" || x == "yml")
-                    && p.is_file()
-            })
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml") && p.is_file())
             .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
             .collect();
         out.sort();

@@ -321,24 +321,9 @@ struct Caller<'a> {
 
 /// The steps of `t` that run template `name`.
 fn step_calls<'a>(t: &'a Node, name: &str) -> Vec<Caller<'a>> {
-    let mut out = Vec::new();
-    let Some(steps) = t.get("steps") else {
-        return out;
-    };
-    for (group_index, group) in steps.as_seq().unwrap_or_default().iter().enumerate() {
-        for (index, step) in group.as_seq().unwrap_or_default().iter().enumerate() {
-            if step.get_str("template") == Some(name) {
-                out.push(Caller {
-                    steps,
-                    group_index,
-                    group,
-                    index,
-                    name: step.get_str("name").unwrap_or("").to_owned(),
-                });
-            }
-        }
-    }
-    out
+    t.get("steps")
+        .map(|steps| step_calls_node(steps, name))
+        .unwrap_or_default()
 }
 
 fn name_of_template(t: &Node) -> &str {

@@ -54,3 +54,21 @@ pub fn check_json(path: &Path, out: &Path) -> serde_json::Value {
     dusk::cli::run(Cli::parse_from(argv)).unwrap();
     serde_json::from_str(&fs::read_to_string(out).unwrap()).unwrap()
 }
+
+/// `(kind, name)` of each document of the YAML `text`.
+pub fn kinds(text: &str) -> Vec<(String, String)> {
+    let file = dusk::source::yaml::parse(text, Default::default()).unwrap();
+    file.documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .map(|r| {
+            (
+                r.get_str("kind").unwrap_or("").to_owned(),
+                r.path(&["metadata", "name"])
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+        })
+        .collect()
+}

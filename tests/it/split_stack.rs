@@ -11,7 +11,7 @@ use dusk::migrate::validate;
 use std::fs;
 use std::path::Path;
 
-use crate::run::{fix_in, read};
+use crate::run::{fix_in, kinds, read};
 
 const STACK: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -38,23 +38,6 @@ fn project(extra: &[(&str, &str)]) -> tempfile::TempDir {
 
 fn original(name: &str) -> String {
     fs::read_to_string(Path::new(STACK).join(name)).unwrap()
-}
-
-fn kinds(text: &str) -> Vec<(String, String)> {
-    let file = dusk::source::yaml::parse(text, Default::default()).unwrap();
-    file.documents
-        .iter()
-        .filter_map(|d| d.root.as_ref())
-        .map(|r| {
-            (
-                r.get_str("kind").unwrap_or("").to_owned(),
-                r.path(&["metadata", "name"])
-                    .and_then(|n| n.as_str())
-                    .unwrap_or("")
-                    .to_owned(),
-            )
-        })
-        .collect()
 }
 
 #[test]

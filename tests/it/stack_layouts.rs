@@ -12,7 +12,7 @@ use dusk::migrate::validate;
 use std::fs;
 use std::path::Path;
 
-use crate::run::{check_json, fix_in, read};
+use crate::run::{check_json, fix_in, kinds, read};
 
 const REPO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -62,24 +62,6 @@ fn repo(changed: &[(&str, Option<&str>)]) -> tempfile::TempDir {
 
 fn original(name: &str) -> String {
     fs::read_to_string(Path::new(REPO).join(name)).unwrap()
-}
-
-/// `(kind, name)` of each document of `text`.
-fn kinds(text: &str) -> Vec<(String, String)> {
-    let file = dusk::source::yaml::parse(text, Default::default()).unwrap();
-    file.documents
-        .iter()
-        .filter_map(|d| d.root.as_ref())
-        .map(|r| {
-            (
-                r.get_str("kind").unwrap_or("").to_owned(),
-                r.path(&["metadata", "name"])
-                    .and_then(|n| n.as_str())
-                    .unwrap_or("")
-                    .to_owned(),
-            )
-        })
-        .collect()
 }
 
 /// Each `---` section of `text` (its comments included), split at separator lines.

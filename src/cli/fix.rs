@@ -358,13 +358,18 @@ impl Others {
         fix.beside = Some(&beside);
         let mut out: BTreeMap<PathBuf, Vec<Loader>> = BTreeMap::new();
         let walked = crate::discover::discover(&self.given);
+        // One scan per file for the words that can name a template file.
+        let Ok(naming) =
+            aho_corasick::AhoCorasick::new(["KubeCluster", "template-path", "template_path"])
+        else {
+            return out;
+        };
         for file in &walked.files {
             // Only code that can name a template file is linted again.
             let Ok(bytes) = crate::discover::read_regular(&file.path, self.max) else {
                 continue;
             };
-            let names = |w: &[u8]| bytes.windows(w.len()).any(|b| b == w);
-            if !(names(b"KubeCluster") || names(b"template-path") || names(b"template_path")) {
+            if !naming.is_match(&bytes) {
                 continue;
             }
             let shown = display_path(&file.path);

@@ -300,7 +300,23 @@ fn classic_calls_where<'a>(
     keep: impl Fn(TextRange) -> bool + 'a,
 ) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
     let doc = cx.python();
-    let calls = cx.memo.verdict("pending classic calls", || {
+    let calls = pending_classic_calls(cx);
+    (0..calls.len()).filter_map(move |k| {
+        let (i, call) = calls[k];
+        if !keep(call) {
+            return None;
+        }
+        let (rule, r) = cx.pending[i];
+        let call = node_at(doc?, r)?;
+        Some((cx.for_finding(rule, r), call))
+    })
+}
+
+/// The pending `python-classic-cluster` findings of this pass that are calls, in the order
+/// of `cx.pending`: each finding's index there and its call's range. Found once per pass.
+fn pending_classic_calls(cx: &Context<'_>) -> std::rc::Rc<Vec<(usize, TextRange)>> {
+    let doc = cx.python();
+    cx.memo.verdict("pending classic calls", || {
         let found: Vec<(usize, TextRange)> = cx
             .pending
             .iter()
@@ -315,12 +331,58 @@ fn classic_calls_where<'a>(
             })
             .collect();
         std::rc::Rc::new(found)
+    })
+}
+
+/// [`classic_calls`] whose call holds one of `inside` (a range within the call's), in the
+/// same order, found by bisection: the calls that could take a given builder's pod, without
+/// asking every call of the file about every builder (a notebook of N cells made that N²
+/// calls per pass, #13).
+fn classic_calls_holding<'a>(
+    cx: &'a Context<'a>,
+    inside: &[TextRange],
+) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
+    let doc = cx.python();
+    let calls = pending_classic_calls(cx);
+    // By start: each call's range, its place in `calls`, and the furthest end of the calls
+    // up to it (so a look back stops once no earlier call can reach a range).
+    type ByStart = std::rc::Rc<Vec<(TextRange, usize, usize)>>;
+    let by_start: ByStart = cx.memo.verdict("pending classic calls by start", || {
+        let mut sorted: Vec<(TextRange, usize)> = calls
+            .iter()
+            .enumerate()
+            .map(|(k, (_, r))| (*r, k))
+            .collect();
+        sorted.sort_unstable_by_key(|(r, k)| (r.start(), *k));
+        let mut furthest = 0;
+        std::rc::Rc::new(
+            sorted
+                .into_iter()
+                .map(|(r, k)| {
+                    furthest = furthest.max(r.end());
+                    (r, k, furthest)
+                })
+                .collect(),
+        )
     });
-    (0..calls.len()).filter_map(move |k| {
-        let (i, call) = calls[k];
-        if !keep(call) {
-            return None;
+    let mut held: Vec<usize> = Vec::new();
+    for want in inside {
+        let mut j = by_start.partition_point(|(r, _, _)| r.start() <= want.start());
+        while j > 0 {
+            j -= 1;
+            let (r, k, furthest) = by_start[j];
+            if furthest < want.end() {
+                break;
+            }
+            if want.end() <= r.end() {
+                held.push(k);
+            }
         }
+    }
+    held.sort_unstable();
+    held.dedup();
+    held.into_iter().filter_map(move |k| {
+        let (i, _) = calls[k];
         let (rule, r) = cx.pending[i];
         let call = node_at(doc?, r)?;
         Some((cx.for_finding(rule, r), call))
@@ -343,7 +405,7 @@ fn passes_custom_spec(text: &str, call: Node<'_>) -> bool {
 pub(crate) fn stays_classic(cx: &Context<'_>, call: Node<'_>) -> bool {
     let at = range(call);
     !passes_custom_spec(cx.text, call)
-        && classic_calls_where(cx, move |c| c == at)
+        && classic_calls_holding(cx, &[at])
             .any(|(finding, c)| c.id() == call.id() && constructor(&finding, call).is_err())
 }
 
@@ -951,10 +1013,37 @@ fn last_assigned<'t>(
     name: &str,
     before: usize,
 ) -> Option<Node<'t>> {
-    // By name: the start of each assignment, in the order of a walk from the root (which is
-    // by start), and the range of the value it assigns.
-    type Assigned = std::collections::HashMap<String, Vec<(usize, Option<TextRange>)>>;
-    let assigned: std::rc::Rc<Assigned> = cx.memo.verdict("python assigned values", || {
+    let assigned = assignments(cx, doc);
+    let list = assigned.get(name)?;
+    let last = list
+        .partition_point(|(start, _)| *start < before)
+        .checked_sub(1)?;
+    let (start, value) = list[last];
+    let value = value?;
+    // The value node itself: the node of that range whose parent is that assignment.
+    let mut node = doc
+        .tree
+        .root_node()
+        .descendant_for_byte_range(value.start(), value.end())?;
+    loop {
+        let parent = node.parent()?;
+        if parent.kind() == "assignment"
+            && parent.start_byte() == start
+            && parent.child_by_field_name("right") == Some(node)
+        {
+            return Some(node);
+        }
+        node = parent;
+    }
+}
+
+/// By name: the start of each assignment to a plain name (`name = …`, at any depth), in the
+/// order of a walk from the root (which is by start), and the range of the value it assigns.
+type Assigned = std::collections::HashMap<String, Vec<(usize, Option<TextRange>)>>;
+
+/// [`Assigned`] of the pass's parsed Python: one walk per pass, kept in its memo.
+fn assignments(cx: &Context<'_>, doc: &crate::source::python::PyDocument) -> std::rc::Rc<Assigned> {
+    cx.memo.verdict("python assigned values", || {
         let mut assigned = Assigned::new();
         let mut cursor = doc.tree.walk();
         'walk: loop {
@@ -982,28 +1071,40 @@ fn last_assigned<'t>(
             }
         }
         std::rc::Rc::new(assigned)
+    })
+}
+
+/// The uses of the plain name `builder` (a call) is assigned to (`spec = make_pod_spec(...)`)
+/// that may still read the value it built: after the call, and before the name is assigned
+/// again (a call starting later finds that assignment as the name's last, [`feeds`]). Empty
+/// when the call is not assigned to a plain name.
+fn bound_uses(
+    cx: &Context<'_>,
+    doc: &crate::source::python::PyDocument,
+    builder: Node<'_>,
+) -> Vec<TextRange> {
+    let Some((assignment, name)) = builder
+        .parent()
+        .filter(|p| p.kind() == "assignment")
+        .and_then(|a| Some((a, a.child_by_field_name("left")?)))
+        .filter(|(_, l)| l.kind() == "identifier")
+        .map(|(a, l)| (a, text_of(cx.text, l)))
+    else {
+        return Vec::new();
+    };
+    let next = assignments(cx, doc).get(name).and_then(|list| {
+        let i = list.partition_point(|(start, _)| *start <= assignment.start_byte());
+        list.get(i).map(|(start, _)| *start)
     });
-    let list = assigned.get(name)?;
-    let last = list
-        .partition_point(|(start, _)| *start < before)
-        .checked_sub(1)?;
-    let (start, value) = list[last];
-    let value = value?;
-    // The value node itself: the node of that range whose parent is that assignment.
-    let mut node = doc
-        .tree
-        .root_node()
-        .descendant_for_byte_range(value.start(), value.end())?;
-    loop {
-        let parent = node.parent()?;
-        if parent.kind() == "assignment"
-            && parent.start_byte() == start
-            && parent.child_by_field_name("right") == Some(node)
-        {
-            return Some(node);
-        }
-        node = parent;
-    }
+    let uses = super::super::python_text::name_uses(cx);
+    let Some(at) = uses.get(name) else {
+        return Vec::new();
+    };
+    let from = at.partition_point(|(r, _)| r.start() <= builder.end_byte());
+    let to = next.map_or(at.len(), |next| {
+        at.partition_point(|(r, _)| r.start() < next)
+    });
+    at[from..to.max(from)].iter().map(|(r, _)| *r).collect()
 }
 
 /// The template argument built by `make_pod_spec(...)` (inline, or bound to a name before
@@ -1106,17 +1207,11 @@ fn users_migrate(cx: &Context<'_>, builder: Node<'_>) -> Result<(), Declined> {
         return Ok(());
     };
     let text = cx.text;
-    let bound = builder
-        .parent()
-        .filter(|p| p.kind() == "assignment")
-        .and_then(|a| a.child_by_field_name("left"))
-        .filter(|l| l.kind() == "identifier")
-        .is_some();
-    // A user holds the builder in its arguments, or names its variable after it.
-    let (start, end) = (builder.start_byte(), builder.end_byte());
-    let may_use =
-        move |c: TextRange| (c.start() <= start && end <= c.end()) || (bound && c.end() > end);
-    for (finding, user) in classic_calls_where(cx, may_use) {
+    // A user holds the builder in its arguments, or one of the uses of its variable that
+    // still read it: only the calls holding one are asked (#13).
+    let mut held = vec![range(builder)];
+    held.extend(bound_uses(cx, doc, builder));
+    for (finding, user) in classic_calls_holding(cx, &held) {
         let fed = feeds(cx, doc, builder, user);
         if fed && !passes_custom_spec(text, user) {
             constructor(&finding, user).map_err(|_| {
@@ -1184,7 +1279,10 @@ pub(crate) fn consumer_report(
     let inside = |user: Node<'_>| {
         user.start_byte() <= builder.start_byte() && builder.end_byte() <= user.end_byte()
     };
-    let (_, user) = classic_calls(cx).find(|(_, user)| {
+    // Only the calls holding a use of the builder's variable that still reads it can take
+    // its pod through the name: those are asked, not every call of the file (#13).
+    let held = bound_uses(cx, doc, builder);
+    let (_, user) = classic_calls_holding(cx, &held).find(|(_, user)| {
         !inside(*user) && feeds(cx, doc, builder, *user) && !passes_custom_spec(cx.text, *user)
     })?;
     let given = classic_arguments(cx.text, user);

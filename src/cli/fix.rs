@@ -1216,6 +1216,17 @@ pub(crate) fn pair(
 ) -> Vec<Option<usize>> {
     let map = LineMap::new(original, fixed);
     let mut used = vec![false; before.len()];
+    // The findings before, by rule and cell (in order): a finding after is paired only
+    // within its own, not by a scan of every finding per finding (#13: a notebook of N cells
+    // made that N² string comparisons).
+    let mut by_rule_cell: std::collections::HashMap<(&str, Option<usize>), Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, b) in before.iter().enumerate() {
+        by_rule_cell
+            .entry((b.rule.as_str(), b.cell))
+            .or_default()
+            .push(i);
+    }
     after
         .iter()
         .map(|f| {
@@ -1225,11 +1236,12 @@ pub(crate) fn pair(
             } else {
                 map.old_line(f.start.line)
             };
-            let (i, _) = before
+            let i = by_rule_cell
+                .get(&(f.rule.as_str(), f.cell))?
                 .iter()
-                .enumerate()
-                .filter(|(i, b)| !used[*i] && b.rule == f.rule && b.cell == f.cell)
-                .min_by_key(|(_, b)| b.start.line.abs_diff(line))?;
+                .copied()
+                .filter(|&i| !used[i])
+                .min_by_key(|&i| before[i].start.line.abs_diff(line))?;
             used[i] = true;
             Some(i)
         })

@@ -661,11 +661,69 @@ pub struct AppliedFix {
 
 /// The edits one pass applied, in the coordinates of the text before it (range, length of
 /// the new text), sorted: enough to take an offset of a later text back to the original.
-type PassEdits = Vec<(TextRange, usize)>;
+/// Indexed by where each edit's new text starts, so an offset is mapped by bisection: a
+/// pass of N fixes maps 2N offsets, and a scan of its edits per offset made a notebook of
+/// N cells N² steps per pass (#13).
+struct PassEdits {
+    edits: Vec<(TextRange, usize)>,
+    /// Per edit, where its new text starts in the text after the pass; `None` when these
+    /// do not ascend (overlapping edits), and offsets are then mapped by a scan.
+    new_starts: Option<Vec<usize>>,
+    /// The change of length made by the edits before each one (one more entry: all).
+    deltas: Vec<isize>,
+}
+
+impl PassEdits {
+    fn new(mut edits: Vec<(TextRange, usize)>) -> PassEdits {
+        edits.sort_by_key(|(r, _)| (r.start(), r.end()));
+        let mut deltas = Vec::with_capacity(edits.len() + 1);
+        let mut delta: isize = 0;
+        let mut new_starts = Vec::with_capacity(edits.len());
+        for (range, len) in &edits {
+            deltas.push(delta);
+            new_starts.push(range.start() as isize + delta);
+            delta += *len as isize - range.len() as isize;
+        }
+        deltas.push(delta);
+        // Sorted edits that do not overlap give ascending starts, each past the new text
+        // before it: then the first edit an offset falls in is found by bisection.
+        let ascending = new_starts.iter().all(|&n| n >= 0)
+            && edits
+                .windows(2)
+                .zip(new_starts.windows(2))
+                .all(|(e, n)| e[0].0.end() <= e[1].0.start() && n[0] + e[0].1 as isize <= n[1]);
+        PassEdits {
+            new_starts: ascending.then(|| new_starts.into_iter().map(|n| n as usize).collect()),
+            edits,
+            deltas,
+        }
+    }
+}
 
 /// `offset` in the text after the pass whose edits are `edits`, in the text before it: an
 /// offset inside new text is the start of the range it replaced.
 fn before_pass(offset: usize, edits: &PassEdits) -> usize {
+    let Some(starts) = &edits.new_starts else {
+        return before_pass_scan(offset, &edits.edits);
+    };
+    // The edits whose new text starts before `offset`, and those starting at it.
+    let before = starts.partition_point(|&n| n < offset);
+    let at = starts.partition_point(|&n| n <= offset);
+    // Only the last edit starting before it can hold it (the new texts are apart); one
+    // starting at it holds it, or is an insertion there.
+    if let Some(i) = before.checked_sub(1)
+        && offset < starts[i] + edits.edits[i].1
+    {
+        return edits.edits[i].0.start();
+    }
+    if before < at {
+        return edits.edits[before].0.start();
+    }
+    (offset as isize - edits.deltas[at]).max(0) as usize
+}
+
+/// [`before_pass`] by a scan of the edits, for edits that overlap.
+fn before_pass_scan(offset: usize, edits: &[(TextRange, usize)]) -> usize {
     let mut delta: isize = 0;
     for (range, len) in edits {
         let new_start = (range.start() as isize + delta) as usize;
@@ -992,12 +1050,13 @@ pub fn fix_text_with(
             outcome.fixed = text;
             problems = new_problems;
         }
-        let mut edits: PassEdits = kept
-            .iter()
-            .flat_map(|c| &c.fix.edits)
-            .map(|e| (e.range, e.content.len()))
-            .collect();
-        edits.sort_by_key(|(r, _)| (r.start(), r.end()));
+        let edits = PassEdits::new(
+            kept.iter()
+                .flat_map(|c| &c.fix.edits)
+                .map(|e| (e.range, e.content.len()))
+                .collect(),
+        );
+        let mut pass_reports: Vec<serde_json::Value> = Vec::new();
         for c in kept {
             let at = passes_edits.iter().rev().fold(c.range.start(), before_pass);
             let end = passes_edits.iter().rev().fold(c.range.end(), before_pass);
@@ -1015,13 +1074,7 @@ pub fn fix_text_with(
                     .retain(|f| f.rule != applied.rule || f.at != applied.at);
             }
             outcome.fixes.push(applied);
-            for report in &c.fix.migration {
-                let same = |r: &serde_json::Value| {
-                    r.get("from") == report.get("from") && r.get("cluster") == report.get("cluster")
-                };
-                outcome.migration.retain(|r| !same(r));
-                outcome.migration.push(report.clone());
-            }
+            pass_reports.extend(c.fix.migration.iter().cloned());
             for file in &c.fix.created {
                 outcome.created.retain(|o| o.name != file.name);
                 outcome.created.push(file.clone());
@@ -1041,6 +1094,7 @@ pub fn fix_text_with(
             }
             *outcome.applied.entry(c.rule).or_default() += 1;
         }
+        merge_reports(&mut outcome.migration, pass_reports);
         passes_edits.push(edits);
         history.push(Step {
             text: outcome.fixed.clone(),
@@ -1071,6 +1125,51 @@ pub fn fix_text_with(
         })
         .count();
     outcome
+}
+
+/// `existing` with each of `reports` pushed in turn, each first removing every report with
+/// its `from` and `cluster` (the same migration, made again from a later pass's text). With
+/// string keys, in one pass over each list: a retain over all reports per report made a
+/// notebook of N migrated cells N² comparisons (#13).
+fn merge_reports(existing: &mut Vec<serde_json::Value>, reports: Vec<serde_json::Value>) {
+    type Key<'v> = (Option<&'v str>, Option<&'v str>);
+    // `None` when a key is not a string (then compared as values, one report at a time).
+    fn key(r: &serde_json::Value) -> Option<Key<'_>> {
+        let field = |name: &str| match r.get(name) {
+            None => Some(None),
+            Some(v) => v.as_str().map(Some),
+        };
+        Some((field("from")?, field("cluster")?))
+    }
+    let keyed = existing.iter().chain(&reports).all(|r| key(r).is_some());
+    if !keyed {
+        for report in reports {
+            let same = |r: &serde_json::Value| {
+                r.get("from") == report.get("from") && r.get("cluster") == report.get("cluster")
+            };
+            existing.retain(|r| !same(r));
+            existing.push(report);
+        }
+        return;
+    }
+    // The last report of each key wins; every earlier one with that key goes.
+    let mut last: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
+    for (i, r) in reports.iter().enumerate() {
+        last.extend(key(r).map(|k| (k, i)));
+    }
+    let keep_new: Vec<bool> = reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| key(r).and_then(|k| last.get(&k)) == Some(&i))
+        .collect();
+    existing.retain(|r| key(r).is_none_or(|k| !last.contains_key(&k)));
+    drop(last);
+    existing.extend(
+        reports
+            .into_iter()
+            .zip(keep_new)
+            .filter_map(|(r, keep)| keep.then_some(r)),
+    );
 }
 
 /// Clear the `fix` of each finding whose rewriter cannot build a fix here, so `dusk check`
@@ -1731,6 +1830,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_pass_report_replaces_the_earlier_reports_of_its_migration_only() {
+        let r = |from: serde_json::Value, cluster: &str, n: u8| serde_json::json!({"from": from, "cluster": cluster, "n": n});
+        // One report at a time, as each fix of a pass adds its reports.
+        let one_by_one = |mut existing: Vec<serde_json::Value>, reports: &[serde_json::Value]| {
+            for report in reports {
+                existing.retain(|e| {
+                    e.get("from") != report.get("from") || e.get("cluster") != report.get("cluster")
+                });
+                existing.push(report.clone());
+            }
+            existing
+        };
+        let existing = vec![
+            r("cell 1".into(), "a", 1),
+            r("cell 2".into(), "b", 2),
+            r("cell 1".into(), "b", 3),
+            serde_json::json!({"cluster": "a", "n": 4}),
+        ];
+        let cases = [
+            vec![r("cell 2".into(), "b", 5), r("cell 3".into(), "c", 6)],
+            // Twice in one pass: the later one stays, after the other new ones.
+            vec![
+                r("cell 1".into(), "a", 7),
+                r("cell 4".into(), "d", 8),
+                r("cell 1".into(), "a", 9),
+            ],
+            vec![serde_json::json!({"cluster": "a", "n": 10})],
+            // A key that is not a string is compared as a value.
+            vec![
+                r(serde_json::json!(1), "a", 11),
+                r(serde_json::json!(1), "a", 12),
+            ],
+            vec![],
+        ];
+        for reports in cases {
+            let mut merged = existing.clone();
+            merge_reports(&mut merged, reports.clone());
+            assert_eq!(
+                merged,
+                one_by_one(existing.clone(), &reports),
+                "{reports:?}"
+            );
+        }
+        let mut merged = existing.clone();
+        merge_reports(&mut merged, vec![r("cell 2".into(), "b", 5)]);
+        let ns: Vec<_> = merged.iter().map(|m| m["n"].as_u64().unwrap()).collect();
+        assert_eq!(ns, [1, 3, 4, 5]);
+    }
+
+    #[test]
     fn a_verdict_is_computed_once_per_memo_and_question() {
         let memo = Memo::default();
         let calls = std::cell::Cell::new(0);
@@ -1765,7 +1914,7 @@ mod tests {
     #[test]
     fn an_offset_after_a_pass_is_found_in_the_text_before_it() {
         // "abcdef" → "aXYZdef": `bc` (1..3) replaced by `XYZ`; an insertion of `!` at 5.
-        let edits: PassEdits = vec![(TextRange::new(1, 3), 3), (TextRange::new(5, 5), 1)];
+        let edits = PassEdits::new(vec![(TextRange::new(1, 3), 3), (TextRange::new(5, 5), 1)]);
         let before = "abcdef";
         let after = apply_edits(
             before,
@@ -1793,7 +1942,33 @@ mod tests {
                 "offset {offset} of {after:?}"
             );
         }
-        assert_eq!(before_pass(3, &Vec::new()), 3);
+        assert_eq!(before_pass(3, &PassEdits::new(Vec::new())), 3);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn offsets_are_mapped_by_bisection_as_by_a_scan(
+            parts in proptest::collection::vec((0usize..4, 0usize..4, 0usize..4), 0..12),
+            offsets in proptest::collection::vec(0usize..80, 1..20),
+        ) {
+            // Sorted edits apart from each other (insertions may share an offset).
+            let mut at = 0;
+            let mut edits = Vec::new();
+            for (gap, removed, len) in parts {
+                at += gap;
+                edits.push((TextRange::new(at, at + removed), len));
+                at += removed;
+            }
+            let indexed = PassEdits::new(edits.clone());
+            proptest::prop_assert!(indexed.new_starts.is_some());
+            for offset in offsets {
+                proptest::prop_assert_eq!(
+                    before_pass(offset, &indexed),
+                    before_pass_scan(offset, &edits),
+                    "offset {} of {:?}", offset, edits
+                );
+            }
+        }
     }
 
     #[test]

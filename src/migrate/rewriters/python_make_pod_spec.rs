@@ -177,9 +177,13 @@ fn re_exported(cx: &Context<'_>, name: &str) -> Option<&'static str> {
     if cx.path.file_name().is_some_and(|f| f == "__init__.py") {
         return Some("this is a package's `__init__.py`");
     }
+    // Whether the text names `__all__` at all is the file's answer, found once per pass: a
+    // scan per import made a notebook of N cells N × its length (#13).
+    let lists = cx.memo.verdict("python text mentions __all__", || {
+        cx.text.contains("__all__")
+    });
     let quoted = [format!("\"{name}\""), format!("'{name}'")];
-    (cx.text.contains("__all__") && quoted.iter().any(|q| cx.text.contains(q.as_str())))
-        .then_some("`__all__` lists it")
+    (lists && quoted.iter().any(|q| cx.text.contains(q.as_str()))).then_some("`__all__` lists it")
 }
 
 /// The 1-based line of a use of `name` outside the import statement `stmt`, if any.

@@ -108,12 +108,30 @@ fn parse_uncached(text: &str) -> Option<PyDocument> {
     if refusal(text).is_some() {
         return None;
     }
-    let mut parser = tree_sitter::Parser::new();
-    // The grammar is compiled into the binary; a version mismatch is a build bug.
-    parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .expect("tree-sitter-python grammar matches the tree-sitter runtime");
-    parser.parse(text, None).map(|tree| PyDocument { tree })
+    with_parser(|parser| parser.parse(text, None)).map(|tree| PyDocument { tree })
+}
+
+thread_local! {
+    /// This thread's parser: made once, not per text (a notebook's fix loops parse each of
+    /// its cells alone, thousands of small texts, #13).
+    static PARSER: std::cell::RefCell<Option<tree_sitter::Parser>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `parse` with this thread's Python parser, reset to a fresh state.
+fn with_parser<T>(parse: impl FnOnce(&mut tree_sitter::Parser) -> T) -> T {
+    PARSER.with_borrow_mut(|kept| {
+        let parser = kept.get_or_insert_with(|| {
+            let mut parser = tree_sitter::Parser::new();
+            // The grammar is compiled into the binary; a version mismatch is a build bug.
+            parser
+                .set_language(&tree_sitter_python::LANGUAGE.into())
+                .expect("tree-sitter-python grammar matches the tree-sitter runtime");
+            parser
+        });
+        parser.reset();
+        parse(parser)
+    })
 }
 
 /// `text` parsed again from `base`, the tree of a text that differs from it only by
@@ -131,11 +149,7 @@ fn parse_edited(
     }
     let mut old = base;
     old.edit(edit);
-    let mut parser = tree_sitter::Parser::new();
-    parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .expect("tree-sitter-python grammar matches the tree-sitter runtime");
-    let tree = parser.parse(text, Some(&old))?;
+    let tree = with_parser(|parser| parser.parse(text, Some(&old)))?;
     (!tree.root_node().has_error()).then_some(PyDocument { tree })
 }
 

@@ -285,7 +285,7 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     })?;
     // The model: what classic `make_pod_spec` built for these arguments; the builder makes
     // it an operator worker (the same fields and fidelity decisions as a pod template).
-    let name = cluster_name(text, call);
+    let name = cluster_name(cx, call);
     let produced = produce(text, call, &arguments, name).map_err(|why| {
         Declined::new(format!(
             "{why} at {at}: add one (the operator needs it) and rerun"
@@ -438,18 +438,17 @@ fn report(
 
 /// The `name=` string of the call this call (or the variable it is assigned to) is passed
 /// to, such as `KubeCluster(spec, name="etl")`, with its span; else `dask`.
-fn cluster_name(text: &str, call: Node<'_>) -> Sourced<String> {
-    let mut uses: Vec<Node<'_>> = vec![call];
-    if let Some(var) = call
-        .parent()
-        .filter(|p| p.kind() == "assignment")
-        .and_then(|a| a.child_by_field_name("left"))
-        .filter(|l| l.kind() == "identifier")
-    {
-        uses.extend(identifier_uses(text, call, text_of(text, var)));
-    }
-    uses.into_iter()
-        .find_map(|arg| name_keyword(text, arg))
+fn cluster_name(cx: &Context<'_>, call: Node<'_>) -> Sourced<String> {
+    let text = cx.text;
+    name_keyword(text, call)
+        .or_else(|| {
+            let var = call
+                .parent()
+                .filter(|p| p.kind() == "assignment")
+                .and_then(|a| a.child_by_field_name("left"))
+                .filter(|l| l.kind() == "identifier")?;
+            named_by_name(cx, call, text_of(text, var))
+        })
         .unwrap_or_else(|| {
             Sourced::new(
                 "dask".into(),
@@ -556,8 +555,28 @@ fn keywords(text: &str, cluster: &DaskCluster, produced: &Produced<'_>) -> Vec<S
     kwargs
 }
 
-/// Every identifier `name` in the file (an iterative walk from the root).
-fn identifier_uses<'t>(text: &str, any: Node<'t>, name: &str) -> Vec<Node<'t>> {
+/// The `name="…"` sibling ([`name_keyword`]) of the first identifier `name` of the file
+/// that has one. Found for every name by one walk per pass (the pass's memo): a walk of
+/// the file per call made a notebook of N cells, each binding its pod to a name, N² (#13).
+fn named_by_name(cx: &Context<'_>, any: Node<'_>, name: &str) -> Option<Sourced<String>> {
+    type Named = std::rc::Rc<std::collections::HashMap<String, Sourced<String>>>;
+    let named: Named = cx.memo.verdict("python name keyword by argument name", || {
+        let mut named = std::collections::HashMap::new();
+        for node in identifier_nodes(any) {
+            let name = text_of(cx.text, node);
+            if !named.contains_key(name)
+                && let Some(found) = name_keyword(cx.text, node)
+            {
+                named.insert(name.to_owned(), found);
+            }
+        }
+        std::rc::Rc::new(named)
+    });
+    named.get(name).cloned()
+}
+
+/// Every identifier of the file, in document order (an iterative walk from the root).
+fn identifier_nodes(any: Node<'_>) -> Vec<Node<'_>> {
     let mut root = any;
     while let Some(p) = root.parent() {
         root = p;
@@ -566,7 +585,7 @@ fn identifier_uses<'t>(text: &str, any: Node<'t>, name: &str) -> Vec<Node<'t>> {
     let mut cursor = root.walk();
     'walk: loop {
         let node = cursor.node();
-        if node.kind() == "identifier" && text_of(text, node) == name {
+        if node.kind() == "identifier" {
             out.push(node);
         }
         if cursor.goto_first_child() {

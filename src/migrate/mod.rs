@@ -94,9 +94,40 @@ pub struct Context<'a> {
 /// classic pod template, each with what its own fix makes of it: `cli` finds them.
 pub type LoadedBy<'a> = &'a (dyn Fn(&Path) -> Vec<loads::Loader> + Sync);
 
-/// The YAML files in the directory of a file being fixed, other than itself, as paths
-/// [`ReadOther`] takes (whether they are inside the paths given is its to say).
-pub type ListBeside<'a> = &'a (dyn Fn(&Path) -> Vec<String> + Sync);
+/// The YAML files around a file being fixed: those of its directory (itself among them,
+/// under its own name), then the rest of the tree given that holds it, as paths
+/// [`ReadOther`] takes (whether they are inside the paths given is its to say). Listed once
+/// per directory and shared: a stack's every scheduler asks.
+pub type ListBeside<'a> = &'a (dyn Fn(&Path) -> std::sync::Arc<Vec<Nearby>> + Sync);
+
+/// One file of [`ListBeside`]'s list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nearby {
+    /// Its path relative to the asking file's directory (`x.yaml`, `../workers/x.yaml`).
+    pub written: String,
+    /// How far the scope must widen to hold it: 0 in the directory itself, k for the tree of
+    /// the directory k levels up (the directory's own subdirectories count as 1).
+    pub level: usize,
+    /// Whether it is named as a kustomization (`kustomization.yaml`, `Kustomization`).
+    pub kustomization: bool,
+}
+
+impl Nearby {
+    pub fn new(written: String) -> Nearby {
+        let parts: Vec<std::path::Component> = Path::new(&written).components().collect();
+        let ups = parts
+            .iter()
+            .take_while(|c| **c == std::path::Component::ParentDir)
+            .count();
+        let level = if ups == 0 && parts.len() > 1 { 1 } else { ups };
+        let kustomization = rewriters::stack_scope::is_kustomization_name(&written);
+        Nearby {
+            written,
+            level,
+            kustomization,
+        }
+    }
+}
 
 /// How a rewriter reaches another file of the run (the pod template a call loads): given
 /// the path of the file being fixed and a path as its code writes it, the file, or why it

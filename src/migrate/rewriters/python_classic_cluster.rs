@@ -157,9 +157,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         // `from dask_kubernetes import classic` used only here would import a module that no
         // longer exists: it goes with its last use.
         if !through_package {
-            edits.extend(super::python_remove_keyword::imports_only_used_in(
-                cx.text, doc, node,
-            ));
+            edits.extend(super::python_remove_keyword::imports_only_used_in(cx, node));
         }
         if !imports_module(cx.text, doc, OPERATOR) {
             // Where the package's old import is, keeping the file's import order.

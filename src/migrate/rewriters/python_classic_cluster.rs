@@ -157,9 +157,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         // `from dask_kubernetes import classic` used only here would import a module that no
         // longer exists: it goes with its last use.
         if !through_package {
-            edits.extend(super::python_remove_keyword::imports_only_used_in(
-                cx.text, doc, node,
-            ));
+            edits.extend(super::python_remove_keyword::imports_only_used_in(cx, node));
         }
         if !imports_module(cx.text, doc, OPERATOR) {
             // Where the package's old import is, keeping the file's import order.
@@ -289,18 +287,14 @@ fn blocked_call(cx: &Context<'_>) -> Option<(usize, String)> {
 /// The pending `python-classic-cluster` findings of this pass that are calls: each with its
 /// context and its call.
 fn classic_calls<'a>(cx: &'a Context<'a>) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
-    classic_calls_where(cx, |_| true)
+    (0..pending_classic_calls(cx).len()).filter_map(move |k| classic_call(cx, k))
 }
 
-/// [`classic_calls`] whose call's range passes `keep`, without looking up the others: a
-/// question about one call (is it fed this pod? does it stay classic?) asked per finding
-/// would otherwise look up every call of the file for every finding.
-fn classic_calls_where<'a>(
-    cx: &'a Context<'a>,
-    keep: impl Fn(TextRange) -> bool + 'a,
-) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
+/// Where [`classic_calls`] come from: by the index of each in `cx.pending`, the range of its
+/// call, in the order of `cx.pending`. Found once per pass.
+fn pending_classic_calls(cx: &Context<'_>) -> std::rc::Rc<Vec<(usize, TextRange)>> {
     let doc = cx.python();
-    let calls = cx.memo.verdict("pending classic calls", || {
+    cx.memo.verdict("pending classic calls", || {
         let found: Vec<(usize, TextRange)> = cx
             .pending
             .iter()
@@ -315,16 +309,62 @@ fn classic_calls_where<'a>(
             })
             .collect();
         std::rc::Rc::new(found)
-    });
-    (0..calls.len()).filter_map(move |k| {
-        let (i, call) = calls[k];
-        if !keep(call) {
-            return None;
-        }
-        let (rule, r) = cx.pending[i];
-        let call = node_at(doc?, r)?;
-        Some((cx.for_finding(rule, r), call))
     })
+}
+
+/// The `k`th of [`classic_calls`]: its finding's context and its call.
+fn classic_call<'a>(cx: &'a Context<'a>, k: usize) -> Option<(Context<'a>, Node<'a>)> {
+    let (i, _) = *pending_classic_calls(cx).get(k)?;
+    let (rule, r) = cx.pending[i];
+    let call = node_at(cx.python()?, r)?;
+    Some((cx.for_finding(rule, r), call))
+}
+
+/// [`classic_calls`] by the range of their call (the `k` of [`classic_call`], in order),
+/// found once per pass: a question about one call (does it stay classic?) asked per finding
+/// would otherwise look at every call of the file for every finding (#13).
+fn classic_calls_at(cx: &Context<'_>, call: TextRange) -> Vec<usize> {
+    type ByRange = std::rc::Rc<std::collections::HashMap<TextRange, Vec<usize>>>;
+    let by_range: ByRange = cx.memo.verdict("pending classic calls by range", || {
+        let mut by_range: std::collections::HashMap<TextRange, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (k, (_, r)) in pending_classic_calls(cx).iter().enumerate() {
+            by_range.entry(*r).or_default().push(k);
+        }
+        std::rc::Rc::new(by_range)
+    });
+    by_range.get(&call).cloned().unwrap_or_default()
+}
+
+/// The [`classic_calls`] (their `k`, in order) that `builder`'s pod goes to ([`fed_by`]),
+/// from one look at every classic call's arguments per pass: asked per `make_pod_spec(...)`
+/// call, a look at every classic call each made a file of N builders and N calls cost N²
+/// (#13).
+fn fed_calls(cx: &Context<'_>, builder: Node<'_>) -> Vec<usize> {
+    type ByBuilder = std::rc::Rc<std::collections::HashMap<TextRange, Vec<usize>>>;
+    let by_builder: ByBuilder = cx.memo.verdict("classic calls by the pod they take", || {
+        let mut by_builder: std::collections::HashMap<TextRange, Vec<usize>> =
+            std::collections::HashMap::new();
+        let Some(doc) = cx.python() else {
+            return std::rc::Rc::new(by_builder);
+        };
+        for k in 0..pending_classic_calls(cx).len() {
+            let Some((_, user)) = classic_call(cx, k) else {
+                continue;
+            };
+            for builder in fed_by(cx, doc, user) {
+                let users = by_builder.entry(builder).or_default();
+                if users.last() != Some(&k) {
+                    users.push(k);
+                }
+            }
+        }
+        std::rc::Rc::new(by_builder)
+    });
+    if builder.kind() != "call" {
+        return Vec::new();
+    }
+    by_builder.get(&range(builder)).cloned().unwrap_or_default()
 }
 
 /// Whether a call passes `custom_cluster_spec=` (its own fix is made).
@@ -341,9 +381,10 @@ fn passes_custom_spec(text: &str, call: Node<'_>) -> bool {
 /// and that fix is declined. Its classic-only keywords then stay with it (they still mean
 /// what they meant to the classic class).
 pub(crate) fn stays_classic(cx: &Context<'_>, call: Node<'_>) -> bool {
-    let at = range(call);
     !passes_custom_spec(cx.text, call)
-        && classic_calls_where(cx, move |c| c == at)
+        && classic_calls_at(cx, range(call))
+            .into_iter()
+            .filter_map(|k| classic_call(cx, k))
             .any(|(finding, c)| c.id() == call.id() && constructor(&finding, call).is_err())
 }
 
@@ -1102,23 +1143,12 @@ pub(crate) fn fed_constructor_migrates(
 
 /// [`fed_constructor_migrates`], computed: every classic call fed `builder`'s pod migrates.
 fn users_migrate(cx: &Context<'_>, builder: Node<'_>) -> Result<(), Declined> {
-    let Some(doc) = cx.python() else {
-        return Ok(());
-    };
     let text = cx.text;
-    let bound = builder
-        .parent()
-        .filter(|p| p.kind() == "assignment")
-        .and_then(|a| a.child_by_field_name("left"))
-        .filter(|l| l.kind() == "identifier")
-        .is_some();
-    // A user holds the builder in its arguments, or names its variable after it.
-    let (start, end) = (builder.start_byte(), builder.end_byte());
-    let may_use =
-        move |c: TextRange| (c.start() <= start && end <= c.end()) || (bound && c.end() > end);
-    for (finding, user) in classic_calls_where(cx, may_use) {
-        let fed = feeds(cx, doc, builder, user);
-        if fed && !passes_custom_spec(text, user) {
+    for (finding, user) in fed_calls(cx, builder)
+        .into_iter()
+        .filter_map(|k| classic_call(cx, k))
+    {
+        if !passes_custom_spec(text, user) {
             constructor(&finding, user).map_err(|_| {
                 Declined::new(format!(
                     "the pod it builds goes to the classic `KubeCluster` call at {}, which \
@@ -1132,38 +1162,37 @@ fn users_migrate(cx: &Context<'_>, builder: Node<'_>) -> Result<(), Declined> {
     Ok(())
 }
 
-/// Whether the pod `builder` (a `make_pod_spec(...)` call) builds goes to the call `user`:
-/// as an argument, inline or through the name it is assigned to.
-fn feeds(
+/// The `make_pod_spec(...)` calls (by range) whose pod goes to the call `user`: as an
+/// argument, inline or through the name it is assigned to (the call last assigned to that
+/// name before `user`, assigned before the argument reads it). Each builder once, in the
+/// order of `user`'s arguments.
+fn fed_by(
     cx: &Context<'_>,
     doc: &crate::source::python::PyDocument,
-    builder: Node<'_>,
     user: Node<'_>,
-) -> bool {
+) -> Vec<TextRange> {
     let text = cx.text;
-    let bound = builder
-        .parent()
-        .filter(|p| p.kind() == "assignment")
-        .and_then(|a| a.child_by_field_name("left"))
-        .filter(|l| l.kind() == "identifier")
-        .map(|l| text_of(text, l));
     let Some(args) = user.child_by_field_name("arguments") else {
-        return false;
+        return Vec::new();
     };
-    items(args).iter().any(|item| {
+    let mut builders: Vec<TextRange> = Vec::new();
+    for item in items(args) {
         let value = match item.kind() {
             "keyword_argument" => item.child_by_field_name("value"),
-            _ => Some(*item),
+            _ => Some(item),
         };
-        value.is_some_and(|v| {
-            v.id() == builder.id()
-                || (v.kind() == "identifier"
-                    && Some(text_of(text, v)) == bound
-                    && v.start_byte() > builder.end_byte()
-                    && last_assigned_call(cx, doc, text_of(text, v), user.start_byte())
-                        .is_some_and(|c| c.id() == builder.id()))
-        })
-    })
+        let builder = value.and_then(|v| match v.kind() {
+            "call" => Some(range(v)),
+            "identifier" => last_assigned_call(cx, doc, text_of(text, v), user.start_byte())
+                .filter(|c| v.start_byte() > c.end_byte())
+                .map(range),
+            _ => None,
+        });
+        if let Some(b) = builder.filter(|b| !builders.contains(b)) {
+            builders.push(b);
+        }
+    }
+    builders
 }
 
 /// The report of the DaskCluster a `make_pod_spec(...)` call (`builder`) now builds, when a
@@ -1177,16 +1206,17 @@ pub(crate) fn consumer_report(
     name: &str,
     record: Vec<crate::migrate::build::Record>,
 ) -> Option<crate::migrate::migration_report::MigrationReport> {
-    let doc = cx.python()?;
+    cx.python()?;
     // Through a name only: a `make_pod_spec(...)` written inside the call is fixed in the
     // pass after the call's own fix (the two overlap), when the call is no longer classic,
     // so its report could not say the same in `check` and in `fix`.
     let inside = |user: Node<'_>| {
         user.start_byte() <= builder.start_byte() && builder.end_byte() <= user.end_byte()
     };
-    let (_, user) = classic_calls(cx).find(|(_, user)| {
-        !inside(*user) && feeds(cx, doc, builder, *user) && !passes_custom_spec(cx.text, *user)
-    })?;
+    let (_, user) = fed_calls(cx, builder)
+        .into_iter()
+        .filter_map(|k| classic_call(cx, k))
+        .find(|(_, user)| !inside(*user) && !passes_custom_spec(cx.text, *user))?;
     let given = classic_arguments(cx.text, user);
     Some(call_report(cx, user, &given, name, record, None))
 }

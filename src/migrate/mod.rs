@@ -1143,13 +1143,16 @@ pub fn settle_fixes_with(
     mark_declined(report, &declined);
     note_in_play(meta, &text, report, settings);
     // Each occurrence's applicability: a rewriter may lower the rule's (an image bump).
+    // The first fix of each finding, found by a lookup: a search of every fix per finding
+    // made a file of N findings cost N² (#13).
+    let mut by_finding: std::collections::HashMap<(&str, TextRange), &Candidate> =
+        std::collections::HashMap::new();
+    for c in &fixes {
+        by_finding.entry((c.rule.as_str(), c.range)).or_insert(c);
+    }
     for f in &mut report.findings {
-        if let (Some(info), Some(c)) = (
-            f.fix.as_mut(),
-            fixes
-                .iter()
-                .find(|c| c.rule == f.rule && c.range == f.range),
-        ) {
+        if let (Some(info), Some(c)) = (f.fix.as_mut(), by_finding.get(&(f.rule.as_str(), f.range)))
+        {
             info.applicability = info.applicability.min(c.fix.applicability);
             info.migration = c
                 .fix
@@ -1374,18 +1377,61 @@ fn candidates(
 fn non_overlapping(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
     candidates.sort_by_key(|c| c.fix.edits.first().map(|e| (e.range.start, e.range.end)));
     let mut kept: Vec<Candidate> = Vec::new();
+    let mut index = KeptEdits::default();
     for c in candidates {
-        let clash = kept.iter().any(|k| {
-            k.fix
-                .edits
-                .iter()
-                .any(|a| c.fix.edits.iter().any(|b| clash(a, b)))
-        });
-        if !clash {
+        if !c.fix.edits.iter().any(|b| index.clashes(b)) {
+            index.add(&c.fix.edits);
             kept.push(c);
         }
     }
     kept
+}
+
+/// The edits of the fixes [`non_overlapping`] kept so far, indexed so that asking whether
+/// an edit [`clash`]es with one of them looks only near it: compared with every kept edit,
+/// a file of N fixes cost N² comparisons (#13).
+#[derive(Default)]
+struct KeptEdits {
+    /// Edits that replace or delete text, by (start, end); `longest` is the longest's length,
+    /// so the ones overlapping a range start at most that far before it.
+    solid: BTreeSet<(u32, u32)>,
+    longest: u32,
+    /// Insertions, by offset, with their text.
+    inserts: BTreeMap<u32, Vec<String>>,
+}
+
+impl KeptEdits {
+    /// Whether `b` clashes with a kept edit ([`clash`] against each of them).
+    fn clashes(&self, b: &Edit) -> bool {
+        let (start, end) = (b.range.start, b.range.end);
+        let solid = self
+            .solid
+            .range((start.saturating_sub(self.longest), 0)..(end, 0))
+            .any(|(_, e)| *e > start);
+        solid
+            || if start == end {
+                self.inserts
+                    .get(&start)
+                    .is_some_and(|texts| texts.contains(&b.content))
+            } else {
+                self.inserts.range(start + 1..end).next().is_some()
+            }
+    }
+
+    fn add(&mut self, edits: &[Edit]) {
+        for a in edits {
+            let (start, end) = (a.range.start, a.range.end);
+            if start == end {
+                self.inserts
+                    .entry(start)
+                    .or_default()
+                    .push(a.content.clone());
+            } else {
+                self.solid.insert((start, end));
+                self.longest = self.longest.max(end - start);
+            }
+        }
+    }
 }
 
 /// A fix that changes another file must be the only one to change it, once: a second
@@ -1427,6 +1473,7 @@ fn one_fix_per_other_file(
 /// Two edits clash when their ranges overlap; two different insertions at one point do not
 /// (several removed keywords of one call each add their comment above the statement, in
 /// source order), but the same insertion twice does.
+#[cfg(test)]
 fn clash(a: &Edit, b: &Edit) -> bool {
     if a.range == b.range && a.range.is_empty() {
         return a.content == b.content;
@@ -1435,6 +1482,7 @@ fn clash(a: &Edit, b: &Edit) -> bool {
 }
 
 /// Ranges overlap when they share a byte, or one inserts strictly inside the other.
+#[cfg(test)]
 fn overlaps(a: TextRange, b: TextRange) -> bool {
     if a == b {
         return true;
@@ -1760,6 +1808,45 @@ fn python_syntax(text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_edits_clash_as_comparing_with_every_kept_edit_does() {
+        // Every edit of ranges within 0..8, with two texts, kept in a few orders.
+        let mut all = Vec::new();
+        for start in 0..8u32 {
+            for end in start..8u32 {
+                for text in ["a", "b"] {
+                    all.push(Edit::replace(
+                        TextRange::new(start as usize, end as usize),
+                        text,
+                    ));
+                }
+            }
+        }
+        let (mut clashing, mut free) = (0, 0);
+        for step in [1, 3, 7, 11] {
+            let mut index = KeptEdits::default();
+            let mut kept: Vec<Edit> = Vec::new();
+            for (i, b) in all.iter().enumerate() {
+                let by_index = index.clashes(b);
+                assert_eq!(
+                    by_index,
+                    kept.iter().any(|a| clash(a, b)),
+                    "{b:?} against {kept:?}"
+                );
+                if by_index {
+                    clashing += 1;
+                } else {
+                    free += 1;
+                }
+                if i % step == 0 && !by_index {
+                    index.add(std::slice::from_ref(b));
+                    kept.push(b.clone());
+                }
+            }
+        }
+        assert!(clashing > 0 && free > 0);
+    }
 
     #[test]
     fn a_verdict_is_computed_once_per_memo_and_question() {

@@ -281,7 +281,7 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     })?;
     // The model: what classic `make_pod_spec` built for these arguments; the builder makes
     // it an operator worker (the same fields and fidelity decisions as a pod template).
-    let name = cluster_name(text, call);
+    let name = cluster_name(cx, call);
     let produced = produce(text, call, &arguments, name).map_err(|why| {
         Declined::new(format!(
             "{why} at {at}: add one (the operator needs it) and rerun"
@@ -433,18 +433,35 @@ fn report(
 }
 
 /// The `name=` string of the call this call (or the variable it is assigned to) is passed
-/// to, such as `KubeCluster(spec, name="etl")`, with its span; else `dask`.
-fn cluster_name(text: &str, call: Node<'_>) -> Sourced<String> {
-    let mut uses: Vec<Node<'_>> = vec![call];
-    if let Some(var) = call
+/// to, such as `KubeCluster(spec, name="etl")`, with its span; else `dask`. A variable
+/// assigned in a function is looked for in that function only (each of a module's builder
+/// functions names its own cluster), else in the whole file; its uses come from the pass's
+/// index of names ([`crate::migrate::python_text::name_uses`]), looked at in document order
+/// until one is passed with a name.
+fn cluster_name(cx: &Context<'_>, call: Node<'_>) -> Sourced<String> {
+    let text = cx.text;
+    let var = call
         .parent()
         .filter(|p| p.kind() == "assignment")
         .and_then(|a| a.child_by_field_name("left"))
-        .filter(|l| l.kind() == "identifier")
-    {
-        uses.extend(identifier_uses(text, call, text_of(text, var)));
-    }
-    uses.into_iter()
+        .filter(|l| l.kind() == "identifier");
+    let index = crate::migrate::python_text::name_uses(cx);
+    let ancestors: Vec<Node<'_>> = std::iter::successors(call.parent(), Node::parent).collect();
+    let root = ancestors.last().copied().unwrap_or(call);
+    let scope = ancestors
+        .iter()
+        .find(|n| n.kind() == "function_definition")
+        .map_or(0..text.len(), |f| f.byte_range());
+    let uses: &[(crate::source::TextRange, usize)] = var
+        .and_then(|v| index.get(text_of(text, v)))
+        .map_or(&[], Vec::as_slice);
+    let first = uses.partition_point(|(r, _)| r.start() < scope.start);
+    let in_scope = uses[first..]
+        .iter()
+        .take_while(|(r, _)| r.end() <= scope.end)
+        .filter_map(|(r, _)| root.descendant_for_byte_range(r.start(), r.end()));
+    std::iter::once(call)
+        .chain(in_scope)
         .find_map(|arg| name_keyword(text, arg))
         .unwrap_or_else(|| {
             Sourced::new(
@@ -550,31 +567,6 @@ fn keywords(text: &str, cluster: &DaskCluster, produced: &Produced<'_>) -> Vec<S
     let command: Vec<String> = command.iter().map(|w| value(w)).collect();
     kwargs.push(format!("worker_command=[{}]", command.join(", ")));
     kwargs
-}
-
-/// Every identifier `name` in the file (an iterative walk from the root).
-fn identifier_uses<'t>(text: &str, any: Node<'t>, name: &str) -> Vec<Node<'t>> {
-    let mut root = any;
-    while let Some(p) = root.parent() {
-        root = p;
-    }
-    let mut out = Vec::new();
-    let mut cursor = root.walk();
-    'walk: loop {
-        let node = cursor.node();
-        if node.kind() == "identifier" && text_of(text, node) == name {
-            out.push(node);
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
-    out
 }
 
 /// Statements after `var = make_pod_spec(…)` putting labels, annotations and the extra

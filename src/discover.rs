@@ -46,6 +46,9 @@ pub struct Discovery {
     pub skipped: Vec<PathBuf>,
     /// Files of a Helm chart's `templates/` the walk skipped (Go templates, not YAML).
     pub templates: Vec<PathBuf>,
+    /// Files the walk found that the run's `exclude` leaves out: not checked, yet their code
+    /// may load a template file of the run.
+    pub excluded: Vec<SourceFile>,
 }
 
 /// The kind a file name implies, if dusk reads such files.
@@ -233,6 +236,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         warnings,
         skipped,
         templates,
+        excluded: Vec::new(),
     }
 }
 

@@ -52,6 +52,11 @@ impl Selection {
         !Self::names(&self.ignore, rule, component)
     }
 
+    /// Whether every rule runs on every path (no `select`, `ignore` or per-path ignore).
+    pub fn is_everything(&self) -> bool {
+        self.select.is_none() && self.ignore.is_empty() && self.per_path.is_empty()
+    }
+
     pub fn enabled(&self, rule: &str, component: Option<&str>, path: &Path) -> bool {
         if !self.selects(rule, component) {
             return false;

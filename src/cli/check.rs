@@ -270,26 +270,37 @@ impl Scan {
         let _pins = crate::migrate::in_play::PinScope::open();
         // The pod template a call loads is fixed with the call, as `dusk fix` does it.
         let others = super::fix::Others::new(&paths, settings.limits.max_file_bytes);
-        let mut reports: Vec<FileReport> = found
+        others.know_files(&found.files);
+        let settle_file =
+            |file: &crate::discover::SourceFile, report: &mut FileReport, text: &str| {
+                settle(file, text, report, &settings, &self.fix_overrides, &others);
+            };
+        // Lint every file, and settle its fixes unless they ask who loads the file: those
+        // wait for the index of loaders, built below from what this lint found.
+        let first: Vec<First> = found
             .files
             .par_iter()
             .map(|file| {
-                let (mut report, text) =
-                    lint_file_keeping(file, &display_path(&file.path), &settings);
-                // A finding is fixable when `dusk fix` (or `--unsafe-fixes`) removes it: the
-                // fix loops run in memory, so both commands count the same findings.
-                if let Some(text) = text.filter(|_| report.findings.iter().any(|f| f.fix.is_some()))
-                {
-                    settle(
-                        file,
-                        &text,
-                        &mut report,
-                        &settings,
-                        &self.fix_overrides,
-                        &others,
-                    );
-                }
+                let first = self.lint_first(file, &settings, &settle_file);
                 crate::source::forget_kept();
+                first
+            })
+            .collect();
+        let waiting = first.iter().any(|f| f.waiting.is_some());
+        if waiting {
+            let sources = load_sources(&found.files, &first, &found.excluded);
+            others.index_loads(&sources, &settings, &self.fix_overrides);
+        }
+        let mut reports: Vec<FileReport> = found
+            .files
+            .par_iter()
+            .zip(first)
+            .map(|(file, first)| {
+                let mut report = first.report;
+                if let Some(text) = first.waiting {
+                    settle_file(file, &mut report, &text);
+                    crate::source::forget_kept();
+                }
                 report
             })
             .filter(|r| !r.findings.is_empty())
@@ -324,6 +335,41 @@ impl Scan {
         (scanned, reports)
     }
 
+    /// One file's lint, with its fixes settled (a finding is fixable when `dusk fix`, or
+    /// `--unsafe-fixes`, removes it: the fix loops run in memory, so both commands count the
+    /// same findings) unless they must wait for the run's loaders.
+    fn lint_first(
+        &self,
+        file: &crate::discover::SourceFile,
+        settings: &Settings<'_>,
+        settle_file: &(dyn Fn(&crate::discover::SourceFile, &mut FileReport, &str) + Sync),
+    ) -> First {
+        let (mut report, text) = lint_file_keeping(file, &display_path(&file.path), settings);
+        let Some(text) = text else {
+            return First {
+                report,
+                waiting: None,
+                named: None,
+            };
+        };
+        // Code that may load a template file, as the loader index reads it.
+        let named = super::fix::names_a_template(text.as_bytes())
+            .then(|| settings.selection.is_everything().then(|| report.clone()));
+        let mut waiting = None;
+        if report.findings.iter().any(|f| f.fix.is_some()) {
+            if crate::migrate::loads::asks_loaders(&report, settings.rules) {
+                waiting = Some(text.clone());
+            } else {
+                settle_file(file, &mut report, &text);
+            }
+        }
+        First {
+            report,
+            waiting,
+            named: named.map(|report| (report, text)),
+        }
+    }
+
     /// Walk the paths, drop what `exclude` names, and note the explicit files no front-end
     /// reads on standard error.
     pub fn discover(&self, paths: &[PathBuf]) -> crate::discover::Discovery {
@@ -336,9 +382,11 @@ impl Scan {
         }
         if !self.exclude.is_empty() {
             let explicit: std::collections::BTreeSet<&PathBuf> = paths.iter().collect();
-            found
-                .files
-                .retain(|f| explicit.contains(&f.path) || !self.excluded(&f.path));
+            let (kept, excluded) = std::mem::take(&mut found.files)
+                .into_iter()
+                .partition(|f| explicit.contains(&f.path) || !self.excluded(&f.path));
+            found.files = kept;
+            found.excluded = excluded;
         }
         found
     }
@@ -372,6 +420,36 @@ impl Scan {
             ExitStatus::Success
         }
     }
+}
+
+/// What the loader index reads: the files of this run that may load a template (with their
+/// lint when it selected every rule, else to be linted again with every rule), and the
+/// files `exclude` left out of the run.
+fn load_sources<'a>(
+    files: &'a [crate::discover::SourceFile],
+    first: &'a [First],
+    left_out: &'a [crate::discover::SourceFile],
+) -> Vec<super::fix::LoadSource<'a>> {
+    use super::fix::LoadSource;
+    files
+        .iter()
+        .zip(first)
+        .filter_map(|(file, f)| match f.named.as_ref()? {
+            (Some(report), text) => Some(LoadSource::Linted { file, report, text }),
+            (None, _) => Some(LoadSource::Unread(file)),
+        })
+        .chain(left_out.iter().map(LoadSource::Excluded))
+        .collect()
+}
+
+/// A file after the run's first lint.
+struct First {
+    report: FileReport,
+    /// The text, when the fixes wait for the loader index to be settled.
+    waiting: Option<String>,
+    /// For code that may load a template: its report when every rule was selected (else
+    /// `None`: linted again for the index), and the text linted.
+    named: Option<(Option<FileReport>, String)>,
 }
 
 /// Give each finding of `report` the fix that removes it, or none (see `fix::fixability`).

@@ -231,7 +231,17 @@ fn run_to(
     let loaded_by = |template: &Path| others.loaders(template, &lint, &scan.fix_overrides);
     settings.loaded_by = Some(&loaded_by);
     let found = scan.discover(&scan.paths);
+    others.know_files(&found.files);
     let _pins = crate::migrate::in_play::PinScope::open();
+    // The loaders are found before any fix asks, in parallel: asked first inside a fix, the
+    // index would be built by one thread while the others wait.
+    let sources: Vec<LoadSource<'_>> = found
+        .files
+        .iter()
+        .map(LoadSource::Unread)
+        .chain(found.excluded.iter().map(LoadSource::Excluded))
+        .collect();
+    others.index_loads(&sources, &lint, &scan.fix_overrides);
     let access = access(&found.files, &scan.paths);
     let mut results: Vec<FileResult> = found
         .files
@@ -291,10 +301,40 @@ pub(crate) struct Others {
     /// files may sit in directories beside the scheduler's (`deploy/dask/workers/`).
     trees: std::sync::Mutex<BTreeMap<PathBuf, std::sync::Arc<Vec<PathBuf>>>>,
     /// [`Others::beside`]'s list per directory of the files asking.
-    listed: std::sync::Mutex<BTreeMap<PathBuf, std::sync::Arc<Vec<String>>>>,
+    listed: std::sync::Mutex<BTreeMap<PathBuf, std::sync::Arc<Vec<crate::migrate::Nearby>>>>,
+    /// The YAML files of the run, when known ([`Others::know_files`]).
+    run_yaml: std::sync::OnceLock<Vec<PathBuf>>,
     /// The pod template files code of the run loads, by real path: found the first time a
     /// fix asks ([`Others::loaders`]).
     loads: std::sync::OnceLock<BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>>>,
+}
+
+/// A file the loader index looks at ([`Others::index_loads`]).
+pub(crate) enum LoadSource<'a> {
+    /// Linted already by the run, with every rule selected: its report and the text linted.
+    Linted {
+        file: &'a SourceFile,
+        report: &'a FileReport,
+        text: &'a str,
+    },
+    /// To be read, and linted when it can name a template file.
+    Unread(&'a SourceFile),
+    /// The same, for a file `exclude` leaves out of the run: its code is never fixed, so
+    /// what it loads stays classic.
+    Excluded(&'a SourceFile),
+}
+
+/// Whether a file's text holds one of the words code names a template file with: only such
+/// files can load one, so only they are linted for the index.
+pub(crate) fn names_a_template(text: &[u8]) -> bool {
+    static NAMING: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    NAMING
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::new(["KubeCluster", "template-path", "template_path"]).ok()
+        })
+        .as_ref()
+        .is_none_or(|ac| ac.is_match(text))
 }
 
 impl Others {
@@ -308,8 +348,20 @@ impl Others {
             max,
             trees: Default::default(),
             listed: Default::default(),
+            run_yaml: std::sync::OnceLock::new(),
             loads: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The files of the run: a stack's parts are looked for among its YAML files only (not
+    /// walked again), so what `exclude` leaves out is neither read nor changed with a stack.
+    pub(crate) fn know_files(&self, files: &[SourceFile]) {
+        let yaml = files
+            .iter()
+            .filter(|f| f.kind == crate::discover::SourceKind::Yaml)
+            .map(|f| f.path.clone())
+            .collect();
+        let _ = self.run_yaml.set(yaml);
     }
 
     /// The code of the run (the files under the paths given) that loads `template` as a
@@ -325,18 +377,40 @@ impl Others {
             return Vec::new();
         };
         self.loads
-            .get_or_init(|| self.find_loads(lint, overrides))
+            .get_or_init(|| {
+                let walked = self.walk_loads();
+                let sources: Vec<LoadSource<'_>> = walked.iter().map(LoadSource::Unread).collect();
+                self.find_loads(&sources, lint, overrides)
+            })
             .get(&real)
             .cloned()
             .unwrap_or_default()
     }
 
+    /// Find the run's loaders now, from `sources`, in parallel: [`Others::loaders`] then
+    /// answers from this index instead of walking and linting the tree again.
+    pub(crate) fn index_loads(
+        &self,
+        sources: &[LoadSource<'_>],
+        lint: &crate::lint::Settings<'_>,
+        overrides: &BTreeMap<String, crate::source::edit::Applicability>,
+    ) {
+        let _ = self.loads.set(self.find_loads(sources, lint, overrides));
+    }
+
+    /// Every file under the paths given, to be read and linted for its loads: the index
+    /// when nothing of the run's own lint can be reused (`dusk fix`, standard input).
+    pub(crate) fn walk_loads(&self) -> Vec<SourceFile> {
+        crate::discover::discover(&self.given).files
+    }
+
     fn find_loads(
         &self,
+        sources: &[LoadSource<'_>],
         lint: &crate::lint::Settings<'_>,
         overrides: &BTreeMap<String, crate::source::edit::Applicability>,
     ) -> BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>> {
-        use crate::migrate::loads::{Loader, Role, Verdict};
+        use crate::migrate::loads::Loader;
         // Every loader is found, whatever the run selects: a deselected call stays classic,
         // and so must the template it loads.
         let everything = crate::lint::Selection::default();
@@ -356,104 +430,139 @@ impl Others {
         fix.others = Some(&read);
         let beside = |from: &Path| self.beside(from);
         fix.beside = Some(&beside);
+        let found: Vec<Vec<(PathBuf, Loader)>> = sources
+            .par_iter()
+            .map(|source| {
+                let found = self.loads_of(source, lint, &wide, &fix);
+                crate::source::forget_kept();
+                found
+            })
+            .collect();
         let mut out: BTreeMap<PathBuf, Vec<Loader>> = BTreeMap::new();
-        let walked = crate::discover::discover(&self.given);
-        // One scan per file for the words that can name a template file.
-        let Ok(naming) =
-            aho_corasick::AhoCorasick::new(["KubeCluster", "template-path", "template_path"])
-        else {
-            return out;
-        };
-        for file in &walked.files {
-            // Only code that can name a template file is linted again.
-            let Ok(bytes) = crate::discover::read_regular(&file.path, self.max) else {
-                continue;
-            };
-            if !naming.is_match(&bytes) {
-                continue;
-            }
-            let shown = display_path(&file.path);
-            let (report, Some(text)) = crate::lint::lint_file_keeping(file, &shown, &wide) else {
-                continue;
-            };
-            let meta = FileMeta {
-                kind: file.kind,
-                beside_chart: file.beside_chart,
-                path: &file.path,
-                display_path: &shown,
-            };
-            for load in crate::migrate::loads::of_file(meta, &text, &report, &fix) {
-                let Ok(target) = self.read(&file.path, &load.load.written) else {
-                    continue;
-                };
-                let Ok(real) = std::fs::canonicalize(&target.path) else {
-                    continue;
-                };
-                let component = lint.rules.get(&load.rule).map(|r| r.component.as_str());
-                let verdict = match load.fix {
-                    _ if !lint.selection.enabled(&load.rule, component, &file.path) => {
-                        Verdict::Declined(format!(
-                            "its finding `{}` is not selected in this run, so that code stays \
-                             classic: select it too",
-                            load.rule
-                        ))
-                    }
-                    Ok(_) if load.load.role == Role::Scheduler => Verdict::Carried,
-                    Err(why) => Verdict::Declined(why.reason),
-                    Ok(elsewhere) => match elsewhere
-                        .into_iter()
-                        .find(|o| std::fs::canonicalize(&o.path).ok().as_ref() == Some(&real))
-                    {
-                        Some(o) => Verdict::Migrates {
-                            original: o.original,
-                            fixed: o.fixed,
-                        },
-                        None => Verdict::Declined(
-                            "its fix does not migrate this file with it".to_owned(),
-                        ),
-                    },
-                };
-                out.entry(real).or_default().push(Loader {
-                    at: load.at,
-                    form: load.load.form,
-                    role: load.load.role,
-                    verdict,
-                });
-            }
+        for (real, loader) in found.into_iter().flatten() {
+            out.entry(real).or_default().push(loader);
         }
         out
     }
 
-    /// The names of the YAML files in the directory of `from`, other than `from`, sorted;
-    /// then the other YAML files under the directory given that holds `from` (as the walk
-    /// finds them: `.gitignore` and the default excludes honoured), as paths relative to
-    /// `from`'s directory (`../workers/deployment.yaml`), sorted: paths [`Others::read`]
-    /// finds beside `from` and says which are outside the paths given.
-    pub(crate) fn beside(&self, from: &Path) -> Vec<String> {
+    /// The templates one file loads (real paths), each with its loader.
+    fn loads_of(
+        &self,
+        source: &LoadSource<'_>,
+        lint: &crate::lint::Settings<'_>,
+        wide: &crate::lint::Settings<'_>,
+        fix: &FixSettings<'_>,
+    ) -> Vec<(PathBuf, crate::migrate::loads::Loader)> {
+        use crate::migrate::loads::{Loader, Role, Verdict};
+        let (file, shown) = match source {
+            LoadSource::Linted { file, .. }
+            | LoadSource::Unread(file)
+            | LoadSource::Excluded(file) => (*file, display_path(&file.path)),
+        };
+        let excluded = matches!(source, LoadSource::Excluded(_));
+        let linted;
+        let (report, text) = match source {
+            LoadSource::Linted { report, text, .. } => (*report, *text),
+            LoadSource::Unread(file) | LoadSource::Excluded(file) => {
+                // Only code that can name a template file is linted again.
+                let Ok(bytes) = crate::discover::read_regular(&file.path, self.max) else {
+                    return Vec::new();
+                };
+                if !names_a_template(&bytes) {
+                    return Vec::new();
+                }
+                linted = crate::lint::lint_file_keeping(file, &shown, wide);
+                let (report, Some(text)) = &linted else {
+                    return Vec::new();
+                };
+                (report, text.as_str())
+            }
+        };
+        let meta = FileMeta {
+            kind: file.kind,
+            beside_chart: file.beside_chart,
+            path: &file.path,
+            display_path: &shown,
+        };
+        let mut out = Vec::new();
+        for load in crate::migrate::loads::of_file(meta, text, report, fix) {
+            let Ok(target) = self.read(&file.path, &load.load.written) else {
+                continue;
+            };
+            let Ok(real) = std::fs::canonicalize(&target.path) else {
+                continue;
+            };
+            let component = lint.rules.get(&load.rule).map(|r| r.component.as_str());
+            let verdict = match load.fix {
+                _ if excluded => Verdict::Declined(format!(
+                    "`{shown}` is excluded from this run, so its code stays classic"
+                )),
+                _ if !lint.selection.enabled(&load.rule, component, &file.path) => {
+                    Verdict::Declined(format!(
+                        "its finding `{}` is not selected in this run, so that code stays \
+                         classic: select it too",
+                        load.rule
+                    ))
+                }
+                Ok(_) if load.load.role == Role::Scheduler => Verdict::Carried,
+                Err(why) => Verdict::Declined(why.reason),
+                Ok(elsewhere) => match elsewhere
+                    .into_iter()
+                    .find(|o| std::fs::canonicalize(&o.path).ok().as_ref() == Some(&real))
+                {
+                    Some(o) => Verdict::Migrates {
+                        original: o.original,
+                        fixed: o.fixed,
+                    },
+                    None => {
+                        Verdict::Declined("its fix does not migrate this file with it".to_owned())
+                    }
+                },
+            };
+            out.push((
+                real,
+                Loader {
+                    at: load.at,
+                    form: load.load.form,
+                    role: load.load.role,
+                    verdict,
+                },
+            ));
+        }
+        out
+    }
+
+    /// The names of the YAML files in the directory of `from` (`from`'s own among them),
+    /// sorted; then the other YAML files under the directory given that holds `from` (as the
+    /// walk finds them: `.gitignore` and the default excludes honoured), as paths relative
+    /// to `from`'s directory (`../workers/deployment.yaml`), sorted: paths [`Others::read`]
+    /// finds beside `from` and says which are outside the paths given. Listed once per
+    /// directory: every scheduler of a directory asks, and the tree's part is the whole tree.
+    pub(crate) fn beside(&self, from: &Path) -> std::sync::Arc<Vec<crate::migrate::Nearby>> {
         let dir = from
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        // Listed once per directory: every scheduler of a directory asks, and the tree's
-        // part is the whole tree. A name of `from`'s directory has no `/`, so leaving
-        // `from` out by name leaves out only `from`.
-        let listed = {
-            let mut cache = self.listed.lock().unwrap_or_else(|e| e.into_inner());
-            cache
-                .entry(dir.to_path_buf())
-                .or_insert_with(|| std::sync::Arc::new(self.listed_beside(dir)))
-                .clone()
-        };
-        let name = from.file_name().and_then(|n| n.to_str());
-        listed
-            .iter()
-            .filter(|n| Some(n.as_str()) != name)
-            .cloned()
-            .collect()
+        if let Some(listed) = self.lock_listed().get(dir) {
+            return listed.clone();
+        }
+        // Listed outside the lock: other threads go on with their own directories.
+        let listed = std::sync::Arc::new(self.listed_beside(dir));
+        self.lock_listed()
+            .entry(dir.to_path_buf())
+            .or_insert(listed)
+            .clone()
     }
 
-    /// [`Others::beside`] for every file of `dir`, none left out.
-    fn listed_beside(&self, dir: &Path) -> Vec<String> {
+    fn lock_listed(
+        &self,
+    ) -> std::sync::MutexGuard<'_, BTreeMap<PathBuf, std::sync::Arc<Vec<crate::migrate::Nearby>>>>
+    {
+        self.listed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// [`Others::beside`] for every file of `dir`.
+    fn listed_beside(&self, dir: &Path) -> Vec<crate::migrate::Nearby> {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return Vec::new();
         };
@@ -465,7 +574,7 @@ impl Others {
             .collect();
         out.sort();
         let Ok(here) = std::fs::canonicalize(dir) else {
-            return out;
+            return out.into_iter().map(crate::migrate::Nearby::new).collect();
         };
         // The tree's paths are real already: made relative without asking the file system
         // again (two `realpath`s per file per call made a 20,000-file run spend its time in
@@ -478,7 +587,7 @@ impl Others {
             .collect();
         further.sort();
         out.extend(further);
-        out
+        out.into_iter().map(crate::migrate::Nearby::new).collect()
     }
 
     /// The YAML files (real paths) under the directory given that holds `dir`; none when
@@ -499,13 +608,24 @@ impl Others {
         trees
             .entry(root.clone())
             .or_insert_with(|| {
-                let found = crate::discover::discover(std::slice::from_ref(root));
+                let walked;
+                let files = match self.run_yaml.get() {
+                    Some(files) => files,
+                    None => {
+                        walked = crate::discover::discover(std::slice::from_ref(root))
+                            .files
+                            .into_iter()
+                            .filter(|f| f.kind == crate::discover::SourceKind::Yaml)
+                            .map(|f| f.path)
+                            .collect();
+                        &walked
+                    }
+                };
                 std::sync::Arc::new(
-                    found
-                        .files
-                        .into_iter()
-                        .filter(|f| f.kind == crate::discover::SourceKind::Yaml)
-                        .filter_map(|f| std::fs::canonicalize(f.path).ok())
+                    files
+                        .iter()
+                        .filter_map(|f| std::fs::canonicalize(f).ok())
+                        .filter(|f| f.starts_with(root))
                         .collect(),
                 )
             })

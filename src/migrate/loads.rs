@@ -72,6 +72,20 @@ pub enum Verdict {
     Declined(String),
 }
 
+/// Rewriters that ask [`super::Context::loaded_by`] about the file they fix.
+const ASKING: &[&str] = &["pod-template-to-daskcluster"];
+
+/// Whether fixing `report`'s findings asks who loads the file: such a file is fixed once the
+/// run's loaders are known (`dusk check` settles every other file while it lints).
+pub fn asks_loaders(report: &FileReport, rules: &crate::rules::RuleSet) -> bool {
+    report.findings.iter().any(|f| {
+        rules
+            .get(&f.rule)
+            .and_then(|r| r.fix.as_ref())
+            .is_some_and(|fix| ASKING.contains(&fix.rewriter.as_str()))
+    })
+}
+
 /// Rewriters whose findings may load a pod template file.
 const LOADERS: &[&str] = &["python-classic-cluster", "dask-config"];
 

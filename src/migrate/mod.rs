@@ -94,9 +94,40 @@ pub struct Context<'a> {
 /// classic pod template, each with what its own fix makes of it: `cli` finds them.
 pub type LoadedBy<'a> = &'a (dyn Fn(&Path) -> Vec<loads::Loader> + Sync);
 
-/// The YAML files in the directory of a file being fixed, other than itself, as paths
-/// [`ReadOther`] takes (whether they are inside the paths given is its to say).
-pub type ListBeside<'a> = &'a (dyn Fn(&Path) -> Vec<String> + Sync);
+/// The YAML files around a file being fixed: those of its directory (itself among them,
+/// under its own name), then the rest of the tree given that holds it, as paths
+/// [`ReadOther`] takes (whether they are inside the paths given is its to say). Listed once
+/// per directory and shared: a stack's every scheduler asks.
+pub type ListBeside<'a> = &'a (dyn Fn(&Path) -> std::sync::Arc<Vec<Nearby>> + Sync);
+
+/// One file of [`ListBeside`]'s list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nearby {
+    /// Its path relative to the asking file's directory (`x.yaml`, `../workers/x.yaml`).
+    pub written: String,
+    /// How far the scope must widen to hold it: 0 in the directory itself, k for the tree of
+    /// the directory k levels up (the directory's own subdirectories count as 1).
+    pub level: usize,
+    /// Whether it is named as a kustomization (`kustomization.yaml`, `Kustomization`).
+    pub kustomization: bool,
+}
+
+impl Nearby {
+    pub fn new(written: String) -> Nearby {
+        let parts: Vec<std::path::Component> = Path::new(&written).components().collect();
+        let ups = parts
+            .iter()
+            .take_while(|c| **c == std::path::Component::ParentDir)
+            .count();
+        let level = if ups == 0 && parts.len() > 1 { 1 } else { ups };
+        let kustomization = rewriters::stack_scope::is_kustomization_name(&written);
+        Nearby {
+            written,
+            level,
+            kustomization,
+        }
+    }
+}
 
 /// How a rewriter reaches another file of the run (the pod template a call loads): given
 /// the path of the file being fixed and a path as its code writes it, the file, or why it
@@ -1211,13 +1242,16 @@ pub fn settle_fixes_with(
     mark_declined(report, &declined);
     note_in_play(meta, &text, report, settings);
     // Each occurrence's applicability: a rewriter may lower the rule's (an image bump).
+    // The first fix of each finding, found by a lookup: a search of every fix per finding
+    // made a file of N findings cost N² (#13).
+    let mut by_finding: std::collections::HashMap<(&str, TextRange), &Candidate> =
+        std::collections::HashMap::new();
+    for c in &fixes {
+        by_finding.entry((c.rule.as_str(), c.range)).or_insert(c);
+    }
     for f in &mut report.findings {
-        if let (Some(info), Some(c)) = (
-            f.fix.as_mut(),
-            fixes
-                .iter()
-                .find(|c| c.rule == f.rule && c.range == f.range),
-        ) {
+        if let (Some(info), Some(c)) = (f.fix.as_mut(), by_finding.get(&(f.rule.as_str(), f.range)))
+        {
             info.applicability = info.applicability.min(c.fix.applicability);
             info.migration = c
                 .fix
@@ -1442,18 +1476,61 @@ fn candidates(
 fn non_overlapping(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
     candidates.sort_by_key(|c| c.fix.edits.first().map(|e| (e.range.start, e.range.end)));
     let mut kept: Vec<Candidate> = Vec::new();
+    let mut index = KeptEdits::default();
     for c in candidates {
-        let clash = kept.iter().any(|k| {
-            k.fix
-                .edits
-                .iter()
-                .any(|a| c.fix.edits.iter().any(|b| clash(a, b)))
-        });
-        if !clash {
+        if !c.fix.edits.iter().any(|b| index.clashes(b)) {
+            index.add(&c.fix.edits);
             kept.push(c);
         }
     }
     kept
+}
+
+/// The edits of the fixes [`non_overlapping`] kept so far, indexed so that asking whether
+/// an edit [`clash`]es with one of them looks only near it: compared with every kept edit,
+/// a file of N fixes cost N² comparisons (#13).
+#[derive(Default)]
+struct KeptEdits {
+    /// Edits that replace or delete text, by (start, end); `longest` is the longest's length,
+    /// so the ones overlapping a range start at most that far before it.
+    solid: BTreeSet<(u32, u32)>,
+    longest: u32,
+    /// Insertions, by offset, with their text.
+    inserts: BTreeMap<u32, Vec<String>>,
+}
+
+impl KeptEdits {
+    /// Whether `b` clashes with a kept edit ([`clash`] against each of them).
+    fn clashes(&self, b: &Edit) -> bool {
+        let (start, end) = (b.range.start, b.range.end);
+        let solid = self
+            .solid
+            .range((start.saturating_sub(self.longest), 0)..(end, 0))
+            .any(|(_, e)| *e > start);
+        solid
+            || if start == end {
+                self.inserts
+                    .get(&start)
+                    .is_some_and(|texts| texts.contains(&b.content))
+            } else {
+                self.inserts.range(start + 1..end).next().is_some()
+            }
+    }
+
+    fn add(&mut self, edits: &[Edit]) {
+        for a in edits {
+            let (start, end) = (a.range.start, a.range.end);
+            if start == end {
+                self.inserts
+                    .entry(start)
+                    .or_default()
+                    .push(a.content.clone());
+            } else {
+                self.solid.insert((start, end));
+                self.longest = self.longest.max(end - start);
+            }
+        }
+    }
 }
 
 /// A fix that changes another file must be the only one to change it, once: a second
@@ -1495,6 +1572,7 @@ fn one_fix_per_other_file(
 /// Two edits clash when their ranges overlap; two different insertions at one point do not
 /// (several removed keywords of one call each add their comment above the statement, in
 /// source order), but the same insertion twice does.
+#[cfg(test)]
 fn clash(a: &Edit, b: &Edit) -> bool {
     if a.range == b.range && a.range.is_empty() {
         return a.content == b.content;
@@ -1503,6 +1581,7 @@ fn clash(a: &Edit, b: &Edit) -> bool {
 }
 
 /// Ranges overlap when they share a byte, or one inserts strictly inside the other.
+#[cfg(test)]
 fn overlaps(a: TextRange, b: TextRange) -> bool {
     if a == b {
         return true;
@@ -1877,6 +1956,45 @@ mod tests {
         merge_reports(&mut merged, vec![r("cell 2".into(), "b", 5)]);
         let ns: Vec<_> = merged.iter().map(|m| m["n"].as_u64().unwrap()).collect();
         assert_eq!(ns, [1, 3, 4, 5]);
+    }
+
+    #[test]
+    fn kept_edits_clash_as_comparing_with_every_kept_edit_does() {
+        // Every edit of ranges within 0..8, with two texts, kept in a few orders.
+        let mut all = Vec::new();
+        for start in 0..8u32 {
+            for end in start..8u32 {
+                for text in ["a", "b"] {
+                    all.push(Edit::replace(
+                        TextRange::new(start as usize, end as usize),
+                        text,
+                    ));
+                }
+            }
+        }
+        let (mut clashing, mut free) = (0, 0);
+        for step in [1, 3, 7, 11] {
+            let mut index = KeptEdits::default();
+            let mut kept: Vec<Edit> = Vec::new();
+            for (i, b) in all.iter().enumerate() {
+                let by_index = index.clashes(b);
+                assert_eq!(
+                    by_index,
+                    kept.iter().any(|a| clash(a, b)),
+                    "{b:?} against {kept:?}"
+                );
+                if by_index {
+                    clashing += 1;
+                } else {
+                    free += 1;
+                }
+                if i % step == 0 && !by_index {
+                    index.add(std::slice::from_ref(b));
+                    kept.push(b.clone());
+                }
+            }
+        }
+        assert!(clashing > 0 && free > 0);
     }
 
     #[test]

@@ -49,40 +49,133 @@ pub type NameUses = std::rc::Rc<std::collections::HashMap<String, Vec<(TextRange
 /// [`NameUses`] of the pass's parsed Python (empty for YAML).
 pub fn name_uses(cx: &crate::migrate::Context<'_>) -> NameUses {
     cx.memo.verdict("python name uses", || {
-        let mut uses: std::collections::HashMap<String, Vec<(TextRange, usize)>> =
-            std::collections::HashMap::new();
-        let Some(doc) = cx.python() else {
-            return std::rc::Rc::new(uses);
-        };
-        // The walk keeps the ancestors itself: `Node::parent` searches from the root.
-        let mut parents: Vec<Node<'_>> = Vec::new();
-        let mut cursor = doc.tree.walk();
-        'walk: loop {
-            let node = cursor.node();
-            if node.kind() == "identifier" {
-                let not_a_use = parents.last().is_some_and(|p| {
-                    (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
-                        || p.kind() == "dotted_name"
-                });
-                if !not_a_use {
-                    uses.entry(text_of(cx.text, node).to_owned())
-                        .or_default()
-                        .push((range(node), node.start_position().row));
-                }
-            }
-            if cursor.goto_first_child() {
-                parents.push(node);
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-                parents.pop();
+        std::rc::Rc::new(
+            cx.python()
+                .map(|doc| collect_name_uses(cx.text, doc))
+                .unwrap_or_default(),
+        )
+    })
+}
+
+/// [`NameUses`] of `doc`, by one walk of its tree.
+fn collect_name_uses(
+    text: &str,
+    doc: &PyDocument,
+) -> std::collections::HashMap<String, Vec<(TextRange, usize)>> {
+    let mut uses: std::collections::HashMap<String, Vec<(TextRange, usize)>> =
+        std::collections::HashMap::new();
+    // The walk keeps the ancestors itself: `Node::parent` searches from the root.
+    let mut parents: Vec<Node<'_>> = Vec::new();
+    let mut cursor = doc.tree.walk();
+    'walk: loop {
+        let node = cursor.node();
+        if node.kind() == "identifier" {
+            let not_a_use = parents.last().is_some_and(|p| {
+                (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+                    || p.kind() == "dotted_name"
+            });
+            if !not_a_use {
+                uses.entry(text_of(text, node).to_owned())
+                    .or_default()
+                    .push((range(node), node.start_position().row));
             }
         }
-        std::rc::Rc::new(uses)
+        if cursor.goto_first_child() {
+            parents.push(node);
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+            parents.pop();
+        }
+    }
+    uses
+}
+
+/// The file's top-level statements (a module's named children, comments excluded) by kind,
+/// in document order. One walk per pass, kept in the pass's memo: a rewriter that looks for
+/// the file's imports per finding walked every statement of the module, so a file of N
+/// findings cost N × its statements.
+pub type TopLevel = std::rc::Rc<std::collections::HashMap<String, Vec<TextRange>>>;
+
+/// [`TopLevel`] of the pass's parsed Python (empty for YAML).
+fn top_level(cx: &crate::migrate::Context<'_>) -> TopLevel {
+    cx.memo.verdict("python top-level statements", || {
+        let mut by_kind: std::collections::HashMap<String, Vec<TextRange>> =
+            std::collections::HashMap::new();
+        if let Some(doc) = cx.python() {
+            for stmt in items(doc.tree.root_node()) {
+                by_kind
+                    .entry(stmt.kind().to_owned())
+                    .or_default()
+                    .push(range(stmt));
+            }
+        }
+        std::rc::Rc::new(by_kind)
     })
+}
+
+/// The top-level statements of `kind` in the pass's parsed Python, in document order: what
+/// `items(root)` filtered by kind gives, without a walk over every statement per call.
+pub fn top_level_of<'t>(
+    cx: &crate::migrate::Context<'_>,
+    doc: &'t PyDocument,
+    kind: &str,
+) -> Vec<Node<'t>> {
+    let top = top_level(cx);
+    let Some(ranges) = top.get(kind) else {
+        return Vec::new();
+    };
+    ranges
+        .iter()
+        .filter_map(|r| top_level_at(doc, *r, kind))
+        .collect()
+}
+
+/// The top-level statement of `kind` at exactly `at`. tree-sitter keeps long statement
+/// lists as balanced hidden nodes: a cursor reaches the statement at a byte without
+/// visiting the ones before it.
+fn top_level_at<'t>(doc: &'t PyDocument, at: TextRange, kind: &str) -> Option<Node<'t>> {
+    let mut cursor = doc.tree.walk();
+    cursor.goto_first_child_for_byte(at.start())?;
+    while cursor.node().start_byte() < at.start() {
+        if !cursor.goto_next_sibling() {
+            return None;
+        }
+    }
+    let node = cursor.node();
+    (node.kind() == kind && range(node) == at).then_some(node)
+}
+
+/// Whether [`NameUses`] has a use of `name` outside every range of `except`: binary
+/// searches in the uses' document order, not a walk of the file.
+pub fn used_outside(uses: &NameUses, name: &str, except: &[TextRange]) -> bool {
+    let Some(at) = uses.get(name) else {
+        return false;
+    };
+    // The uses inside each excepted range are one run of `at`; merged, they cover the
+    // uses inside any of them.
+    let mut runs: Vec<(usize, usize)> = except
+        .iter()
+        .map(|e| {
+            let lo = at.partition_point(|(r, _)| r.start() < e.start());
+            let hi = lo + at[lo..].partition_point(|(r, _)| r.end() <= e.end());
+            (lo, hi)
+        })
+        .collect();
+    runs.sort_unstable();
+    let mut inside = 0;
+    let mut covered = 0;
+    for (lo, hi) in runs {
+        let lo = lo.max(covered);
+        if hi > lo {
+            inside += hi - lo;
+            covered = hi;
+        }
+    }
+    inside < at.len()
 }
 
 /// The nearest ancestor (or `node` itself) of one of `kinds`.
@@ -446,6 +539,115 @@ mod tests {
         assert_eq!(
             moved_within(src, at, "KubeCluster", None),
             "from dask_kubernetes import HelmCluster\nfrom dask_kubernetes.operator import KubeCluster\nfrom dask_kubernetes.operator import make_cluster_spec\n"
+        );
+    }
+
+    /// How often `name` is read outside the nodes `except`, by a walk of the whole tree
+    /// (what `python-remove-keyword` asked per removed keyword before [`used_outside`]).
+    fn uses_by_walk(src: &str, doc: &PyDocument, name: &str, except: &[Node<'_>]) -> usize {
+        let mut count = 0;
+        let mut cursor = doc.tree.walk();
+        'walk: loop {
+            let node = cursor.node();
+            let inside = except
+                .iter()
+                .any(|e| e.start_byte() <= node.start_byte() && node.end_byte() <= e.end_byte());
+            if !inside && node.kind() == "identifier" && text_of(src, node) == name {
+                let not_a_use = node.parent().is_some_and(|p| {
+                    (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+                        || p.kind() == "dotted_name"
+                });
+                if !not_a_use {
+                    count += 1;
+                }
+            }
+            if !inside && cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        count
+    }
+
+    #[test]
+    fn used_outside_agrees_with_a_walk_of_the_file() {
+        let src = "from dask_kubernetes import KubeCluster, KubeConfig as KC\n\
+                   import dask_kubernetes.classic\n\n\
+                   def start(auth=KC()):\n\
+                   \x20   cluster = KubeCluster(auth=[KC(context=\"prod\")], deploy_mode=\"local\")\n\
+                   \x20   cluster.KubeConfig = KC\n\
+                   \x20   return cluster, dask_kubernetes.classic\n";
+        let doc = crate::source::python::parse(src).unwrap();
+        let uses: NameUses = std::rc::Rc::new(collect_name_uses(src, &doc));
+        let mut nodes = Vec::new();
+        let mut cursor = doc.tree.walk();
+        'walk: loop {
+            nodes.push(cursor.node());
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        let names = [
+            "KubeCluster",
+            "KC",
+            "KubeConfig",
+            "cluster",
+            "dask_kubernetes",
+            "auth",
+        ];
+        let mut both = 0;
+        for name in names {
+            for a in &nodes {
+                for b in &nodes {
+                    let by_walk = uses_by_walk(src, &doc, name, &[*a, *b]) > 0;
+                    let except = [range(*a), range(*b)];
+                    assert_eq!(
+                        used_outside(&uses, name, &except),
+                        by_walk,
+                        "{name} outside {:?} and {:?}",
+                        text_of(src, *a),
+                        text_of(src, *b)
+                    );
+                    both += usize::from(by_walk);
+                }
+            }
+        }
+        // Both answers occur: the table is not all "unused".
+        assert!(both > 0 && both < names.len() * nodes.len() * nodes.len());
+        // An attribute's name and a module path are not uses.
+        assert!(!used_outside(&uses, "classic", &[]));
+        assert!(!used_outside(&uses, "KubeConfig", &[]));
+    }
+
+    #[test]
+    fn every_top_level_statement_is_found_at_its_range() {
+        let mut src = String::from("import os  # a comment\n");
+        for i in 0..300 {
+            src.push_str(&format!(
+                "x{i} = {i}; y{i} = x{i}\nfrom m{i} import n{i}\n# note {i}\n"
+            ));
+        }
+        let doc = crate::source::python::parse(&src).unwrap();
+        let statements = items(doc.tree.root_node());
+        assert_eq!(statements.len(), 1 + 300 * 3);
+        for stmt in statements {
+            assert_eq!(top_level_at(&doc, range(stmt), stmt.kind()), Some(stmt));
+            assert_eq!(top_level_at(&doc, range(stmt), "class_definition"), None);
+        }
+        // A range that is no statement's is none.
+        let at = src.find("x7 = 7").unwrap();
+        assert_eq!(
+            top_level_at(&doc, TextRange::new(at, at + 2), "expression_statement"),
+            None
         );
     }
 

@@ -368,3 +368,32 @@ fn issue_8_make_cluster_spec_goes_through_the_builder() {
         outcome.fixed
     );
 }
+
+/// Each builder function of a module names its own cluster: the name of a `make_pod_spec(...)`
+/// assigned in a function comes from the `KubeCluster` call of that function, not from the
+/// first call in the file passing a variable of the same name.
+#[test]
+fn each_builder_function_keeps_its_own_cluster_name() {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/safe-fixes/builder-functions/jobs.py"
+    ));
+    let text = std::fs::read_to_string(path).unwrap();
+    let outcome = fix_file(path, &text);
+    let named: Vec<&str> = outcome
+        .fixed
+        .lines()
+        .filter(|l| l.contains("make_cluster_spec(name="))
+        .collect();
+    assert_eq!(named.len(), 2, "{}", outcome.fixed);
+    assert!(
+        named[0].contains(r#"name="alignment""#),
+        "{}",
+        outcome.fixed
+    );
+    assert!(
+        named[1].contains(r#"name="variant-calling""#),
+        "{}",
+        outcome.fixed
+    );
+}

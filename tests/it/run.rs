@@ -41,7 +41,12 @@ pub fn read(dir: &Path, name: &str) -> String {
 
 /// `dusk check --isolated --format json --output OUT PATH`, parsed.
 pub fn check_json(path: &Path, out: &Path) -> serde_json::Value {
-    let argv = [
+    check_json_with(path, out, &[])
+}
+
+/// [`check_json`] with more arguments (`--select`, `--extend-exclude`).
+pub fn check_json_with(path: &Path, out: &Path, args: &[&str]) -> serde_json::Value {
+    let mut argv = vec![
         "dusk",
         "check",
         "--isolated",
@@ -49,8 +54,9 @@ pub fn check_json(path: &Path, out: &Path) -> serde_json::Value {
         "json",
         "--output",
         out.to_str().unwrap(),
-        path.to_str().unwrap(),
     ];
+    argv.extend_from_slice(args);
+    argv.push(path.to_str().unwrap());
     dusk::cli::run(Cli::parse_from(argv)).unwrap();
     serde_json::from_str(&fs::read_to_string(out).unwrap()).unwrap()
 }

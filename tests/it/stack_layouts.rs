@@ -312,6 +312,31 @@ fn parts_outside_the_paths_given_are_never_read() {
 }
 
 #[test]
+fn parts_the_run_excludes_are_neither_read_nor_changed() {
+    // The workers' directory is excluded: the stack is incomplete in what the run checks,
+    // so the scheduler stays as it is and the excluded file is not touched.
+    let dir = repo(&[]);
+    let (_, out) = fix_in(
+        dir.path(),
+        &["--unsafe-fixes", "--extend-exclude", "workers"],
+        &["deploy"],
+    );
+    assert!(
+        out.contains("no worker Deployment in this file connects to `dask-scheduler`"),
+        "{out}"
+    );
+    assert_eq!(
+        read(dir.path(), "deploy/dask/workers/deployment.yaml"),
+        original("deploy/dask/workers/deployment.yaml")
+    );
+    assert!(!read(dir.path(), "deploy/dask/scheduler/deployment.yaml").contains("DaskCluster"));
+    // Without the exclude, the same run migrates the stack (see above).
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["deploy"]);
+    assert!(out.contains("DaskCluster"), "{out}");
+    assert!(read(dir.path(), "deploy/dask/scheduler/deployment.yaml").contains("DaskCluster"));
+}
+
+#[test]
 fn a_kustomize_base_nothing_patches_migrates_and_says_what_its_kustomization_must_drop() {
     // Only the `dev` overlay, which sets the namespace and patches nothing.
     let dir = repo(&[

@@ -8,7 +8,7 @@
 //! declined. Each snapshot is `dusk fix --diff --unsafe-fixes` with the built-in packs: the
 //! diffs, and what is left for a person with the reasons.
 
-use crate::run::{check_json, fix_in, read};
+use crate::run::{check_json, check_json_with, fix_in, read};
 use std::fs;
 use std::path::Path;
 
@@ -238,6 +238,65 @@ fn a_loader_the_run_does_not_select_keeps_the_template_classic() {
         ),
         "{out}"
     );
+}
+
+/// The `fix` of the template finding in `dusk check --format json ARGS` of case `case`.
+fn check_template_fix(case: &str, args: &[&str]) -> serde_json::Value {
+    let dir = project(case);
+    let json = check_json_with(dir.path(), &dir.path().join("check.json"), args);
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "classic-worker-pod-template")
+        .unwrap_or_else(|| panic!("no template finding: {json:#}"))
+        .clone()
+}
+
+#[test]
+fn check_says_why_when_the_run_does_not_select_the_loader() {
+    // Not every rule selected: `check` lints the loader again with every rule to find it.
+    let finding = check_template_fix(
+        "migrated-call",
+        &["--select", "classic-worker-pod-template"],
+    );
+    assert_eq!(finding["fix"]["available"], false, "{finding:#}");
+    let why = finding["fix"]["reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("its finding `classic-kubecluster-from-yaml` is not selected in this run"),
+        "{finding:#}"
+    );
+}
+
+#[test]
+fn a_loader_the_run_excludes_keeps_the_template_classic() {
+    // Excluded code is never fixed: the template it loads must not migrate without it.
+    let dir = project("migrated-call");
+    let (_, out) = fix_in(
+        dir.path(),
+        &["--unsafe-fixes", "--extend-exclude", "daily_report.py"],
+        &["."],
+    );
+    // Its command is still fixed (a fix of its own); it stays a Pod.
+    let template = read(dir.path(), "k8s/worker.yaml");
+    assert!(template.contains("kind: Pod"), "{template}\n{out}");
+    assert!(!template.contains("DaskCluster"), "{template}\n{out}");
+    assert!(
+        out.contains("daily_report.py` is excluded from this run, so its code stays classic"),
+        "{out}"
+    );
+    let finding = check_template_fix("migrated-call", &["--extend-exclude", "daily_report.py"]);
+    assert_eq!(finding["fix"]["available"], false, "{finding:#}");
+    assert!(
+        finding["fix"]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("is excluded from this run"),
+        "{finding:#}"
+    );
+    // Not excluded, the same template migrates with its loader.
+    let finding = check_template_fix("migrated-call", &[]);
+    assert_eq!(finding["fix"]["applicability"], "unsafe", "{finding:#}");
 }
 
 #[test]

@@ -18,4 +18,4 @@ pub mod remove_field;
 pub mod rename_service_ports;
 pub mod replace_command;
 pub mod replace_flag;
-mod stack_scope;
+pub(crate) mod stack_scope;

@@ -157,9 +157,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         // `from dask_kubernetes import classic` used only here would import a module that no
         // longer exists: it goes with its last use.
         if !through_package {
-            edits.extend(super::python_remove_keyword::imports_only_used_in(
-                cx.text, doc, node,
-            ));
+            edits.extend(super::python_remove_keyword::imports_only_used_in(cx, node));
         }
         if !imports_module(cx.text, doc, OPERATOR) {
             // Where the package's old import is, keeping the file's import order.
@@ -289,31 +287,11 @@ fn blocked_call(cx: &Context<'_>) -> Option<(usize, String)> {
 /// The pending `python-classic-cluster` findings of this pass that are calls: each with its
 /// context and its call.
 fn classic_calls<'a>(cx: &'a Context<'a>) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
-    classic_calls_where(cx, |_| true)
+    (0..pending_classic_calls(cx).len()).filter_map(move |k| classic_call(cx, k))
 }
 
-/// [`classic_calls`] whose call's range passes `keep`, without looking up the others: a
-/// question about one call (is it fed this pod? does it stay classic?) asked per finding
-/// would otherwise look up every call of the file for every finding.
-fn classic_calls_where<'a>(
-    cx: &'a Context<'a>,
-    keep: impl Fn(TextRange) -> bool + 'a,
-) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
-    let doc = cx.python();
-    let calls = pending_classic_calls(cx);
-    (0..calls.len()).filter_map(move |k| {
-        let (i, call) = calls[k];
-        if !keep(call) {
-            return None;
-        }
-        let (rule, r) = cx.pending[i];
-        let call = node_at(doc?, r)?;
-        Some((cx.for_finding(rule, r), call))
-    })
-}
-
-/// The pending `python-classic-cluster` findings of this pass that are calls, in the order
-/// of `cx.pending`: each finding's index there and its call's range. Found once per pass.
+/// Where [`classic_calls`] come from: by the index of each in `cx.pending`, the range of its
+/// call, in the order of `cx.pending`. Found once per pass.
 fn pending_classic_calls(cx: &Context<'_>) -> std::rc::Rc<Vec<(usize, TextRange)>> {
     let doc = cx.python();
     cx.memo.verdict("pending classic calls", || {
@@ -334,59 +312,59 @@ fn pending_classic_calls(cx: &Context<'_>) -> std::rc::Rc<Vec<(usize, TextRange)
     })
 }
 
-/// [`classic_calls`] whose call holds one of `inside` (a range within the call's), in the
-/// same order, found by bisection: the calls that could take a given builder's pod, without
-/// asking every call of the file about every builder (a notebook of N cells made that N²
-/// calls per pass, #13).
-fn classic_calls_holding<'a>(
-    cx: &'a Context<'a>,
-    inside: &[TextRange],
-) -> impl Iterator<Item = (Context<'a>, Node<'a>)> + 'a {
-    let doc = cx.python();
-    let calls = pending_classic_calls(cx);
-    // By start: each call's range, its place in `calls`, and the furthest end of the calls
-    // up to it (so a look back stops once no earlier call can reach a range).
-    type ByStart = std::rc::Rc<Vec<(TextRange, usize, usize)>>;
-    let by_start: ByStart = cx.memo.verdict("pending classic calls by start", || {
-        let mut sorted: Vec<(TextRange, usize)> = calls
-            .iter()
-            .enumerate()
-            .map(|(k, (_, r))| (*r, k))
-            .collect();
-        sorted.sort_unstable_by_key(|(r, k)| (r.start(), *k));
-        let mut furthest = 0;
-        std::rc::Rc::new(
-            sorted
-                .into_iter()
-                .map(|(r, k)| {
-                    furthest = furthest.max(r.end());
-                    (r, k, furthest)
-                })
-                .collect(),
-        )
+/// The `k`th of [`classic_calls`]: its finding's context and its call.
+fn classic_call<'a>(cx: &'a Context<'a>, k: usize) -> Option<(Context<'a>, Node<'a>)> {
+    let (i, _) = *pending_classic_calls(cx).get(k)?;
+    let (rule, r) = cx.pending[i];
+    let call = node_at(cx.python()?, r)?;
+    Some((cx.for_finding(rule, r), call))
+}
+
+/// [`classic_calls`] by the range of their call (the `k` of [`classic_call`], in order),
+/// found once per pass: a question about one call (does it stay classic?) asked per finding
+/// would otherwise look at every call of the file for every finding (#13).
+fn classic_calls_at(cx: &Context<'_>, call: TextRange) -> Vec<usize> {
+    type ByRange = std::rc::Rc<std::collections::HashMap<TextRange, Vec<usize>>>;
+    let by_range: ByRange = cx.memo.verdict("pending classic calls by range", || {
+        let mut by_range: std::collections::HashMap<TextRange, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (k, (_, r)) in pending_classic_calls(cx).iter().enumerate() {
+            by_range.entry(*r).or_default().push(k);
+        }
+        std::rc::Rc::new(by_range)
     });
-    let mut held: Vec<usize> = Vec::new();
-    for want in inside {
-        let mut j = by_start.partition_point(|(r, _, _)| r.start() <= want.start());
-        while j > 0 {
-            j -= 1;
-            let (r, k, furthest) = by_start[j];
-            if furthest < want.end() {
-                break;
-            }
-            if want.end() <= r.end() {
-                held.push(k);
+    by_range.get(&call).cloned().unwrap_or_default()
+}
+
+/// The [`classic_calls`] (their `k`, in order) that `builder`'s pod goes to ([`fed_by`]),
+/// from one look at every classic call's arguments per pass: asked per `make_pod_spec(...)`
+/// call, a look at every classic call each made a file of N builders and N calls cost N²
+/// (#13).
+fn fed_calls(cx: &Context<'_>, builder: Node<'_>) -> Vec<usize> {
+    type ByBuilder = std::rc::Rc<std::collections::HashMap<TextRange, Vec<usize>>>;
+    let by_builder: ByBuilder = cx.memo.verdict("classic calls by the pod they take", || {
+        let mut by_builder: std::collections::HashMap<TextRange, Vec<usize>> =
+            std::collections::HashMap::new();
+        let Some(doc) = cx.python() else {
+            return std::rc::Rc::new(by_builder);
+        };
+        for k in 0..pending_classic_calls(cx).len() {
+            let Some((_, user)) = classic_call(cx, k) else {
+                continue;
+            };
+            for builder in fed_by(cx, doc, user) {
+                let users = by_builder.entry(builder).or_default();
+                if users.last() != Some(&k) {
+                    users.push(k);
+                }
             }
         }
+        std::rc::Rc::new(by_builder)
+    });
+    if builder.kind() != "call" {
+        return Vec::new();
     }
-    held.sort_unstable();
-    held.dedup();
-    held.into_iter().filter_map(move |k| {
-        let (i, _) = calls[k];
-        let (rule, r) = cx.pending[i];
-        let call = node_at(doc?, r)?;
-        Some((cx.for_finding(rule, r), call))
-    })
+    by_builder.get(&range(builder)).cloned().unwrap_or_default()
 }
 
 /// Whether a call passes `custom_cluster_spec=` (its own fix is made).
@@ -403,9 +381,10 @@ fn passes_custom_spec(text: &str, call: Node<'_>) -> bool {
 /// and that fix is declined. Its classic-only keywords then stay with it (they still mean
 /// what they meant to the classic class).
 pub(crate) fn stays_classic(cx: &Context<'_>, call: Node<'_>) -> bool {
-    let at = range(call);
     !passes_custom_spec(cx.text, call)
-        && classic_calls_holding(cx, &[at])
+        && classic_calls_at(cx, range(call))
+            .into_iter()
+            .filter_map(|k| classic_call(cx, k))
             .any(|(finding, c)| c.id() == call.id() && constructor(&finding, call).is_err())
 }
 
@@ -1013,37 +992,10 @@ fn last_assigned<'t>(
     name: &str,
     before: usize,
 ) -> Option<Node<'t>> {
-    let assigned = assignments(cx, doc);
-    let list = assigned.get(name)?;
-    let last = list
-        .partition_point(|(start, _)| *start < before)
-        .checked_sub(1)?;
-    let (start, value) = list[last];
-    let value = value?;
-    // The value node itself: the node of that range whose parent is that assignment.
-    let mut node = doc
-        .tree
-        .root_node()
-        .descendant_for_byte_range(value.start(), value.end())?;
-    loop {
-        let parent = node.parent()?;
-        if parent.kind() == "assignment"
-            && parent.start_byte() == start
-            && parent.child_by_field_name("right") == Some(node)
-        {
-            return Some(node);
-        }
-        node = parent;
-    }
-}
-
-/// By name: the start of each assignment to a plain name (`name = …`, at any depth), in the
-/// order of a walk from the root (which is by start), and the range of the value it assigns.
-type Assigned = std::collections::HashMap<String, Vec<(usize, Option<TextRange>)>>;
-
-/// [`Assigned`] of the pass's parsed Python: one walk per pass, kept in its memo.
-fn assignments(cx: &Context<'_>, doc: &crate::source::python::PyDocument) -> std::rc::Rc<Assigned> {
-    cx.memo.verdict("python assigned values", || {
+    // By name: the start of each assignment, in the order of a walk from the root (which is
+    // by start), and the range of the value it assigns.
+    type Assigned = std::collections::HashMap<String, Vec<(usize, Option<TextRange>)>>;
+    let assigned: std::rc::Rc<Assigned> = cx.memo.verdict("python assigned values", || {
         let mut assigned = Assigned::new();
         let mut cursor = doc.tree.walk();
         'walk: loop {
@@ -1071,40 +1023,28 @@ fn assignments(cx: &Context<'_>, doc: &crate::source::python::PyDocument) -> std
             }
         }
         std::rc::Rc::new(assigned)
-    })
-}
-
-/// The uses of the plain name `builder` (a call) is assigned to (`spec = make_pod_spec(...)`)
-/// that may still read the value it built: after the call, and before the name is assigned
-/// again (a call starting later finds that assignment as the name's last, [`feeds`]). Empty
-/// when the call is not assigned to a plain name.
-fn bound_uses(
-    cx: &Context<'_>,
-    doc: &crate::source::python::PyDocument,
-    builder: Node<'_>,
-) -> Vec<TextRange> {
-    let Some((assignment, name)) = builder
-        .parent()
-        .filter(|p| p.kind() == "assignment")
-        .and_then(|a| Some((a, a.child_by_field_name("left")?)))
-        .filter(|(_, l)| l.kind() == "identifier")
-        .map(|(a, l)| (a, text_of(cx.text, l)))
-    else {
-        return Vec::new();
-    };
-    let next = assignments(cx, doc).get(name).and_then(|list| {
-        let i = list.partition_point(|(start, _)| *start <= assignment.start_byte());
-        list.get(i).map(|(start, _)| *start)
     });
-    let uses = super::super::python_text::name_uses(cx);
-    let Some(at) = uses.get(name) else {
-        return Vec::new();
-    };
-    let from = at.partition_point(|(r, _)| r.start() <= builder.end_byte());
-    let to = next.map_or(at.len(), |next| {
-        at.partition_point(|(r, _)| r.start() < next)
-    });
-    at[from..to.max(from)].iter().map(|(r, _)| *r).collect()
+    let list = assigned.get(name)?;
+    let last = list
+        .partition_point(|(start, _)| *start < before)
+        .checked_sub(1)?;
+    let (start, value) = list[last];
+    let value = value?;
+    // The value node itself: the node of that range whose parent is that assignment.
+    let mut node = doc
+        .tree
+        .root_node()
+        .descendant_for_byte_range(value.start(), value.end())?;
+    loop {
+        let parent = node.parent()?;
+        if parent.kind() == "assignment"
+            && parent.start_byte() == start
+            && parent.child_by_field_name("right") == Some(node)
+        {
+            return Some(node);
+        }
+        node = parent;
+    }
 }
 
 /// The template argument built by `make_pod_spec(...)` (inline, or bound to a name before
@@ -1203,17 +1143,12 @@ pub(crate) fn fed_constructor_migrates(
 
 /// [`fed_constructor_migrates`], computed: every classic call fed `builder`'s pod migrates.
 fn users_migrate(cx: &Context<'_>, builder: Node<'_>) -> Result<(), Declined> {
-    let Some(doc) = cx.python() else {
-        return Ok(());
-    };
     let text = cx.text;
-    // A user holds the builder in its arguments, or one of the uses of its variable that
-    // still read it: only the calls holding one are asked (#13).
-    let mut held = vec![range(builder)];
-    held.extend(bound_uses(cx, doc, builder));
-    for (finding, user) in classic_calls_holding(cx, &held) {
-        let fed = feeds(cx, doc, builder, user);
-        if fed && !passes_custom_spec(text, user) {
+    for (finding, user) in fed_calls(cx, builder)
+        .into_iter()
+        .filter_map(|k| classic_call(cx, k))
+    {
+        if !passes_custom_spec(text, user) {
             constructor(&finding, user).map_err(|_| {
                 Declined::new(format!(
                     "the pod it builds goes to the classic `KubeCluster` call at {}, which \
@@ -1227,38 +1162,37 @@ fn users_migrate(cx: &Context<'_>, builder: Node<'_>) -> Result<(), Declined> {
     Ok(())
 }
 
-/// Whether the pod `builder` (a `make_pod_spec(...)` call) builds goes to the call `user`:
-/// as an argument, inline or through the name it is assigned to.
-fn feeds(
+/// The `make_pod_spec(...)` calls (by range) whose pod goes to the call `user`: as an
+/// argument, inline or through the name it is assigned to (the call last assigned to that
+/// name before `user`, assigned before the argument reads it). Each builder once, in the
+/// order of `user`'s arguments.
+fn fed_by(
     cx: &Context<'_>,
     doc: &crate::source::python::PyDocument,
-    builder: Node<'_>,
     user: Node<'_>,
-) -> bool {
+) -> Vec<TextRange> {
     let text = cx.text;
-    let bound = builder
-        .parent()
-        .filter(|p| p.kind() == "assignment")
-        .and_then(|a| a.child_by_field_name("left"))
-        .filter(|l| l.kind() == "identifier")
-        .map(|l| text_of(text, l));
     let Some(args) = user.child_by_field_name("arguments") else {
-        return false;
+        return Vec::new();
     };
-    items(args).iter().any(|item| {
+    let mut builders: Vec<TextRange> = Vec::new();
+    for item in items(args) {
         let value = match item.kind() {
             "keyword_argument" => item.child_by_field_name("value"),
-            _ => Some(*item),
+            _ => Some(item),
         };
-        value.is_some_and(|v| {
-            v.id() == builder.id()
-                || (v.kind() == "identifier"
-                    && Some(text_of(text, v)) == bound
-                    && v.start_byte() > builder.end_byte()
-                    && last_assigned_call(cx, doc, text_of(text, v), user.start_byte())
-                        .is_some_and(|c| c.id() == builder.id()))
-        })
-    })
+        let builder = value.and_then(|v| match v.kind() {
+            "call" => Some(range(v)),
+            "identifier" => last_assigned_call(cx, doc, text_of(text, v), user.start_byte())
+                .filter(|c| v.start_byte() > c.end_byte())
+                .map(range),
+            _ => None,
+        });
+        if let Some(b) = builder.filter(|b| !builders.contains(b)) {
+            builders.push(b);
+        }
+    }
+    builders
 }
 
 /// The report of the DaskCluster a `make_pod_spec(...)` call (`builder`) now builds, when a
@@ -1272,19 +1206,17 @@ pub(crate) fn consumer_report(
     name: &str,
     record: Vec<crate::migrate::build::Record>,
 ) -> Option<crate::migrate::migration_report::MigrationReport> {
-    let doc = cx.python()?;
+    cx.python()?;
     // Through a name only: a `make_pod_spec(...)` written inside the call is fixed in the
     // pass after the call's own fix (the two overlap), when the call is no longer classic,
     // so its report could not say the same in `check` and in `fix`.
     let inside = |user: Node<'_>| {
         user.start_byte() <= builder.start_byte() && builder.end_byte() <= user.end_byte()
     };
-    // Only the calls holding a use of the builder's variable that still reads it can take
-    // its pod through the name: those are asked, not every call of the file (#13).
-    let held = bound_uses(cx, doc, builder);
-    let (_, user) = classic_calls_holding(cx, &held).find(|(_, user)| {
-        !inside(*user) && feeds(cx, doc, builder, *user) && !passes_custom_spec(cx.text, *user)
-    })?;
+    let (_, user) = fed_calls(cx, builder)
+        .into_iter()
+        .filter_map(|k| classic_call(cx, k))
+        .find(|(_, user)| !inside(*user) && !passes_custom_spec(cx.text, *user))?;
     let given = classic_arguments(cx.text, user);
     Some(call_report(cx, user, &given, name, record, None))
 }

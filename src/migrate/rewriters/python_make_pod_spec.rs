@@ -437,18 +437,36 @@ fn report(
 }
 
 /// The `name=` string of the call this call (or the variable it is assigned to) is passed
-/// to, such as `KubeCluster(spec, name="etl")`, with its span; else `dask`.
+/// to, such as `KubeCluster(spec, name="etl")`, with its span; else `dask`. A variable
+/// assigned in a function is looked for in that function only (each of a module's builder
+/// functions names its own cluster), else in the whole file; its uses come from the pass's
+/// index of names ([`crate::migrate::python_text::name_uses`]), looked at in document order
+/// until one is passed with a name.
 fn cluster_name(cx: &Context<'_>, call: Node<'_>) -> Sourced<String> {
     let text = cx.text;
-    name_keyword(text, call)
-        .or_else(|| {
-            let var = call
-                .parent()
-                .filter(|p| p.kind() == "assignment")
-                .and_then(|a| a.child_by_field_name("left"))
-                .filter(|l| l.kind() == "identifier")?;
-            named_by_name(cx, call, text_of(text, var))
-        })
+    let var = call
+        .parent()
+        .filter(|p| p.kind() == "assignment")
+        .and_then(|a| a.child_by_field_name("left"))
+        .filter(|l| l.kind() == "identifier");
+    let index = crate::migrate::python_text::name_uses(cx);
+    let ancestors: Vec<Node<'_>> = std::iter::successors(call.parent(), Node::parent).collect();
+    let root = ancestors.last().copied().unwrap_or(call);
+    let scope = ancestors
+        .iter()
+        .find(|n| n.kind() == "function_definition")
+        .map_or(0..text.len(), |f| f.byte_range());
+    let uses: &[(crate::source::TextRange, usize)] = var
+        .and_then(|v| index.get(text_of(text, v)))
+        .map_or(&[], Vec::as_slice);
+    let first = uses.partition_point(|(r, _)| r.start() < scope.start);
+    let in_scope = uses[first..]
+        .iter()
+        .take_while(|(r, _)| r.end() <= scope.end)
+        .filter_map(|(r, _)| root.descendant_for_byte_range(r.start(), r.end()));
+    std::iter::once(call)
+        .chain(in_scope)
+        .find_map(|arg| name_keyword(text, arg))
         .unwrap_or_else(|| {
             Sourced::new(
                 "dask".into(),
@@ -553,51 +571,6 @@ fn keywords(text: &str, cluster: &DaskCluster, produced: &Produced<'_>) -> Vec<S
     let command: Vec<String> = command.iter().map(|w| value(w)).collect();
     kwargs.push(format!("worker_command=[{}]", command.join(", ")));
     kwargs
-}
-
-/// The `name="…"` sibling ([`name_keyword`]) of the first identifier `name` of the file
-/// that has one. Found for every name by one walk per pass (the pass's memo): a walk of
-/// the file per call made a notebook of N cells, each binding its pod to a name, N² (#13).
-fn named_by_name(cx: &Context<'_>, any: Node<'_>, name: &str) -> Option<Sourced<String>> {
-    type Named = std::rc::Rc<std::collections::HashMap<String, Sourced<String>>>;
-    let named: Named = cx.memo.verdict("python name keyword by argument name", || {
-        let mut named = std::collections::HashMap::new();
-        for node in identifier_nodes(any) {
-            let name = text_of(cx.text, node);
-            if !named.contains_key(name)
-                && let Some(found) = name_keyword(cx.text, node)
-            {
-                named.insert(name.to_owned(), found);
-            }
-        }
-        std::rc::Rc::new(named)
-    });
-    named.get(name).cloned()
-}
-
-/// Every identifier of the file, in document order (an iterative walk from the root).
-fn identifier_nodes(any: Node<'_>) -> Vec<Node<'_>> {
-    let mut root = any;
-    while let Some(p) = root.parent() {
-        root = p;
-    }
-    let mut out = Vec::new();
-    let mut cursor = root.walk();
-    'walk: loop {
-        let node = cursor.node();
-        if node.kind() == "identifier" {
-            out.push(node);
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
-    out
 }
 
 /// Statements after `var = make_pod_spec(…)` putting labels, annotations and the extra

@@ -21,7 +21,8 @@
 //! DaskCluster's scheduler spec (or says to move it there by hand).
 
 use crate::migrate::python_text::{
-    ancestor, comment_above, items, node_at, remove_from_list, shorten, text_of,
+    ancestor, comment_above, items, name_uses, node_at, range, remove_from_list, shorten, text_of,
+    top_level_of, used_outside,
 };
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
@@ -111,7 +112,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             &format!("dusk: removed `{removed}`: {}", reason(name, in_adapt)),
         ),
     ];
-    edits.extend(imports_only_used_in(cx.text, doc, keyword));
+    edits.extend(imports_only_used_in(cx, keyword));
     Ok(Fix::new(
         edits,
         Applicability::Unsafe,
@@ -136,11 +137,15 @@ fn constructor_pending(cx: &Context<'_>, call: Option<tree_sitter::Node<'_>>) ->
 /// removes or replaces) uses: `KubeConfig` of `auth=[KubeConfig(...)]`, `classic` of
 /// `classic.KubeCluster`. The fix would leave them unused, so they leave their import too
 /// (the whole statement when nothing else is left in it).
-pub(crate) fn imports_only_used_in(
-    text: &str,
-    doc: &crate::source::python::PyDocument,
-    removed: tree_sitter::Node<'_>,
-) -> Vec<Edit> {
+///
+/// The file's imports and where each name is read come from the pass's memo
+/// ([`top_level_of`], [`name_uses`]): walked per removed keyword, they made a file of N
+/// findings cost N walks of the file.
+pub(crate) fn imports_only_used_in(cx: &Context<'_>, removed: tree_sitter::Node<'_>) -> Vec<Edit> {
+    let Some(doc) = cx.python() else {
+        return Vec::new();
+    };
+    let text = cx.text;
     let mut used_inside: Vec<&str> = Vec::new();
     // A cursor made at a node does not leave its subtree.
     let mut cursor = removed.walk();
@@ -158,12 +163,12 @@ pub(crate) fn imports_only_used_in(
             }
         }
     }
-    let keyword = removed;
     let mut edits = Vec::new();
-    for stmt in items(doc.tree.root_node()) {
-        if stmt.kind() != "import_from_statement" {
-            continue;
-        }
+    if used_inside.is_empty() {
+        return edits;
+    }
+    let uses = name_uses(cx);
+    for stmt in top_level_of(cx, doc, "import_from_statement") {
         let mut c = stmt.walk();
         let names: Vec<tree_sitter::Node<'_>> =
             stmt.children_by_field_name("name", &mut c).collect();
@@ -173,7 +178,8 @@ pub(crate) fn imports_only_used_in(
             .filter(|(_, n)| {
                 let local = n.child_by_field_name("alias").unwrap_or(**n);
                 let local = text_of(text, local);
-                used_inside.contains(&local) && uses(text, doc, local, &[keyword, stmt]) == 0
+                used_inside.contains(&local)
+                    && !used_outside(&uses, local, &[range(removed), range(stmt)])
             })
             .map(|(i, _)| i)
             .collect();
@@ -191,40 +197,4 @@ pub(crate) fn imports_only_used_in(
         }
     }
     edits
-}
-
-/// How often `name` is read outside the nodes `except`.
-fn uses(
-    text: &str,
-    doc: &crate::source::python::PyDocument,
-    name: &str,
-    except: &[tree_sitter::Node<'_>],
-) -> usize {
-    let mut count = 0;
-    let mut cursor = doc.tree.walk();
-    'walk: loop {
-        let node = cursor.node();
-        let inside = except
-            .iter()
-            .any(|e| e.start_byte() <= node.start_byte() && node.end_byte() <= e.end_byte());
-        if !inside && node.kind() == "identifier" && text_of(text, node) == name {
-            // An attribute's name or a part of an imported module path is not a use.
-            let not_a_use = node.parent().is_some_and(|p| {
-                (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
-                    || p.kind() == "dotted_name"
-            });
-            if !not_a_use {
-                count += 1;
-            }
-        }
-        if !inside && cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
-    count
 }

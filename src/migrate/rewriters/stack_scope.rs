@@ -6,7 +6,7 @@
 //!
 //! Never writes, never reads a file `Context::others` refuses.
 
-use crate::migrate::{Context, Declined, OtherText};
+use crate::migrate::{Context, Declined, Nearby, OtherText};
 use crate::source::yaml::{self, Node, YamlFile};
 use std::path::{Component, Path, PathBuf};
 
@@ -36,7 +36,7 @@ impl Beside {
     }
 }
 
-fn is_kustomization_name(name: &str) -> bool {
+pub(crate) fn is_kustomization_name(name: &str) -> bool {
     matches!(
         Path::new(name).file_name().and_then(|n| n.to_str()),
         Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
@@ -60,37 +60,30 @@ pub(super) fn load(cx: &Context<'_>, scheduler: &Node, limit: usize) -> (Vec<Bes
     let (Some(read), Some(list)) = (cx.others, cx.beside) else {
         return (Vec::new(), false);
     };
-    let listed: Vec<(String, usize)> = list(cx.path)
-        .into_iter()
-        .map(|w| {
-            // 0: the scheduler's directory; k: the tree of the directory k levels up (its
-            // own subdirectories count as 1).
-            let parts: Vec<Component> = Path::new(&w).components().collect();
-            let ups = parts
-                .iter()
-                .take_while(|c| **c == Component::ParentDir)
-                .count();
-            let level = if ups == 0 && parts.len() > 1 { 1 } else { ups };
-            (w, level)
-        })
-        .collect();
-    let wider = listed.iter().filter(|(_, l)| *l <= limit + 1).count();
-    let more = listed.iter().any(|(_, l)| *l > limit) && wider <= MAX_FILES;
+    let listed = list(cx.path);
+    let own = cx.path.file_name().and_then(|n| n.to_str());
+    // The scheduler's own file is listed under its name, in its directory.
+    let is_own = |n: &Nearby| n.level == 0 && Some(n.written.as_str()) == own;
+    let wider = listed
+        .iter()
+        .filter(|n| n.level <= limit + 1 && !is_own(n))
+        .count();
+    let more = listed.iter().any(|n| n.level > limit) && wider <= MAX_FILES;
     let labels: Vec<String> = scheduler
         .path(&["spec", "template", "metadata", "labels"])
         .map(Node::string_map)
         .unwrap_or_default()
         .into_values()
         .collect();
-    let mut out = Vec::new();
-    let mut unparsed: Vec<(String, usize, OtherText)> = Vec::new();
-    // Kept in the listing's order (its directory first, sorted), whichever round read them.
-    let mut order: Vec<String> = Vec::new();
-    for (written, level) in listed {
-        order.push(written.clone());
-        if level > limit && !is_kustomization_name(&written) {
+    // Each with its place in the listing, to keep its order (its directory first, sorted),
+    // whichever round read them.
+    let mut out: Vec<(usize, Beside)> = Vec::new();
+    let mut unparsed: Vec<(usize, String, usize, OtherText)> = Vec::new();
+    for (at, nearby) in listed.iter().enumerate() {
+        if is_own(nearby) || (nearby.level > limit && !nearby.kustomization) {
             continue;
         }
+        let (written, level) = (nearby.written.clone(), nearby.level);
         let other = match read(cx.path, &written) {
             Ok(o) => o,
             Err(why) => {
@@ -99,22 +92,25 @@ pub(super) fn load(cx: &Context<'_>, scheduler: &Node, limit: usize) -> (Vec<Bes
                 } else {
                     format!("`{written}`: {why}")
                 };
-                out.push(Beside {
-                    name: written,
-                    level,
-                    text: None,
-                    file: None,
-                    refused: Some(refused),
-                });
+                out.push((
+                    at,
+                    Beside {
+                        name: written,
+                        level,
+                        text: None,
+                        file: None,
+                        refused: Some(refused),
+                    },
+                ));
                 continue;
             }
         };
         let service = other.text.contains("Service")
             && labels.iter().any(|v| other.text.contains(v.as_str()));
-        if is_kustomization_name(&written) || service {
-            push_parsed(&mut out, written, level, other);
+        if nearby.kustomization || service {
+            push_parsed(&mut out, at, written, level, other);
         } else {
-            unparsed.push((written, level, other));
+            unparsed.push((at, written, level, other));
         }
     }
     let mut names: Vec<String> = scheduler
@@ -123,7 +119,7 @@ pub(super) fn load(cx: &Context<'_>, scheduler: &Node, limit: usize) -> (Vec<Bes
         .map(str::to_owned)
         .into_iter()
         .collect();
-    for b in &out {
+    for (_, b) in &out {
         for r in b.roots() {
             if r.get_str("kind") == Some("Service")
                 && super::hand_rolled_to_daskcluster::selects(r, scheduler)
@@ -137,35 +133,44 @@ pub(super) fn load(cx: &Context<'_>, scheduler: &Node, limit: usize) -> (Vec<Bes
         }
     }
     names.retain(|n| !n.is_empty());
-    for (written, level, other) in unparsed {
+    for (at, written, level, other) in unparsed {
         let text = other.text.as_str();
         let names_a_host = names.iter().any(|n| text.contains(n.as_str()));
         let like_scheduler = text.contains("scheduler")
             && !labels.is_empty()
             && labels.iter().all(|v| text.contains(v.as_str()));
         if names_a_host || like_scheduler {
-            push_parsed(&mut out, written, level, other);
+            push_parsed(&mut out, at, written, level, other);
         }
     }
-    out.sort_by_key(|b| order.iter().position(|o| *o == b.name));
-    (out, more)
+    out.sort_by_key(|(at, _)| *at);
+    (out.into_iter().map(|(_, b)| b).collect(), more)
 }
 
 /// The most YAML files a stack's scope is widened to: beyond, the files around a scheduler
 /// are a corpus, not its stack, and reading them for every fix would cost the tree's size.
 const MAX_FILES: usize = 400;
 
-fn push_parsed(out: &mut Vec<Beside>, name: String, level: usize, other: OtherText) {
+fn push_parsed(
+    out: &mut Vec<(usize, Beside)>,
+    at: usize,
+    name: String,
+    level: usize,
+    other: OtherText,
+) {
     let Ok(file) = yaml::parse(&other.text, yaml::Limits::default()) else {
         return;
     };
-    out.push(Beside {
-        name,
-        level,
-        text: Some(other),
-        file: Some(file),
-        refused: None,
-    });
+    out.push((
+        at,
+        Beside {
+            name,
+            level,
+            text: Some(other),
+            file: Some(file),
+            refused: None,
+        },
+    ));
 }
 
 /// A stack's object as kustomize patches name it.

@@ -374,26 +374,38 @@ fn issue_8_make_cluster_spec_goes_through_the_builder() {
 /// first call in the file passing a variable of the same name.
 #[test]
 fn each_builder_function_keeps_its_own_cluster_name() {
+    assert_eq!(
+        cluster_names("jobs.py"),
+        [r#"name="alignment""#, r#"name="variant-calling""#]
+    );
+}
+
+/// The same at module level, where the variable is bound again (cells of an exported
+/// notebook): each binding takes the name of the call after it.
+#[test]
+fn each_rebinding_keeps_its_own_cluster_name() {
+    assert_eq!(
+        cluster_names("exported_notebook.py"),
+        [r#"name="bench-small""#, r#"name="bench-large""#]
+    );
+}
+
+/// The `name="…"` of each `make_cluster_spec(...)` of
+/// `fixtures/safe-fixes/builder-functions/FILE` once fixed.
+fn cluster_names(file: &str) -> Vec<String> {
     let path = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/safe-fixes/builder-functions/jobs.py"
-    ));
-    let text = std::fs::read_to_string(path).unwrap();
-    let outcome = fix_file(path, &text);
-    let named: Vec<&str> = outcome
+        "/fixtures/safe-fixes/builder-functions"
+    ))
+    .join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let outcome = fix_file(&path, &text);
+    outcome
         .fixed
-        .lines()
-        .filter(|l| l.contains("make_cluster_spec(name="))
-        .collect();
-    assert_eq!(named.len(), 2, "{}", outcome.fixed);
-    assert!(
-        named[0].contains(r#"name="alignment""#),
-        "{}",
-        outcome.fixed
-    );
-    assert!(
-        named[1].contains(r#"name="variant-calling""#),
-        "{}",
-        outcome.fixed
-    );
+        .split("make_cluster_spec(")
+        .skip(1)
+        .filter_map(|rest| rest.split(',').next())
+        .filter(|first| first.starts_with("name="))
+        .map(str::to_owned)
+        .collect()
 }

@@ -439,9 +439,9 @@ fn report(
 /// The `name=` string of the call this call (or the variable it is assigned to) is passed
 /// to, such as `KubeCluster(spec, name="etl")`, with its span; else `dask`. A variable
 /// assigned in a function is looked for in that function only (each of a module's builder
-/// functions names its own cluster), else in the whole file; its uses come from the pass's
-/// index of names ([`crate::migrate::python_text::name_uses`]), looked at in document order
-/// until one is passed with a name.
+/// functions names its own cluster), else in the whole file, from the assignment on (each of
+/// a notebook's cells names its own); its uses come from the pass's index of names
+/// ([`crate::migrate::python_text::name_uses`]), looked at until one is passed with a name.
 fn cluster_name(cx: &Context<'_>, call: Node<'_>) -> Sourced<String> {
     let text = cx.text;
     let var = call
@@ -459,13 +459,22 @@ fn cluster_name(cx: &Context<'_>, call: Node<'_>) -> Sourced<String> {
     let uses: &[(crate::source::TextRange, usize)] = var
         .and_then(|v| index.get(text_of(text, v)))
         .map_or(&[], Vec::as_slice);
+    // The uses after the assignment first (a later cell or statement binding the name
+    // again names its own cluster), then those before it in the scope (a function defined
+    // above a module-level assignment reads it when called).
     let first = uses.partition_point(|(r, _)| r.start() < scope.start);
-    let in_scope = uses[first..]
-        .iter()
-        .take_while(|(r, _)| r.end() <= scope.end)
-        .filter_map(|(r, _)| root.descendant_for_byte_range(r.start(), r.end()));
+    let last = uses
+        .partition_point(|(r, _)| r.end() <= scope.end)
+        .max(first);
+    let here = uses
+        .partition_point(|(r, _)| r.start() < call.end_byte())
+        .clamp(first, last);
+    let node = |(r, _): &(crate::source::TextRange, usize)| {
+        root.descendant_for_byte_range(r.start(), r.end())
+    };
     std::iter::once(call)
-        .chain(in_scope)
+        .chain(uses[here..last].iter().filter_map(node))
+        .chain(uses[first..here].iter().filter_map(node))
         .find_map(|arg| name_keyword(text, arg))
         .unwrap_or_else(|| {
             Sourced::new(

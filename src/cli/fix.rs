@@ -579,15 +579,18 @@ impl Others {
         // The tree's paths are real already: made relative without asking the file system
         // again (two `realpath`s per file per call made a 20,000-file run spend its time in
         // the kernel).
-        let mut further: Vec<String> = self
+        let here_parts: Vec<std::path::Component> = here.components().collect();
+        let mut further: Vec<crate::migrate::Nearby> = self
             .tree_of(dir)
             .iter()
             .filter(|p| p.parent() != Some(here.as_path()))
-            .filter_map(|p| relative(p, &here))
+            .filter_map(|p| nearby(p, &here_parts))
             .collect();
-        further.sort();
-        out.extend(further);
-        out.into_iter().map(crate::migrate::Nearby::new).collect()
+        further.sort_by(|a, b| a.written.cmp(&b.written));
+        let mut listed: Vec<crate::migrate::Nearby> =
+            out.into_iter().map(crate::migrate::Nearby::new).collect();
+        listed.extend(further);
+        listed
     }
 
     /// The YAML files (real paths) under the directory given that holds `dir`; none when
@@ -691,21 +694,34 @@ impl Others {
     }
 }
 
-/// `path` as a path relative to the directory `dir`, both real paths.
-fn relative(path: &Path, dir: &Path) -> Option<String> {
-    let common = dir
-        .components()
-        .zip(path.components())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let mut out = PathBuf::new();
-    for _ in dir.components().skip(common) {
-        out.push("..");
+/// `path` as [`crate::migrate::Nearby`] lists it from the directory whose components are
+/// `dir`: its relative path and level from one pass over its components (the listing of a
+/// 5,000-file tree is made once per directory that asks).
+fn nearby(path: &Path, dir: &[std::path::Component]) -> Option<crate::migrate::Nearby> {
+    let parts: Vec<std::path::Component> = path.components().collect();
+    let common = dir.iter().zip(&parts).take_while(|(a, b)| a == b).count();
+    let ups = dir.len() - common;
+    let rest = &parts[common..];
+    let mut written = String::with_capacity(path.as_os_str().len());
+    for _ in 0..ups {
+        written.push_str("../");
     }
-    for c in path.components().skip(common) {
-        out.push(c);
+    for (i, c) in rest.iter().enumerate() {
+        if i > 0 {
+            written.push('/');
+        }
+        written.push_str(c.as_os_str().to_str()?);
     }
-    out.to_str().map(str::to_owned)
+    if rest.is_empty() {
+        written.pop();
+    }
+    let level = if ups == 0 && rest.len() > 1 { 1 } else { ups };
+    let kustomization = crate::migrate::rewriters::stack_scope::is_kustomization_name(&written);
+    Some(crate::migrate::Nearby {
+        written,
+        level,
+        kustomization,
+    })
 }
 
 /// `path` with its `..` components taken out against the ones before them (`a/b/../c` →

@@ -14,8 +14,7 @@
 //! classic code never ends up loading a DaskCluster. Never reads a file: the loader's fix
 //! reaches the template through [`super::Context::others`].
 
-use super::{Context, Declined, FileMeta, FixSettings, Memo, candidates, parse};
-use crate::discover::SourceKind;
+use super::{Context, Declined, FileMeta, FixSettings, Memo, candidates, parse, rewritten_text};
 use crate::report::FileReport;
 use crate::source::edit::OtherFile;
 use std::collections::BTreeSet;
@@ -104,14 +103,7 @@ pub fn of_file(
     if !report.findings.iter().any(|f| loader(f).is_some()) {
         return Vec::new();
     }
-    let joined;
-    let text = match (meta.kind, &report.text) {
-        (SourceKind::Notebook, Some(t)) => {
-            joined = t.clone();
-            &*joined
-        }
-        _ => text,
-    };
+    let text = rewritten_text(meta.kind, text, report);
     let Some(parsed) = parse(meta.kind, text, settings.lint.limits.yaml) else {
         return Vec::new();
     };

@@ -1351,15 +1351,7 @@ fn candidates(
     if wanted.is_empty() {
         return (Vec::new(), Vec::new(), false);
     }
-    // For a notebook, ranges index its joined code cells, as `report.text` holds them.
-    let joined;
-    let text = match (meta.kind, &report.text) {
-        (SourceKind::Notebook, Some(t)) => {
-            joined = t.clone();
-            &*joined
-        }
-        _ => text,
-    };
+    let text = rewritten_text(meta.kind, text, report);
     let Some(parsed) = parse(meta.kind, text, settings.lint.limits.yaml) else {
         // Nothing can edit a file dusk cannot parse for rewriting (a Dockerfile, say).
         let why = match meta.kind {
@@ -1470,6 +1462,15 @@ fn candidates(
         });
     }
     (out, declined, skipped_unsafe)
+}
+
+/// The text a file's fixes edit: its own, or for a notebook its joined code cells, which
+/// the findings' ranges index (as `report.text` holds them).
+fn rewritten_text<'a>(kind: SourceKind, text: &'a str, report: &'a FileReport) -> &'a str {
+    match (kind, report.text.as_deref()) {
+        (SourceKind::Notebook, Some(joined)) => joined,
+        _ => text,
+    }
 }
 
 /// Keep fixes whose edits overlap no fix kept before them, in source order.

@@ -1519,6 +1519,19 @@ pub fn fixability(
     classes
 }
 
+/// The findings of `report` that `--unsafe-fixes` would fix.
+fn needing_review(report: &FileReport) -> usize {
+    report
+        .findings
+        .iter()
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability == Applicability::Unsafe)
+        })
+        .count()
+}
+
 /// A finding's fix as reports show it, given the mode that removes the finding.
 pub fn with_class(fix: Option<FixInfo>, class: Option<Applicability>) -> Option<FixInfo> {
     let applicability = class?;
@@ -1655,16 +1668,7 @@ fn print(
                 _ => {}
             }
             if !args.unsafe_fixes {
-                hidden += r
-                    .remaining
-                    .findings
-                    .iter()
-                    .filter(|f| {
-                        f.fix
-                            .as_ref()
-                            .is_some_and(|x| x.applicability == Applicability::Unsafe)
-                    })
-                    .count();
+                hidden += needing_review(&r.remaining);
             }
         }
         if let Some(e) = &r.write_error {
@@ -1762,16 +1766,7 @@ fn print_json(
         }
         left += r.remaining.findings.len();
         if !args.unsafe_fixes {
-            review += r
-                .remaining
-                .findings
-                .iter()
-                .filter(|f| {
-                    f.fix
-                        .as_ref()
-                        .is_some_and(|x| x.applicability == Applicability::Unsafe)
-                })
-                .count();
+            review += needing_review(&r.remaining);
         }
         migrated += v["migration"].as_array().map_or(0, Vec::len);
         if args.diff

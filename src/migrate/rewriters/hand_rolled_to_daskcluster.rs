@@ -1270,6 +1270,19 @@ fn report(
     };
     let names = stack.service_names();
     for (shown, text, roots, home) in files {
+        // A document as the lines name it, and the file as they name it.
+        let describe = |r: &Node| {
+            format!(
+                "{} `{}` ({})",
+                r.get_str("kind").unwrap_or("document"),
+                name_of(r),
+                crate::migrate::line_of(text, r.range.start())
+            )
+        };
+        let place = match home {
+            None => (*shown).to_owned(),
+            Some(_) => format!("`{shown}`"),
+        };
         let clients: Vec<String> = roots
             .iter()
             .filter(|r| !in_stack(r))
@@ -1279,20 +1292,9 @@ fn report(
                     .iter()
                     .any(|n| text.contains(&format!("{n}:")) || text.contains(&format!("//{n}.")))
             })
-            .map(|r| {
-                format!(
-                    "{} `{}` ({})",
-                    r.get_str("kind").unwrap_or("document"),
-                    name_of(r),
-                    crate::migrate::line_of(text, r.range.start())
-                )
-            })
+            .map(|r| describe(r))
             .collect();
         if !clients.is_empty() {
-            let place = match home {
-                None => (*shown).to_owned(),
-                Some(_) => format!("`{shown}`"),
-            };
             lines.push(format!(
                 "Documents of {place} that name the old address: {}.",
                 clients.join(", ")
@@ -1303,20 +1305,9 @@ fn report(
             .iter()
             .filter(|r| !in_stack(r))
             .filter(|r| names.iter().any(|n| names_service_object(r, n)))
-            .map(|r| {
-                format!(
-                    "{} `{}` ({})",
-                    r.get_str("kind").unwrap_or("document"),
-                    name_of(r),
-                    crate::migrate::line_of(text, r.range.start())
-                )
-            })
+            .map(|r| describe(r))
             .collect();
         if !backends.is_empty() {
-            let place = match home {
-                None => (*shown).to_owned(),
-                Some(_) => format!("`{shown}`"),
-            };
             lines.push(format!(
                 "Documents of {place} that send traffic to Service {} by name: {}; the operator's Service is `{}-scheduler`, its ports `tcp-comm` and `http-dashboard`: point them there.",
                 list(&names),

@@ -201,18 +201,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             built.name,
             job.step_name(),
             name_of_template(job.template),
-            if plan.deletes.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", deleted by {}",
-                    plan.deletes
-                        .iter()
-                        .map(|d| format!("`{}`", name_of_template(d.template)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            },
+            deleted_by(&plan),
         )
     } else {
         format!(
@@ -221,18 +210,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             name_of_template(plan.create.template),
             built.name,
             name_of_template(plan.create.template),
-            if plan.deletes.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", deleted by {}",
-                    plan.deletes
-                        .iter()
-                        .map(|d| format!("`{}`", name_of_template(d.template)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            },
+            deleted_by(&plan),
             built.address,
         ) + &match &job {
             Err(why) => format!("; a DaskCluster, not a DaskJob: {why}"),
@@ -324,6 +302,19 @@ fn step_calls<'a>(t: &'a Node, name: &str) -> Vec<Caller<'a>> {
     t.get("steps")
         .map(|steps| step_calls_node(steps, name))
         .unwrap_or_default()
+}
+
+/// `, deleted by `step`, …` for the steps deleting the workers, or nothing.
+fn deleted_by(plan: &Plan<'_>) -> String {
+    if plan.deletes.is_empty() {
+        return String::new();
+    }
+    let steps: Vec<String> = plan
+        .deletes
+        .iter()
+        .map(|d| format!("`{}`", name_of_template(d.template)))
+        .collect();
+    format!(", deleted by {}", steps.join(", "))
 }
 
 fn name_of_template(t: &Node) -> &str {

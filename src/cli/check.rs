@@ -277,19 +277,20 @@ impl Scan {
             };
         // Lint every file, and settle its fixes unless they ask who loads the file: those
         // wait for the index of loaders, built below from what this lint found.
-        let first: Vec<First> = found
-            .files
-            .par_iter()
-            .map(|file| {
-                let first = self.lint_first(file, &settings, &settle_file);
-                crate::source::forget_kept();
-                first
-            })
-            .collect();
-        let waiting = first.iter().any(|f| f.waiting.is_some());
-        if waiting {
-            let sources = load_sources(&found.files, &first, &found.excluded);
-            others.index_loads(&sources, &settings, &self.fix_overrides);
+        let first: Vec<First> = others.with_load_fix(&settings, &self.fix_overrides, |load_fix| {
+            found
+                .files
+                .par_iter()
+                .map(|file| {
+                    let first = self.lint_first(file, &settings, &others, load_fix, &settle_file);
+                    crate::source::forget_kept();
+                    first
+                })
+                .collect()
+        });
+        if first.iter().any(|f| f.waiting.is_some()) {
+            let (found_loads, sources) = load_sources(&found.files, &first, &found.excluded);
+            others.index_loads(found_loads, &sources, &settings, &self.fix_overrides);
         }
         let mut reports: Vec<FileReport> = found
             .files
@@ -337,11 +338,14 @@ impl Scan {
 
     /// One file's lint, with its fixes settled (a finding is fixable when `dusk fix`, or
     /// `--unsafe-fixes`, removes it: the fix loops run in memory, so both commands count the
-    /// same findings) unless they must wait for the run's loaders.
+    /// same findings) unless they must wait for the run's loaders; for code that may load a
+    /// template, the templates it loads (`load_fix`: see [`super::fix::Others::with_load_fix`]).
     fn lint_first(
         &self,
         file: &crate::discover::SourceFile,
         settings: &Settings<'_>,
+        others: &super::fix::Others,
+        load_fix: &crate::migrate::FixSettings<'_>,
         settle_file: &(dyn Fn(&crate::discover::SourceFile, &mut FileReport, &str) + Sync),
     ) -> First {
         let (mut report, text) = lint_file_keeping(file, &display_path(&file.path), settings);
@@ -349,16 +353,21 @@ impl Scan {
             return First {
                 report,
                 waiting: None,
-                named: None,
+                loads: None,
             };
         };
-        // Code that may load a template file, as the loader index reads it.
-        let named = super::fix::names_a_template(text.as_bytes())
-            .then(|| settings.selection.is_everything().then(|| report.clone()));
+        // The loads are found before the fixes are settled, while the parse of this lint is
+        // still kept; with some rules deselected, the index lints the file again with all.
+        let loads = super::fix::names_a_template(text.as_bytes()).then(|| {
+            settings
+                .selection
+                .is_everything()
+                .then(|| others.loads_of_linted(file, &report, &text, settings, load_fix))
+        });
         let mut waiting = None;
         if report.findings.iter().any(|f| f.fix.is_some()) {
             if crate::migrate::loads::asks_loaders(&report, settings.rules) {
-                waiting = Some(text.clone());
+                waiting = Some(text);
             } else {
                 settle_file(file, &mut report, &text);
             }
@@ -366,7 +375,7 @@ impl Scan {
         First {
             report,
             waiting,
-            named: named.map(|report| (report, text)),
+            loads,
         }
     }
 
@@ -422,24 +431,26 @@ impl Scan {
     }
 }
 
-/// What the loader index reads: the files of this run that may load a template (with their
-/// lint when it selected every rule, else to be linted again with every rule), and the
-/// files `exclude` left out of the run.
+/// What the loader index is built from: the loads this run's lint found (in the order of
+/// the files), and the files to read and lint again (when the run does not select every
+/// rule), then the files `exclude` left out of the run.
 fn load_sources<'a>(
     files: &'a [crate::discover::SourceFile],
-    first: &'a [First],
+    first: &[First],
     left_out: &'a [crate::discover::SourceFile],
-) -> Vec<super::fix::LoadSource<'a>> {
+) -> (super::fix::Loads, Vec<super::fix::LoadSource<'a>>) {
     use super::fix::LoadSource;
-    files
-        .iter()
-        .zip(first)
-        .filter_map(|(file, f)| match f.named.as_ref()? {
-            (Some(report), text) => Some(LoadSource::Linted { file, report, text }),
-            (None, _) => Some(LoadSource::Unread(file)),
-        })
-        .chain(left_out.iter().map(LoadSource::Excluded))
-        .collect()
+    let mut found = Vec::new();
+    let mut sources = Vec::new();
+    for (file, f) in files.iter().zip(first) {
+        match &f.loads {
+            Some(Some(loads)) => found.extend(loads.iter().cloned()),
+            Some(None) => sources.push(LoadSource::Unread(file)),
+            None => {}
+        }
+    }
+    sources.extend(left_out.iter().map(LoadSource::Excluded));
+    (found, sources)
 }
 
 /// A file after the run's first lint.
@@ -447,9 +458,9 @@ struct First {
     report: FileReport,
     /// The text, when the fixes wait for the loader index to be settled.
     waiting: Option<String>,
-    /// For code that may load a template: its report when every rule was selected (else
-    /// `None`: linted again for the index), and the text linted.
-    named: Option<(Option<FileReport>, String)>,
+    /// For code that may load a template: the templates it loads (real paths) when every
+    /// rule was selected, else `None`: linted again with every rule for the index.
+    loads: Option<Option<super::fix::Loads>>,
 }
 
 /// Give each finding of `report` the fix that removes it, or none (see `fix::fixability`).

@@ -241,7 +241,7 @@ fn run_to(
         .map(LoadSource::Unread)
         .chain(found.excluded.iter().map(LoadSource::Excluded))
         .collect();
-    others.index_loads(&sources, &lint, &scan.fix_overrides);
+    others.index_loads(Vec::new(), &sources, &lint, &scan.fix_overrides);
     let access = access(&found.files, &scan.paths);
     let mut results: Vec<FileResult> = found
         .files
@@ -309,20 +309,17 @@ pub(crate) struct Others {
     loads: std::sync::OnceLock<BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>>>,
 }
 
-/// A file the loader index looks at ([`Others::index_loads`]).
+/// A file the loader index reads and lints itself ([`Others::index_loads`]).
 pub(crate) enum LoadSource<'a> {
-    /// Linted already by the run, with every rule selected: its report and the text linted.
-    Linted {
-        file: &'a SourceFile,
-        report: &'a FileReport,
-        text: &'a str,
-    },
-    /// To be read, and linted when it can name a template file.
+    /// A file of the run, to be read, and linted when it can name a template file.
     Unread(&'a SourceFile),
     /// The same, for a file `exclude` leaves out of the run: its code is never fixed, so
     /// what it loads stays classic.
     Excluded(&'a SourceFile),
 }
+
+/// The templates code loads (real paths), each with its loader, in the order of the files.
+pub(crate) type Loads = Vec<(PathBuf, crate::migrate::loads::Loader)>;
 
 /// Whether a file's text holds one of the words code names a template file with: only such
 /// files can load one, so only they are linted for the index.
@@ -335,6 +332,13 @@ pub(crate) fn names_a_template(text: &[u8]) -> bool {
         })
         .as_ref()
         .is_none_or(|ac| ac.is_match(text))
+}
+
+/// Add loads to the index of templates and their loaders, in order.
+fn add_loads(index: &mut BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>>, loads: Loads) {
+    for (real, loader) in loads {
+        index.entry(real).or_default().push(loader);
+    }
 }
 
 impl Others {
@@ -380,22 +384,32 @@ impl Others {
             .get_or_init(|| {
                 let walked = self.walk_loads();
                 let sources: Vec<LoadSource<'_>> = walked.iter().map(LoadSource::Unread).collect();
-                self.find_loads(&sources, lint, overrides)
+                let mut index = BTreeMap::new();
+                add_loads(&mut index, self.find_loads(&sources, lint, overrides));
+                index
             })
             .get(&real)
             .cloned()
             .unwrap_or_default()
     }
 
-    /// Find the run's loaders now, from `sources`, in parallel: [`Others::loaders`] then
-    /// answers from this index instead of walking and linting the tree again.
+    /// Find the run's loaders now: `found` (what the run's own lint already found, see
+    /// [`Others::loads_of_linted`]), then those of `sources`, read and linted in parallel.
+    /// [`Others::loaders`] then answers from this index instead of walking and linting the
+    /// tree again.
     pub(crate) fn index_loads(
         &self,
+        found: Loads,
         sources: &[LoadSource<'_>],
         lint: &crate::lint::Settings<'_>,
         overrides: &BTreeMap<String, crate::source::edit::Applicability>,
     ) {
-        let _ = self.loads.set(self.find_loads(sources, lint, overrides));
+        let mut index = BTreeMap::new();
+        add_loads(&mut index, found);
+        if !sources.is_empty() {
+            add_loads(&mut index, self.find_loads(sources, lint, overrides));
+        }
+        let _ = self.loads.set(index);
     }
 
     /// Every file under the paths given, to be read and linted for its loads: the index
@@ -404,13 +418,30 @@ impl Others {
         crate::discover::discover(&self.given).files
     }
 
+    /// Run `with` on the fix settings a loader's fix is found with: every rule, as
+    /// `--unsafe-fixes` would make it (the template's fix is unsafe too), with the run's
+    /// other files.
+    pub(crate) fn with_load_fix<T>(
+        &self,
+        wide: &crate::lint::Settings<'_>,
+        overrides: &BTreeMap<String, crate::source::edit::Applicability>,
+        with: impl FnOnce(&FixSettings<'_>) -> T,
+    ) -> T {
+        let mut fix = FixSettings::new(wide, overrides);
+        fix.unsafe_fixes = true;
+        let read = |from: &Path, written: &str| self.read(from, written);
+        fix.others = Some(&read);
+        let beside = |from: &Path| self.beside(from);
+        fix.beside = Some(&beside);
+        with(&fix)
+    }
+
     fn find_loads(
         &self,
         sources: &[LoadSource<'_>],
         lint: &crate::lint::Settings<'_>,
         overrides: &BTreeMap<String, crate::source::edit::Applicability>,
-    ) -> BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>> {
-        use crate::migrate::loads::Loader;
+    ) -> Loads {
         // Every loader is found, whatever the run selects: a deselected call stays classic,
         // and so must the template it loads.
         let everything = crate::lint::Selection::default();
@@ -423,66 +454,75 @@ impl Others {
             prefilter: crate::lint::Prefilter::from_rules(lint.rules),
             current: lint.current.clone(),
         };
-        let mut fix = FixSettings::new(&wide, overrides);
-        // The loader's fix as `--unsafe-fixes` would make it: the template's is unsafe too.
-        fix.unsafe_fixes = true;
-        let read = |from: &Path, written: &str| self.read(from, written);
-        fix.others = Some(&read);
-        let beside = |from: &Path| self.beside(from);
-        fix.beside = Some(&beside);
-        let found: Vec<Vec<(PathBuf, Loader)>> = sources
-            .par_iter()
-            .map(|source| {
-                let found = self.loads_of(source, lint, &wide, &fix);
-                crate::source::forget_kept();
-                found
-            })
-            .collect();
-        let mut out: BTreeMap<PathBuf, Vec<Loader>> = BTreeMap::new();
-        for (real, loader) in found.into_iter().flatten() {
-            out.entry(real).or_default().push(loader);
-        }
-        out
+        self.with_load_fix(&wide, overrides, |fix| {
+            let found: Vec<Loads> = sources
+                .par_iter()
+                .map(|source| {
+                    let found = self.loads_of(source, lint, &wide, fix);
+                    crate::source::forget_kept();
+                    found
+                })
+                .collect();
+            found.into_iter().flatten().collect()
+        })
     }
 
-    /// The templates one file loads (real paths), each with its loader.
+    /// The templates one file of `sources` loads: read, and linted with every rule when it
+    /// can name a template file.
     fn loads_of(
         &self,
         source: &LoadSource<'_>,
         lint: &crate::lint::Settings<'_>,
         wide: &crate::lint::Settings<'_>,
         fix: &FixSettings<'_>,
-    ) -> Vec<(PathBuf, crate::migrate::loads::Loader)> {
-        use crate::migrate::loads::{Loader, Role, Verdict};
-        let (file, shown) = match source {
-            LoadSource::Linted { file, .. }
-            | LoadSource::Unread(file)
-            | LoadSource::Excluded(file) => (*file, display_path(&file.path)),
+    ) -> Loads {
+        let (LoadSource::Unread(file) | LoadSource::Excluded(file)) = *source;
+        let shown = display_path(&file.path);
+        let Ok(bytes) = crate::discover::read_regular(&file.path, self.max) else {
+            return Vec::new();
+        };
+        if !names_a_template(&bytes) {
+            return Vec::new();
+        }
+        let (report, Some(text)) = crate::lint::lint_file_keeping(file, &shown, wide) else {
+            return Vec::new();
         };
         let excluded = matches!(source, LoadSource::Excluded(_));
-        let linted;
-        let (report, text) = match source {
-            LoadSource::Linted { report, text, .. } => (*report, *text),
-            LoadSource::Unread(file) | LoadSource::Excluded(file) => {
-                // Only code that can name a template file is linted again.
-                let Ok(bytes) = crate::discover::read_regular(&file.path, self.max) else {
-                    return Vec::new();
-                };
-                if !names_a_template(&bytes) {
-                    return Vec::new();
-                }
-                linted = crate::lint::lint_file_keeping(file, &shown, wide);
-                let (report, Some(text)) = &linted else {
-                    return Vec::new();
-                };
-                (report, text.as_str())
-            }
-        };
+        self.loads_in(file, &report, &text, excluded, lint, fix)
+    }
+
+    /// The templates a file of the run loads, from the run's own lint of it (`report`, with
+    /// every rule selected, of `text`): found while its parse is still at hand, so the
+    /// index costs no second parse (#13).
+    pub(crate) fn loads_of_linted(
+        &self,
+        file: &SourceFile,
+        report: &FileReport,
+        text: &str,
+        lint: &crate::lint::Settings<'_>,
+        fix: &FixSettings<'_>,
+    ) -> Loads {
+        self.loads_in(file, report, text, false, lint, fix)
+    }
+
+    /// The templates the code of `file`, linted as `report`, loads (real paths), each with
+    /// its loader and whether its fix migrates the template.
+    fn loads_in(
+        &self,
+        file: &SourceFile,
+        report: &FileReport,
+        text: &str,
+        excluded: bool,
+        lint: &crate::lint::Settings<'_>,
+        fix: &FixSettings<'_>,
+    ) -> Loads {
+        use crate::migrate::loads::{Loader, Role, Verdict};
+        let shown = &report.path;
         let meta = FileMeta {
             kind: file.kind,
             beside_chart: file.beside_chart,
             path: &file.path,
-            display_path: &shown,
+            display_path: shown,
         };
         let mut out = Vec::new();
         for load in crate::migrate::loads::of_file(meta, text, report, fix) {

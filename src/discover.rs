@@ -290,34 +290,52 @@ pub fn not_regular(t: &std::fs::FileType) -> String {
 /// byte is read (a FIFO would block, `/dev/zero` never ends), and the read itself stops
 /// after `max + 1` bytes whatever `stat` said, so no file can grow memory without bound.
 pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    let refuse = |t: &std::fs::FileType| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, not_regular(t))
-    };
-    let too_large = |len: u64| {
-        std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!("file is {len} bytes, over the {max}-byte limit"),
-        )
-    };
+    let mut bytes = Vec::new();
+    read_regular_into(path, max, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_regular`] into `buffer` (cleared first): a caller reading many files, most of
+/// which it then drops unparsed, reuses one buffer instead of asking the allocator (and
+/// the kernel, for fresh pages) for each file.
+pub fn read_regular_into(path: &Path, max: u64, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+    buffer.clear();
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
-        return Err(refuse(&meta.file_type()));
+        return Err(not_regular_error(&meta.file_type()));
     }
     if meta.len() > max {
-        return Err(too_large(meta.len()));
+        return Err(too_large_error(meta.len(), max));
     }
     let file = std::fs::File::open(path)?;
     // The path may have been swapped between `stat` and `open`.
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(refuse(&meta.file_type()));
+        return Err(not_regular_error(&meta.file_type()));
     }
-    let mut bytes = Vec::with_capacity(meta.len().min(max) as usize);
-    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    read_open(file, meta.len(), max, buffer)
+}
+
+/// Read an open regular file of `len` bytes (as its metadata said) to its end, or refuse it
+/// once it grows past `max`.
+fn read_open(file: std::fs::File, len: u64, max: u64, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+    bytes.reserve(len.min(max) as usize);
+    file.take(max.saturating_add(1)).read_to_end(bytes)?;
     if bytes.len() as u64 > max {
-        return Err(too_large(bytes.len() as u64));
+        return Err(too_large_error(bytes.len() as u64, max));
     }
-    Ok(bytes)
+    Ok(())
+}
+
+fn not_regular_error(t: &std::fs::FileType) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, not_regular(t))
+}
+
+fn too_large_error(len: u64, max: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::FileTooLarge,
+        format!("file is {len} bytes, over the {max}-byte limit"),
+    )
 }
 
 /// `--force-exclude`: drop the given paths that a walk of their directory would skip, so a

@@ -246,8 +246,9 @@ pub fn lint_file_keeping(
         notebook: None,
         findings: Vec::new(),
     };
-    let bytes = match read_bounded(&file.path, settings.limits.max_file_bytes) {
-        Ok(bytes) => bytes,
+    let bytes = match read_matching(file, settings) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return (report, None),
         Err(message) => {
             report.findings.push(input_finding(
                 INPUT_ERROR,
@@ -259,7 +260,7 @@ pub fn lint_file_keeping(
             return (report, None);
         }
     };
-    let text = match decode(file, bytes, display_path, settings) {
+    let text = match decode_matching(bytes, display_path) {
         Decoded::Text(text) => text,
         Decoded::Skipped => return (report, None),
         Decoded::Rejected(rejected) => return (rejected, None),
@@ -294,10 +295,20 @@ pub fn decode(
     display_path: &str,
     settings: &Settings<'_>,
 ) -> Decoded {
-    // Values beside the dask chart's `Chart.yaml` may override a few keys without naming Dask.
-    if !file.beside_chart && !settings.prefilter.may_match(file.kind, &bytes) {
+    if !may_match(file, &bytes, settings) {
         return Decoded::Skipped;
     }
+    decode_matching(bytes, display_path)
+}
+
+/// The prefilter: whether a file with these bytes may hold a construct some rule matches.
+fn may_match(file: &SourceFile, bytes: &[u8], settings: &Settings<'_>) -> bool {
+    // Values beside the dask chart's `Chart.yaml` may override a few keys without naming Dask.
+    file.beside_chart || settings.prefilter.may_match(file.kind, bytes)
+}
+
+/// [`decode`] for bytes the prefilter let through.
+fn decode_matching(bytes: Vec<u8>, display_path: &str) -> Decoded {
     let mut report = FileReport {
         path: display_path.to_owned(),
         text: None,
@@ -335,8 +346,27 @@ pub fn decode(
     }
 }
 
-fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
-    crate::discover::read_regular(path, max).map_err(|e| crate::discover::describe_io(path, &e))
+/// A file's bytes when the prefilter lets them through, else `None`. Read into this
+/// thread's buffer: most files of a repository are dropped here, so only those kept get
+/// memory of their own.
+fn read_matching(file: &SourceFile, settings: &Settings<'_>) -> Result<Option<Vec<u8>>, String> {
+    /// A buffer grown past this by a large file is given back after it.
+    const KEEP_BYTES: usize = 4 << 20;
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|buffer| {
+        let read =
+            crate::discover::read_regular_into(&file.path, settings.limits.max_file_bytes, buffer);
+        let kept = match read {
+            Ok(()) => Ok(may_match(file, buffer, settings).then(|| buffer.clone())),
+            Err(e) => Err(crate::discover::describe_io(&file.path, &e)),
+        };
+        if buffer.capacity() > KEEP_BYTES {
+            *buffer = Vec::new();
+        }
+        kept
+    })
 }
 
 /// Lint a text already in memory (also used by `fix` after editing).

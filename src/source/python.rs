@@ -77,7 +77,10 @@ pub fn parse(text: &str) -> Option<PyDocument> {
         return Some(PyDocument { tree });
     }
     let doc = match recent::nearest(text) {
-        Some((base, edit)) => parse_edited(text, base, &edit).or_else(|| parse_uncached(text)),
+        Some((base, old)) => {
+            let edits = diff_edits(&old, text);
+            parse_edited(text, base, &edits).or_else(|| parse_uncached(text))
+        }
         None => parse_uncached(text),
     }?;
     recent::put(text, &doc.tree);
@@ -135,22 +138,104 @@ fn with_parser<T>(parse: impl FnOnce(&mut tree_sitter::Parser) -> T) -> T {
 }
 
 /// `text` parsed again from `base`, the tree of a text that differs from it only by
-/// `edit` (a fix loop's next text: a few lines changed). tree-sitter then reuses every
-/// subtree the edit does not touch. Only between error-free trees: error recovery may
+/// `edits` (a fix loop's next text: a few lines changed). tree-sitter then reuses every
+/// subtree the edits do not touch. Only between error-free trees: error recovery may
 /// depend on what was parsed before, so a text with a syntax error gets a fresh parse
 /// (`None` here), and every tree handed out is the one a fresh parse gives.
 fn parse_edited(
     text: &str,
     base: tree_sitter::Tree,
-    edit: &tree_sitter::InputEdit,
+    edits: &[tree_sitter::InputEdit],
 ) -> Option<PyDocument> {
     if base.root_node().has_error() || refusal(text).is_some() {
         return None;
     }
     let mut old = base;
-    old.edit(edit);
+    for edit in edits {
+        old.edit(edit);
+    }
     let tree = with_parser(|parser| parser.parse(text, Some(&old)))?;
     (!tree.root_node().has_error()).then_some(PyDocument { tree })
+}
+
+/// A changed span at least this long is split into the lines that changed.
+const LINE_DIFF_FROM: usize = 512;
+
+/// The edits turning `old` into `new`, first to last, each in the coordinates the edits
+/// before it leave. A fix loop's pass edits an import at the top and a call far below: as
+/// one edit over both (see [`diff_edit`]), tree-sitter would parse all the code between
+/// them again, so a long changed span is split into the lines a line diff finds changed.
+fn diff_edits(old: &str, new: &str) -> Vec<tree_sitter::InputEdit> {
+    let whole = diff_edit(old, new);
+    let longest =
+        (whole.old_end_byte - whole.start_byte).max(whole.new_end_byte - whole.start_byte);
+    if longest < LINE_DIFF_FROM {
+        return vec![whole];
+    }
+    // The changed span widened to whole lines: the same bytes before and after it in both
+    // texts (they are the common prefix and suffix).
+    let from = old[..whole.start_byte].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = |text: &str, at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+    let old_lines: Vec<&str> = old[from..line_end(old, whole.old_end_byte)]
+        .split_inclusive('\n')
+        .collect();
+    let new_lines: Vec<&str> = new[from..line_end(new, whole.new_end_byte)]
+        .split_inclusive('\n')
+        .collect();
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines);
+    let bytes = |lines: &[&str]| lines.iter().map(|l| l.len()).sum::<usize>();
+    // Changed spans (old start, old end, new start, new end), adjacent ones merged.
+    let mut spans: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let (mut o, mut n) = (from, from);
+    for op in ops {
+        let (tag, old_range, new_range) = op.as_tag_tuple();
+        let (old_len, new_len) = (bytes(&old_lines[old_range]), bytes(&new_lines[new_range]));
+        if tag != similar::DiffTag::Equal {
+            match spans.last_mut() {
+                Some(last) if last.1 == o => {
+                    last.1 += old_len;
+                    last.3 += new_len;
+                }
+                _ => spans.push((o, o + old_len, n, n + new_len)),
+            }
+        }
+        o += old_len;
+        n += new_len;
+    }
+    spans
+        .into_iter()
+        .map(|(old_start, old_end, new_start, new_end)| {
+            // Before this span the text is the new one already; the span still holds old.
+            let start_position = point(new, new_start);
+            tree_sitter::InputEdit {
+                start_byte: new_start,
+                old_end_byte: new_start + (old_end - old_start),
+                new_end_byte: new_end,
+                start_position,
+                old_end_position: advance(start_position, &old[old_start..old_end]),
+                new_end_position: point(new, new_end),
+            }
+        })
+        .collect()
+}
+
+/// Tree-sitter's row and column (in bytes) of a byte offset.
+fn point(text: &str, at: usize) -> tree_sitter::Point {
+    advance(tree_sitter::Point { row: 0, column: 0 }, &text[..at])
+}
+
+/// The point after `text`, written from `from`.
+fn advance(from: tree_sitter::Point, text: &str) -> tree_sitter::Point {
+    match text.rfind('\n') {
+        Some(last) => tree_sitter::Point {
+            row: from.row + text.bytes().filter(|&c| c == b'\n').count(),
+            column: text.len() - last - 1,
+        },
+        None => tree_sitter::Point {
+            row: from.row,
+            column: from.column + text.len(),
+        },
+    }
 }
 
 /// The one edit turning `old` into `new`: the bytes between their common prefix and their
@@ -172,16 +257,6 @@ fn diff_edit(old: &str, new: &str) -> tree_sitter::InputEdit {
     while !old.is_char_boundary(a.len() - suffix) || !new.is_char_boundary(b.len() - suffix) {
         suffix -= 1;
     }
-    let point = |text: &str, at: usize| {
-        let before = &text.as_bytes()[..at];
-        let row = before.iter().filter(|&&c| c == b'\n').count();
-        let column = at
-            - before
-                .iter()
-                .rposition(|&c| c == b'\n')
-                .map_or(0, |i| i + 1);
-        tree_sitter::Point { row, column }
-    };
     tree_sitter::InputEdit {
         start_byte: prefix,
         old_end_byte: a.len() - suffix,
@@ -220,14 +295,16 @@ mod recent {
     }
 
     /// The kept tree whose text differs least from `text` (the fewest bytes between
-    /// their common prefix and suffix), with the edit from that text to `text`.
-    pub fn nearest(text: &str) -> Option<(tree_sitter::Tree, tree_sitter::InputEdit)> {
+    /// their common prefix and suffix), with that text.
+    pub fn nearest(text: &str) -> Option<(tree_sitter::Tree, String)> {
         TREES.with_borrow(|trees| {
             trees
                 .iter()
-                .map(|(t, tree)| (super::diff_edit(t, text), tree))
-                .min_by_key(|(edit, _)| edit.old_end_byte - edit.start_byte)
-                .map(|(edit, tree)| (tree.clone(), edit))
+                .min_by_key(|(t, _)| {
+                    let edit = super::diff_edit(t, text);
+                    edit.old_end_byte - edit.start_byte
+                })
+                .map(|(t, tree)| (tree.clone(), t.clone()))
         })
     }
 
@@ -469,6 +546,72 @@ class Job:
             assert_eq!(nodes(&back.tree), nodes(&base.tree), "edit {i} undone");
         }
         forget_kept();
+    }
+
+    /// [`MODULE`] followed by enough code that an edit near its top and one at its end
+    /// are split into separate edits.
+    fn long_module() -> String {
+        let filler: String = (0..40)
+            .map(|i| format!("\n\ndef helper_{i}(x):\n    return x + {i}\n"))
+            .collect();
+        format!("{MODULE}{filler}")
+    }
+
+    #[test]
+    fn a_text_edited_far_apart_parses_from_its_kept_tree_as_a_fresh_parse() {
+        let module = long_module();
+        let tails: &[(&str, &str)] = &[
+            ("    return x + 39\n", "    return x + 39  # last\n"),
+            ("\n\ndef helper_39(x):\n    return x + 39\n", ""),
+            ("def helper_20(x):", "def helper_20(x, y=1):"),
+        ];
+        let mut split = 0;
+        for (i, (from, to)) in [
+            ("import os\n", "import os\nimport sys\n"),
+            ("SPEC = ", "SPEC  = "),
+        ]
+        .iter()
+        .chain(&[("def start(", "def start((")])
+        .enumerate()
+        {
+            for (j, (tail_from, tail_to)) in tails.iter().enumerate() {
+                let edited = module.replacen(from, to, 1).replacen(tail_from, tail_to, 1);
+                split += usize::from(diff_edits(&module, &edited).len() > 1);
+                forget_kept();
+                parse(&module).unwrap();
+                let incremental = parse(&edited).unwrap();
+                let fresh = parse_uncached(&edited).unwrap();
+                assert_eq!(
+                    nodes(&incremental.tree),
+                    nodes(&fresh.tree),
+                    "edits {i}, {j}"
+                );
+            }
+        }
+        assert_eq!(split, 9, "every pair of edits far apart is split");
+        forget_kept();
+    }
+
+    #[test]
+    fn split_edits_applied_in_turn_give_the_new_text_and_its_points() {
+        let old = long_module();
+        let new = old
+            .replacen("import os\n", "import os\nimport sys\n", 1)
+            .replacen("return x + 7\n", "return x + 7  # seven\n", 1)
+            .replacen("\n\ndef helper_39(x):\n    return x + 39\n", "", 1);
+        let edits = diff_edits(&old, &new);
+        assert_eq!(edits.len(), 3, "{edits:?}");
+        let mut text = old.clone();
+        for e in &edits {
+            assert_eq!(e.start_position, point(&text, e.start_byte));
+            assert_eq!(e.old_end_position, point(&text, e.old_end_byte));
+            text.replace_range(
+                e.start_byte..e.old_end_byte,
+                &new[e.start_byte..e.new_end_byte],
+            );
+            assert_eq!(e.new_end_position, point(&text, e.new_end_byte));
+        }
+        assert_eq!(text, new);
     }
 
     #[test]

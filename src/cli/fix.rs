@@ -299,7 +299,7 @@ pub(crate) struct Others {
     max: u64,
     /// The YAML files under each directory given (real paths), walked once: a stack's
     /// files may sit in directories beside the scheduler's (`deploy/dask/workers/`).
-    trees: std::sync::Mutex<BTreeMap<PathBuf, std::sync::Arc<Vec<PathBuf>>>>,
+    trees: std::sync::Mutex<BTreeMap<PathBuf, std::sync::Arc<Tree>>>,
     /// [`Others::beside`]'s list per directory of the files asking.
     listed: std::sync::Mutex<BTreeMap<PathBuf, std::sync::Arc<Vec<crate::migrate::Nearby>>>>,
     /// The YAML files of the run, when known ([`Others::know_files`]).
@@ -620,9 +620,19 @@ impl Others {
         // again (two `realpath`s per file per call made a 20,000-file run spend its time in
         // the kernel).
         let here_parts: Vec<std::path::Component> = here.components().collect();
-        let mut further: Vec<crate::migrate::Nearby> = self
-            .tree_of(dir)
-            .iter()
+        let tree = self.tree_of(dir);
+        // Only the levels the stack search can reach are listed (and kustomizations at any
+        // level): a tree of thousands of files is not made relative for every directory.
+        let reach = reach(&tree.files, &here, out.len());
+        let mut further: Vec<crate::migrate::Nearby> = reach
+            .clone()
+            .chain(
+                tree.kustomizations
+                    .iter()
+                    .copied()
+                    .filter(|i| !reach.contains(i)),
+            )
+            .map(|i| &tree.files[i])
             .filter(|p| p.parent() != Some(here.as_path()))
             .filter_map(|p| nearby(p, &here_parts))
             .collect();
@@ -635,7 +645,7 @@ impl Others {
 
     /// The YAML files (real paths) under the directory given that holds `dir`; none when
     /// `dir` is inside no directory given.
-    fn tree_of(&self, dir: &Path) -> std::sync::Arc<Vec<PathBuf>> {
+    fn tree_of(&self, dir: &Path) -> std::sync::Arc<Tree> {
         let Ok(real) = std::fs::canonicalize(dir) else {
             return Default::default();
         };
@@ -664,13 +674,13 @@ impl Others {
                         &walked
                     }
                 };
-                std::sync::Arc::new(
+                std::sync::Arc::new(Tree::new(
                     files
                         .iter()
                         .filter_map(|f| std::fs::canonicalize(f).ok())
                         .filter(|f| f.starts_with(root))
                         .collect(),
-                )
+                ))
             })
             .clone()
     }
@@ -737,6 +747,74 @@ impl Others {
 /// `path` as [`crate::migrate::Nearby`] lists it from the directory whose components are
 /// `dir`: its relative path and level from one pass over its components (the listing of a
 /// 5,000-file tree is made once per directory that asks).
+/// The files of `tree` (real paths, sorted) under a directory: a sorted slice holds them
+/// in one run, as a path sorts right after its directory's and before any other's.
+fn under(tree: &[PathBuf], dir: &Path) -> std::ops::Range<usize> {
+    let start = tree.partition_point(|p| p.as_path() < dir);
+    let end = start + tree[start..].partition_point(|p| p.starts_with(dir));
+    start..end
+}
+
+/// The files of `tree` the stack search of a file in `here` (with `in_dir` YAML files) can
+/// reach: it widens the scope one directory level up at a time (see
+/// [`crate::migrate::Nearby::level`]), and only while the files up to the next level, less
+/// the asking file, are at most `stack_scope::MAX_FILES`; so the first level past that is
+/// the last it counts, and the files under that level's directory are all it can see
+/// (kustomizations aside). Found by binary search: every directory of a stack asks.
+fn reach(tree: &[PathBuf], here: &Path, in_dir: usize) -> std::ops::Range<usize> {
+    let own = under(tree, here);
+    // Files directly in `here` are listed from the directory itself.
+    let direct = tree[own.clone()]
+        .iter()
+        .filter(|p| p.parent() == Some(here))
+        .count();
+    let mut reached = 0..0;
+    for (level, dir) in here.ancestors().enumerate() {
+        // Level 1 is the tree of the parent and the subdirectories of `here`.
+        if level == 0 {
+            continue;
+        }
+        reached = under(tree, dir);
+        let up_to = in_dir + reached.len() - direct;
+        if up_to.saturating_sub(1) > crate::migrate::rewriters::stack_scope::MAX_FILES {
+            break;
+        }
+    }
+    if here.parent().is_none() {
+        return own;
+    }
+    reached
+}
+
+/// The YAML files under a directory given (real paths, sorted), and which of them are
+/// named as kustomizations.
+#[derive(Default)]
+struct Tree {
+    files: Vec<PathBuf>,
+    kustomizations: Vec<usize>,
+}
+
+impl Tree {
+    fn new(mut files: Vec<PathBuf>) -> Tree {
+        // Sorted, for [`under`]'s binary search.
+        files.sort();
+        let kustomizations = files
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(crate::migrate::rewriters::stack_scope::is_kustomization_name)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        Tree {
+            files,
+            kustomizations,
+        }
+    }
+}
+
 fn nearby(path: &Path, dir: &[std::path::Component]) -> Option<crate::migrate::Nearby> {
     let parts: Vec<std::path::Component> = path.components().collect();
     let common = dir.iter().zip(&parts).take_while(|(a, b)| a == b).count();

@@ -149,7 +149,7 @@ pub(super) fn load(cx: &Context<'_>, scheduler: &Node, limit: usize) -> (Vec<Bes
 
 /// The most YAML files a stack's scope is widened to: beyond, the files around a scheduler
 /// are a corpus, not its stack, and reading them for every fix would cost the tree's size.
-const MAX_FILES: usize = 400;
+pub(crate) const MAX_FILES: usize = 400;
 
 fn push_parsed(
     out: &mut Vec<(usize, Beside)>,

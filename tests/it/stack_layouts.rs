@@ -406,3 +406,40 @@ fn the_json_migration_report_points_each_field_at_the_file_it_came_from() {
         "{report:#}"
     );
 }
+
+/// The search widens a level only while the files it would then read, less the scheduler's
+/// own, are at most 400: past that, the tree around the scheduler is a corpus, not its
+/// stack. Here the workers sit one level up, beside a directory of unrelated ConfigMaps.
+#[test]
+fn the_stack_search_widens_up_to_400_files_and_no_further() {
+    for (configs, widened) in [(398, true), (399, false)] {
+        let dir = repo(&[]);
+        let at = dir.path().join("deploy/dask/configs");
+        fs::create_dir_all(&at).unwrap();
+        for i in 0..configs {
+            let text = format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pipeline-settings-{i}\n  namespace: genomics\ndata:\n  shard: \"{i}\"\n"
+            );
+            fs::write(at.join(format!("settings-{i:03}.yaml")), text).unwrap();
+        }
+        let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["deploy"]);
+        let scheduler = read(dir.path(), "deploy/dask/scheduler/deployment.yaml");
+        let workers = read(dir.path(), "deploy/dask/workers/deployment.yaml");
+        if widened {
+            assert_eq!(
+                kinds(&scheduler),
+                pairs(&[("DaskCluster", "dask")]),
+                "{out}"
+            );
+            assert!(!workers.contains("kind: Deployment"), "{workers}");
+        } else {
+            // Not in view, the workers stay Deployments (their own command fix aside).
+            assert!(
+                out.contains("no worker Deployment in this file connects to `dask-scheduler`"),
+                "{out}"
+            );
+            assert!(!scheduler.contains("DaskCluster"), "{scheduler}");
+            assert!(workers.contains("kind: Deployment"), "{workers}");
+        }
+    }
+}

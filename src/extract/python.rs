@@ -18,6 +18,7 @@
 //! Comments and docstrings never give facts; syntax errors only hide what they cover, as
 //! tree-sitter keeps the valid parts of a broken file. Never reads files, never runs code.
 
+use crate::source::python::KindName as _;
 mod config;
 mod literal;
 pub mod make_pod_spec;
@@ -116,10 +117,10 @@ fn walk<'t>(
     let mut ancestors: Vec<Node<'t>> = Vec::new();
     loop {
         let node = cursor.node();
-        if node.kind() == "comment" {
+        if node.kind_name() == "comment" {
             comments.push(range_of(node));
         } else {
-            if shell::WALKS_UP_FROM.contains(&node.kind())
+            if shell::WALKS_UP_FROM.contains(&node.kind_name())
                 && let Some(&parent) = ancestors.last()
             {
                 found.parents.insert(node.id(), parent);
@@ -143,14 +144,14 @@ fn walk<'t>(
 }
 
 fn visit<'t>(node: Node<'t>, text: &str, found: &mut Found<'t>, out: &mut Vec<Construct<'_>>) {
-    match node.kind() {
+    match node.kind_name() {
         "import_statement" | "import_from_statement" => found.names.import(node, text, out),
         "attribute" => {
             if !found.skip.contains(&node.id()) {
                 found.chains.push(node);
             }
             if let Some(object) = node.child_by_field_name("object")
-                && object.kind() == "attribute"
+                && object.kind_name() == "attribute"
             {
                 found.skip.insert(object.id());
             }
@@ -159,7 +160,7 @@ fn visit<'t>(node: Node<'t>, text: &str, found: &mut Found<'t>, out: &mut Vec<Co
         "expression_statement" => {
             let mut items = items(node);
             if let (Some(only), None) = (items.next(), items.next())
-                && matches!(only.kind(), "string" | "concatenated_string")
+                && matches!(only.kind_name(), "string" | "concatenated_string")
             {
                 found.skip.insert(only.id()); // a docstring, or a string used as a comment
             }
@@ -222,13 +223,13 @@ fn assignment<'t>(node: Node<'t>, text: &str, found: &mut Found<'t>) {
     // The value of a chained assignment is the right of its innermost assignment; a loop
     // rather than recursion, as chains are as long as the input says.
     let mut value = node.child_by_field_name("right");
-    while let Some(inner) = value.filter(|v| v.kind() == "assignment") {
+    while let Some(inner) = value.filter(|v| v.kind_name() == "assignment") {
         value = inner.child_by_field_name("right");
     }
     let Some(value) = value else {
         return;
     };
-    if left.kind() == "subscript" {
+    if left.kind_name() == "subscript" {
         found.assigned.insert(left.id(), value);
     }
     add_target(left, value, text, found);
@@ -275,7 +276,7 @@ fn calls(found: &mut Found<'_>, text: &str, out: &mut Vec<Construct<'_>>) {
     let first = resolve_calls(found, text);
     for (key, value) in &found.targets {
         let value = unwrap_value(*value);
-        if value.kind() == "call"
+        if value.kind_name() == "call"
             && let Some(class) = first.get(&value.id()).and_then(|c| built_class(c))
         {
             found.names.bind_instance(key.clone(), class);
@@ -324,7 +325,7 @@ fn resolve_calls(found: &Found<'_>, text: &str) -> HashMap<usize, String> {
 /// An assigned expression without parentheses and `await`, which do not change what it is.
 fn unwrap_value(mut node: Node<'_>) -> Node<'_> {
     loop {
-        let inner = match node.kind() {
+        let inner = match node.kind_name() {
             "parenthesized_expression" => unparenthesize(node),
             "await" => awaited(node).unwrap_or(node),
             _ => return node,
@@ -343,11 +344,11 @@ fn arguments(call: Node<'_>, text: &str) -> (Vec<Keyword>, Vec<TextRange>) {
     let Some(arguments) = call.child_by_field_name("arguments") else {
         return (keywords, positional);
     };
-    if arguments.kind() == "generator_expression" {
+    if arguments.kind_name() == "generator_expression" {
         return (keywords, vec![range_of(arguments)]);
     }
     for argument in items(arguments) {
-        match argument.kind() {
+        match argument.kind_name() {
             "keyword_argument" => {
                 let (Some(name), Some(value)) = (
                     argument.child_by_field_name("name"),

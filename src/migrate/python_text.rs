@@ -7,6 +7,7 @@
 
 use crate::source::TextRange;
 use crate::source::edit::Edit;
+use crate::source::python::KindName as _;
 use crate::source::python::PyDocument;
 use tree_sitter::Node;
 
@@ -30,7 +31,7 @@ pub fn node_at(doc: &PyDocument, range: TextRange) -> Option<Node<'_>> {
     while let Some(parent) = node.parent() {
         if parent.start_byte() == range.start()
             && parent.end_byte() == range.end()
-            && !matches!(parent.kind(), "expression_statement" | "module")
+            && !matches!(parent.kind_name(), "expression_statement" | "module")
         {
             node = parent;
         } else {
@@ -69,10 +70,10 @@ fn collect_name_uses(
     let mut cursor = doc.tree.walk();
     'walk: loop {
         let node = cursor.node();
-        if node.kind() == "identifier" {
+        if node.kind_name() == "identifier" {
             let not_a_use = parents.last().is_some_and(|p| {
-                (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
-                    || p.kind() == "dotted_name"
+                (p.kind_name() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+                    || p.kind_name() == "dotted_name"
             });
             if !not_a_use {
                 uses.entry(text_of(text, node).to_owned())
@@ -108,7 +109,7 @@ fn top_level(cx: &crate::migrate::Context<'_>) -> TopLevel {
         if let Some(doc) = cx.python() {
             for stmt in items(doc.tree.root_node()) {
                 by_kind
-                    .entry(stmt.kind().to_owned())
+                    .entry(stmt.kind_name().to_owned())
                     .or_default()
                     .push(range(stmt));
             }
@@ -146,7 +147,7 @@ fn top_level_at<'t>(doc: &'t PyDocument, at: TextRange, kind: &str) -> Option<No
         }
     }
     let node = cursor.node();
-    (node.kind() == kind && range(node) == at).then_some(node)
+    (node.kind_name() == kind && range(node) == at).then_some(node)
 }
 
 /// Whether [`NameUses`] has a use of `name` outside every range of `except`: binary
@@ -182,7 +183,7 @@ pub fn used_outside(uses: &NameUses, name: &str, except: &[TextRange]) -> bool {
 pub fn ancestor<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
     let mut n = node;
     loop {
-        if kinds.contains(&n.kind()) {
+        if kinds.contains(&n.kind_name()) {
             return Some(n);
         }
         n = n.parent()?;
@@ -193,7 +194,7 @@ pub fn ancestor<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
 pub fn statement_of(node: Node<'_>) -> Node<'_> {
     let mut n = node;
     while let Some(parent) = n.parent() {
-        if matches!(parent.kind(), "module" | "block") {
+        if matches!(parent.kind_name(), "module" | "block") {
             return n;
         }
         n = parent;
@@ -205,7 +206,7 @@ pub fn statement_of(node: Node<'_>) -> Node<'_> {
 pub fn items(node: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect()
 }
 
@@ -284,7 +285,7 @@ pub fn move_import(
         .iter()
         .position(|n| n.start_byte() <= range.start() && range.end() <= n.end_byte())?;
     let target = names[index];
-    let (name_node, alias) = match target.kind() {
+    let (name_node, alias) = match target.kind_name() {
         "aliased_import" => (
             target.child_by_field_name("name")?,
             target
@@ -361,7 +362,7 @@ fn existing_import<'t>(
         if stmt.end_byte() > before {
             return None;
         }
-        if stmt.kind() == "import_from_statement"
+        if stmt.kind_name() == "import_from_statement"
             && within.start() <= stmt.start_byte()
             && stmt
                 .child_by_field_name("module_name")
@@ -410,7 +411,7 @@ pub fn string_literal(value: &str) -> String {
 
 /// The value of a plain string literal node (`"…"`/`'…'` without prefixes or escapes).
 pub fn plain_string(text: &str, node: Node<'_>) -> Option<String> {
-    if node.kind() != "string" {
+    if node.kind_name() != "string" {
         return None;
     }
     let raw = text_of(text, node);
@@ -552,10 +553,11 @@ mod tests {
             let inside = except
                 .iter()
                 .any(|e| e.start_byte() <= node.start_byte() && node.end_byte() <= e.end_byte());
-            if !inside && node.kind() == "identifier" && text_of(src, node) == name {
+            if !inside && node.kind_name() == "identifier" && text_of(src, node) == name {
                 let not_a_use = node.parent().is_some_and(|p| {
-                    (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
-                        || p.kind() == "dotted_name"
+                    (p.kind_name() == "attribute"
+                        && p.child_by_field_name("attribute") == Some(node))
+                        || p.kind_name() == "dotted_name"
                 });
                 if !not_a_use {
                     count += 1;
@@ -640,7 +642,10 @@ mod tests {
         let statements = items(doc.tree.root_node());
         assert_eq!(statements.len(), 1 + 300 * 3);
         for stmt in statements {
-            assert_eq!(top_level_at(&doc, range(stmt), stmt.kind()), Some(stmt));
+            assert_eq!(
+                top_level_at(&doc, range(stmt), stmt.kind_name()),
+                Some(stmt)
+            );
             assert_eq!(top_level_at(&doc, range(stmt), "class_definition"), None);
         }
         // A range that is no statement's is none.

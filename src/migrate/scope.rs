@@ -12,6 +12,7 @@
 //! package does not load its submodules by being imported (`dask_kubernetes.operator` is not
 //! an attribute of `dask_kubernetes` in 2026.3.0 until something imports it).
 
+use crate::source::python::KindName as _;
 use crate::source::python::PyDocument;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use tree_sitter::Node;
@@ -146,7 +147,7 @@ pub fn unbound(text: &str, doc: &PyDocument) -> BTreeSet<String> {
     let mut ancestors: Vec<Node<'_>> = Vec::new();
     'walk: loop {
         let node = cursor.node();
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 if is_binding(node, &ancestors) {
                     bound.insert(&text[node.byte_range()]);
@@ -163,7 +164,11 @@ pub fn unbound(text: &str, doc: &PyDocument) -> BTreeSet<String> {
                     &mut imported_modules,
                 );
             }
-            "attribute" if ancestors.last().is_none_or(|p| p.kind() != "attribute") => {
+            "attribute"
+                if ancestors
+                    .last()
+                    .is_none_or(|p| p.kind_name() != "attribute") =>
+            {
                 chains.push(node);
             }
             _ => {}
@@ -224,7 +229,7 @@ fn imports<'t>(
     }
     let mut cursor = node.walk();
     for name in node.children_by_field_name("name", &mut cursor) {
-        let (target, alias) = match name.kind() {
+        let (target, alias) = match name.kind_name() {
             "aliased_import" => (
                 name.child_by_field_name("name"),
                 name.child_by_field_name("alias"),
@@ -257,7 +262,7 @@ fn imports<'t>(
     let mut cursor = node.walk();
     if node
         .children(&mut cursor)
-        .any(|c| c.kind() == "wildcard_import")
+        .any(|c| c.kind_name() == "wildcard_import")
     {
         bound.insert("*");
     }
@@ -279,7 +284,7 @@ fn is_binding(node: Node<'_>, ancestors: &[Node<'_>]) -> bool {
                 .child_by_field_name(field)
                 .is_some_and(|f| f.id() == child.id())
         };
-        match parent.kind() {
+        match parent.kind_name() {
             "function_definition" | "class_definition" => return field_is("name"),
             "parameters"
             | "lambda_parameters"
@@ -290,13 +295,13 @@ fn is_binding(node: Node<'_>, ancestors: &[Node<'_>]) -> bool {
             | "dictionary_splat_pattern"
             | "keyword_separator" => {
                 if matches!(
-                    parent.kind(),
+                    parent.kind_name(),
                     "default_parameter" | "typed_default_parameter"
                 ) {
                     return field_is("name");
                 }
-                if parent.kind() == "typed_parameter" {
-                    return child.kind() == "identifier";
+                if parent.kind_name() == "typed_parameter" {
+                    return child.kind_name() == "identifier";
                 }
                 return true;
             }
@@ -306,8 +311,8 @@ fn is_binding(node: Node<'_>, ancestors: &[Node<'_>]) -> bool {
             "as_pattern_target" | "global_statement" | "nonlocal_statement" => return true,
             "as_pattern" => return field_is("alias"),
             "except_clause" => {
-                return child.kind() == "identifier"
-                    && child.prev_sibling().is_some_and(|p| p.kind() == "as");
+                return child.kind_name() == "identifier"
+                    && child.prev_sibling().is_some_and(|p| p.kind_name() == "as");
             }
             "pattern_list"
             | "tuple_pattern"
@@ -333,7 +338,7 @@ fn is_load(node: Node<'_>, parent: Option<Node<'_>>) -> bool {
             .child_by_field_name(field)
             .is_some_and(|f| f.id() == node.id())
     };
-    match parent.kind() {
+    match parent.kind_name() {
         "attribute" => field_is("object"),
         "keyword_argument" => field_is("value"),
         "dotted_name"

@@ -70,6 +70,37 @@ fn indent_widths(text: &str) -> usize {
     seen.len()
 }
 
+/// [`tree_sitter::Node::kind`] from a table made once per process: `kind` measures and
+/// checks the grammar's C string on every call, and the extraction and the scope walks ask
+/// it of every node of every file (#13).
+pub trait KindName<'tree> {
+    /// The node's kind, as `kind()` names it.
+    fn kind_name(&self) -> &'tree str;
+}
+
+impl<'tree> KindName<'tree> for tree_sitter::Node<'tree> {
+    fn kind_name(&self) -> &'tree str {
+        static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+            (0..language.node_kind_count())
+                .map(|id| {
+                    u16::try_from(id)
+                        .ok()
+                        .and_then(|id| language.node_kind_for_id(id))
+                        .unwrap_or("")
+                        .to_owned()
+                })
+                .collect()
+        });
+        // `ERROR` and other built-in symbols sit outside the table.
+        match names.get(usize::from(self.kind_id())) {
+            Some(name) if !name.is_empty() => name,
+            _ => self.kind(),
+        }
+    }
+}
+
 /// Parse `text` as Python. `None` if the input is refused by [`refusal`] (so the parser
 /// cannot abort the process) or tree-sitter gives up (cancelled or out of memory).
 pub fn parse(text: &str) -> Option<PyDocument> {
@@ -612,6 +643,34 @@ class Job:
             assert_eq!(e.new_end_position, point(&text, e.new_end_byte));
         }
         assert_eq!(text, new);
+    }
+
+    #[test]
+    fn every_kind_name_is_the_kind_tree_sitter_gives() {
+        // A module with aliased nodes, keywords, and a syntax error (`ERROR`, `MISSING`).
+        for text in [
+            MODULE,
+            "def f(:\n    return [x for x in y if\n",
+            "print 'py2'\n",
+        ] {
+            let doc = parse_uncached(text).unwrap();
+            let mut cursor = doc.tree.walk();
+            let mut seen = 0;
+            'walk: loop {
+                let node = cursor.node();
+                assert_eq!(node.kind_name(), node.kind(), "{}", node.to_sexp());
+                seen += 1;
+                if cursor.goto_first_child() {
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() {
+                        break 'walk;
+                    }
+                }
+            }
+            assert!(seen > 3, "{text}");
+        }
     }
 
     #[test]

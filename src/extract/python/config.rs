@@ -11,6 +11,7 @@ use crate::extract::model::{
     ConfigOrigin, Construct, Fact, Literal, config_key_from_env, normalise_config_key,
 };
 use crate::source::TextRange;
+use crate::source::python::KindName as _;
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -71,7 +72,7 @@ pub(super) fn config_set<'a>(call: Node<'_>, text: &str, out: &mut Vec<Construct
     let mut cursor = arguments.walk();
     let mut first_positional = true;
     for argument in arguments.named_children(&mut cursor) {
-        match argument.kind() {
+        match argument.kind_name() {
             "keyword_argument" => {
                 let (Some(name), Some(value)) = (
                     argument.child_by_field_name("name"),
@@ -99,7 +100,7 @@ pub(super) fn config_set<'a>(call: Node<'_>, text: &str, out: &mut Vec<Construct
 /// Every key of a (possibly nested) dict literal, dotted; an explicit stack, as dicts nest as
 /// deep as the input says.
 fn flatten(dict: Node<'_>, text: &str, group: &mut KeyGroup<'_, '_>) {
-    if dict.kind() != "dictionary" {
+    if dict.kind_name() != "dictionary" {
         return;
     }
     let mut stack = vec![(dict, String::new())];
@@ -117,7 +118,7 @@ fn flatten(dict: Node<'_>, text: &str, group: &mut KeyGroup<'_, '_>) {
             };
             group.push(&full, literal(value, text), range_of(key_node));
             let value = unparenthesize(value);
-            if value.kind() == "dictionary" {
+            if value.kind_name() == "dictionary" {
                 stack.push((value, full));
             }
         }
@@ -166,15 +167,15 @@ pub(super) fn first_two_positional(call: Node<'_>) -> (Option<Node<'_>>, Option<
         return (None, None);
     };
     let mut cursor = arguments.walk();
-    let mut positional = arguments
-        .named_children(&mut cursor)
-        .filter(|a| !a.is_extra() && !matches!(a.kind(), "keyword_argument" | "dictionary_splat"));
+    let mut positional = arguments.named_children(&mut cursor).filter(|a| {
+        !a.is_extra() && !matches!(a.kind_name(), "keyword_argument" | "dictionary_splat")
+    });
     (positional.next(), positional.next())
 }
 
 /// A dict pair whose key is a string literal: (key node, key value, value node).
 fn string_pair<'t>(pair: Node<'t>, text: &str) -> Option<(Node<'t>, String, Node<'t>)> {
-    if pair.kind() != "pair" {
+    if pair.kind_name() != "pair" {
         return None;
     }
     let key_node = unparenthesize(pair.child_by_field_name("key")?);

@@ -6,18 +6,19 @@
 //! string at all), so a value is only ever what the file literally says.
 
 use crate::extract::model::Literal;
+use crate::source::python::KindName as _;
 use tree_sitter::Node;
 
 /// The value of a `string` or `concatenated_string` node, or `None` when any part has an
 /// interpolation (`f"{x}"`) or the node is not a string.
 pub(super) fn string_value(node: Node<'_>, text: &str) -> Option<String> {
-    match node.kind() {
+    match node.kind_name() {
         "string" => single_string(node, text),
         "concatenated_string" => {
             let mut value = String::new();
             let mut cursor = node.walk();
             for part in node.named_children(&mut cursor) {
-                if part.kind() == "string" {
+                if part.kind_name() == "string" {
                     value.push_str(&single_string(part, text)?);
                 } else if !part.is_extra() {
                     return None;
@@ -31,7 +32,8 @@ pub(super) fn string_value(node: Node<'_>, text: &str) -> Option<String> {
 
 /// Whether a node is a string literal without interpolation (what `string_value` decodes).
 pub(super) fn is_plain_string(node: Node<'_>, text: &str) -> bool {
-    matches!(node.kind(), "string" | "concatenated_string") && string_value(node, text).is_some()
+    matches!(node.kind_name(), "string" | "concatenated_string")
+        && string_value(node, text).is_some()
 }
 
 fn single_string(node: Node<'_>, text: &str) -> Option<String> {
@@ -39,7 +41,7 @@ fn single_string(node: Node<'_>, text: &str) -> Option<String> {
     let mut end = None;
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
-        match child.kind() {
+        match child.kind_name() {
             "string_start" => start = Some(child),
             "string_end" => end = Some(child),
             "interpolation" => return None,
@@ -142,7 +144,7 @@ fn octal_digits(s: &str) -> usize {
 /// parentheses around them are looked through. Everything else is [`Literal::Other`].
 pub(super) fn literal(node: Node<'_>, text: &str) -> Literal {
     let node = unparenthesize(node);
-    match node.kind() {
+    match node.kind_name() {
         "string" | "concatenated_string" => {
             string_value(node, text).map_or(Literal::Other, Literal::String)
         }
@@ -160,7 +162,7 @@ fn signed_number(node: Node<'_>, text: &str) -> Option<String> {
     let operator = node.child_by_field_name("operator")?;
     let sign = node_text(operator, text);
     let argument = unparenthesize(node.child_by_field_name("argument")?);
-    if !matches!(sign, "-" | "+") || !matches!(argument.kind(), "integer" | "float") {
+    if !matches!(sign, "-" | "+") || !matches!(argument.kind_name(), "integer" | "float") {
         return None;
     }
     Some(format!("{sign}{}", node_text(argument, text)))
@@ -168,7 +170,7 @@ fn signed_number(node: Node<'_>, text: &str) -> Option<String> {
 
 /// The expression inside any number of parentheses (a loop: nesting depth is input-controlled).
 pub(super) fn unparenthesize(mut node: Node<'_>) -> Node<'_> {
-    while node.kind() == "parenthesized_expression" {
+    while node.kind_name() == "parenthesized_expression" {
         let mut cursor = node.walk();
         let inner = node
             .named_children(&mut cursor)

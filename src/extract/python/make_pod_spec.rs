@@ -25,6 +25,7 @@ use super::literal::{literal, string_value, unparenthesize};
 use crate::extract::classic::{ClassicCluster, ClassicPod, Source, Sourced, Unsupported};
 use crate::extract::model::Literal;
 use crate::source::TextRange;
+use crate::source::python::KindName as _;
 use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec, ResourceRequirements};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde_json::Value;
@@ -84,10 +85,10 @@ pub fn arguments<'t>(text: &str, args: Node<'t>) -> Option<Vec<(&'static str, No
     let mut cursor = args.walk();
     let items: Vec<Node<'t>> = args
         .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
     for (i, item) in items.into_iter().enumerate() {
-        match item.kind() {
+        match item.kind_name() {
             "keyword_argument" => {
                 let name = text.get(item.child_by_field_name("name")?.byte_range())?;
                 let param = PARAMS.iter().find(|p| **p == name)?;
@@ -188,7 +189,7 @@ pub fn produce<'t>(
     let mut env_expression = None;
     let env = match arg("env").map(unparenthesize) {
         None => None,
-        Some(n) if n.kind() == "dictionary" => {
+        Some(n) if n.kind_name() == "dictionary" => {
             sources.insert("containers[0].env".to_owned(), span(n));
             Some(env_vars(text, n, &mut opaque))
         }
@@ -335,14 +336,14 @@ pub fn json_literal(text: &str, node: Node<'_>) -> Option<Value> {
     fn children(n: Node<'_>) -> Vec<Node<'_>> {
         let mut cursor = n.walk();
         n.named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment")
+            .filter(|c| c.kind_name() != "comment")
             .collect()
     }
-    Some(match node.kind() {
+    Some(match node.kind_name() {
         "dictionary" => {
             let mut map = serde_json::Map::new();
             for pair in children(node) {
-                if pair.kind() != "pair" {
+                if pair.kind_name() != "pair" {
                     return None;
                 }
                 let key = string_value(unparenthesize(pair.child_by_field_name("key")?), text)?;
@@ -381,7 +382,7 @@ fn env_vars<'t>(text: &str, dict: Node<'t>, opaque: &mut Opaque<'t>) -> Vec<EnvV
     let mut cursor = dict.walk();
     let items: Vec<Node<'t>> = dict
         .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
     items
         .into_iter()
@@ -417,7 +418,7 @@ mod tests {
         let mut cursor = doc.tree.walk();
         loop {
             let node = cursor.node();
-            if node.kind() == "call" {
+            if node.kind_name() == "call" {
                 return node;
             }
             assert!(cursor.goto_first_child() || cursor.goto_next_sibling());

@@ -9,6 +9,7 @@
 use super::literal::{node_text, unparenthesize};
 use crate::extract::model::{Construct, Fact};
 use crate::source::TextRange;
+use crate::source::python::KindName as _;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -30,13 +31,13 @@ impl Names {
     /// Record an `import` or `from … import` statement and give the `PyName` constructs of
     /// the names it imports. Relative, star and `__future__` imports bind and give nothing.
     pub(super) fn import<'a>(&mut self, node: Node<'_>, text: &str, out: &mut Vec<Construct<'a>>) {
-        let module = match node.kind() {
+        let module = match node.kind_name() {
             "import_statement" => None,
             "import_from_statement" => {
                 let Some(module) = node.child_by_field_name("module_name") else {
                     return;
                 };
-                if module.kind() != "dotted_name" {
+                if module.kind_name() != "dotted_name" {
                     return; // `from . import x`, `from .a import x`
                 }
                 Some(dotted(module, text))
@@ -45,7 +46,7 @@ impl Names {
         };
         let mut cursor = node.walk();
         for name in node.children_by_field_name("name", &mut cursor) {
-            let (target, alias) = match name.kind() {
+            let (target, alias) = match name.kind_name() {
                 "dotted_name" => (name, None),
                 "aliased_import" => {
                     let (Some(target), Some(alias)) = (
@@ -125,7 +126,7 @@ impl Names {
         let mut node = node;
         // A loop, not recursion: chains and wrappers nest as deep as the input says.
         loop {
-            match node.kind() {
+            match node.kind_name() {
                 "attribute" => {
                     attributes.push(node_text(node.child_by_field_name("attribute")?, text));
                     node = node.child_by_field_name("object")?;
@@ -142,7 +143,7 @@ impl Names {
                 }
                 "parenthesized_expression" if !attributes.is_empty() => {
                     node = unparenthesize(node);
-                    if node.kind() == "parenthesized_expression" {
+                    if node.kind_name() == "parenthesized_expression" {
                         return None; // `()`: nothing inside
                     }
                 }
@@ -161,7 +162,7 @@ pub(super) fn chain<'t>(node: Node<'_>, text: &'t str) -> Option<Vec<&'t str>> {
     let mut segments = Vec::new();
     let mut node = node;
     loop {
-        match node.kind() {
+        match node.kind_name() {
             "attribute" => {
                 segments.push(node_text(node.child_by_field_name("attribute")?, text));
                 node = node.child_by_field_name("object")?;
@@ -202,7 +203,7 @@ pub(super) fn awaited(node: Node<'_>) -> Option<Node<'_>> {
 fn dotted(node: Node<'_>, text: &str) -> String {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
-        .filter(|part| part.kind() == "identifier")
+        .filter(|part| part.kind_name() == "identifier")
         .map(|part| node_text(part, text))
         .collect::<Vec<_>>()
         .join(".")

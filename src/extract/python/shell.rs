@@ -17,6 +17,7 @@
 //! The walk up from a literal is bounded ([`MAX_UP`]): nesting depth is input-controlled.
 
 use super::literal::{node_text, string_value};
+use crate::source::python::KindName as _;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -101,7 +102,7 @@ pub(super) fn in_command_context<'t>(
         let Some(parent) = parent_of(child) else {
             return false;
         };
-        match parent.kind() {
+        match parent.kind_name() {
             // Containers and expressions a command passes through unchanged.
             "list"
             | "tuple"
@@ -128,7 +129,7 @@ pub(super) fn in_command_context<'t>(
             }
             "argument_list" => {
                 return parent_of(parent)
-                    .filter(|call| call.kind() == "call")
+                    .filter(|call| call.kind_name() == "call")
                     .and_then(|call| call.child_by_field_name("function"))
                     .is_some_and(|function| is_runner(function, text));
             }
@@ -150,7 +151,7 @@ pub(super) fn in_command_context<'t>(
 
 /// `subprocess.run`, `sp.Popen`, `os.system`, `shlex.split`, `Popen`…
 fn is_runner(function: Node<'_>, text: &str) -> bool {
-    let name = match function.kind() {
+    let name = match function.kind_name() {
         "identifier" => node_text(function, text),
         "attribute" => function
             .child_by_field_name("attribute")
@@ -162,7 +163,7 @@ fn is_runner(function: Node<'_>, text: &str) -> bool {
 
 /// `cmd = …`, `self.worker_args = …`, `container["command"] = …`.
 fn is_command_target(left: Node<'_>, text: &str) -> bool {
-    match left.kind() {
+    match left.kind_name() {
         "identifier" => is_command_name(node_text(left, text)),
         "attribute" => left
             .child_by_field_name("attribute")

@@ -1049,7 +1049,7 @@ pub fn fix_text_with(
         // A notebook's fixes edit its joined code cells; the cells' JSON is rewritten.
         let current = &outcome.fixed;
         let apply = |edits: &[Edit]| match &report.notebook {
-            Some(nb) => notebook::apply(current, nb, edits, settings.lint.limits.yaml),
+            Some(nb) => notebook::apply(current, nb, edits),
             None => apply_edits(current, edits).map_err(|e| e.to_string()),
         };
         // Postcondition beyond parsing and validation: the result has no finding the text

@@ -38,6 +38,24 @@ pub struct Notebook {
     /// 8786`), as ranges in `python` after the `!` (which is `#` there); not those of
     /// cells in `broken`, continued lines or shell lines inside an indented block.
     pub shell: Vec<TextRange>,
+    /// One entry per code cell (as `cells`): where its `source` is written in the JSON, so
+    /// a fix rewrites the cells in place without reading the JSON again
+    /// (`migrate::notebook`).
+    pub sources: Vec<SourceSpan>,
+}
+
+/// Where a code cell's `source` is written in the notebook's JSON (byte ranges in the file,
+/// a byte-order mark counted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpan {
+    /// One JSON string: its range, quotes included.
+    String(TextRange),
+    /// A list of JSON strings: its range, brackets included, and each string's range.
+    List(TextRange, Vec<TextRange>),
+    /// A list holding something other than strings, or a value of another type.
+    Other,
+    /// No `source` at all.
+    Missing,
 }
 
 impl Notebook {
@@ -114,7 +132,7 @@ fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
         });
     };
     let mut notebook = Notebook::default();
-    let mut file_lines = source_lines(&json[bom..]);
+    let (mut file_lines, mut spans) = source_lines(&json[bom..], bom);
     // Each code cell with its magics blanked, and the shell commands it keeps.
     let codes: Vec<(usize, String, Vec<TextRange>)> = cells
         .iter()
@@ -143,6 +161,21 @@ fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
                 .map(std::mem::take)
                 .unwrap_or_default(),
         );
+        // The scanner's ranges, where the parsed value agrees that they are all there is.
+        let span = spans
+            .get_mut(i)
+            .map(|s| std::mem::replace(s, SourceSpan::Missing))
+            .unwrap_or(SourceSpan::Missing);
+        notebook.sources.push(match (cells[i].get("source"), span) {
+            (None, _) => SourceSpan::Missing,
+            (Some(Value::String(_)), span @ SourceSpan::String(_)) => span,
+            (Some(Value::Array(items)), SourceSpan::List(range, ranges))
+                if items.len() == ranges.len() && items.iter().all(Value::is_string) =>
+            {
+                SourceSpan::List(range, ranges)
+            }
+            _ => SourceSpan::Other,
+        });
         if !notebook.cells.is_empty() {
             notebook.python.push('\n');
         }
@@ -171,18 +204,25 @@ fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
 }
 
 /// Per cell of the notebook's `cells` array, in order, the 1-based line of `json` on which
-/// each string of its `source` starts. A small scanner over the JSON's structure (strings,
-/// brackets, commas), since a parsed `Value` has no positions.
-fn source_lines(json: &str) -> Vec<Vec<usize>> {
+/// each string of its `source` starts, and where the `source` is written (ranges moved by
+/// `shift`, the byte-order mark before `json`; `Missing` where no string or list was
+/// seen). A small scanner over the JSON's structure (strings, brackets, commas), since a
+/// parsed `Value` has no positions.
+fn source_lines(json: &str, shift: usize) -> (Vec<Vec<usize>>, Vec<SourceSpan>) {
     struct Frame {
         object: bool,
         key: Vec<u8>,
         expect_key: bool,
         index: usize,
+        start: usize,
     }
     let bytes = json.as_bytes();
     let mut stack: Vec<Frame> = Vec::new();
     let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut spans: Vec<SourceSpan> = Vec::new();
+    // The items of the `source` list being read.
+    let mut items: Vec<TextRange> = Vec::new();
+    let range = |start: usize, end: usize| TextRange::new(start + shift, end + shift);
     let (mut line, mut i) = (1, 0);
     let in_source =
         |stack: &[Frame]| stack.len() >= 3 && stack[0].key == b"cells" && stack[2].key == b"source";
@@ -210,18 +250,43 @@ fn source_lines(json: &str) -> Vec<Vec<usize>> {
                                 out.resize_with(cell + 1, Vec::new);
                             }
                             out[cell].push(line);
+                            if spans.len() <= cell {
+                                spans.resize(cell + 1, SourceSpan::Missing);
+                            }
+                            let string = range(start - 1, (i + 1).min(bytes.len()));
+                            if depth == 3 {
+                                spans[cell] = SourceSpan::String(string);
+                            } else {
+                                items.push(string);
+                            }
                         }
                     }
                 }
             }
-            open @ (b'{' | b'[') => stack.push(Frame {
-                object: open == b'{',
-                key: Vec::new(),
-                expect_key: open == b'{',
-                index: 0,
-            }),
+            open @ (b'{' | b'[') => {
+                stack.push(Frame {
+                    object: open == b'{',
+                    key: Vec::new(),
+                    expect_key: open == b'{',
+                    index: 0,
+                    start: i,
+                });
+                if stack.len() == 4 && in_source(&stack) {
+                    items.clear();
+                }
+            }
             b'}' | b']' => {
-                stack.pop();
+                let source_list = stack.len() == 4 && in_source(&stack) && !stack[3].object;
+                if let Some(frame) = stack.pop()
+                    && source_list
+                {
+                    let cell = stack[1].index;
+                    if spans.len() <= cell {
+                        spans.resize(cell + 1, SourceSpan::Missing);
+                    }
+                    spans[cell] =
+                        SourceSpan::List(range(frame.start, i + 1), std::mem::take(&mut items));
+                }
             }
             b',' => {
                 if let Some(top) = stack.last_mut() {
@@ -236,7 +301,7 @@ fn source_lines(json: &str) -> Vec<Vec<usize>> {
         }
         i += 1;
     }
-    out
+    (out, spans)
 }
 
 /// A cell's `source`: a string, or a list of strings (each line keeps its own `\n`).
@@ -780,6 +845,29 @@ broken(
         }
         forget_kept();
         crate::source::python::forget_kept();
+    }
+
+    #[test]
+    fn each_code_cell_knows_where_its_source_is_written() {
+        let json = "\u{feff}{\"cells\": [\n {\"cell_type\": \"code\", \"source\": \"a = \\\"]\\\"\"},\n {\"cell_type\": \"markdown\", \"source\": [\"# t\"]},\n {\"cell_type\": \"code\", \"metadata\": {\"source\": [1]}, \"source\": [\"b = 1\\n\", \"c = [2]\"]},\n {\"cell_type\": \"code\", \"source\": [\"d\", 3]},\n {\"cell_type\": \"code\", \"source\": []},\n {\"cell_type\": \"code\"}\n]}";
+        let nb = parse(json).unwrap();
+        let at = |needle: &str| {
+            let start = json.find(needle).unwrap();
+            TextRange::new(start, start + needle.len())
+        };
+        assert_eq!(
+            nb.sources,
+            vec![
+                SourceSpan::String(at("\"a = \\\"]\\\"\"")),
+                SourceSpan::List(
+                    at("[\"b = 1\\n\", \"c = [2]\"]"),
+                    vec![at("\"b = 1\\n\""), at("\"c = [2]\"")]
+                ),
+                SourceSpan::Other,
+                SourceSpan::List(at("[]"), Vec::new()),
+                SourceSpan::Missing,
+            ]
+        );
     }
 
     #[test]

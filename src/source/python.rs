@@ -89,10 +89,10 @@ pub fn parse(text: &str) -> Option<PyDocument> {
 
 /// [`parse`] of `text`, known to be `base` with `edits` made (ranges in `base`, sorted and
 /// apart, with their new text): when `base`'s tree is kept, tree-sitter is told each edit,
-/// so it reuses every statement between them. The one edit [`parse`] finds from the common
-/// prefix and suffix spans a whole notebook when a fix pass edits each of its cells, and
-/// the joined cells were then parsed afresh for every text a fix loop met (#13). The tree
-/// handed out is the one a fresh parse gives (see [`parse_edited`]).
+/// so it reuses every statement between them. A caller that knows what changed (a
+/// notebook, cell by cell) spares [`parse`]'s search for it: a line diff of the whole text,
+/// which for a fix pass over every cell of a notebook is a diff of thousands of changed
+/// lines (#13). The tree handed out is the one a fresh parse gives (see [`parse_edited`]).
 pub fn parse_after(text: &str, base: &str, edits: &[(TextRange, &str)]) -> Option<PyDocument> {
     if let Some(tree) = recent::get(text) {
         return Some(PyDocument { tree });

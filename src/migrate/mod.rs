@@ -787,7 +787,9 @@ struct Candidate {
 /// For one file (one kind, path and lint settings) only.
 #[derive(Default)]
 pub struct FixCache {
-    reports: ByText<FileReport>,
+    /// Shared, not copied per question: a notebook's report holds a finding per cell, and
+    /// each pass asks for two reports (#13).
+    reports: ByText<std::sync::Arc<FileReport>>,
     checks: ByText<Result<Vec<validate::Problem>, String>>,
     unbound: ByText<Option<BTreeSet<String>>>,
     kinds: ByText<Option<Vec<String>>>,
@@ -864,13 +866,15 @@ impl FixCache {
     /// A cache that already knows the findings of `text` (what `dusk check` linted).
     pub fn knowing(text: &str, report: &FileReport) -> FixCache {
         let cache = FixCache::default();
-        cache.reports.insert(text, report.clone());
+        cache
+            .reports
+            .insert(text, std::sync::Arc::new(report.clone()));
         cache
     }
 
     /// The findings of `text`, if a loop linted it.
     pub fn report(&self, text: &str) -> Option<FileReport> {
-        self.reports.get(text)
+        self.reports.get(text).map(std::sync::Arc::unwrap_or_clone)
     }
 
     /// [`candidates`] for `text` (the whole file as the loop holds it), asked once per
@@ -917,14 +921,14 @@ pub fn fix_text_with(
 ) -> Outcome {
     let lint = |t: &str| {
         cache.reports.memo(t, || {
-            lint_text(
+            std::sync::Arc::new(lint_text(
                 meta.kind,
                 meta.beside_chart,
                 meta.path,
                 meta.display_path,
                 t.to_owned(),
                 settings.lint,
-            )
+            ))
         })
     };
     let limits = settings.lint.limits.yaml;
@@ -971,7 +975,7 @@ pub fn fix_text_with(
     let mut problems = match check(&outcome.fixed) {
         Ok(problems) => problems,
         Err(message) => {
-            outcome.remaining = lint(&outcome.fixed);
+            outcome.remaining = FileReport::clone(&lint(&outcome.fixed));
             outcome.end = End::NotParsed(message);
             return outcome;
         }
@@ -987,7 +991,7 @@ pub fn fix_text_with(
     let mut history: Vec<Step> = Vec::new();
     let mut passes = 0;
     loop {
-        let mut report = lint(&outcome.fixed);
+        let report = lint(&outcome.fixed);
         if report.findings.iter().any(|f| needs_review(&f.rule)) {
             unsafe_differs.set(true);
         }
@@ -1019,15 +1023,21 @@ pub fn fix_text_with(
             outcome.elsewhere.clear();
             outcome.fixes.clear();
             outcome.migration.clear();
-            outcome.remaining = lint(&outcome.fixed);
+            outcome.remaining = FileReport::clone(&lint(&outcome.fixed));
             break;
         }
         if candidates.is_empty() {
             // Fix availability is per occurrence: what its rewriter declined (a template it
             // cannot read, a shell-wrapped worker) is left for a person, not "fixable".
+            let mut report = std::sync::Arc::unwrap_or_clone(report);
             mark_declined(&mut report, &declined);
             outcome.remaining = report;
             break;
+        }
+        if passes == 0 && meta.kind == SourceKind::Notebook {
+            // The names the original leaves unbound are asked for once the loop has changed
+            // the notebook; asked now, its parse is still at hand (not read again, #13).
+            unbound(&outcome.original);
         }
         passes += 1;
         let (chosen, clashes) =
@@ -1039,7 +1049,7 @@ pub fn fix_text_with(
         // A notebook's fixes edit its joined code cells; the cells' JSON is rewritten.
         let current = &outcome.fixed;
         let apply = |edits: &[Edit]| match &report.notebook {
-            Some(nb) => notebook::apply(current, nb, edits, settings.lint.limits.yaml),
+            Some(nb) => notebook::apply(current, nb, edits),
             None => apply_edits(current, edits).map_err(|e| e.to_string()),
         };
         // Postcondition beyond parsing and validation: the result has no finding the text
@@ -1139,7 +1149,9 @@ pub fn fix_text_with(
     outcome.unsafe_differs = unsafe_differs.get();
     // Unchanged, the result leaves no name unbound that the original did not.
     if outcome.end == End::Converged && outcome.changed() {
-        keep_names_bound(&mut outcome, &history, &unbound, &lint);
+        keep_names_bound(&mut outcome, &history, &unbound, &|t| {
+            FileReport::clone(&lint(t))
+        });
     }
     outcome.hidden_unsafe = outcome
         .remaining

@@ -7,33 +7,18 @@
 //! offsets), and each changed source is written back into the JSON text in its own shape: a
 //! list of lines stays a list (lines that did not change keep their exact JSON text, so
 //! escapes and indentation stay), a string stays a string. Outputs, metadata, execution
-//! counts and every other cell stay byte for byte. The JSON is located with the spanned
-//! YAML reader (JSON is YAML), so no re-serialization of the notebook happens.
+//! counts and every other cell stay byte for byte. Where each cell's `source` is written was
+//! found when the notebook was read ([`Notebook::sources`]), so no re-serialization of the
+//! notebook happens, and the JSON is not read again for each fix pass (#13).
 
 use crate::source::TextRange;
 use crate::source::edit::{Edit, apply_edits};
-use crate::source::notebook::Notebook;
-use crate::source::yaml::{self, Node, Value};
+use crate::source::notebook::{Notebook, SourceSpan};
 
-/// The notebook `json` after applying `edits` (ranges in `nb.python`, the joined cells).
-/// `Err` says why not: an edit crossing cells, or JSON the reader cannot locate.
-pub fn apply(
-    json: &str,
-    nb: &Notebook,
-    edits: &[Edit],
-    limits: yaml::Limits,
-) -> Result<String, String> {
-    let file = yaml::parse(json, limits)
-        .map_err(|e| format!("cannot locate the notebook's cells: {}", e.message))?;
-    let root = file
-        .documents
-        .first()
-        .and_then(|d| d.root.as_ref())
-        .ok_or("an empty notebook")?;
-    let cells = root
-        .get("cells")
-        .and_then(Node::as_seq)
-        .ok_or("no `cells` list")?;
+/// The notebook `json` after applying `edits` (ranges in `nb.python`, the joined cells);
+/// `nb` is the notebook `json` was read as. `Err` says why not: an edit crossing cells, or
+/// a cell whose `source` is not JSON strings.
+pub fn apply(json: &str, nb: &Notebook, edits: &[Edit]) -> Result<String, String> {
     let mut per_cell: Vec<Vec<Edit>> = vec![Vec::new(); nb.cells.len()];
     for edit in edits {
         // A deletion of a cell's last line may take the line break after it, which is the
@@ -66,30 +51,31 @@ pub fn apply(
         if local.is_empty() {
             continue;
         }
-        let (number, _) = nb.cells[i];
-        let source = cells
-            .get(number - 1)
-            .and_then(|c| c.get("source"))
-            .ok_or("a code cell without `source`")?;
-        let old = source_text(source)?;
+        let source = nb.sources.get(i).unwrap_or(&SourceSpan::Missing);
+        let old = source_text(json, source)?;
         let new = apply_edits(&old, local).map_err(|e| e.to_string())?;
         json_edits.push(write_source(json, source, &new)?);
     }
     apply_edits(json, &json_edits).map_err(|e| e.to_string())
 }
 
+/// The JSON string at `range` of `json`, decoded.
+fn string_at(json: &str, range: TextRange) -> Result<String, String> {
+    json.get(range.as_range())
+        .and_then(|s| serde_json::from_str::<String>(s).ok())
+        .ok_or_else(|| "a cell `source` that is not JSON strings".to_owned())
+}
+
 /// A cell's source as one string (a list of lines joined).
 ///
 /// Only JSON strings count, exactly as `source::notebook` read the cell: an item of another
 /// type would shift every edit, so such a cell is refused rather than mis-edited.
-fn source_text(source: &Node) -> Result<String, String> {
-    let string = |n: &Node| match &n.value {
-        Value::Scalar(s) if s.style == crate::source::yaml::Style::Quoted => Ok(s.text.clone()),
-        _ => Err("a cell `source` that is not JSON strings".to_owned()),
-    };
-    match &source.value {
-        Value::Seq(lines) => lines.iter().map(string).collect(),
-        _ => string(source),
+fn source_text(json: &str, source: &SourceSpan) -> Result<String, String> {
+    match source {
+        SourceSpan::String(range) => string_at(json, *range),
+        SourceSpan::List(_, items) => items.iter().map(|r| string_at(json, *r)).collect(),
+        SourceSpan::Other => Err("a cell `source` that is not JSON strings".to_owned()),
+        SourceSpan::Missing => Err("a code cell without `source`".to_owned()),
     }
 }
 
@@ -98,28 +84,28 @@ fn json_string(s: &str) -> String {
 }
 
 /// The edit writing `new` into the JSON `source` value, in the value's own shape.
-fn write_source(json: &str, source: &Node, new: &str) -> Result<Edit, String> {
-    let Some(items) = source.as_seq() else {
-        return Ok(Edit::replace(source.range, json_string(new)));
+fn write_source(json: &str, source: &SourceSpan, new: &str) -> Result<Edit, String> {
+    let (range, items) = match source {
+        SourceSpan::String(range) => return Ok(Edit::replace(*range, json_string(new))),
+        SourceSpan::List(range, items) => (*range, items),
+        _ => return Err("a cell `source` that is not JSON strings".into()),
     };
     let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
     let (Some(first), Some(last)) = (items.first(), items.last()) else {
         let body: Vec<String> = new_lines.iter().map(|l| json_string(l)).collect();
-        return Ok(Edit::replace(
-            source.range,
-            format!("[{}]", body.join(", ")),
-        ));
+        return Ok(Edit::replace(range, format!("[{}]", body.join(", "))));
     };
-    let old_lines: Vec<&str> = items.iter().filter_map(Node::as_str).collect();
-    if old_lines.len() != items.len() {
-        return Err("a cell source list holds something other than strings".into());
-    }
+    let old_lines: Vec<String> = items
+        .iter()
+        .map(|r| string_at(json, *r))
+        .collect::<Result<_, _>>()?;
+    let old_lines: Vec<&str> = old_lines.iter().map(String::as_str).collect();
     // The separator between items as the notebook writes it (`,\n   ` or `, `).
     let separator = match items.get(1) {
-        Some(second) => json[first.range.end()..second.range.start()].to_owned(),
+        Some(second) => json[first.end()..second.start()].to_owned(),
         None => {
-            let line = json[..first.range.start()].rfind('\n').map_or(0, |i| i + 1);
-            let indent = &json[line..first.range.start()];
+            let line = json[..first.start()].rfind('\n').map_or(0, |i| i + 1);
+            let indent = &json[line..first.start()];
             if indent.trim().is_empty() {
                 format!(",\n{indent}")
             } else {
@@ -132,16 +118,14 @@ fn write_source(json: &str, source: &Node, new: &str) -> Result<Edit, String> {
     for op in ops {
         let (tag, old, new) = op.as_tag_tuple();
         match tag {
-            similar::DiffTag::Equal => out.extend(
-                items[old]
-                    .iter()
-                    .map(|n| json[n.range.as_range()].to_owned()),
-            ),
+            similar::DiffTag::Equal => {
+                out.extend(items[old].iter().map(|r| json[r.as_range()].to_owned()))
+            }
             _ => out.extend(new_lines[new].iter().map(|l| json_string(l))),
         }
     }
     Ok(Edit::replace(
-        TextRange::new(first.range.start(), last.range.end()),
+        TextRange::new(first.start(), last.end()),
         out.join(&separator),
     ))
 }
@@ -199,7 +183,7 @@ mod tests {
             edit_at(&nb, "\"w.yaml\"", "custom_cluster_spec=\"w.yaml\""),
             edit_at(&nb, "minimum=1", "minimum=0"),
         ];
-        let out = apply(NB, &nb, &edits, Default::default()).unwrap();
+        let out = apply(NB, &nb, &edits).unwrap();
         let expected = NB
             .replace(
                 r#""from dask_kubernetes import KubeCluster  # caf\u00e9\n""#,
@@ -221,7 +205,7 @@ mod tests {
         let nb = crate::source::notebook::parse(NB).unwrap();
         let at = nb.python.find("cluster = ").unwrap();
         let edits = [Edit::insert(at, "# dusk: note\n")];
-        let out = apply(NB, &nb, &edits, Default::default()).unwrap();
+        let out = apply(NB, &nb, &edits).unwrap();
         assert!(
             out.contains("  # caf\\u00e9\\n\",\n    \"# dusk: note\\n\",\n    \"cluster = "),
             "{out}"
@@ -234,7 +218,7 @@ mod tests {
         let start = nb.python.find("(\"w.yaml\")").unwrap();
         let end = nb.python.find("adapt").unwrap();
         let edits = [Edit::delete(TextRange::new(start, end))];
-        assert!(apply(NB, &nb, &edits, Default::default()).is_err());
+        assert!(apply(NB, &nb, &edits).is_err());
     }
 
     #[test]
@@ -242,7 +226,7 @@ mod tests {
         let json = r#"{"cells": [{"cell_type": "code", "source": [1, "x = 1\n"]}]}"#;
         let nb = crate::source::notebook::parse(json).unwrap();
         let edits = [Edit::replace(TextRange::new(0, 1), "y")];
-        let err = apply(json, &nb, &edits, Default::default()).unwrap_err();
+        let err = apply(json, &nb, &edits).unwrap_err();
         assert!(err.contains("not JSON strings"), "{err}");
     }
 }

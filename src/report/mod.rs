@@ -394,18 +394,16 @@ pub fn locate(
             None,
         );
     };
-    let Some((cell, _)) = nb.locate(range.start()) else {
+    let Some((cell, within)) = nb.locate(range.start()) else {
         return (
             index.line_column(text, range.start()),
             index.line_column(text, range.end()),
             None,
         );
     };
-    let cell_start = nb
-        .cells
-        .iter()
-        .find(|(c, _)| *c == cell)
-        .map_or(0, |(_, r)| r.start());
+    // Where that cell starts, from the bisection that found it: a search of the cells per
+    // finding made a notebook of N cells N² (#13).
+    let cell_start = range.start() - within;
     let base = index.line_column(text, cell_start);
     let rel = |lc: LineColumn| LineColumn {
         line: lc.line - base.line + 1,

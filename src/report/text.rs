@@ -106,7 +106,9 @@ fn snippet(report: &FileReport, finding: &Finding) -> Option<Snippet> {
         let number = finding
             .cell
             .or_else(|| nb.locate(finding.range.start()).map(|(c, _)| c))?;
-        let range = nb.cells.iter().find(|(c, _)| *c == number)?.1;
+        // Cells are in order of their numbers: found by bisection, not a search per finding.
+        let i = nb.cells.binary_search_by_key(&number, |(c, _)| *c).ok()?;
+        let range = nb.cells[i].1;
         text.get(range.as_range())
             .map(|src| (number, range.start(), src))
     });

@@ -38,6 +38,24 @@ pub struct Notebook {
     /// 8786`), as ranges in `python` after the `!` (which is `#` there); not those of
     /// cells in `broken`, continued lines or shell lines inside an indented block.
     pub shell: Vec<TextRange>,
+    /// One entry per code cell (as `cells`): where its `source` is written in the JSON, so
+    /// a fix rewrites the cells in place without reading the JSON again
+    /// (`migrate::notebook`).
+    pub sources: Vec<SourceSpan>,
+}
+
+/// Where a code cell's `source` is written in the notebook's JSON (byte ranges in the file,
+/// a byte-order mark counted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpan {
+    /// One JSON string: its range, quotes included.
+    String(TextRange),
+    /// A list of JSON strings: its range, brackets included, and each string's range.
+    List(TextRange, Vec<TextRange>),
+    /// A list holding something other than strings, or a value of another type.
+    Other,
+    /// No `source` at all.
+    Missing,
 }
 
 impl Notebook {
@@ -114,7 +132,7 @@ fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
         });
     };
     let mut notebook = Notebook::default();
-    let mut file_lines = source_lines(&json[bom..]);
+    let (mut file_lines, mut spans) = source_lines(&json[bom..], bom);
     // Each code cell with its magics blanked, and the shell commands it keeps.
     let codes: Vec<(usize, String, Vec<TextRange>)> = cells
         .iter()
@@ -126,7 +144,16 @@ fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
             (i, code, shell)
         })
         .collect();
-    let all_parse = cells_parse_alone(&codes);
+    // A fix loop's next text differs from the one before in a few lines per cell: the joined
+    // cells are parsed from that notebook's tree, told where each cell changed.
+    let all_parse = RECENT.with_borrow(|recent| {
+        let base = recent
+            .iter()
+            .rev()
+            .map(|(_, nb)| nb)
+            .find(|nb| nb.broken.is_empty() && nb.cells.len() == codes.len());
+        cells_parse_alone(&codes, base)
+    });
     for (i, mut code, shell) in codes {
         notebook.file_lines.push(
             file_lines
@@ -134,6 +161,21 @@ fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
                 .map(std::mem::take)
                 .unwrap_or_default(),
         );
+        // The scanner's ranges, where the parsed value agrees that they are all there is.
+        let span = spans
+            .get_mut(i)
+            .map(|s| std::mem::replace(s, SourceSpan::Missing))
+            .unwrap_or(SourceSpan::Missing);
+        notebook.sources.push(match (cells[i].get("source"), span) {
+            (None, _) => SourceSpan::Missing,
+            (Some(Value::String(_)), span @ SourceSpan::String(_)) => span,
+            (Some(Value::Array(items)), SourceSpan::List(range, ranges))
+                if items.len() == ranges.len() && items.iter().all(Value::is_string) =>
+            {
+                SourceSpan::List(range, ranges)
+            }
+            _ => SourceSpan::Other,
+        });
         if !notebook.cells.is_empty() {
             notebook.python.push('\n');
         }
@@ -162,18 +204,25 @@ fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
 }
 
 /// Per cell of the notebook's `cells` array, in order, the 1-based line of `json` on which
-/// each string of its `source` starts. A small scanner over the JSON's structure (strings,
-/// brackets, commas), since a parsed `Value` has no positions.
-fn source_lines(json: &str) -> Vec<Vec<usize>> {
+/// each string of its `source` starts, and where the `source` is written (ranges moved by
+/// `shift`, the byte-order mark before `json`; `Missing` where no string or list was
+/// seen). A small scanner over the JSON's structure (strings, brackets, commas), since a
+/// parsed `Value` has no positions.
+fn source_lines(json: &str, shift: usize) -> (Vec<Vec<usize>>, Vec<SourceSpan>) {
     struct Frame {
         object: bool,
         key: Vec<u8>,
         expect_key: bool,
         index: usize,
+        start: usize,
     }
     let bytes = json.as_bytes();
     let mut stack: Vec<Frame> = Vec::new();
     let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut spans: Vec<SourceSpan> = Vec::new();
+    // The items of the `source` list being read.
+    let mut items: Vec<TextRange> = Vec::new();
+    let range = |start: usize, end: usize| TextRange::new(start + shift, end + shift);
     let (mut line, mut i) = (1, 0);
     let in_source =
         |stack: &[Frame]| stack.len() >= 3 && stack[0].key == b"cells" && stack[2].key == b"source";
@@ -201,18 +250,43 @@ fn source_lines(json: &str) -> Vec<Vec<usize>> {
                                 out.resize_with(cell + 1, Vec::new);
                             }
                             out[cell].push(line);
+                            if spans.len() <= cell {
+                                spans.resize(cell + 1, SourceSpan::Missing);
+                            }
+                            let string = range(start - 1, (i + 1).min(bytes.len()));
+                            if depth == 3 {
+                                spans[cell] = SourceSpan::String(string);
+                            } else {
+                                items.push(string);
+                            }
                         }
                     }
                 }
             }
-            open @ (b'{' | b'[') => stack.push(Frame {
-                object: open == b'{',
-                key: Vec::new(),
-                expect_key: open == b'{',
-                index: 0,
-            }),
+            open @ (b'{' | b'[') => {
+                stack.push(Frame {
+                    object: open == b'{',
+                    key: Vec::new(),
+                    expect_key: open == b'{',
+                    index: 0,
+                    start: i,
+                });
+                if stack.len() == 4 && in_source(&stack) {
+                    items.clear();
+                }
+            }
             b'}' | b']' => {
-                stack.pop();
+                let source_list = stack.len() == 4 && in_source(&stack) && !stack[3].object;
+                if let Some(frame) = stack.pop()
+                    && source_list
+                {
+                    let cell = stack[1].index;
+                    if spans.len() <= cell {
+                        spans.resize(cell + 1, SourceSpan::Missing);
+                    }
+                    spans[cell] =
+                        SourceSpan::List(range(frame.start, i + 1), std::mem::take(&mut items));
+                }
             }
             b',' => {
                 if let Some(top) = stack.last_mut() {
@@ -227,7 +301,7 @@ fn source_lines(json: &str) -> Vec<Vec<usize>> {
         }
         i += 1;
     }
-    out
+    (out, spans)
 }
 
 /// A cell's `source`: a string, or a list of strings (each line keeps its own `\n`).
@@ -246,8 +320,10 @@ fn source(cell: &Value) -> String {
 /// (a statement starts at column 0 with no bracket, string or block open). Otherwise `false`,
 /// and each cell is parsed alone. The joined parse is the one the notebook's Python gets
 /// next when no cell is broken (`python::parse` keeps it), so a notebook of N cells costs one
-/// parse, not N + 1, each time its fix loops meet a new text (#13).
-fn cells_parse_alone(codes: &[(usize, String, Vec<TextRange>)]) -> bool {
+/// parse, not N + 1, each time its fix loops meet a new text (#13). `base` is a notebook
+/// read before with as many code cells and none broken (its `python` is its cells joined):
+/// the parse starts from its tree, with an edit where each cell differs.
+fn cells_parse_alone(codes: &[(usize, String, Vec<TextRange>)], base: Option<&Notebook>) -> bool {
     let mut joined = String::with_capacity(codes.iter().map(|(_, c, _)| c.len() + 1).sum());
     let mut ranges = Vec::with_capacity(codes.len());
     for (_, code, _) in codes {
@@ -261,7 +337,26 @@ fn cells_parse_alone(codes: &[(usize, String, Vec<TextRange>)]) -> bool {
         joined.push_str(code);
         ranges.push(TextRange::new(start, joined.len()));
     }
-    let Some(doc) = super::python::parse(&joined) else {
+    let doc = match base {
+        Some(base) => {
+            let edits: Vec<(TextRange, &str)> = base
+                .cells
+                .iter()
+                .zip(codes)
+                .filter_map(|((_, range), (_, code, _))| {
+                    cell_edit(&base.python[range.as_range()], code).map(|(r, new)| {
+                        (
+                            TextRange::new(range.start() + r.start(), range.start() + r.end()),
+                            new,
+                        )
+                    })
+                })
+                .collect();
+            super::python::parse_after(&joined, &base.python, &edits)
+        }
+        None => super::python::parse(&joined),
+    };
+    let Some(doc) = doc else {
         return false;
     };
     let root = doc.tree.root_node();
@@ -285,6 +380,35 @@ fn cells_parse_alone(codes: &[(usize, String, Vec<TextRange>)]) -> bool {
             return true;
         }
     }
+}
+
+/// The edit turning one cell's `old` code into `new`: the range of `old` between their
+/// common prefix and suffix (on character boundaries) and the text of `new` there; `None`
+/// when they are the same.
+fn cell_edit<'n>(old: &str, new: &'n str) -> Option<(TextRange, &'n str)> {
+    if old == new {
+        return None;
+    }
+    let (a, b) = (old.as_bytes(), new.as_bytes());
+    let mut prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let most = a.len().min(b.len()) - prefix;
+    let mut suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(most)
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !old.is_char_boundary(a.len() - suffix) || !new.is_char_boundary(b.len() - suffix) {
+        suffix -= 1;
+    }
+    Some((
+        TextRange::new(prefix, a.len() - suffix),
+        &new[prefix..b.len() - suffix],
+    ))
 }
 
 /// The first syntax error of one cell's Python, if any.
@@ -626,7 +750,7 @@ broken(
                 .enumerate()
                 .map(|(i, c)| (i, (*c).to_owned(), Vec::new()))
                 .collect();
-            if cells_parse_alone(&codes) {
+            if cells_parse_alone(&codes, None) {
                 *claimed += 1;
                 for cell in cells {
                     assert!(alone(cell), "{cell:?} of {cells:?} does not parse alone");
@@ -644,6 +768,106 @@ broken(
         }
         // The one parse answers for most notebooks (not only for the trivial ones).
         assert!(claimed > 5_000, "{claimed}");
+    }
+
+    #[test]
+    fn a_notebook_read_after_one_it_differs_from_reads_as_alone() {
+        // A fix loop's texts: the notebook, then each cell edited, one cell broken, a cell
+        // emptied, a line added. Each is read after the one before (its joined cells parsed
+        // from that tree, told where each cell changed) and alone; both readings agree, and
+        // the joined cells' kept tree is the one a fresh parse gives.
+        let notebook = |cells: &[&str]| {
+            let cells: Vec<Value> = cells
+                .iter()
+                .map(|c| cell("code", Value::String((*c).to_owned())))
+                .collect();
+            serde_json::json!({ "cells": cells }).to_string()
+        };
+        let steps: Vec<Vec<&str>> = vec![
+            vec![
+                "from dask_kubernetes import KubeCluster\n",
+                "cluster = KubeCluster(pod_spec)  # café\n",
+                "%time cluster.scale(2)\nclient = Client(cluster)\n",
+            ],
+            vec![
+                "from dask_kubernetes.operator import KubeCluster\n",
+                "cluster = KubeCluster(\n    name=\"é\",\n)  # café\n",
+                "%time cluster.scale(2)\nclient = Client(cluster)\n",
+            ],
+            vec![
+                "from dask_kubernetes.operator import KubeCluster\n",
+                "cluster = KubeCluster(\n    name=\"é\",\n  # café\n",
+                "%time cluster.scale(2)\nclient = Client(cluster)\n",
+            ],
+            vec![
+                "from dask_kubernetes.operator import KubeCluster\n",
+                "cluster = KubeCluster(name=\"é\")\n",
+                "",
+            ],
+            vec![
+                "from dask_kubernetes.operator import KubeCluster\nimport os\n",
+                "cluster = KubeCluster(name=\"é\")\n",
+                "client = 1\n",
+            ],
+        ];
+        let jsons: Vec<String> = steps.iter().map(|s| notebook(s)).collect();
+        forget_kept();
+        crate::source::python::forget_kept();
+        let read: Vec<Notebook> = jsons.iter().map(|j| parse(j).unwrap()).collect();
+        for (json, after) in jsons.iter().zip(&read) {
+            forget_kept();
+            crate::source::python::forget_kept();
+            let alone = parse(json).unwrap();
+            assert_eq!(after.python, alone.python);
+            assert_eq!(after.cells, alone.cells);
+            assert_eq!(after.broken, alone.broken);
+            assert_eq!(after.shell, alone.shell);
+        }
+        assert_eq!(read[2].broken.len(), 1, "{:?}", read[2].broken);
+        // The joined cells' trees, parsed one after the other as the loop does.
+        forget_kept();
+        crate::source::python::forget_kept();
+        let mut trees = Vec::new();
+        for json in &jsons {
+            let nb = parse(json).unwrap();
+            trees.push(
+                crate::source::python::parse(&nb.python)
+                    .unwrap()
+                    .tree
+                    .root_node()
+                    .to_sexp(),
+            );
+        }
+        for (nb, tree) in read.iter().zip(trees) {
+            crate::source::python::forget_kept();
+            let fresh = crate::source::python::parse(&nb.python).unwrap();
+            assert_eq!(tree, fresh.tree.root_node().to_sexp());
+        }
+        forget_kept();
+        crate::source::python::forget_kept();
+    }
+
+    #[test]
+    fn each_code_cell_knows_where_its_source_is_written() {
+        let json = "\u{feff}{\"cells\": [\n {\"cell_type\": \"code\", \"source\": \"a = \\\"]\\\"\"},\n {\"cell_type\": \"markdown\", \"source\": [\"# t\"]},\n {\"cell_type\": \"code\", \"metadata\": {\"source\": [1]}, \"source\": [\"b = 1\\n\", \"c = [2]\"]},\n {\"cell_type\": \"code\", \"source\": [\"d\", 3]},\n {\"cell_type\": \"code\", \"source\": []},\n {\"cell_type\": \"code\"}\n]}";
+        let nb = parse(json).unwrap();
+        let at = |needle: &str| {
+            let start = json.find(needle).unwrap();
+            TextRange::new(start, start + needle.len())
+        };
+        assert_eq!(
+            nb.sources,
+            vec![
+                SourceSpan::String(at("\"a = \\\"]\\\"\"")),
+                SourceSpan::List(
+                    at("[\"b = 1\\n\", \"c = [2]\"]"),
+                    vec![at("\"b = 1\\n\""), at("\"c = [2]\"")]
+                ),
+                SourceSpan::Other,
+                SourceSpan::List(at("[]"), Vec::new()),
+                SourceSpan::Missing,
+            ]
+        );
     }
 
     #[test]

@@ -770,6 +770,7 @@ fn odd_ranges_render_in_every_format() {
         broken: Vec::new(),
         file_lines: vec![Vec::new()],
         shell: Vec::new(),
+        sources: Vec::new(),
     }));
     let reports = vec![
         file("a.yaml", Some(text), vec![past_end, mid_char]),

@@ -1103,12 +1103,23 @@ fn per_builder(
 /// classic call it feeds (see [`classic_pod_migrates`]).
 fn builder_migrates(cx: &Context<'_>, builder: Node<'_>) -> Result<(), Declined> {
     let at = cx.line(builder.start_byte());
-    let pending = cx.pending.iter().find(|(rule, r)| {
-        rule.fix
-            .as_ref()
-            .is_some_and(|f| f.rewriter == "python-make-pod-spec")
-            && *r == range(builder)
+    // The pending `python-make-pod-spec` findings by range (the first of each), found once
+    // per pass: a scan of `cx.pending` per builder made a notebook of N cells N² (#13).
+    let by_range = cx.memo.verdict("pending make_pod_spec findings", || {
+        let mut by_range: std::collections::HashMap<TextRange, usize> =
+            std::collections::HashMap::new();
+        for (i, (rule, r)) in cx.pending.iter().enumerate() {
+            if rule
+                .fix
+                .as_ref()
+                .is_some_and(|f| f.rewriter == "python-make-pod-spec")
+            {
+                by_range.entry(*r).or_insert(i);
+            }
+        }
+        std::rc::Rc::new(by_range)
     });
+    let pending = by_range.get(&range(builder)).map(|&i| &cx.pending[i]);
     let Some((rule, r)) = pending else {
         return Err(Declined::new(format!(
             "the pod template is the classic V1Pod that `make_pod_spec(...)` at {at} builds, \

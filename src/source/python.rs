@@ -258,6 +258,10 @@ fn parse_edited(
 
 /// A changed span at least this long is split into the lines that changed.
 const LINE_DIFF_FROM: usize = 512;
+/// ... and of at most this many lines: a line diff costs the lines times the changes, and a
+/// pass that changed lines all over a long text (every call of a generated module) would
+/// spend more on the diff than tree-sitter saves.
+const LINE_DIFF_UP_TO: usize = 1_000;
 
 /// The edits turning `old` into `new`, first to last, each in the coordinates the edits
 /// before it leave. A fix loop's pass edits an import at the top and a call far below: as
@@ -280,6 +284,9 @@ fn diff_edits(old: &str, new: &str) -> Vec<tree_sitter::InputEdit> {
     let new_lines: Vec<&str> = new[from..line_end(new, whole.new_end_byte)]
         .split_inclusive('\n')
         .collect();
+    if old_lines.len().max(new_lines.len()) > LINE_DIFF_UP_TO {
+        return vec![whole];
+    }
     let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines);
     let bytes = |lines: &[&str]| lines.iter().map(|l| l.len()).sum::<usize>();
     // Changed spans (old start, old end, new start, new end), adjacent ones merged.

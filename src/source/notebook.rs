@@ -390,21 +390,7 @@ fn cell_edit<'n>(old: &str, new: &'n str) -> Option<(TextRange, &'n str)> {
         return None;
     }
     let (a, b) = (old.as_bytes(), new.as_bytes());
-    let mut prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
-        prefix -= 1;
-    }
-    let most = a.len().min(b.len()) - prefix;
-    let mut suffix = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take(most)
-        .take_while(|(x, y)| x == y)
-        .count();
-    while !old.is_char_boundary(a.len() - suffix) || !new.is_char_boundary(b.len() - suffix) {
-        suffix -= 1;
-    }
+    let (prefix, suffix) = super::python::common_ends(old, new);
     Some((
         TextRange::new(prefix, a.len() - suffix),
         &new[prefix..b.len() - suffix],

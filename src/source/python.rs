@@ -161,16 +161,7 @@ fn input_edits(base: &str, edits: &[(TextRange, &str)]) -> Vec<tree_sitter::Inpu
         .map(|(range, new)| {
             let start_position = point(range.start());
             let old_end_position = point(range.end());
-            let new_end_position = match new.rfind('\n') {
-                Some(last) => tree_sitter::Point {
-                    row: start_position.row + new.matches('\n').count(),
-                    column: new.len() - last - 1,
-                },
-                None => tree_sitter::Point {
-                    row: start_position.row,
-                    column: start_position.column + new.len(),
-                },
-            };
+            let new_end_position = advance(start_position, new);
             tree_sitter::InputEdit {
                 start_byte: range.start(),
                 old_end_byte: range.end(),
@@ -343,9 +334,9 @@ fn advance(from: tree_sitter::Point, text: &str) -> tree_sitter::Point {
     }
 }
 
-/// The one edit turning `old` into `new`: the bytes between their common prefix and their
-/// common suffix (both on character boundaries), with tree-sitter's rows and columns.
-fn diff_edit(old: &str, new: &str) -> tree_sitter::InputEdit {
+/// The lengths of the common prefix and the common suffix of two texts (not overlapping,
+/// both on character boundaries): what lies between changed.
+pub(crate) fn common_ends(old: &str, new: &str) -> (usize, usize) {
     let (a, b) = (old.as_bytes(), new.as_bytes());
     let mut prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
@@ -362,6 +353,14 @@ fn diff_edit(old: &str, new: &str) -> tree_sitter::InputEdit {
     while !old.is_char_boundary(a.len() - suffix) || !new.is_char_boundary(b.len() - suffix) {
         suffix -= 1;
     }
+    (prefix, suffix)
+}
+
+/// The one edit turning `old` into `new`: the bytes between their common prefix and their
+/// common suffix (both on character boundaries), with tree-sitter's rows and columns.
+fn diff_edit(old: &str, new: &str) -> tree_sitter::InputEdit {
+    let (a, b) = (old.as_bytes(), new.as_bytes());
+    let (prefix, suffix) = common_ends(old, new);
     tree_sitter::InputEdit {
         start_byte: prefix,
         old_end_byte: a.len() - suffix,
@@ -503,12 +502,23 @@ pub fn syntax_errors(doc: &PyDocument, limit: usize) -> Vec<(TextRange, String)>
 /// Ranges of every `#` comment, for suppressions.
 pub fn comments(doc: &PyDocument) -> Vec<TextRange> {
     let mut out = Vec::new();
-    let mut cursor = doc.tree.walk();
-    'walk: loop {
-        let node = cursor.node();
-        if node.kind() == "comment" {
+    each_node(&doc.tree, |node| {
+        if node.kind_name() == "comment" {
             out.push(TextRange::new(node.start_byte(), node.end_byte()));
         }
+    });
+    out
+}
+
+/// Visit every node of `tree` in pre-order, without recursion (deeply nested code must not
+/// overflow the stack).
+pub fn each_node<'tree>(
+    tree: &'tree tree_sitter::Tree,
+    mut visit: impl FnMut(tree_sitter::Node<'tree>),
+) {
+    let mut cursor = tree.walk();
+    'walk: loop {
+        visit(cursor.node());
         if cursor.goto_first_child() {
             continue;
         }
@@ -518,7 +528,6 @@ pub fn comments(doc: &PyDocument) -> Vec<TextRange> {
             }
         }
     }
-    out
 }
 
 /// The deepest nesting of syntax nodes, measured without recursion.
@@ -571,9 +580,7 @@ mod tests {
     /// missing, so two trees compare equal only if they are the same tree.
     fn nodes(tree: &tree_sitter::Tree) -> Vec<(String, usize, usize, bool, bool)> {
         let mut out = Vec::new();
-        let mut cursor = tree.walk();
-        'walk: loop {
-            let n = cursor.node();
+        each_node(tree, |n| {
             out.push((
                 n.kind().to_owned(),
                 n.start_byte(),
@@ -581,15 +588,7 @@ mod tests {
                 n.is_error(),
                 n.is_missing(),
             ));
-            if cursor.goto_first_child() {
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-            }
-        }
+        });
         out
     }
 
@@ -722,19 +721,7 @@ class Job:
     /// Each node's rows and columns, in pre-order.
     fn points(tree: &tree_sitter::Tree) -> Vec<(tree_sitter::Point, tree_sitter::Point)> {
         let mut out = Vec::new();
-        let mut cursor = tree.walk();
-        'walk: loop {
-            let n = cursor.node();
-            out.push((n.start_position(), n.end_position()));
-            if cursor.goto_first_child() {
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-            }
-        }
+        each_node(tree, |n| out.push((n.start_position(), n.end_position())));
         out
     }
 
@@ -802,21 +789,11 @@ class Job:
             "print 'py2'\n",
         ] {
             let doc = parse_uncached(text).unwrap();
-            let mut cursor = doc.tree.walk();
             let mut seen = 0;
-            'walk: loop {
-                let node = cursor.node();
+            each_node(&doc.tree, |node| {
                 assert_eq!(node.kind_name(), node.kind(), "{}", node.to_sexp());
                 seen += 1;
-                if cursor.goto_first_child() {
-                    continue;
-                }
-                while !cursor.goto_next_sibling() {
-                    if !cursor.goto_parent() {
-                        break 'walk;
-                    }
-                }
-            }
+            });
             assert!(seen > 3, "{text}");
         }
     }

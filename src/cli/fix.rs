@@ -249,8 +249,10 @@ fn run_to(
         .zip(access.par_iter())
         .filter_map(|(file, access)| {
             let result = match access {
-                Access::Write => Some(fix_file(file, &settings, args.diff, None)),
-                Access::ReadOnly(why) => Some(fix_file(file, &settings, true, Some(why.clone()))),
+                Access::Write => Some(fix_file(file, &settings, &others, args.diff, None)),
+                Access::ReadOnly(why) => {
+                    Some(fix_file(file, &settings, &others, true, Some(why.clone())))
+                }
                 Access::Same(_) => None,
             };
             crate::source::forget_kept();
@@ -307,6 +309,9 @@ pub(crate) struct Others {
     /// The pod template files code of the run loads, by real path: found the first time a
     /// fix asks ([`Others::loaders`]).
     loads: std::sync::OnceLock<BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>>>,
+    /// The lints the index made of the run's files, when the run selects every rule: each
+    /// file's own fix takes its lint from here instead of linting the same text again.
+    linted: std::sync::Mutex<std::collections::HashMap<PathBuf, (String, FileReport)>>,
 }
 
 /// A file the loader index reads and lints itself ([`Others::index_loads`]).
@@ -354,6 +359,7 @@ impl Others {
             listed: Default::default(),
             run_yaml: std::sync::OnceLock::new(),
             loads: std::sync::OnceLock::new(),
+            linted: Default::default(),
         }
     }
 
@@ -488,7 +494,26 @@ impl Others {
             return Vec::new();
         };
         let excluded = matches!(source, LoadSource::Excluded(_));
-        self.loads_in(file, &report, &text, excluded, lint, fix)
+        let loads = self.loads_in(file, &report, &text, excluded, lint, fix);
+        if !excluded && lint.selection.is_everything() {
+            self.lock_linted().insert(file.path.clone(), (text, report));
+        }
+        loads
+    }
+
+    fn lock_linted(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<PathBuf, (String, FileReport)>> {
+        self.linted.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A fix cache that knows the index's lint of `path` when that lint was of `text` (the
+    /// file as its fix read it) with the run's rules; the lint is handed over, not kept.
+    pub(crate) fn cache_for(&self, path: &Path, text: &str) -> FixCache {
+        match self.lock_linted().remove(path) {
+            Some((linted, report)) if linted == text => FixCache::knowing(text, &report),
+            _ => FixCache::default(),
+        }
     }
 
     /// The templates a file of the run loads, from the run's own lint of it (`report`, with
@@ -1035,6 +1060,7 @@ fn write_all(results: &mut [FileResult]) {
 fn fix_file(
     file: &SourceFile,
     settings: &FixSettings<'_>,
+    others: &Others,
     preview: bool,
     not_written: Option<String>,
 ) -> FileResult {
@@ -1108,8 +1134,9 @@ fn fix_file(
         path: &file.path,
         display_path: &path,
     };
-    // The loops `fixability` runs below meet the texts this one lints again.
-    let cache = FixCache::default();
+    // The loops `fixability` runs below meet the texts this one lints again; the index of
+    // template loaders may have linted this text already.
+    let cache = others.cache_for(&file.path, &text);
     let mut outcome = fix_text_with(meta, text, settings, &cache);
     keep_crlf(&mut outcome);
     let mut result = finish(file, settings, outcome, preview, not_written, &cache);

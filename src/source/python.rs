@@ -109,7 +109,7 @@ pub fn parse(text: &str) -> Option<PyDocument> {
     }
     let doc = match recent::nearest(text) {
         Some((base, old)) => {
-            let edits = diff_edits(&old, text);
+            let edits = input_edits(&old, &changed_spans(&old, text));
             parse_edited(text, base, &edits).or_else(|| parse_uncached(text))
         }
         None => parse_uncached(text),
@@ -254,29 +254,30 @@ const LINE_DIFF_FROM: usize = 512;
 /// spend more on the diff than tree-sitter saves.
 const LINE_DIFF_UP_TO: usize = 1_000;
 
-/// The edits turning `old` into `new`, first to last, each in the coordinates the edits
-/// before it leave. A fix loop's pass edits an import at the top and a call far below: as
-/// one edit over both (see [`diff_edit`]), tree-sitter would parse all the code between
-/// them again, so a long changed span is split into the lines a line diff finds changed.
-fn diff_edits(old: &str, new: &str) -> Vec<tree_sitter::InputEdit> {
-    let whole = diff_edit(old, new);
-    let longest =
-        (whole.old_end_byte - whole.start_byte).max(whole.new_end_byte - whole.start_byte);
-    if longest < LINE_DIFF_FROM {
-        return vec![whole];
+/// The spans of `old` that differ in `new` (sorted and apart, as [`input_edits`] takes
+/// them), each with its text in `new`. A fix loop's pass edits an import at the top and a
+/// call far below: as one span from the first change to the last, tree-sitter would parse
+/// all the code between them again, so a long changed span is split into the lines a line
+/// diff finds changed.
+fn changed_spans<'n>(old: &str, new: &'n str) -> Vec<(TextRange, &'n str)> {
+    let (prefix, suffix) = common_ends(old, new);
+    let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
+    let whole = vec![(TextRange::new(prefix, old_end), &new[prefix..new_end])];
+    if (old_end - prefix).max(new_end - prefix) < LINE_DIFF_FROM {
+        return whole;
     }
     // The changed span widened to whole lines: the same bytes before and after it in both
     // texts (they are the common prefix and suffix).
-    let from = old[..whole.start_byte].rfind('\n').map_or(0, |i| i + 1);
+    let from = old[..prefix].rfind('\n').map_or(0, |i| i + 1);
     let line_end = |text: &str, at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
-    let old_lines: Vec<&str> = old[from..line_end(old, whole.old_end_byte)]
+    let old_lines: Vec<&str> = old[from..line_end(old, old_end)]
         .split_inclusive('\n')
         .collect();
-    let new_lines: Vec<&str> = new[from..line_end(new, whole.new_end_byte)]
+    let new_lines: Vec<&str> = new[from..line_end(new, new_end)]
         .split_inclusive('\n')
         .collect();
     if old_lines.len().max(new_lines.len()) > LINE_DIFF_UP_TO {
-        return vec![whole];
+        return whole;
     }
     let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines);
     let bytes = |lines: &[&str]| lines.iter().map(|l| l.len()).sum::<usize>();
@@ -301,21 +302,13 @@ fn diff_edits(old: &str, new: &str) -> Vec<tree_sitter::InputEdit> {
     spans
         .into_iter()
         .map(|(old_start, old_end, new_start, new_end)| {
-            // Before this span the text is the new one already; the span still holds old.
-            let start_position = point(new, new_start);
-            tree_sitter::InputEdit {
-                start_byte: new_start,
-                old_end_byte: new_start + (old_end - old_start),
-                new_end_byte: new_end,
-                start_position,
-                old_end_position: advance(start_position, &old[old_start..old_end]),
-                new_end_position: point(new, new_end),
-            }
+            (TextRange::new(old_start, old_end), &new[new_start..new_end])
         })
         .collect()
 }
 
 /// Tree-sitter's row and column (in bytes) of a byte offset.
+#[cfg(test)]
 fn point(text: &str, at: usize) -> tree_sitter::Point {
     advance(tree_sitter::Point { row: 0, column: 0 }, &text[..at])
 }
@@ -356,21 +349,6 @@ pub(crate) fn common_ends(old: &str, new: &str) -> (usize, usize) {
     (prefix, suffix)
 }
 
-/// The one edit turning `old` into `new`: the bytes between their common prefix and their
-/// common suffix (both on character boundaries), with tree-sitter's rows and columns.
-fn diff_edit(old: &str, new: &str) -> tree_sitter::InputEdit {
-    let (a, b) = (old.as_bytes(), new.as_bytes());
-    let (prefix, suffix) = common_ends(old, new);
-    tree_sitter::InputEdit {
-        start_byte: prefix,
-        old_end_byte: a.len() - suffix,
-        new_end_byte: b.len() - suffix,
-        start_position: point(old, prefix),
-        old_end_position: point(old, a.len() - suffix),
-        new_end_position: point(new, b.len() - suffix),
-    }
-}
-
 /// The last few texts this thread parsed and their trees. Checking and fixing one file
 /// parses the same text many times over (lint, rewriters, syntax and scope checks, in the
 /// safe and the unsafe fix loop), always on one thread; a tree is immutable and its copy
@@ -405,8 +383,8 @@ mod recent {
             trees
                 .iter()
                 .min_by_key(|(t, _)| {
-                    let edit = super::diff_edit(t, text);
-                    edit.old_end_byte - edit.start_byte
+                    let (prefix, suffix) = super::common_ends(t, text);
+                    t.len() - prefix - suffix
                 })
                 .map(|(t, tree)| (tree.clone(), t.clone()))
         })
@@ -680,7 +658,7 @@ class Job:
         {
             for (j, (tail_from, tail_to)) in tails.iter().enumerate() {
                 let edited = module.replacen(from, to, 1).replacen(tail_from, tail_to, 1);
-                split += usize::from(diff_edits(&module, &edited).len() > 1);
+                split += usize::from(changed_spans(&module, &edited).len() > 1);
                 forget_kept();
                 parse(&module).unwrap();
                 let incremental = parse(&edited).unwrap();
@@ -690,6 +668,11 @@ class Job:
                     nodes(&fresh.tree),
                     "edits {i}, {j}"
                 );
+                assert_eq!(
+                    points(&incremental.tree),
+                    points(&fresh.tree),
+                    "edits {i}, {j}"
+                );
             }
         }
         assert_eq!(split, 9, "every pair of edits far apart is split");
@@ -697,22 +680,20 @@ class Job:
     }
 
     #[test]
-    fn split_edits_applied_in_turn_give_the_new_text_and_its_points() {
+    fn split_spans_made_last_first_give_the_new_text_and_its_points() {
         let old = long_module();
         let new = old
             .replacen("import os\n", "import os\nimport sys\n", 1)
             .replacen("return x + 7\n", "return x + 7  # seven\n", 1)
             .replacen("\n\ndef helper_39(x):\n    return x + 39\n", "", 1);
-        let edits = diff_edits(&old, &new);
-        assert_eq!(edits.len(), 3, "{edits:?}");
+        let spans = changed_spans(&old, &new);
+        assert_eq!(spans.len(), 3, "{spans:?}");
         let mut text = old.clone();
-        for e in &edits {
+        // `input_edits` gives the last span first; each edit's points are the text's then.
+        for (e, (range, to)) in input_edits(&old, &spans).iter().zip(spans.iter().rev()) {
             assert_eq!(e.start_position, point(&text, e.start_byte));
             assert_eq!(e.old_end_position, point(&text, e.old_end_byte));
-            text.replace_range(
-                e.start_byte..e.old_end_byte,
-                &new[e.start_byte..e.new_end_byte],
-            );
+            text.replace_range(range.as_range(), to);
             assert_eq!(e.new_end_position, point(&text, e.new_end_byte));
         }
         assert_eq!(text, new);
@@ -799,15 +780,15 @@ class Job:
     }
 
     #[test]
-    fn the_edit_between_two_texts_spans_only_what_differs() {
-        let e = diff_edit("a = 1\nb = 2\n", "a = 1\nb = 23\n");
-        assert_eq!((e.start_byte, e.old_end_byte, e.new_end_byte), (11, 11, 12));
-        assert_eq!((e.start_position.row, e.start_position.column), (1, 5));
+    fn the_span_between_two_texts_is_only_what_differs() {
+        let span = |old, new| changed_spans(old, new)[0];
+        assert_eq!(
+            span("a = 1\nb = 2\n", "a = 1\nb = 23\n"),
+            (TextRange::new(11, 11), "3")
+        );
         // Never inside a character: `é` and `è` share their first byte.
-        let e = diff_edit("x = 'é'\n", "x = 'è'\n");
-        assert_eq!((e.start_byte, e.old_end_byte, e.new_end_byte), (5, 7, 7));
-        let e = diff_edit("same", "same");
-        assert_eq!((e.start_byte, e.old_end_byte), (4, 4));
+        assert_eq!(span("x = 'é'\n", "x = 'è'\n"), (TextRange::new(5, 7), "è"));
+        assert_eq!(span("same", "same"), (TextRange::new(4, 4), ""));
     }
 
     #[test]

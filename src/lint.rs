@@ -260,16 +260,44 @@ pub fn lint_file_keeping(
             return (report, None);
         }
     };
-    let text = match decode_matching(bytes, display_path) {
+    lint_decoded(file, decode_matching(bytes, display_path), report, settings)
+}
+
+/// [`lint_file_keeping`] of bytes a caller has read already (after the same prefilter and
+/// checks, [`decode`]).
+pub fn lint_bytes_keeping(
+    file: &SourceFile,
+    bytes: Vec<u8>,
+    display_path: &str,
+    settings: &Settings<'_>,
+) -> (FileReport, Option<String>) {
+    let decoded = decode(file, bytes, display_path, settings);
+    let empty = FileReport {
+        path: display_path.to_owned(),
+        text: None,
+        notebook: None,
+        findings: Vec::new(),
+    };
+    lint_decoded(file, decoded, empty, settings)
+}
+
+/// The lint of a decoded file and its text; `empty` when it was skipped.
+fn lint_decoded(
+    file: &SourceFile,
+    decoded: Decoded,
+    empty: FileReport,
+    settings: &Settings<'_>,
+) -> (FileReport, Option<String>) {
+    let text = match decoded {
         Decoded::Text(text) => text,
-        Decoded::Skipped => return (report, None),
+        Decoded::Skipped => return (empty, None),
         Decoded::Rejected(rejected) => return (rejected, None),
     };
     let report = lint_text(
         file.kind,
         file.beside_chart,
         &file.path,
-        display_path,
+        &empty.path,
         text.clone(),
         settings,
     );

@@ -388,7 +388,8 @@ impl Others {
         };
         self.loads
             .get_or_init(|| {
-                let walked = self.walk_loads();
+                // No index was built for this run: every file under the paths given.
+                let walked = crate::discover::discover(&self.given).files;
                 let sources: Vec<LoadSource<'_>> = walked.iter().map(LoadSource::Unread).collect();
                 let mut index = BTreeMap::new();
                 add_loads(&mut index, self.find_loads(&sources, lint, overrides));
@@ -416,12 +417,6 @@ impl Others {
             add_loads(&mut index, self.find_loads(sources, lint, overrides));
         }
         let _ = self.loads.set(index);
-    }
-
-    /// Every file under the paths given, to be read and linted for its loads: the index
-    /// when nothing of the run's own lint can be reused (`dusk fix`, standard input).
-    pub(crate) fn walk_loads(&self) -> Vec<SourceFile> {
-        crate::discover::discover(&self.given).files
     }
 
     /// Run `with` on the fix settings a loader's fix is found with: every rule, as
@@ -490,7 +485,9 @@ impl Others {
         if !names_a_template(&bytes) {
             return Vec::new();
         }
-        let (report, Some(text)) = crate::lint::lint_file_keeping(file, &shown, wide) else {
+        // The bytes read for the scan are the ones linted: the file is read once.
+        let (report, Some(text)) = crate::lint::lint_bytes_keeping(file, bytes, &shown, wide)
+        else {
             return Vec::new();
         };
         let excluded = matches!(source, LoadSource::Excluded(_));
@@ -769,9 +766,6 @@ impl Others {
     }
 }
 
-/// `path` as [`crate::migrate::Nearby`] lists it from the directory whose components are
-/// `dir`: its relative path and level from one pass over its components (the listing of a
-/// 5,000-file tree is made once per directory that asks).
 /// The files of `tree` (real paths, sorted) under a directory: a sorted slice holds them
 /// in one run, as a path sorts right after its directory's and before any other's.
 fn under(tree: &[PathBuf], dir: &Path) -> std::ops::Range<usize> {
@@ -840,6 +834,8 @@ impl Tree {
     }
 }
 
+/// `path` as [`crate::migrate::Nearby`] lists it from the directory whose components are
+/// `dir`: its relative path and level from one pass over its components.
 fn nearby(path: &Path, dir: &[std::path::Component]) -> Option<crate::migrate::Nearby> {
     let parts: Vec<std::path::Component> = path.components().collect();
     let common = dir.iter().zip(&parts).take_while(|(a, b)| a == b).count();

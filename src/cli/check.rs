@@ -277,19 +277,21 @@ impl Scan {
             };
         // Lint every file, and settle its fixes unless they ask who loads the file: those
         // wait for the index of loaders, built below from what this lint found.
-        let first: Vec<First> = others.with_load_fix(&settings, &self.fix_overrides, |load_fix| {
-            found
-                .files
-                .par_iter()
-                .map(|file| {
-                    let first = self.lint_first(file, &settings, &others, load_fix, &settle_file);
-                    crate::source::forget_kept();
-                    first
-                })
-                .collect()
-        });
+        let mut first: Vec<First> =
+            others.with_load_fix(&settings, &self.fix_overrides, |load_fix| {
+                found
+                    .files
+                    .par_iter()
+                    .map(|file| {
+                        let first =
+                            self.lint_first(file, &settings, &others, load_fix, &settle_file);
+                        crate::source::forget_kept();
+                        first
+                    })
+                    .collect()
+            });
         if first.iter().any(|f| f.waiting.is_some()) {
-            let (found_loads, sources) = load_sources(&found.files, &first, &found.excluded);
+            let (found_loads, sources) = load_sources(&found.files, &mut first, &found.excluded);
             others.index_loads(found_loads, &sources, &settings, &self.fix_overrides);
         }
         let mut reports: Vec<FileReport> = found
@@ -359,10 +361,11 @@ impl Scan {
         // The loads are found before the fixes are settled, while the parse of this lint is
         // still kept; with some rules deselected, the index lints the file again with all.
         let loads = super::fix::names_a_template(text.as_bytes()).then(|| {
-            settings
-                .selection
-                .is_everything()
-                .then(|| others.loads_of_linted(file, &report, &text, settings, load_fix))
+            if settings.selection.is_everything() {
+                Loads::Found(others.loads_of_linted(file, &report, &text, settings, load_fix))
+            } else {
+                Loads::Relint
+            }
         });
         let mut waiting = None;
         if report.findings.iter().any(|f| f.fix.is_some()) {
@@ -436,16 +439,16 @@ impl Scan {
 /// rule), then the files `exclude` left out of the run.
 fn load_sources<'a>(
     files: &'a [crate::discover::SourceFile],
-    first: &[First],
+    first: &mut [First],
     left_out: &'a [crate::discover::SourceFile],
 ) -> (super::fix::Loads, Vec<super::fix::LoadSource<'a>>) {
     use super::fix::LoadSource;
     let mut found = Vec::new();
     let mut sources = Vec::new();
     for (file, f) in files.iter().zip(first) {
-        match &f.loads {
-            Some(Some(loads)) => found.extend(loads.iter().cloned()),
-            Some(None) => sources.push(LoadSource::Unread(file)),
+        match f.loads.take() {
+            Some(Loads::Found(loads)) => found.extend(loads),
+            Some(Loads::Relint) => sources.push(LoadSource::Unread(file)),
             None => {}
         }
     }
@@ -458,9 +461,16 @@ struct First {
     report: FileReport,
     /// The text, when the fixes wait for the loader index to be settled.
     waiting: Option<String>,
-    /// For code that may load a template: the templates it loads (real paths) when every
-    /// rule was selected, else `None`: linted again with every rule for the index.
-    loads: Option<Option<super::fix::Loads>>,
+    /// For code that may load a template, what the loader index takes from it.
+    loads: Option<Loads>,
+}
+
+/// What the loader index takes from a file that may load a template.
+enum Loads {
+    /// The templates it loads (real paths), found from the run's lint (every rule selected).
+    Found(super::fix::Loads),
+    /// To be linted again with every rule, by the index.
+    Relint,
 }
 
 /// Give each finding of `report` the fix that removes it, or none (see `fix::fixability`).

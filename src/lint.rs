@@ -7,6 +7,7 @@ use crate::extract::yaml::{Embedded, YamlContext};
 use crate::report::{FileReport, Finding, FixInfo, Severity};
 use crate::rules::builtin_ids::{INPUT_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION};
 use crate::rules::matcher::{Hit, find_hits};
+use crate::rules::trigger::{Literal, Then, Trigger};
 use crate::rules::{Rule, RuleSet, Status, Targets, Version, suppress};
 use crate::source::notebook::Notebook;
 use crate::source::{LineIndex, TextRange, python, yaml};
@@ -156,26 +157,27 @@ pub struct Settings<'a> {
     pub current: BTreeMap<String, Version>,
 }
 
-/// The rules' trigger literals per kind of file, matched ASCII case-insensitively: a file
-/// with none of its kind's literals cannot match any rule and is never parsed. One
-/// Aho-Corasick scan of the bytes already read decides.
+/// The rules' triggers per kind of file, matched ASCII case-insensitively: a file with none
+/// of its kind's triggers cannot match any rule and is never parsed. One Aho-Corasick scan of
+/// the bytes already read decides.
 pub struct Prefilter {
-    /// One automaton for every kind (a fixed list, or none: every file passes) …
-    all: Option<AhoCorasick>,
+    /// One scan for every kind (a fixed list, or none: every file passes) …
+    all: Option<Scan>,
     /// … unless the kind has its own (built from a rule set).
-    by_kind: Vec<(SourceKind, Option<AhoCorasick>)>,
+    by_kind: Vec<(SourceKind, Option<Scan>)>,
 }
 
 impl Prefilter {
     /// The same literals for every kind of file (an empty list lets every file through).
     pub fn new(triggers: &[String]) -> Prefilter {
+        let triggers: Vec<Trigger> = triggers.iter().map(Trigger::plain).collect();
         Prefilter {
-            all: automaton(triggers),
+            all: Scan::new(&triggers),
             by_kind: Vec::new(),
         }
     }
 
-    /// Each kind of file with the literals its front-end needs ([`RuleSet::triggers_for`]).
+    /// Each kind of file with the triggers its front-end needs ([`RuleSet::triggers_for`]).
     pub fn from_rules(rules: &RuleSet) -> Prefilter {
         let kinds = [
             SourceKind::Yaml,
@@ -188,14 +190,14 @@ impl Prefilter {
             by_kind: kinds
                 .into_iter()
                 .map(|kind| {
-                    let literals = rules.triggers_for(kind);
-                    // No literal: no rule can match such a file, so none is let through.
-                    let ac = if literals.is_empty() {
-                        AhoCorasick::new(std::iter::empty::<&str>()).ok()
+                    let triggers = rules.triggers_for(kind);
+                    // No trigger: no rule can match such a file, so none is let through.
+                    let scan = if triggers.is_empty() {
+                        Scan::nothing()
                     } else {
-                        automaton(literals)
+                        Scan::new(triggers)
                     };
-                    (kind, ac)
+                    (kind, scan)
                 })
                 .collect(),
         }
@@ -203,23 +205,127 @@ impl Prefilter {
 
     /// Whether a file of this kind with these bytes may match a rule.
     pub fn may_match(&self, kind: SourceKind, text: &[u8]) -> bool {
-        let ac = self
+        let scan = self
             .by_kind
             .iter()
             .find(|(k, _)| *k == kind)
-            .map_or(&self.all, |(_, ac)| ac);
-        ac.as_ref().is_none_or(|ac| ac.is_match(text))
+            .map_or(&self.all, |(_, scan)| scan);
+        scan.as_ref().is_none_or(|scan| scan.passes(text))
     }
 }
 
-fn automaton(literals: &[String]) -> Option<AhoCorasick> {
-    if literals.is_empty() {
-        return None;
+/// One kind's triggers as one automaton over their distinct literals.
+struct Scan {
+    ac: AhoCorasick,
+    /// Per literal of the automaton, what an occurrence does when its [`Then`] holds
+    /// (triggers may share a literal: `dask` ending a word, `dask` anywhere).
+    uses: Vec<Vec<(Then, Role)>>,
+    /// How many triggers need a second literal.
+    pairs: usize,
+    /// Every literal lets a file through wherever it occurs: the first occurrence decides.
+    plain: bool,
+}
+
+/// What an occurrence of a literal does for the triggers that have it.
+#[derive(Clone, Copy)]
+enum Role {
+    Passes,
+    /// The first literal of the pair with this index …
+    First(usize),
+    /// … and one of its second ones.
+    Second(usize),
+}
+
+impl Scan {
+    fn new(triggers: &[Trigger]) -> Option<Scan> {
+        let mut literals: Vec<String> = Vec::new();
+        let mut uses: Vec<Vec<(Then, Role)>> = Vec::new();
+        let mut add = |literal: &Literal, role: Role| {
+            let i = match literals.iter().position(|l| *l == literal.text) {
+                Some(i) => i,
+                None => {
+                    literals.push(literal.text.clone());
+                    uses.push(Vec::new());
+                    literals.len() - 1
+                }
+            };
+            uses[i].push((literal.then, role));
+        };
+        let mut pairs = 0;
+        for t in triggers {
+            if t.also.is_empty() {
+                add(&t.literal, Role::Passes);
+                continue;
+            }
+            add(&t.literal, Role::First(pairs));
+            for second in &t.also {
+                add(second, Role::Second(pairs));
+            }
+            pairs += 1;
+        }
+        if literals.is_empty() {
+            return None;
+        }
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&literals)
+            .ok()?;
+        let plain = uses
+            .iter()
+            .flatten()
+            .all(|(then, role)| *then == Then::Anything && matches!(role, Role::Passes));
+        Some(Scan {
+            ac,
+            uses,
+            pairs,
+            plain,
+        })
     }
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(literals)
-        .ok()
+
+    /// A scan no file passes.
+    fn nothing() -> Option<Scan> {
+        Some(Scan {
+            ac: AhoCorasick::new(std::iter::empty::<&str>()).ok()?,
+            uses: Vec::new(),
+            pairs: 0,
+            plain: true,
+        })
+    }
+
+    fn passes(&self, text: &[u8]) -> bool {
+        if self.plain {
+            return self.ac.is_match(text);
+        }
+        // Every occurrence, overlapping: `dask worker:` holds `dask` (a first literal)
+        // and `worker` (a second one).
+        let Ok(found) = self.ac.try_find_overlapping_iter(text) else {
+            return true;
+        };
+        let mut first = vec![false; self.pairs];
+        let mut second = vec![false; self.pairs];
+        for m in found {
+            for &(then, role) in &self.uses[m.pattern().as_usize()] {
+                if !then.holds(&text[m.end()..]) {
+                    continue;
+                }
+                let pair = match role {
+                    Role::Passes => return true,
+                    Role::First(p) => {
+                        first[p] = true;
+                        p
+                    }
+                    Role::Second(p) => {
+                        second[p] = true;
+                        p
+                    }
+                };
+                if first[pair] && second[pair] {
+                    return true;
+                }
+            }
+        }
+        false
+    }
 }
 
 /// The text of a file after reading and decoding.

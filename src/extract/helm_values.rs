@@ -41,6 +41,16 @@ const CHART_KEYS: &[&str] = &[
     "pullPolicy",
 ];
 
+/// The keys a values document of the chart has one of at its top level, whichever way
+/// [`is_dask_values`] recognises it (the prefilter looks for them).
+pub const COMPONENT_KEYS: &[&str] = &[
+    "scheduler",
+    "worker",
+    "jupyter",
+    "webUI",
+    "additional_worker_groups",
+];
+
 /// Whether a document is values of the dask chart.
 pub fn is_dask_values(root: &Node, file_name: Option<&str>, beside_chart: bool) -> bool {
     let Some(entries) = root.as_map() else {

@@ -5,6 +5,7 @@
 //! Matching a compiled `RuleSet` cannot fail.
 
 use super::pack::{self, FixDef, MatchDef, RuleDef};
+use super::trigger::{Literal, Then, Trigger};
 use super::version::{Version, Window};
 use crate::discover::SourceKind;
 use crate::extract::model::KeyKind;
@@ -90,8 +91,8 @@ pub struct RuleSet {
     /// Literals at least one of which a file must contain (ASCII case-insensitively) to match
     /// any rule: the union of [`RuleSet::triggers_for`] over every kind of file.
     pub triggers: Vec<String>,
-    /// Per kind of file, the literals one of which it must contain to match any rule.
-    by_kind: BTreeMap<SourceKind, Vec<String>>,
+    /// Per kind of file, the triggers one of which it must hold to match any rule.
+    by_kind: BTreeMap<SourceKind, Vec<Trigger>>,
 }
 
 /// The policy block of one pack.
@@ -492,15 +493,16 @@ impl RuleSet {
 
     fn build_index(&mut self) {
         let mut triggers = std::collections::BTreeSet::new();
-        let mut by_kind: BTreeMap<SourceKind, std::collections::BTreeSet<String>> = BTreeMap::new();
+        let mut by_kind: BTreeMap<SourceKind, std::collections::BTreeSet<Trigger>> =
+            BTreeMap::new();
         for (i, rule) in self.rules.iter().enumerate() {
             for (key, literals) in index_keys(&rule.matcher) {
                 self.index.entry(key).or_default().push(i);
-                for Trigger { text, kinds } in literals {
+                for KindTrigger { trigger, kinds } in literals {
+                    triggers.extend(trigger.texts().map(str::to_owned));
                     for &kind in kinds {
-                        by_kind.entry(kind).or_default().insert(text.clone());
+                        by_kind.entry(kind).or_default().insert(trigger.clone());
                     }
-                    triggers.insert(text);
                 }
             }
         }
@@ -514,7 +516,7 @@ impl RuleSet {
     /// The literals a file of this kind must contain one of (ASCII case-insensitively) for
     /// any rule to match in it: what its front-end can turn into a construct some rule's key
     /// names. Empty when no rule could match such a file.
-    pub fn triggers_for(&self, kind: SourceKind) -> &[String] {
+    pub fn triggers_for(&self, kind: SourceKind) -> &[Trigger] {
         self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
     }
 
@@ -539,10 +541,10 @@ impl RuleSet {
     }
 }
 
-/// A literal a file must contain for a key to be extracted from it, and the kinds of file
-/// whose front-ends can extract that key.
-struct Trigger {
-    text: String,
+/// What a file must hold for a key to be extracted from it, and the kinds of file whose
+/// front-ends can extract that key.
+struct KindTrigger {
+    trigger: Trigger,
     kinds: &'static [SourceKind],
 }
 
@@ -559,9 +561,9 @@ const EVERY: &[SourceKind] = &[
     SourceKind::Dockerfile,
 ];
 
-fn trigger(text: impl Into<String>, kinds: &'static [SourceKind]) -> Trigger {
-    Trigger {
-        text: text.into(),
+fn trigger(text: impl Into<String>, kinds: &'static [SourceKind]) -> KindTrigger {
+    KindTrigger {
+        trigger: Trigger::plain(text),
         kinds,
     }
 }
@@ -569,7 +571,7 @@ fn trigger(text: impl Into<String>, kinds: &'static [SourceKind]) -> Trigger {
 /// The index keys of a matcher, each with the literals a file must contain one of for a
 /// construct with that key to be extracted from it (per front-end: `dask_kubernetes` only
 /// matters in Python, a kind only in YAML).
-fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), Vec<Trigger>)> {
+fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), Vec<KindTrigger>)> {
     let root = |name: &str| name.split('.').next().unwrap_or(name).to_owned();
     // A Python name resolves through an import, which spells its top-level module.
     let names = |kind: KeyKind, names: Vec<String>| -> Vec<_> {
@@ -627,32 +629,71 @@ fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), Vec<Trigger>)> {
             })
             .collect(),
         MatchDef::Manifest(mm) => {
-            // A rule that only fires on a Dask command needs `dask` in the file; a kind as
-            // common as `Job` or `Pod` would let most of a repository through to parsing.
-            let needs_dask = mm
+            // A kind as common as `Job` or `Pod` would let most of a repository through to
+            // parsing: a rule that only fires on a Dask command needs that command instead.
+            let programs = mm
                 .value
                 .as_ref()
                 .and_then(|v| v.check.as_deref())
-                .is_some_and(|c| c.starts_with("runs-dask"));
+                .map(super::matcher::programs_checked)
+                .filter(|p| !p.is_empty());
             mm.kind
                 .to_vec()
                 .into_iter()
                 .map(|k| {
-                    let text = if needs_dask {
-                        "dask".to_owned()
-                    } else {
-                        k.clone()
+                    let t = match programs {
+                        Some(programs) => programs.iter().map(|p| program_trigger(p)).collect(),
+                        None => vec![trigger(k.clone(), YAML)],
                     };
-                    ((KeyKind::Resource, k), vec![trigger(text, YAML)])
+                    ((KeyKind::Resource, k), t)
                 })
                 .collect()
         }
+        // A values file of the dask chart names dask (its images) and has one of the chart's
+        // component keys; `dask` alone is in every `DASK_…` variable of a shop's manifests.
         MatchDef::HelmValue(h) => h
             .key
             .to_vec()
             .into_iter()
-            .map(|k| ((KeyKind::HelmValue, k), vec![trigger("dask", YAML)]))
+            .map(|k| {
+                let also = crate::extract::helm_values::COMPONENT_KEYS
+                    .iter()
+                    .map(|key| Literal {
+                        text: (*key).to_owned(),
+                        then: Then::KeyColon,
+                    })
+                    .collect();
+                let t = KindTrigger {
+                    trigger: Trigger {
+                        literal: Literal {
+                            text: "dask".to_owned(),
+                            then: Then::Anything,
+                        },
+                        also,
+                    },
+                    kinds: YAML,
+                };
+                ((KeyKind::HelmValue, k), vec![t])
+            })
             .collect(),
+    }
+}
+
+/// The trigger of a manifest that runs `program`: the program's name, or for a pair of words
+/// (`dask worker`, maybe two list items) the first word where it ends.
+fn program_trigger(program: &str) -> KindTrigger {
+    let Some((first, _)) = program.split_once(char::is_whitespace) else {
+        return trigger(program, YAML);
+    };
+    KindTrigger {
+        trigger: Trigger {
+            literal: Literal {
+                text: first.to_owned(),
+                then: Then::WordEnd,
+            },
+            also: Vec::new(),
+        },
+        kinds: YAML,
     }
 }
 
@@ -663,7 +704,7 @@ fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), Vec<Trigger>)> {
 /// contains), the literal is the segment as a config key writes it: a YAML key
 /// (`kubernetes:`), a Python string (`"kubernetes`), or an environment variable or keyword
 /// argument (`DASK_KUBERNETES__…`, `kubernetes__count__max=`).
-fn config_triggers(key: &str) -> Vec<Trigger> {
+fn config_triggers(key: &str) -> Vec<KindTrigger> {
     let segment = config_trigger(key);
     let first = key.split('.').next().unwrap_or(key);
     if segment != first || !key.contains('.') {
@@ -890,7 +931,7 @@ rules:
     #[test]
     fn triggers_are_per_front_end() {
         let set = RuleSet::builtin().unwrap();
-        let has = |kind, t: &str| set.triggers_for(kind).iter().any(|x| x == t);
+        let has = |kind, t: &str| set.triggers_for(kind).iter().any(|x| x.is_plain(t));
         // Most Python files of a Dask shop import dask, most manifests carry an
         // `app.kubernetes.io` label: neither word alone gets a file parsed.
         for kind in [
@@ -910,10 +951,26 @@ rules:
         assert!(has(SourceKind::Yaml, "DaskCluster"));
         assert!(!has(SourceKind::Yaml, "KubeCluster"));
         assert!(has(SourceKind::Dockerfile, "kubernetes__"));
+        // Every `DASK_…` variable and dask image of a shop's manifests has `dask`: alone it
+        // gets no manifest parsed. A manifest needs it as a command word (a hand-rolled
+        // workload's `[dask, worker]`), or a values file beside a chart component key.
+        assert!(!has(SourceKind::Yaml, "dask"));
+        let yaml = set.triggers_for(SourceKind::Yaml);
+        assert!(yaml.iter().any(|t| t.literal.text == "dask"
+            && t.literal.then == Then::WordEnd
+            && t.also.is_empty()));
+        assert!(yaml.iter().any(|t| {
+            t.literal.text == "dask"
+                && t.also
+                    .iter()
+                    .any(|l| l.text == "worker" && l.then == Then::KeyColon)
+        }));
         // `dusk rules triggers` prints the union, which the benchmark gives ripgrep.
         for kind in [SourceKind::Python, SourceKind::Yaml, SourceKind::Dockerfile] {
             for t in set.triggers_for(kind) {
-                assert!(set.triggers.contains(t), "{t}");
+                for text in t.texts() {
+                    assert!(set.triggers.iter().any(|u| u == text), "{text}");
+                }
             }
         }
     }

@@ -252,10 +252,8 @@ pub fn value_matches(v: &ValueMatch, literal: &Literal, node: Option<&Node>) -> 
             "not-integer" => {
                 !matches!(literal, Literal::Number(n) if n.trim_start_matches('-').chars().all(|c| c.is_ascii_digit()))
             }
-            "runs-dask-worker" => node.is_some_and(|n| runs_program(n, WORKERS)),
-            "runs-dask-scheduler" => node.is_some_and(|n| runs_program(n, SCHEDULERS)),
-            "runs-dask" => {
-                node.is_some_and(|n| runs_program(n, WORKERS) || runs_program(n, SCHEDULERS))
+            "runs-dask-worker" | "runs-dask-scheduler" | "runs-dask" => {
+                node.is_some_and(|n| runs_program(n, programs_checked(check)))
             }
             _ => false,
         };
@@ -266,14 +264,26 @@ pub fn value_matches(v: &ValueMatch, literal: &Literal, node: Option<&Node>) -> 
     true
 }
 
-/// Programs that start a Dask worker, and a Dask scheduler.
-const WORKERS: &[&str] = &[
+/// Programs that start a Dask worker (the first four) or a Dask scheduler.
+const DASK_PROGRAMS: &[&str] = &[
     "dask-worker",
     "dask worker",
     "dask-cuda-worker",
     "dask cuda",
+    "dask-scheduler",
+    "dask scheduler",
 ];
-const SCHEDULERS: &[&str] = &["dask-scheduler", "dask scheduler"];
+
+/// The programs a `runs-dask…` check looks for in a command (none for another check); the
+/// prefilter lets a manifest through only when it names one.
+pub fn programs_checked(check: &str) -> &'static [&'static str] {
+    match check {
+        "runs-dask-worker" => &DASK_PROGRAMS[..4],
+        "runs-dask-scheduler" => &DASK_PROGRAMS[4..],
+        "runs-dask" => DASK_PROGRAMS,
+        _ => &[],
+    }
+}
 
 /// Whether a command (a string, or a list of strings such as a container's `args`) starts one
 /// of `programs` in command position.

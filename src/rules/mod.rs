@@ -11,6 +11,7 @@ pub mod pack;
 pub mod policy;
 pub mod suppress;
 pub mod timeline;
+pub mod trigger;
 pub mod version;
 
 pub use compile::{LoadError, Rule, RuleSet};

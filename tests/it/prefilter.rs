@@ -91,6 +91,48 @@ fn manifests_need_a_config_key_not_an_app_kubernetes_io_label() {
     ));
     // A Dask command in a manifest still needs the parse (`dask scheduler` is hand-rolled).
     assert!(p.may_match(SourceKind::Yaml, b"args: [dask, scheduler]\n"));
+    // The new CLI's two words may be one shell string or two list items.
+    for command in [
+        &b"args: [\"dask worker\", \"tcp://sched:8786\"]\n"[..],
+        b"command:\n  - dask\n  - scheduler\n",
+        b"command: ['dask', 'worker']\n",
+        b"args: [\"sh\", \"-c\", \"exec /opt/conda/bin/dask\tworker\"]\n",
+    ] {
+        let text = String::from_utf8_lossy(command);
+        assert!(p.may_match(SourceKind::Yaml, command), "{text}");
+    }
     // What only Python can hold does not get a manifest parsed.
     assert!(!p.may_match(SourceKind::Dockerfile, b"FROM python\n# dask_kubernetes\n"));
+}
+
+/// A Dask shop's manifests carry `dask` in `DASK_…` variables and image names: that alone
+/// gets none parsed, while a dask chart values file (`dask` and a component key) still is.
+#[test]
+fn dask_in_variables_and_images_does_not_get_a_manifest_parsed() {
+    let set = RuleSet::builtin().unwrap();
+    let p = Prefilter::from_rules(&set);
+    let etl = b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: etl\n\
+        spec:\n  template:\n    spec:\n      containers:\n        - name: etl\n\
+                  image: registry.acme.io/ads/dask-etl:41\n\
+                  command: [python, -m, etl.main]\n          env:\n\
+                    - name: DASK_DISTRIBUTED__WORKER__MEMORY__TARGET\n\
+                      value: \"0.6\"\n";
+    assert!(!p.may_match(SourceKind::Yaml, etl));
+    let notebook = b"image: ghcr.io/dask/dask-notebook:2024.1.0\n";
+    assert!(!p.may_match(SourceKind::Yaml, notebook));
+    for values in [
+        &b"worker:\n  image:\n    repository: ghcr.io/dask/dask\n  replicas: 4\n"[..],
+        b"scheduler :\n  image: {repository: daskdev/dask, tag: 2.9.0}\n",
+        b"{\"jupyter\": {\"image\": {\"repository\": \"daskdev/dask-notebook\"}}}",
+        b"additional_worker_groups: []\n# dask\n",
+    ] {
+        let text = String::from_utf8_lossy(values);
+        assert!(p.may_match(SourceKind::Yaml, values), "{text}");
+    }
+    // A component key without dask, or dask without one, is not enough.
+    assert!(!p.may_match(SourceKind::Yaml, b"worker:\n  image: celery:5\n"));
+    assert!(!p.may_match(
+        SourceKind::Yaml,
+        b"env:\n  - name: DASK_DISTRIBUTED__WORKER__MEMORY__SPILL\n    value: '0.7'\n"
+    ));
 }

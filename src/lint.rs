@@ -7,7 +7,7 @@ use crate::extract::yaml::{Embedded, YamlContext};
 use crate::report::{FileReport, Finding, FixInfo, Severity};
 use crate::rules::builtin_ids::{INPUT_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION};
 use crate::rules::matcher::{Hit, find_hits};
-use crate::rules::trigger::{Literal, Then, Trigger};
+use crate::rules::trigger::{Then, Trigger};
 use crate::rules::{Rule, RuleSet, Status, Targets, Version, suppress};
 use crate::source::notebook::Notebook;
 use crate::source::{LineIndex, TextRange, python, yaml};
@@ -172,7 +172,10 @@ impl Prefilter {
     pub fn new(triggers: &[String]) -> Prefilter {
         let triggers: Vec<Trigger> = triggers.iter().map(Trigger::plain).collect();
         Prefilter {
-            all: Scan::new(&triggers),
+            // No literal: every file passes.
+            all: (!triggers.is_empty())
+                .then(|| Scan::new(&triggers))
+                .flatten(),
             by_kind: Vec::new(),
         }
     }
@@ -193,7 +196,7 @@ impl Prefilter {
                     let triggers = rules.triggers_for(kind);
                     // No trigger: no rule can match such a file, so none is let through.
                     let scan = if triggers.is_empty() {
-                        Scan::nothing()
+                        Some(Scan::nothing())
                     } else {
                         Scan::new(triggers)
                     };
@@ -214,16 +217,22 @@ impl Prefilter {
     }
 }
 
-/// One kind's triggers as one automaton over their distinct literals.
+/// One kind's triggers: the literals that let a file through wherever they occur in one
+/// automaton (its first occurrence decides), the others in a second one.
 struct Scan {
+    sure: Option<AhoCorasick>,
+    conditional: Option<Conditional>,
+}
+
+/// Triggers whose literal must be followed by something, or come with a second literal.
+struct Conditional {
+    /// Over their distinct literals: triggers may share one (`dask` ending a word, `dask`
+    /// anywhere).
     ac: AhoCorasick,
-    /// Per literal of the automaton, what an occurrence does when its [`Then`] holds
-    /// (triggers may share a literal: `dask` ending a word, `dask` anywhere).
+    /// Per literal of the automaton, what an occurrence does when its [`Then`] holds.
     uses: Vec<Vec<(Then, Role)>>,
     /// How many triggers need a second literal.
     pairs: usize,
-    /// Every literal lets a file through wherever it occurs: the first occurrence decides.
-    plain: bool,
 }
 
 /// What an occurrence of a literal does for the triggers that have it.
@@ -237,67 +246,72 @@ enum Role {
 }
 
 impl Scan {
+    /// `None` when an automaton cannot be built: then every file passes.
     fn new(triggers: &[Trigger]) -> Option<Scan> {
-        let mut literals: Vec<String> = Vec::new();
-        let mut uses: Vec<Vec<(Then, Role)>> = Vec::new();
-        let mut add = |literal: &Literal, role: Role| {
-            let i = match literals.iter().position(|l| *l == literal.text) {
-                Some(i) => i,
-                None => {
-                    literals.push(literal.text.clone());
-                    uses.push(Vec::new());
-                    literals.len() - 1
-                }
-            };
-            uses[i].push((literal.then, role));
-        };
-        let mut pairs = 0;
-        for t in triggers {
-            if t.also.is_empty() {
-                add(&t.literal, Role::Passes);
-                continue;
-            }
-            add(&t.literal, Role::First(pairs));
-            for second in &t.also {
-                add(second, Role::Second(pairs));
-            }
-            pairs += 1;
-        }
-        if literals.is_empty() {
-            return None;
-        }
-        let ac = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(&literals)
-            .ok()?;
-        let plain = uses
+        let (sure, conditional): (Vec<&Trigger>, Vec<&Trigger>) = triggers
             .iter()
-            .flatten()
-            .all(|(then, role)| *then == Then::Anything && matches!(role, Role::Passes));
-        Some(Scan {
-            ac,
-            uses,
-            pairs,
-            plain,
-        })
+            .partition(|t| t.literal.then == Then::Anything && t.also.is_empty());
+        let sure = if sure.is_empty() {
+            None
+        } else {
+            Some(automaton(sure.iter().map(|t| &t.literal.text))?)
+        };
+        let conditional = if conditional.is_empty() {
+            None
+        } else {
+            Some(Conditional::new(&conditional)?)
+        };
+        Some(Scan { sure, conditional })
     }
 
     /// A scan no file passes.
-    fn nothing() -> Option<Scan> {
-        Some(Scan {
-            ac: AhoCorasick::new(std::iter::empty::<&str>()).ok()?,
-            uses: Vec::new(),
-            pairs: 0,
-            plain: true,
+    fn nothing() -> Scan {
+        Scan {
+            sure: None,
+            conditional: None,
+        }
+    }
+
+    fn passes(&self, text: &[u8]) -> bool {
+        self.sure.as_ref().is_some_and(|ac| ac.is_match(text))
+            || self.conditional.as_ref().is_some_and(|c| c.passes(text))
+    }
+}
+
+impl Conditional {
+    fn new(triggers: &[&Trigger]) -> Option<Conditional> {
+        let mut literals: Vec<&str> = Vec::new();
+        let mut uses: Vec<Vec<(Then, Role)>> = Vec::new();
+        let mut pairs = 0;
+        for t in triggers {
+            let role = if t.also.is_empty() {
+                Role::Passes
+            } else {
+                Role::First(pairs)
+            };
+            let seconds = t.also.iter().map(|l| (l, Role::Second(pairs)));
+            for (literal, role) in std::iter::once((&t.literal, role)).chain(seconds) {
+                let i = literals
+                    .iter()
+                    .position(|l| *l == literal.text)
+                    .unwrap_or_else(|| {
+                        literals.push(&literal.text);
+                        uses.push(Vec::new());
+                        literals.len() - 1
+                    });
+                uses[i].push((literal.then, role));
+            }
+            pairs += usize::from(!t.also.is_empty());
+        }
+        Some(Conditional {
+            ac: automaton(literals)?,
+            uses,
+            pairs,
         })
     }
 
     fn passes(&self, text: &[u8]) -> bool {
-        if self.plain {
-            return self.ac.is_match(text);
-        }
-        // Every occurrence, overlapping: `dask worker:` holds `dask` (a first literal)
-        // and `worker` (a second one).
+        // Every occurrence, overlapping: `additional_worker_groups:` holds `worker` too.
         let Ok(found) = self.ac.try_find_overlapping_iter(text) else {
             return true;
         };
@@ -326,6 +340,14 @@ impl Scan {
         }
         false
     }
+}
+
+/// An ASCII case-insensitive automaton over `literals`.
+fn automaton<I: IntoIterator<Item = P>, P: AsRef<[u8]>>(literals: I) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(literals)
+        .ok()
 }
 
 /// The text of a file after reading and decoding.

@@ -312,6 +312,8 @@ pub(crate) struct Others {
     /// The lints the index made of the run's files, when the run selects every rule: each
     /// file's own fix takes its lint from here instead of linting the same text again.
     linted: std::sync::Mutex<std::collections::HashMap<PathBuf, (String, FileReport)>>,
+    /// Real paths of the directories asked about, as written ([`Others::real_path`]).
+    real_dirs: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 /// A file the loader index reads and lints itself ([`Others::index_loads`]).
@@ -360,7 +362,50 @@ impl Others {
             run_yaml: std::sync::OnceLock::new(),
             loads: std::sync::OnceLock::new(),
             linted: Default::default(),
+            real_dirs: Default::default(),
         }
+    }
+
+    /// `std::fs::canonicalize`, with each directory resolved once per run. A `realpath`
+    /// reads every component of the path, and a run asks about thousands of files in a few
+    /// hundred directories: a file that is not a link is its directory's real path and its
+    /// name (one `lstat`).
+    pub(crate) fn real_path(&self, path: &Path) -> Option<PathBuf> {
+        let name = path.file_name().filter(|_| {
+            matches!(
+                path.components().next_back(),
+                Some(std::path::Component::Normal(_))
+            )
+        });
+        let Some(name) = name else {
+            return self.real_dir(path);
+        };
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        if meta.file_type().is_symlink() || meta.is_dir() {
+            return std::fs::canonicalize(path).ok();
+        }
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        Some(self.real_dir(dir.unwrap_or(Path::new(".")))?.join(name))
+    }
+
+    /// The real path of a directory, resolved once per run.
+    fn real_dir(&self, dir: &Path) -> Option<PathBuf> {
+        let known = |d: &Path| {
+            self.real_dirs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(d)
+                .cloned()
+        };
+        if let Some(real) = known(dir) {
+            return real;
+        }
+        let real = std::fs::canonicalize(dir).ok();
+        self.real_dirs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(dir.to_path_buf(), real.clone());
+        real
     }
 
     /// The files of the run: a stack's parts are looked for among its YAML files only (not
@@ -383,7 +428,7 @@ impl Others {
         lint: &crate::lint::Settings<'_>,
         overrides: &BTreeMap<String, crate::source::edit::Applicability>,
     ) -> Vec<crate::migrate::loads::Loader> {
-        let Ok(real) = std::fs::canonicalize(template) else {
+        let Ok(real) = self.real_path(template).ok_or(()) else {
             return Vec::new();
         };
         self.loads
@@ -551,7 +596,7 @@ impl Others {
             let Ok(target) = self.read(&file.path, &load.load.written) else {
                 continue;
             };
-            let Ok(real) = std::fs::canonicalize(&target.path) else {
+            let Ok(real) = self.real_path(&target.path).ok_or(()) else {
                 continue;
             };
             let component = lint.rules.get(&load.rule).map(|r| r.component.as_str());
@@ -570,7 +615,7 @@ impl Others {
                 Err(why) => Verdict::Declined(why.reason),
                 Ok(elsewhere) => match elsewhere
                     .into_iter()
-                    .find(|o| std::fs::canonicalize(&o.path).ok().as_ref() == Some(&real))
+                    .find(|o| self.real_path(&o.path).as_ref() == Some(&real))
                 {
                     Some(o) => Verdict::Migrates {
                         original: o.original,
@@ -635,7 +680,7 @@ impl Others {
             .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
             .collect();
         out.sort();
-        let Ok(here) = std::fs::canonicalize(dir) else {
+        let Ok(here) = self.real_dir(dir).ok_or(()) else {
             return out.into_iter().map(crate::migrate::Nearby::new).collect();
         };
         // The tree's paths are real already: made relative without asking the file system
@@ -668,7 +713,7 @@ impl Others {
     /// The YAML files (real paths) under the directory given that holds `dir`; none when
     /// `dir` is inside no directory given.
     fn tree_of(&self, dir: &Path) -> std::sync::Arc<Tree> {
-        let Ok(real) = std::fs::canonicalize(dir) else {
+        let Ok(real) = self.real_dir(dir).ok_or(()) else {
             return Default::default();
         };
         let Some(root) = self
@@ -699,7 +744,7 @@ impl Others {
                 std::sync::Arc::new(Tree::new(
                     files
                         .iter()
-                        .filter_map(|f| std::fs::canonicalize(f).ok())
+                        .filter_map(|f| self.real_path(f))
                         .filter(|f| f.starts_with(root))
                         .collect(),
                 ))
@@ -723,7 +768,7 @@ impl Others {
                 .unwrap_or(Path::new("."));
             for d in dir.ancestors().filter(|d| !d.as_os_str().is_empty()) {
                 places.push(d.join(written_path));
-                let real = std::fs::canonicalize(d).ok();
+                let real = self.real_dir(d);
                 if real.is_some_and(|r| self.roots.contains(&r)) {
                     break;
                 }
@@ -743,7 +788,10 @@ impl Others {
                 display_path(&found)
             ));
         }
-        let real = std::fs::canonicalize(&found).map_err(|e| format!("it cannot be read: {e}"))?;
+        let real = self
+            .real_path(&found)
+            .map_or_else(|| std::fs::canonicalize(&found), Ok)
+            .map_err(|e| format!("it cannot be read: {e}"))?;
         if !self.roots.iter().any(|root| real.starts_with(root)) {
             return Err(format!(
                 "`{}` is outside the paths given",
@@ -755,7 +803,7 @@ impl Others {
         let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())?;
         // `../workers/deployment.yaml` from `scheduler/`: shown as `workers/deployment.yaml`.
         let found = match lexical(&found) {
-            Some(plain) if std::fs::canonicalize(&plain).is_ok_and(|p| p == real) => plain,
+            Some(plain) if self.real_path(&plain).is_some_and(|p| p == real) => plain,
             _ => found,
         };
         Ok(crate::migrate::OtherText {

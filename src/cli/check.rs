@@ -394,9 +394,21 @@ impl Scan {
         }
         if !self.exclude.is_empty() {
             let explicit: std::collections::BTreeSet<&PathBuf> = paths.iter().collect();
-            let (kept, excluded) = std::mem::take(&mut found.files)
+            // Decided in parallel (each path is made absolute and matched at every level),
+            // split in order.
+            let keep: Vec<bool> = found
+                .files
+                .par_iter()
+                .map(|f| explicit.contains(&f.path) || !self.excluded(&f.path))
+                .collect();
+            let (kept, excluded): (Vec<_>, Vec<_>) = std::mem::take(&mut found.files)
                 .into_iter()
-                .partition(|f| explicit.contains(&f.path) || !self.excluded(&f.path));
+                .zip(keep)
+                .partition(|(_, keep)| *keep);
+            let (kept, excluded) = (
+                kept.into_iter().map(|(f, _)| f).collect(),
+                excluded.into_iter().map(|(f, _)| f).collect(),
+            );
             found.files = kept;
             found.excluded = excluded;
         }

@@ -76,10 +76,56 @@ pub fn render(
     summary: &Summary,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    // The document as `serde_json::to_writer_pretty` writes it, findings made and printed
+    // a chunk at a time on every thread: nested two levels deep, each line of a finding
+    // after its first is indented by four more spaces (a JSON string has no raw newline).
+    const CHUNK: usize = 1024;
     let mut out = std::io::BufWriter::new(out);
-    serde_json::to_writer_pretty(&mut out, &Document { reports, summary })?;
-    writeln!(out)?;
+    let findings: Vec<&Finding> = reports.iter().flat_map(|r| &r.findings).collect();
+    out.write_all(b"{\n  \"findings\": [")?;
+    for (i, chunk) in findings.chunks(CHUNK).enumerate() {
+        let printed = chunk
+            .par_iter()
+            .map(|f| serde_json::to_vec_pretty(&finding_json(f)))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (j, finding) in printed.iter().enumerate() {
+            if i + j > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(b"\n    ")?;
+            indented(&mut out, finding, b"\n    ")?;
+        }
+    }
+    if !findings.is_empty() {
+        out.write_all(b"\n  ")?;
+    }
+    out.write_all(b"],\n  \"summary\": ")?;
+    // Through a `Value`, as the findings: its keys come out sorted.
+    let summary_value = serde_json::to_value(summary)?;
+    indented(
+        &mut out,
+        &serde_json::to_vec_pretty(&summary_value)?,
+        b"\n  ",
+    )?;
+    out.write_all(b",\n  \"targets\": ")?;
+    let targets = serde_json::to_value(&summary.targets)?;
+    indented(&mut out, &serde_json::to_vec_pretty(&targets)?, b"\n  ")?;
+    out.write_all(b",\n  \"version\": 1\n}\n")?;
     out.flush()
+}
+
+/// `printed` with `newline` (a newline and the indentation) for each of its newlines.
+fn indented(out: &mut impl Write, printed: &[u8], newline: &[u8]) -> std::io::Result<()> {
+    let mut lines = printed.split(|b| *b == b'\n');
+    if let Some(first) = lines.next() {
+        out.write_all(first)?;
+    }
+    for line in lines {
+        out.write_all(newline)?;
+        out.write_all(line)?;
+    }
+    Ok(())
 }
 
 /// The report object. Its keys and each finding's come out sorted, as a `Value`'s do
@@ -118,6 +164,57 @@ mod tests {
     use super::*;
     use crate::report::{FixInfo, Severity};
     use crate::source::{LineColumn, TextRange};
+
+    fn finding(path: &str, line: usize) -> Finding {
+        let at = LineColumn { line, column: 1 };
+        Finding {
+            rule: "r".into(),
+            severity: Severity::Warning,
+            path: path.into(),
+            range: TextRange::empty(0),
+            start: at,
+            end: at,
+            cell: None,
+            message: "a \"quoted\"\nmessage".into(),
+            component: None,
+            deprecated_in: None,
+            removed_in: None,
+            replacement: None,
+            docs: None,
+            fix: None,
+            not_fixable: Some("why".into()),
+            object: None,
+            graded_against: None,
+            in_play: None,
+        }
+    }
+
+    /// The report printed a chunk of findings at a time, in parallel, is the document
+    /// `serde_json` prints whole: with no finding, one, and more than a chunk.
+    #[test]
+    fn the_report_printed_in_chunks_is_the_whole_document() {
+        for n in [0, 1, 1030] {
+            let reports: Vec<FileReport> = (0..2)
+                .map(|r| FileReport {
+                    path: format!("f{r}.yaml"),
+                    text: None,
+                    notebook: None,
+                    findings: (0..n / 2 + r * (n % 2))
+                        .map(|i| finding(&format!("f{r}.yaml"), i + 1))
+                        .collect(),
+                })
+                .collect();
+            let summary = Summary::of(2, &reports);
+            let mut printed = Vec::new();
+            render(&reports, &summary, &mut printed).unwrap();
+            let whole = serde_json::to_string_pretty(&to_value(&reports, &summary)).unwrap();
+            assert_eq!(
+                String::from_utf8(printed).unwrap(),
+                whole + "\n",
+                "{n} findings"
+            );
+        }
+    }
 
     #[test]
     fn a_display_only_fix_is_not_a_fix_in_the_contract() {

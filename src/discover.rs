@@ -328,20 +328,37 @@ pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
 /// the kernel, for fresh pages) for each file.
 pub fn read_regular_into(path: &Path, max: u64, buffer: &mut Vec<u8>) -> std::io::Result<()> {
     buffer.clear();
-    let meta = std::fs::metadata(path)?;
+    let file = open_without_blocking(path)?;
+    // What was opened, not what the path named a moment before.
+    let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(not_regular_error(&meta.file_type()));
     }
     if meta.len() > max {
         return Err(too_large_error(meta.len(), max));
     }
-    let file = std::fs::File::open(path)?;
-    // The path may have been swapped between `stat` and `open`.
-    let meta = file.metadata()?;
+    read_open(file, meta.len(), max, buffer)
+}
+
+/// Open for reading without waiting: a FIFO opened plainly blocks until a writer comes, so it
+/// is opened non-blocking and refused by its type (one `open` and one `fstat` per file, not a
+/// `stat` first; reading a regular file is unchanged by the flag).
+#[cfg(unix)]
+fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
         return Err(not_regular_error(&meta.file_type()));
     }
-    read_open(file, meta.len(), max, buffer)
+    std::fs::File::open(path)
 }
 
 /// Read an open regular file of `len` bytes (as its metadata said) to its end, or refuse it
@@ -472,6 +489,38 @@ pub fn describe_io(path: &Path, e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A FIFO put where a file was is refused by its type, without waiting for a writer
+    /// (the read opens it non-blocking); so are a device and a directory.
+    #[cfg(unix)]
+    #[test]
+    fn reading_refuses_what_is_not_a_regular_file_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("values.yaml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || tx.send(read_regular(&path, 1 << 20)).unwrap());
+        let read = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading a FIFO blocked");
+        assert!(read.unwrap_err().to_string().contains("a FIFO"));
+        let zero = read_regular(Path::new("/dev/zero"), 1 << 20).unwrap_err();
+        assert!(zero.to_string().contains("a character device"), "{zero}");
+        assert!(read_regular(dir.path(), 1 << 20).is_err());
+        let file = dir.path().join("a.yaml");
+        std::fs::write(&file, "a: 1\n").unwrap();
+        assert_eq!(read_regular(&file, 1 << 20).unwrap(), b"a: 1\n");
+        let large = read_regular(&file, 3).unwrap_err();
+        assert!(
+            large.to_string().contains("over the 3-byte limit"),
+            "{large}"
+        );
+    }
 
     #[test]
     fn classifies_by_extension() {

@@ -167,25 +167,12 @@ mod tests {
 
     fn finding(path: &str, line: usize) -> Finding {
         let at = LineColumn { line, column: 1 };
+        let message = "a \"quoted\"\nmessage".to_owned();
         Finding {
-            rule: "r".into(),
-            severity: Severity::Warning,
-            path: path.into(),
-            range: TextRange::empty(0),
             start: at,
             end: at,
-            cell: None,
-            message: "a \"quoted\"\nmessage".into(),
-            component: None,
-            deprecated_in: None,
-            removed_in: None,
-            replacement: None,
-            docs: None,
-            fix: None,
             not_fixable: Some("why".into()),
-            object: None,
-            graded_against: None,
-            in_play: None,
+            ..Finding::new("r", Severity::Warning, path, TextRange::empty(0), message)
         }
     }
 

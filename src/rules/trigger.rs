@@ -84,10 +84,18 @@ impl Trigger {
 mod tests {
     use super::*;
 
+    /// Whether `then` holds after each of `rests` is `expected`.
+    fn holds(then: Then, rests: &[&[u8]], expected: bool) {
+        for rest in rests {
+            let shown = String::from_utf8_lossy(rest);
+            assert_eq!(then.holds(rest), expected, "{then:?} after {shown:?}");
+        }
+    }
+
     #[test]
     fn a_word_end_is_not_a_name_going_on() {
-        for rest in [
-            &b" worker"[..],
+        let ends: &[&[u8]] = &[
+            b" worker",
             b", worker]",
             b"\"",
             b"'",
@@ -95,46 +103,26 @@ mod tests {
             b"\r\n",
             b"",
             b"\\t",
-        ] {
-            assert!(
-                Then::WordEnd.holds(rest),
-                "{:?}",
-                String::from_utf8_lossy(rest)
-            );
-        }
+        ];
+        holds(Then::WordEnd, ends, true);
         // U+00A0, which `split_whitespace` splits a command at.
-        assert!(Then::WordEnd.holds("\u{a0}worker".as_bytes()));
-        for rest in [
-            &b"_DISTRIBUTED__"[..],
+        holds(Then::WordEnd, &["\u{a0}worker".as_bytes()], true);
+        let names: &[&[u8]] = &[
+            b"_DISTRIBUTED__",
             b"/dask:1",
             b"-etl:3",
             b".org",
             b":2024",
             b"board",
-        ] {
-            assert!(
-                !Then::WordEnd.holds(rest),
-                "{:?}",
-                String::from_utf8_lossy(rest)
-            );
-        }
+        ];
+        holds(Then::WordEnd, names, false);
     }
 
     #[test]
     fn a_key_colon_may_follow_a_quote_and_blanks() {
-        for rest in [&b": x"[..], b":\n", b"\": {", b"' :", b"   :"] {
-            assert!(
-                Then::KeyColon.holds(rest),
-                "{:?}",
-                String::from_utf8_lossy(rest)
-            );
-        }
-        for rest in [&b"__MEMORY"[..], b" x:", b"", b"\"\":", b"s:"] {
-            assert!(
-                !Then::KeyColon.holds(rest),
-                "{:?}",
-                String::from_utf8_lossy(rest)
-            );
-        }
+        let keys: &[&[u8]] = &[b": x", b":\n", b"\": {", b"' :", b"   :"];
+        holds(Then::KeyColon, keys, true);
+        let others: &[&[u8]] = &[b"__MEMORY", b" x:", b"", b"\"\":", b"s:"];
+        holds(Then::KeyColon, others, false);
     }
 }

@@ -29,6 +29,14 @@ fn findings(settings: &Settings<'_>, files: &[dusk::discover::SourceFile]) -> Ve
     out
 }
 
+/// Whether each of `texts`, as a file of `kind`, passes the prefilter is `expected`.
+fn passes(p: &Prefilter, kind: SourceKind, texts: &[&[u8]], expected: bool) {
+    for text in texts {
+        let shown = String::from_utf8_lossy(text);
+        assert_eq!(p.may_match(kind, text), expected, "{kind:?}: {shown}");
+    }
+}
+
 #[test]
 fn the_prefilter_keeps_every_finding_of_the_fixtures_and_examples() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -66,16 +74,14 @@ fn bare_dask_or_kubernetes_does_not_get_a_python_file_parsed() {
                   dask.config.set({\"distributed.worker.memory.target\": 0.6})\n";
     assert!(!p.may_match(SourceKind::Python, plain));
     assert!(!p.may_match(SourceKind::Notebook, plain));
-    for classic in [
-        &b"from dask_kubernetes import KubeCluster\n"[..],
+    let classic: &[&[u8]] = &[
+        b"from dask_kubernetes import KubeCluster\n",
         b"cmd = ['dask-worker', 'tcp://s:8786']\n",
         b"dask.config.set({'kubernetes.count.max': 4})\n",
         b"dask.config.set(kubernetes__worker_template=spec)\n",
         b"os.environ['DASK_KUBERNETES__NAME'] = 'x'\n",
-    ] {
-        let text = String::from_utf8_lossy(classic);
-        assert!(p.may_match(SourceKind::Python, classic), "{text}");
-    }
+    ];
+    passes(&p, SourceKind::Python, classic, true);
 }
 
 #[test]
@@ -92,15 +98,13 @@ fn manifests_need_a_config_key_not_an_app_kubernetes_io_label() {
     // A Dask command in a manifest still needs the parse (`dask scheduler` is hand-rolled).
     assert!(p.may_match(SourceKind::Yaml, b"args: [dask, scheduler]\n"));
     // The new CLI's two words may be one shell string or two list items.
-    for command in [
-        &b"args: [\"dask worker\", \"tcp://sched:8786\"]\n"[..],
+    let commands: &[&[u8]] = &[
+        b"args: [\"dask worker\", \"tcp://sched:8786\"]\n",
         b"command:\n  - dask\n  - scheduler\n",
         b"command: ['dask', 'worker']\n",
         b"args: [\"sh\", \"-c\", \"exec /opt/conda/bin/dask\tworker\"]\n",
-    ] {
-        let text = String::from_utf8_lossy(command);
-        assert!(p.may_match(SourceKind::Yaml, command), "{text}");
-    }
+    ];
+    passes(&p, SourceKind::Yaml, commands, true);
     // What only Python can hold does not get a manifest parsed.
     assert!(!p.may_match(SourceKind::Dockerfile, b"FROM python\n# dask_kubernetes\n"));
 }
@@ -117,22 +121,19 @@ fn dask_in_variables_and_images_does_not_get_a_manifest_parsed() {
                   command: [python, -m, etl.main]\n          env:\n\
                     - name: DASK_DISTRIBUTED__WORKER__MEMORY__TARGET\n\
                       value: \"0.6\"\n";
-    assert!(!p.may_match(SourceKind::Yaml, etl));
     let notebook = b"image: ghcr.io/dask/dask-notebook:2024.1.0\n";
-    assert!(!p.may_match(SourceKind::Yaml, notebook));
-    for values in [
-        &b"worker:\n  image:\n    repository: ghcr.io/dask/dask\n  replicas: 4\n"[..],
+    passes(&p, SourceKind::Yaml, &[etl, notebook], false);
+    let values: &[&[u8]] = &[
+        b"worker:\n  image:\n    repository: ghcr.io/dask/dask\n  replicas: 4\n",
         b"scheduler :\n  image: {repository: daskdev/dask, tag: 2.9.0}\n",
         b"{\"jupyter\": {\"image\": {\"repository\": \"daskdev/dask-notebook\"}}}",
         b"additional_worker_groups: []\n# dask\n",
-    ] {
-        let text = String::from_utf8_lossy(values);
-        assert!(p.may_match(SourceKind::Yaml, values), "{text}");
-    }
+    ];
+    passes(&p, SourceKind::Yaml, values, true);
     // A component key without dask, or dask without one, is not enough.
-    assert!(!p.may_match(SourceKind::Yaml, b"worker:\n  image: celery:5\n"));
-    assert!(!p.may_match(
-        SourceKind::Yaml,
-        b"env:\n  - name: DASK_DISTRIBUTED__WORKER__MEMORY__SPILL\n    value: '0.7'\n"
-    ));
+    let half: &[&[u8]] = &[
+        b"worker:\n  image: celery:5\n",
+        b"env:\n  - name: DASK_DISTRIBUTED__WORKER__MEMORY__SPILL\n    value: '0.7'\n",
+    ];
+    passes(&p, SourceKind::Yaml, half, false);
 }

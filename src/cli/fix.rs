@@ -428,7 +428,7 @@ impl Others {
         lint: &crate::lint::Settings<'_>,
         overrides: &BTreeMap<String, crate::source::edit::Applicability>,
     ) -> Vec<crate::migrate::loads::Loader> {
-        let Ok(real) = self.real_path(template).ok_or(()) else {
+        let Some(real) = self.real_path(template) else {
             return Vec::new();
         };
         self.loads
@@ -596,7 +596,7 @@ impl Others {
             let Ok(target) = self.read(&file.path, &load.load.written) else {
                 continue;
             };
-            let Ok(real) = self.real_path(&target.path).ok_or(()) else {
+            let Some(real) = self.real_path(&target.path) else {
                 continue;
             };
             let component = lint.rules.get(&load.rule).map(|r| r.component.as_str());
@@ -680,7 +680,7 @@ impl Others {
             .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
             .collect();
         out.sort();
-        let Ok(here) = self.real_dir(dir).ok_or(()) else {
+        let Some(here) = self.real_dir(dir) else {
             return out.into_iter().map(crate::migrate::Nearby::new).collect();
         };
         // The tree's paths are real already: made relative without asking the file system
@@ -713,7 +713,7 @@ impl Others {
     /// The YAML files (real paths) under the directory given that holds `dir`; none when
     /// `dir` is inside no directory given.
     fn tree_of(&self, dir: &Path) -> std::sync::Arc<Tree> {
-        let Ok(real) = self.real_dir(dir).ok_or(()) else {
+        let Some(real) = self.real_dir(dir) else {
             return Default::default();
         };
         let Some(root) = self

@@ -2150,3 +2150,56 @@ fn status(scan: &Scan, results: &[FileResult], scanned: usize, preview: bool) ->
     let remaining: Vec<FileReport> = results.iter().map(|r| r.remaining.clone()).collect();
     scan.status(&Summary::of(scanned, &remaining))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Others::real_path` gives what `std::fs::canonicalize` gives, for a plain file, a file
+    /// reached through a linked directory or a `..`, a link to a file, a directory and a
+    /// relative path; and nothing for a file that is not there.
+    #[cfg(unix)]
+    #[test]
+    fn a_real_path_by_directory_is_the_canonical_path() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("deploy/dask")).unwrap();
+        std::fs::write(root.join("deploy/dask/scheduler.yaml"), "a: 1\n").unwrap();
+        std::os::unix::fs::symlink(root.join("deploy"), root.join("k8s")).unwrap();
+        std::os::unix::fs::symlink(
+            root.join("deploy/dask/scheduler.yaml"),
+            root.join("scheduler.yaml"),
+        )
+        .unwrap();
+        let others = Others::new(&[root.to_path_buf()], 1 << 20);
+        for path in [
+            "deploy/dask/scheduler.yaml",
+            "k8s/dask/scheduler.yaml",
+            "k8s/dask/../dask/scheduler.yaml",
+            "scheduler.yaml",
+            "deploy/dask",
+            "k8s",
+        ] {
+            let path = root.join(path);
+            // Asked twice: the second answer comes from the directory already resolved.
+            for _ in 0..2 {
+                assert_eq!(
+                    others.real_path(&path),
+                    Some(std::fs::canonicalize(&path).unwrap()),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+        assert_eq!(
+            others.real_path(&root.join("deploy/dask/missing.yaml")),
+            None
+        );
+        let here = std::env::current_dir().unwrap();
+        let relative = Path::new("Cargo.toml");
+        assert_eq!(
+            others.real_path(relative),
+            Some(std::fs::canonicalize(here.join(relative)).unwrap())
+        );
+    }
+}

@@ -174,13 +174,9 @@ impl std::fmt::Debug for Verdicts {
 impl Memo {
     /// The 1-based line of byte `offset` in `text` (the one text this memo is for).
     fn line(&self, text: &str, offset: usize) -> usize {
-        let newlines = self.newlines.get_or_init(|| {
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i)
-                .collect()
-        });
+        let newlines = self
+            .newlines
+            .get_or_init(|| memchr::memchr_iter(b'\n', text.as_bytes()).collect());
         newlines.partition_point(|&i| i < offset.min(text.len())) + 1
     }
 

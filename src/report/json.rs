@@ -65,21 +65,19 @@ fn fix_json(f: &Finding) -> Value {
     }
 }
 
-pub fn to_value(reports: &[FileReport], summary: &Summary) -> Value {
-    json!(Document { reports, summary })
-}
-
-/// Writes the report as it goes, one finding at a time: a scan of 60,000 live pods has
-/// 60,000 findings, and a whole document of `Value`s cost about 15 KB per finding.
+/// Writes the report a chunk of findings at a time: a scan of 60,000 live pods has 60,000
+/// findings, and a whole document of `Value`s cost about 15 KB per finding. Every object is
+/// printed through a `Value`, so its keys come out sorted (`serde_json` without
+/// `preserve_order`).
 pub fn render(
     reports: &[FileReport],
     summary: &Summary,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
-    // The document as `serde_json::to_writer_pretty` writes it, findings made and printed
-    // a chunk at a time on every thread: nested two levels deep, each line of a finding
-    // after its first is indented by four more spaces (a JSON string has no raw newline).
+    // The document as `serde_json::to_writer_pretty` writes it, each chunk's findings made
+    // and printed on every thread: nested two levels deep, each line of a finding after its
+    // first is indented by four more spaces (a JSON string has no raw newline).
     const CHUNK: usize = 1024;
     let mut out = std::io::BufWriter::new(out);
     let findings: Vec<&Finding> = reports.iter().flat_map(|r| &r.findings).collect();
@@ -101,18 +99,16 @@ pub fn render(
         out.write_all(b"\n  ")?;
     }
     out.write_all(b"],\n  \"summary\": ")?;
-    // Through a `Value`, as the findings: its keys come out sorted.
-    let summary_value = serde_json::to_value(summary)?;
-    indented(
-        &mut out,
-        &serde_json::to_vec_pretty(&summary_value)?,
-        b"\n  ",
-    )?;
+    member(&mut out, serde_json::to_value(summary)?)?;
     out.write_all(b",\n  \"targets\": ")?;
-    let targets = serde_json::to_value(&summary.targets)?;
-    indented(&mut out, &serde_json::to_vec_pretty(&targets)?, b"\n  ")?;
+    member(&mut out, serde_json::to_value(&summary.targets)?)?;
     out.write_all(b",\n  \"version\": 1\n}\n")?;
     out.flush()
+}
+
+/// A member's value of the top-level object, printed one level deep.
+fn member(out: &mut impl Write, value: Value) -> std::io::Result<()> {
+    indented(out, &serde_json::to_vec_pretty(&value)?, b"\n  ")
 }
 
 /// `printed` with `newline` (a newline and the indentation) for each of its newlines.
@@ -126,37 +122,6 @@ fn indented(out: &mut impl Write, printed: &[u8], newline: &[u8]) -> std::io::Re
         out.write_all(line)?;
     }
     Ok(())
-}
-
-/// The report object. Its keys and each finding's come out sorted, as a `Value`'s do
-/// (`serde_json` without `preserve_order`), so the output is the same as it was when the
-/// whole document was built first.
-struct Document<'a> {
-    reports: &'a [FileReport],
-    summary: &'a Summary,
-}
-
-impl serde::Serialize for Document<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error, SerializeMap};
-        let summary = serde_json::to_value(self.summary).map_err(S::Error::custom)?;
-        let targets = serde_json::to_value(&self.summary.targets).map_err(S::Error::custom)?;
-        let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry("findings", &Findings(self.reports))?;
-        map.serialize_entry("summary", &summary)?;
-        map.serialize_entry("targets", &targets)?;
-        map.serialize_entry("version", &1)?;
-        map.end()
-    }
-}
-
-/// Every finding of every report, each made a `Value` (sorted keys) only as it is written.
-struct Findings<'a>(&'a [FileReport]);
-
-impl serde::Serialize for Findings<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().flat_map(|r| &r.findings).map(finding_json))
-    }
 }
 
 #[cfg(test)]
@@ -194,7 +159,18 @@ mod tests {
             let summary = Summary::of(2, &reports);
             let mut printed = Vec::new();
             render(&reports, &summary, &mut printed).unwrap();
-            let whole = serde_json::to_string_pretty(&to_value(&reports, &summary)).unwrap();
+            let findings: Vec<Value> = reports
+                .iter()
+                .flat_map(|r| &r.findings)
+                .map(finding_json)
+                .collect();
+            let document = json!({
+                "findings": findings,
+                "summary": summary,
+                "targets": summary.targets,
+                "version": 1,
+            });
+            let whole = serde_json::to_string_pretty(&document).unwrap();
             assert_eq!(
                 String::from_utf8(printed).unwrap(),
                 whole + "\n",

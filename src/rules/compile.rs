@@ -658,19 +658,14 @@ fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), Vec<KindTrigger>)> {
             .map(|k| {
                 let also = crate::extract::helm_values::COMPONENT_KEYS
                     .iter()
-                    .map(|key| Literal {
-                        text: (*key).to_owned(),
-                        then: Then::KeyColon,
-                    })
+                    .map(|key| Literal::new(*key, Then::KeyColon))
                     .collect();
+                let trigger = Trigger {
+                    literal: Literal::new("dask", Then::Anything),
+                    also,
+                };
                 let t = KindTrigger {
-                    trigger: Trigger {
-                        literal: Literal {
-                            text: "dask".to_owned(),
-                            then: Then::Anything,
-                        },
-                        also,
-                    },
+                    trigger,
                     kinds: YAML,
                 };
                 ((KeyKind::HelmValue, k), vec![t])
@@ -686,13 +681,7 @@ fn program_trigger(program: &str) -> KindTrigger {
         return trigger(program, YAML);
     };
     KindTrigger {
-        trigger: Trigger {
-            literal: Literal {
-                text: first.to_owned(),
-                then: Then::WordEnd,
-            },
-            also: Vec::new(),
-        },
+        trigger: Trigger::one(Literal::new(first, Then::WordEnd)),
         kinds: YAML,
     }
 }

@@ -55,14 +55,25 @@ pub struct Trigger {
     pub also: Vec<Literal>,
 }
 
+impl Literal {
+    pub fn new(text: impl Into<String>, then: Then) -> Literal {
+        Literal {
+            text: text.into(),
+            then,
+        }
+    }
+}
+
 impl Trigger {
     /// A literal that lets a file through wherever it occurs.
     pub fn plain(text: impl Into<String>) -> Trigger {
+        Trigger::one(Literal::new(text, Then::Anything))
+    }
+
+    /// A literal that lets a file through where its [`Then`] holds.
+    pub fn one(literal: Literal) -> Trigger {
         Trigger {
-            literal: Literal {
-                text: text.into(),
-                then: Then::Anything,
-            },
+            literal,
             also: Vec::new(),
         }
     }

@@ -401,14 +401,10 @@ impl Scan {
                 .par_iter()
                 .map(|f| explicit.contains(&f.path) || !self.excluded(&f.path))
                 .collect();
-            let (kept, excluded): (Vec<_>, Vec<_>) = std::mem::take(&mut found.files)
+            let mut keep = keep.into_iter();
+            let (kept, excluded) = std::mem::take(&mut found.files)
                 .into_iter()
-                .zip(keep)
-                .partition(|(_, keep)| *keep);
-            let (kept, excluded) = (
-                kept.into_iter().map(|(f, _)| f).collect(),
-                excluded.into_iter().map(|(f, _)| f).collect(),
-            );
+                .partition(|_| keep.next().unwrap_or(true));
             found.files = kept;
             found.excluded = excluded;
         }

@@ -390,14 +390,13 @@ impl Others {
 
     /// The real path of a directory, resolved once per run.
     fn real_dir(&self, dir: &Path) -> Option<PathBuf> {
-        let known = |d: &Path| {
-            self.real_dirs
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(d)
-                .cloned()
-        };
-        if let Some(real) = known(dir) {
+        let known = self
+            .real_dirs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(dir)
+            .cloned();
+        if let Some(real) = known {
             return real;
         }
         let real = std::fs::canonicalize(dir).ok();

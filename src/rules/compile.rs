@@ -88,8 +88,8 @@ pub struct RuleSet {
     /// Each pack's support policy, in load order.
     pub policies: Vec<PackPolicy>,
     index: HashMap<(KeyKind, String), Vec<usize>>,
-    /// Literals at least one of which a file must contain (ASCII case-insensitively) to match
-    /// any rule: the union of [`RuleSet::triggers_for`] over every kind of file.
+    /// Every literal the prefilter looks for (ASCII case-insensitively), in any kind of file
+    /// and any part of a trigger: what `dusk rules triggers` prints.
     pub triggers: Vec<String>,
     /// Per kind of file, the triggers one of which it must hold to match any rule.
     by_kind: BTreeMap<SourceKind, Vec<Trigger>>,
@@ -513,8 +513,8 @@ impl RuleSet {
             .collect();
     }
 
-    /// The literals a file of this kind must contain one of (ASCII case-insensitively) for
-    /// any rule to match in it: what its front-end can turn into a construct some rule's key
+    /// The triggers a file of this kind must hold one of (ASCII case-insensitively) for any
+    /// rule to match in it: what its front-end can turn into a construct some rule's key
     /// names. Empty when no rule could match such a file.
     pub fn triggers_for(&self, kind: SourceKind) -> &[Trigger] {
         self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
@@ -568,7 +568,7 @@ fn trigger(text: impl Into<String>, kinds: &'static [SourceKind]) -> KindTrigger
     }
 }
 
-/// The index keys of a matcher, each with the literals a file must contain one of for a
+/// The index keys of a matcher, each with the triggers a file must hold one of for a
 /// construct with that key to be extracted from it (per front-end: `dask_kubernetes` only
 /// matters in Python, a kind only in YAML).
 fn index_keys(m: &MatchDef) -> Vec<((KeyKind, String), Vec<KindTrigger>)> {

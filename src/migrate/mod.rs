@@ -32,7 +32,7 @@ use crate::discover::SourceKind;
 use crate::lint::{Settings, lint_text};
 use crate::report::FileReport;
 use crate::rules::{Rule, RuleSet, Targets, Version};
-use crate::source::edit::{Applicability, Edit, Fix, NewFile, OtherFile, apply_edits};
+use crate::source::edit::{Applicability, Edit, Fix, NewFile, OtherFile, apply_edits, once_each};
 use crate::source::python::PyDocument;
 use crate::source::yaml::YamlFile;
 use crate::source::{TextRange, python, yaml};
@@ -1088,8 +1088,8 @@ pub fn fix_text_with(
             problems = new_problems;
         }
         let edits = PassEdits::new(
-            kept.iter()
-                .flat_map(|c| &c.fix.edits)
+            once_each(kept.iter().flat_map(|c| &c.fix.edits))
+                .iter()
                 .map(|e| (e.range, e.content.len()))
                 .collect(),
         );
@@ -1504,8 +1504,8 @@ struct KeptEdits {
     /// so the ones overlapping a range start at most that far before it.
     solid: BTreeSet<(u32, u32)>,
     longest: u32,
-    /// Insertions, by offset, with their text.
-    inserts: BTreeMap<u32, Vec<String>>,
+    /// Insertions, by offset: their text, and whether fixes share it.
+    inserts: BTreeMap<u32, Vec<(String, bool)>>,
 }
 
 impl KeptEdits {
@@ -1518,9 +1518,11 @@ impl KeptEdits {
             .any(|(_, e)| *e > start);
         solid
             || if start == end {
-                self.inserts
-                    .get(&start)
-                    .is_some_and(|texts| texts.contains(&b.content))
+                self.inserts.get(&start).is_some_and(|texts| {
+                    texts
+                        .iter()
+                        .any(|(text, shared)| *text == b.content && !(*shared && b.shared))
+                })
             } else {
                 self.inserts.range(start + 1..end).next().is_some()
             }
@@ -1533,7 +1535,7 @@ impl KeptEdits {
                 self.inserts
                     .entry(start)
                     .or_default()
-                    .push(a.content.clone());
+                    .push((a.content.clone(), a.shared));
             } else {
                 self.solid.insert((start, end));
                 self.longest = self.longest.max(end - start);
@@ -1580,11 +1582,12 @@ fn one_fix_per_other_file(
 
 /// Two edits clash when their ranges overlap; two different insertions at one point do not
 /// (several removed keywords of one call each add their comment above the statement, in
-/// source order), but the same insertion twice does.
+/// source order), but the same insertion twice does, unless both are shared (one import
+/// that several fixes need, made once).
 #[cfg(test)]
 fn clash(a: &Edit, b: &Edit) -> bool {
     if a.range == b.range && a.range.is_empty() {
-        return a.content == b.content;
+        return a.content == b.content && !(a.shared && b.shared);
     }
     overlaps(a.range, b.range)
 }
@@ -1622,10 +1625,7 @@ fn apply_checked(
         _ => None,
     };
     let attempt = |fixes: &[&Candidate]| -> Result<(String, Vec<validate::Problem>), String> {
-        let edits: Vec<_> = fixes
-            .iter()
-            .flat_map(|c| c.fix.edits.iter().cloned())
-            .collect();
+        let edits = once_each(fixes.iter().flat_map(|c| &c.fix.edits));
         let new = apply(&edits)?;
         let after = check(&new)?;
         if let Some(p) = after.iter().find(|p| !before.contains(p)) {
@@ -1978,6 +1978,9 @@ mod tests {
                         TextRange::new(start as usize, end as usize),
                         text,
                     ));
+                    if start == end {
+                        all.push(Edit::insert_shared(start as usize, text));
+                    }
                 }
             }
         }
@@ -2140,6 +2143,49 @@ mod tests {
         // Other kinds of file: `check` alone.
         let (checked, kinds) = check_keeping(SourceKind::Python, "x = 1\n", limits);
         assert_eq!((checked, kinds), (Ok(Vec::new()), None));
+    }
+
+    #[test]
+    fn fixes_sharing_an_insertion_are_kept_together_and_make_it_once() {
+        let import = "from dask_kubernetes.operator import make_cluster_spec\n";
+        let fix = |at: usize, call: &str, shared: bool| Candidate {
+            rule: "make-pod-spec-call".into(),
+            range: TextRange::new(at, at + 3),
+            fix: Fix::new(
+                vec![
+                    Edit::replace(TextRange::new(at, at + 3), call),
+                    if shared {
+                        Edit::insert_shared(0, import)
+                    } else {
+                        Edit::insert(0, import)
+                    },
+                ],
+                Applicability::Unsafe,
+                "build a DaskCluster with `make_cluster_spec`",
+            ),
+        };
+        let text = "a = mps()\nb = mps()\n";
+        let edits = |kept: &[Candidate]| once_each(kept.iter().flat_map(|c| &c.fix.edits));
+        let kept = non_overlapping(vec![fix(4, "mcs", true), fix(14, "mcs", true)]);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(
+            apply_edits(text, &edits(&kept)).unwrap(),
+            format!("{import}a = mcs()\nb = mcs()\n")
+        );
+        // Either fix alone still makes the import.
+        for one in &kept {
+            let alone = apply_edits(text, &edits(std::slice::from_ref(one))).unwrap();
+            assert!(alone.starts_with(import), "{alone}");
+        }
+        // The same insertion, not shared, is a clash: the second fix waits a pass.
+        assert_eq!(
+            non_overlapping(vec![fix(4, "mcs", false), fix(14, "mcs", false)]).len(),
+            1
+        );
+        assert_eq!(
+            non_overlapping(vec![fix(4, "mcs", true), fix(14, "mcs", false)]).len(),
+            1
+        );
     }
 
     #[test]

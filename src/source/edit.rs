@@ -43,6 +43,9 @@ impl Applicability {
 pub struct Edit {
     pub range: TextRange,
     pub content: String,
+    /// An insertion that any number of fixes of one pass may carry and that is made once
+    /// ([`Edit::insert_shared`]).
+    pub shared: bool,
 }
 
 impl Edit {
@@ -50,11 +53,23 @@ impl Edit {
         Self {
             range,
             content: content.into(),
+            shared: false,
         }
     }
 
     pub fn insert(at: usize, content: impl Into<String>) -> Self {
         Self::replace(TextRange::empty(at), content)
+    }
+
+    /// An insertion several fixes may need at one point, such as the import every rewritten
+    /// call uses: the fixes of a pass that carry it do not clash over it, and it is made
+    /// once however many of them are applied ([`once_each`]). Each fix keeps its own copy,
+    /// so a fix applied without the others still has it.
+    pub fn insert_shared(at: usize, content: impl Into<String>) -> Self {
+        Self {
+            shared: true,
+            ..Self::insert(at, content)
+        }
     }
 
     pub fn delete(range: TextRange) -> Self {
@@ -139,6 +154,17 @@ impl Fix {
 pub struct OverlapError {
     pub first: TextRange,
     pub second: TextRange,
+}
+
+/// The edits of several fixes applied together, with each shared insertion
+/// ([`Edit::insert_shared`]) kept once.
+pub fn once_each<'a>(edits: impl IntoIterator<Item = &'a Edit>) -> Vec<Edit> {
+    let mut seen: std::collections::HashSet<&Edit> = std::collections::HashSet::new();
+    edits
+        .into_iter()
+        .filter(|e| !e.shared || seen.insert(e))
+        .cloned()
+        .collect()
 }
 
 /// Apply `edits` (in any order) to `text`. Insertions at the same offset keep their order.

@@ -247,11 +247,11 @@ fn reports_match_their_comments(dir: &Path, json: &Value) -> usize {
     reports.len()
 }
 
-#[test]
-fn check_json_announces_the_reports_fix_writes() {
-    let dir = repo();
+/// The migration reports `dusk check --format json` announces on the findings of `dir`
+/// (paths as `fix` shows them), and `check`'s whole JSON.
+fn announced(dir: &Path) -> (Value, Value) {
     let out = tempfile::tempdir().unwrap();
-    let check = check_json(dir.path(), &out.path().join("check.json"));
+    let check = check_json(dir, &out.path().join("check.json"));
     let announced: Vec<Value> = check["findings"]
         .as_array()
         .unwrap()
@@ -259,21 +259,22 @@ fn check_json_announces_the_reports_fix_writes() {
         .filter_map(|f| f["fix"].get("migration"))
         .flat_map(|m| m.as_array().unwrap().clone())
         .collect();
-    let (_, fixed, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
-    let shown = dir.path().to_str().unwrap().trim_start_matches('/');
-    let written: Vec<Value> = fixed["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|f| f["migration"].as_array().unwrap().clone())
-        .collect();
-    let announced: Value = serde_json::from_str(
+    let shown = dir.to_str().unwrap().trim_start_matches('/');
+    let announced = serde_json::from_str(
         &serde_json::to_string(&announced)
             .unwrap()
             .replace(shown, "[dir]"),
     )
     .unwrap();
-    assert_eq!(announced, Value::Array(written));
+    (announced, check)
+}
+
+#[test]
+fn check_json_announces_the_reports_fix_writes() {
+    let dir = repo();
+    let (announced, check) = announced(dir.path());
+    let (_, fixed, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    assert_eq!(announced, Value::Array(all_reports(&fixed)));
     // Only the findings whose fix migrates a cluster carry reports.
     for f in check["findings"].as_array().unwrap() {
         let has = f["fix"].get("migration").is_some();
@@ -711,4 +712,38 @@ fn a_pod_dict_call_reports_its_fields_and_keywords() {
         "{workers:#}"
     );
     insta::assert_json_snapshot!(ingest);
+}
+
+/// Two `make_pod_spec` builders in one file each become a `make_cluster_spec` call in the
+/// same pass, adding the one import they both need once: so the second's report is made
+/// from the file as read, as `check` announced it (before, it waited a pass and named a line
+/// of that pass's text, without the `KubeCluster` call that takes the spec).
+#[test]
+fn two_builders_in_one_file_report_what_check_announced() {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fix-json/two-builders");
+    let dir = tempfile::tempdir().unwrap();
+    copy(&from, dir.path());
+    let (announced, _) = announced(dir.path());
+    let (_, fixed, _) = fix_json(dir.path(), &["--unsafe-fixes"]);
+    let written = all_reports(&fixed);
+    assert_eq!(announced, Value::Array(written.clone()));
+    let from: Vec<&str> = written
+        .iter()
+        .map(|r| r["from"].as_str().unwrap())
+        .collect();
+    assert_eq!(from.len(), 2, "{fixed:#}");
+    for (report, line) in from.iter().zip([15, 20]) {
+        assert!(report.starts_with(&format!("classic `make_pod_spec(...)` at line {line} ")));
+        assert!(
+            report.ends_with("and the `KubeCluster` call that takes it"),
+            "{report}"
+        );
+    }
+    let text = read(dir.path(), "feature_jobs.py");
+    assert_eq!(
+        text.matches("from dask_kubernetes.operator import make_cluster_spec")
+            .count(),
+        1,
+        "{text}"
+    );
 }

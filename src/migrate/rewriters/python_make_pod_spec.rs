@@ -741,8 +741,9 @@ fn merge_lines(
 /// The edit adding `import` (a whole statement) where the file's imports stay in order: in
 /// place of the file's first top-level import of the `dask_kubernetes` package (just above
 /// it: the old import, which the fixes rewrite or remove, follows), else above the file's
-/// first import. The same point for every fix of a pass, so two fixes adding the same import
-/// add it once (and it is found once per pass). `None` when the file imports nothing.
+/// first import. The same point for every fix of a pass (found once per pass), and shared
+/// ([`Edit::insert_shared`]): the fixes of a pass that add the same import add it once.
+/// `None` when the file imports nothing.
 pub(crate) fn new_import(cx: &Context<'_>, doc: &PyDocument, import: &str) -> Option<Edit> {
     let text = cx.text;
     let start = cx.memo.verdict("python new import point", || {
@@ -758,7 +759,10 @@ pub(crate) fn new_import(cx: &Context<'_>, doc: &PyDocument, import: &str) -> Op
         let at = stmt.start_byte().min(text.len());
         Some(text[..at].rfind('\n').map_or(0, |i| i + 1))
     })?;
-    Some(Edit::insert(start, format!("{}\n", import.trim_end())))
+    Some(Edit::insert_shared(
+        start,
+        format!("{}\n", import.trim_end()),
+    ))
 }
 
 /// The package whose imports a new operator import goes beside.

@@ -1469,7 +1469,96 @@ fn candidates(
             fix,
         });
     }
+    if let Parsed::Python(doc) = &parsed {
+        merge_taken_names(text, doc, &mut out);
+    }
     (out, declined, skipped_unsafe)
+}
+
+/// Fixes that each take a name out of one `from … import` statement (`KubeCluster` and
+/// `make_pod_spec` of `from dask_kubernetes import KubeCluster, make_pod_spec`, both moving
+/// to the operator) remove overlapping text: alone, each would wait a pass for the other.
+/// Their removals become one set of edits, shared and the same in each fix
+/// ([`Edit::insert_shared`]'s rule for any edit), so one pass makes them; each fix keeps
+/// its other edits (where its name goes). A statement left with no name goes with its
+/// lines, and the statements the fixes add after it take its place. Fixes whose other
+/// edits would overlap the merged removal keep their own.
+fn merge_taken_names(text: &str, doc: &PyDocument, out: &mut [Candidate]) {
+    let mut by_statement: BTreeMap<TextRange, Vec<usize>> = BTreeMap::new();
+    for (i, c) in out.iter().enumerate() {
+        if let Some(taken) = c.fix.takes {
+            by_statement.entry(taken.statement).or_default().push(i);
+        }
+    }
+    for (statement, members) in by_statement {
+        let mut names: Vec<TextRange> = members
+            .iter()
+            .filter_map(|&i| out[i].fix.takes.map(|t| t.name))
+            .collect();
+        names.sort_by_key(|r| (r.start(), r.end()));
+        names.dedup();
+        if names.len() < 2 {
+            continue;
+        }
+        let Some(removal) = python_text::remove_names(text, doc, statement, &names) else {
+            continue;
+        };
+        let removal: Vec<Edit> = removal
+            .into_iter()
+            .map(|e| Edit { shared: true, ..e })
+            .collect();
+        let mut index = KeptEdits::default();
+        index.add(&removal);
+        // A fix's own removal: the deletions inside the statement.
+        let own = |e: &Edit| {
+            e.content.is_empty()
+                && statement.start() <= e.range.start()
+                && e.range.end() <= statement.end()
+        };
+        // With every name gone the statement's lines go; a statement a fix adds on the line
+        // after it (`\nfrom <module> import <name>`) is then the line after them.
+        let lines = match removal.as_slice() {
+            [whole] if whole.range.end() > statement.end() => Some(whole.range),
+            _ => None,
+        };
+        let moved_after = |e: Edit| match lines {
+            Some(lines)
+                if e.range.is_empty()
+                    && e.range.start() + 1 == lines.end()
+                    && text.as_bytes().get(e.range.start()) == Some(&b'\n')
+                    && e.content.starts_with('\n') =>
+            {
+                Edit::insert(lines.end(), format!("{}\n", &e.content[1..]))
+            }
+            _ => e,
+        };
+        let merged: Vec<Vec<Edit>> = members
+            .iter()
+            .map(|&i| {
+                let fix = &out[i].fix;
+                let rest = fix
+                    .edits
+                    .iter()
+                    .filter(|e| !own(e))
+                    .cloned()
+                    .map(moved_after);
+                let mut edits = removal.clone();
+                edits.extend(rest);
+                edits
+            })
+            .collect();
+        let fits = members.iter().zip(&merged).all(|(&i, edits)| {
+            out[i].fix.edits.iter().filter(|e| own(e)).count() == 1
+                && edits[removal.len()..].iter().all(|e| !index.clashes(e))
+        });
+        if !fits {
+            continue;
+        }
+        for (&i, mut edits) in members.iter().zip(merged) {
+            edits.sort_by_key(|e| (e.range.start, e.range.end));
+            out[i].fix.edits = edits;
+        }
+    }
 }
 
 /// The text a file's fixes edit: its own, or for a notebook its joined code cells, which
@@ -1500,9 +1589,10 @@ fn non_overlapping(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
 /// a file of N fixes cost N² comparisons (#13).
 #[derive(Default)]
 struct KeptEdits {
-    /// Edits that replace or delete text, by (start, end); `longest` is the longest's length,
-    /// so the ones overlapping a range start at most that far before it.
-    solid: BTreeSet<(u32, u32)>,
+    /// Edits that replace or delete text, by (start, end), with their text and whether fixes
+    /// share them; `longest` is the longest's length, so the ones overlapping a range start at
+    /// most that far before it.
+    solid: BTreeMap<(u32, u32), Vec<(String, bool)>>,
     longest: u32,
     /// Insertions, by offset: their text, and whether fixes share it.
     inserts: BTreeMap<u32, Vec<(String, bool)>>,
@@ -1512,10 +1602,17 @@ impl KeptEdits {
     /// Whether `b` clashes with a kept edit ([`clash`] against each of them).
     fn clashes(&self, b: &Edit) -> bool {
         let (start, end) = (b.range.start, b.range.end);
+        let same_shared = |key: (u32, u32), texts: &[(String, bool)]| {
+            key == (start, end)
+                && b.shared
+                && texts
+                    .iter()
+                    .all(|(text, shared)| *shared && *text == b.content)
+        };
         let solid = self
             .solid
             .range((start.saturating_sub(self.longest), 0)..(end, 0))
-            .any(|(_, e)| *e > start);
+            .any(|(&(s, e), texts)| e > start && !same_shared((s, e), texts));
         solid
             || if start == end {
                 self.inserts.get(&start).is_some_and(|texts| {
@@ -1537,7 +1634,10 @@ impl KeptEdits {
                     .or_default()
                     .push((a.content.clone(), a.shared));
             } else {
-                self.solid.insert((start, end));
+                self.solid
+                    .entry((start, end))
+                    .or_default()
+                    .push((a.content.clone(), a.shared));
                 self.longest = self.longest.max(end - start);
             }
         }
@@ -1582,10 +1682,13 @@ fn one_fix_per_other_file(
 
 /// Two edits clash when their ranges overlap; two different insertions at one point do not
 /// (several removed keywords of one call each add their comment above the statement, in
-/// source order), but the same insertion twice does, unless both are shared (one import
-/// that several fixes need, made once).
+/// source order), but the same insertion twice does. The same shared edit twice does not
+/// (one import that several fixes need, made once).
 #[cfg(test)]
 fn clash(a: &Edit, b: &Edit) -> bool {
+    if a.shared && a == b {
+        return false;
+    }
     if a.range == b.range && a.range.is_empty() {
         return a.content == b.content && !(a.shared && b.shared);
     }
@@ -1978,9 +2081,10 @@ mod tests {
                         TextRange::new(start as usize, end as usize),
                         text,
                     ));
-                    if start == end {
-                        all.push(Edit::insert_shared(start as usize, text));
-                    }
+                    all.push(Edit {
+                        shared: true,
+                        ..Edit::replace(TextRange::new(start as usize, end as usize), text)
+                    });
                 }
             }
         }

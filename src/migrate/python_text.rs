@@ -6,7 +6,7 @@
 //! and comments elsewhere stay. Walks only upwards (parents), never over the whole tree.
 
 use crate::source::TextRange;
-use crate::source::edit::Edit;
+use crate::source::edit::{Edit, TakenName};
 use crate::source::python::KindName as _;
 use crate::source::python::PyDocument;
 use tree_sitter::Node;
@@ -342,6 +342,69 @@ pub fn move_import(
     ])
 }
 
+/// The imported name at `range` and its `from … import` statement, for a fix that takes
+/// the name out of the statement ([`crate::source::edit::Fix::taking`]).
+pub fn taken_name(doc: &PyDocument, range: TextRange) -> Option<TakenName> {
+    let stmt = ancestor(node_at(doc, range)?, &["import_from_statement"])?;
+    let name = imported_names(stmt)
+        .into_iter()
+        .find(|n| n.start_byte() <= range.start() && range.end() <= n.end_byte())?;
+    Some(TakenName {
+        statement: self::range(stmt),
+        name: self::range(name),
+    })
+}
+
+/// The names (each with its alias) a `from … import` statement imports.
+fn imported_names(stmt: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = stmt.walk();
+    stmt.children_by_field_name("name", &mut cursor).collect()
+}
+
+/// The edits taking the names at `taken` (each a whole name of the `from … import`
+/// statement at `statement`) out of it together: each run of adjacent names with one of
+/// its commas, or the statement's whole lines when no name is left. What
+/// [`remove_from_list`] does for one name, for several without overlapping edits. `None`
+/// when a range is not a name of that statement.
+pub fn remove_names(
+    text: &str,
+    doc: &PyDocument,
+    statement: TextRange,
+    taken: &[TextRange],
+) -> Option<Vec<Edit>> {
+    let stmt = ancestor(node_at(doc, statement)?, &["import_from_statement"])?;
+    if range(stmt) != statement {
+        return None;
+    }
+    let names = imported_names(stmt);
+    let gone: Vec<bool> = names.iter().map(|n| taken.contains(&range(*n))).collect();
+    if gone.iter().filter(|g| **g).count() != taken.len() {
+        return None;
+    }
+    if gone.iter().all(|g| *g) {
+        return Some(vec![Edit::delete(whole_lines(text, stmt))]);
+    }
+    let mut edits = Vec::new();
+    let mut i = 0;
+    while i < names.len() {
+        if !gone[i] {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < names.len() && gone[i] {
+            i += 1;
+        }
+        // A run before a kept name goes up to that name; a run ending the list goes from
+        // the kept name before it (one exists: not every name goes).
+        edits.push(Edit::delete(match names.get(i) {
+            Some(next) => TextRange::new(names[first].start_byte(), next.start_byte()),
+            None => TextRange::new(names[first - 1].end_byte(), names[i - 1].end_byte()),
+        }));
+    }
+    Some(edits)
+}
+
 /// A top-level `from <module> import a, b` (no wildcard) inside `within`, before `before`.
 ///
 /// A cursor goes to the first statement at `within`'s start (tree-sitter keeps long
@@ -441,6 +504,84 @@ mod tests {
         )
         .unwrap();
         apply_edits(src, &edits).unwrap()
+    }
+
+    /// `src` with the names `gone` (indices into the statement's names) taken out one at a
+    /// time, each with [`remove_from_list`] on the text the one before left.
+    fn one_by_one(src: &str, names: &[&str], gone: &[usize]) -> String {
+        let mut text = src.to_owned();
+        for &i in gone {
+            let doc = crate::source::python::parse(&text).unwrap();
+            let at = text.find(names[i]).unwrap();
+            let stmt = ancestor(
+                node_at(&doc, TextRange::new(at, at + names[i].len())).unwrap(),
+                &["import_from_statement"],
+            )
+            .unwrap();
+            let list = imported_names(stmt);
+            let index = list
+                .iter()
+                .position(|n| text_of(&text, *n) == names[i])
+                .unwrap();
+            let edit = if list.len() == 1 {
+                Edit::delete(whole_lines(&text, stmt))
+            } else {
+                Edit::delete(remove_from_list(&list, index).unwrap())
+            };
+            text = apply_edits(&text, &[edit]).unwrap();
+        }
+        text
+    }
+
+    #[test]
+    fn names_taken_together_leave_what_taking_them_one_by_one_does() {
+        let names = [
+            "HelmCluster",
+            "KubeCluster",
+            "make_pod_spec as mps",
+            "objects",
+        ];
+        let statements = [
+            format!("from dask_kubernetes import {}\n", names.join(", ")),
+            format!(
+                "from dask_kubernetes import (\n    {},\n)\n",
+                names.join(",\n    ")
+            ),
+        ];
+        for stmt in &statements {
+            let src = format!("import os\n{stmt}x = 1\n");
+            let doc = crate::source::python::parse(&src).unwrap();
+            let statement = range(items(doc.tree.root_node())[1]);
+            let ranges: Vec<TextRange> = names
+                .iter()
+                .map(|n| {
+                    let at = src.find(n).unwrap();
+                    TextRange::new(at, at + n.len())
+                })
+                .collect();
+            for set in 1..16u32 {
+                let gone: Vec<usize> = (0..4).filter(|i| set & (1 << i) != 0).collect();
+                let taken: Vec<TextRange> = gone.iter().map(|&i| ranges[i]).collect();
+                let edits = remove_names(&src, &doc, statement, &taken).unwrap();
+                let together = apply_edits(&src, &edits).unwrap();
+                assert_eq!(
+                    together,
+                    one_by_one(&src, &names, &gone),
+                    "{gone:?} of {src}"
+                );
+                assert!(crate::source::python::parse(&together).is_some());
+            }
+        }
+        // Every name gone: the statement's lines go.
+        let src = "import os\nfrom m import a, b\nx = 1\n";
+        let doc = crate::source::python::parse(src).unwrap();
+        let statement = range(items(doc.tree.root_node())[1]);
+        let (a, b) = (src.find("a,").unwrap(), src.find("b\n").unwrap());
+        let taken = [TextRange::new(a, a + 1), TextRange::new(b, b + 1)];
+        let edits = remove_names(src, &doc, statement, &taken).unwrap();
+        assert_eq!(apply_edits(src, &edits).unwrap(), "import os\nx = 1\n");
+        // A range that is not a name of the statement: nothing is removed.
+        assert!(remove_names(src, &doc, statement, &[TextRange::new(a, a + 2)]).is_none());
     }
 
     #[test]

@@ -96,6 +96,18 @@ pub struct Fix {
     /// comment block the fix writes above the generated resources), for `--format json`.
     /// JSON here because a report is built from the model of a higher stage.
     pub migration: Vec<serde_json::Value>,
+    /// The imported name the fix takes out of its `from … import` statement, if it does.
+    pub takes: Option<TakenName>,
+}
+
+/// An imported name a fix takes out of a `from … import a, b` statement: the statement's
+/// range and the name's (with its alias). Fixes of one pass that each take a name out of
+/// one statement make their removals together (`migrate::merge_taken_names`), where each
+/// alone would wait a pass for the other's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TakenName {
+    pub statement: TextRange,
+    pub name: TextRange,
 }
 
 /// An existing file a fix changes besides the one it is about: its text as read and as the
@@ -133,6 +145,15 @@ impl Fix {
             created: Vec::new(),
             elsewhere: Vec::new(),
             migration: Vec::new(),
+            takes: None,
+        }
+    }
+
+    /// The fix, saying it takes the imported name `taken` out of its statement.
+    pub fn taking(self, taken: Option<TakenName>) -> Self {
+        Self {
+            takes: taken,
+            ..self
         }
     }
 

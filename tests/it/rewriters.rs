@@ -125,6 +125,84 @@ fn fix_with_builtin_packs(file: &str, text: &str) -> Outcome {
     support::fix(&scan, Path::new(file), text, true, None)
 }
 
+/// The names fixes take out of one `from dask_kubernetes import …` go in the same pass: the
+/// calls are migrated in the first pass, every import in the second (before, each name took
+/// a pass of its own, so a file took three and a notebook of such cells four). The result is
+/// what passes name by name gave: a name no fix takes stays, the moved ones join the
+/// operator import, and a statement left with no name goes, or gives its place to the
+/// operator import a cell without one gets.
+#[test]
+fn the_names_of_one_import_leave_it_in_one_pass() {
+    let scan = support::builtin_scan();
+    let in_two_passes = |file: &str, text: &str| {
+        let outcome = support::fix_with(&scan, Path::new(file), text, |s| {
+            s.unsafe_fixes = true;
+            s.max_passes = 2;
+        });
+        assert_eq!(outcome.end, End::Converged, "{file}");
+        assert!(outcome.failed.is_empty(), "{file}: {:?}", outcome.failed);
+        outcome.fixed
+    };
+    let ingest = in_two_passes(
+        "ingest.py",
+        "from dask_kubernetes import HelmCluster, KubeCluster, make_pod_spec\n\n\
+         pod = make_pod_spec(image=\"ghcr.io/dask/dask:2023.6.0\", memory_limit=\"4G\")\n\
+         cluster = KubeCluster(pod, n_workers=4)\n\
+         dashboards = HelmCluster(release_name=\"dashboards\")\n",
+    );
+    assert!(
+        ingest.starts_with(
+            "from dask_kubernetes.operator import make_cluster_spec, KubeCluster\n\
+             from dask_kubernetes import HelmCluster\n\n\
+             pod = make_cluster_spec("
+        ),
+        "{ingest}"
+    );
+    let train = in_two_passes(
+        "train.py",
+        "from dask_kubernetes import (\n    KubeCluster,\n    make_pod_spec,\n)\n\n\
+         cluster = KubeCluster(make_pod_spec(image=\"ghcr.io/dask/dask:2023.6.0\"), n_workers=2)\n",
+    );
+    assert!(
+        train.starts_with(
+            "from dask_kubernetes.operator import make_cluster_spec, KubeCluster\n\n\
+             cluster = KubeCluster(custom_cluster_spec=make_cluster_spec("
+        ),
+        "{train}"
+    );
+    // Two cells, each importing both names: the second has no operator import to join.
+    let cell = |i: usize| {
+        serde_json::json!({
+            "cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [],
+            "source": [
+                "from dask_kubernetes import KubeCluster, make_pod_spec\n",
+                format!("cluster_{i} = KubeCluster(make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\"), n_workers={i})\n"),
+            ],
+        })
+    };
+    let notebook = serde_json::json!({
+        "cells": [cell(1), cell(2)], "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    });
+    let fixed = in_two_passes(
+        "clusters.ipynb",
+        &serde_json::to_string_pretty(&notebook).unwrap(),
+    );
+    let fixed: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+    let first_lines: Vec<&str> = fixed["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["source"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        first_lines,
+        [
+            "from dask_kubernetes.operator import make_cluster_spec, KubeCluster\n",
+            "from dask_kubernetes.operator import KubeCluster\n",
+        ]
+    );
+}
+
 /// Issue #8: a bare-statement constructor was declined (its range is the statement's too)
 /// while the import moved, leaving an operator `KubeCluster("worker.yaml")`.
 #[test]

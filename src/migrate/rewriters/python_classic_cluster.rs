@@ -61,7 +61,8 @@
 //! literal string.
 
 use crate::migrate::python_text::{
-    ancestor, comment_above, items, move_import, node_at, plain_string, range, shorten, text_of,
+    ancestor, comment_above, items, move_import, node_at, plain_string, range, shorten, taken_name,
+    text_of,
 };
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::TextRange;
@@ -122,7 +123,9 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     if let Some(why) = call_declined(cx) {
         return Err(why);
     }
+    let mut taken = None;
     let edits = if ancestor(node, &["import_from_statement"]).is_some() {
+        taken = taken_name(doc, cx.range);
         if !text_of(cx.text, node).ends_with("KubeCluster") {
             return Err(Declined::new(
                 "only the `KubeCluster` name of this import moves to the operator: \
@@ -179,7 +182,8 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         edits,
         Applicability::Unsafe,
         format!("import `KubeCluster` from `{OPERATOR}`"),
-    ))
+    )
+    .taking(taken))
 }
 
 /// Whether `local` is bound by `import <package>` or `import <package> as <local>`.

@@ -136,7 +136,8 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
                     edits,
                     Applicability::Unsafe,
                     format!("remove the `{local}` import: {why}"),
-                ));
+                )
+                .taking(crate::migrate::python_text::taken_name(doc, cx.range)));
             }
         }
     } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".make_pod_spec") {

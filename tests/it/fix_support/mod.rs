@@ -48,13 +48,25 @@ pub fn fix(
     unsafe_fixes: bool,
     rewriters: Option<fn(&str) -> Option<Rewrite>>,
 ) -> Outcome {
+    fix_with(scan, path, text, |settings| {
+        settings.unsafe_fixes = unsafe_fixes;
+        if let Some(r) = rewriters {
+            settings.rewriters = r;
+        }
+    })
+}
+
+/// Fix `text` as the file `path`, with the fix settings `adjust` makes.
+pub fn fix_with(
+    scan: &Scan,
+    path: &Path,
+    text: &str,
+    adjust: impl FnOnce(&mut FixSettings<'_>),
+) -> Outcome {
     let lint = scan.settings();
     let overrides = BTreeMap::new();
     let mut settings = FixSettings::new(&lint, &overrides);
-    settings.unsafe_fixes = unsafe_fixes;
-    if let Some(r) = rewriters {
-        settings.rewriters = r;
-    }
+    adjust(&mut settings);
     let read = loaded_template;
     settings.others = Some(&read);
     let display = path.display().to_string();

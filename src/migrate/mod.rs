@@ -1470,37 +1470,38 @@ fn candidates(
         });
     }
     if let Parsed::Python(doc) = &parsed {
-        merge_taken_names(text, doc, &mut out);
+        merge_taken_items(text, doc, &mut out);
     }
     (out, declined, skipped_unsafe)
 }
 
-/// Fixes that each take a name out of one `from … import` statement (`KubeCluster` and
-/// `make_pod_spec` of `from dask_kubernetes import KubeCluster, make_pod_spec`, both moving
-/// to the operator) remove overlapping text: alone, each would wait a pass for the other.
-/// Their removals become one set of edits, shared and the same in each fix
-/// ([`Edit::insert_shared`]'s rule for any edit), so one pass makes them; each fix keeps
-/// its other edits (where its name goes). A statement left with no name goes with its
-/// lines, and the statements the fixes add after it take its place. Fixes whose other
-/// edits would overlap the merged removal keep their own.
-fn merge_taken_names(text: &str, doc: &PyDocument, out: &mut [Candidate]) {
-    let mut by_statement: BTreeMap<TextRange, Vec<usize>> = BTreeMap::new();
+/// Fixes that each take an item out of one list (`KubeCluster` and `make_pod_spec` of `from
+/// dask_kubernetes import KubeCluster, make_pod_spec`, both moving to the operator; two
+/// keywords of one `adapt(...)`) remove overlapping text, a comma: alone, each would wait a
+/// pass for the other. Their removals become one set of edits, shared and the same in each
+/// fix (the rule of [`Edit::insert_shared`], for any edit), so one pass makes them; each fix
+/// keeps its other edits (where an imported name goes, the comment saying what was
+/// removed). An import statement left with no name goes with its lines, and the statements
+/// the fixes add after it take its place. Fixes whose other edits would overlap the merged
+/// removal keep their own.
+fn merge_taken_items(text: &str, doc: &PyDocument, out: &mut [Candidate]) {
+    let mut by_list: BTreeMap<TextRange, Vec<usize>> = BTreeMap::new();
     for (i, c) in out.iter().enumerate() {
         if let Some(taken) = c.fix.takes {
-            by_statement.entry(taken.statement).or_default().push(i);
+            by_list.entry(taken.list).or_default().push(i);
         }
     }
-    for (statement, members) in by_statement {
-        let mut names: Vec<TextRange> = members
+    for (list, members) in by_list {
+        let mut taken: Vec<TextRange> = members
             .iter()
-            .filter_map(|&i| out[i].fix.takes.map(|t| t.name))
+            .filter_map(|&i| out[i].fix.takes.map(|t| t.item))
             .collect();
-        names.sort_by_key(|r| (r.start(), r.end()));
-        names.dedup();
-        if names.len() < 2 {
+        taken.sort_by_key(|r| (r.start(), r.end()));
+        taken.dedup();
+        if taken.len() < 2 {
             continue;
         }
-        let Some(removal) = python_text::remove_names(text, doc, statement, &names) else {
+        let Some(removal) = python_text::remove_items(text, doc, list, &taken) else {
             continue;
         };
         let removal: Vec<Edit> = removal
@@ -1509,16 +1510,14 @@ fn merge_taken_names(text: &str, doc: &PyDocument, out: &mut [Candidate]) {
             .collect();
         let mut index = KeptEdits::default();
         index.add(&removal);
-        // A fix's own removal: the deletions inside the statement.
+        // A fix's own removal: the deletions inside the list.
         let own = |e: &Edit| {
-            e.content.is_empty()
-                && statement.start() <= e.range.start()
-                && e.range.end() <= statement.end()
+            e.content.is_empty() && list.start() <= e.range.start() && e.range.end() <= list.end()
         };
-        // With every name gone the statement's lines go; a statement a fix adds on the line
+        // With every name gone a statement's lines go; a statement a fix adds on the line
         // after it (`\nfrom <module> import <name>`) is then the line after them.
         let lines = match removal.as_slice() {
-            [whole] if whole.range.end() > statement.end() => Some(whole.range),
+            [whole] if whole.range.end() > list.end() => Some(whole.range),
             _ => None,
         };
         let moved_after = |e: Edit| match lines {

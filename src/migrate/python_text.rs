@@ -6,7 +6,7 @@
 //! and comments elsewhere stay. Walks only upwards (parents), never over the whole tree.
 
 use crate::source::TextRange;
-use crate::source::edit::{Edit, TakenName};
+use crate::source::edit::{Edit, TakenItem};
 use crate::source::python::KindName as _;
 use crate::source::python::PyDocument;
 use tree_sitter::Node;
@@ -344,14 +344,25 @@ pub fn move_import(
 
 /// The imported name at `range` and its `from … import` statement, for a fix that takes
 /// the name out of the statement ([`crate::source::edit::Fix::taking`]).
-pub fn taken_name(doc: &PyDocument, range: TextRange) -> Option<TakenName> {
+pub fn taken_name(doc: &PyDocument, range: TextRange) -> Option<TakenItem> {
     let stmt = ancestor(node_at(doc, range)?, &["import_from_statement"])?;
     let name = imported_names(stmt)
         .into_iter()
         .find(|n| n.start_byte() <= range.start() && range.end() <= n.end_byte())?;
-    Some(TakenName {
-        statement: self::range(stmt),
-        name: self::range(name),
+    Some(TakenItem {
+        list: self::range(stmt),
+        item: self::range(name),
+    })
+}
+
+/// A keyword argument and its argument list, for a fix that takes it out of the call.
+pub fn taken_argument(keyword: Node<'_>) -> Option<TakenItem> {
+    let args = keyword
+        .parent()
+        .filter(|p| p.kind_name() == "argument_list")?;
+    Some(TakenItem {
+        list: range(args),
+        item: range(keyword),
     })
 }
 
@@ -361,28 +372,40 @@ fn imported_names(stmt: Node<'_>) -> Vec<Node<'_>> {
     stmt.children_by_field_name("name", &mut cursor).collect()
 }
 
-/// The edits taking the names at `taken` (each a whole name of the `from … import`
-/// statement at `statement`) out of it together: each run of adjacent names with one of
-/// its commas, or the statement's whole lines when no name is left. What
-/// [`remove_from_list`] does for one name, for several without overlapping edits. `None`
-/// when a range is not a name of that statement.
-pub fn remove_names(
+/// The edits taking the items at `taken` out of the list at `list` together: a `from …
+/// import` statement's names, a call's arguments. Each run of adjacent items goes with one
+/// of its commas; with no item left, a statement goes with its lines and an argument list
+/// keeps its parentheses. What [`remove_from_list`] does for one item, for several without
+/// overlapping edits. `None` when a range is not an item of that list.
+pub fn remove_items(
     text: &str,
     doc: &PyDocument,
-    statement: TextRange,
+    list: TextRange,
     taken: &[TextRange],
 ) -> Option<Vec<Edit>> {
-    let stmt = ancestor(node_at(doc, statement)?, &["import_from_statement"])?;
-    if range(stmt) != statement {
-        return None;
-    }
-    let names = imported_names(stmt);
+    let node = doc
+        .tree
+        .root_node()
+        .descendant_for_byte_range(list.start(), list.end())?;
+    let node = std::iter::successors(Some(node), |n| n.parent())
+        .take_while(|n| range(*n) == list)
+        .find(|n| matches!(n.kind_name(), "import_from_statement" | "argument_list"))?;
+    let statement = node.kind_name() == "import_from_statement";
+    let names = if statement {
+        imported_names(node)
+    } else {
+        items(node)
+    };
     let gone: Vec<bool> = names.iter().map(|n| taken.contains(&range(*n))).collect();
     if gone.iter().filter(|g| **g).count() != taken.len() {
         return None;
     }
     if gone.iter().all(|g| *g) {
-        return Some(vec![Edit::delete(whole_lines(text, stmt))]);
+        let all = match statement {
+            true => whole_lines(text, node),
+            false => TextRange::new(names.first()?.start_byte(), names.last()?.end_byte()),
+        };
+        return Some(vec![Edit::delete(all)]);
     }
     let mut edits = Vec::new();
     let mut i = 0;
@@ -395,8 +418,8 @@ pub fn remove_names(
         while i < names.len() && gone[i] {
             i += 1;
         }
-        // A run before a kept name goes up to that name; a run ending the list goes from
-        // the kept name before it (one exists: not every name goes).
+        // A run before a kept item goes up to that item; a run ending the list goes from
+        // the kept item before it (one exists: not every item goes).
         edits.push(Edit::delete(match names.get(i) {
             Some(next) => TextRange::new(names[first].start_byte(), next.start_byte()),
             None => TextRange::new(names[first - 1].end_byte(), names[i - 1].end_byte()),
@@ -562,7 +585,7 @@ mod tests {
             for set in 1..16u32 {
                 let gone: Vec<usize> = (0..4).filter(|i| set & (1 << i) != 0).collect();
                 let taken: Vec<TextRange> = gone.iter().map(|&i| ranges[i]).collect();
-                let edits = remove_names(&src, &doc, statement, &taken).unwrap();
+                let edits = remove_items(&src, &doc, statement, &taken).unwrap();
                 let together = apply_edits(&src, &edits).unwrap();
                 assert_eq!(
                     together,
@@ -572,16 +595,48 @@ mod tests {
                 assert!(crate::source::python::parse(&together).is_some());
             }
         }
+        // A call's arguments, the same way; with every one gone the parentheses stay.
+        let args = ["minimum=1", "wait_count=3", "maximum=10", "interval=\"2s\""];
+        for src in [
+            format!("c.adapt({})\n", args.join(", ")),
+            format!("c.adapt(\n    {},\n)\n", args.join(",\n    ")),
+        ] {
+            let doc = crate::source::python::parse(&src).unwrap();
+            let open = src.find('(').unwrap();
+            let list = TextRange::new(open, src.rfind(')').unwrap() + 1);
+            let ranges: Vec<TextRange> = args
+                .iter()
+                .map(|a| {
+                    let at = src.find(a).unwrap();
+                    TextRange::new(at, at + a.len())
+                })
+                .collect();
+            for set in 1..16u32 {
+                let gone: Vec<usize> = (0..4).filter(|i| set & (1 << i) != 0).collect();
+                let taken: Vec<TextRange> = gone.iter().map(|&i| ranges[i]).collect();
+                let edits = remove_items(&src, &doc, list, &taken).unwrap();
+                let together = apply_edits(&src, &edits).unwrap();
+                let kept: Vec<&str> = (0..4)
+                    .filter(|i| !gone.contains(i))
+                    .map(|i| args[i])
+                    .collect();
+                let parsed = crate::source::python::parse(&together).unwrap();
+                assert!(!parsed.tree.root_node().has_error(), "{together}");
+                let call = &together[together.find('(').unwrap()..];
+                let left: Vec<&str> = args.iter().copied().filter(|a| call.contains(a)).collect();
+                assert_eq!(left, kept, "{gone:?} of {src}");
+            }
+        }
         // Every name gone: the statement's lines go.
         let src = "import os\nfrom m import a, b\nx = 1\n";
         let doc = crate::source::python::parse(src).unwrap();
         let statement = range(items(doc.tree.root_node())[1]);
         let (a, b) = (src.find("a,").unwrap(), src.find("b\n").unwrap());
         let taken = [TextRange::new(a, a + 1), TextRange::new(b, b + 1)];
-        let edits = remove_names(src, &doc, statement, &taken).unwrap();
+        let edits = remove_items(src, &doc, statement, &taken).unwrap();
         assert_eq!(apply_edits(src, &edits).unwrap(), "import os\nx = 1\n");
         // A range that is not a name of the statement: nothing is removed.
-        assert!(remove_names(src, &doc, statement, &[TextRange::new(a, a + 2)]).is_none());
+        assert!(remove_items(src, &doc, statement, &[TextRange::new(a, a + 2)]).is_none());
     }
 
     #[test]

@@ -96,18 +96,19 @@ pub struct Fix {
     /// comment block the fix writes above the generated resources), for `--format json`.
     /// JSON here because a report is built from the model of a higher stage.
     pub migration: Vec<serde_json::Value>,
-    /// The imported name the fix takes out of its `from … import` statement, if it does.
-    pub takes: Option<TakenName>,
+    /// The item the fix takes out of a comma-separated list, if it does.
+    pub takes: Option<TakenItem>,
 }
 
-/// An imported name a fix takes out of a `from … import a, b` statement: the statement's
-/// range and the name's (with its alias). Fixes of one pass that each take a name out of
-/// one statement make their removals together (`migrate::merge_taken_names`), where each
-/// alone would wait a pass for the other's.
+/// An item a fix takes out of a comma-separated list: an imported name out of its `from …
+/// import a, b` statement, a keyword argument out of its call's arguments. The list's range
+/// (the statement, the argument list) and the item's. Fixes of one pass that each take an
+/// item out of one list make their removals together (`migrate::merge_taken_items`), where
+/// each alone would wait a pass for the other's comma.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TakenName {
-    pub statement: TextRange,
-    pub name: TextRange,
+pub struct TakenItem {
+    pub list: TextRange,
+    pub item: TextRange,
 }
 
 /// An existing file a fix changes besides the one it is about: its text as read and as the
@@ -149,8 +150,8 @@ impl Fix {
         }
     }
 
-    /// The fix, saying it takes the imported name `taken` out of its statement.
-    pub fn taking(self, taken: Option<TakenName>) -> Self {
+    /// The fix, saying it takes the item `taken` out of its list.
+    pub fn taking(self, taken: Option<TakenItem>) -> Self {
         Self {
             takes: taken,
             ..self

@@ -203,6 +203,33 @@ fn the_names_of_one_import_leave_it_in_one_pass() {
     );
 }
 
+/// The keywords of one call that fixes remove go in one pass, each with its comment, in
+/// source order (before, the last two waited a pass for each other's comma).
+#[test]
+fn the_keywords_of_one_call_leave_it_in_one_pass() {
+    let scan = support::builtin_scan();
+    let text = "from dask_kubernetes.operator import KubeCluster\n\n\
+                cluster = KubeCluster(name=\"etl\", image=\"ghcr.io/dask/dask:2024.1.0\")\n\
+                cluster.adapt(minimum=1, wait_count=3, maximum=10, interval=\"2s\", target_duration=\"9s\")\n";
+    let outcome = support::fix_with(&scan, Path::new("etl.py"), text, |s| {
+        s.unsafe_fixes = true;
+        s.max_passes = 1;
+    });
+    assert_eq!(outcome.end, End::Converged);
+    assert_eq!(outcome.fixed_count(), 3, "{:?}", outcome.applied);
+    let why = "the operator's adapt() takes only minimum and maximum";
+    assert!(
+        outcome.fixed.ends_with(&format!(
+            "# dusk: removed `wait_count=3`: {why}\n\
+             # dusk: removed `interval=\"2s\"`: {why}\n\
+             # dusk: removed `target_duration=\"9s\"`: {why}\n\
+             cluster.adapt(minimum=1, maximum=10)\n"
+        )),
+        "{}",
+        outcome.fixed
+    );
+}
+
 /// Issue #8: a bare-statement constructor was declined (its range is the statement's too)
 /// while the import moved, leaving an operator `KubeCluster("worker.yaml")`.
 #[test]

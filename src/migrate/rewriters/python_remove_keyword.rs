@@ -21,8 +21,8 @@
 //! DaskCluster's scheduler spec (or says to move it there by hand).
 
 use crate::migrate::python_text::{
-    ancestor, comment_above, items, name_uses, node_at, range, remove_from_list, shorten, text_of,
-    top_level_of, used_outside,
+    ancestor, comment_above, items, name_uses, node_at, range, remove_from_list, shorten,
+    taken_argument, text_of, top_level_of, used_outside,
 };
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
@@ -113,11 +113,10 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         ),
     ];
     edits.extend(imports_only_used_in(cx, keyword));
-    Ok(Fix::new(
-        edits,
-        Applicability::Unsafe,
-        format!("remove `{name}=`"),
-    ))
+    Ok(
+        Fix::new(edits, Applicability::Unsafe, format!("remove `{name}=`"))
+            .taking(taken_argument(keyword)),
+    )
 }
 
 /// Whether `call` has a `python-classic-cluster` finding of this run.

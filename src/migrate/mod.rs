@@ -1470,7 +1470,12 @@ fn candidates(
         });
     }
     if let Parsed::Python(doc) = &parsed {
-        merge_taken_items(text, doc, &mut out);
+        let cells: Vec<TextRange> = report
+            .notebook
+            .as_ref()
+            .map(|nb| nb.cells.iter().map(|(_, range)| *range).collect())
+            .unwrap_or_default();
+        merge_taken_items(text, doc, &cells, &mut out);
     }
     (out, declined, skipped_unsafe)
 }
@@ -1484,7 +1489,7 @@ fn candidates(
 /// removed). An import statement left with no name goes with its lines, and the statements
 /// the fixes add after it take its place. Fixes whose other edits would overlap the merged
 /// removal keep their own.
-fn merge_taken_items(text: &str, doc: &PyDocument, out: &mut [Candidate]) {
+fn merge_taken_items(text: &str, doc: &PyDocument, cells: &[TextRange], out: &mut [Candidate]) {
     let mut by_list: BTreeMap<TextRange, Vec<usize>> = BTreeMap::new();
     for (i, c) in out.iter().enumerate() {
         if let Some(taken) = c.fix.takes {
@@ -1515,9 +1520,14 @@ fn merge_taken_items(text: &str, doc: &PyDocument, out: &mut [Candidate]) {
             e.content.is_empty() && list.start() <= e.range.start() && e.range.end() <= list.end()
         };
         // With every name gone a statement's lines go; a statement a fix adds on the line
-        // after it (`\nfrom <module> import <name>`) is then the line after them.
+        // after it (`\nfrom <module> import <name>`) is then the line after them, unless
+        // that line break ends a notebook's cell (the line after is the next cell's).
+        let in_a_cell =
+            |at: usize| cells.is_empty() || cells.iter().any(|c| c.start() <= at && at < c.end());
         let lines = match removal.as_slice() {
-            [whole] if whole.range.end() > list.end() => Some(whole.range),
+            [whole] if whole.range.end() > list.end() && in_a_cell(whole.range.end() - 1) => {
+                Some(whole.range)
+            }
             _ => None,
         };
         let moved_after = |e: Edit| match lines {
@@ -1546,9 +1556,19 @@ fn merge_taken_items(text: &str, doc: &PyDocument, out: &mut [Candidate]) {
                 edits
             })
             .collect();
+        // A statement that goes with nothing after it to move to (its line break ends a cell
+        // or the file): a statement added right after it would open with a blank line.
+        let gone_end = match removal.as_slice() {
+            [whole] if lines.is_none() && whole.range.end() >= list.end() => {
+                Some(whole.range.end())
+            }
+            _ => None,
+        };
         let fits = members.iter().zip(&merged).all(|(&i, edits)| {
             out[i].fix.edits.iter().filter(|e| own(e)).count() == 1
-                && edits[removal.len()..].iter().all(|e| !index.clashes(e))
+                && edits[removal.len()..]
+                    .iter()
+                    .all(|e| !index.clashes(e) && Some(e.range.start()) != gone_end)
         });
         if !fits {
             continue;

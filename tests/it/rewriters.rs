@@ -201,6 +201,45 @@ fn the_names_of_one_import_leave_it_in_one_pass() {
             "from dask_kubernetes.operator import KubeCluster\n",
         ]
     );
+    // A cell of imports alone keeps its import: the line after it is the next cell's.
+    let code = |source: &str| {
+        serde_json::json!({
+            "cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [],
+            "source": source,
+        })
+    };
+    let import = "from dask_kubernetes import KubeCluster, make_pod_spec";
+    let call = "cluster = KubeCluster(make_pod_spec(image=\"ghcr.io/dask/dask:2024.1.0\"))";
+    let notebook = serde_json::json!({
+        "cells": [code(import), code(call), code(import), code(call)],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    });
+    let outcome = support::fix(
+        &scan,
+        Path::new("imports.ipynb"),
+        &serde_json::to_string_pretty(&notebook).unwrap(),
+        true,
+        None,
+    );
+    assert_eq!(outcome.end, End::Converged);
+    let fixed: serde_json::Value = serde_json::from_str(&outcome.fixed).unwrap();
+    let sources: Vec<String> = fixed["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| match &c["source"] {
+            serde_json::Value::Array(lines) => lines.iter().map(|l| l.as_str().unwrap()).collect(),
+            other => other.as_str().unwrap().to_owned(),
+        })
+        .collect();
+    assert_eq!(
+        sources[2], "from dask_kubernetes.operator import KubeCluster",
+        "{sources:#?}"
+    );
+    assert!(
+        sources[3].starts_with("cluster = KubeCluster("),
+        "{sources:#?}"
+    );
 }
 
 /// The keywords of one call that fixes remove go in one pass, each with its comment, in

@@ -189,11 +189,10 @@ pub fn distributed(cx: &Context<'_>) -> Option<InPlay> {
     })
 }
 
-/// The innermost mapping around `range` that names a known image with a version tag.
-fn yaml_image(file: &YamlFile, range: TextRange) -> Option<InPlay> {
-    let mut best: Option<InPlay> = None;
-    // Only the document holding `range` can: found by position (documents are in text
-    // order), so a stream of N documents is not looked through per finding (#13).
+/// The root of the document holding `range`, or every root when none does. Only that
+/// document can hold what is around `range`: found by position (documents are in text
+/// order), so a stream of N documents is not looked through per finding (#13).
+fn roots_around(file: &YamlFile, range: TextRange) -> Vec<&Node> {
     let docs = &file.documents;
     let after = docs.partition_point(|d| d.range.start() <= range.start());
     let near = &docs[after.saturating_sub(1)..docs.len().min(after + 1)];
@@ -201,11 +200,16 @@ fn yaml_image(file: &YamlFile, range: TextRange) -> Option<InPlay> {
         .iter()
         .filter_map(|d| d.root.as_ref())
         .find(|r| r.range.contains_range(range));
-    let roots: Vec<&Node> = match holding {
+    match holding {
         Some(root) => vec![root],
         None => docs.iter().filter_map(|d| d.root.as_ref()).collect(),
-    };
-    for root in roots {
+    }
+}
+
+/// The innermost mapping around `range` that names a known image with a version tag.
+fn yaml_image(file: &YamlFile, range: TextRange) -> Option<InPlay> {
+    let mut best: Option<InPlay> = None;
+    for root in roots_around(file, range) {
         let mut todo: Vec<&Node> = vec![root];
         while let Some(node) = todo.pop() {
             if !node.range.contains_range(range) {
@@ -447,7 +451,7 @@ fn command_text(cx: &Context<'_>) -> Option<String> {
         super::Parsed::Yaml(file) => {
             let mut container: Option<&Node> = None;
             let mut innermost: Option<&Node> = None;
-            for root in file.documents.iter().filter_map(|d| d.root.as_ref()) {
+            for root in roots_around(file, cx.range) {
                 let mut todo: Vec<&Node> = vec![root];
                 while let Some(node) = todo.pop() {
                     if !node.range.contains_range(cx.range) {

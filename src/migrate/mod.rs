@@ -1497,87 +1497,92 @@ fn merge_taken_items(text: &str, doc: &PyDocument, cells: &[TextRange], out: &mu
         }
     }
     for (list, members) in by_list {
-        let mut taken: Vec<TextRange> = members
-            .iter()
-            .filter_map(|&i| out[i].fix.takes.map(|t| t.item))
-            .collect();
-        taken.sort_by_key(|r| (r.start(), r.end()));
-        taken.dedup();
-        if taken.len() < 2 {
-            continue;
-        }
-        let Some(removal) = python_text::remove_items(text, doc, list, &taken) else {
-            continue;
-        };
-        let removal: Vec<Edit> = removal
-            .into_iter()
-            .map(|e| Edit { shared: true, ..e })
-            .collect();
-        let mut index = KeptEdits::default();
-        index.add(&removal);
-        // A fix's own removal: the deletions inside the list.
-        let own = |e: &Edit| {
-            e.content.is_empty() && list.start() <= e.range.start() && e.range.end() <= list.end()
-        };
-        // With every name gone a statement's lines go; a statement a fix adds on the line
-        // after it (`\nfrom <module> import <name>`) is then the line after them, unless
-        // that line break ends a notebook's cell (the line after is the next cell's).
-        let in_a_cell =
-            |at: usize| cells.is_empty() || cells.iter().any(|c| c.start() <= at && at < c.end());
-        let lines = match removal.as_slice() {
-            [whole] if whole.range.end() > list.end() && in_a_cell(whole.range.end() - 1) => {
-                Some(whole.range)
+        let fixes: Vec<&Fix> = members.iter().map(|&i| &out[i].fix).collect();
+        if let Some(merged) = merged_edits(text, doc, cells, list, &fixes) {
+            for (&i, edits) in members.iter().zip(merged) {
+                out[i].fix.edits = edits;
             }
-            _ => None,
-        };
-        let moved_after = |e: Edit| match lines {
-            Some(lines)
-                if e.range.is_empty()
-                    && e.range.start() + 1 == lines.end()
-                    && text.as_bytes().get(e.range.start()) == Some(&b'\n')
-                    && e.content.starts_with('\n') =>
-            {
-                Edit::insert(lines.end(), format!("{}\n", &e.content[1..]))
-            }
-            _ => e,
-        };
-        let merged: Vec<Vec<Edit>> = members
-            .iter()
-            .map(|&i| {
-                let fix = &out[i].fix;
-                let rest = fix
-                    .edits
-                    .iter()
-                    .filter(|e| !own(e))
-                    .cloned()
-                    .map(moved_after);
-                let mut edits = removal.clone();
-                edits.extend(rest);
-                edits
-            })
-            .collect();
-        // A statement that goes with nothing after it to move to (its line break ends a cell
-        // or the file): a statement added right after it would open with a blank line.
-        let gone_end = match removal.as_slice() {
-            [whole] if lines.is_none() && whole.range.end() >= list.end() => {
-                Some(whole.range.end())
-            }
-            _ => None,
-        };
-        let fits = members.iter().zip(&merged).all(|(&i, edits)| {
-            out[i].fix.edits.iter().filter(|e| own(e)).count() == 1
-                && edits[removal.len()..]
-                    .iter()
-                    .all(|e| !index.clashes(e) && Some(e.range.start()) != gone_end)
-        });
-        if !fits {
-            continue;
-        }
-        for (&i, mut edits) in members.iter().zip(merged) {
-            edits.sort_by_key(|e| (e.range.start, e.range.end));
-            out[i].fix.edits = edits;
         }
     }
+}
+
+/// The edits of `fixes`, each taking an item out of `list`, with their removals made one
+/// shared set ([`merge_taken_items`]); `None` where fewer than two items go or a fix's other
+/// edits would overlap that set.
+fn merged_edits(
+    text: &str,
+    doc: &PyDocument,
+    cells: &[TextRange],
+    list: TextRange,
+    fixes: &[&Fix],
+) -> Option<Vec<Vec<Edit>>> {
+    let mut taken: Vec<TextRange> = fixes
+        .iter()
+        .filter_map(|f| f.takes.map(|t| t.item))
+        .collect();
+    taken.sort_by_key(|r| (r.start(), r.end()));
+    taken.dedup();
+    if taken.len() < 2 {
+        return None;
+    }
+    let removal: Vec<Edit> = python_text::remove_items(text, doc, list, &taken)?
+        .into_iter()
+        .map(|e| Edit { shared: true, ..e })
+        .collect();
+    // A fix's own removal: the deletions inside the list.
+    let own = |e: &Edit| {
+        e.content.is_empty() && list.start() <= e.range.start() && e.range.end() <= list.end()
+    };
+    // With every name gone a statement's lines go. A statement a fix adds on the line after
+    // it (`\nfrom <module> import <name>`) is then the line after them, unless that line
+    // break ends a notebook's cell (the line after is the next cell's) or the file: there,
+    // such a statement would open with a blank line, and the fixes go one at a time.
+    let single = match removal.as_slice() {
+        [one] => Some(one.range),
+        _ => None,
+    };
+    let in_a_cell =
+        |at: usize| cells.is_empty() || cells.iter().any(|c| c.start() <= at && at < c.end());
+    let lines = single.filter(|w| w.end() > list.end() && in_a_cell(w.end() - 1));
+    let moved_after = |e: Edit| match lines {
+        Some(lines)
+            if e.range.is_empty()
+                && e.range.start() + 1 == lines.end()
+                && text.as_bytes().get(e.range.start()) == Some(&b'\n')
+                && e.content.starts_with('\n') =>
+        {
+            Edit::insert(lines.end(), format!("{}\n", &e.content[1..]))
+        }
+        _ => e,
+    };
+    let stuck_at = single
+        .filter(|w| lines.is_none() && w.end() >= list.end())
+        .map(|w| w.end());
+    let mut index = KeptEdits::default();
+    index.add(&removal);
+    fixes
+        .iter()
+        .map(|fix| {
+            if fix.edits.iter().filter(|e| own(e)).count() != 1 {
+                return None;
+            }
+            let mut edits = removal.clone();
+            for e in fix
+                .edits
+                .iter()
+                .filter(|e| !own(e))
+                .cloned()
+                .map(moved_after)
+            {
+                if index.clashes(&e) || Some(e.range.start()) == stuck_at {
+                    return None;
+                }
+                edits.push(e);
+            }
+            edits.sort_by_key(|e| (e.range.start, e.range.end));
+            Some(edits)
+        })
+        .collect()
 }
 
 /// The text a file's fixes edit: its own, or for a notebook its joined code cells, which
@@ -1709,7 +1714,7 @@ fn clash(a: &Edit, b: &Edit) -> bool {
         return false;
     }
     if a.range == b.range && a.range.is_empty() {
-        return a.content == b.content && !(a.shared && b.shared);
+        return a.content == b.content;
     }
     overlaps(a.range, b.range)
 }

@@ -556,6 +556,30 @@ mod tests {
         text
     }
 
+    /// Every non-empty subset of four items, as indices.
+    fn subsets_of_four() -> impl Iterator<Item = Vec<usize>> {
+        (1..16u32).map(|set| (0..4).filter(|i| set & (1 << i) != 0).collect())
+    }
+
+    /// `src` with the items `gone` (indices into `items`, each found by its text) of the list
+    /// at `list` taken out by [`remove_items`].
+    fn removed_together(
+        src: &str,
+        doc: &PyDocument,
+        list: TextRange,
+        items: &[&str],
+        gone: &[usize],
+    ) -> String {
+        let taken: Vec<TextRange> = gone
+            .iter()
+            .map(|&i| {
+                let at = src.find(items[i]).unwrap();
+                TextRange::new(at, at + items[i].len())
+            })
+            .collect();
+        apply_edits(src, &remove_items(src, doc, list, &taken).unwrap()).unwrap()
+    }
+
     #[test]
     fn names_taken_together_leave_what_taking_them_one_by_one_does() {
         let names = [
@@ -575,18 +599,8 @@ mod tests {
             let src = format!("import os\n{stmt}x = 1\n");
             let doc = crate::source::python::parse(&src).unwrap();
             let statement = range(items(doc.tree.root_node())[1]);
-            let ranges: Vec<TextRange> = names
-                .iter()
-                .map(|n| {
-                    let at = src.find(n).unwrap();
-                    TextRange::new(at, at + n.len())
-                })
-                .collect();
-            for set in 1..16u32 {
-                let gone: Vec<usize> = (0..4).filter(|i| set & (1 << i) != 0).collect();
-                let taken: Vec<TextRange> = gone.iter().map(|&i| ranges[i]).collect();
-                let edits = remove_items(&src, &doc, statement, &taken).unwrap();
-                let together = apply_edits(&src, &edits).unwrap();
+            for gone in subsets_of_four() {
+                let together = removed_together(&src, &doc, statement, &names, &gone);
                 assert_eq!(
                     together,
                     one_by_one(&src, &names, &gone),
@@ -604,18 +618,8 @@ mod tests {
             let doc = crate::source::python::parse(&src).unwrap();
             let open = src.find('(').unwrap();
             let list = TextRange::new(open, src.rfind(')').unwrap() + 1);
-            let ranges: Vec<TextRange> = args
-                .iter()
-                .map(|a| {
-                    let at = src.find(a).unwrap();
-                    TextRange::new(at, at + a.len())
-                })
-                .collect();
-            for set in 1..16u32 {
-                let gone: Vec<usize> = (0..4).filter(|i| set & (1 << i) != 0).collect();
-                let taken: Vec<TextRange> = gone.iter().map(|&i| ranges[i]).collect();
-                let edits = remove_items(&src, &doc, list, &taken).unwrap();
-                let together = apply_edits(&src, &edits).unwrap();
+            for gone in subsets_of_four() {
+                let together = removed_together(&src, &doc, list, &args, &gone);
                 let kept: Vec<&str> = (0..4)
                     .filter(|i| !gone.contains(i))
                     .map(|i| args[i])

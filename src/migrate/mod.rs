@@ -792,6 +792,28 @@ pub struct FixCache {
     /// [`candidates`]' answers, by text and by the rules a loop has disabled and whether it
     /// applies unsafe fixes (the rewriters see the other pending findings, which differ).
     candidates: ByText<Vec<(CandidatesKey, Candidates)>>,
+    /// The texts the caches above are keyed by, each kept once for all of them.
+    texts: Texts,
+}
+
+/// The texts a file's loops met, each held once and shared by every cache keyed by it: a
+/// copy per cache made a 100 MB manifest cost five copies of each pass's text.
+#[derive(Default)]
+struct Texts(std::sync::Mutex<Vec<std::sync::Arc<str>>>);
+
+impl Texts {
+    fn intern(&self, text: &str) -> std::sync::Arc<str> {
+        let mut texts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = texts
+            .iter()
+            .find(|t| t.len() == text.len() && ***t == *text)
+        {
+            return known.clone();
+        }
+        let new: std::sync::Arc<str> = std::sync::Arc::from(text);
+        texts.push(new.clone());
+        new
+    }
 }
 
 /// What [`candidates`] gives besides the text it is asked about.
@@ -801,7 +823,7 @@ type Candidates = (Vec<Candidate>, Vec<DeclinedAt>, bool);
 /// Values by the text they were computed from. A file's loops meet few texts (the original
 /// and one per pass), often large (a notebook with images): found by comparing lengths,
 /// then bytes, never by hashing whole texts.
-struct ByText<T>(std::sync::Mutex<Vec<(String, T)>>);
+struct ByText<T>(std::sync::Mutex<Vec<(std::sync::Arc<str>, T)>>);
 
 impl<T> Default for ByText<T> {
     fn default() -> Self {
@@ -814,31 +836,33 @@ impl<T: Clone> ByText<T> {
         let entries = self.0.lock().ok()?;
         entries
             .iter()
-            .find(|(t, _)| t.len() == text.len() && t == text)
+            .find(|(t, _)| t.len() == text.len() && **t == *text)
             .map(|(_, v)| v.clone())
     }
 
-    fn update(&self, text: &str, change: impl FnOnce(Option<&mut T>) -> Option<T>) {
+    /// Change the value for `text` (`None`: there is none yet; a value given back is kept,
+    /// keyed by the text as `texts` holds it).
+    fn update(&self, texts: &Texts, text: &str, change: impl FnOnce(Option<&mut T>) -> Option<T>) {
         let Ok(mut entries) = self.0.lock() else {
             return;
         };
         match entries
             .iter_mut()
-            .find(|(t, _)| t.len() == text.len() && t == text)
+            .find(|(t, _)| t.len() == text.len() && **t == *text)
         {
             Some((_, v)) => {
                 change(Some(v));
             }
             None => {
                 if let Some(v) = change(None) {
-                    entries.push((text.to_owned(), v));
+                    entries.push((texts.intern(text), v));
                 }
             }
         }
     }
 
-    fn insert(&self, text: &str, value: T) {
-        self.update(text, |old| match old {
+    fn insert(&self, texts: &Texts, text: &str, value: T) {
+        self.update(texts, text, |old| match old {
             Some(v) => {
                 *v = value;
                 None
@@ -848,12 +872,12 @@ impl<T: Clone> ByText<T> {
     }
 
     /// The value for `text`, computed (and kept) the first time it is asked for.
-    fn memo(&self, text: &str, compute: impl FnOnce() -> T) -> T {
+    fn memo(&self, texts: &Texts, text: &str, compute: impl FnOnce() -> T) -> T {
         if let Some(found) = self.get(text) {
             return found;
         }
         let value = compute();
-        self.insert(text, value.clone());
+        self.insert(texts, text, value.clone());
         value
     }
 }
@@ -864,7 +888,7 @@ impl FixCache {
         let cache = FixCache::default();
         cache
             .reports
-            .insert(text, std::sync::Arc::new(report.clone()));
+            .insert(&cache.texts, text, std::sync::Arc::new(report.clone()));
         cache
     }
 
@@ -892,7 +916,7 @@ impl FixCache {
         }
         let value = compute();
         let keep = value.clone();
-        self.candidates.update(text, |old| match old {
+        self.candidates.update(&self.texts, text, |old| match old {
             Some(all) => {
                 all.push((key, keep));
                 None
@@ -916,7 +940,7 @@ pub fn fix_text_with(
     cache: &FixCache,
 ) -> Outcome {
     let lint = |t: &str| {
-        cache.reports.memo(t, || {
+        cache.reports.memo(&cache.texts, t, || {
             std::sync::Arc::new(lint_text(
                 meta.kind,
                 meta.beside_chart,
@@ -931,19 +955,23 @@ pub fn fix_text_with(
     // Checking a YAML text parses it: its resource kinds and the rewriters' tree come
     // from that parse, not from three more.
     let check = |t: &str| {
-        cache.checks.memo(t, || {
+        cache.checks.memo(&cache.texts, t, || {
             let (result, kinds) = check_keeping(meta.kind, t, limits);
             if let Some(kinds) = kinds {
-                cache.kinds.insert(t, kinds);
+                cache.kinds.insert(&cache.texts, t, kinds);
             }
             result
         })
     };
-    let unbound = |t: &str| cache.unbound.memo(t, || unbound_names(meta.kind, t));
-    let kinds = |t: &str| {
+    let unbound = |t: &str| {
         cache
-            .kinds
-            .memo(t, || validate::resource_kinds(t, settings.lint.limits.yaml))
+            .unbound
+            .memo(&cache.texts, t, || unbound_names(meta.kind, t))
+    };
+    let kinds = |t: &str| {
+        cache.kinds.memo(&cache.texts, t, || {
+            validate::resource_kinds(t, settings.lint.limits.yaml)
+        })
     };
     let mut outcome = Outcome {
         original: text.clone(),
@@ -1134,7 +1162,8 @@ pub fn fix_text_with(
         merge_reports(&mut outcome.migration, pass_reports);
         passes_edits.push(edits);
         history.push(Step {
-            text: outcome.fixed.clone(),
+            // The text as the caches hold it (linted by the postcondition): not a copy.
+            text: cache.texts.intern(&outcome.fixed),
             applied: outcome.applied.clone(),
             notes: outcome.notes.len(),
             elsewhere: outcome.elsewhere.len(),
@@ -1857,7 +1886,7 @@ fn keep_names_bound(
     } = match good {
         Some(i) => history[i].clone(),
         None => Step {
-            text: outcome.original.clone(),
+            text: std::sync::Arc::from(outcome.original.as_str()),
             applied: BTreeMap::new(),
             notes: 0,
             elsewhere: 0,
@@ -1876,7 +1905,7 @@ fn keep_names_bound(
             });
         }
     }
-    outcome.fixed = text;
+    outcome.fixed = text.to_string();
     outcome.applied = applied;
     outcome.notes.truncate(notes);
     outcome.elsewhere.truncate(elsewhere);
@@ -1888,7 +1917,7 @@ fn keep_names_bound(
 /// The state after one pass of the fix loop, to go back to.
 #[derive(Clone)]
 struct Step {
-    text: String,
+    text: std::sync::Arc<str>,
     applied: BTreeMap<String, usize>,
     /// How many notes, other files, applied fixes and migration reports the fixes had by
     /// then (all only grow).
@@ -2271,6 +2300,22 @@ mod tests {
         // Other kinds of file: `check` alone.
         let (checked, kinds) = check_keeping(SourceKind::Python, "x = 1\n", limits);
         assert_eq!((checked, kinds), (Ok(Vec::new()), None));
+    }
+
+    #[test]
+    fn the_caches_of_a_file_share_one_copy_of_each_text() {
+        let cache = FixCache::default();
+        let text = "kind: Pod\n".repeat(1000);
+        let same = text.clone();
+        let _ = cache.checks.memo(&cache.texts, &text, || Ok(Vec::new()));
+        cache.kinds.insert(&cache.texts, &same, None);
+        cache.unbound.memo(&cache.texts, "other", || None);
+        let checked = cache.checks.0.lock().unwrap()[0].0.clone();
+        let kinds = cache.kinds.0.lock().unwrap()[0].0.clone();
+        assert!(std::sync::Arc::ptr_eq(&checked, &kinds));
+        assert_eq!(&*checked, text.as_str());
+        assert_eq!(cache.texts.0.lock().unwrap().len(), 2);
+        assert_eq!(cache.checks.get(&same), Some(Ok(Vec::new())));
     }
 
     #[test]

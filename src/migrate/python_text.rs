@@ -463,16 +463,27 @@ fn existing_import<'t>(
     }
 }
 
-/// A statement's whole lines, with its line break, when nothing else shares them.
-fn whole_lines(text: &str, stmt: Node<'_>) -> TextRange {
-    let start = line_start(text, stmt.start_byte());
-    let end = text[stmt.end_byte()..]
-        .find('\n')
-        .map_or(text.len(), |i| stmt.end_byte() + i + 1);
-    if text[start..stmt.start_byte()].trim().is_empty() {
-        TextRange::new(start, end)
-    } else {
-        range(stmt)
+/// What removing a statement deletes: its whole lines, with the line break, when nothing
+/// else shares them (a comment after it goes too); with the `;` joining it to the statement
+/// after or before it on its line, when one does; else the statement alone.
+pub fn whole_lines(text: &str, stmt: Node<'_>) -> TextRange {
+    let (from, to) = (stmt.start_byte(), stmt.end_byte());
+    let start = line_start(text, from);
+    let end = text[to..].find('\n').map_or(text.len(), |i| to + i + 1);
+    let before = &text[start..from];
+    let after = text[to..end].trim_start();
+    if let Some(rest) = after.strip_prefix(';') {
+        // `import a; x = 1`: up to the next statement.
+        let next = end - rest.trim_start().len();
+        return TextRange::new(from, next.min(end));
+    }
+    if before.trim().is_empty() && (after.is_empty() || after.starts_with('#')) {
+        return TextRange::new(start, end);
+    }
+    match before.trim_end().strip_suffix(';') {
+        // `x = 1; import a`: from the `;`.
+        Some(kept) => TextRange::new(start + kept.len(), to),
+        None => range(stmt),
     }
 }
 
@@ -641,6 +652,30 @@ mod tests {
         assert_eq!(apply_edits(src, &edits).unwrap(), "import os\nx = 1\n");
         // A range that is not a name of the statement: nothing is removed.
         assert!(remove_items(src, &doc, statement, &[TextRange::new(a, a + 2)]).is_none());
+    }
+
+    #[test]
+    fn a_statement_goes_with_its_lines_or_with_the_semicolon_joining_it() {
+        let removed = |src: &str| {
+            let doc = crate::source::python::parse(src).unwrap();
+            let at = src.find("from m").unwrap();
+            let name = TextRange::new(at + 14, at + 15);
+            let stmt = ancestor(node_at(&doc, name).unwrap(), &["import_from_statement"]).unwrap();
+            apply_edits(src, &[Edit::delete(whole_lines(src, stmt))]).unwrap()
+        };
+        assert_eq!(
+            removed("import os\nfrom m import a  # old\nx = 1\n"),
+            "import os\nx = 1\n"
+        );
+        assert_eq!(removed("x = 1; from m import a\ny = 2\n"), "x = 1\ny = 2\n");
+        assert_eq!(removed("from m import a; x = 1\n"), "x = 1\n");
+        assert_eq!(removed("from m import a ;  x = 1  # c\n"), "x = 1  # c\n");
+        assert_eq!(removed("x = 1; from m import a; y = 2\n"), "x = 1; y = 2\n");
+        assert_eq!(
+            removed("if True:\n    from m import a\n    x = 1\n"),
+            "if True:\n    x = 1\n"
+        );
+        assert_eq!(removed("import os\nfrom m import a"), "import os\n");
     }
 
     #[test]

@@ -269,6 +269,26 @@ fn the_keywords_of_one_call_leave_it_in_one_pass() {
     );
 }
 
+/// An unused `make_pod_spec` import that shares its line with another statement goes alone:
+/// before, its whole line went, and `x = 1` with it.
+#[test]
+fn an_import_removed_from_a_shared_line_takes_only_itself() {
+    for (text, fixed) in [
+        (
+            "import os\nx = 1; from dask_kubernetes import make_pod_spec\nprint(os.name)\n",
+            "import os\nx = 1\nprint(os.name)\n",
+        ),
+        (
+            "import os\nfrom dask_kubernetes import make_pod_spec; x = 1\nprint(x)\n",
+            "import os\nx = 1\nprint(x)\n",
+        ),
+    ] {
+        let outcome = fix_with_builtin_packs("job.py", text);
+        assert_eq!(outcome.end, End::Converged);
+        assert_eq!(outcome.fixed, fixed);
+    }
+}
+
 /// Issue #8: a bare-statement constructor was declined (its range is the statement's too)
 /// while the import moved, leaving an operator `KubeCluster("worker.yaml")`.
 #[test]

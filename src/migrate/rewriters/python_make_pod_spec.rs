@@ -198,8 +198,8 @@ fn still_used(cx: &Context<'_>, name: &str, stmt: Node<'_>) -> Option<usize> {
         .map(|(_, row)| row + 1)
 }
 
-/// The edit removing the imported name at `range` from `stmt` (the whole statement's lines
-/// when it is the only name).
+/// The edit removing the imported name at `range` from `stmt` (the whole statement, with
+/// its lines when no other statement shares them, when it is the only name).
 fn drop_import_name(text: &str, stmt: Node<'_>, at: crate::source::TextRange) -> Option<Vec<Edit>> {
     let mut cursor = stmt.walk();
     let names: Vec<Node<'_>> = stmt.children_by_field_name("name", &mut cursor).collect();
@@ -207,13 +207,9 @@ fn drop_import_name(text: &str, stmt: Node<'_>, at: crate::source::TextRange) ->
         .iter()
         .position(|n| n.start_byte() <= at.start() && at.end() <= n.end_byte())?;
     if names.len() == 1 {
-        let start = text[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
-        let end = text[stmt.end_byte()..]
-            .find('\n')
-            .map_or(text.len(), |i| stmt.end_byte() + i + 1);
-        return Some(vec![Edit::delete(crate::source::TextRange::new(
-            start, end,
-        ))]);
+        return Some(vec![Edit::delete(
+            crate::migrate::python_text::whole_lines(text, stmt),
+        )]);
     }
     Some(vec![Edit::delete(
         crate::migrate::python_text::remove_from_list(&names, index)?,

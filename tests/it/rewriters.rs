@@ -269,8 +269,8 @@ fn the_keywords_of_one_call_leave_it_in_one_pass() {
     );
 }
 
-/// An unused `make_pod_spec` import that shares its line with another statement goes alone:
-/// before, its whole line went, and `x = 1` with it.
+/// An import statement a fix removes that shares its line with another statement goes
+/// alone: before, its whole line went, and `x = 1` with it.
 #[test]
 fn an_import_removed_from_a_shared_line_takes_only_itself() {
     for (text, fixed) in [
@@ -287,6 +287,22 @@ fn an_import_removed_from_a_shared_line_takes_only_itself() {
         assert_eq!(outcome.end, End::Converged);
         assert_eq!(outcome.fixed, fixed);
     }
+    // An import used only by a removed keyword goes with it, and not what shares its line
+    // (before, `import os` went too, and the fix was rolled back for leaving `os` unbound).
+    let text = "from dask_kubernetes.operator import KubeCluster\n\
+                from datetime import timedelta; import os\n\
+                cluster = KubeCluster(name=\"etl\", image=\"ghcr.io/dask/dask:2024.1.0\")\n\
+                cluster.adapt(minimum=1, maximum=2, interval=timedelta(seconds=2))\n\
+                print(os.name)\n";
+    let outcome = fix_with_builtin_packs("job.py", text);
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert!(
+        outcome
+            .fixed
+            .starts_with("from dask_kubernetes.operator import KubeCluster\nimport os\ncluster = "),
+        "{}",
+        outcome.fixed
+    );
 }
 
 /// Issue #8: a bare-statement constructor was declined (its range is the statement's too)

@@ -22,7 +22,7 @@
 
 use crate::migrate::python_text::{
     ancestor, comment_above, items, name_uses, node_at, range, remove_from_list, shorten,
-    taken_argument, text_of, top_level_of, used_outside,
+    taken_argument, text_of, top_level_of, used_outside, whole_lines,
 };
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
@@ -184,13 +184,7 @@ pub(crate) fn imports_only_used_in(cx: &Context<'_>, removed: tree_sitter::Node<
             .collect();
         match unused.len() {
             0 => {}
-            n if n == names.len() => {
-                let start = text[..stmt.start_byte()].rfind('\n').map_or(0, |i| i + 1);
-                let end = text[stmt.end_byte()..]
-                    .find('\n')
-                    .map_or(text.len(), |i| stmt.end_byte() + i + 1);
-                edits.push(Edit::delete(crate::source::TextRange::new(start, end)));
-            }
+            n if n == names.len() => edits.push(Edit::delete(whole_lines(text, stmt))),
             // One name per fix: neighbouring removals would share a comma.
             _ => edits.extend(remove_from_list(&names, unused[0]).map(Edit::delete)),
         }

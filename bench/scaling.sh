@@ -42,6 +42,9 @@ mean_of() {  # mean seconds of one command, hyperfine -N, exit codes ignored
     hyperfine --warmup 1 --runs "$runs" -i -N --style none --export-json "$dir/h.json" "$1" > /dev/null 2>&1
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.3f" % r["mean"])' "$dir/h.json"
 }
+fresh() {  # whether the generated $1 is there and newer than its generator $2
+    [ -e "$1" ] && [ "$1" -nt "$2" ]
+}
 rss_of() {  # peak RSS in MB of one run
     /usr/bin/time -v "$@" > /dev/null 2> "$dir/time.txt" || true
     awk -F': *' '/Maximum resident set size/ {printf "%.0f", $2 * 1024 / 1e6}' "$dir/time.txt"
@@ -58,7 +61,8 @@ if [ "$series" = 1 ]; then
     echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for n in $sizes; do
         corpus="$dir/$profile-$n"
-        if [ ! -d "$corpus" ]; then
+        if ! fresh "$corpus" "$here/gen_corpus.py"; then
+            rm -rf "$corpus"
             python3 "$here/gen_corpus.py" "$corpus" --files "$n" --size-mb "$(( n / 100 ))" --profile "$profile" > /dev/null
         fi
         rg_t=$(mean_of "rg --count-matches -i -F -f $dir/triggers.txt $corpus")
@@ -78,8 +82,8 @@ if [ "$cases" = 1 ]; then
     run_case() {  # case n ext command...
         local case="$1" n="$2" ext="$3"; shift 3
         local small="$dir/case-$case-$n.$ext" big="$dir/case-$case-$((4 * n)).$ext"
-        [ -f "$small" ] || python3 "$here/gen_cases.py" "$case" "$n" "$small"
-        [ -f "$big" ] || python3 "$here/gen_cases.py" "$case" "$((4 * n))" "$big"
+        fresh "$small" "$here/gen_cases.py" || python3 "$here/gen_cases.py" "$case" "$n" "$small"
+        fresh "$big" "$here/gen_cases.py" || python3 "$here/gen_cases.py" "$case" "$((4 * n))" "$big"
         local t1 t2 rss
         t1=$(mean_of "$* $small")
         t2=$(mean_of "$* $big")
@@ -92,7 +96,7 @@ if [ "$cases" = 1 ]; then
     run_case notebook 400 ipynb "$dusk" fix --diff --unsafe-fixes --color never
     echo
     big="$dir/case-big-yaml-100.yaml"
-    [ -f "$big" ] || python3 "$here/gen_cases.py" big-yaml 100 "$big"
+    fresh "$big" "$here/gen_cases.py" || python3 "$here/gen_cases.py" big-yaml 100 "$big"
     echo "### A 100 MB YAML stream"
     echo
     echo "| command | time (s) | peak RSS (MB) | outcome |"

@@ -149,9 +149,9 @@ pub struct OtherText {
 pub struct Memo {
     /// The `name`s of the items of a YAML list (an `env:`), by the list's range.
     list_names: std::cell::RefCell<BTreeMap<TextRange, std::rc::Rc<BTreeSet<String>>>>,
-    /// The offsets of the text's newlines, for [`Context::line`]: counting them per
-    /// rewriter call made a file of N findings cost N × its length.
-    newlines: std::cell::OnceCell<Vec<usize>>,
+    /// The text's lines, for [`Context::line`]: counting newlines per rewriter call made a
+    /// file of N findings cost N × its length.
+    lines: std::cell::OnceCell<crate::source::LineIndex>,
     /// A notebook's code cells (number, range in the joined text), so a reason says "cell
     /// 3, line 2" as the findings do, not a line of the joined code no one sees.
     cells: Option<std::sync::Arc<crate::source::notebook::Notebook>>,
@@ -174,10 +174,9 @@ impl std::fmt::Debug for Verdicts {
 impl Memo {
     /// The 1-based line of byte `offset` in `text` (the one text this memo is for).
     fn line(&self, text: &str, offset: usize) -> usize {
-        let newlines = self
-            .newlines
-            .get_or_init(|| memchr::memchr_iter(b'\n', text.as_bytes()).collect());
-        newlines.partition_point(|&i| i < offset.min(text.len())) + 1
+        self.lines
+            .get_or_init(|| crate::source::LineIndex::new(text))
+            .line(offset)
     }
 
     /// The answer to the file-wide `question`, computed once per pass.

@@ -106,11 +106,16 @@ impl LineIndex {
         Self { line_starts }
     }
 
+    /// The 1-based line of `offset` (an offset past the end is on the last line).
+    pub fn line(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s as usize <= offset)
+    }
+
     /// Line and character column of `offset`. Offsets inside a multi-byte character or past
     /// the end are clamped, never a panic.
     pub fn line_column(&self, text: &str, offset: usize) -> LineColumn {
         let offset = offset.min(text.len());
-        let line = self.line_starts.partition_point(|&s| s as usize <= offset) - 1;
+        let line = self.line(offset) - 1;
         let start = self.line_starts[line] as usize;
         let prefix = text.get(start..offset).unwrap_or_else(|| {
             // Clamp to the previous character boundary.

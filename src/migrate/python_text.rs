@@ -279,8 +279,7 @@ pub fn move_import(
     let node = node_at(doc, range)?;
     let stmt = ancestor(node, &["import_from_statement"])?;
     let module_node = stmt.child_by_field_name("module_name")?;
-    let mut cursor = stmt.walk();
-    let names: Vec<Node<'_>> = stmt.children_by_field_name("name", &mut cursor).collect();
+    let names = imported_names(stmt);
     let index = names
         .iter()
         .position(|n| n.start_byte() <= range.start() && range.end() <= n.end_byte())?;
@@ -299,13 +298,10 @@ pub fn move_import(
     // Join an existing `from <module> import …` of the module, if there is one.
     let within = within.unwrap_or(TextRange::new(0, text.len()));
     if let Some(existing) = existing_import(text, doc, module, within, stmt.start_byte()) {
-        let mut cursor = existing.walk();
-        let joined: Vec<Node<'_>> = existing
-            .children_by_field_name("name", &mut cursor)
-            .collect();
+        let joined = imported_names(existing);
         let last = joined.last()?;
         let removal = if names.len() == 1 {
-            whole_lines(text, stmt)
+            statement_removal(text, stmt)
         } else {
             remove_from_list(&names, index)?
         };
@@ -367,7 +363,7 @@ pub fn taken_argument(keyword: Node<'_>) -> Option<TakenItem> {
 }
 
 /// The names (each with its alias) a `from … import` statement imports.
-fn imported_names(stmt: Node<'_>) -> Vec<Node<'_>> {
+pub fn imported_names(stmt: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = stmt.walk();
     stmt.children_by_field_name("name", &mut cursor).collect()
 }
@@ -402,7 +398,7 @@ pub fn remove_items(
     }
     if gone.iter().all(|g| *g) {
         let all = match statement {
-            true => whole_lines(text, node),
+            true => statement_removal(text, node),
             false => TextRange::new(names.first()?.start_byte(), names.last()?.end_byte()),
         };
         return Some(vec![Edit::delete(all)]);
@@ -466,7 +462,7 @@ fn existing_import<'t>(
 /// What removing a statement deletes: its whole lines, with the line break, when nothing
 /// else shares them (a comment after it goes too); with the `;` joining it to the statement
 /// after or before it on its line, when one does; else the statement alone.
-pub fn whole_lines(text: &str, stmt: Node<'_>) -> TextRange {
+pub fn statement_removal(text: &str, stmt: Node<'_>) -> TextRange {
     let (from, to) = (stmt.start_byte(), stmt.end_byte());
     let start = line_start(text, from);
     let end = text[to..].find('\n').map_or(text.len(), |i| to + i + 1);
@@ -558,7 +554,7 @@ mod tests {
                 .position(|n| text_of(&text, *n) == names[i])
                 .unwrap();
             let edit = if list.len() == 1 {
-                Edit::delete(whole_lines(&text, stmt))
+                Edit::delete(statement_removal(&text, stmt))
             } else {
                 Edit::delete(remove_from_list(&list, index).unwrap())
             };
@@ -661,7 +657,7 @@ mod tests {
             let at = src.find("from m").unwrap();
             let name = TextRange::new(at + 14, at + 15);
             let stmt = ancestor(node_at(&doc, name).unwrap(), &["import_from_statement"]).unwrap();
-            apply_edits(src, &[Edit::delete(whole_lines(src, stmt))]).unwrap()
+            apply_edits(src, &[Edit::delete(statement_removal(src, stmt))]).unwrap()
         };
         assert_eq!(
             removed("import os\nfrom m import a  # old\nx = 1\n"),

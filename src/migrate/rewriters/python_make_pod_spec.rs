@@ -201,14 +201,13 @@ fn still_used(cx: &Context<'_>, name: &str, stmt: Node<'_>) -> Option<usize> {
 /// The edit removing the imported name at `range` from `stmt` (the whole statement, with
 /// its lines when no other statement shares them, when it is the only name).
 fn drop_import_name(text: &str, stmt: Node<'_>, at: crate::source::TextRange) -> Option<Vec<Edit>> {
-    let mut cursor = stmt.walk();
-    let names: Vec<Node<'_>> = stmt.children_by_field_name("name", &mut cursor).collect();
+    let names = crate::migrate::python_text::imported_names(stmt);
     let index = names
         .iter()
         .position(|n| n.start_byte() <= at.start() && at.end() <= n.end_byte())?;
     if names.len() == 1 {
         return Some(vec![Edit::delete(
-            crate::migrate::python_text::whole_lines(text, stmt),
+            crate::migrate::python_text::statement_removal(text, stmt),
         )]);
     }
     Some(vec![Edit::delete(

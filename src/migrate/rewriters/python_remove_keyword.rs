@@ -21,8 +21,8 @@
 //! DaskCluster's scheduler spec (or says to move it there by hand).
 
 use crate::migrate::python_text::{
-    ancestor, comment_above, items, name_uses, node_at, range, remove_from_list, shorten,
-    taken_argument, text_of, top_level_of, used_outside, whole_lines,
+    ancestor, comment_above, imported_names, items, name_uses, node_at, range, remove_from_list,
+    shorten, statement_removal, taken_argument, text_of, top_level_of, used_outside,
 };
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
@@ -168,9 +168,7 @@ pub(crate) fn imports_only_used_in(cx: &Context<'_>, removed: tree_sitter::Node<
     }
     let uses = name_uses(cx);
     for stmt in top_level_of(cx, doc, "import_from_statement") {
-        let mut c = stmt.walk();
-        let names: Vec<tree_sitter::Node<'_>> =
-            stmt.children_by_field_name("name", &mut c).collect();
+        let names = imported_names(stmt);
         let unused: Vec<usize> = names
             .iter()
             .enumerate()
@@ -184,7 +182,7 @@ pub(crate) fn imports_only_used_in(cx: &Context<'_>, removed: tree_sitter::Node<
             .collect();
         match unused.len() {
             0 => {}
-            n if n == names.len() => edits.push(Edit::delete(whole_lines(text, stmt))),
+            n if n == names.len() => edits.push(Edit::delete(statement_removal(text, stmt))),
             // One name per fix: neighbouring removals would share a comma.
             _ => edits.extend(remove_from_list(&names, unused[0]).map(Edit::delete)),
         }

@@ -1512,11 +1512,10 @@ fn candidates(
 /// dask_kubernetes import KubeCluster, make_pod_spec`, both moving to the operator; two
 /// keywords of one `adapt(...)`) remove overlapping text, a comma: alone, each would wait a
 /// pass for the other. Their removals become one set of edits, shared and the same in each
-/// fix (the rule of [`Edit::insert_shared`], for any edit), so one pass makes them; each fix
-/// keeps its other edits (where an imported name goes, the comment saying what was
-/// removed). An import statement left with no name goes with its lines, and the statements
-/// the fixes add after it take its place. Fixes whose other edits would overlap the merged
-/// removal keep their own.
+/// fix ([`Edit::shared`]), so one pass makes them; each fix keeps its other edits (where an
+/// imported name goes, the comment saying what was removed). An import statement left with
+/// no name goes with its lines, and the statements the fixes add after it take its place.
+/// Fixes whose other edits would overlap the merged removal keep their own.
 fn merge_taken_items(text: &str, doc: &PyDocument, cells: &[TextRange], out: &mut [Candidate]) {
     let mut by_list: BTreeMap<TextRange, Vec<usize>> = BTreeMap::new();
     for (i, c) in out.iter().enumerate() {

@@ -43,8 +43,9 @@ impl Applicability {
 pub struct Edit {
     pub range: TextRange,
     pub content: String,
-    /// An insertion that any number of fixes of one pass may carry and that is made once
-    /// ([`Edit::insert_shared`]).
+    /// An edit that any number of fixes of one pass may carry, the same in each, and that is
+    /// made once: the import several rewritten calls need ([`Edit::insert_shared`]), the
+    /// merged removal of several items of one list (`migrate::merge_taken_items`).
     pub shared: bool,
 }
 
@@ -178,8 +179,8 @@ pub struct OverlapError {
     pub second: TextRange,
 }
 
-/// The edits of several fixes applied together, with each shared insertion
-/// ([`Edit::insert_shared`]) kept once.
+/// The edits of several fixes applied together, with each shared edit ([`Edit::shared`])
+/// kept once.
 pub fn once_each<'a>(edits: impl IntoIterator<Item = &'a Edit>) -> Vec<Edit> {
     let mut seen: std::collections::HashSet<&Edit> = std::collections::HashSet::new();
     edits

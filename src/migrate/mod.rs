@@ -1497,7 +1497,9 @@ fn candidates(
             fix,
         });
     }
-    if let Parsed::Python(doc) = &parsed {
+    if let Parsed::Python(doc) = &parsed
+        && out.iter().any(|c| c.fix.takes.is_some())
+    {
         let cells: Vec<TextRange> = report
             .notebook
             .as_ref()

@@ -544,7 +544,8 @@ pub fn lint_text(
     let index = LineIndex::new(&text);
     let mut raw: Vec<(TextRange, &'static str, String)> = Vec::new();
     let (hits, comments) = match kind {
-        SourceKind::Yaml => match yaml::parse(&text, settings.limits.yaml) {
+        // Shared: `dusk check` hands the same text to the fix loops next.
+        SourceKind::Yaml => match yaml::parse_shared(&text, settings.limits.yaml) {
             Ok(file) => {
                 let embedded = Embedded::find(&text, &file);
                 let constructs = crate::extract::yaml::constructs(
@@ -556,9 +557,7 @@ pub fn lint_text(
                 );
                 let hits = find_hits(settings.rules, &constructs);
                 drop(constructs);
-                let comments = file.comments.clone();
-                yaml::drop_iteratively(file.documents.into_iter().filter_map(|d| d.root).collect());
-                (hits, comments)
+                (hits, file.comments.clone())
             }
             // A Go or Jinja template (a chart's `templates/` without its Chart.yaml, say) is
             // not YAML until rendered; it is not the user's syntax error.

@@ -302,9 +302,6 @@ pub fn parse_environment(text: &str) -> Vec<(String, Version)> {
             pins.extend(pip.iter().filter_map(|r| r.as_str()).filter_map(pep508_pin));
         }
     }
-    crate::source::yaml::drop_iteratively(
-        file.documents.into_iter().filter_map(|d| d.root).collect(),
-    );
     pins
 }
 

@@ -387,7 +387,7 @@ pub fn attach_origin(err: Error, origin: &Origin) -> Error {
         } => {
             let root = crate::source::yaml::parse(text, Default::default())
                 .ok()
-                .and_then(|f| f.documents.into_iter().nth(*document))
+                .and_then(|mut f| std::mem::take(&mut f.documents).into_iter().nth(*document))
                 .and_then(|d| d.root);
             let index = LineIndex::new(text);
             if let Some(root) = &root {

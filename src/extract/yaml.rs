@@ -155,14 +155,15 @@ impl Embedded {
                     max_alias_nodes: budget.min(Limits::default().max_alias_nodes),
                     ..Limits::default()
                 };
-                let Ok(inner) = syaml::parse(&candidate.text, limits) else {
+                let Ok(mut inner) = syaml::parse(&candidate.text, limits) else {
                     continue;
                 };
                 let lines = candidate
                     .exact
                     .then(|| LineMap::new(text, candidate.range, &candidate.text))
                     .flatten();
-                for mut root in inner.documents.into_iter().filter_map(|d| d.root) {
+                let documents = std::mem::take(&mut inner.documents);
+                for mut root in documents.into_iter().filter_map(|d| d.root) {
                     let nodes = match &lines {
                         Some(map) => remap(&mut root, |r| map.map(r)),
                         None => remap(&mut root, |_| candidate.range),
@@ -211,10 +212,9 @@ impl Drop for Embedded {
 pub fn string_documents(text: &str, string: &Node) -> Option<Vec<Node>> {
     let value = string.as_string_scalar()?;
     let lines = LineMap::new(text, string.range, value)?;
-    let inner = syaml::parse(value, Limits::default()).ok()?;
+    let mut inner = syaml::parse(value, Limits::default()).ok()?;
     Some(
-        inner
-            .documents
+        std::mem::take(&mut inner.documents)
             .into_iter()
             .filter_map(|d| d.root)
             .map(|mut root| {
@@ -697,7 +697,6 @@ mod robustness {
                 let _ = pod_template::pod_spec_nodes(doc);
             }
         }
-        syaml::drop_iteratively(file.documents.into_iter().filter_map(|d| d.root).collect());
         true
     }
 

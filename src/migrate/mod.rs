@@ -44,17 +44,9 @@ pub const MAX_PASSES: usize = 10;
 
 /// A parsed file as rewriters see it. For a notebook, the Python of its joined code cells.
 pub enum Parsed {
-    Yaml(YamlFile),
+    /// Shared with the other stages that parse the same text ([`yaml::parse_shared`]).
+    Yaml(std::rc::Rc<YamlFile>),
     Python(PyDocument),
-}
-
-impl Drop for Parsed {
-    fn drop(&mut self) {
-        // Deep YAML trees are freed without recursion.
-        if let Parsed::Yaml(file) = self {
-            yaml::drop_iteratively(file.documents.drain(..).filter_map(|d| d.root).collect());
-        }
-    }
 }
 
 /// Everything a rewriter may look at for one finding.
@@ -1962,27 +1954,11 @@ fn lost_kind(before: &[String], after: &[String]) -> Option<String> {
         .cloned()
 }
 
-/// A YAML text, the YAML limits it was parsed with, and its tree.
-type Checked = (String, (usize, usize), Parsed);
-
-thread_local! {
-    /// The YAML text [`check_keeping`] parsed last on this thread, for [`parse`] to take:
-    /// a fix loop checks each text it makes, then hands it to the rewriters.
-    static CHECKED: std::cell::RefCell<Option<Checked>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Parse `text` for rewriters.
+/// Parse `text` for rewriters (a fix loop checks each text it makes, then hands it to the
+/// rewriters: one parse of it).
 fn parse(kind: SourceKind, text: &str, limits: yaml::Limits) -> Option<Parsed> {
     match kind {
-        SourceKind::Yaml => {
-            let bounds = (limits.max_depth, limits.max_alias_nodes);
-            let kept = CHECKED.with_borrow_mut(|checked| {
-                checked
-                    .take_if(|(t, b, _)| *b == bounds && t.len() == text.len() && t == text)
-                    .map(|(_, _, parsed)| parsed)
-            });
-            kept.or_else(|| yaml::parse(text, limits).ok().map(Parsed::Yaml))
-        }
+        SourceKind::Yaml => yaml::parse_shared(text, limits).ok().map(Parsed::Yaml),
         SourceKind::Python | SourceKind::Notebook => python::parse(text).map(Parsed::Python),
         // No rewriter edits Dockerfiles; their findings are left for a person.
         SourceKind::Dockerfile => None,
@@ -1998,11 +1974,9 @@ pub fn check(
 ) -> Result<Vec<validate::Problem>, String> {
     match kind {
         SourceKind::Yaml => {
-            let file =
-                yaml::parse(text, limits).map_err(|e| format!("invalid YAML: {}", e.message))?;
-            let problems = validate::yaml_file(&file, text);
-            drop(Parsed::Yaml(file));
-            Ok(problems)
+            let file = yaml::parse_shared(text, limits)
+                .map_err(|e| format!("invalid YAML: {}", e.message))?;
+            Ok(validate::yaml_file(&file, text))
         }
         SourceKind::Python => python_syntax(text).map(|()| Vec::new()),
         SourceKind::Notebook => {
@@ -2030,8 +2004,8 @@ pub fn check(
 }
 
 /// [`check`], and for a YAML text its operator resource kinds (`None` for other kinds of
-/// file; `Some(None)` for text that is not YAML, as [`validate::resource_kinds`] says). The
-/// parsed YAML is kept for the next [`parse`] of the same text on this thread.
+/// file; `Some(None)` for text that is not YAML, as [`validate::resource_kinds`] says), from
+/// one parse.
 #[allow(clippy::type_complexity)]
 fn check_keeping(
     kind: SourceKind,
@@ -2044,21 +2018,12 @@ fn check_keeping(
     if kind != SourceKind::Yaml {
         return (check(kind, text, limits), None);
     }
-    let file = match yaml::parse(text, limits) {
+    let file = match yaml::parse_shared(text, limits) {
         Ok(file) => file,
         Err(e) => return (Err(format!("invalid YAML: {}", e.message)), Some(None)),
     };
     let problems = validate::yaml_file(&file, text);
-    let kinds = validate::kinds_in(&file);
-    let old = CHECKED.with_borrow_mut(|checked| {
-        checked.replace((
-            text.to_owned(),
-            (limits.max_depth, limits.max_alias_nodes),
-            Parsed::Yaml(file),
-        ))
-    });
-    drop(old);
-    (Ok(problems), Some(Some(kinds)))
+    (Ok(problems), Some(Some(validate::kinds_in(&file))))
 }
 
 fn python_syntax(text: &str) -> Result<(), String> {
@@ -2275,7 +2240,8 @@ mod tests {
         assert_eq!(checked, check(SourceKind::Yaml, text, limits));
         assert_eq!(kinds, Some(validate::resource_kinds(text, limits)));
         assert_eq!(kinds, Some(Some(vec!["DaskCluster".to_owned()])));
-        // The rewriters get the same tree, once; another text is parsed as usual.
+        // The rewriters get the tree the check made, not a parse of their own; another text
+        // is parsed as usual.
         let fresh = yaml::parse(text, limits).unwrap();
         let other = parse(SourceKind::Yaml, "a: 1\n", limits);
         let Some(Parsed::Yaml(other)) = &other else {
@@ -2290,7 +2256,11 @@ mod tests {
             format!("{:?}", kept.documents),
             format!("{:?}", fresh.documents)
         );
-        assert!(CHECKED.with_borrow(Option::is_none), "taken, not copied");
+        let again = parse(SourceKind::Yaml, text, limits);
+        let Some(Parsed::Yaml(again)) = &again else {
+            panic!("parses")
+        };
+        assert!(std::rc::Rc::ptr_eq(kept, again), "shared, not parsed again");
         // Not YAML: the same error as `check`, and no kinds, as `resource_kinds` says.
         let broken = "a: [1\n";
         let (checked, kinds) = check_keeping(SourceKind::Yaml, broken, limits);

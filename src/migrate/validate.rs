@@ -79,11 +79,7 @@ pub fn yaml_file(file: &YamlFile, _text: &str) -> Vec<Problem> {
 /// fix loop compares these before and after.
 pub fn resource_kinds(text: &str, limits: crate::source::yaml::Limits) -> Option<Vec<String>> {
     let file = crate::source::yaml::parse(text, limits).ok()?;
-    let kinds = kinds_in(&file);
-    crate::source::yaml::drop_iteratively(
-        file.documents.into_iter().filter_map(|d| d.root).collect(),
-    );
-    Some(kinds)
+    Some(kinds_in(&file))
 }
 
 /// [`resource_kinds`] of a file already parsed.

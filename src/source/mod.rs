@@ -14,11 +14,12 @@ pub mod yaml;
 use std::fmt;
 
 /// Drop the parsed texts this thread keeps for the file being checked or fixed
-/// ([`python::parse`], [`notebook::parse`]), so they are not held while the next file is
+/// ([`python::parse`], [`notebook::parse`], [`yaml::parse_shared`]), so they are not held while the next file is
 /// read: a command calls this when it is done with a file.
 pub fn forget_kept() {
     python::forget_kept();
     notebook::forget_kept();
+    yaml::forget_kept();
 }
 
 /// A half-open byte range `start..end` into one source text.

@@ -80,6 +80,13 @@ pub struct YamlFile {
     pub comments: Vec<TextRange>,
 }
 
+impl Drop for YamlFile {
+    fn drop(&mut self) {
+        // Deep trees are freed without recursion, wherever the last owner lets go.
+        drop_iteratively(self.documents.drain(..).filter_map(|d| d.root).collect());
+    }
+}
+
 /// Why a YAML file could not be loaded, and where.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{message}")]
@@ -236,6 +243,79 @@ struct Builder {
     alias_budget: usize,
     doc_start: usize,
     root: Option<Node>,
+}
+
+/// [`parse`], shared: checking and fixing one file parses the same texts again and again
+/// (the lint, the rewriters, the syntax check, the postcondition's lint, in the safe and the
+/// unsafe loop), always on one thread. The last few texts parsed here are kept with their
+/// trees until [`forget_kept`], and a text met again is not parsed again (#13).
+pub fn parse_shared(src: &str, limits: Limits) -> Result<std::rc::Rc<YamlFile>, YamlError> {
+    if let Some(file) = recent::get(src, limits) {
+        return Ok(file);
+    }
+    let file = std::rc::Rc::new(parse(src, limits)?);
+    recent::put(src, limits, &file);
+    Ok(file)
+}
+
+/// Drop the trees [`parse_shared`] keeps on this thread: once a file is done, its texts do
+/// not come back.
+pub fn forget_kept() {
+    recent::forget();
+}
+
+/// The texts [`parse_shared`] parsed last on this thread, with their trees.
+mod recent {
+    use super::{Limits, YamlFile};
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+    use std::rc::Rc;
+
+    /// Texts kept: the original and the fixed texts of one file's loops.
+    const KEEP: usize = 4;
+    /// A larger text is kept alone: its tree may be a large share of memory.
+    const MAX_SHARED_BYTES: usize = 4 << 20;
+
+    type Kept = (String, (usize, usize), Rc<YamlFile>);
+
+    thread_local! {
+        static TREES: RefCell<VecDeque<Kept>> = const { RefCell::new(VecDeque::new()) };
+    }
+
+    fn bounds(limits: Limits) -> (usize, usize) {
+        (limits.max_depth, limits.max_alias_nodes)
+    }
+
+    pub fn get(text: &str, limits: Limits) -> Option<Rc<YamlFile>> {
+        TREES.with_borrow(|trees| {
+            trees
+                .iter()
+                .find(|(t, b, _)| *b == bounds(limits) && t.len() == text.len() && t == text)
+                .map(|(_, _, file)| file.clone())
+        })
+    }
+
+    pub fn put(text: &str, limits: Limits, file: &Rc<YamlFile>) {
+        let large = |t: &str| t.len() > MAX_SHARED_BYTES;
+        let dropped: Vec<Kept> = TREES.with_borrow_mut(|trees| {
+            let room = if large(text) { 0 } else { KEEP - 1 };
+            let mut dropped: Vec<Kept> = Vec::new();
+            while trees.len() > room || trees.iter().any(|(t, ..)| large(t)) {
+                // The oldest goes first; a large text goes whatever its age.
+                let at = trees.iter().position(|(t, ..)| large(t)).unwrap_or(0);
+                dropped.extend(trees.remove(at));
+            }
+            trees.push_back((text.to_owned(), bounds(limits), file.clone()));
+            dropped
+        });
+        // Freed outside the borrow.
+        drop(dropped);
+    }
+
+    pub fn forget() {
+        let dropped = TREES.with_borrow_mut(std::mem::take);
+        drop(dropped);
+    }
 }
 
 /// Parse every document of `src`. The first syntax error, a nesting deeper than
@@ -597,6 +677,62 @@ mod tests {
 
     fn load(src: &str) -> YamlFile {
         parse(src, Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn a_text_met_again_on_one_thread_shares_its_tree_until_forgotten() {
+        use std::rc::Rc;
+        forget_kept();
+        let limits = Limits::default();
+        let shared = |text: &str, limits| parse_shared(text, limits).unwrap();
+        let a = shared("a: 1\n", limits);
+        assert!(Rc::ptr_eq(&a, &shared("a: 1\n", limits)));
+        assert_eq!(
+            format!("{:?}", a.documents),
+            format!("{:?}", load("a: 1\n").documents)
+        );
+        // Other bounds may give another tree (or an error): parsed again.
+        let tight = Limits {
+            max_alias_nodes: 1,
+            ..limits
+        };
+        assert!(!Rc::ptr_eq(&a, &shared("a: 1\n", tight)));
+        // An error is not kept: asked again, it is the same error.
+        let err = parse_shared("a: [1\n", limits).unwrap_err();
+        assert_eq!(parse_shared("a: [1\n", limits).unwrap_err(), err);
+        // The last few texts are kept; an older one is parsed again.
+        for i in 0..4 {
+            shared(&format!("k{i}: 1\n"), limits);
+        }
+        let b = shared("a: 1\n", limits);
+        assert!(!Rc::ptr_eq(&a, &b));
+        forget_kept();
+        assert!(!Rc::ptr_eq(&b, &shared("a: 1\n", limits)));
+        forget_kept();
+    }
+
+    #[test]
+    fn a_large_text_is_kept_alone() {
+        use std::rc::Rc;
+        forget_kept();
+        let limits = Limits::default();
+        let small = parse_shared("a: 1\n", limits).unwrap();
+        let large_text = format!("big: {}\n", "x".repeat(5 << 20));
+        let large = parse_shared(&large_text, limits).unwrap();
+        assert!(Rc::ptr_eq(
+            &large,
+            &parse_shared(&large_text, limits).unwrap()
+        ));
+        // Keeping the large tree pushed the small one out; the next text pushes it out.
+        assert!(!Rc::ptr_eq(
+            &small,
+            &parse_shared("a: 1\n", limits).unwrap()
+        ));
+        assert!(!Rc::ptr_eq(
+            &large,
+            &parse_shared(&large_text, limits).unwrap()
+        ));
+        forget_kept();
     }
 
     #[test]

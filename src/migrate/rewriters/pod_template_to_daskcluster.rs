@@ -414,8 +414,11 @@ pub fn no_longer_loaded(
 }
 
 /// A file code loads, parsed, or why it cannot be.
-fn parse_loaded(other: &crate::migrate::OtherText) -> Result<yaml::YamlFile, Declined> {
-    yaml::parse(&other.text, yaml::Limits::default()).map_err(|e| {
+fn parse_loaded(
+    other: &crate::migrate::OtherText,
+) -> Result<std::rc::Rc<yaml::YamlFile>, Declined> {
+    // Shared: each pass of the loop over the code that loads it asks again.
+    yaml::parse_shared(&other.text, yaml::Limits::default()).map_err(|e| {
         Declined::new(format!(
             "`{}` is not valid YAML ({})",
             other.display, e.message

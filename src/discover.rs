@@ -205,8 +205,10 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                         let path = entry.path();
                         let is_file = entry.file_type().is_some_and(|t| t.is_file());
                         let is_link = entry.path_is_symlink();
-                        let target = std::fs::metadata(path);
-                        if is_link && target.is_err() {
+                        // Only a link's target needs a `stat`: the type of anything else came
+                        // with its directory entry (a `stat` per entry was most of the walk).
+                        let target = is_link.then(|| std::fs::metadata(path));
+                        if target.as_ref().is_some_and(Result::is_err) {
                             warn(path.to_path_buf(), "broken symbolic link".into());
                         } else if is_file && leftover_temp(path) {
                             warn(
@@ -224,21 +226,26 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                             && let Some(kind) = classify(path)
                             && !in_chart_templates(path)
                         {
+                            let regular = match &target {
+                                // A file that cannot be opened (in a directory readable but
+                                // not searchable) is reported where it is read.
+                                None => true,
+                                Some(Ok(m)) => m.is_file(),
+                                Some(Err(_)) => false,
+                            };
                             match target {
-                                Ok(m) if m.is_file() => files
+                                _ if regular => files
                                     .lock()
                                     .unwrap_or_else(|e| e.into_inner())
                                     .push(source_file(path.to_path_buf(), kind, &charts)),
                                 // A link to `/dev/zero` or a FIFO in the tree: skipped, as
                                 // ripgrep does, but not silently.
-                                Ok(m) if !m.is_dir() => warn(
+                                Some(Ok(m)) if !m.is_dir() => warn(
                                     path.to_path_buf(),
                                     format!("{}; not read", not_regular(&m.file_type())),
                                 ),
-                                Ok(_) => {}
-                                // Listed but not stat-able (a directory readable but not
-                                // searchable): say so instead of dropping the file.
-                                Err(e) => warn(path.to_path_buf(), describe_io(path, &e)),
+                                Some(Err(e)) => warn(path.to_path_buf(), describe_io(path, &e)),
+                                _ => {}
                             }
                         }
                     }

@@ -140,6 +140,9 @@ pub struct ClassicCluster {
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
     pub unsupported: Vec<Unsupported>,
+    /// The classic KubeCluster named this cluster anew in each session (`dask-{user}-{uuid}`:
+    /// no name was given), where the DaskCluster's name is fixed.
+    pub named_per_session: bool,
 }
 
 impl ClassicCluster {
@@ -160,6 +163,7 @@ impl ClassicCluster {
             labels: BTreeMap::new(),
             annotations: BTreeMap::new(),
             unsupported: Vec::new(),
+            named_per_session: false,
         }
     }
 }

@@ -306,12 +306,25 @@ pub fn check_name(name: &str) -> Result<(), Declined> {
     }
 }
 
+/// Why a cluster the classic KubeCluster named per session keeps one name now (dask-facts
+/// §4.0 and §4.1: the operator's KubeCluster takes a spec's name as it is, and by default
+/// connects to a cluster of that name that exists).
+pub const NAMED_PER_SESSION: &str = "the classic KubeCluster named each cluster it made \
+    `dask-{user}-{uuid}`, new in every session; the DaskCluster has this one name, so sessions \
+    running this code in one namespace share one cluster (the operator's KubeCluster connects \
+    to the one that exists) and the first to close it deletes it for all";
+
 fn metadata(
     c: &ClassicCluster,
     name: &str,
     record: &mut Vec<Record>,
 ) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
-    push(record, "name", Some(&c.name.source), Fidelity::Carried);
+    let fidelity = if c.named_per_session {
+        Fidelity::Transformed(NAMED_PER_SESSION.into())
+    } else {
+        Fidelity::Carried
+    };
+    push(record, "name", Some(&c.name.source), fidelity);
     if let Some(ns) = &c.namespace {
         push(record, "namespace", Some(&ns.source), Fidelity::Carried);
     }

@@ -596,6 +596,13 @@ fn python_reports_are_data_only() {
             .any(|f| f["field"] == "KubeCluster(name=)"),
         "{etl:#}"
     );
+    // Named by the code: one name in every session before as after.
+    assert_eq!(name_field(etl)["fate"], "carried", "{etl:#}");
+    assert!(
+        !etl["steps"]
+            .to_string()
+            .contains("its own DaskCluster name")
+    );
     insta::assert_json_snapshot!(etl);
     // `check` announces the same reports on the findings whose fix makes them.
     let fresh = tempfile::tempdir().unwrap();
@@ -746,4 +753,34 @@ fn two_builders_in_one_file_report_what_check_announced() {
         1,
         "{text}"
     );
+    // Neither call names its cluster: the classic KubeCluster named each anew per session,
+    // and both DaskClusters are now `dask`. Each report says so and leaves it to a person.
+    for report in &written {
+        assert_eq!(report["cluster"], "dask");
+        let name = name_field(report);
+        assert_eq!(name["fate"], "transformed", "{report:#}");
+        assert!(
+            name["why"]
+                .as_str()
+                .unwrap()
+                .contains("`dask-{user}-{uuid}`, new in every session"),
+            "{report:#}"
+        );
+        assert!(
+            report["steps"]
+                .to_string()
+                .contains("give each its own DaskCluster name"),
+            "{report:#}"
+        );
+    }
+}
+
+/// The `name` field of a migration report.
+fn name_field(report: &Value) -> &Value {
+    report["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "name")
+        .unwrap_or_else(|| panic!("no name field in {report:#}"))
 }

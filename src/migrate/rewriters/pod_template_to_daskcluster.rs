@@ -128,7 +128,8 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         };
         (Some(headline), report)
     };
-    let (mut fix, report) = document_fix(cx, root, None, &name, Some(&reporter))?;
+    // Named after its file: the classic KubeCluster that loaded it named each cluster anew.
+    let (mut fix, report) = document_fix(cx, root, None, (&name, true), Some(&reporter))?;
     if let Some(report) = report {
         fix.migration
             .push(report.to_file_json(&CommentIn::FixedFile, &at));
@@ -178,6 +179,18 @@ pub fn template_steps(record: &[Record]) -> Vec<String> {
         steps.push(format!(
             "Decide what replaces the {dropped} field(s) of the pods marked `not supported`."
         ));
+    }
+    let per_session = record.iter().any(|r| {
+        r.field == "name"
+            && matches!(&r.fidelity, Fidelity::Transformed(why) if why == crate::migrate::build::NAMED_PER_SESSION)
+    });
+    if per_session {
+        steps.push(
+            "If several sessions run this code in one namespace (the users of a JupyterHub, \
+             parallel jobs), give each its own DaskCluster name: the operator makes and \
+             connects to a cluster by its exact name."
+                .into(),
+        );
     }
     steps.push(
         "The classic KubeCluster added tolerations for `k8s.dask.org/dedicated=<worker|scheduler>:NoSchedule` and a preferred node affinity on `k8s.dask.org/node-purpose`; the operator adds none: write them into the pod specs if your Dask nodes are tainted or labelled for them.".into(),
@@ -252,10 +265,10 @@ fn document_fix(
     cx: &Context<'_>,
     root: &Node,
     scheduler: Option<classic::ClassicPod>,
-    name: &str,
+    (name, named_per_session): (&str, bool),
     reporter: Option<&Reporter<'_>>,
 ) -> Result<(Fix, Option<MigrationReport>), Declined> {
-    let (mut text, record) = cluster_text_with_pod(cx, root, scheduler, name)?;
+    let (mut text, record) = cluster_text_with_pod(cx, root, scheduler, name, named_per_session)?;
     let report = reporter.map(|r| {
         let (headline, report) = r(name, record);
         if let Some(headline) = headline {
@@ -337,6 +350,9 @@ pub fn migrate_loaded_reported(
         loaded_by: None,
         ..*cx
     };
+    // Named by the code that loads it, or after its file: then the classic KubeCluster
+    // named each cluster anew.
+    let named_per_session = name.is_none();
     let name = match name {
         Some(n) => n.to_owned(),
         None => cluster_name(&other.path, file, root),
@@ -350,7 +366,7 @@ pub fn migrate_loaded_reported(
         }
     });
     let located = located.as_ref().map(|r| r as &Reporter<'_>);
-    let (fix, report) = document_fix(&ocx, root, scheduler, &name, located)
+    let (fix, report) = document_fix(&ocx, root, scheduler, (&name, named_per_session), located)
         .map_err(|d| Declined::new(format!("`{shown}`: {}", d.reason)))?;
     let fixed = apply_edits(&other.text, &fix.edits).map_err(|e| Declined::new(e.to_string()))?;
     let problems = crate::migrate::check(
@@ -464,7 +480,8 @@ pub fn cluster_text_with_scheduler(
     name: &str,
 ) -> Result<String, Declined> {
     let scheduler = scheduler.map(|s| scheduler_pod(cx.text, s)).transpose()?;
-    Ok(cluster_text_with_pod(cx, template, scheduler, name)?.0)
+    // A dask config's fixed `kubernetes.name`: one name in every session already.
+    Ok(cluster_text_with_pod(cx, template, scheduler, name, false)?.0)
 }
 
 /// [`cluster_text`], with `scheduler` (a classic scheduler pod, read from this file or
@@ -475,6 +492,7 @@ fn cluster_text_with_pod(
     template: &Node,
     scheduler: Option<classic::ClassicPod>,
     name: &str,
+    named_per_session: bool,
 ) -> Result<(String, Vec<Record>), Declined> {
     let at = cx.line(template.range.start());
     let spec = pod_spec_of(template).or_decline_with(|| {
@@ -482,6 +500,7 @@ fn cluster_text_with_pod(
     })?;
     let (block, flow) = worker_block(cx.text, spec, Edits::All)?;
     let mut model = model(cx.text, template, name)?;
+    model.named_per_session = named_per_session;
     if let Some(mut pod) = scheduler {
         // The classic KubeCluster always overwrote the scheduler container's args with
         // `dask-scheduler` (dask-facts §4.1); the operator keeps what it is given, so the

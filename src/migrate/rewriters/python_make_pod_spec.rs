@@ -282,11 +282,14 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     // The model: what classic `make_pod_spec` built for these arguments; the builder makes
     // it an operator worker (the same fields and fidelity decisions as a pod template).
     let name = cluster_name(cx, call);
-    let produced = produce(text, call, &arguments, name).map_err(|why| {
+    // No call names it: the classic KubeCluster made a new name in each session.
+    let named_per_session = matches!(name.source, Source::Default(_));
+    let mut produced = produce(text, call, &arguments, name).map_err(|why| {
         Declined::new(format!(
             "{why} at {at}: add one (the operator needs it) and rerun"
         ))
     })?;
+    produced.cluster.named_per_session = named_per_session;
     let image = produced.cluster.worker.image().map(str::to_owned);
     let new_cli =
         build::image_has_new_cli(image.as_deref()).unwrap_or_else(|| new_cli_available(cx));
@@ -475,7 +478,7 @@ fn cluster_name(cx: &Context<'_>, call: Node<'_>) -> Sourced<String> {
         .unwrap_or_else(|| {
             Sourced::new(
                 "dask".into(),
-                Source::Default("no KubeCluster call names it: the operator's default name"),
+                Source::Default("no KubeCluster call names it"),
             )
         })
 }

@@ -780,15 +780,24 @@ fn rule_infos(
     out
 }
 
-/// What each fix mode would change in the files with fixable findings (for SARIF `fixes`).
+/// What each fix mode would change in the files with fixable findings (for SARIF `fixes`),
+/// the files in parallel.
 fn file_fixes(
     scan: &Scan,
     reports: &[FileReport],
 ) -> std::collections::BTreeMap<String, crate::report::FileFixes> {
     use crate::source::edit::Applicability;
+    use rayon::prelude::*;
     let settings = scan.settings();
-    let mut out = std::collections::BTreeMap::new();
-    'reports: for report in reports {
+    // A call and the template it loads are one fix, as `dusk fix` makes it. One view of the
+    // other files for the whole run, as `--show-fixes` has: one per file and mode walked and
+    // linted the tree again for each file whose fix asks who loads a template (#13).
+    let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
+    let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
+    let beside = |from: &std::path::Path| others.beside(from);
+    let loaded_by =
+        |template: &std::path::Path| others.loaders(template, &settings, &scan.fix_overrides);
+    let one_file = |report: &FileReport| -> Option<crate::report::FileFixes> {
         let has = |a: Applicability| {
             report
                 .findings
@@ -796,11 +805,9 @@ fn file_fixes(
                 .any(|f| f.fix.as_ref().is_some_and(|x| x.applicability == a))
         };
         if !has(Applicability::Safe) && !has(Applicability::Unsafe) {
-            continue;
+            return None;
         }
-        let Ok(original) = std::fs::read_to_string(&report.path) else {
-            continue;
-        };
+        let original = std::fs::read_to_string(&report.path).ok()?;
         let mut fixes = crate::report::FileFixes::default();
         for (mode, unsafe_fixes) in [(Applicability::Safe, false), (Applicability::Unsafe, true)] {
             if !has(mode) {
@@ -808,28 +815,23 @@ fn file_fixes(
             }
             let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
             fix.unsafe_fixes = unsafe_fixes;
-            // A call and the template it loads are one fix, as `dusk fix` makes it.
-            let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
-            let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
             fix.others = Some(&read_other);
-            let beside = |from: &std::path::Path| others.beside(from);
             fix.beside = Some(&beside);
-            let loaded_by = |template: &std::path::Path| {
-                others.loaders(template, &settings, &scan.fix_overrides)
-            };
             fix.loaded_by = Some(&loaded_by);
-            let Some(outcome) = refix(report, &original, &fix) else {
-                continue 'reports;
-            };
+            let outcome = refix(report, &original, &fix)?;
             let changes = crate::report::Replacement::between(&outcome.original, &outcome.fixed);
             match mode {
                 Applicability::Safe => fixes.safe = changes,
                 _ => fixes.unsafe_ = changes,
             }
         }
-        out.insert(report.path.clone(), fixes);
-    }
-    out
+        crate::source::forget_kept();
+        Some(fixes)
+    };
+    reports
+        .par_iter()
+        .filter_map(|report| Some((report.path.clone(), one_file(report)?)))
+        .collect()
 }
 
 /// The fix loop over a reported file's text as read again (`None` for a kind dusk does not

@@ -220,6 +220,15 @@ fi
     || provisional="PROVISIONAL: fallback trigger list"
 
 # ---------------------------------------------------------------- timing
+time_cmd() {  # prints mean sd min over $runs runs after one warmup
+    "$@" > /dev/null 2>&1 || true
+    local i t0 t1 ts=()
+    for ((i = 0; i < runs; i++)); do
+        t0=$(date +%s%N); "$@" > /dev/null 2>&1 || true; t1=$(date +%s%N)
+        ts+=("$(( t1 - t0 ))")
+    done
+    python3 -c 'import statistics as s,sys; v=[int(x)/1e9 for x in sys.argv[1:]]; print(f"{s.mean(v):.4f} {s.stdev(v) if len(v) > 1 else 0.0:.4f} {min(v):.4f}")' "${ts[@]}"
+}
 echo "== timing ($runs runs, 1 warmup, $(nproc) CPUs)"
 if [ "$have_hyperfine" = 1 ]; then
     extra=()
@@ -251,15 +260,6 @@ EOF
     timer="hyperfine $(hyperfine --version | awk '{print $2}')"
 else
     echo "   (hyperfine not installed: timing with a shell loop)"
-    time_cmd() {  # prints mean sd min over $runs runs after one warmup
-        "$@" > /dev/null 2>&1 || true
-        local i t0 t1 ts=()
-        for ((i = 0; i < runs; i++)); do
-            t0=$(date +%s%N); "$@" > /dev/null 2>&1 || true; t1=$(date +%s%N)
-            ts+=("$(( t1 - t0 ))")
-        done
-        python3 -c 'import statistics as s,sys; v=[int(x)/1e9 for x in sys.argv[1:]]; print(f"{s.mean(v):.4f} {s.stdev(v):.4f} {min(v):.4f}")' "${ts[@]}"
-    }
     read -r rg_mean rg_sd rg_min < <(time_cmd "${rg_cmd[@]}")
     read -r dusk_mean dusk_sd dusk_min < <(time_cmd "${dusk_cmd[@]}")
     read -r fix_mean fix_sd fix_min < <(time_cmd "${fix_cmd[@]}")
@@ -285,6 +285,13 @@ rg_rss=$(rss_of "${rg_cmd[@]}")
 dusk_rss=$(rss_of "${dusk_cmd[@]}")
 fix_rss=$(rss_of "${fix_cmd[@]}")
 ruff_rss="?"; [ "$have_ruff" = 1 ] && ruff_rss=$(rss_of "${ruff_cmd[@]}")
+
+# ---------------------------------------------------------------- SARIF
+# `--format sarif` adds each file's fixes, made by the fix loops again: timed on its own
+# (shell loop), so a format that does more than JSON cannot go slow unseen (it once took
+# 60x the JSON run).
+sarif_cmd=("$dusk" check "$corpus" --format sarif --output /dev/null)
+read -r sarif_mean sarif_sd sarif_min < <(time_cmd "${sarif_cmd[@]}")
 
 # ---------------------------------------------------------------- report
 report=$(python3 - "$rg_mean" "$rg_sd" "$rg_min" "$dusk_mean" "$dusk_sd" "$dusk_min" "$rg_rss" "$dusk_rss" \
@@ -325,6 +332,8 @@ print(f"RESULT {'PASS' if t_ok and m_ok and f_ok and r_ok else 'FAIL'}")
 EOF
 )
 
+report="$report
+$(python3 -c 'import sys; s, d = map(float, sys.argv[1:]); print(f"dusk check --format sarif (mean): {s:.3f} s, {s / d:.2f}x dusk check")' "$sarif_mean" "$dusk_mean")"
 [ -z "$provisional" ] || report="$(sed 's/^RESULT .*/& (provisional)/' <<< "$report")"
 
 machine="$(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown CPU), $(free -m 2>/dev/null | awk '/Mem:/ {print $2 " MiB RAM"}')"
@@ -359,7 +368,7 @@ if [ "$record" = 1 ]; then
         echo "- sanity: rg matched $rg_files files; dusk: $findings_summary"
         [ -z "$baseline_summary" ] || echo "- same findings as \`$BENCH_BASELINE\`: $baseline_summary"
         echo "- load during the run: $(uptime | sed 's/.*load average/load average/')"
-        echo "- commands: \`rg --count-matches -i -F -f triggers.txt CORPUS\`, \`ruff check --no-cache --config ruff.toml --select TID251 --exit-zero CORPUS\` (banned-api: \`dask_kubernetes.KubeCluster\`), \`dusk check CORPUS --format json --output /dev/null\`, \`dusk fix CORPUS --diff --color never\`"
+        echo "- commands: \`rg --count-matches -i -F -f triggers.txt CORPUS\`, \`ruff check --no-cache --config ruff.toml --select TID251 --exit-zero CORPUS\` (banned-api: \`dask_kubernetes.KubeCluster\`), \`dusk check CORPUS --format json --output /dev/null\`, \`dusk fix CORPUS --diff --color never\`, \`dusk check CORPUS --format sarif --output /dev/null\`"
         echo
         echo "$report"
         if [ -n "$provisional" ]; then echo; echo "**$provisional** — these numbers do not yet reflect the finished tool."; fi

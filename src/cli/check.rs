@@ -385,13 +385,19 @@ impl Scan {
     /// Walk the paths, drop what `exclude` names, and note the explicit files no front-end
     /// reads on standard error.
     pub fn discover(&self, paths: &[PathBuf]) -> crate::discover::Discovery {
-        let mut found = discover(paths);
+        let found = self.walk(paths);
         for path in &found.skipped {
             eprintln!(
                 "note: skipped `{}`: dusk reads Python, notebooks, YAML and Dockerfiles",
                 display_path(path)
             );
         }
+        found
+    }
+
+    /// [`Scan::discover`] without the notes: the files `exclude` names are set apart.
+    fn walk(&self, paths: &[PathBuf]) -> crate::discover::Discovery {
+        let mut found = discover(paths);
         if !self.exclude.is_empty() {
             let explicit: std::collections::BTreeSet<&PathBuf> = paths.iter().collect();
             // Decided in parallel (each path is made absolute and matched at every level),
@@ -780,6 +786,18 @@ fn rule_infos(
     out
 }
 
+/// The other files for the fixes `--show-fixes` and SARIF show, as `dusk fix` sees them: the
+/// run's files, with the files `exclude` leaves out marked as such when the loaders of a
+/// template are first asked for (excluded code stays classic, and so does what it loads;
+/// a walk of the paths alone knew no `exclude`).
+fn others_as_fix_sees_them(scan: &Scan, settings: &Settings<'_>) -> super::fix::Others {
+    let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
+    let found = scan.walk(&scan.paths);
+    others.know_files(&found.files);
+    others.know_walk(found.files, found.excluded);
+    others
+}
+
 /// What each fix mode would change in the files with fixable findings (for SARIF `fixes`),
 /// the files in parallel.
 fn file_fixes(
@@ -789,10 +807,16 @@ fn file_fixes(
     use crate::source::edit::Applicability;
     use rayon::prelude::*;
     let settings = scan.settings();
+    if !reports
+        .iter()
+        .any(|r| r.findings.iter().any(|f| f.fix.is_some()))
+    {
+        return Default::default();
+    }
     // A call and the template it loads are one fix, as `dusk fix` makes it. One view of the
-    // other files for the whole run, as `--show-fixes` has: one per file and mode walked and
-    // linted the tree again for each file whose fix asks who loads a template (#13).
-    let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
+    // other files for the whole run: one per file and mode walked and linted the tree again
+    // for each file whose fix asks who loads a template (#13).
+    let others = others_as_fix_sees_them(scan, &settings);
     let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
     let beside = |from: &std::path::Path| others.beside(from);
     let loaded_by =
@@ -864,7 +888,13 @@ fn show_fixes(
     let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
     fix.unsafe_fixes = unsafe_fixes;
     // A call and the template it loads are one fix, shown together as `dusk fix --diff` does.
-    let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
+    if !reports
+        .iter()
+        .any(|r| r.findings.iter().any(|f| f.fix.is_some()))
+    {
+        return Ok(());
+    }
+    let others = others_as_fix_sees_them(scan, &settings);
     let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
     fix.others = Some(&read_other);
     let beside = |from: &std::path::Path| others.beside(from);

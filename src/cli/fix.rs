@@ -309,6 +309,9 @@ pub(crate) struct Others {
     /// The pod template files code of the run loads, by real path: found the first time a
     /// fix asks ([`Others::loaders`]).
     loads: std::sync::OnceLock<BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>>>,
+    /// The run's files and those `exclude` left out, when known ([`Others::know_walk`]): what
+    /// [`Others::loaders`] reads when no index was made.
+    walked: std::sync::OnceLock<(Vec<SourceFile>, Vec<SourceFile>)>,
     /// The lints the index made of the run's files, when the run selects every rule: each
     /// file's own fix takes its lint from here instead of linting the same text again.
     linted: std::sync::Mutex<std::collections::HashMap<PathBuf, (String, FileReport)>>,
@@ -361,6 +364,7 @@ impl Others {
             listed: Default::default(),
             run_yaml: std::sync::OnceLock::new(),
             loads: std::sync::OnceLock::new(),
+            walked: std::sync::OnceLock::new(),
             linted: Default::default(),
             real_dirs: Default::default(),
         }
@@ -418,6 +422,13 @@ impl Others {
         let _ = self.run_yaml.set(yaml);
     }
 
+    /// The run's walk (`files`, and the files `exclude` left out), for [`Others::loaders`]
+    /// to find the loaders in when it is first asked: excluded code stays classic, and so
+    /// does what it loads.
+    pub(crate) fn know_walk(&self, files: Vec<SourceFile>, excluded: Vec<SourceFile>) {
+        let _ = self.walked.set((files, excluded));
+    }
+
     /// The code of the run (the files under the paths given) that loads `template` as a
     /// classic pod template, with what each loader's own fix makes of it (see
     /// [`crate::migrate::loads`]). Found once per run, for every template at once.
@@ -432,9 +443,21 @@ impl Others {
         };
         self.loads
             .get_or_init(|| {
-                // No index was built for this run: every file under the paths given.
-                let walked = crate::discover::discover(&self.given).files;
-                let sources: Vec<LoadSource<'_>> = walked.iter().map(LoadSource::Unread).collect();
+                // No index was built for this run: the run's files when known, else every
+                // file under the paths given.
+                let unknown;
+                let (files, excluded) = match self.walked.get() {
+                    Some((files, excluded)) => (files, excluded.as_slice()),
+                    None => {
+                        unknown = crate::discover::discover(&self.given).files;
+                        (&unknown, &[][..])
+                    }
+                };
+                let sources: Vec<LoadSource<'_>> = files
+                    .iter()
+                    .map(LoadSource::Unread)
+                    .chain(excluded.iter().map(LoadSource::Excluded))
+                    .collect();
                 let mut index = BTreeMap::new();
                 add_loads(&mut index, self.find_loads(&sources, lint, overrides));
                 index

@@ -299,6 +299,54 @@ fn a_loader_the_run_excludes_keeps_the_template_classic() {
     assert_eq!(finding["fix"]["applicability"], "unsafe", "{finding:#}");
 }
 
+/// `dusk check --isolated --show-fixes --unsafe-fixes ARGS DIR`, as printed.
+fn shown_fixes(dir: &Path, args: &[&str]) -> String {
+    let out = dir.join("check.txt");
+    let mut argv = vec![
+        "dusk",
+        "check",
+        "--isolated",
+        "--show-fixes",
+        "--unsafe-fixes",
+        "--color",
+        "never",
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    argv.extend_from_slice(args);
+    argv.push(dir.to_str().unwrap());
+    dusk::cli::run(clap::Parser::parse_from(argv)).unwrap();
+    fs::read_to_string(out).unwrap()
+}
+
+/// `--show-fixes` shows what `dusk fix --diff` would print, excludes included: the template of
+/// a loader the run excludes stays a Pod there too. (Its own lazy search for loaders walked
+/// the paths without `exclude`, and showed the template migrated.)
+#[test]
+fn shown_fixes_keep_the_template_of_an_excluded_loader_classic() {
+    let dir = project("migrated-call");
+    let shown = shown_fixes(dir.path(), &["--extend-exclude", "daily_report.py"]);
+    assert!(
+        shown.contains("Fixes (`dusk fix --unsafe-fixes`)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("kind: DaskCluster"), "{shown}");
+    let (_, fixed) = fix_in(
+        dir.path(),
+        &[
+            "--diff",
+            "--unsafe-fixes",
+            "--extend-exclude",
+            "daily_report.py",
+        ],
+        &["."],
+    );
+    assert!(!fixed.contains("kind: DaskCluster"), "{fixed}");
+    // With its loader in the run, both show the template migrated with it.
+    let shown = shown_fixes(dir.path(), &[]);
+    assert!(shown.contains("+kind: DaskCluster"), "{shown}");
+}
+
 #[test]
 fn a_dask_config_scheduler_template_path_goes_into_the_daskcluster() {
     let dir = project("dask-config-scheduler");

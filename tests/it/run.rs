@@ -46,19 +46,23 @@ pub fn check_json(path: &Path, out: &Path) -> serde_json::Value {
 
 /// [`check_json`] with more arguments (`--select`, `--extend-exclude`).
 pub fn check_json_with(path: &Path, out: &Path, args: &[&str]) -> serde_json::Value {
+    let text = check_output_with(path, out, &[&["--format", "json"], args].concat());
+    serde_json::from_str(&text).unwrap()
+}
+
+/// `dusk check --isolated --output OUT ARGS… PATH`: what it wrote to OUT.
+pub fn check_output_with(path: &Path, out: &Path, args: &[&str]) -> String {
     let mut argv = vec![
         "dusk",
         "check",
         "--isolated",
-        "--format",
-        "json",
         "--output",
         out.to_str().unwrap(),
     ];
     argv.extend_from_slice(args);
     argv.push(path.to_str().unwrap());
     dusk::cli::run(Cli::parse_from(argv)).unwrap();
-    serde_json::from_str(&fs::read_to_string(out).unwrap()).unwrap()
+    fs::read_to_string(out).unwrap()
 }
 
 /// `(kind, name)` of each document of the YAML `text`.

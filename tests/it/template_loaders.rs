@@ -8,7 +8,7 @@
 //! declined. Each snapshot is `dusk fix --diff --unsafe-fixes` with the built-in packs: the
 //! diffs, and what is left for a person with the reasons.
 
-use crate::run::{check_json, check_json_with, fix_in, read};
+use crate::run::{check_json, check_json_with, check_output_with, fix_in, read};
 use std::fs;
 use std::path::Path;
 
@@ -301,22 +301,8 @@ fn a_loader_the_run_excludes_keeps_the_template_classic() {
 
 /// `dusk check --isolated --show-fixes --unsafe-fixes ARGS DIR`, as printed.
 fn shown_fixes(dir: &Path, args: &[&str]) -> String {
-    let out = dir.join("check.txt");
-    let mut argv = vec![
-        "dusk",
-        "check",
-        "--isolated",
-        "--show-fixes",
-        "--unsafe-fixes",
-        "--color",
-        "never",
-        "--output",
-        out.to_str().unwrap(),
-    ];
-    argv.extend_from_slice(args);
-    argv.push(dir.to_str().unwrap());
-    dusk::cli::run(clap::Parser::parse_from(argv)).unwrap();
-    fs::read_to_string(out).unwrap()
+    let shown = ["--show-fixes", "--unsafe-fixes", "--color", "never"];
+    check_output_with(dir, &dir.join("check.txt"), &[&shown[..], args].concat())
 }
 
 /// `--show-fixes` shows what `dusk fix --diff` would print, excludes included: the template of

@@ -943,13 +943,16 @@ pub fn fix_text_with(
         })
     };
     let limits = settings.lint.limits.yaml;
-    // Checking a YAML text parses it: its resource kinds and the rewriters' tree come
-    // from that parse, not from three more.
+    // A YAML text is parsed once (`yaml::parse_shared`): its check, its resource kinds and
+    // the rewriters' tree share the tree. The kinds are kept while it is at hand: asked a
+    // pass later, it may have left the thread's few shared parses.
     let check = |t: &str| {
         cache.checks.memo(&cache.texts, t, || {
-            let (result, kinds) = check_keeping(meta.kind, t, limits);
-            if let Some(kinds) = kinds {
-                cache.kinds.insert(&cache.texts, t, kinds);
+            let result = check(meta.kind, t, limits);
+            if meta.kind == SourceKind::Yaml {
+                cache
+                    .kinds
+                    .insert(&cache.texts, t, validate::resource_kinds(t, limits));
             }
             result
         })
@@ -2003,29 +2006,6 @@ pub fn check(
     }
 }
 
-/// [`check`], and for a YAML text its operator resource kinds (`None` for other kinds of
-/// file; `Some(None)` for text that is not YAML, as [`validate::resource_kinds`] says), from
-/// one parse.
-#[allow(clippy::type_complexity)]
-fn check_keeping(
-    kind: SourceKind,
-    text: &str,
-    limits: yaml::Limits,
-) -> (
-    Result<Vec<validate::Problem>, String>,
-    Option<Option<Vec<String>>>,
-) {
-    if kind != SourceKind::Yaml {
-        return (check(kind, text, limits), None);
-    }
-    let file = match yaml::parse_shared(text, limits) {
-        Ok(file) => file,
-        Err(e) => return (Err(format!("invalid YAML: {}", e.message)), Some(None)),
-    };
-    let problems = validate::yaml_file(&file, text);
-    (Ok(problems), Some(Some(validate::kinds_in(&file))))
-}
-
 fn python_syntax(text: &str) -> Result<(), String> {
     let doc = python::parse(text).ok_or("the Python parser gave up on this file")?;
     match python::syntax_errors(&doc, 1).into_iter().next() {
@@ -2236,10 +2216,13 @@ mod tests {
         let limits = yaml::Limits::default();
         let text = "apiVersion: kubernetes.dask.org/v1\nkind: DaskCluster\nmetadata:\n  name: a\n\
                     spec: {}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n";
-        let (checked, kinds) = check_keeping(SourceKind::Yaml, text, limits);
-        assert_eq!(checked, check(SourceKind::Yaml, text, limits));
-        assert_eq!(kinds, Some(validate::resource_kinds(text, limits)));
-        assert_eq!(kinds, Some(Some(vec!["DaskCluster".to_owned()])));
+        // It parses (its DaskCluster's problems are the validator's business).
+        assert!(check(SourceKind::Yaml, text, limits).is_ok());
+        let shared = yaml::parse_shared(text, limits).unwrap();
+        assert_eq!(
+            validate::resource_kinds(text, limits),
+            Some(vec!["DaskCluster".to_owned()])
+        );
         // The rewriters get the tree the check made, not a parse of their own; another text
         // is parsed as usual.
         let fresh = yaml::parse(text, limits).unwrap();
@@ -2256,20 +2239,14 @@ mod tests {
             format!("{:?}", kept.documents),
             format!("{:?}", fresh.documents)
         );
-        let again = parse(SourceKind::Yaml, text, limits);
-        let Some(Parsed::Yaml(again)) = &again else {
-            panic!("parses")
-        };
-        assert!(std::rc::Rc::ptr_eq(kept, again), "shared, not parsed again");
-        // Not YAML: the same error as `check`, and no kinds, as `resource_kinds` says.
+        assert!(
+            std::rc::Rc::ptr_eq(kept, &shared),
+            "shared, not parsed again"
+        );
+        // Not YAML: an error, and no kinds.
         let broken = "a: [1\n";
-        let (checked, kinds) = check_keeping(SourceKind::Yaml, broken, limits);
-        assert_eq!(checked, check(SourceKind::Yaml, broken, limits));
-        assert_eq!(kinds, Some(validate::resource_kinds(broken, limits)));
-        assert_eq!(kinds, Some(None));
-        // Other kinds of file: `check` alone.
-        let (checked, kinds) = check_keeping(SourceKind::Python, "x = 1\n", limits);
-        assert_eq!((checked, kinds), (Ok(Vec::new()), None));
+        assert!(check(SourceKind::Yaml, broken, limits).is_err());
+        assert_eq!(validate::resource_kinds(broken, limits), None);
     }
 
     #[test]

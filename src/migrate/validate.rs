@@ -78,7 +78,8 @@ pub fn yaml_file(file: &YamlFile, _text: &str) -> Vec<Problem> {
 /// `apiVersion`, `kind` or the document) leaves nothing for [`resource`] to check, so the
 /// fix loop compares these before and after.
 pub fn resource_kinds(text: &str, limits: crate::source::yaml::Limits) -> Option<Vec<String>> {
-    let file = crate::source::yaml::parse(text, limits).ok()?;
+    // Shared: the fix loop's check of the same text parsed it just before.
+    let file = crate::source::yaml::parse_shared(text, limits).ok()?;
     Some(kinds_in(&file))
 }
 

@@ -793,9 +793,15 @@ fn rule_infos(
 fn others_as_fix_sees_them(scan: &Scan, settings: &Settings<'_>) -> super::fix::Others {
     let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
     let found = scan.walk(&scan.paths);
-    others.know_files(&found.files);
     others.know_walk(found.files, found.excluded);
     others
+}
+
+/// Whether any finding of `reports` has a fix: else there is nothing to show, and no walk.
+fn any_fix(reports: &[FileReport]) -> bool {
+    reports
+        .iter()
+        .any(|r| r.findings.iter().any(|f| f.fix.is_some()))
 }
 
 /// What each fix mode would change in the files with fixable findings (for SARIF `fixes`),
@@ -807,10 +813,7 @@ fn file_fixes(
     use crate::source::edit::Applicability;
     use rayon::prelude::*;
     let settings = scan.settings();
-    if !reports
-        .iter()
-        .any(|r| r.findings.iter().any(|f| f.fix.is_some()))
-    {
+    if !any_fix(reports) {
         return Default::default();
     }
     // A call and the template it loads are one fix, as `dusk fix` makes it. One view of the
@@ -887,13 +890,10 @@ fn show_fixes(
     let settings = scan.settings();
     let mut fix = crate::migrate::FixSettings::new(&settings, &scan.fix_overrides);
     fix.unsafe_fixes = unsafe_fixes;
-    // A call and the template it loads are one fix, shown together as `dusk fix --diff` does.
-    if !reports
-        .iter()
-        .any(|r| r.findings.iter().any(|f| f.fix.is_some()))
-    {
+    if !any_fix(reports) {
         return Ok(());
     }
+    // A call and the template it loads are one fix, shown together as `dusk fix --diff` does.
     let others = others_as_fix_sees_them(scan, &settings);
     let read_other = |from: &std::path::Path, written: &str| others.read(from, written);
     fix.others = Some(&read_other);

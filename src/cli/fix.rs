@@ -422,10 +422,12 @@ impl Others {
         let _ = self.run_yaml.set(yaml);
     }
 
-    /// The run's walk (`files`, and the files `exclude` left out), for [`Others::loaders`]
-    /// to find the loaders in when it is first asked: excluded code stays classic, and so
-    /// does what it loads.
+    /// The run's walk (`files`, and the files `exclude` left out): its files known as
+    /// [`Others::know_files`] knows them, and kept for [`Others::loaders`] to find the
+    /// loaders in when it is first asked (excluded code stays classic, and so does what it
+    /// loads).
     pub(crate) fn know_walk(&self, files: Vec<SourceFile>, excluded: Vec<SourceFile>) {
+        self.know_files(&files);
         let _ = self.walked.set((files, excluded));
     }
 

@@ -2,6 +2,9 @@
 
 use clap::Parser;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // Errors are not wrapped: a wrapped help breaks `--target dask-kubernetes=…` at its hyphen,
     // and what it suggests must be copyable as printed.

@@ -710,7 +710,6 @@ impl Others {
         // The tree's paths are real already: made relative without asking the file system
         // again (two `realpath`s per file per call made a 20,000-file run spend its time in
         // the kernel).
-        let here_parts: Vec<std::path::Component> = here.components().collect();
         let tree = self.tree_of(dir);
         // Only the levels the stack search can reach are listed (and kustomizations at any
         // level): a tree of thousands of files is not made relative for every directory.
@@ -724,8 +723,8 @@ impl Others {
                     .filter(|i| !reach.contains(i)),
             )
             .map(|i| &tree.files[i])
-            .filter(|p| p.parent() != Some(here.as_path()))
-            .filter_map(|p| nearby(p, &here_parts))
+            .filter(|p| !directly_in(p, &here))
+            .filter_map(|p| nearby(p, &here))
             .collect();
         further.sort_by(|a, b| a.written.cmp(&b.written));
         let mut listed: Vec<crate::migrate::Nearby> =
@@ -857,7 +856,7 @@ fn reach(tree: &[PathBuf], here: &Path, in_dir: usize) -> std::ops::Range<usize>
     // Files directly in `here` are listed from the directory itself.
     let direct = tree[own.clone()]
         .iter()
-        .filter(|p| p.parent() == Some(here))
+        .filter(|p| directly_in(p, here))
         .count();
     let mut reached = 0..0;
     for (level, dir) in here.ancestors().enumerate() {
@@ -906,33 +905,71 @@ impl Tree {
     }
 }
 
-/// `path` as [`crate::migrate::Nearby`] lists it from the directory whose components are
-/// `dir`: its relative path and level from one pass over its components.
-fn nearby(path: &Path, dir: &[std::path::Component]) -> Option<crate::migrate::Nearby> {
-    let parts: Vec<std::path::Component> = path.components().collect();
-    let common = dir.iter().zip(&parts).take_while(|(a, b)| a == b).count();
-    let ups = dir.len() - common;
-    let rest = &parts[common..];
-    let mut written = String::with_capacity(path.as_os_str().len());
+/// `path` as [`crate::migrate::Nearby`] lists it from the directory `dir`: its relative
+/// path and level. Both are real paths (no `.`, `..` or doubled separator), so their
+/// components are the text between separators, compared without parsing either path into
+/// components: every directory of a stack lists up to `MAX_FILES` paths (#13).
+fn nearby(path: &Path, dir: &Path) -> Option<crate::migrate::Nearby> {
+    let path = path.as_os_str().as_encoded_bytes();
+    let dir = trim_separators(dir.as_os_str().as_encoded_bytes());
+    let common = parts(dir)
+        .zip(parts(path))
+        .take_while(|(a, b)| a == b)
+        .count();
+    let ups = parts(dir).count() - common;
+    // The bytes after the first `common` parts and their separators.
+    let skipped: usize = parts(path).take(common).map(|p| p.len() + 1).sum();
+    let rest = path.get(skipped..).unwrap_or_default();
+    let mut written = String::with_capacity(3 * ups + rest.len());
     for _ in 0..ups {
         written.push_str("../");
     }
-    for (i, c) in rest.iter().enumerate() {
+    let mut rest_parts = 0;
+    for (i, part) in parts(rest).filter(|p| !p.is_empty()).enumerate() {
         if i > 0 {
             written.push('/');
         }
-        written.push_str(c.as_os_str().to_str()?);
+        written.push_str(std::str::from_utf8(part).ok()?);
+        rest_parts += 1;
     }
-    if rest.is_empty() {
+    if rest_parts == 0 {
         written.pop();
     }
-    let level = if ups == 0 && rest.len() > 1 { 1 } else { ups };
+    let level = if ups == 0 && rest_parts > 1 { 1 } else { ups };
     let kustomization = crate::migrate::rewriters::stack_scope::is_kustomization_name(&written);
     Some(crate::migrate::Nearby {
         written,
         level,
         kustomization,
     })
+}
+
+/// A path's bytes split at its separators (`/`, and `\\` where that is one too).
+fn parts(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    path.split(|b| b.is_ascii() && std::path::is_separator(char::from(*b)))
+}
+
+/// A directory's bytes without the separators that end it (the root's `/` becomes empty,
+/// as its files' paths begin with an empty part).
+fn trim_separators(dir: &[u8]) -> &[u8] {
+    let end = dir
+        .iter()
+        .rposition(|b| !(b.is_ascii() && std::path::is_separator(char::from(*b))))
+        .map_or(0, |i| i + 1);
+    &dir[..end]
+}
+
+/// Whether real path `path` is a file directly in real directory `dir`.
+fn directly_in(path: &Path, dir: &Path) -> bool {
+    let path = path.as_os_str().as_encoded_bytes();
+    let dir = trim_separators(dir.as_os_str().as_encoded_bytes());
+    let Some(rest) = path.strip_prefix(dir) else {
+        return false;
+    };
+    let mut rest = parts(rest);
+    rest.next() == Some(&[][..])
+        && rest.next().is_some_and(|p| !p.is_empty())
+        && rest.next().is_none()
 }
 
 /// `path` with its `..` components taken out against the ones before them (`a/b/../c` →
@@ -2212,6 +2249,73 @@ fn status(scan: &Scan, results: &[FileResult], scanned: usize, preview: bool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A listed path, written from the asking directory, leads back to the file: joined to
+        /// the directory with its `..` taken out, it is the file's path; its level is how far
+        /// the stack search widens to reach it.
+        #[test]
+        fn a_nearby_path_leads_from_the_directory_to_the_file(
+            dir in proptest::collection::vec(0usize..3, 0..4),
+            file in proptest::collection::vec(0usize..3, 0..4),
+        ) {
+            let names = ["a", "ab", "b"];
+            let dir = PathBuf::from(format!(
+                "/{}",
+                dir.iter().map(|&i| names[i]).collect::<Vec<_>>().join("/")
+            ));
+            let mut path = PathBuf::from("/");
+            path.extend(file.iter().map(|&i| names[i]));
+            path.push("x.yaml");
+            let listed = nearby(&path, &dir).unwrap();
+            let joined = dir.join(&listed.written);
+            proptest::prop_assert_eq!(lexical(&joined).unwrap_or(joined), path.clone());
+            let ups = listed.written.matches("../").count();
+            let nested = ups == 0 && listed.written.contains('/');
+            proptest::prop_assert_eq!(listed.level, if nested { 1 } else { ups });
+            proptest::prop_assert_eq!(directly_in(&path, &dir), path.parent() == Some(&*dir));
+        }
+    }
+
+    #[test]
+    fn nearby_paths_are_written_as_a_person_would() {
+        let written = |path: &str, dir: &str| {
+            let n = nearby(Path::new(path), Path::new(dir)).unwrap();
+            (n.written, n.level, n.kustomization)
+        };
+        assert_eq!(
+            written("/r/a/b/x.yaml", "/r/a/b"),
+            ("x.yaml".into(), 0, false)
+        );
+        assert_eq!(
+            written("/r/a/c/y.yaml", "/r/a/b"),
+            ("../c/y.yaml".into(), 1, false)
+        );
+        assert_eq!(
+            written("/r/a/b/s/z.yaml", "/r/a/b"),
+            ("s/z.yaml".into(), 1, false)
+        );
+        assert_eq!(
+            written("/r/kustomization.yaml", "/r/a/b"),
+            ("../../kustomization.yaml".into(), 2, true)
+        );
+        assert_eq!(
+            written("/r/ab/x.yaml", "/r/a"),
+            ("../ab/x.yaml".into(), 1, false)
+        );
+        assert_eq!(written("/x.yaml", "/"), ("x.yaml".into(), 0, false));
+        assert!(directly_in(Path::new("/x.yaml"), Path::new("/")));
+        assert!(!directly_in(Path::new("/ab/x.yaml"), Path::new("/a")));
+        assert!(!directly_in(Path::new("/a/s/x.yaml"), Path::new("/a")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_that_is_not_utf8_is_not_listed() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = Path::new(std::ffi::OsStr::from_bytes(b"/r/\xff/x.yaml"));
+        assert!(nearby(path, Path::new("/r/a")).is_none());
+    }
 
     proptest::proptest! {
         /// Pairing by the ordered set picks what a scan of the group in index order for the

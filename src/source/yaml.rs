@@ -271,8 +271,9 @@ mod recent {
     use std::collections::VecDeque;
     use std::rc::Rc;
 
-    /// Texts kept: the original and the fixed texts of one file's loops.
-    const KEEP: usize = 4;
+    /// Texts kept: the original and the fixed texts of one file's loops, and the files
+    /// beside it that a stack's rewriter reads in each of them.
+    pub(super) const KEEP: usize = 8;
     /// A larger text is kept alone: its tree may be a large share of memory.
     const MAX_SHARED_BYTES: usize = 4 << 20;
 
@@ -701,7 +702,7 @@ mod tests {
         let err = parse_shared("a: [1\n", limits).unwrap_err();
         assert_eq!(parse_shared("a: [1\n", limits).unwrap_err(), err);
         // The last few texts are kept; an older one is parsed again.
-        for i in 0..4 {
+        for i in 0..recent::KEEP {
             shared(&format!("k{i}: 1\n"), limits);
         }
         let b = shared("a: 1\n", limits);

@@ -18,7 +18,8 @@ pub(super) struct Beside {
     pub name: String,
     pub level: usize,
     pub text: Option<OtherText>,
-    pub file: Option<YamlFile>,
+    /// Shared with the other parses of its text ([`yaml::parse_shared`]).
+    pub file: Option<std::rc::Rc<YamlFile>>,
     pub refused: Option<String>,
 }
 
@@ -158,7 +159,8 @@ fn push_parsed(
     level: usize,
     other: OtherText,
 ) {
-    let Ok(file) = yaml::parse(&other.text, yaml::Limits::default()) else {
+    // Every finding of a stack's file and each of its fix loops read the same files.
+    let Ok(file) = yaml::parse_shared(&other.text, yaml::Limits::default()) else {
         return;
     };
     out.push((
@@ -380,7 +382,7 @@ fn objects_of_patch(
 }
 
 fn objects_in(text: &str, at: usize) -> Vec<(Option<String>, String, usize)> {
-    let Ok(file) = yaml::parse(text, yaml::Limits::default()) else {
+    let Ok(file) = yaml::parse_shared(text, yaml::Limits::default()) else {
         return Vec::new();
     };
     file.documents

@@ -7,7 +7,7 @@
 #
 #   --record     also write the numbers to bench/results.md
 #   --runs N     timed runs per command (default 5, minimum 3; warmup is 1)
-#   --no-build   skip `cargo build --release`, use the existing binary
+#   --no-build   skip `cargo build --profile dist`, use the existing binary
 #
 # environment:
 #   BENCH_CORPUS            corpus directory to reuse (generated there if missing/empty;
@@ -20,7 +20,9 @@
 #   BENCH_REQUIRE_TRIGGERS=1  fail instead of using the fallback trigger list
 #   BENCH_ALLOW_EMPTY=1     time dusk even if it reports no findings (normally refused)
 #   BENCH_TIMER=loop        time with a shell loop even if hyperfine is installed
-#   CARGO_TARGET_DIR        where cargo builds (binary: $CARGO_TARGET_DIR/release/dusk)
+#   BENCH_CARGO_PROFILE     the Cargo profile timed (default dist: what release wheels ship,
+#                           the release build with fat LTO; `release` for a quicker build)
+#   CARGO_TARGET_DIR        where cargo builds (binary: $CARGO_TARGET_DIR/<profile>/dusk)
 #
 # exit status: 0 both targets met, 1 a target missed, 2 the benchmark could not run.
 
@@ -103,11 +105,12 @@ echo "   $n_files files, $((n_bytes / 1000000)) MB, $n_planted relevant files pl
 # ---------------------------------------------------------------- build
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 case "$target_dir" in /*) ;; *) target_dir="$repo/$target_dir" ;; esac
-dusk="$target_dir/release/dusk"
+cargo_profile="${BENCH_CARGO_PROFILE:-dist}"
+dusk="$target_dir/$cargo_profile/dusk"
 if [ "$build" = 1 ]; then
-    echo "== cargo build --release"
-    if ! (cd "$repo" && cargo build --release --quiet); then
-        die "cargo build --release failed; nothing to benchmark"
+    echo "== cargo build --profile $cargo_profile"
+    if ! (cd "$repo" && cargo build --profile "$cargo_profile" --quiet); then
+        die "cargo build --profile $cargo_profile failed; nothing to benchmark"
     fi
 fi
 [ -x "$dusk" ] || die "no binary at $dusk"
@@ -350,7 +353,7 @@ echo "triggers: $n_triggers from $trigger_source"
 echo "sanity:   rg matched $rg_files files; dusk: $findings_summary"
 [ -z "$baseline_summary" ] || echo "baseline: $BENCH_BASELINE: $baseline_summary"
 echo "load:     $(uptime | sed 's/.*load average/load average/')"
-echo "machine:  $machine; $rg_version; $dusk_version @ $commit; timer: $timer"
+echo "machine:  $machine; $rg_version; $dusk_version @ $commit ($cargo_profile profile); timer: $timer"
 echo
 echo "$report"
 [ -z "$provisional" ] || echo "!! $provisional"
@@ -362,7 +365,7 @@ if [ "$record" = 1 ]; then
         echo "Written by \`bench/run.sh --record\` on $(date -u +%Y-%m-%dT%H:%M:%SZ). See bench/README.md."
         echo
         echo "- machine: $machine"
-        echo "- versions: $dusk_version @ $commit; $rg_version; timer: $timer, $runs runs after 1 warmup"
+        echo "- versions: $dusk_version @ $commit ($cargo_profile profile); $rg_version; timer: $timer, $runs runs after 1 warmup"
         echo "- corpus: profile $profile, $n_files files, $n_bytes bytes, $n_planted relevant files planted (seed ${BENCH_SEED:-42})"
         echo "- triggers: $n_triggers literals from $trigger_source"
         echo "- sanity: rg matched $rg_files files; dusk: $findings_summary"

@@ -4,7 +4,8 @@
 # usage: bench/scaling.sh [--sizes "1000 5000 20000"] [--runs N] [--no-series] [--no-cases]
 #
 # environment:
-#   DUSK                    the binary (default ${CARGO_TARGET_DIR:-target}/release/dusk; not built here)
+#   DUSK                    the binary (default ${CARGO_TARGET_DIR:-target}/dist/dusk, else
+#                           .../release/dusk; not built here)
 #   BENCH_PROFILE           corpus profile of the series (default dask-shop)
 #   BENCH_SCALING_DIR       where corpora and case files are kept (default /tmp/dusk-scaling)
 #
@@ -25,14 +26,17 @@ while [ $# -gt 0 ]; do
         --runs) runs="$2"; shift ;;
         --no-series) series=0 ;;
         --no-cases) cases=0 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "scaling.sh: unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
 done
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
-dusk="${DUSK:-$target_dir/release/dusk}"
-[ -x "$dusk" ] || { echo "scaling.sh: no binary at $dusk (cargo build --release)" >&2; exit 2; }
+# The shipped build (bench/run.sh builds it) when there is one, else the release build.
+default_dusk="$target_dir/dist/dusk"
+[ -x "$default_dusk" ] || default_dusk="$target_dir/release/dusk"
+dusk="${DUSK:-$default_dusk}"
+[ -x "$dusk" ] || { echo "scaling.sh: no binary at $dusk (cargo build --profile dist)" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "scaling.sh: hyperfine is required" >&2; exit 2; }
 dir="${BENCH_SCALING_DIR:-/tmp/dusk-scaling}"
 mkdir -p "$dir"

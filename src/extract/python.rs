@@ -19,6 +19,7 @@
 //! tree-sitter keeps the valid parts of a broken file. Never reads files, never runs code.
 
 use crate::source::python::KindName as _;
+use crate::source::python::{Field, FieldChild as _};
 mod config;
 mod literal;
 pub mod make_pod_spec;
@@ -150,7 +151,7 @@ fn visit<'t>(node: Node<'t>, text: &str, found: &mut Found<'t>, out: &mut Vec<Co
             if !found.skip.contains(&node.id()) {
                 found.chains.push(node);
             }
-            if let Some(object) = node.child_by_field_name("object")
+            if let Some(object) = node.field(Field::Object)
                 && object.kind_name() == "attribute"
             {
                 found.skip.insert(object.id());
@@ -182,7 +183,7 @@ fn visit<'t>(node: Node<'t>, text: &str, found: &mut Found<'t>, out: &mut Vec<Co
         }
         "dictionary" => config::env_dict(node, text, out),
         "subscript" => {
-            if let Some(index) = node.child_by_field_name("subscript") {
+            if let Some(index) = node.field(Field::Subscript) {
                 let value = found.assigned.get(&node.id()).copied();
                 config::env_string(index, value, text, out);
             }
@@ -190,17 +191,14 @@ fn visit<'t>(node: Node<'t>, text: &str, found: &mut Found<'t>, out: &mut Vec<Co
         "assignment" => assignment(node, text, found),
         "as_pattern" => {
             let target = node
-                .child_by_field_name("alias")
+                .field(Field::Alias)
                 .and_then(|alias| items(alias).next());
             if let (Some(value), Some(target)) = (items(node).next(), target) {
                 add_target(target, value, text, found);
             }
         }
         "named_expression" => {
-            if let (Some(name), Some(value)) = (
-                node.child_by_field_name("name"),
-                node.child_by_field_name("value"),
-            ) {
+            if let (Some(name), Some(value)) = (node.field(Field::Name), node.field(Field::Value)) {
                 add_target(name, value, text, found);
             }
         }
@@ -217,14 +215,14 @@ fn is_command_list(node: Node<'_>, text: &str) -> bool {
 
 /// `a = b = value`, `x: T = value`, `os.environ["DASK_X"] = value`.
 fn assignment<'t>(node: Node<'t>, text: &str, found: &mut Found<'t>) {
-    let Some(left) = node.child_by_field_name("left") else {
+    let Some(left) = node.field(Field::Left) else {
         return;
     };
     // The value of a chained assignment is the right of its innermost assignment; a loop
     // rather than recursion, as chains are as long as the input says.
-    let mut value = node.child_by_field_name("right");
+    let mut value = node.field(Field::Right);
     while let Some(inner) = value.filter(|v| v.kind_name() == "assignment") {
-        value = inner.child_by_field_name("right");
+        value = inner.field(Field::Right);
     }
     let Some(value) = value else {
         return;
@@ -312,7 +310,7 @@ fn calls(found: &mut Found<'_>, text: &str, out: &mut Vec<Construct<'_>>) {
 fn resolve_calls(found: &Found<'_>, text: &str) -> HashMap<usize, String> {
     let mut callees = HashMap::new();
     for &call in found.calls.iter().rev() {
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.field(Field::Function) else {
             continue;
         };
         if let Some(callee) = found.names.resolve_expr(function, text, &callees) {
@@ -341,7 +339,7 @@ fn unwrap_value(mut node: Node<'_>) -> Node<'_> {
 fn arguments(call: Node<'_>, text: &str) -> (Vec<Keyword>, Vec<TextRange>) {
     let mut keywords = Vec::new();
     let mut positional = Vec::new();
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field(Field::Arguments) else {
         return (keywords, positional);
     };
     if arguments.kind_name() == "generator_expression" {
@@ -350,10 +348,9 @@ fn arguments(call: Node<'_>, text: &str) -> (Vec<Keyword>, Vec<TextRange>) {
     for argument in items(arguments) {
         match argument.kind_name() {
             "keyword_argument" => {
-                let (Some(name), Some(value)) = (
-                    argument.child_by_field_name("name"),
-                    argument.child_by_field_name("value"),
-                ) else {
+                let (Some(name), Some(value)) =
+                    (argument.field(Field::Name), argument.field(Field::Value))
+                else {
                     continue;
                 };
                 keywords.push(Keyword {

@@ -18,6 +18,7 @@
 
 use super::Context;
 use crate::source::TextRange;
+use crate::source::python::{Field, FieldChild as _};
 use crate::source::yaml::{Node, Value, YamlFile};
 use pep440_rs::Version as Pep440;
 use std::path::{Path, PathBuf};
@@ -278,7 +279,7 @@ fn python_image(
         if node.kind() != "call" {
             continue;
         }
-        let Some(arguments) = node.child_by_field_name("arguments") else {
+        let Some(arguments) = node.field(Field::Arguments) else {
             continue;
         };
         let mut cursor = arguments.walk();
@@ -286,8 +287,8 @@ fn python_image(
             if argument.kind() != "keyword_argument" {
                 continue;
             }
-            let name = argument.child_by_field_name("name");
-            let value = argument.child_by_field_name("value");
+            let name = argument.field(Field::Name);
+            let value = argument.field(Field::Value);
             let (Some(name), Some(value)) = (name, value) else {
                 continue;
             };

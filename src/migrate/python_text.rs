@@ -9,6 +9,7 @@ use crate::source::TextRange;
 use crate::source::edit::{Edit, TakenItem};
 use crate::source::python::KindName as _;
 use crate::source::python::PyDocument;
+use crate::source::python::{Field, FieldChild as _};
 use tree_sitter::Node;
 
 pub fn range(node: Node<'_>) -> TextRange {
@@ -72,7 +73,7 @@ fn collect_name_uses(
         let node = cursor.node();
         if node.kind_name() == "identifier" {
             let not_a_use = parents.last().is_some_and(|p| {
-                (p.kind_name() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+                (p.kind_name() == "attribute" && p.field(Field::Attribute) == Some(node))
                     || p.kind_name() == "dotted_name"
             });
             if !not_a_use {
@@ -278,7 +279,7 @@ pub fn move_import(
 ) -> Option<Vec<Edit>> {
     let node = node_at(doc, range)?;
     let stmt = ancestor(node, &["import_from_statement"])?;
-    let module_node = stmt.child_by_field_name("module_name")?;
+    let module_node = stmt.field(Field::ModuleName)?;
     let names = imported_names(stmt);
     let index = names
         .iter()
@@ -286,10 +287,8 @@ pub fn move_import(
     let target = names[index];
     let (name_node, alias) = match target.kind_name() {
         "aliased_import" => (
-            target.child_by_field_name("name")?,
-            target
-                .child_by_field_name("alias")
-                .map(|a| text_of(text, a)),
+            target.field(Field::Name)?,
+            target.field(Field::Alias).map(|a| text_of(text, a)),
         ),
         _ => (target, None),
     };
@@ -447,9 +446,9 @@ fn existing_import<'t>(
         if stmt.kind_name() == "import_from_statement"
             && within.start() <= stmt.start_byte()
             && stmt
-                .child_by_field_name("module_name")
+                .field(Field::ModuleName)
                 .is_some_and(|m| text_of(text, m) == module)
-            && stmt.child_by_field_name("name").is_some()
+            && stmt.field(Field::Name).is_some()
         {
             return Some(stmt);
         }
@@ -786,8 +785,7 @@ mod tests {
                 .any(|e| e.start_byte() <= node.start_byte() && node.end_byte() <= e.end_byte());
             if !inside && node.kind_name() == "identifier" && text_of(src, node) == name {
                 let not_a_use = node.parent().is_some_and(|p| {
-                    (p.kind_name() == "attribute"
-                        && p.child_by_field_name("attribute") == Some(node))
+                    (p.kind_name() == "attribute" && p.field(Field::Attribute) == Some(node))
                         || p.kind_name() == "dotted_name"
                 });
                 if !not_a_use {

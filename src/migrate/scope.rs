@@ -14,6 +14,7 @@
 
 use crate::source::python::KindName as _;
 use crate::source::python::PyDocument;
+use crate::source::python::{Field, FieldChild as _};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use tree_sitter::Node;
 
@@ -222,7 +223,7 @@ fn imports<'t>(
     modules: &mut HashSet<String>,
 ) {
     let from = node
-        .child_by_field_name("module_name")
+        .field(Field::ModuleName)
         .map(|m| text[m.byte_range()].to_owned());
     if let Some(module) = &from {
         modules.insert(module.clone());
@@ -230,10 +231,7 @@ fn imports<'t>(
     let mut cursor = node.walk();
     for name in node.children_by_field_name("name", &mut cursor) {
         let (target, alias) = match name.kind_name() {
-            "aliased_import" => (
-                name.child_by_field_name("name"),
-                name.child_by_field_name("alias"),
-            ),
+            "aliased_import" => (name.field(Field::Name), name.field(Field::Alias)),
             _ => (Some(name), None),
         };
         let Some(target) = target else { continue };
@@ -279,13 +277,9 @@ fn is_binding(node: Node<'_>, ancestors: &[Node<'_>]) -> bool {
         let Some(&parent) = above.next() else {
             return false;
         };
-        let field_is = |field: &str| {
-            parent
-                .child_by_field_name(field)
-                .is_some_and(|f| f.id() == child.id())
-        };
+        let field_is = |field: Field| parent.field(field).is_some_and(|f| f.id() == child.id());
         match parent.kind_name() {
-            "function_definition" | "class_definition" => return field_is("name"),
+            "function_definition" | "class_definition" => return field_is(Field::Name),
             "parameters"
             | "lambda_parameters"
             | "typed_parameter"
@@ -298,18 +292,18 @@ fn is_binding(node: Node<'_>, ancestors: &[Node<'_>]) -> bool {
                     parent.kind_name(),
                     "default_parameter" | "typed_default_parameter"
                 ) {
-                    return field_is("name");
+                    return field_is(Field::Name);
                 }
                 if parent.kind_name() == "typed_parameter" {
                     return child.kind_name() == "identifier";
                 }
                 return true;
             }
-            "assignment" | "augmented_assignment" => return field_is("left"),
-            "for_statement" | "for_in_clause" => return field_is("left"),
-            "named_expression" => return field_is("name"),
+            "assignment" | "augmented_assignment" => return field_is(Field::Left),
+            "for_statement" | "for_in_clause" => return field_is(Field::Left),
+            "named_expression" => return field_is(Field::Name),
             "as_pattern_target" | "global_statement" | "nonlocal_statement" => return true,
-            "as_pattern" => return field_is("alias"),
+            "as_pattern" => return field_is(Field::Alias),
             "except_clause" => {
                 return child.kind_name() == "identifier"
                     && child.prev_sibling().is_some_and(|p| p.kind_name() == "as");
@@ -333,14 +327,10 @@ fn is_load(node: Node<'_>, parent: Option<Node<'_>>) -> bool {
     let Some(parent) = parent else {
         return false;
     };
-    let field_is = |field: &str| {
-        parent
-            .child_by_field_name(field)
-            .is_some_and(|f| f.id() == node.id())
-    };
+    let field_is = |field: Field| parent.field(field).is_some_and(|f| f.id() == node.id());
     match parent.kind_name() {
-        "attribute" => field_is("object"),
-        "keyword_argument" => field_is("value"),
+        "attribute" => field_is(Field::Object),
+        "keyword_argument" => field_is(Field::Value),
         "dotted_name"
         | "aliased_import"
         | "import_statement"

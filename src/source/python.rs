@@ -70,6 +70,84 @@ fn indent_widths(text: &str) -> usize {
     seen.len()
 }
 
+/// A field of the Python grammar that dusk reads (`call.field(Field::Function)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Alias,
+    Argument,
+    Arguments,
+    Attribute,
+    Function,
+    Key,
+    Left,
+    ModuleName,
+    Name,
+    Object,
+    Operator,
+    Right,
+    Subscript,
+    Value,
+}
+
+impl Field {
+    const ALL: [Field; 14] = [
+        Field::Alias,
+        Field::Argument,
+        Field::Arguments,
+        Field::Attribute,
+        Field::Function,
+        Field::Key,
+        Field::Left,
+        Field::ModuleName,
+        Field::Name,
+        Field::Object,
+        Field::Operator,
+        Field::Right,
+        Field::Subscript,
+        Field::Value,
+    ];
+
+    /// Its name in the grammar.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Alias => "alias",
+            Field::Argument => "argument",
+            Field::Arguments => "arguments",
+            Field::Attribute => "attribute",
+            Field::Function => "function",
+            Field::Key => "key",
+            Field::Left => "left",
+            Field::ModuleName => "module_name",
+            Field::Name => "name",
+            Field::Object => "object",
+            Field::Operator => "operator",
+            Field::Right => "right",
+            Field::Subscript => "subscript",
+            Field::Value => "value",
+        }
+    }
+}
+
+/// [`tree_sitter::Node::child_by_field_name`] for a [`Field`], whose id is looked up once per
+/// process: tree-sitter finds a name's id by comparing it with every field's C string on each
+/// call, and the extraction, the scope walks and the rewriters ask for a field of most nodes
+/// they visit (#13).
+pub trait FieldChild<'tree> {
+    fn field(&self, field: Field) -> Option<tree_sitter::Node<'tree>>;
+}
+
+impl<'tree> FieldChild<'tree> for tree_sitter::Node<'tree> {
+    fn field(&self, field: Field) -> Option<tree_sitter::Node<'tree>> {
+        static IDS: std::sync::OnceLock<[Option<std::num::NonZeroU16>; Field::ALL.len()]> =
+            std::sync::OnceLock::new();
+        let ids = IDS.get_or_init(|| {
+            let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+            Field::ALL.map(|f| language.field_id_for_name(f.name()))
+        });
+        self.child_by_field_id(ids[field as usize]?.get())
+    }
+}
+
 /// [`tree_sitter::Node::kind`] from a table made once per process: `kind` measures and
 /// checks the grammar's C string on every call, and the extraction and the scope walks ask
 /// it of every node of every file (#13).
@@ -531,6 +609,23 @@ pub fn max_depth(doc: &PyDocument) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_field_dusk_reads_is_a_field_of_the_grammar() {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        for (i, f) in Field::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i, "{f:?} out of order in Field::ALL");
+            assert!(language.field_id_for_name(f.name()).is_some(), "{f:?}");
+        }
+        let doc = parse("run(cluster, n=1)\n").unwrap();
+        let call = doc.tree.root_node().child(0).unwrap().child(0).unwrap();
+        assert_eq!(call.field(Field::Function).unwrap().kind(), "identifier");
+        assert_eq!(
+            call.field(Field::Arguments).unwrap().kind(),
+            "argument_list"
+        );
+        assert!(call.field(Field::Left).is_none());
+    }
 
     #[test]
     fn a_kept_tree_is_the_tree_of_that_very_text() {

@@ -12,6 +12,7 @@ use crate::extract::model::{
 };
 use crate::source::TextRange;
 use crate::source::python::KindName as _;
+use crate::source::python::{Field, FieldChild as _};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -65,7 +66,7 @@ impl<'o, 'a> KeyGroup<'o, 'a> {
 /// The keys a `dask.config.set(...)` call sets: its first positional argument if that is a
 /// dict (nested dicts flattened), and its keyword arguments (`a__b_c=` → `a.b-c`).
 pub(super) fn config_set<'a>(call: Node<'_>, text: &str, out: &mut Vec<Construct<'a>>) {
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field(Field::Arguments) else {
         return;
     };
     let mut group = KeyGroup::new(out, ConfigOrigin::Python);
@@ -74,10 +75,9 @@ pub(super) fn config_set<'a>(call: Node<'_>, text: &str, out: &mut Vec<Construct
     for argument in arguments.named_children(&mut cursor) {
         match argument.kind_name() {
             "keyword_argument" => {
-                let (Some(name), Some(value)) = (
-                    argument.child_by_field_name("name"),
-                    argument.child_by_field_name("value"),
-                ) else {
+                let (Some(name), Some(value)) =
+                    (argument.field(Field::Name), argument.field(Field::Value))
+                else {
                     continue;
                 };
                 let Some(raw) = text.get(name.byte_range()) else {
@@ -163,7 +163,7 @@ pub(super) fn env_string<'a>(
 
 /// The first and second positional arguments of a call.
 pub(super) fn first_two_positional(call: Node<'_>) -> (Option<Node<'_>>, Option<Node<'_>>) {
-    let Some(arguments) = call.child_by_field_name("arguments") else {
+    let Some(arguments) = call.field(Field::Arguments) else {
         return (None, None);
     };
     let mut cursor = arguments.walk();
@@ -178,8 +178,8 @@ fn string_pair<'t>(pair: Node<'t>, text: &str) -> Option<(Node<'t>, String, Node
     if pair.kind_name() != "pair" {
         return None;
     }
-    let key_node = unparenthesize(pair.child_by_field_name("key")?);
-    let value = pair.child_by_field_name("value")?;
+    let key_node = unparenthesize(pair.field(Field::Key)?);
+    let value = pair.field(Field::Value)?;
     let key = string_value(key_node, text)?;
     Some((key_node, key, value))
 }

@@ -7,6 +7,7 @@
 
 use crate::extract::model::Literal;
 use crate::source::python::KindName as _;
+use crate::source::python::{Field, FieldChild as _};
 use tree_sitter::Node;
 
 /// The value of a `string` or `concatenated_string` node, or `None` when any part has an
@@ -159,9 +160,9 @@ pub(super) fn literal(node: Node<'_>, text: &str) -> Literal {
 
 /// `-1`, `+2.5` (the sign applied to a number literal) as the number's text.
 fn signed_number(node: Node<'_>, text: &str) -> Option<String> {
-    let operator = node.child_by_field_name("operator")?;
+    let operator = node.field(Field::Operator)?;
     let sign = node_text(operator, text);
-    let argument = unparenthesize(node.child_by_field_name("argument")?);
+    let argument = unparenthesize(node.field(Field::Argument)?);
     if !matches!(sign, "-" | "+") || !matches!(argument.kind_name(), "integer" | "float") {
         return None;
     }

@@ -26,6 +26,7 @@ use crate::extract::classic::{ClassicCluster, ClassicPod, Source, Sourced, Unsup
 use crate::extract::model::Literal;
 use crate::source::TextRange;
 use crate::source::python::KindName as _;
+use crate::source::python::{Field, FieldChild as _};
 use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec, ResourceRequirements};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde_json::Value;
@@ -90,9 +91,9 @@ pub fn arguments<'t>(text: &str, args: Node<'t>) -> Option<Vec<(&'static str, No
     for (i, item) in items.into_iter().enumerate() {
         match item.kind_name() {
             "keyword_argument" => {
-                let name = text.get(item.child_by_field_name("name")?.byte_range())?;
+                let name = text.get(item.field(Field::Name)?.byte_range())?;
                 let param = PARAMS.iter().find(|p| **p == name)?;
-                out.push((*param, item.child_by_field_name("value")?));
+                out.push((*param, item.field(Field::Value)?));
             }
             "list_splat" | "dictionary_splat" => return None,
             _ => out.push((PARAMS.get(i)?, item)),
@@ -346,8 +347,8 @@ pub fn json_literal(text: &str, node: Node<'_>) -> Option<Value> {
                 if pair.kind_name() != "pair" {
                     return None;
                 }
-                let key = string_value(unparenthesize(pair.child_by_field_name("key")?), text)?;
-                map.insert(key, json_literal(text, pair.child_by_field_name("value")?)?);
+                let key = string_value(unparenthesize(pair.field(Field::Key)?), text)?;
+                map.insert(key, json_literal(text, pair.field(Field::Value)?)?);
             }
             Value::Object(map)
         }
@@ -387,10 +388,8 @@ fn env_vars<'t>(text: &str, dict: Node<'t>, opaque: &mut Opaque<'t>) -> Vec<EnvV
     items
         .into_iter()
         .map(|item| {
-            let (Some(key), Some(value)) = (
-                item.child_by_field_name("key"),
-                item.child_by_field_name("value"),
-            ) else {
+            let (Some(key), Some(value)) = (item.field(Field::Key), item.field(Field::Value))
+            else {
                 return EnvVar {
                     name: opaque.hold(item),
                     ..EnvVar::default()
@@ -430,7 +429,7 @@ mod tests {
         let text = "spec = make_pod_spec('daskdev/dask:2021.3.0', threads_per_worker=2,\n    memory_limit='4G', cpu_limit=1, gpu_limit=GPUS,\n    env={'EXTRA_PIP_PACKAGES': 's3fs', 'TOKEN': os.environ['T']})\n";
         let doc = parse(text).unwrap();
         let call = first_call(&doc);
-        let args = arguments(text, call.child_by_field_name("arguments").unwrap()).unwrap();
+        let args = arguments(text, call.field(Field::Arguments).unwrap()).unwrap();
         let name = Sourced::new("etl".to_owned(), Source::Default("test"));
         let p = produce(text, call, &args, name).unwrap();
         let pod = &p.cluster.worker;
@@ -476,7 +475,7 @@ mod tests {
             .map(|i| root.named_child(i).unwrap().named_child(0).unwrap())
             .collect();
         fn args(c: Node<'_>) -> Node<'_> {
-            c.child_by_field_name("arguments").unwrap()
+            c.field(Field::Arguments).unwrap()
         }
         assert!(arguments(text, args(calls[0])).is_none());
         assert!(arguments(text, args(calls[1])).is_none());

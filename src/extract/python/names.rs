@@ -10,6 +10,7 @@ use super::literal::{node_text, unparenthesize};
 use crate::extract::model::{Construct, Fact};
 use crate::source::TextRange;
 use crate::source::python::KindName as _;
+use crate::source::python::{Field, FieldChild as _};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -34,7 +35,7 @@ impl Names {
         let module = match node.kind_name() {
             "import_statement" => None,
             "import_from_statement" => {
-                let Some(module) = node.child_by_field_name("module_name") else {
+                let Some(module) = node.field(Field::ModuleName) else {
                     return;
                 };
                 if module.kind_name() != "dotted_name" {
@@ -49,10 +50,9 @@ impl Names {
             let (target, alias) = match name.kind_name() {
                 "dotted_name" => (name, None),
                 "aliased_import" => {
-                    let (Some(target), Some(alias)) = (
-                        name.child_by_field_name("name"),
-                        name.child_by_field_name("alias"),
-                    ) else {
+                    let (Some(target), Some(alias)) =
+                        (name.field(Field::Name), name.field(Field::Alias))
+                    else {
                         continue;
                     };
                     (target, Some(node_text(alias, text)))
@@ -128,8 +128,8 @@ impl Names {
         loop {
             match node.kind_name() {
                 "attribute" => {
-                    attributes.push(node_text(node.child_by_field_name("attribute")?, text));
-                    node = node.child_by_field_name("object")?;
+                    attributes.push(node_text(node.field(Field::Attribute)?, text));
+                    node = node.field(Field::Object)?;
                 }
                 "identifier" => {
                     attributes.push(node_text(node, text));
@@ -164,8 +164,8 @@ pub(super) fn chain<'t>(node: Node<'_>, text: &'t str) -> Option<Vec<&'t str>> {
     loop {
         match node.kind_name() {
             "attribute" => {
-                segments.push(node_text(node.child_by_field_name("attribute")?, text));
-                node = node.child_by_field_name("object")?;
+                segments.push(node_text(node.field(Field::Attribute)?, text));
+                node = node.field(Field::Object)?;
             }
             "identifier" => {
                 segments.push(node_text(node, text));

@@ -18,6 +18,7 @@
 
 use super::literal::{node_text, string_value};
 use crate::source::python::KindName as _;
+use crate::source::python::{Field, FieldChild as _};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -113,33 +114,33 @@ pub(super) fn in_command_context<'t>(
             | "expression_list" => {}
             "keyword_argument" => {
                 return parent
-                    .child_by_field_name("name")
+                    .field(Field::Name)
                     .is_some_and(|name| is_command_name(node_text(name, text)));
             }
             "pair" => {
                 // Only the value of a pair: a key is a name.
                 let is_value = parent
-                    .child_by_field_name("value")
+                    .field(Field::Value)
                     .is_some_and(|v| v.id() == child.id());
                 return is_value
                     && parent
-                        .child_by_field_name("key")
+                        .field(Field::Key)
                         .and_then(|key| string_value(key, text))
                         .is_some_and(|key| is_command_name(&key));
             }
             "argument_list" => {
                 return parent_of(parent)
                     .filter(|call| call.kind_name() == "call")
-                    .and_then(|call| call.child_by_field_name("function"))
+                    .and_then(|call| call.field(Field::Function))
                     .is_some_and(|function| is_runner(function, text));
             }
             "assignment" | "augmented_assignment" => {
                 let is_value = parent
-                    .child_by_field_name("right")
+                    .field(Field::Right)
                     .is_some_and(|v| v.id() == child.id());
                 return is_value
                     && parent
-                        .child_by_field_name("left")
+                        .field(Field::Left)
                         .is_some_and(|left| is_command_target(left, text));
             }
             _ => return false,
@@ -154,7 +155,7 @@ fn is_runner(function: Node<'_>, text: &str) -> bool {
     let name = match function.kind_name() {
         "identifier" => node_text(function, text),
         "attribute" => function
-            .child_by_field_name("attribute")
+            .field(Field::Attribute)
             .map_or("", |a| node_text(a, text)),
         _ => return false,
     };
@@ -166,10 +167,10 @@ fn is_command_target(left: Node<'_>, text: &str) -> bool {
     match left.kind_name() {
         "identifier" => is_command_name(node_text(left, text)),
         "attribute" => left
-            .child_by_field_name("attribute")
+            .field(Field::Attribute)
             .is_some_and(|a| is_command_name(node_text(a, text))),
         "subscript" => left
-            .child_by_field_name("subscript")
+            .field(Field::Subscript)
             .and_then(|key| string_value(key, text))
             .is_some_and(|key| is_command_name(&key)),
         _ => false,

@@ -50,6 +50,7 @@ use crate::migrate::python_text::shorten;
 use crate::migrate::{Context, Declined, OrDecline, validate, yaml_text};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
+use crate::source::python::{Field, FieldChild as _};
 use crate::source::yaml::{Node, YamlFile};
 use serde_json::Value;
 
@@ -192,13 +193,13 @@ fn python_config(cx: &Context<'_>) -> Option<Fix> {
     let mut parts = vec![plain_string(text, key_node)?];
     let mut outer = dict;
     while let Some(p) = outer.parent().filter(|p| p.kind() == "pair") {
-        parts.push(plain_string(text, p.child_by_field_name("key")?)?);
+        parts.push(plain_string(text, p.field(Field::Key)?)?);
         outer = p.parent().filter(|d| d.kind() == "dictionary")?;
     }
     parts.reverse();
     let full = normal(&parts.join("."));
     let key = full.strip_prefix("kubernetes.")?;
-    let value = pair.child_by_field_name("value")?;
+    let value = pair.field(Field::Value)?;
     let own = normal(&parts[parts.len() - 1]);
     let content = |node: tree_sitter::Node<'_>| {
         let r = node_range(node);

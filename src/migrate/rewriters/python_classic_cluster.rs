@@ -67,6 +67,7 @@ use crate::migrate::python_text::{
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
+use crate::source::python::{Field, FieldChild as _};
 use tree_sitter::Node;
 
 pub const OPERATOR: &str = crate::dask::OPERATOR_MODULE;
@@ -199,9 +200,8 @@ fn binds_package(
             stmt.children_by_field_name("name", &mut cursor)
                 .any(|n| match n.kind() {
                     "aliased_import" => {
-                        n.child_by_field_name("name").map(|m| text_of(text, m)) == Some(package)
-                            && n.child_by_field_name("alias").map(|a| text_of(text, a))
-                                == Some(local)
+                        n.field(Field::Name).map(|m| text_of(text, m)) == Some(package)
+                            && n.field(Field::Alias).map(|a| text_of(text, a)) == Some(local)
                     }
                     _ => text_of(text, n) == package && package == local,
                 })
@@ -373,9 +373,9 @@ fn fed_calls(cx: &Context<'_>, builder: Node<'_>) -> Vec<usize> {
 
 /// Whether a call passes `custom_cluster_spec=` (its own fix is made).
 fn passes_custom_spec(text: &str, call: Node<'_>) -> bool {
-    call.child_by_field_name("arguments").is_some_and(|a| {
+    call.field(Field::Arguments).is_some_and(|a| {
         items(a).iter().any(|i| {
-            i.child_by_field_name("name")
+            i.field(Field::Name)
                 .is_some_and(|n| text_of(text, n) == "custom_cluster_spec")
         })
     })
@@ -397,23 +397,23 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     let text = cx.text;
     let at = cx.line(call.start_byte());
     let function = call
-        .child_by_field_name("function")
+        .field(Field::Function)
         .or_decline("the call has no function")?;
     let args = call
-        .child_by_field_name("arguments")
+        .field(Field::Arguments)
         .filter(|a| a.kind() == "argument_list")
         .or_decline_with(|| {
             format!("the call at {at} passes a generator, not arguments: rewrite it by hand")
         })?;
     let method = (function.kind() == "attribute")
-        .then(|| function.child_by_field_name("attribute"))
+        .then(|| function.field(Field::Attribute))
         .flatten()
         .map(|a| text_of(text, a));
     let from_method = matches!(method, Some("from_yaml" | "from_dict"));
     let mut edits = Vec::new();
     if from_method {
         let object = function
-            .child_by_field_name("object")
+            .field(Field::Object)
             .or_decline("the method has no object")?;
         edits.push(Edit::delete(TextRange::new(
             object.end_byte(),
@@ -432,7 +432,7 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         match item.kind() {
             "keyword_argument" => {
                 let name_node = item
-                    .child_by_field_name("name")
+                    .field(Field::Name)
                     .or_decline("a keyword argument has no name")?;
                 let name = text_of(text, name_node);
                 given.push((name, *item));
@@ -441,13 +441,13 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
                 } else if name == SCHEDULER_TEMPLATE {
                     removed[i] = true;
                     scheduler = item
-                        .child_by_field_name("value")
+                        .field(Field::Value)
                         .map(|v| (v, shorten(text_of(text, *item))));
                 } else if CLASSIC_ONLY.contains(&name) {
                     removed[i] = true;
                     comments.push(shorten(text_of(text, *item)));
                 } else if name == "idle_timeout"
-                    && let Some(value) = item.child_by_field_name("value")
+                    && let Some(value) = item.field(Field::Value)
                     && let Some(seconds) = plain_string(text, value).as_deref().and_then(seconds)
                 {
                     edits.push(Edit::replace(range(value), seconds.to_string()));
@@ -495,10 +495,8 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     }
     if edits.is_empty() {
         let keyword = |k: &str| {
-            list.iter().any(|i| {
-                i.child_by_field_name("name")
-                    .is_some_and(|n| text_of(text, n) == k)
-            })
+            list.iter()
+                .any(|i| i.field(Field::Name).is_some_and(|n| text_of(text, n) == k))
         };
         let splat = list
             .iter()
@@ -528,9 +526,9 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     // A template given as a file path: the file becomes the DaskCluster the call now
     // loads, in the same fix, or the call is not rewritten at all.
     let template = list.iter().find_map(|item| match item.kind() {
-        "keyword_argument" => (item.child_by_field_name("name").map(|n| text_of(text, n))
+        "keyword_argument" => (item.field(Field::Name).map(|n| text_of(text, n))
             == Some("pod_template"))
-        .then(|| item.child_by_field_name("value"))
+        .then(|| item.field(Field::Value))
         .flatten(),
         "list_splat" | "dictionary_splat" => None,
         _ => Some(*item),
@@ -675,14 +673,14 @@ pub fn loads(cx: &Context<'_>) -> Vec<crate::migrate::loads::Load> {
         return Vec::new();
     };
     let (Some(function), Some(args)) = (
-        call.child_by_field_name("function"),
-        call.child_by_field_name("arguments")
+        call.field(Field::Function),
+        call.field(Field::Arguments)
             .filter(|a| a.kind() == "argument_list"),
     ) else {
         return Vec::new();
     };
     let method = (function.kind() == "attribute")
-        .then(|| function.child_by_field_name("attribute"))
+        .then(|| function.field(Field::Attribute))
         .flatten()
         .map(|a| text_of(text, a));
     let form = shorten(text_of(text, function));
@@ -691,9 +689,8 @@ pub fn loads(cx: &Context<'_>) -> Vec<crate::migrate::loads::Load> {
     for item in items(args) {
         let (param, value) = match item.kind() {
             "keyword_argument" => (
-                item.child_by_field_name("name")
-                    .map_or("", |n| text_of(text, n)),
-                item.child_by_field_name("value"),
+                item.field(Field::Name).map_or("", |n| text_of(text, n)),
+                item.field(Field::Value),
             ),
             "list_splat" | "dictionary_splat" => continue,
             _ => {
@@ -765,11 +762,11 @@ fn scheduler_in_code(
         }
         "call"
             if node
-                .child_by_field_name("function")
+                .field(Field::Function)
                 .is_some_and(|f| text_of(text, f).rsplit('.').next() == Some("make_pod_spec")) =>
         {
             let arguments = node
-                .child_by_field_name("arguments")
+                .field(Field::Arguments)
                 .and_then(|a| make_pod_spec::arguments(text, a))
                 .ok_or_else(|| cannot("passes arguments `make_pod_spec` does not take"))?;
             let name = Sourced::new("scheduler".to_owned(), span);
@@ -922,7 +919,7 @@ fn other_use(
     bound: Node<'_>,
     arg: Node<'_>,
 ) -> Option<usize> {
-    let left = bound.parent().and_then(|a| a.child_by_field_name("left"));
+    let left = bound.parent().and_then(|a| a.field(Field::Left));
     let mut cursor = root.walk();
     loop {
         let node = cursor.node();
@@ -930,9 +927,9 @@ fn other_use(
             && text_of(text, node) == name
             && node.id() != arg.id()
             && left.is_none_or(|l| l.id() != node.id())
-            && !node.parent().is_some_and(|p| {
-                p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
-            })
+            && !node
+                .parent()
+                .is_some_and(|p| p.kind() == "attribute" && p.field(Field::Attribute) == Some(node))
         {
             return Some(node.start_position().row + 1);
         }
@@ -1005,17 +1002,12 @@ fn last_assigned<'t>(
         'walk: loop {
             let node = cursor.node();
             if node.kind() == "assignment"
-                && let Some(left) = node
-                    .child_by_field_name("left")
-                    .filter(|l| l.kind() == "identifier")
+                && let Some(left) = node.field(Field::Left).filter(|l| l.kind() == "identifier")
             {
                 assigned
                     .entry(text_of(cx.text, left).to_owned())
                     .or_default()
-                    .push((
-                        node.start_byte(),
-                        node.child_by_field_name("right").map(range),
-                    ));
+                    .push((node.start_byte(), node.field(Field::Right).map(range)));
             }
             if cursor.goto_first_child() {
                 continue;
@@ -1043,7 +1035,7 @@ fn last_assigned<'t>(
         let parent = node.parent()?;
         if parent.kind() == "assignment"
             && parent.start_byte() == start
-            && parent.child_by_field_name("right") == Some(node)
+            && parent.field(Field::Right) == Some(node)
         {
             return Some(node);
         }
@@ -1069,7 +1061,7 @@ fn classic_pod_migrates(
         _ => None,
     };
     let Some(builder) = builder.filter(|c| {
-        c.child_by_field_name("function")
+        c.field(Field::Function)
             .is_some_and(|f| text_of(text, f).rsplit('.').next() == Some("make_pod_spec"))
     }) else {
         return Ok(());
@@ -1187,13 +1179,13 @@ fn fed_by(
     user: Node<'_>,
 ) -> Vec<TextRange> {
     let text = cx.text;
-    let Some(args) = user.child_by_field_name("arguments") else {
+    let Some(args) = user.field(Field::Arguments) else {
         return Vec::new();
     };
     let mut builders: Vec<TextRange> = Vec::new();
     for item in items(args) {
         let value = match item.kind() {
-            "keyword_argument" => item.child_by_field_name("value"),
+            "keyword_argument" => item.field(Field::Value),
             _ => Some(item),
         };
         let builder = value.and_then(|v| match v.kind() {
@@ -1240,11 +1232,11 @@ pub(crate) fn consumer_report(
 /// (positional ones by the classic signature; `from_yaml`/`from_dict` take one).
 fn classic_arguments<'t>(text: &'t str, call: Node<'t>) -> Vec<(&'t str, Node<'t>)> {
     let from_method = call
-        .child_by_field_name("function")
+        .field(Field::Function)
         .filter(|f| f.kind() == "attribute")
-        .and_then(|f| f.child_by_field_name("attribute"))
+        .and_then(|f| f.field(Field::Attribute))
         .is_some_and(|a| matches!(text_of(text, a), "from_yaml" | "from_dict"));
-    let Some(args) = call.child_by_field_name("arguments") else {
+    let Some(args) = call.field(Field::Arguments) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -1252,7 +1244,7 @@ fn classic_arguments<'t>(text: &'t str, call: Node<'t>) -> Vec<(&'t str, Node<'t
     for item in items(args) {
         match item.kind() {
             "keyword_argument" => {
-                if let Some(n) = item.child_by_field_name("name") {
+                if let Some(n) = item.field(Field::Name) {
                     out.push((text_of(text, n), item));
                 }
             }
@@ -1289,8 +1281,8 @@ fn last_assigned_call<'t>(
 fn cluster_name_argument(text: &str, list: &[Node<'_>], from_method: bool) -> Option<String> {
     let keyword = list.iter().find_map(|item| {
         (item.kind() == "keyword_argument"
-            && item.child_by_field_name("name").map(|n| text_of(text, n)) == Some("name"))
-        .then(|| item.child_by_field_name("value"))
+            && item.field(Field::Name).map(|n| text_of(text, n)) == Some("name"))
+        .then(|| item.field(Field::Value))
         .flatten()
     });
     let positional = || {
@@ -1437,7 +1429,7 @@ fn call_report(
     let mut ignored = Vec::new();
     for (param, item) in given {
         let value = match item.kind() {
-            "keyword_argument" => item.child_by_field_name("value").unwrap_or(*item),
+            "keyword_argument" => item.field(Field::Value).unwrap_or(*item),
             _ => *item,
         };
         let written = shorten(text_of(text, value));
@@ -1525,10 +1517,7 @@ fn call_report(
     crate::migrate::migration_report::MigrationReport {
         from: format!(
             "classic `{}` at {} of `{}`",
-            shorten(text_of(
-                text,
-                call.child_by_field_name("function").unwrap_or(call)
-            )),
+            shorten(text_of(text, call.field(Field::Function).unwrap_or(call))),
             cx.line(call.start_byte()),
             code_file(cx)
         ),

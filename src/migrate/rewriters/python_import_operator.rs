@@ -19,6 +19,7 @@
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
+use crate::source::python::{Field, FieldChild as _};
 
 pub const OLD: &str = "dask_kubernetes.experimental";
 pub const NEW: &str = crate::dask::OPERATOR_MODULE;
@@ -35,9 +36,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     // attribute chain at the finding.
     let target = loop {
         if node.kind() == "import_from_statement" {
-            break node
-                .child_by_field_name("module_name")
-                .or_decline(unreadable)?;
+            break node.field(Field::ModuleName).or_decline(unreadable)?;
         }
         if matches!(node.kind(), "dotted_name" | "attribute")
             && cx.text[node.start_byte()..node.end_byte()].starts_with(OLD)

@@ -67,6 +67,7 @@ use crate::migrate::python_text::{
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
 use crate::source::python::PyDocument;
+use crate::source::python::{Field, FieldChild as _};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::collections::BTreeMap;
 use tree_sitter::Node;
@@ -85,7 +86,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     // The function of a call is renamed by the call's own fix.
     if node
         .parent()
-        .is_some_and(|p| p.kind() == "call" && p.child_by_field_name("function") == Some(node))
+        .is_some_and(|p| p.kind() == "call" && p.field(Field::Function) == Some(node))
     {
         return Err(Declined::new(
             "the call's own fix renames it: see the finding at the call",
@@ -158,18 +159,16 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
 /// The name an imported name binds: its alias, else itself.
 fn bound_name(text: &str, node: Node<'_>) -> String {
     let aliased = ancestor(node, &["aliased_import"]);
-    aliased
-        .and_then(|a| a.child_by_field_name("alias"))
-        .map_or_else(
-            || {
-                text_of(text, node)
-                    .rsplit('.')
-                    .next()
-                    .unwrap_or("")
-                    .to_owned()
-            },
-            |a| text_of(text, a).to_owned(),
-        )
+    aliased.and_then(|a| a.field(Field::Alias)).map_or_else(
+        || {
+            text_of(text, node)
+                .rsplit('.')
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        },
+        |a| text_of(text, a).to_owned(),
+    )
 }
 
 /// Why an import with no use in its file may still be used from outside: a package's
@@ -245,7 +244,7 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     let text = cx.text;
     let at = cx.line(call.start_byte());
     let function = call
-        .child_by_field_name("function")
+        .field(Field::Function)
         .or_decline("the call has no function")?;
     let new_function = match function.kind() {
         "identifier" if text_of(text, function) == "make_pod_spec" => NEW_NAME.to_owned(),
@@ -260,12 +259,12 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         }
     };
     let args = call
-        .child_by_field_name("arguments")
+        .field(Field::Arguments)
         .filter(|a| a.kind() == "argument_list")
         .or_decline_with(|| format!("the call at {at} passes a generator, not arguments"))?;
     let arguments = make_pod_spec::arguments(text, args).or_decline_with(|| {
         let migrated = items(args).iter().any(|i| {
-            i.child_by_field_name("name")
+            i.field(Field::Name)
                 .is_some_and(|n| matches!(text_of(text, n), "worker_command" | "name"))
         });
         if migrated {
@@ -446,7 +445,7 @@ fn cluster_name(cx: &Context<'_>, call: Node<'_>) -> Sourced<String> {
     let var = call
         .parent()
         .filter(|p| p.kind() == "assignment")
-        .and_then(|a| a.child_by_field_name("left"))
+        .and_then(|a| a.field(Field::Left))
         .filter(|l| l.kind() == "identifier");
     let index = crate::migrate::python_text::name_uses(cx);
     let ancestors: Vec<Node<'_>> = std::iter::successors(call.parent(), Node::parent).collect();
@@ -499,10 +498,10 @@ fn name_keyword(text: &str, arg: Node<'_>) -> Option<Sourced<String>> {
         .into_iter()
         .filter(|a| a.kind() == "keyword_argument")
         .find(|a| {
-            a.child_by_field_name("name")
+            a.field(Field::Name)
                 .is_some_and(|n| text_of(text, n) == "name")
         })?
-        .child_by_field_name("value")?;
+        .field(Field::Value)?;
     Some(Sourced::new(
         plain_string(text, value)?,
         Source::Span(range(value)),
@@ -593,7 +592,7 @@ fn apply_extras(
 ) -> Option<Edit> {
     let assignment = call.parent().filter(|p| p.kind() == "assignment")?;
     let target = assignment
-        .child_by_field_name("left")
+        .field(Field::Left)
         .filter(|l| l.kind() == "identifier")?;
     let stmt = statement_of(assignment);
     if stmt.kind() != "expression_statement" {
@@ -719,12 +718,12 @@ fn merge_lines(
             if pair.kind() != "pair" {
                 return Some(format!("{target}.update({{{}}})", text_of(text, pair)));
             }
-            let key_node = pair.child_by_field_name("key")?;
+            let key_node = pair.field(Field::Key)?;
             if plain_string(text, key_node).is_some_and(|k| !kept(&k)) {
                 return None;
             }
             let key = text_of(text, key_node);
-            let value_node = pair.child_by_field_name("value")?;
+            let value_node = pair.field(Field::Value)?;
             let value = text_of(text, value_node);
             Some(match value_node.kind() {
                 "dictionary" => {
@@ -777,13 +776,13 @@ fn imports_package(text: &str, stmt: Node<'_>, package: &str) -> bool {
     };
     if stmt.kind() == "import_from_statement" {
         return stmt
-            .child_by_field_name("module_name")
+            .field(Field::ModuleName)
             .is_some_and(|m| of_package(text_of(text, m)));
     }
     let mut cursor = stmt.walk();
     stmt.children_by_field_name("name", &mut cursor).any(|n| {
         let module = match n.kind() {
-            "aliased_import" => n.child_by_field_name("name").map(|m| text_of(text, m)),
+            "aliased_import" => n.field(Field::Name).map(|m| text_of(text, m)),
             _ => Some(text_of(text, n)),
         };
         module.is_some_and(of_package)

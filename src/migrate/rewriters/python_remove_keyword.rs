@@ -26,6 +26,7 @@ use crate::migrate::python_text::{
 };
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
+use crate::source::python::{Field, FieldChild as _};
 
 /// Why a keyword has no place in the operator's API.
 fn reason(keyword: &str, in_adapt: bool) -> &'static str {
@@ -70,12 +71,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         .iter()
         .position(|n| *n == keyword)
         .or_decline(not_keyword)?;
-    let name = text_of(
-        cx.text,
-        keyword
-            .child_by_field_name("name")
-            .or_decline(not_keyword)?,
-    );
+    let name = text_of(cx.text, keyword.field(Field::Name).or_decline(not_keyword)?);
     // The constructor's fix carries the scheduler's template into the DaskCluster (or says
     // to move it by hand): removed here first, it would be lost to that fix.
     if name == "scheduler_pod_template" && constructor_pending(cx, args.parent()) {
@@ -97,8 +93,8 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     }
     let in_adapt = args
         .parent()
-        .and_then(|call| call.child_by_field_name("function"))
-        .and_then(|f| f.child_by_field_name("attribute"))
+        .and_then(|call| call.field(Field::Function))
+        .and_then(|f| f.field(Field::Attribute))
         .is_some_and(|a| text_of(cx.text, a) == "adapt");
     let removed = shorten(text_of(cx.text, keyword));
     let removal = remove_from_list(&list, index).or_decline_with(|| {
@@ -173,7 +169,7 @@ pub(crate) fn imports_only_used_in(cx: &Context<'_>, removed: tree_sitter::Node<
             .iter()
             .enumerate()
             .filter(|(_, n)| {
-                let local = n.child_by_field_name("alias").unwrap_or(**n);
+                let local = n.field(Field::Alias).unwrap_or(**n);
                 let local = text_of(text, local);
                 used_inside.contains(&local)
                     && !used_outside(&uses, local, &[range(removed), range(stmt)])

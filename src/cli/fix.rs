@@ -713,14 +713,16 @@ impl Others {
         let tree = self.tree_of(dir);
         // Only the levels the stack search can reach are listed (and kustomizations at any
         // level): a tree of thousands of files is not made relative for every directory.
-        let reach = reach(&tree.files, &here, out.len());
-        let mut further: Vec<crate::migrate::Nearby> = reach
-            .clone()
+        let listed = reach(&tree.files, &here, out.len()).listed();
+        let is_listed = |i: &usize| listed.iter().any(|r| r.contains(i));
+        let mut further: Vec<crate::migrate::Nearby> = listed
+            .iter()
+            .flat_map(Clone::clone)
             .chain(
                 tree.kustomizations
                     .iter()
                     .copied()
-                    .filter(|i| !reach.contains(i)),
+                    .filter(|i| !is_listed(i)),
             )
             .map(|i| &tree.files[i])
             .filter(|p| !directly_in(p, &here))
@@ -851,29 +853,59 @@ fn under(tree: &[PathBuf], dir: &Path) -> std::ops::Range<usize> {
 /// the asking file, are at most `stack_scope::MAX_FILES`; so the first level past that is
 /// the last it counts, and the files under that level's directory are all it can see
 /// (kustomizations aside). Found by binary search: every directory of a stack asks.
-fn reach(tree: &[PathBuf], here: &Path, in_dir: usize) -> std::ops::Range<usize> {
+fn reach(tree: &[PathBuf], here: &Path, in_dir: usize) -> Reach {
     let own = under(tree, here);
     // Files directly in `here` are listed from the directory itself.
     let direct = tree[own.clone()]
         .iter()
         .filter(|p| directly_in(p, here))
         .count();
-    let mut reached = 0..0;
+    if here.parent().is_none() {
+        return Reach {
+            all: own.clone(),
+            inner: own,
+        };
+    }
+    let mut reached = own;
+    let mut inner = reached.clone();
     for (level, dir) in here.ancestors().enumerate() {
         // Level 1 is the tree of the parent and the subdirectories of `here`.
         if level == 0 {
             continue;
         }
-        reached = under(tree, dir);
+        inner = std::mem::replace(&mut reached, under(tree, dir));
         let up_to = in_dir + reached.len() - direct;
         if up_to.saturating_sub(1) > crate::migrate::rewriters::stack_scope::MAX_FILES {
             break;
         }
     }
-    if here.parent().is_none() {
-        return own;
+    Reach {
+        all: reached,
+        inner,
     }
-    reached
+}
+
+/// What [`reach`] finds, as ranges of the tree's sorted files.
+struct Reach {
+    /// The files under the widest directory the stack search reaches.
+    all: std::ops::Range<usize>,
+    /// Those under the directory of the level before (`here`'s own for level 1): the files of
+    /// `all` outside it are of its last level, which the search counts but never reads.
+    inner: std::ops::Range<usize>,
+}
+
+impl Reach {
+    /// The files worth listing: `inner`'s, and of the last level's only as many as show
+    /// that it is over `stack_scope::MAX_FILES` (the search reads no file of a level it
+    /// cannot widen to, and that level is often the whole tree: thousands of files made
+    /// relative for every directory that asks, #13). Both ranges of `all` beside `inner`.
+    fn listed(&self) -> [std::ops::Range<usize>; 3] {
+        let enough = crate::migrate::rewriters::stack_scope::MAX_FILES + 1;
+        let before = self.all.start..self.inner.start.min(self.all.start + enough);
+        let left = enough - before.len();
+        let after = self.inner.end..self.all.end.min(self.inner.end + left);
+        [before, self.inner.clone(), after]
+    }
 }
 
 /// The YAML files under a directory given (real paths, sorted), and which of them are

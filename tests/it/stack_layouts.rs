@@ -265,6 +265,30 @@ fn a_kustomization_patching_the_stack_declines_the_fix() {
     assert!(!out.contains("kind: DaskCluster"), "{out}");
 }
 
+/// Kustomizations are read at any level, also past a level too large to widen to, whose
+/// other files dusk lists only to count: here 900 ConfigMaps sort before the overlay.
+#[test]
+fn a_kustomization_past_a_level_of_900_files_still_declines_the_fix() {
+    let dir = repo(&[]);
+    let at = dir.path().join("kustomize/aaa-settings");
+    fs::create_dir_all(&at).unwrap();
+    for i in 0..900 {
+        let text = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: imaging-settings-{i}\ndata:\n  shard: \"{i}\"\n"
+        );
+        fs::write(at.join(format!("settings-{i:03}.yaml")), text).unwrap();
+    }
+    let (_, out) = fix_in(dir.path(), &["--unsafe-fixes"], &["kustomize"]);
+    assert!(
+        out.contains("not fixable: kustomization `../overlays/prod/kustomization.yaml` patches Deployment `imaging-worker` of this stack (line 8)"),
+        "{out}"
+    );
+    for f in ["scheduler.yaml", "service.yaml", "workers.yaml"] {
+        let f = format!("kustomize/base/{f}");
+        assert!(!read(dir.path(), &f).contains("DaskCluster"), "{f}");
+    }
+}
+
 #[test]
 fn two_schedulers_for_one_service_decline_the_fix() {
     // A canary scheduler with the same pod labels: the Service selects both.
@@ -409,10 +433,11 @@ fn the_json_migration_report_points_each_field_at_the_file_it_came_from() {
 
 /// The search widens a level only while the files it would then read, less the scheduler's
 /// own, are at most 400: past that, the tree around the scheduler is a corpus, not its
-/// stack. Here the workers sit one level up, beside a directory of unrelated ConfigMaps.
+/// stack. Here the workers sit one level up, beside a directory of unrelated ConfigMaps
+/// (1,000 of them: more than the 401 of that level dusk lists to count them).
 #[test]
 fn the_stack_search_widens_up_to_400_files_and_no_further() {
-    for (configs, widened) in [(398, true), (399, false)] {
+    for (configs, widened) in [(398, true), (399, false), (1000, false)] {
         let dir = repo(&[]);
         let at = dir.path().join("deploy/dask/configs");
         fs::create_dir_all(&at).unwrap();

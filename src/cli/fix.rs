@@ -1642,7 +1642,9 @@ pub(crate) fn pair(
     original: &str,
     fixed: &str,
 ) -> Vec<Option<usize>> {
-    let map = LineMap::new(original, fixed);
+    // A line diff of the whole texts, made only when a finding outside a notebook's cells
+    // asks (a notebook's JSON, outputs and all, is most of its fix loops' text, #13).
+    let map = std::cell::OnceCell::new();
     // The findings before not paired yet, by rule and cell, each as (line, index): a finding
     // after is paired only within its own (#13: a scan of every finding per finding made a
     // notebook of N cells N² string comparisons), and with the nearest by line found in the
@@ -1661,7 +1663,8 @@ pub(crate) fn pair(
             let line = if f.cell.is_some() {
                 f.start.line
             } else {
-                map.old_line(f.start.line)
+                map.get_or_init(|| LineMap::new(original, fixed))
+                    .old_line(f.start.line)
             };
             let free = by_rule_cell.get_mut(&(f.rule.as_str(), f.cell))?;
             let nearest = nearest_first(free, line)?;

@@ -2314,31 +2314,29 @@ mod tests {
 
     #[test]
     fn nearby_paths_are_written_as_a_person_would() {
-        let written = |path: &str, dir: &str| {
+        // (file, asking directory, written, level, kustomization)
+        let cases = [
+            ("/r/a/b/x.yaml", "/r/a/b", "x.yaml", 0, false),
+            ("/r/a/c/y.yaml", "/r/a/b", "../c/y.yaml", 1, false),
+            ("/r/a/b/s/z.yaml", "/r/a/b", "s/z.yaml", 1, false),
+            (
+                "/r/kustomization.yaml",
+                "/r/a/b",
+                "../../kustomization.yaml",
+                2,
+                true,
+            ),
+            ("/r/ab/x.yaml", "/r/a", "../ab/x.yaml", 1, false),
+            ("/x.yaml", "/", "x.yaml", 0, false),
+        ];
+        for (path, dir, written, level, kustomization) in cases {
             let n = nearby(Path::new(path), Path::new(dir)).unwrap();
-            (n.written, n.level, n.kustomization)
-        };
-        assert_eq!(
-            written("/r/a/b/x.yaml", "/r/a/b"),
-            ("x.yaml".into(), 0, false)
-        );
-        assert_eq!(
-            written("/r/a/c/y.yaml", "/r/a/b"),
-            ("../c/y.yaml".into(), 1, false)
-        );
-        assert_eq!(
-            written("/r/a/b/s/z.yaml", "/r/a/b"),
-            ("s/z.yaml".into(), 1, false)
-        );
-        assert_eq!(
-            written("/r/kustomization.yaml", "/r/a/b"),
-            ("../../kustomization.yaml".into(), 2, true)
-        );
-        assert_eq!(
-            written("/r/ab/x.yaml", "/r/a"),
-            ("../ab/x.yaml".into(), 1, false)
-        );
-        assert_eq!(written("/x.yaml", "/"), ("x.yaml".into(), 0, false));
+            assert_eq!(
+                (n.written.as_str(), n.level, n.kustomization),
+                (written, level, kustomization),
+                "{path} from {dir}"
+            );
+        }
         assert!(directly_in(Path::new("/x.yaml"), Path::new("/")));
         assert!(!directly_in(Path::new("/ab/x.yaml"), Path::new("/a")));
         assert!(!directly_in(Path::new("/a/s/x.yaml"), Path::new("/a")));

@@ -940,7 +940,8 @@ impl Tree {
 /// `path` as [`crate::migrate::Nearby`] lists it from the directory `dir`: its relative
 /// path and level. Both are real paths (no `.`, `..` or doubled separator), so their
 /// components are the text between separators, compared without parsing either path into
-/// components: every directory of a stack lists up to `MAX_FILES` paths (#13).
+/// components: every directory holding a scheduler lists the hundreds of paths its stack
+/// search can reach (#13).
 fn nearby(path: &Path, dir: &Path) -> Option<crate::migrate::Nearby> {
     let path = path.as_os_str().as_encoded_bytes();
     let dir = trim_separators(dir.as_os_str().as_encoded_bytes());
@@ -976,7 +977,7 @@ fn nearby(path: &Path, dir: &Path) -> Option<crate::migrate::Nearby> {
     })
 }
 
-/// A path's bytes split at its separators (`/`, and `\\` where that is one too).
+/// A path's bytes split at its separators (`/`, and `\` where that is one too).
 fn parts(path: &[u8]) -> impl Iterator<Item = &[u8]> {
     path.split(|b| b.is_ascii() && std::path::is_separator(char::from(*b)))
 }

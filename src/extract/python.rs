@@ -18,8 +18,7 @@
 //! Comments and docstrings never give facts; syntax errors only hide what they cover, as
 //! tree-sitter keeps the valid parts of a broken file. Never reads files, never runs code.
 
-use crate::source::python::KindName as _;
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _, PyDocument};
 mod config;
 mod literal;
 pub mod make_pod_spec;
@@ -29,7 +28,6 @@ mod shell;
 use super::command::{self, Piece};
 use super::model::{Construct, Fact, Keyword};
 use crate::source::TextRange;
-use crate::source::python::PyDocument;
 use literal::{is_dotted_name, is_plain_string, literal, node_text, string_value, unparenthesize};
 use names::{Names, awaited, built_class, chain, range_of};
 use std::collections::{HashMap, HashSet};

@@ -7,9 +7,7 @@
 
 use crate::source::TextRange;
 use crate::source::edit::{Edit, TakenItem};
-use crate::source::python::KindName as _;
-use crate::source::python::PyDocument;
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _, PyDocument};
 use tree_sitter::Node;
 
 pub fn range(node: Node<'_>) -> TextRange {
@@ -364,7 +362,7 @@ pub fn taken_argument(keyword: Node<'_>) -> Option<TakenItem> {
 /// The names (each with its alias) a `from … import` statement imports.
 pub fn imported_names(stmt: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = stmt.walk();
-    stmt.children_by_field_name("name", &mut cursor).collect()
+    stmt.fields(Field::Name, &mut cursor).collect()
 }
 
 /// The edits taking the items at `taken` out of the list at `list` together: a `from …

@@ -12,9 +12,7 @@
 //! package does not load its submodules by being imported (`dask_kubernetes.operator` is not
 //! an attribute of `dask_kubernetes` in 2026.3.0 until something imports it).
 
-use crate::source::python::KindName as _;
-use crate::source::python::PyDocument;
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _, PyDocument};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use tree_sitter::Node;
 
@@ -229,7 +227,7 @@ fn imports<'t>(
         modules.insert(module.clone());
     }
     let mut cursor = node.walk();
-    for name in node.children_by_field_name("name", &mut cursor) {
+    for name in node.fields(Field::Name, &mut cursor) {
         let (target, alias) = match name.kind_name() {
             "aliased_import" => (name.field(Field::Name), name.field(Field::Alias)),
             _ => (Some(name), None),

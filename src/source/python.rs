@@ -70,81 +70,87 @@ fn indent_widths(text: &str) -> usize {
     seen.len()
 }
 
-/// A field of the Python grammar that dusk reads (`call.field(Field::Function)`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
-    Alias,
-    Argument,
-    Arguments,
-    Attribute,
-    Function,
-    Key,
-    Left,
-    ModuleName,
-    Name,
-    Object,
-    Operator,
-    Right,
-    Subscript,
-    Value,
+/// The fields of the Python grammar dusk reads, each with its name in the grammar: the enum
+/// [`Field`], its variants in order (`ALL`, indexed by `field as usize`) and `Field::name`.
+macro_rules! fields {
+    ($($field:ident => $name:literal,)*) => {
+        /// A field of the Python grammar that dusk reads (`call.field(Field::Function)`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Field {
+            $($field,)*
+        }
+
+        impl Field {
+            const ALL: &[Field] = &[$(Field::$field,)*];
+
+            /// Its name in the grammar.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Field::$field => $name,)*
+                }
+            }
+        }
+    };
+}
+
+fields! {
+    Alias => "alias",
+    Argument => "argument",
+    Arguments => "arguments",
+    Attribute => "attribute",
+    Function => "function",
+    Key => "key",
+    Left => "left",
+    ModuleName => "module_name",
+    Name => "name",
+    Object => "object",
+    Operator => "operator",
+    Right => "right",
+    Subscript => "subscript",
+    Value => "value",
 }
 
 impl Field {
-    const ALL: [Field; 14] = [
-        Field::Alias,
-        Field::Argument,
-        Field::Arguments,
-        Field::Attribute,
-        Field::Function,
-        Field::Key,
-        Field::Left,
-        Field::ModuleName,
-        Field::Name,
-        Field::Object,
-        Field::Operator,
-        Field::Right,
-        Field::Subscript,
-        Field::Value,
-    ];
-
-    /// Its name in the grammar.
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::Alias => "alias",
-            Field::Argument => "argument",
-            Field::Arguments => "arguments",
-            Field::Attribute => "attribute",
-            Field::Function => "function",
-            Field::Key => "key",
-            Field::Left => "left",
-            Field::ModuleName => "module_name",
-            Field::Name => "name",
-            Field::Object => "object",
-            Field::Operator => "operator",
-            Field::Right => "right",
-            Field::Subscript => "subscript",
-            Field::Value => "value",
-        }
+    /// Its id in the grammar, looked up once per process: tree-sitter finds a name's id by
+    /// comparing it with every field's C string on each call, and the extraction, the scope
+    /// walks and the rewriters ask for a field of most nodes they visit (#13).
+    fn id(self) -> Option<std::num::NonZeroU16> {
+        static IDS: std::sync::OnceLock<[Option<std::num::NonZeroU16>; Field::ALL.len()]> =
+            std::sync::OnceLock::new();
+        IDS.get_or_init(|| {
+            let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+            std::array::from_fn(|i| language.field_id_for_name(Field::ALL[i].name()))
+        })[self as usize]
     }
 }
 
-/// [`tree_sitter::Node::child_by_field_name`] for a [`Field`], whose id is looked up once per
-/// process: tree-sitter finds a name's id by comparing it with every field's C string on each
-/// call, and the extraction, the scope walks and the rewriters ask for a field of most nodes
-/// they visit (#13).
+/// [`tree_sitter::Node::child_by_field_name`] and `children_by_field_name` for a [`Field`],
+/// by its id ([`Field::id`]).
 pub trait FieldChild<'tree> {
     fn field(&self, field: Field) -> Option<tree_sitter::Node<'tree>>;
+
+    fn fields<'cursor>(
+        &self,
+        field: Field,
+        cursor: &'cursor mut tree_sitter::TreeCursor<'tree>,
+    ) -> impl Iterator<Item = tree_sitter::Node<'tree>> + 'cursor;
 }
 
 impl<'tree> FieldChild<'tree> for tree_sitter::Node<'tree> {
     fn field(&self, field: Field) -> Option<tree_sitter::Node<'tree>> {
-        static IDS: std::sync::OnceLock<[Option<std::num::NonZeroU16>; Field::ALL.len()]> =
-            std::sync::OnceLock::new();
-        let ids = IDS.get_or_init(|| {
-            let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
-            Field::ALL.map(|f| language.field_id_for_name(f.name()))
-        });
-        self.child_by_field_id(ids[field as usize]?.get())
+        self.child_by_field_id(field.id()?.get())
+    }
+
+    fn fields<'cursor>(
+        &self,
+        field: Field,
+        cursor: &'cursor mut tree_sitter::TreeCursor<'tree>,
+    ) -> impl Iterator<Item = tree_sitter::Node<'tree>> + 'cursor {
+        field
+            .id()
+            .map(|id| self.children_by_field_id(id, cursor))
+            .into_iter()
+            .flatten()
     }
 }
 
@@ -613,8 +619,7 @@ mod tests {
     #[test]
     fn every_field_dusk_reads_is_a_field_of_the_grammar() {
         let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
-        for (i, f) in Field::ALL.iter().enumerate() {
-            assert_eq!(*f as usize, i, "{f:?} out of order in Field::ALL");
+        for f in Field::ALL {
             assert!(language.field_id_for_name(f.name()).is_some(), "{f:?}");
         }
         let doc = parse("run(cluster, n=1)\n").unwrap();
@@ -625,6 +630,14 @@ mod tests {
             "argument_list"
         );
         assert!(call.field(Field::Left).is_none());
+        let import = parse("from os import path, sep as separator\n").unwrap();
+        let stmt = import.tree.root_node().child(0).unwrap();
+        let mut cursor = stmt.walk();
+        let names: Vec<&str> = stmt
+            .fields(Field::Name, &mut cursor)
+            .map(|n| n.kind())
+            .collect();
+        assert_eq!(names, ["dotted_name", "aliased_import"]);
     }
 
     #[test]

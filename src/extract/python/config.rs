@@ -11,8 +11,7 @@ use crate::extract::model::{
     ConfigOrigin, Construct, Fact, Literal, config_key_from_env, normalise_config_key,
 };
 use crate::source::TextRange;
-use crate::source::python::KindName as _;
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _};
 use std::collections::HashSet;
 use tree_sitter::Node;
 

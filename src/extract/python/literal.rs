@@ -6,8 +6,7 @@
 //! string at all), so a value is only ever what the file literally says.
 
 use crate::extract::model::Literal;
-use crate::source::python::KindName as _;
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _};
 use tree_sitter::Node;
 
 /// The value of a `string` or `concatenated_string` node, or `None` when any part has an

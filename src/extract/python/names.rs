@@ -9,8 +9,7 @@
 use super::literal::{node_text, unparenthesize};
 use crate::extract::model::{Construct, Fact};
 use crate::source::TextRange;
-use crate::source::python::KindName as _;
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -46,7 +45,7 @@ impl Names {
             _ => return,
         };
         let mut cursor = node.walk();
-        for name in node.children_by_field_name("name", &mut cursor) {
+        for name in node.fields(Field::Name, &mut cursor) {
             let (target, alias) = match name.kind_name() {
                 "dotted_name" => (name, None),
                 "aliased_import" => {

@@ -17,8 +17,7 @@
 //! The walk up from a literal is bounded ([`MAX_UP`]): nesting depth is input-controlled.
 
 use super::literal::{node_text, string_value};
-use crate::source::python::KindName as _;
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _};
 use std::collections::HashMap;
 use tree_sitter::Node;
 

@@ -197,7 +197,7 @@ fn binds_package(
     items(doc.tree.root_node()).into_iter().any(|stmt| {
         stmt.kind() == "import_statement" && {
             let mut cursor = stmt.walk();
-            stmt.children_by_field_name("name", &mut cursor)
+            stmt.fields(Field::Name, &mut cursor)
                 .any(|n| match n.kind() {
                     "aliased_import" => {
                         n.field(Field::Name).map(|m| text_of(text, m)) == Some(package)
@@ -218,7 +218,7 @@ pub(crate) fn imports_module(
     items(doc.tree.root_node()).into_iter().any(|stmt| {
         stmt.kind() == "import_statement" && {
             let mut cursor = stmt.walk();
-            stmt.children_by_field_name("name", &mut cursor)
+            stmt.fields(Field::Name, &mut cursor)
                 .any(|n| text_of(text, n) == module)
         }
     })

@@ -66,8 +66,7 @@ use crate::migrate::python_text::{
 };
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
-use crate::source::python::PyDocument;
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, PyDocument};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::collections::BTreeMap;
 use tree_sitter::Node;
@@ -780,7 +779,7 @@ fn imports_package(text: &str, stmt: Node<'_>, package: &str) -> bool {
             .is_some_and(|m| of_package(text_of(text, m)));
     }
     let mut cursor = stmt.walk();
-    stmt.children_by_field_name("name", &mut cursor).any(|n| {
+    stmt.fields(Field::Name, &mut cursor).any(|n| {
         let module = match n.kind() {
             "aliased_import" => n.field(Field::Name).map(|m| text_of(text, m)),
             _ => Some(text_of(text, n)),

@@ -48,19 +48,34 @@ pub fn current_versions(paths: &[PathBuf], set: &RuleSet) -> BTreeMap<String, Ve
 pub fn find_pins(paths: &[PathBuf]) -> BTreeMap<String, Pin> {
     let mut pins = BTreeMap::new();
     for dir in search_dirs(paths) {
-        for file in dependency_files(&dir) {
-            let Some(text) = read_small(&file) else {
-                continue;
-            };
-            for (name, version) in parse_file(&file, &text) {
-                pins.entry(normalise_name(&name)).or_insert_with(|| Pin {
-                    version,
-                    file: file.clone(),
-                });
-            }
+        for (name, pin) in pins_in(&dir) {
+            pins.entry(name).or_insert(pin);
         }
     }
     pins
+}
+
+/// The exact pins of one directory's own dependency files, by normalised name (within the
+/// directory the most precise file wins). [`find_pins`] is these, nearest directory first.
+pub fn pins_in(dir: &Path) -> BTreeMap<String, Pin> {
+    let mut pins = BTreeMap::new();
+    for file in dependency_files(dir) {
+        let Some(text) = read_small(&file) else {
+            continue;
+        };
+        for (name, version) in parse_file(&file, &text) {
+            pins.entry(normalise_name(&name)).or_insert_with(|| Pin {
+                version,
+                file: file.clone(),
+            });
+        }
+    }
+    pins
+}
+
+/// Whether the search for dependency files stops at `dir` (a repository root).
+pub fn is_search_root(dir: &Path) -> bool {
+    dir.join(".git").exists()
 }
 
 /// Each scan path's directory and its parents up to the repository root, nearest first,
@@ -80,7 +95,7 @@ fn search_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
             if !dirs.iter().any(|d| d == dir) {
                 dirs.push(dir.to_path_buf());
             }
-            if dir.join(".git").exists() {
+            if is_search_root(dir) {
                 break;
             }
         }

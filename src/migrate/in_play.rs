@@ -316,25 +316,14 @@ fn nearest_pin(path: &Path) -> Option<InPlay> {
     let dir = std::path::absolute(path)
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf));
-    let cached = |f: &mut dyn FnMut(&mut PinCache)| {
-        if let Ok(mut cache) = PINS.lock()
-            && cache.scopes > 0
-        {
-            f(&mut cache);
-        }
-    };
-    let mut hit = None;
-    if let Some(dir) = &dir {
-        cached(&mut |cache| hit = cache.by_dir.get(dir).cloned());
-    }
-    if let Some(found) = hit {
+    if let Some(dir) = &dir
+        && let Some(found) = with_pin_cache(|c| c.by_dir.get(dir).cloned()).flatten()
+    {
         return found;
     }
-    let found = read_nearest_pin(path);
+    let found = read_nearest_pin(path, true);
     if let Some(dir) = dir {
-        cached(&mut |cache| {
-            cache.by_dir.insert(dir.clone(), found.clone());
-        });
+        with_pin_cache(|c| c.by_dir.insert(dir, found.clone()));
     }
     found
 }
@@ -343,12 +332,68 @@ fn nearest_pin(path: &Path) -> Option<InPlay> {
 struct PinCache {
     scopes: usize,
     by_dir: std::collections::BTreeMap<PathBuf, Option<InPlay>>,
+    /// [`pins_from`] per directory: the directories above a file are shared by the files
+    /// of every directory under them, and each is listed and read once.
+    from_dir: std::collections::BTreeMap<PathBuf, Nearest>,
 }
 
 static PINS: std::sync::Mutex<PinCache> = std::sync::Mutex::new(PinCache {
     scopes: 0,
     by_dir: std::collections::BTreeMap::new(),
+    from_dir: std::collections::BTreeMap::new(),
 });
+
+/// The distributions whose pin says which `distributed` is in play.
+const PINNED: [&str; 2] = ["distributed", "dask"];
+
+/// The nearest exact pin of each of [`PINNED`], from a directory upwards.
+type Nearest = std::sync::Arc<std::collections::BTreeMap<String, crate::project::Pin>>;
+
+/// Run `f` on the cache, if a [`PinScope`] is open.
+fn with_pin_cache<T>(f: impl FnOnce(&mut PinCache) -> T) -> Option<T> {
+    let mut cache = PINS.lock().ok()?;
+    (cache.scopes > 0).then(|| f(&mut cache))
+}
+
+/// The pins of [`PINNED`] that `crate::project::find_pins` finds from `dir`: each
+/// directory's own files, the nearest directory first, up to the repository root. When
+/// `cached`, within a [`PinScope`], each directory is read once for the whole run.
+fn pins_from(dir: &Path, cached: bool) -> Nearest {
+    let cache = |f: &mut dyn FnMut(&mut PinCache) -> Option<Nearest>| {
+        if cached {
+            with_pin_cache(|c| f(c)).flatten()
+        } else {
+            None
+        }
+    };
+    // `dir` and the directories above it, up to one already known or the root.
+    let mut unknown: Vec<&Path> = Vec::new();
+    let mut above: Option<Nearest> = None;
+    for d in dir.ancestors() {
+        if let Some(known) = cache(&mut |c| c.from_dir.get(d).cloned()) {
+            above = Some(known);
+            break;
+        }
+        unknown.push(d);
+        if crate::project::is_search_root(d) {
+            break;
+        }
+    }
+    let mut nearest = above.unwrap_or_default();
+    for d in unknown.into_iter().rev() {
+        let mut own: std::collections::BTreeMap<String, crate::project::Pin> =
+            crate::project::pins_in(d)
+                .into_iter()
+                .filter(|(name, _)| PINNED.contains(&name.as_str()))
+                .collect();
+        for (name, pin) in nearest.iter() {
+            own.entry(name.clone()).or_insert_with(|| pin.clone());
+        }
+        nearest = std::sync::Arc::new(own);
+        cache(&mut |c| c.from_dir.insert(d.to_path_buf(), nearest.clone()));
+    }
+    nearest
+}
 
 /// While one is alive, [`nearest_pin`] reads each directory's dependency files once: a scan
 /// asks for every `distributed` command and flag it sees, per fix pass, and the files do not
@@ -370,14 +415,23 @@ impl Drop for PinScope {
             cache.scopes = cache.scopes.saturating_sub(1);
             if cache.scopes == 0 {
                 cache.by_dir.clear();
+                cache.from_dir.clear();
             }
         }
     }
 }
 
-fn read_nearest_pin(path: &Path) -> Option<InPlay> {
-    let pins = crate::project::find_pins(&[path.to_path_buf()]);
-    let (name, pin) = ["distributed", "dask"]
+/// [`nearest_pin`] read from the files (`cached`: the directories above it as first read
+/// within a [`PinScope`]).
+fn read_nearest_pin(path: &Path, cached: bool) -> Option<InPlay> {
+    let path = std::path::absolute(path).ok()?;
+    let start = if path.is_dir() {
+        path.as_path()
+    } else {
+        path.parent().unwrap_or(&path)
+    };
+    let pins = pins_from(start, cached);
+    let (name, pin) = PINNED
         .iter()
         .find_map(|name| pins.get(*name).map(|p| (*name, p)))?;
     let version = Pep440::from_str(&pin.version.text).ok()?;
@@ -544,8 +598,63 @@ mod tests {
         }
         // … and the reader itself always reads them afresh.
         assert_eq!(
-            version(read_nearest_pin(&file)).as_deref(),
+            version(read_nearest_pin(&file, false)).as_deref(),
             Some("2024.1.0")
+        );
+    }
+
+    #[test]
+    fn pins_are_found_as_find_pins_finds_them_and_each_directory_is_read_once() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join(".git")).unwrap();
+        let (team, job, other) = (
+            root.path().join("team"),
+            root.path().join("team/job"),
+            root.path().join("team/other"),
+        );
+        for d in [&job, &other] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let top = root.path().join("requirements.txt");
+        std::fs::write(&top, "distributed==2023.1.0\ndask==2023.1.0\n").unwrap();
+        std::fs::write(team.join("requirements.txt"), "dask==2024.1.0\n").unwrap();
+        let versions = |n: &Nearest| {
+            n.iter()
+                .map(|(name, pin)| format!("{name} {}", pin.version))
+                .collect::<Vec<_>>()
+        };
+        let expected = |dir: &Path| {
+            let all = crate::project::find_pins(&[dir.to_path_buf()]);
+            let mut only = all;
+            only.retain(|name, _| PINNED.contains(&name.as_str()));
+            versions(&std::sync::Arc::new(only))
+        };
+        // The nearest directory wins for each name; `distributed` comes from the root.
+        assert_eq!(
+            versions(&pins_from(&job, false)),
+            ["dask 2024.1.0", "distributed 2023.1.0"]
+        );
+        for d in [&job, &other, &team, &root.path().to_path_buf()] {
+            assert_eq!(
+                versions(&pins_from(d, false)),
+                expected(d),
+                "{}",
+                d.display()
+            );
+        }
+        {
+            let _scope = PinScope::open();
+            assert_eq!(versions(&pins_from(&job, true))[1], "distributed 2023.1.0");
+            // A sibling's run shares the directories above it, as first read.
+            std::fs::write(&top, "distributed==2025.1.0\n").unwrap();
+            assert_eq!(
+                versions(&pins_from(&other, true))[1],
+                "distributed 2023.1.0"
+            );
+        }
+        assert_eq!(
+            versions(&pins_from(&other, false))[1],
+            "distributed 2025.1.0"
         );
     }
 

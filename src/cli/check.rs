@@ -269,7 +269,9 @@ impl Scan {
         let settings = self.settings();
         let _pins = crate::migrate::in_play::PinScope::open();
         // The pod template a call loads is fixed with the call, as `dusk fix` does it.
-        let others = super::fix::Others::new(&paths, settings.limits.max_file_bytes);
+        // `check` writes nothing: what a stack reads beside a file is kept for the run.
+        let others =
+            super::fix::Others::new(&paths, settings.limits.max_file_bytes).keeping_reads();
         others.know_files(&found.files);
         let settle_file =
             |file: &crate::discover::SourceFile, report: &mut FileReport, text: &str| {
@@ -791,7 +793,8 @@ fn rule_infos(
 /// template are first asked for (excluded code stays classic, and so does what it loads;
 /// a walk of the paths alone knew no `exclude`).
 fn others_as_fix_sees_them(scan: &Scan, settings: &Settings<'_>) -> super::fix::Others {
-    let others = super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes);
+    let others =
+        super::fix::Others::new(&scan.paths, settings.limits.max_file_bytes).keeping_reads();
     let found = scan.walk(&scan.paths);
     others.know_walk(found.files, found.excluded);
     others

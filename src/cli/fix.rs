@@ -317,6 +317,23 @@ pub(crate) struct Others {
     linted: std::sync::Mutex<std::collections::HashMap<PathBuf, (String, FileReport)>>,
     /// Real paths of the directories asked about, as written ([`Others::real_path`]).
     real_dirs: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
+    /// The files [`Others::read`] found, by the asking file's directory and the path as
+    /// written, for a run that writes nothing ([`Others::keeping_reads`]): a stack's
+    /// scheduler reads every file beside it, in each fix pass of each mode. (A refusal
+    /// names the file asking, so it is not kept.)
+    reads: Option<std::sync::Mutex<KeptReads>>,
+}
+
+/// The files [`Others::read`] found, up to [`KeptReads::MAX_BYTES`] of text.
+#[derive(Default)]
+struct KeptReads {
+    found: std::collections::HashMap<(PathBuf, String), crate::migrate::OtherText>,
+    bytes: usize,
+}
+
+impl KeptReads {
+    /// Past this, files are read again when asked: a run's memory stays bounded.
+    const MAX_BYTES: usize = 32 << 20;
 }
 
 /// A file the loader index reads and lints itself ([`Others::index_loads`]).
@@ -367,7 +384,15 @@ impl Others {
             walked: std::sync::OnceLock::new(),
             linted: Default::default(),
             real_dirs: Default::default(),
+            reads: None,
         }
+    }
+
+    /// The same, keeping what [`Others::read`] read, for a run that writes no file
+    /// (`dusk check`): the files are then what they were when first read.
+    pub(crate) fn keeping_reads(mut self) -> Self {
+        self.reads = Some(Default::default());
+        self
     }
 
     /// `std::fs::canonicalize`, with each directory resolved once per run. A `realpath`
@@ -782,6 +807,26 @@ impl Others {
         from: &Path,
         written: &str,
     ) -> Result<crate::migrate::OtherText, String> {
+        let Some(reads) = &self.reads else {
+            return self.read_now(from, written);
+        };
+        let dir = from.parent().unwrap_or(Path::new("")).to_path_buf();
+        let key = (dir, written.to_owned());
+        let lock = || reads.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = lock().found.get(&key) {
+            return Ok(known.clone());
+        }
+        let other = self.read_now(from, written)?;
+        let mut kept = lock();
+        if kept.bytes + other.text.len() <= KeptReads::MAX_BYTES {
+            kept.bytes += other.text.len();
+            kept.found.insert(key, other.clone());
+        }
+        Ok(other)
+    }
+
+    /// [`Others::read`], from the file system.
+    fn read_now(&self, from: &Path, written: &str) -> Result<crate::migrate::OtherText, String> {
         let written_path = Path::new(written);
         let mut places: Vec<PathBuf> = Vec::new();
         if written_path.is_absolute() {
@@ -823,8 +868,14 @@ impl Others {
                 display_path(&found)
             ));
         }
-        let (_, bytes) =
-            crate::write::read(&found, self.max).map_err(|e| format!("it cannot be read: {e}"))?;
+        // The real path is known: read it directly, and ask `write::read` (which resolves the
+        // path again and fingerprints the bytes) only to word an error as it does.
+        let bytes = match crate::discover::read_regular(&real, self.max) {
+            Ok(bytes) => bytes,
+            Err(_) => crate::write::read(&found, self.max)
+                .map(|(_, bytes)| bytes)
+                .map_err(|e| format!("it cannot be read: {e}"))?,
+        };
         let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())?;
         // `../workers/deployment.yaml` from `scheduler/`: shown as `workers/deployment.yaml`.
         let found = match lexical(&found) {
@@ -2397,6 +2448,33 @@ mod tests {
                 );
                 proptest::prop_assert_eq!(map.old_line(line), scanned);
             }
+        }
+    }
+
+    /// A run that writes nothing reads each file beside a stack once: later passes, and the
+    /// other files of the directory, see it as first read. A refusal still names the file
+    /// that asked, and a run that writes reads afresh.
+    #[test]
+    fn kept_reads_are_shared_by_a_directory_and_refusals_name_who_asked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("deploy");
+        std::fs::create_dir_all(&dir).unwrap();
+        let (scheduler, worker) = (dir.join("scheduler.yaml"), dir.join("worker.yaml"));
+        std::fs::write(&scheduler, "kind: Deployment\n").unwrap();
+        std::fs::write(&worker, "replicas: 1\n").unwrap();
+        let given = [tmp.path().to_path_buf()];
+        let keeping = Others::new(&given, 1 << 20).keeping_reads();
+        let fresh = Others::new(&given, 1 << 20);
+        let text = |others: &Others, from: &Path| others.read(from, "worker.yaml").unwrap().text;
+        assert_eq!(text(&keeping, &scheduler), "replicas: 1\n");
+        std::fs::write(&worker, "replicas: 3\n").unwrap();
+        assert_eq!(text(&keeping, &scheduler), "replicas: 1\n");
+        assert_eq!(text(&keeping, &dir.join("service.yaml")), "replicas: 1\n");
+        assert_eq!(text(&fresh, &scheduler), "replicas: 3\n");
+        let missing = |from: &Path| keeping.read(from, "workers.yaml").unwrap_err();
+        for from in [&scheduler, &worker] {
+            let why = missing(from);
+            assert!(why.contains(&display_path(from)), "{why}");
         }
     }
 

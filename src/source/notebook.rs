@@ -118,29 +118,99 @@ pub fn parse(json: &str) -> Result<Notebook, NotebookError> {
     Ok(nb)
 }
 
-fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
-    // A byte-order mark is not JSON; skip it and keep error offsets in the file's bytes.
-    let bom = if json.starts_with('\u{feff}') { 3 } else { 0 };
-    let root: Value = serde_json::from_str(&json[bom..]).map_err(|e| NotebookError {
-        range: TextRange::empty(bom + json_offset(&json[bom..], e.line(), e.column())),
+/// What the reader takes from a cell: whether it is a code cell, and its `source`.
+#[derive(Debug, PartialEq)]
+struct Cell {
+    code: bool,
+    source: Option<Value>,
+}
+
+/// A notebook as the reader deserializes it first: its cells, each with only the fields it
+/// reads. Everything else (outputs, images, metadata) is skipped as it is scanned, not
+/// built into values and dropped: a notebook's JSON is mostly outputs, and a fix loop reads
+/// each text it makes (#13). Any other shape is read as a plain value ([`cells`]).
+#[derive(serde::Deserialize)]
+struct CellsOnly {
+    cells: Vec<CellFields>,
+}
+
+#[derive(serde::Deserialize)]
+struct CellFields {
+    #[serde(default, deserialize_with = "present")]
+    cell_type: Option<Value>,
+    /// `None` when there is no `source` key; a `null` one is a value (of no use).
+    #[serde(default, deserialize_with = "present")]
+    source: Option<Value>,
+}
+
+/// A field that is there, whatever its value (`null` too).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+fn is_code(cell_type: Option<&Value>) -> bool {
+    cell_type.and_then(Value::as_str) == Some("code")
+}
+
+/// The cells of a notebook's JSON (after any byte-order mark, `bom` bytes of the file).
+fn cells(json: &str, bom: usize) -> Result<Vec<Cell>, NotebookError> {
+    match cells_only(json) {
+        Some(cells) => Ok(cells),
+        None => cells_of_value(json, bom),
+    }
+}
+
+/// The cells, when the JSON has the shape [`CellsOnly`] reads.
+fn cells_only(json: &str) -> Option<Vec<Cell>> {
+    let doc = serde_json::from_str::<CellsOnly>(json).ok()?;
+    Some(
+        doc.cells
+            .into_iter()
+            .map(|c| Cell {
+                code: is_code(c.cell_type.as_ref()),
+                source: c.source,
+            })
+            .collect(),
+    )
+}
+
+/// The cells of any JSON, read as a value: for the shapes [`cells_only`] does not read (a
+/// cell that is no object, a key written twice, bad JSON), saying what is wrong where, and
+/// taking what it can.
+fn cells_of_value(json: &str, bom: usize) -> Result<Vec<Cell>, NotebookError> {
+    let mut root: Value = serde_json::from_str(json).map_err(|e| NotebookError {
+        range: TextRange::empty(bom + json_offset(json, e.line(), e.column())),
         message: e.to_string(),
     })?;
-    let Some(cells) = root.get("cells").and_then(Value::as_array) else {
+    let Some(cells) = root.get_mut("cells").and_then(Value::as_array_mut) else {
         return Err(NotebookError {
             range: TextRange::empty(0),
             message: "no `cells` array: not a Jupyter notebook in nbformat 4".into(),
         });
     };
+    Ok(cells
+        .iter_mut()
+        .map(|cell| Cell {
+            code: is_code(cell.get("cell_type")),
+            source: cell.get_mut("source").map(Value::take),
+        })
+        .collect())
+}
+
+fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
+    // A byte-order mark is not JSON; skip it and keep error offsets in the file's bytes.
+    let bom = if json.starts_with('\u{feff}') { 3 } else { 0 };
+    let cells = cells(&json[bom..], bom)?;
     let mut notebook = Notebook::default();
     let (mut file_lines, mut spans) = source_lines(&json[bom..], bom);
     // Each code cell with its magics blanked, and the shell commands it keeps.
     let codes: Vec<(usize, String, Vec<TextRange>)> = cells
         .iter()
         .enumerate()
-        .filter(|(_, cell)| cell.get("cell_type").and_then(Value::as_str) == Some("code"))
+        .filter(|(_, cell)| cell.code)
         .map(|(i, cell)| {
             let mut shell = Vec::new();
-            let code = blank_magics(&source(cell), &mut shell);
+            let code = blank_magics(&source(cell.source.as_ref()), &mut shell);
             (i, code, shell)
         })
         .collect();
@@ -166,16 +236,18 @@ fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
             .get_mut(i)
             .map(|s| std::mem::replace(s, SourceSpan::Missing))
             .unwrap_or(SourceSpan::Missing);
-        notebook.sources.push(match (cells[i].get("source"), span) {
-            (None, _) => SourceSpan::Missing,
-            (Some(Value::String(_)), span @ SourceSpan::String(_)) => span,
-            (Some(Value::Array(items)), SourceSpan::List(range, ranges))
-                if items.len() == ranges.len() && items.iter().all(Value::is_string) =>
-            {
-                SourceSpan::List(range, ranges)
-            }
-            _ => SourceSpan::Other,
-        });
+        notebook
+            .sources
+            .push(match (cells[i].source.as_ref(), span) {
+                (None, _) => SourceSpan::Missing,
+                (Some(Value::String(_)), span @ SourceSpan::String(_)) => span,
+                (Some(Value::Array(items)), SourceSpan::List(range, ranges))
+                    if items.len() == ranges.len() && items.iter().all(Value::is_string) =>
+                {
+                    SourceSpan::List(range, ranges)
+                }
+                _ => SourceSpan::Other,
+            });
         if !notebook.cells.is_empty() {
             notebook.python.push('\n');
         }
@@ -232,8 +304,17 @@ fn source_lines(json: &str, shift: usize) -> (Vec<Vec<usize>>, Vec<SourceSpan>) 
             b'"' => {
                 let start = i + 1;
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                // The closing quote is the first one not escaped (outputs hold strings of
+                // hundreds of kilobytes: an image is searched, not stepped through).
+                while i < bytes.len() {
+                    match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                        Some(k) if bytes[i + k] == b'\\' => i += k + 2,
+                        Some(k) => {
+                            i += k;
+                            break;
+                        }
+                        None => i = bytes.len(),
+                    }
                 }
                 let text = &bytes[start..i.min(bytes.len())];
                 match stack.last_mut() {
@@ -306,8 +387,8 @@ fn source_lines(json: &str, shift: usize) -> (Vec<Vec<usize>>, Vec<SourceSpan>) 
 
 /// A cell's `source`: a string, or a list of strings (each line keeps its own `\n`).
 /// Anything else is an empty cell: the notebook is still worth linting.
-fn source(cell: &Value) -> String {
-    match cell.get("source") {
+fn source(source: Option<&Value>) -> String {
+    match source {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Array(lines)) => lines.iter().filter_map(Value::as_str).collect(),
         _ => String::new(),
@@ -856,6 +937,22 @@ broken(
         );
     }
 
+    /// The cells are read from the fields a reader needs and, in any other shape, from the
+    /// whole value: either way alike. A `null` source is a value, not a missing one; a key
+    /// written twice keeps its last value, as the whole value does.
+    #[test]
+    fn cells_read_alike_whatever_their_shape() {
+        let json = "{\"cells\": [{\"cell_type\": \"code\", \"source\": null, \"outputs\": [{\"data\": {\"image/png\": \"iVBOR\"}}]}, {\"cell_type\": \"code\"}]}";
+        let nb = parse(json).unwrap();
+        assert_eq!(nb.sources, [SourceSpan::Other, SourceSpan::Missing]);
+        let twice = "{\"cells\": [{\"cell_type\": \"code\", \"source\": \"a = 1\", \"source\": \"b = 2\"}]}";
+        assert!(cells_only(twice).is_none());
+        assert_eq!(cell_texts(&parse(twice).unwrap()), [(1, "b = 2")]);
+        let not_an_object = "{\"cells\": [1, {\"cell_type\": \"code\", \"source\": \"x = 1\"}]}";
+        assert!(cells_only(not_an_object).is_none());
+        assert_eq!(cell_texts(&parse(not_an_object).unwrap()), [(2, "x = 1")]);
+    }
+
     #[test]
     fn invalid_json_is_located() {
         let json = "{\n  \"cells\": [\n    {\"cell_type\": \"code\",, }\n  ]\n}\n";
@@ -891,6 +988,41 @@ broken(
             } else if let Err(e) = parse(&json) {
                 prop_assert!(json.get(e.range.as_range()).is_some());
             }
+        }
+
+        #[test]
+        fn the_fields_read_alone_are_the_fields_of_the_value(
+            cells in prop::collection::vec(
+                (
+                    prop::option::of(prop::sample::select(vec!["\"code\"", "\"markdown\"", "null", "1"])),
+                    prop::option::of(prop::sample::select(vec![
+                        "\"x = 1\"", "[\"a\\n\", \"b\"]", "[\"a\", 2]", "null", "{}", "[]",
+                    ])),
+                    prop::option::of(prop::sample::select(vec![
+                        "\"outputs\": [{\"text\": [\"1\"]}]", "\"metadata\": {\"source\": 1}",
+                    ])),
+                ),
+                0..6,
+            )
+        ) {
+            let cells: Vec<String> = cells
+                .iter()
+                .map(|(kind, source, other)| {
+                    let fields: Vec<String> = [
+                        kind.map(|k| format!("\"cell_type\": {k}")),
+                        source.map(|s| format!("\"source\": {s}")),
+                        other.map(str::to_owned),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                    format!("{{{}}}", fields.join(", "))
+                })
+                .collect();
+            let json = format!("{{\"nbformat\": 4, \"cells\": [{}]}}", cells.join(", "));
+            let alone = cells_only(&json);
+            prop_assert!(alone.is_some(), "{}", json);
+            prop_assert_eq!(alone.unwrap(), cells_of_value(&json, 0).unwrap(), "{}", json);
         }
 
         #[test]

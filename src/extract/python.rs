@@ -116,15 +116,17 @@ fn walk<'t>(
     let mut ancestors: Vec<Node<'t>> = Vec::new();
     loop {
         let node = cursor.node();
-        if node.kind_name() == "comment" {
+        // Asked once per node: a kind is a lookup of the node's symbol.
+        let kind = node.kind_name();
+        if kind == "comment" {
             comments.push(range_of(node));
         } else {
-            if shell::WALKS_UP_FROM.contains(&node.kind_name())
+            if shell::WALKS_UP_FROM.contains(&kind)
                 && let Some(&parent) = ancestors.last()
             {
                 found.parents.insert(node.id(), parent);
             }
-            visit(node, text, found, out);
+            visit(node, kind, text, found, out);
         }
         if cursor.goto_first_child() {
             ancestors.push(node);
@@ -142,8 +144,14 @@ fn walk<'t>(
     }
 }
 
-fn visit<'t>(node: Node<'t>, text: &str, found: &mut Found<'t>, out: &mut Vec<Construct<'_>>) {
-    match node.kind_name() {
+fn visit<'t>(
+    node: Node<'t>,
+    kind: &str,
+    text: &str,
+    found: &mut Found<'t>,
+    out: &mut Vec<Construct<'_>>,
+) {
+    match kind {
         "import_statement" | "import_from_statement" => found.names.import(node, text, out),
         "attribute" => {
             if !found.skip.contains(&node.id()) {
@@ -237,14 +245,46 @@ fn add_target<'t>(target: Node<'t>, value: Node<'t>, text: &str, found: &mut Fou
     }
 }
 
-/// The named children of a node that are not comments (through a cursor: indexing
-/// children one by one is quadratic in a long list).
-fn items<'t>(node: Node<'t>) -> std::vec::IntoIter<Node<'t>> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|child| !child.is_extra())
-        .collect::<Vec<_>>()
-        .into_iter()
+/// The named children of a node that are not comments, as they are asked for (through a
+/// cursor: indexing children one by one is quadratic in a long list; and whether a list is
+/// a command asks for its first item, not all of them).
+fn items(node: Node<'_>) -> Items<'_> {
+    Items {
+        cursor: node.walk(),
+        started: false,
+        done: false,
+    }
+}
+
+/// [`items`]' iterator.
+struct Items<'t> {
+    cursor: tree_sitter::TreeCursor<'t>,
+    started: bool,
+    done: bool,
+}
+
+impl<'t> Iterator for Items<'t> {
+    type Item = Node<'t>;
+
+    fn next(&mut self) -> Option<Node<'t>> {
+        while !self.done {
+            let moved = if self.started {
+                self.cursor.goto_next_sibling()
+            } else {
+                self.started = true;
+                self.cursor.goto_first_child()
+            };
+            if !moved {
+                self.done = true;
+                break;
+            }
+            let child = self.cursor.node();
+            if child.is_named() && !child.is_extra() {
+                return Some(child);
+            }
+        }
+        None
+    }
 }
 
 /// A `PyName` for each outermost attribute chain rooted at an imported name.

@@ -18,7 +18,7 @@
 
 use super::Context;
 use crate::source::TextRange;
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _};
 use crate::source::yaml::{Node, Value, YamlFile};
 use pep440_rs::Version as Pep440;
 use std::path::{Path, PathBuf};
@@ -276,7 +276,7 @@ fn python_image(
         .descendant_for_byte_range(range.start(), range.end())?;
     for _ in 0..32 {
         node = node.parent()?;
-        if node.kind() != "call" {
+        if node.kind_name() != "call" {
             continue;
         }
         let Some(arguments) = node.field(Field::Arguments) else {
@@ -284,7 +284,7 @@ fn python_image(
         };
         let mut cursor = arguments.walk();
         for argument in arguments.named_children(&mut cursor) {
-            if argument.kind() != "keyword_argument" {
+            if argument.kind_name() != "keyword_argument" {
                 continue;
             }
             let name = argument.field(Field::Name);
@@ -292,7 +292,7 @@ fn python_image(
             let (Some(name), Some(value)) = (name, value) else {
                 continue;
             };
-            if text.get(name.byte_range()) != Some("image") || value.kind() != "string" {
+            if text.get(name.byte_range()) != Some("image") || value.kind_name() != "string" {
                 continue;
             }
             let literal = text.get(value.byte_range())?;
@@ -541,11 +541,13 @@ fn command_text(cx: &Context<'_>) -> Option<String> {
                 .root_node()
                 .descendant_for_byte_range(cx.range.start(), cx.range.end())?;
             for _ in 0..4 {
-                if matches!(node.kind(), "list" | "tuple") {
+                if matches!(node.kind_name(), "list" | "tuple") {
                     break;
                 }
                 match node.parent() {
-                    Some(parent) if !matches!(parent.kind(), "module" | "block") => node = parent,
+                    Some(parent) if !matches!(parent.kind_name(), "module" | "block") => {
+                        node = parent
+                    }
                     _ => break,
                 }
             }

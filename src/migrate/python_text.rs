@@ -75,9 +75,15 @@ fn collect_name_uses(
                     || p.kind_name() == "dotted_name"
             });
             if !not_a_use {
-                uses.entry(text_of(text, node).to_owned())
-                    .or_default()
-                    .push((range(node), node.start_position().row));
+                // Most uses are of a name met before: its key is not made again.
+                let name = text_of(text, node);
+                let at = (range(node), node.start_position().row);
+                match uses.get_mut(name) {
+                    Some(list) => list.push(at),
+                    None => {
+                        uses.insert(name.to_owned(), vec![at]);
+                    }
+                }
             }
         }
         if cursor.goto_first_child() {

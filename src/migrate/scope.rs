@@ -134,7 +134,10 @@ const BUILTINS: &[&str] = &[
 /// The names `doc` uses without binding them, and the submodules it reaches through a plain
 /// package import without importing them.
 pub fn unbound(text: &str, doc: &PyDocument) -> BTreeSet<String> {
-    let mut bound: HashSet<&str> = BUILTINS.iter().copied().collect();
+    // The builtins are looked up apart: a set of them made per text hashed each name again.
+    static BUILTIN: std::sync::OnceLock<HashSet<&str>> = std::sync::OnceLock::new();
+    let builtin = BUILTIN.get_or_init(|| BUILTINS.iter().copied().collect());
+    let mut bound: HashSet<&str> = HashSet::new();
     let mut used: Vec<Node<'_>> = Vec::new();
     // `import pkg` / `import pkg as p`: local name → package; and every imported module path.
     let mut plain_imports: HashMap<&str, String> = HashMap::new();
@@ -189,7 +192,7 @@ pub fn unbound(text: &str, doc: &PyDocument) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = used
         .iter()
         .map(|n| &text[n.byte_range()])
-        .filter(|name| !bound.contains(name))
+        .filter(|name| !bound.contains(name) && !builtin.contains(name))
         .map(str::to_owned)
         .collect();
     for chain in chains {

@@ -43,31 +43,37 @@ pub fn refusal(text: &str) -> Option<String> {
 /// to 0, a line break resets unless it ends a whitespace-only line continued by `\`, and the
 /// width is a `u16` that wraps. Every indent level it pushes is one of these widths.
 fn indent_widths(text: &str) -> usize {
-    let mut seen = std::collections::HashSet::new();
+    // One bit per width a `u16` holds (8 KiB): a set of widths without hashing each line's.
+    let mut seen = vec![0u64; (usize::from(u16::MAX) + 1) / 64];
+    let mut count = 0;
     let mut carry: u16 = 0;
-    for line in text.split('\n') {
+    for line in text.as_bytes().split(|&b| b == b'\n') {
         let mut width = carry;
         carry = 0;
-        let mut rest = "";
-        for (i, c) in line.char_indices() {
+        let mut rest: &[u8] = &[];
+        for (i, &c) in line.iter().enumerate() {
             match c {
-                ' ' => width = width.wrapping_add(1),
-                '\t' => width = width.wrapping_add(8),
-                '\r' | '\u{c}' => width = 0,
+                b' ' => width = width.wrapping_add(1),
+                b'\t' => width = width.wrapping_add(8),
+                b'\r' | 0x0c => width = 0,
                 _ => {
                     rest = &line[i..];
                     break;
                 }
             }
         }
-        if matches!(rest, "\\" | "\\\r") {
+        if matches!(rest, b"\\" | b"\\\r") {
             carry = width;
         }
         if width > 0 {
-            seen.insert(width);
+            let (word, bit) = (usize::from(width) / 64, width % 64);
+            if seen[word] & (1 << bit) == 0 {
+                seen[word] |= 1 << bit;
+                count += 1;
+            }
         }
     }
-    seen.len()
+    count
 }
 
 /// The fields of the Python grammar dusk reads, each with its name in the grammar: the enum

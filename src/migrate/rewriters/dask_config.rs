@@ -50,7 +50,7 @@ use crate::migrate::python_text::shorten;
 use crate::migrate::{Context, Declined, OrDecline, validate, yaml_text};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _};
 use crate::source::yaml::{Node, YamlFile};
 use serde_json::Value;
 
@@ -187,14 +187,14 @@ fn python_config(cx: &Context<'_>) -> Option<Fix> {
     };
     let text = cx.text;
     let key_node = node_at(cx.python()?, cx.range)?;
-    let pair = key_node.parent().filter(|p| p.kind() == "pair")?;
-    let dict = pair.parent().filter(|d| d.kind() == "dictionary")?;
+    let pair = key_node.parent().filter(|p| p.kind_name() == "pair")?;
+    let dict = pair.parent().filter(|d| d.kind_name() == "dictionary")?;
     // The dotted key: this key, prefixed by the keys of the dicts around it.
     let mut parts = vec![plain_string(text, key_node)?];
     let mut outer = dict;
-    while let Some(p) = outer.parent().filter(|p| p.kind() == "pair") {
+    while let Some(p) = outer.parent().filter(|p| p.kind_name() == "pair") {
         parts.push(plain_string(text, p.field(Field::Key)?)?);
-        outer = p.parent().filter(|d| d.kind() == "dictionary")?;
+        outer = p.parent().filter(|d| d.kind_name() == "dictionary")?;
     }
     parts.reverse();
     let full = normal(&parts.join("."));

@@ -67,7 +67,7 @@ use crate::migrate::python_text::{
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _};
 use tree_sitter::Node;
 
 pub const OPERATOR: &str = crate::dask::OPERATOR_MODULE;
@@ -110,7 +110,7 @@ pub const CALL_REWRITERS: &[&str] = &[
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let doc = cx.python_doc()?;
     let node = node_at(doc, cx.range).or_decline("the finding is not at Python code")?;
-    if node.kind() == "call" {
+    if node.kind_name() == "call" {
         return constructor(cx, node);
     }
     if calls_pending(cx) {
@@ -142,7 +142,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
             None,
         )
         .or_decline("the import is written in a form dusk cannot split: change it by hand")?
-    } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".KubeCluster") {
+    } else if node.kind_name() == "attribute" && text_of(cx.text, node).ends_with(".KubeCluster") {
         // `dk.KubeCluster`, `dask_kubernetes.KubeCluster`, `classic.KubeCluster`: the full
         // path needs `dask_kubernetes` bound and its `operator` submodule loaded, which no
         // import of the package alone does.
@@ -195,10 +195,10 @@ fn binds_package(
     package: &str,
 ) -> bool {
     items(doc.tree.root_node()).into_iter().any(|stmt| {
-        stmt.kind() == "import_statement" && {
+        stmt.kind_name() == "import_statement" && {
             let mut cursor = stmt.walk();
             stmt.fields(Field::Name, &mut cursor)
-                .any(|n| match n.kind() {
+                .any(|n| match n.kind_name() {
                     "aliased_import" => {
                         n.field(Field::Name).map(|m| text_of(text, m)) == Some(package)
                             && n.field(Field::Alias).map(|a| text_of(text, a)) == Some(local)
@@ -216,7 +216,7 @@ pub(crate) fn imports_module(
     module: &str,
 ) -> bool {
     items(doc.tree.root_node()).into_iter().any(|stmt| {
-        stmt.kind() == "import_statement" && {
+        stmt.kind_name() == "import_statement" && {
             let mut cursor = stmt.walk();
             stmt.fields(Field::Name, &mut cursor)
                 .any(|n| text_of(text, n) == module)
@@ -239,7 +239,8 @@ pub fn calls_pending(cx: &Context<'_>) -> bool {
             };
             CALL_REWRITERS.contains(&name)
                 && *r != cx.range
-                && node_at(doc, *r).is_some_and(|n| matches!(n.kind(), "call" | "keyword_argument"))
+                && node_at(doc, *r)
+                    .is_some_and(|n| matches!(n.kind_name(), "call" | "keyword_argument"))
                 && crate::migrate::rewriter(name)
                     .is_some_and(|rewrite| rewrite(&cx.for_finding(rule, *r)).is_ok())
         })
@@ -308,7 +309,7 @@ fn pending_classic_calls(cx: &Context<'_>) -> std::rc::Rc<Vec<(usize, TextRange)
                     .fix
                     .as_ref()
                     .is_some_and(|f| f.rewriter == "python-classic-cluster");
-                let call = node_at(doc?, *r).filter(|n| ours && n.kind() == "call")?;
+                let call = node_at(doc?, *r).filter(|n| ours && n.kind_name() == "call")?;
                 Some((i, range(call)))
             })
             .collect();
@@ -365,7 +366,7 @@ fn fed_calls(cx: &Context<'_>, builder: Node<'_>) -> Vec<usize> {
         }
         std::rc::Rc::new(by_builder)
     });
-    if builder.kind() != "call" {
+    if builder.kind_name() != "call" {
         return Vec::new();
     }
     by_builder.get(&range(builder)).cloned().unwrap_or_default()
@@ -401,11 +402,11 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         .or_decline("the call has no function")?;
     let args = call
         .field(Field::Arguments)
-        .filter(|a| a.kind() == "argument_list")
+        .filter(|a| a.kind_name() == "argument_list")
         .or_decline_with(|| {
             format!("the call at {at} passes a generator, not arguments: rewrite it by hand")
         })?;
-    let method = (function.kind() == "attribute")
+    let method = (function.kind_name() == "attribute")
         .then(|| function.field(Field::Attribute))
         .flatten()
         .map(|a| text_of(text, a));
@@ -429,7 +430,7 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     // Each argument as the classic parameter it fills, for the migration report.
     let mut given: Vec<(&str, Node<'_>)> = Vec::new();
     for (i, item) in list.iter().enumerate() {
-        match item.kind() {
+        match item.kind_name() {
             "keyword_argument" => {
                 let name_node = item
                     .field(Field::Name)
@@ -500,7 +501,7 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
         };
         let splat = list
             .iter()
-            .any(|i| matches!(i.kind(), "list_splat" | "dictionary_splat"));
+            .any(|i| matches!(i.kind_name(), "list_splat" | "dictionary_splat"));
         return Err(Declined::new(if keyword("custom_cluster_spec") {
             format!(
                 "the call at {at} already passes `custom_cluster_spec=`: what is left is its \
@@ -525,7 +526,7 @@ fn own_fix(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     );
     // A template given as a file path: the file becomes the DaskCluster the call now
     // loads, in the same fix, or the call is not rewritten at all.
-    let template = list.iter().find_map(|item| match item.kind() {
+    let template = list.iter().find_map(|item| match item.kind_name() {
         "keyword_argument" => (item.field(Field::Name).map(|n| text_of(text, n))
             == Some("pod_template"))
         .then(|| item.field(Field::Value))
@@ -668,18 +669,18 @@ pub fn loads(cx: &Context<'_>) -> Vec<crate::migrate::loads::Load> {
     let Some(call) = cx
         .python()
         .and_then(|doc| node_at(doc, cx.range))
-        .filter(|n| n.kind() == "call")
+        .filter(|n| n.kind_name() == "call")
     else {
         return Vec::new();
     };
     let (Some(function), Some(args)) = (
         call.field(Field::Function),
         call.field(Field::Arguments)
-            .filter(|a| a.kind() == "argument_list"),
+            .filter(|a| a.kind_name() == "argument_list"),
     ) else {
         return Vec::new();
     };
-    let method = (function.kind() == "attribute")
+    let method = (function.kind_name() == "attribute")
         .then(|| function.field(Field::Attribute))
         .flatten()
         .map(|a| text_of(text, a));
@@ -687,7 +688,7 @@ pub fn loads(cx: &Context<'_>) -> Vec<crate::migrate::loads::Load> {
     let mut out = Vec::new();
     let mut positional = 0;
     for item in items(args) {
-        let (param, value) = match item.kind() {
+        let (param, value) = match item.kind_name() {
             "keyword_argument" => (
                 item.field(Field::Name).map_or("", |n| text_of(text, n)),
                 item.field(Field::Value),
@@ -737,7 +738,7 @@ fn scheduler_in_code(
         return Ok(None);
     };
     let text = cx.text;
-    let node = match value.kind() {
+    let node = match value.kind_name() {
         "identifier" => match last_assigned(cx, doc, text_of(text, value), before) {
             Some(bound) => bound,
             None => return Ok(None),
@@ -753,7 +754,7 @@ fn scheduler_in_code(
         ))
     };
     let span = Source::Span(range(node));
-    let pod = match node.kind() {
+    let pod = match node.kind_name() {
         "dictionary" => {
             let json = make_pod_spec::json_literal(text, node)
                 .ok_or_else(|| cannot("holds values that are not literals"))?;
@@ -808,12 +809,12 @@ fn worker_in_code(
         return Ok(None);
     };
     let text = cx.text;
-    let dict = match template.kind() {
+    let dict = match template.kind_name() {
         "dictionary" => template,
         "identifier" => {
             let name = text_of(text, template);
             let Some(bound) = last_assigned(cx, doc, name, call.start_byte())
-                .filter(|b| b.kind() == "dictionary")
+                .filter(|b| b.kind_name() == "dictionary")
             else {
                 return Ok(None);
             };
@@ -923,13 +924,13 @@ fn other_use(
     let mut cursor = root.walk();
     loop {
         let node = cursor.node();
-        if node.kind() == "identifier"
+        if node.kind_name() == "identifier"
             && text_of(text, node) == name
             && node.id() != arg.id()
             && left.is_none_or(|l| l.id() != node.id())
-            && !node
-                .parent()
-                .is_some_and(|p| p.kind() == "attribute" && p.field(Field::Attribute) == Some(node))
+            && !node.parent().is_some_and(|p| {
+                p.kind_name() == "attribute" && p.field(Field::Attribute) == Some(node)
+            })
         {
             return Some(node.start_position().row + 1);
         }
@@ -1001,8 +1002,10 @@ fn last_assigned<'t>(
         let mut cursor = doc.tree.walk();
         'walk: loop {
             let node = cursor.node();
-            if node.kind() == "assignment"
-                && let Some(left) = node.field(Field::Left).filter(|l| l.kind() == "identifier")
+            if node.kind_name() == "assignment"
+                && let Some(left) = node
+                    .field(Field::Left)
+                    .filter(|l| l.kind_name() == "identifier")
             {
                 assigned
                     .entry(text_of(cx.text, left).to_owned())
@@ -1033,7 +1036,7 @@ fn last_assigned<'t>(
         .descendant_for_byte_range(value.start(), value.end())?;
     loop {
         let parent = node.parent()?;
-        if parent.kind() == "assignment"
+        if parent.kind_name() == "assignment"
             && parent.start_byte() == start
             && parent.field(Field::Right) == Some(node)
         {
@@ -1055,7 +1058,7 @@ fn classic_pod_migrates(
         return Ok(());
     };
     let text = cx.text;
-    let builder = match template.kind() {
+    let builder = match template.kind_name() {
         "call" => Some(template),
         "identifier" => last_assigned_call(cx, doc, text_of(text, template), before),
         _ => None,
@@ -1184,11 +1187,11 @@ fn fed_by(
     };
     let mut builders: Vec<TextRange> = Vec::new();
     for item in items(args) {
-        let value = match item.kind() {
+        let value = match item.kind_name() {
             "keyword_argument" => item.field(Field::Value),
             _ => Some(item),
         };
-        let builder = value.and_then(|v| match v.kind() {
+        let builder = value.and_then(|v| match v.kind_name() {
             "call" => Some(range(v)),
             "identifier" => last_assigned_call(cx, doc, text_of(text, v), user.start_byte())
                 .filter(|c| v.start_byte() > c.end_byte())
@@ -1233,7 +1236,7 @@ pub(crate) fn consumer_report(
 fn classic_arguments<'t>(text: &'t str, call: Node<'t>) -> Vec<(&'t str, Node<'t>)> {
     let from_method = call
         .field(Field::Function)
-        .filter(|f| f.kind() == "attribute")
+        .filter(|f| f.kind_name() == "attribute")
         .and_then(|f| f.field(Field::Attribute))
         .is_some_and(|a| matches!(text_of(text, a), "from_yaml" | "from_dict"));
     let Some(args) = call.field(Field::Arguments) else {
@@ -1242,7 +1245,7 @@ fn classic_arguments<'t>(text: &'t str, call: Node<'t>) -> Vec<(&'t str, Node<'t
     let mut out = Vec::new();
     let mut positional = 0;
     for item in items(args) {
-        match item.kind() {
+        match item.kind_name() {
             "keyword_argument" => {
                 if let Some(n) = item.field(Field::Name) {
                     out.push((text_of(text, n), item));
@@ -1273,14 +1276,14 @@ fn last_assigned_call<'t>(
     name: &str,
     before: usize,
 ) -> Option<Node<'t>> {
-    last_assigned(cx, doc, name, before).filter(|value| value.kind() == "call")
+    last_assigned(cx, doc, name, before).filter(|value| value.kind_name() == "call")
 }
 
 /// The cluster name a classic call passes as a literal string (`name="etl"`, or the
 /// second positional argument of `KubeCluster(...)`).
 fn cluster_name_argument(text: &str, list: &[Node<'_>], from_method: bool) -> Option<String> {
     let keyword = list.iter().find_map(|item| {
-        (item.kind() == "keyword_argument"
+        (item.kind_name() == "keyword_argument"
             && item.field(Field::Name).map(|n| text_of(text, n)) == Some("name"))
         .then(|| item.field(Field::Value))
         .flatten()
@@ -1289,7 +1292,7 @@ fn cluster_name_argument(text: &str, list: &[Node<'_>], from_method: bool) -> Op
         list.iter()
             .filter(|i| {
                 !matches!(
-                    i.kind(),
+                    i.kind_name(),
                     "keyword_argument" | "list_splat" | "dictionary_splat"
                 )
             })
@@ -1428,7 +1431,7 @@ fn call_report(
     let mut dropped = Vec::new();
     let mut ignored = Vec::new();
     for (param, item) in given {
-        let value = match item.kind() {
+        let value = match item.kind_name() {
             "keyword_argument" => item.field(Field::Value).unwrap_or(*item),
             _ => *item,
         };

@@ -66,7 +66,7 @@ use crate::migrate::python_text::{
 };
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
-use crate::source::python::{Field, FieldChild as _, PyDocument};
+use crate::source::python::{Field, FieldChild as _, KindName as _, PyDocument};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::collections::BTreeMap;
 use tree_sitter::Node;
@@ -77,7 +77,7 @@ pub const OPERATOR: &str = crate::dask::OPERATOR_MODULE;
 pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     let doc = cx.python_doc()?;
     let node = node_at(doc, cx.range).or_decline("the finding is not at Python code")?;
-    if node.kind() == "call" {
+    if node.kind_name() == "call" {
         let fix = call(cx, node)?;
         super::python_classic_cluster::fed_constructor_migrates(cx, node)?;
         return Ok(fix);
@@ -85,7 +85,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
     // The function of a call is renamed by the call's own fix.
     if node
         .parent()
-        .is_some_and(|p| p.kind() == "call" && p.field(Field::Function) == Some(node))
+        .is_some_and(|p| p.kind_name() == "call" && p.field(Field::Function) == Some(node))
     {
         return Err(Declined::new(
             "the call's own fix renames it: see the finding at the call",
@@ -140,7 +140,8 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
                 .taking(crate::migrate::python_text::taken_name(doc, cx.range)));
             }
         }
-    } else if node.kind() == "attribute" && text_of(cx.text, node).ends_with(".make_pod_spec") {
+    } else if node.kind_name() == "attribute" && text_of(cx.text, node).ends_with(".make_pod_spec")
+    {
         vec![Edit::replace(range(node), format!("{OPERATOR}.{NEW_NAME}"))]
     } else {
         return Err(Declined::new(
@@ -220,7 +221,12 @@ fn imports_name(cx: &Context<'_>, doc: &PyDocument, name: &str) -> bool {
     let words = cx.memo.verdict("python import words", || {
         let words: std::collections::HashSet<String> = items(doc.tree.root_node())
             .into_iter()
-            .filter(|stmt| matches!(stmt.kind(), "import_from_statement" | "import_statement"))
+            .filter(|stmt| {
+                matches!(
+                    stmt.kind_name(),
+                    "import_from_statement" | "import_statement"
+                )
+            })
             .flat_map(|stmt| {
                 text_of(cx.text, stmt)
                     .split(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -245,7 +251,7 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     let function = call
         .field(Field::Function)
         .or_decline("the call has no function")?;
-    let new_function = match function.kind() {
+    let new_function = match function.kind_name() {
         "identifier" if text_of(text, function) == "make_pod_spec" => NEW_NAME.to_owned(),
         "identifier" => text_of(text, function).to_owned(),
         "attribute" if text_of(text, function).starts_with("dask_kubernetes.") => {
@@ -259,7 +265,7 @@ fn call(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
     };
     let args = call
         .field(Field::Arguments)
-        .filter(|a| a.kind() == "argument_list")
+        .filter(|a| a.kind_name() == "argument_list")
         .or_decline_with(|| format!("the call at {at} passes a generator, not arguments"))?;
     let arguments = make_pod_spec::arguments(text, args).or_decline_with(|| {
         let migrated = items(args).iter().any(|i| {
@@ -443,15 +449,15 @@ fn cluster_name(cx: &Context<'_>, call: Node<'_>) -> Sourced<String> {
     let text = cx.text;
     let var = call
         .parent()
-        .filter(|p| p.kind() == "assignment")
+        .filter(|p| p.kind_name() == "assignment")
         .and_then(|a| a.field(Field::Left))
-        .filter(|l| l.kind() == "identifier");
+        .filter(|l| l.kind_name() == "identifier");
     let index = crate::migrate::python_text::name_uses(cx);
     let ancestors: Vec<Node<'_>> = std::iter::successors(call.parent(), Node::parent).collect();
     let root = ancestors.last().copied().unwrap_or(call);
     let scope = ancestors
         .iter()
-        .find(|n| n.kind() == "function_definition")
+        .find(|n| n.kind_name() == "function_definition")
         .map_or(0..text.len(), |f| f.byte_range());
     let uses: &[(crate::source::TextRange, usize)] = var
         .and_then(|v| index.get(text_of(text, v)))
@@ -486,16 +492,16 @@ fn name_keyword(text: &str, arg: Node<'_>) -> Option<Sourced<String>> {
     let list = arg
         .parent()
         .and_then(|p| {
-            if p.kind() == "keyword_argument" {
+            if p.kind_name() == "keyword_argument" {
                 p.parent()
             } else {
                 Some(p)
             }
         })
-        .filter(|p| p.kind() == "argument_list")?;
+        .filter(|p| p.kind_name() == "argument_list")?;
     let value = items(list)
         .into_iter()
-        .filter(|a| a.kind() == "keyword_argument")
+        .filter(|a| a.kind_name() == "keyword_argument")
         .find(|a| {
             a.field(Field::Name)
                 .is_some_and(|n| text_of(text, n) == "name")
@@ -589,12 +595,12 @@ fn apply_extras(
     (built_worker, dropped): (&serde_json::Value, &[String]),
     produced: &Produced<'_>,
 ) -> Option<Edit> {
-    let assignment = call.parent().filter(|p| p.kind() == "assignment")?;
+    let assignment = call.parent().filter(|p| p.kind_name() == "assignment")?;
     let target = assignment
         .field(Field::Left)
-        .filter(|l| l.kind() == "identifier")?;
+        .filter(|l| l.kind_name() == "identifier")?;
     let stmt = statement_of(assignment);
-    if stmt.kind() != "expression_statement" {
+    if stmt.kind_name() != "expression_statement" {
         return None;
     }
     let var = text_of(text, target);
@@ -659,7 +665,7 @@ fn apply_extras(
 /// the model stands for (through `str()` unless it is a string already).
 fn string_value(text: &str, produced: &Produced<'_>, v: &str) -> String {
     match produced.opaque.expression(v) {
-        Some(n) if matches!(n.kind(), "string" | "concatenated_string") => {
+        Some(n) if matches!(n.kind_name(), "string" | "concatenated_string") => {
             text_of(text, n).to_owned()
         }
         Some(n) => format!("str({})", text_of(text, n)),
@@ -708,13 +714,13 @@ fn merge_lines(
     config: Node<'_>,
     kept: impl Fn(&str) -> bool,
 ) -> Vec<String> {
-    if config.kind() != "dictionary" {
+    if config.kind_name() != "dictionary" {
         return vec![format!("{target}.update({})", text_of(text, config))];
     }
     items(config)
         .into_iter()
         .filter_map(|pair| {
-            if pair.kind() != "pair" {
+            if pair.kind_name() != "pair" {
                 return Some(format!("{target}.update({{{}}})", text_of(text, pair)));
             }
             let key_node = pair.field(Field::Key)?;
@@ -724,7 +730,7 @@ fn merge_lines(
             let key = text_of(text, key_node);
             let value_node = pair.field(Field::Value)?;
             let value = text_of(text, value_node);
-            Some(match value_node.kind() {
+            Some(match value_node.kind_name() {
                 "dictionary" => {
                     format!("{target}[{key}] = {{**({target}.get({key}) or {{}}), **{value}}}")
                 }
@@ -748,7 +754,7 @@ pub(crate) fn new_import(cx: &Context<'_>, doc: &PyDocument, import: &str) -> Op
         let imports = || {
             statements
                 .iter()
-                .filter(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+                .filter(|s| matches!(s.kind_name(), "import_statement" | "import_from_statement"))
         };
         let stmt = imports()
             .find(|s| imports_package(text, **s, PACKAGE))
@@ -773,14 +779,14 @@ fn imports_package(text: &str, stmt: Node<'_>, package: &str) -> bool {
                 .strip_prefix(package)
                 .is_some_and(|rest| rest.starts_with('.'))
     };
-    if stmt.kind() == "import_from_statement" {
+    if stmt.kind_name() == "import_from_statement" {
         return stmt
             .field(Field::ModuleName)
             .is_some_and(|m| of_package(text_of(text, m)));
     }
     let mut cursor = stmt.walk();
     stmt.fields(Field::Name, &mut cursor).any(|n| {
-        let module = match n.kind() {
+        let module = match n.kind_name() {
             "aliased_import" => n.field(Field::Name).map(|m| text_of(text, m)),
             _ => Some(text_of(text, n)),
         };

@@ -26,7 +26,7 @@ use crate::migrate::python_text::{
 };
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::edit::{Applicability, Edit, Fix};
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _};
 
 /// Why a keyword has no place in the operator's API.
 fn reason(keyword: &str, in_adapt: bool) -> &'static str {
@@ -64,7 +64,7 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
         .or_decline(not_keyword)?;
     let args = keyword
         .parent()
-        .filter(|p| p.kind() == "argument_list")
+        .filter(|p| p.kind_name() == "argument_list")
         .or_decline(not_keyword)?;
     let list = items(args);
     let index = list
@@ -146,7 +146,7 @@ pub(crate) fn imports_only_used_in(cx: &Context<'_>, removed: tree_sitter::Node<
     let mut cursor = removed.walk();
     'walk: loop {
         let node = cursor.node();
-        if node.kind() == "identifier" {
+        if node.kind_name() == "identifier" {
             used_inside.push(text_of(text, node));
         }
         if cursor.goto_first_child() {

@@ -26,7 +26,7 @@ use crate::migrate::python_text::{items, node_at, plain_string, range, text_of};
 use crate::migrate::{Context, Declined, OrDecline};
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
-use crate::source::python::{Field, FieldChild as _};
+use crate::source::python::{Field, FieldChild as _, KindName as _};
 use tree_sitter::Node;
 
 pub const OPERATOR_CLASS: &str = "dask_kubernetes.operator.KubeCluster";
@@ -80,22 +80,24 @@ pub fn rewrite(cx: &Context<'_>) -> Result<Fix, Declined> {
 
 /// In `f(cluster_class="…", cluster_kwargs={"pod_template": x})`, rename the key.
 fn pod_template_key(text: &str, string: Node<'_>) -> Option<Edit> {
-    let keyword = string.parent().filter(|p| p.kind() == "keyword_argument")?;
+    let keyword = string
+        .parent()
+        .filter(|p| p.kind_name() == "keyword_argument")?;
     if text_of(text, keyword.field(Field::Name)?) != "cluster_class" {
         return None;
     }
     let args = keyword.parent()?;
     let kwargs = items(args).into_iter().find(|a| {
-        a.kind() == "keyword_argument"
+        a.kind_name() == "keyword_argument"
             && a.field(Field::Name)
                 .is_some_and(|n| text_of(text, n) == "cluster_kwargs")
     })?;
     let dict = kwargs
         .field(Field::Value)
-        .filter(|v| v.kind() == "dictionary")?;
+        .filter(|v| v.kind_name() == "dictionary")?;
     let key = items(dict)
         .into_iter()
-        .filter(|p| p.kind() == "pair")
+        .filter(|p| p.kind_name() == "pair")
         .filter_map(|p| p.field(Field::Key))
         .find(|k| plain_string(text, *k).as_deref() == Some("pod_template"))?;
     let r = range(key);

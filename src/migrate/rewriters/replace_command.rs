@@ -35,6 +35,7 @@ use crate::migrate::{Context, Declined, OrDecline, Parsed, in_play, yaml_text};
 use crate::rules::Version;
 use crate::source::TextRange;
 use crate::source::edit::{Applicability, Edit, Fix};
+use crate::source::python::KindName as _;
 use crate::source::yaml::{Node, Value, YamlFile};
 
 /// The first `distributed` release with `dask worker` / `dask scheduler`.
@@ -331,10 +332,10 @@ fn python_edits(
         .tree
         .root_node()
         .descendant_for_byte_range(range.start(), range.end())?;
-    let string = if node.kind() == "string" {
+    let string = if node.kind_name() == "string" {
         Some(node)
     } else {
-        node.parent().filter(|p| p.kind() == "string")
+        node.parent().filter(|p| p.kind_name() == "string")
     };
     let whole_item = string.filter(|s| {
         let content = &text[s.start_byte()..s.end_byte()];
@@ -342,7 +343,7 @@ fn python_edits(
         matches!(quote, Some('"' | '\''))
             && content.len() == written.len() + 2
             && s.parent()
-                .is_some_and(|p| matches!(p.kind(), "list" | "tuple"))
+                .is_some_and(|p| matches!(p.kind_name(), "list" | "tuple"))
     });
     let Some(string) = whole_item else {
         return Some(vec![Edit::replace(range, words.join(" "))]);

@@ -2478,6 +2478,28 @@ mod tests {
         }
     }
 
+    /// A file beside that cannot be read (here, over the size limit) is refused with the
+    /// reason `write::read` words, and the refusal is not kept: once it can be read, it is.
+    #[test]
+    fn an_unreadable_file_beside_is_refused_and_read_once_it_can_be() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (scheduler, big) = (
+            tmp.path().join("scheduler.yaml"),
+            tmp.path().join("big.yaml"),
+        );
+        std::fs::write(&scheduler, "kind: Deployment\n").unwrap();
+        std::fs::write(&big, "replicas: 100000\n").unwrap();
+        let others = Others::new(&[tmp.path().to_path_buf()], 8).keeping_reads();
+        let why = others.read(&scheduler, "big.yaml").unwrap_err();
+        assert!(why.starts_with("it cannot be read: "), "{why}");
+        assert!(
+            why.contains("big.yaml") && why.contains("8-byte limit"),
+            "{why}"
+        );
+        std::fs::write(&big, "n: 1\n").unwrap();
+        assert_eq!(others.read(&scheduler, "big.yaml").unwrap().text, "n: 1\n");
+    }
+
     /// `Others::real_path` gives what `std::fs::canonicalize` gives, for a plain file, a file
     /// reached through a linked directory or a `..`, a link to a file, a directory and a
     /// relative path; and nothing for a file that is not there.

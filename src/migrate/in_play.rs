@@ -359,18 +359,17 @@ fn with_pin_cache<T>(f: impl FnOnce(&mut PinCache) -> T) -> Option<T> {
 /// directory's own files, the nearest directory first, up to the repository root. When
 /// `cached`, within a [`PinScope`], each directory is read once for the whole run.
 fn pins_from(dir: &Path, cached: bool) -> Nearest {
-    let cache = |f: &mut dyn FnMut(&mut PinCache) -> Option<Nearest>| {
-        if cached {
-            with_pin_cache(|c| f(c)).flatten()
-        } else {
-            None
-        }
+    let known = |d: &Path| {
+        cached
+            .then(|| with_pin_cache(|c| c.from_dir.get(d).cloned()))
+            .flatten()
+            .flatten()
     };
     // `dir` and the directories above it, up to one already known or the root.
     let mut unknown: Vec<&Path> = Vec::new();
     let mut above: Option<Nearest> = None;
     for d in dir.ancestors() {
-        if let Some(known) = cache(&mut |c| c.from_dir.get(d).cloned()) {
+        if let Some(known) = known(d) {
             above = Some(known);
             break;
         }
@@ -390,7 +389,9 @@ fn pins_from(dir: &Path, cached: bool) -> Nearest {
             own.entry(name.clone()).or_insert_with(|| pin.clone());
         }
         nearest = std::sync::Arc::new(own);
-        cache(&mut |c| c.from_dir.insert(d.to_path_buf(), nearest.clone()));
+        if cached {
+            with_pin_cache(|c| c.from_dir.insert(d.to_path_buf(), nearest.clone()));
+        }
     }
     nearest
 }
@@ -626,8 +627,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let expected = |dir: &Path| {
-            let all = crate::project::find_pins(&[dir.to_path_buf()]);
-            let mut only = all;
+            let mut only = crate::project::find_pins(&[dir.to_path_buf()]);
             only.retain(|name, _| PINNED.contains(&name.as_str()));
             versions(&std::sync::Arc::new(only))
         };

@@ -151,7 +151,14 @@ pub struct Memo {
     /// call fix still pending?"), by question: asked per finding, each would cost a
     /// rewriter call per other finding, and a notebook of N cells N² of them.
     verdicts: Verdicts,
+    /// Fixes made for a finding before its own rewriter call asks (`calls_pending` runs each
+    /// pending call's rewriter, `blocked_call` each call's own fix): that call takes the
+    /// answer instead of making it again.
+    made: std::cell::RefCell<std::collections::HashMap<MadeKey, Result<Fix, Declined>>>,
 }
+
+/// What made a fix (a function, by address), the rule id and the finding's range.
+type MadeKey = (usize, String, TextRange);
 
 /// [`Memo::verdict`]'s answers, each of the type its question has.
 #[derive(Default)]
@@ -195,6 +202,41 @@ impl Memo {
             .borrow_mut()
             .insert(question, Box::new(answer.clone()));
         answer
+    }
+
+    /// Whether `rewrite` makes a fix for `cx`'s finding; the fix is kept for [`Memo::made`].
+    pub fn makes(&self, rewrite: Rewrite, cx: &Context<'_>) -> bool {
+        self.keep(rewrite as usize, cx, || rewrite(cx)).is_ok()
+    }
+
+    /// What `rewrite` makes for `cx`'s finding: the fix [`Memo::makes`] kept, else made now.
+    pub fn made(&self, rewrite: Rewrite, cx: &Context<'_>) -> Result<Fix, Declined> {
+        self.take(rewrite as usize, cx)
+            .unwrap_or_else(|| rewrite(cx))
+    }
+
+    /// `make`'s answer for `cx`'s finding (`by`: the function that makes it), kept until
+    /// [`Memo::take`] asks for it; `Err` holds why it declined.
+    pub fn keep(
+        &self,
+        by: usize,
+        cx: &Context<'_>,
+        make: impl FnOnce() -> Result<Fix, Declined>,
+    ) -> Result<(), String> {
+        let key = (by, cx.rule.id.clone(), cx.range);
+        if let Some(known) = self.made.borrow().get(&key) {
+            return known.as_ref().map(|_| ()).map_err(|d| d.reason.clone());
+        }
+        let made = make();
+        let answer = made.as_ref().map(|_| ()).map_err(|d| d.reason.clone());
+        self.made.borrow_mut().insert(key, made);
+        answer
+    }
+
+    /// The answer [`Memo::keep`] kept for `cx`'s finding, taken out.
+    pub fn take(&self, by: usize, cx: &Context<'_>) -> Option<Result<Fix, Declined>> {
+        let key = (by, cx.rule.id.clone(), cx.range);
+        self.made.borrow_mut().remove(&key)
     }
 
     /// The `name` of every item of the YAML sequence `list`.
@@ -1427,7 +1469,7 @@ fn candidates(
             beside: settings.beside,
             loaded_by: settings.loaded_by,
         };
-        let mut fix = match rewrite(&cx) {
+        let mut fix = match memo.made(rewrite, &cx) {
             Ok(fix) => fix,
             Err(why) => {
                 declined.push((rule.id.clone(), range, why));

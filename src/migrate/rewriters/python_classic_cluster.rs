@@ -242,7 +242,7 @@ pub fn calls_pending(cx: &Context<'_>) -> bool {
                 && node_at(doc, *r)
                     .is_some_and(|n| matches!(n.kind_name(), "call" | "keyword_argument"))
                 && crate::migrate::rewriter(name)
-                    .is_some_and(|rewrite| rewrite(&cx.for_finding(rule, *r)).is_ok())
+                    .is_some_and(|rewrite| cx.memo.makes(rewrite, &cx.for_finding(rule, *r)))
         })
     };
     cx.memo.verdict("classic calls pending", pending)
@@ -261,7 +261,10 @@ fn call_declined(cx: &Context<'_>) -> Option<Declined> {
 /// one that cannot keeps the import classic, and a classic class called with the operator's
 /// arguments fails where the old call ran.
 fn constructor(cx: &Context<'_>, call: Node<'_>) -> Result<Fix, Declined> {
-    let fix = own_fix(cx, call)?;
+    let fix = cx
+        .memo
+        .take(own_fix_key(), cx)
+        .unwrap_or_else(|| own_fix(cx, call))?;
     // File-wide, as the import's own rule (`call_declined`) is: a blocked call keeps the
     // classic import, and every name it binds, classic. (This call is not the blocked one:
     // its own fix is made.)
@@ -282,8 +285,12 @@ fn blocked_call(cx: &Context<'_>) -> Option<(usize, String)> {
         classic_calls(cx)
             .filter(|(_, call)| !passes_custom_spec(cx.text, *call))
             .find_map(|(finding, call)| {
-                let why = own_fix(&finding, call).err()?;
-                Some((call.start_byte(), why.reason))
+                // Kept for the call's own rewriter call (`constructor`) of this pass.
+                let why = finding
+                    .memo
+                    .keep(own_fix_key(), &finding, || own_fix(&finding, call))
+                    .err()?;
+                Some((call.start_byte(), why))
             })
     };
     cx.memo.verdict("classic call blocked", first)
@@ -391,6 +398,11 @@ pub(crate) fn stays_classic(cx: &Context<'_>, call: Node<'_>) -> bool {
             .into_iter()
             .filter_map(|k| classic_call(cx, k))
             .any(|(finding, c)| c.id() == call.id() && constructor(&finding, call).is_err())
+}
+
+/// [`own_fix`], as [`crate::migrate::Memo`] keys what it made.
+fn own_fix_key() -> usize {
+    own_fix as fn(&Context<'_>, Node<'_>) -> Result<Fix, Declined> as usize
 }
 
 /// The fix of one call on its own (its arguments, and the template file it loads).

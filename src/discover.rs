@@ -398,70 +398,107 @@ fn too_large_error(len: u64, max: u64) -> std::io::Error {
 /// a `.ignore` or `.gitignore` from its directory up to the repository root ignores it. A given
 /// directory is dropped when hidden or ignored. What is kept is walked as usual.
 pub fn force_exclude(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let ignores = Ignores::default();
     paths
         .iter()
-        .filter(|p| !excluded(p, p.is_dir()))
+        .filter(|p| !ignores.excluded(p, p.is_dir()))
         .cloned()
         .collect()
 }
 
+#[cfg(test)]
 fn excluded(path: &Path, is_dir: bool) -> bool {
-    if !is_dir && (classify(path).is_none() || in_chart_templates(path)) {
-        return true;
-    }
-    // Only directories below the working directory count, as only those below a walked root
-    // do: a checkout may itself live under a hidden one (`~/.cache/pre-commit/…`).
-    let below = if path.is_absolute() {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        path.strip_prefix(&cwd).unwrap_or(Path::new(""))
-    } else {
-        path
-    };
-    let mut dirs: Vec<&std::ffi::OsStr> = below
-        .components()
-        .filter_map(|c| match c {
-            std::path::Component::Normal(name) => Some(name),
-            _ => None,
-        })
-        .collect();
-    if !is_dir {
-        dirs.pop();
-    }
-    let hidden = |name: &&std::ffi::OsStr| {
-        name.to_str()
-            .is_some_and(|n| n.starts_with('.') && !matches!(n, ".dask" | ".config"))
-    };
-    dirs.iter().any(hidden) || ignored(path, is_dir)
+    Ignores::default().excluded(path, is_dir)
 }
 
-/// Whether the nearest `.ignore`/`.gitignore` with an opinion, from the path's directory up to
-/// the repository root, ignores it (a `!` re-include says no).
-fn ignored(path: &Path, is_dir: bool) -> bool {
-    use ignore::Match;
-    use ignore::gitignore::Gitignore;
-    let Ok(path) = std::path::absolute(path) else {
-        return false;
-    };
-    for dir in path.ancestors().skip(1) {
-        // In one directory `.ignore` wins over `.gitignore`, as in the walk.
-        for name in [".ignore", ".gitignore"] {
-            let file = dir.join(name);
-            if !file.is_file() {
-                continue;
-            }
-            // A malformed line is skipped, as the walk does; the other lines still count.
-            let (matcher, _) = Gitignore::new(&file);
-            match matcher.matched_path_or_any_parents(&path, is_dir) {
-                Match::Ignore(_) => return true,
-                Match::Whitelist(_) => return false,
-                Match::None => {}
-            }
+/// Each directory's `.ignore` and `.gitignore` matchers, read and compiled once per run:
+/// pre-commit names thousands of files in a few hundred directories.
+#[derive(Default)]
+struct Ignores {
+    by_dir: std::cell::RefCell<std::collections::HashMap<PathBuf, std::rc::Rc<DirIgnores>>>,
+}
+
+/// One directory's matchers (`.ignore` first: it wins over `.gitignore`, as in the walk),
+/// and whether the directory is a repository's root.
+struct DirIgnores {
+    matchers: Vec<ignore::gitignore::Gitignore>,
+    root: bool,
+}
+
+impl Ignores {
+    fn excluded(&self, path: &Path, is_dir: bool) -> bool {
+        if !is_dir && (classify(path).is_none() || in_chart_templates(path)) {
+            return true;
         }
-        if dir.join(".git").exists() {
-            break;
+        // Only directories below the working directory count, as only those below a walked root
+        // do: a checkout may itself live under a hidden one (`~/.cache/pre-commit/…`).
+        let below = if path.is_absolute() {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            path.strip_prefix(&cwd).unwrap_or(Path::new(""))
+        } else {
+            path
+        };
+        let mut dirs: Vec<&std::ffi::OsStr> = below
+            .components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(name) => Some(name),
+                _ => None,
+            })
+            .collect();
+        if !is_dir {
+            dirs.pop();
         }
+        let hidden = |name: &&std::ffi::OsStr| {
+            name.to_str()
+                .is_some_and(|n| n.starts_with('.') && !matches!(n, ".dask" | ".config"))
+        };
+        dirs.iter().any(hidden) || self.ignored(path, is_dir)
     }
-    false
+
+    /// Whether the nearest `.ignore`/`.gitignore` with an opinion, from the path's directory up to
+    /// the repository root, ignores it (a `!` re-include says no).
+    fn ignored(&self, path: &Path, is_dir: bool) -> bool {
+        use ignore::Match;
+        let Ok(path) = std::path::absolute(path) else {
+            return false;
+        };
+        for dir in path.ancestors().skip(1) {
+            let here = self.of(dir);
+            for matcher in &here.matchers {
+                match matcher.matched_path_or_any_parents(&path, is_dir) {
+                    Match::Ignore(_) => return true,
+                    Match::Whitelist(_) => return false,
+                    Match::None => {}
+                }
+            }
+            if here.root {
+                break;
+            }
+        }
+        false
+    }
+
+    /// `dir`'s matchers, read the first time it is asked about.
+    fn of(&self, dir: &Path) -> std::rc::Rc<DirIgnores> {
+        if let Some(known) = self.by_dir.borrow().get(dir) {
+            return known.clone();
+        }
+        let matchers = [".ignore", ".gitignore"]
+            .iter()
+            .map(|name| dir.join(name))
+            .filter(|file| file.is_file())
+            // A malformed line is skipped, as the walk does; the other lines still count.
+            .map(|file| ignore::gitignore::Gitignore::new(&file).0)
+            .collect();
+        let here = std::rc::Rc::new(DirIgnores {
+            matchers,
+            root: dir.join(".git").exists(),
+        });
+        self.by_dir
+            .borrow_mut()
+            .insert(dir.to_path_buf(), here.clone());
+        here
+    }
 }
 
 fn err_path(err: &ignore::Error) -> Option<PathBuf> {
@@ -594,6 +631,41 @@ mod tests {
         assert!(excluded(Path::new(".github/workflows/ci.yaml"), false));
         assert!(!excluded(Path::new(".dask/config.yaml"), false));
         assert!(!excluded(Path::new("./x/job.py"), false));
+    }
+
+    /// One run's matchers, read once per directory, answer every path as a fresh reading
+    /// does, whichever directory is asked about first: a nested `.gitignore` re-includes
+    /// what its parent ignores, for its own directory only.
+    #[test]
+    fn ignore_files_read_once_answer_as_read_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        for d in ["gen/keep", "gen/drop", "src"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        std::fs::write(root.join(".gitignore"), "*.gen.py\ngen/drop/\n").unwrap();
+        std::fs::write(root.join("gen/keep/.gitignore"), "!*.gen.py\n").unwrap();
+        std::fs::write(root.join("src/.ignore"), "local_*.yaml\n").unwrap();
+        let names = [
+            ("gen/keep/a.gen.py", false),
+            ("gen/b.gen.py", true),
+            ("gen/keep/c.py", false),
+            ("gen/drop/d.py", true),
+            ("src/local_dev.yaml", true),
+            ("src/e.gen.py", true),
+            ("src/deploy.yaml", false),
+        ];
+        let shared = Ignores::default();
+        // Deepest first, then the other way round: the answers do not depend on the order.
+        for order in [names.to_vec(), names.iter().rev().copied().collect()] {
+            for (name, ignored) in order {
+                let path = root.join(name);
+                std::fs::write(&path, "").unwrap();
+                assert_eq!(shared.excluded(&path, false), ignored, "{name}");
+                assert_eq!(excluded(&path, false), ignored, "{name} read afresh");
+            }
+        }
     }
 
     fn relative_names(found: &Discovery, root: &Path) -> Vec<PathBuf> {

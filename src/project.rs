@@ -30,7 +30,11 @@ pub struct Pin {
 
 /// The version each component is on now, for components whose distributions are pinned.
 pub fn current_versions(paths: &[PathBuf], set: &RuleSet) -> BTreeMap<String, Version> {
-    let pins = find_pins(paths);
+    versions_of(&find_pins(paths), set)
+}
+
+/// [`current_versions`] from pins [`find_pins`] found.
+pub fn versions_of(pins: &BTreeMap<String, Pin>, set: &RuleSet) -> BTreeMap<String, Version> {
     let mut out = BTreeMap::new();
     for (component, info) in &set.components {
         let pin = info
@@ -79,9 +83,11 @@ pub fn is_search_root(dir: &Path) -> bool {
 }
 
 /// Each scan path's directory and its parents up to the repository root, nearest first,
-/// without repeats.
+/// without repeats. A directory met before had its parents listed then: the walk up stops
+/// there (a pre-commit run names thousands of files in a few hundred directories).
 fn search_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for path in paths {
         let Ok(path) = std::path::absolute(path) else {
             continue;
@@ -92,9 +98,10 @@ fn search_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
             path.parent().unwrap_or(&path)
         };
         for dir in start.ancestors() {
-            if !dirs.iter().any(|d| d == dir) {
-                dirs.push(dir.to_path_buf());
+            if !seen.insert(dir.to_path_buf()) {
+                break;
             }
+            dirs.push(dir.to_path_buf());
             if is_search_root(dir) {
                 break;
             }
@@ -542,6 +549,46 @@ coverage = "7.4.0"
         let found = find_pins(std::slice::from_ref(&repo));
         assert_eq!(found["dask-kubernetes"].version.to_string(), "2022.9.0");
         assert_eq!(found["dask-kubernetes"].file, repo.join("uv.lock"));
+    }
+
+    /// Many paths (a pre-commit run names every changed file): each directory is searched
+    /// once, nearest the first path first, and no search goes past the repository root, even
+    /// from a directory another path's search already passed through.
+    #[test]
+    fn many_paths_search_each_directory_once_up_to_the_root() {
+        let root = tempfile::tempdir().unwrap();
+        let repo = root.path().join("repo");
+        let (api, jobs) = (repo.join("services/api"), repo.join("services/jobs"));
+        std::fs::create_dir_all(&api).unwrap();
+        std::fs::create_dir_all(&jobs).unwrap();
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        let outside = root.path().join("elsewhere");
+        std::fs::create_dir_all(&outside).unwrap();
+        let paths = [
+            api.join("a.py"),
+            api.join("b.py"),
+            jobs.join("c.py"),
+            repo.join("services"),
+            repo.join("d.py"),
+            outside.join("e.py"),
+        ];
+        let dirs: Vec<PathBuf> = [
+            &api,
+            &repo.join("services"),
+            &repo,
+            &jobs,
+            &outside,
+            &root.path().to_path_buf(),
+        ]
+        .into_iter()
+        .cloned()
+        .collect();
+        let found = search_dirs(&paths);
+        assert_eq!(found[..dirs.len()], dirs[..]);
+        // Above `elsewhere` (no repository): every directory up to `/`, each once.
+        let rest = &found[dirs.len()..];
+        assert_eq!(rest.len(), root.path().ancestors().count() - 1, "{found:?}");
+        assert!(rest.iter().all(|d| root.path().starts_with(d)));
     }
 
     #[test]

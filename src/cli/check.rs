@@ -134,15 +134,21 @@ impl Scan {
         }) {
             return Err(Error::MissingPath(missing.clone()));
         }
-        let current = crate::project::current_versions(
-            &paths
-                .iter()
-                .filter(|p| p.as_os_str() != STDIN)
-                .cloned()
-                .collect::<Vec<_>>(),
-            &rules,
-        );
-        let graded = graded_targets(&rules, &targets, &selection, &config, args, &paths);
+        // The pins are found once: a pre-commit run names thousands of files.
+        let files: Vec<PathBuf> = paths
+            .iter()
+            .filter(|p| p.as_os_str() != STDIN)
+            .cloned()
+            .collect();
+        let pins = crate::project::find_pins(&files);
+        let current = crate::project::versions_of(&pins, &rules);
+        // The report's pins: standard input (`-`) is looked up from the working directory.
+        let pins_shown = if files.len() == paths.len() {
+            pins
+        } else {
+            crate::project::find_pins(&paths)
+        };
+        let graded = graded_targets(&rules, &targets, &selection, &config, args, &pins_shown);
         let mut fix_overrides = std::collections::BTreeMap::new();
         for (id, applicability) in &config.config.fix_applicability {
             if rules.get(id).is_none() {
@@ -572,7 +578,7 @@ fn graded_targets(
     selection: &Selection,
     config: &super::config::Loaded,
     args: &ScanArgs,
-    paths: &[PathBuf],
+    pins: &std::collections::BTreeMap<String, crate::project::Pin>,
 ) -> Vec<GradedTarget> {
     let from_flag = |component: &str| {
         args.targets.iter().any(|t| {
@@ -580,7 +586,6 @@ fn graded_targets(
                 .is_some_and(|(c, _)| c.trim() == component)
         })
     };
-    let pins = crate::project::find_pins(paths);
     let mut out = Vec::new();
     for (component, info) in &rules.components {
         let selected = rules

@@ -111,22 +111,21 @@ enum Access {
 
 /// Resolve every discovered path once: see the module docs for the policy.
 fn access(files: &[SourceFile], given: &[PathBuf]) -> Vec<Access> {
-    let roots: Vec<PathBuf> = given
-        .iter()
-        .filter_map(|p| std::fs::canonicalize(p).ok())
-        .collect();
+    let roots = Roots::new(given);
     struct Resolved {
         real: Option<PathBuf>,
         /// A link found by the walk, not named by the user.
         found_link: bool,
     }
+    let mut real_paths = RealPaths::default();
     let resolved: Vec<Resolved> = files
         .iter()
-        .map(|file| Resolved {
-            real: std::fs::canonicalize(&file.path).ok(),
-            found_link: std::fs::symlink_metadata(&file.path)
-                .is_ok_and(|m| m.file_type().is_symlink())
-                && !given.iter().any(|g| same_path(g, &file.path)),
+        .map(|file| {
+            let (real, link) = real_paths.resolve(&file.path);
+            Resolved {
+                real,
+                found_link: link && !given.iter().any(|g| same_path(g, &file.path)),
+            }
         })
         .collect();
     // The first path to each real file owns it; paths that may be written come first, so a
@@ -159,7 +158,7 @@ fn access(files: &[SourceFile], given: &[PathBuf]) -> Vec<Access> {
                      it finds (give the target's path to fix it)",
                     real.display()
                 ))
-            } else if !roots.iter().any(|root| real.starts_with(root)) {
+            } else if !roots.hold(real) {
                 Access::ReadOnly(format!(
                     "its real path `{}` is outside the paths given",
                     real.display()
@@ -169,6 +168,83 @@ fn access(files: &[SourceFile], given: &[PathBuf]) -> Vec<Access> {
             }
         })
         .collect()
+}
+
+/// The real paths of the paths given, and which of them are directories: looked up by
+/// each path's ancestors, so a run given thousands of files (a pre-commit run) does not
+/// compare every file with every other.
+#[derive(Default)]
+struct Roots {
+    paths: std::collections::HashSet<PathBuf>,
+    dirs: std::collections::HashSet<PathBuf>,
+}
+
+impl Roots {
+    fn new(given: &[PathBuf]) -> Self {
+        let mut roots = Roots::default();
+        let mut real_paths = RealPaths::default();
+        for real in given.iter().filter_map(|p| real_paths.resolve(p).0) {
+            if real.is_dir() {
+                roots.dirs.insert(real.clone());
+            }
+            roots.paths.insert(real);
+        }
+        roots
+    }
+
+    /// Whether `real` (a real path) is a path given.
+    fn contains(&self, real: &Path) -> bool {
+        self.paths.contains(real)
+    }
+
+    /// Whether `real` (a real path) is inside a path given, or is one.
+    fn hold(&self, real: &Path) -> bool {
+        real.ancestors().any(|a| self.paths.contains(a))
+    }
+
+    /// The deepest directory given that holds `real` (a real path).
+    fn dir_holding(&self, real: &Path) -> Option<&PathBuf> {
+        real.ancestors().find_map(|a| self.dirs.get(a))
+    }
+}
+
+/// `std::fs::canonicalize` for many paths, each directory resolved once: a `realpath` reads
+/// every component of a path, and a run names thousands of files in a few hundred
+/// directories. A regular file's real path is its directory's and its name.
+#[derive(Default)]
+struct RealPaths(HashMap<PathBuf, Option<PathBuf>>);
+
+impl RealPaths {
+    /// `path`'s real path, and whether `path` itself is a symbolic link.
+    fn resolve(&mut self, path: &Path) -> (Option<PathBuf>, bool) {
+        let meta = std::fs::symlink_metadata(path);
+        let link = meta.as_ref().is_ok_and(|m| m.file_type().is_symlink());
+        // A trailing separator asks for a directory: `realpath` refuses it on a file.
+        let plain_name = path
+            .as_os_str()
+            .to_str()
+            .is_some_and(|p| !p.ends_with(std::path::is_separator))
+            && matches!(
+                path.components().next_back(),
+                Some(std::path::Component::Normal(_))
+            );
+        let real = match (meta, path.file_name()) {
+            (Ok(meta), Some(name)) if meta.is_file() && plain_name => {
+                let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+                self.dir(dir.unwrap_or(Path::new(".")))
+                    .map(|d| d.join(name))
+            }
+            _ => std::fs::canonicalize(path).ok(),
+        };
+        (real, link)
+    }
+
+    fn dir(&mut self, dir: &Path) -> Option<PathBuf> {
+        self.0
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| std::fs::canonicalize(dir).ok())
+            .clone()
+    }
 }
 
 /// `a` and `b` name the same path, `.` components aside (`t` and `./t`).
@@ -296,7 +372,7 @@ fn run_to(
 /// working directory (where a relative path in a script is usually resolved). The file must
 /// be a regular file whose real path is inside the paths given.
 pub(crate) struct Others {
-    roots: Vec<PathBuf>,
+    roots: Roots,
     given: Vec<PathBuf>,
     max: u64,
     /// The YAML files under each directory given (real paths), walked once: a stack's
@@ -371,10 +447,7 @@ fn add_loads(index: &mut BTreeMap<PathBuf, Vec<crate::migrate::loads::Loader>>, 
 impl Others {
     pub(crate) fn new(given: &[PathBuf], max: u64) -> Self {
         Self {
-            roots: given
-                .iter()
-                .filter_map(|p| std::fs::canonicalize(p).ok())
-                .collect(),
+            roots: Roots::new(given),
             given: given.to_vec(),
             max,
             trees: Default::default(),
@@ -766,12 +839,7 @@ impl Others {
         let Some(real) = self.real_dir(dir) else {
             return Default::default();
         };
-        let Some(root) = self
-            .roots
-            .iter()
-            .filter(|r| r.is_dir() && real.starts_with(r))
-            .max_by_key(|r| r.components().count())
-        else {
+        let Some(root) = self.roots.dir_holding(&real) else {
             return Default::default();
         };
         let mut trees = self.trees.lock().unwrap_or_else(|e| e.into_inner());
@@ -862,7 +930,7 @@ impl Others {
             .real_path(&found)
             .map_or_else(|| std::fs::canonicalize(&found), Ok)
             .map_err(|e| format!("it cannot be read: {e}"))?;
-        if !self.roots.iter().any(|root| real.starts_with(root)) {
+        if !self.roots.hold(&real) {
             return Err(format!(
                 "`{}` is outside the paths given",
                 display_path(&found)
@@ -2449,6 +2517,83 @@ mod tests {
                 proptest::prop_assert_eq!(map.old_line(line), scanned);
             }
         }
+    }
+
+    /// Real paths found by a directory's real path and a name are `canonicalize`'s, for
+    /// files, links, directories, `..`, a trailing separator and missing paths; a link is
+    /// said to be one.
+    #[cfg(unix)]
+    #[test]
+    fn real_paths_are_what_canonicalize_gives() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path();
+        std::fs::create_dir_all(base.join("deploy/dask")).unwrap();
+        std::fs::write(base.join("deploy/dask/worker.yaml"), "").unwrap();
+        std::os::unix::fs::symlink(base.join("deploy/dask"), base.join("linked")).unwrap();
+        std::os::unix::fs::symlink(
+            base.join("deploy/dask/worker.yaml"),
+            base.join("deploy/w.yaml"),
+        )
+        .unwrap();
+        let mut real_paths = RealPaths::default();
+        for (written, link) in [
+            ("deploy/dask/worker.yaml", false),
+            ("linked/worker.yaml", false),
+            ("deploy/w.yaml", true),
+            ("linked", true),
+            ("deploy/dask/../dask/worker.yaml", false),
+            ("deploy/dask/worker.yaml/", false),
+            ("deploy/dask/./worker.yaml", false),
+            ("deploy/dask", false),
+            ("deploy/missing.yaml", false),
+        ] {
+            let path = base.join(written);
+            // Twice: the second time, the directory's real path is the one kept.
+            for _ in 0..2 {
+                let (real, is_link) = real_paths.resolve(&path);
+                assert_eq!(real, std::fs::canonicalize(&path).ok(), "{written}");
+                assert_eq!(is_link, link, "{written}");
+            }
+        }
+    }
+
+    /// The paths given hold what is under them (not what merely shares a prefix), and the
+    /// deepest directory given that holds a file is the one its stack search starts from.
+    #[test]
+    fn roots_hold_what_is_under_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(tmp.path()).unwrap();
+        for d in ["repo/deploy/dask", "repo/deploy-old"] {
+            std::fs::create_dir_all(base.join(d)).unwrap();
+        }
+        std::fs::write(base.join("repo/job.py"), "").unwrap();
+        let roots = Roots::new(&[
+            base.join("repo/deploy"),
+            base.join("repo/deploy/dask"),
+            base.join("repo/job.py"),
+            base.join("repo/missing"),
+        ]);
+        let at = |p: &str| base.join(p);
+        assert!(roots.hold(&at("repo/deploy/dask/worker.yaml")));
+        assert!(roots.hold(&at("repo/deploy")));
+        assert!(roots.hold(&at("repo/job.py")));
+        assert!(!roots.hold(&at("repo/deploy-old/worker.yaml")));
+        assert!(!roots.hold(&at("repo/other.py")));
+        assert!(
+            !roots.hold(&at("repo/missing/x.yaml")),
+            "a missing path holds nothing"
+        );
+        assert!(roots.contains(&at("repo/deploy")));
+        assert!(!roots.contains(&at("repo/deploy/dask/worker.yaml")));
+        let deepest = roots.dir_holding(&at("repo/deploy/dask/worker.yaml"));
+        assert_eq!(deepest, Some(&at("repo/deploy/dask")));
+        let outer = roots.dir_holding(&at("repo/deploy/worker.yaml"));
+        assert_eq!(outer, Some(&at("repo/deploy")));
+        assert_eq!(
+            roots.dir_holding(&at("repo/job.py")),
+            None,
+            "a file is no directory"
+        );
     }
 
     /// A run that writes nothing reads each file beside a stack once: later passes, and the

@@ -271,6 +271,52 @@ fn yaml_depth_is_capped() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// pre-commit names every file (`--all-files`) rather than the directory: with
+/// `--force-exclude`, `dusk check` reports and `dusk fix --diff` shows exactly what they do
+/// when they walk the directory themselves (the pins, the stack's files beside a scheduler
+/// and the pod templates code loads are all found from the names).
+#[test]
+fn naming_every_file_finds_and_fixes_what_the_walk_does() {
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut named = Vec::new();
+    files(std::path::Path::new("examples"), &mut named);
+    named.sort();
+    assert!(named.len() > 10, "{named:?}");
+    for command in [
+        &["check", "--format", "json"][..],
+        &["fix", "--diff", "--unsafe-fixes", "--color", "never"],
+    ] {
+        let walked = dusk().args(command).arg("examples").output().unwrap();
+        let by_name = dusk()
+            .args(command)
+            .arg("--force-exclude")
+            .args(&named)
+            .output()
+            .unwrap();
+        assert_eq!(by_name.status.code(), walked.status.code(), "{command:?}");
+        assert!(!walked.stdout.is_empty(), "{command:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&by_name.stdout),
+            String::from_utf8_lossy(&walked.stdout),
+            "{command:?}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&by_name.stderr),
+            String::from_utf8_lossy(&walked.stderr),
+            "{command:?}"
+        );
+    }
+}
+
 /// Issue #14: pre-commit passes file names, and `--force-exclude` keeps what a walk skips
 /// skipped: a Helm chart's template, a `.gitignore`d file, a file dusk does not read.
 #[test]

@@ -156,8 +156,13 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     };
     let mut dirs = Vec::new();
     let mut skipped = Vec::new();
-    for path in paths {
-        match std::fs::metadata(path) {
+    // A `stat` per path, in parallel: pre-commit names thousands.
+    let metadata: Vec<std::io::Result<std::fs::Metadata>> = {
+        use rayon::prelude::*;
+        paths.par_iter().map(std::fs::metadata).collect()
+    };
+    for (path, metadata) in paths.iter().zip(metadata) {
+        match metadata {
             Ok(m) if m.is_dir() => dirs.push(path.clone()),
             // A FIFO blocks a reader forever and `/dev/zero` never ends: refused by type.
             Ok(m) if !m.is_file() => warn(
@@ -398,11 +403,18 @@ fn too_large_error(len: u64, max: u64) -> std::io::Error {
 /// a `.ignore` or `.gitignore` from its directory up to the repository root ignores it. A given
 /// directory is dropped when hidden or ignored. What is kept is walked as usual.
 pub fn force_exclude(paths: &[PathBuf]) -> Vec<PathBuf> {
+    use rayon::prelude::*;
     let ignores = Ignores::default();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let keep: Vec<bool> = paths
+        .par_iter()
+        .map(|p| !ignores.excluded_from(&cwd, p, p.is_dir()))
+        .collect();
     paths
         .iter()
-        .filter(|p| !ignores.excluded(p, p.is_dir()))
-        .cloned()
+        .zip(keep)
+        .filter(|(_, keep)| *keep)
+        .map(|(p, _)| p.clone())
         .collect()
 }
 
@@ -415,7 +427,7 @@ fn excluded(path: &Path, is_dir: bool) -> bool {
 /// pre-commit names thousands of files in a few hundred directories.
 #[derive(Default)]
 struct Ignores {
-    by_dir: std::cell::RefCell<std::collections::HashMap<PathBuf, std::rc::Rc<DirIgnores>>>,
+    by_dir: Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<DirIgnores>>>,
 }
 
 /// One directory's matchers (`.ignore` first: it wins over `.gitignore`, as in the walk),
@@ -426,15 +438,20 @@ struct DirIgnores {
 }
 
 impl Ignores {
+    #[cfg(test)]
     fn excluded(&self, path: &Path, is_dir: bool) -> bool {
+        self.excluded_from(&std::env::current_dir().unwrap_or_default(), path, is_dir)
+    }
+
+    /// Whether `--force-exclude` drops `path`, run from the working directory `cwd`.
+    fn excluded_from(&self, cwd: &Path, path: &Path, is_dir: bool) -> bool {
         if !is_dir && (classify(path).is_none() || in_chart_templates(path)) {
             return true;
         }
         // Only directories below the working directory count, as only those below a walked root
         // do: a checkout may itself live under a hidden one (`~/.cache/pre-commit/…`).
         let below = if path.is_absolute() {
-            let cwd = std::env::current_dir().unwrap_or_default();
-            path.strip_prefix(&cwd).unwrap_or(Path::new(""))
+            path.strip_prefix(cwd).unwrap_or(Path::new(""))
         } else {
             path
         };
@@ -479,10 +496,13 @@ impl Ignores {
     }
 
     /// `dir`'s matchers, read the first time it is asked about.
-    fn of(&self, dir: &Path) -> std::rc::Rc<DirIgnores> {
-        if let Some(known) = self.by_dir.borrow().get(dir) {
-            return known.clone();
+    fn of(&self, dir: &Path) -> std::sync::Arc<DirIgnores> {
+        let known = self.lock().get(dir).cloned();
+        if let Some(known) = known {
+            return known;
         }
+        // Read outside the lock: another thread may read the same files meanwhile, and the
+        // first answer kept is the one every later question gets (they are the same).
         let matchers = [".ignore", ".gitignore"]
             .iter()
             .map(|name| dir.join(name))
@@ -490,14 +510,18 @@ impl Ignores {
             // A malformed line is skipped, as the walk does; the other lines still count.
             .map(|file| ignore::gitignore::Gitignore::new(&file).0)
             .collect();
-        let here = std::rc::Rc::new(DirIgnores {
+        let here = std::sync::Arc::new(DirIgnores {
             matchers,
             root: dir.join(".git").exists(),
         });
-        self.by_dir
-            .borrow_mut()
-            .insert(dir.to_path_buf(), here.clone());
-        here
+        self.lock().entry(dir.to_path_buf()).or_insert(here).clone()
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<PathBuf, std::sync::Arc<DirIgnores>>>
+    {
+        self.by_dir.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -50,11 +50,13 @@ pub fn versions_of(pins: &BTreeMap<String, Pin>, set: &RuleSet) -> BTreeMap<Stri
 
 /// Exact pins by normalised distribution name (PEP 503: lower case, `-` for runs of `-_.`).
 pub fn find_pins(paths: &[PathBuf]) -> BTreeMap<String, Pin> {
+    use rayon::prelude::*;
+    // Each directory's files are read in parallel, and merged nearest first.
+    let found: Vec<BTreeMap<String, Pin>> =
+        search_dirs(paths).par_iter().map(|d| pins_in(d)).collect();
     let mut pins = BTreeMap::new();
-    for dir in search_dirs(paths) {
-        for (name, pin) in pins_in(&dir) {
-            pins.entry(name).or_insert(pin);
-        }
+    for (name, pin) in found.into_iter().flatten() {
+        pins.entry(name).or_insert(pin);
     }
     pins
 }
@@ -86,17 +88,24 @@ pub fn is_search_root(dir: &Path) -> bool {
 /// without repeats. A directory met before had its parents listed then: the walk up stops
 /// there (a pre-commit run names thousands of files in a few hundred directories).
 fn search_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
+    use rayon::prelude::*;
+    // Where each path's search starts (one `stat` each), found in parallel.
+    let starts: Vec<Option<PathBuf>> = paths
+        .par_iter()
+        .map(|path| {
+            let path = std::path::absolute(path).ok()?;
+            if path.is_dir() {
+                return Some(path);
+            }
+            Some(
+                path.parent()
+                    .map_or_else(|| path.clone(), Path::to_path_buf),
+            )
+        })
+        .collect();
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    for path in paths {
-        let Ok(path) = std::path::absolute(path) else {
-            continue;
-        };
-        let start = if path.is_dir() {
-            path.as_path()
-        } else {
-            path.parent().unwrap_or(&path)
-        };
+    for start in starts.iter().flatten() {
         for dir in start.ancestors() {
             if !seen.insert(dir.to_path_buf()) {
                 break;

@@ -181,10 +181,19 @@ struct Roots {
 
 impl Roots {
     fn new(given: &[PathBuf]) -> Self {
+        use rayon::prelude::*;
+        let resolved: Vec<(PathBuf, bool)> = given
+            .par_iter()
+            .map_init(RealPaths::default, |real_paths, p| {
+                let real = real_paths.resolve(p).0?;
+                let is_dir = real.is_dir();
+                Some((real, is_dir))
+            })
+            .flatten()
+            .collect();
         let mut roots = Roots::default();
-        let mut real_paths = RealPaths::default();
-        for real in given.iter().filter_map(|p| real_paths.resolve(p).0) {
-            if real.is_dir() {
+        for (real, is_dir) in resolved {
+            if is_dir {
                 roots.dirs.insert(real.clone());
             }
             roots.paths.insert(real);

@@ -217,42 +217,52 @@ impl Roots {
     }
 }
 
-/// `std::fs::canonicalize` for many paths, each directory resolved once: a `realpath` reads
-/// every component of a path, and a run names thousands of files in a few hundred
-/// directories. A regular file's real path is its directory's and its name.
+/// `std::fs::canonicalize(path)`, and whether `path` itself is a symbolic link, with a
+/// directory's real path asked of `real_dir` (which may keep it). A `realpath` reads every
+/// component of the path, and a run asks about thousands of files in a few hundred
+/// directories: a file that is not a link is its directory's real path and its name (one
+/// `lstat`).
+fn real_path_by_dir(
+    path: &Path,
+    real_dir: impl FnOnce(&Path) -> Option<PathBuf>,
+) -> (Option<PathBuf>, bool) {
+    let name = path.file_name().filter(|_| {
+        matches!(
+            path.components().next_back(),
+            Some(std::path::Component::Normal(_))
+        )
+    });
+    let Some(name) = name else {
+        // `.` or `..` last: a directory, never the link itself.
+        return (real_dir(path), false);
+    };
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return (None, false);
+    };
+    let link = meta.file_type().is_symlink();
+    if link || meta.is_dir() {
+        return (std::fs::canonicalize(path).ok(), link);
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    (
+        real_dir(dir.unwrap_or(Path::new("."))).map(|d| d.join(name)),
+        false,
+    )
+}
+
+/// [`real_path_by_dir`] for many paths on one thread, each directory resolved once.
 #[derive(Default)]
 struct RealPaths(HashMap<PathBuf, Option<PathBuf>>);
 
 impl RealPaths {
     /// `path`'s real path, and whether `path` itself is a symbolic link.
     fn resolve(&mut self, path: &Path) -> (Option<PathBuf>, bool) {
-        let meta = std::fs::symlink_metadata(path);
-        let link = meta.as_ref().is_ok_and(|m| m.file_type().is_symlink());
-        // A trailing separator asks for a directory: `realpath` refuses it on a file.
-        let plain_name = path
-            .as_os_str()
-            .to_str()
-            .is_some_and(|p| !p.ends_with(std::path::is_separator))
-            && matches!(
-                path.components().next_back(),
-                Some(std::path::Component::Normal(_))
-            );
-        let real = match (meta, path.file_name()) {
-            (Ok(meta), Some(name)) if meta.is_file() && plain_name => {
-                let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-                self.dir(dir.unwrap_or(Path::new(".")))
-                    .map(|d| d.join(name))
-            }
-            _ => std::fs::canonicalize(path).ok(),
-        };
-        (real, link)
-    }
-
-    fn dir(&mut self, dir: &Path) -> Option<PathBuf> {
-        self.0
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| std::fs::canonicalize(dir).ok())
-            .clone()
+        real_path_by_dir(path, |dir| {
+            self.0
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| std::fs::canonicalize(dir).ok())
+                .clone()
+        })
     }
 }
 
@@ -477,26 +487,10 @@ impl Others {
         self
     }
 
-    /// `std::fs::canonicalize`, with each directory resolved once per run. A `realpath`
-    /// reads every component of the path, and a run asks about thousands of files in a few
-    /// hundred directories: a file that is not a link is its directory's real path and its
-    /// name (one `lstat`).
+    /// `std::fs::canonicalize`, with each directory resolved once per run
+    /// ([`real_path_by_dir`]).
     pub(crate) fn real_path(&self, path: &Path) -> Option<PathBuf> {
-        let name = path.file_name().filter(|_| {
-            matches!(
-                path.components().next_back(),
-                Some(std::path::Component::Normal(_))
-            )
-        });
-        let Some(name) = name else {
-            return self.real_dir(path);
-        };
-        let meta = std::fs::symlink_metadata(path).ok()?;
-        if meta.file_type().is_symlink() || meta.is_dir() {
-            return std::fs::canonicalize(path).ok();
-        }
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-        Some(self.real_dir(dir.unwrap_or(Path::new(".")))?.join(name))
+        real_path_by_dir(path, |dir| self.real_dir(dir)).0
     }
 
     /// The real path of a directory, resolved once per run.
@@ -2528,44 +2522,6 @@ mod tests {
         }
     }
 
-    /// Real paths found by a directory's real path and a name are `canonicalize`'s, for
-    /// files, links, directories, `..`, a trailing separator and missing paths; a link is
-    /// said to be one.
-    #[cfg(unix)]
-    #[test]
-    fn real_paths_are_what_canonicalize_gives() {
-        let tmp = tempfile::tempdir().unwrap();
-        let base = tmp.path();
-        std::fs::create_dir_all(base.join("deploy/dask")).unwrap();
-        std::fs::write(base.join("deploy/dask/worker.yaml"), "").unwrap();
-        std::os::unix::fs::symlink(base.join("deploy/dask"), base.join("linked")).unwrap();
-        std::os::unix::fs::symlink(
-            base.join("deploy/dask/worker.yaml"),
-            base.join("deploy/w.yaml"),
-        )
-        .unwrap();
-        let mut real_paths = RealPaths::default();
-        for (written, link) in [
-            ("deploy/dask/worker.yaml", false),
-            ("linked/worker.yaml", false),
-            ("deploy/w.yaml", true),
-            ("linked", true),
-            ("deploy/dask/../dask/worker.yaml", false),
-            ("deploy/dask/worker.yaml/", false),
-            ("deploy/dask/./worker.yaml", false),
-            ("deploy/dask", false),
-            ("deploy/missing.yaml", false),
-        ] {
-            let path = base.join(written);
-            // Twice: the second time, the directory's real path is the one kept.
-            for _ in 0..2 {
-                let (real, is_link) = real_paths.resolve(&path);
-                assert_eq!(real, std::fs::canonicalize(&path).ok(), "{written}");
-                assert_eq!(is_link, link, "{written}");
-            }
-        }
-    }
-
     /// The paths given hold what is under them (not what merely shares a prefix), and the
     /// deepest directory given that holds a file is the one its stack search starts from.
     #[test]
@@ -2654,9 +2610,10 @@ mod tests {
         assert_eq!(others.read(&scheduler, "big.yaml").unwrap().text, "n: 1\n");
     }
 
-    /// `Others::real_path` gives what `std::fs::canonicalize` gives, for a plain file, a file
-    /// reached through a linked directory or a `..`, a link to a file, a directory and a
-    /// relative path; and nothing for a file that is not there.
+    /// `Others::real_path` and `RealPaths` give what `std::fs::canonicalize` gives, for a plain
+    /// file, a file reached through a linked directory or a `..`, a link to a file, a
+    /// directory and a relative path, and nothing for a file that is not there or is named
+    /// with a trailing separator; `RealPaths` says which paths are links.
     #[cfg(unix)]
     #[test]
     fn a_real_path_by_directory_is_the_canonical_path() {
@@ -2671,29 +2628,36 @@ mod tests {
         )
         .unwrap();
         let others = Others::new(&[root.to_path_buf()], 1 << 20);
-        for path in [
-            "deploy/dask/scheduler.yaml",
-            "k8s/dask/scheduler.yaml",
-            "k8s/dask/../dask/scheduler.yaml",
-            "scheduler.yaml",
-            "deploy/dask",
-            "k8s",
+        let mut real_paths = RealPaths::default();
+        for (path, link) in [
+            ("deploy/dask/scheduler.yaml", false),
+            ("k8s/dask/scheduler.yaml", false),
+            ("k8s/dask/../dask/scheduler.yaml", false),
+            ("deploy/dask/./scheduler.yaml", false),
+            ("scheduler.yaml", true),
+            ("deploy/dask", false),
+            ("k8s", true),
+            ("k8s/dask/..", false),
         ] {
             let path = root.join(path);
             // Asked twice: the second answer comes from the directory already resolved.
             for _ in 0..2 {
+                let canonical = Some(std::fs::canonicalize(&path).unwrap());
+                assert_eq!(others.real_path(&path), canonical, "{}", path.display());
                 assert_eq!(
-                    others.real_path(&path),
-                    Some(std::fs::canonicalize(&path).unwrap()),
+                    real_paths.resolve(&path),
+                    (canonical, link),
                     "{}",
                     path.display()
                 );
             }
         }
-        assert_eq!(
-            others.real_path(&root.join("deploy/dask/missing.yaml")),
-            None
-        );
+        for missing in ["deploy/dask/missing.yaml", "deploy/dask/scheduler.yaml/"] {
+            let path = root.join(missing);
+            assert_eq!(std::fs::canonicalize(&path).ok(), None, "{missing}");
+            assert_eq!(others.real_path(&path), None, "{missing}");
+            assert_eq!(real_paths.resolve(&path), (None, false), "{missing}");
+        }
         let here = std::env::current_dir().unwrap();
         let relative = Path::new("Cargo.toml");
         assert_eq!(

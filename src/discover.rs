@@ -406,21 +406,12 @@ pub fn force_exclude(paths: &[PathBuf]) -> Vec<PathBuf> {
     use rayon::prelude::*;
     let ignores = Ignores::default();
     let cwd = std::env::current_dir().unwrap_or_default();
-    let keep: Vec<bool> = paths
-        .par_iter()
-        .map(|p| !ignores.excluded_from(&cwd, p, p.is_dir()))
-        .collect();
+    // rayon's `collect` keeps the order of the paths.
     paths
-        .iter()
-        .zip(keep)
-        .filter(|(_, keep)| *keep)
-        .map(|(p, _)| p.clone())
+        .par_iter()
+        .filter(|p| !ignores.excluded_from(&cwd, p, p.is_dir()))
+        .cloned()
         .collect()
-}
-
-#[cfg(test)]
-fn excluded(path: &Path, is_dir: bool) -> bool {
-    Ignores::default().excluded(path, is_dir)
 }
 
 /// Each directory's `.ignore` and `.gitignore` matchers, read and compiled once per run:
@@ -438,6 +429,7 @@ struct DirIgnores {
 }
 
 impl Ignores {
+    /// Whether `--force-exclude` drops `path`, run from the working directory.
     #[cfg(test)]
     fn excluded(&self, path: &Path, is_dir: bool) -> bool {
         self.excluded_from(&std::env::current_dir().unwrap_or_default(), path, is_dir)
@@ -652,9 +644,10 @@ mod tests {
             ]
         );
         // Relative paths: a hidden directory on the way excludes, dask's own do not.
-        assert!(excluded(Path::new(".github/workflows/ci.yaml"), false));
-        assert!(!excluded(Path::new(".dask/config.yaml"), false));
-        assert!(!excluded(Path::new("./x/job.py"), false));
+        let fresh = Ignores::default;
+        assert!(fresh().excluded(Path::new(".github/workflows/ci.yaml"), false));
+        assert!(!fresh().excluded(Path::new(".dask/config.yaml"), false));
+        assert!(!fresh().excluded(Path::new("./x/job.py"), false));
     }
 
     /// One run's matchers, read once per directory, answer every path as a fresh reading
@@ -687,7 +680,8 @@ mod tests {
                 let path = root.join(name);
                 std::fs::write(&path, "").unwrap();
                 assert_eq!(shared.excluded(&path, false), ignored, "{name}");
-                assert_eq!(excluded(&path, false), ignored, "{name} read afresh");
+                let afresh = Ignores::default().excluded(&path, false);
+                assert_eq!(afresh, ignored, "{name} read afresh");
             }
         }
     }

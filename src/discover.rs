@@ -213,6 +213,10 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                         // Only a link's target needs a `stat`: the type of anything else came
                         // with its directory entry (a `stat` per entry was most of the walk).
                         let target = is_link.then(|| std::fs::metadata(path));
+                        // Each asked once: a file's kind and whether a chart's `templates/`
+                        // holds it (a walk up its directories).
+                        let kind = (is_file || is_link).then(|| classify(path)).flatten();
+                        let in_templates = kind.is_some() && in_chart_templates(path);
                         if target.as_ref().is_some_and(Result::is_err) {
                             warn(path.to_path_buf(), "broken symbolic link".into());
                         } else if is_file && leftover_temp(path) {
@@ -222,14 +226,13 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                                  the file it was for is unchanged, so delete this one"
                                     .into(),
                             );
-                        } else if is_file && classify(path).is_some() && in_chart_templates(path) {
+                        } else if is_file && in_templates {
                             templates
                                 .lock()
                                 .unwrap_or_else(|e| e.into_inner())
                                 .push(path.to_path_buf());
-                        } else if (is_file || is_link)
-                            && let Some(kind) = classify(path)
-                            && !in_chart_templates(path)
+                        } else if let Some(kind) = kind
+                            && !in_templates
                         {
                             let regular = match &target {
                                 // A file that cannot be opened (in a directory readable but
@@ -264,7 +267,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         });
     }
     let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    sort_by_path(&mut files, |f| &f.path);
     files.dedup_by(|a, b| a.path == b.path);
     let mut warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
     warnings.sort_by(|a, b| a.path.cmp(&b.path));
@@ -278,6 +281,41 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         templates,
         excluded: Vec::new(),
     }
+}
+
+/// Sort `items` by their paths in `Path`'s order (component by component). The walk's
+/// threads find files in no order, and the sort was a serial stretch of every large run:
+/// `Path::cmp` splits both paths into components at each comparison. Here each path is
+/// split once, into [`path_key`], and the keys are made and sorted on every thread.
+fn sort_by_path<T: Send>(items: &mut [T], path: impl Fn(&T) -> &Path + Sync) {
+    use rayon::prelude::*;
+    if cfg!(windows) {
+        // A drive prefix (`C:`, `\\?\C:`) does not sort as its bytes do.
+        items.par_sort_by(|a, b| path(a).cmp(path(b)));
+    } else {
+        items.par_sort_by_cached_key(|item| path_key(path(item)));
+    }
+}
+
+/// Bytes that sort as `path` does among paths without a Windows prefix: per component, its
+/// rank among `std::path::Component`'s variants, its name's bytes, then a 0 (no file name
+/// holds a NUL, so a name sorts before the longer names it begins).
+fn path_key(path: &Path) -> Vec<u8> {
+    use std::path::Component;
+    let mut key = Vec::with_capacity(path.as_os_str().len() + 8);
+    for component in path.components() {
+        let (rank, name) = match component {
+            Component::Prefix(prefix) => (0, prefix.as_os_str().as_encoded_bytes()),
+            Component::RootDir => (1, &[][..]),
+            Component::CurDir => (2, &[][..]),
+            Component::ParentDir => (3, &[][..]),
+            Component::Normal(name) => (4, name.as_encoded_bytes()),
+        };
+        key.push(rank);
+        key.extend_from_slice(name);
+        key.push(0);
+    }
+    key
 }
 
 /// `.NAME.dusk-PID-N.tmp`, the name `write` gives its temporary files.
@@ -549,6 +587,58 @@ pub fn describe_io(path: &Path, e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk's files come out in `Path`'s order whichever thread found them, for names
+    /// that differ only around a separator, a dot or a prefix of each other.
+    #[test]
+    fn files_sort_in_the_order_of_paths() {
+        let names = [
+            "a",
+            "a/b",
+            "a.b",
+            "a-b",
+            "a/b/c",
+            "a//b",
+            "a/./b",
+            "a/b/",
+            "ab",
+            "a b",
+            ".a",
+            "./a",
+            "../a",
+            "..a",
+            ".-",
+            "../.-",
+            "/a",
+            "/",
+            "./",
+            "a/.b",
+            "a/.",
+            "é/x",
+            "e/x",
+            "a/b.yaml",
+            "a/b/values.yaml",
+            "A",
+            "a/B",
+        ];
+        let paths: Vec<PathBuf> = names.iter().map(PathBuf::from).collect();
+        for a in &paths {
+            for b in &paths {
+                assert_eq!(
+                    path_key(a).cmp(&path_key(b)),
+                    a.cmp(b),
+                    "{} against {}",
+                    a.display(),
+                    b.display()
+                );
+            }
+        }
+        let mut sorted = paths.clone();
+        sort_by_path(&mut sorted, |p| p.as_path());
+        let mut expected = paths;
+        expected.sort();
+        assert_eq!(sorted, expected);
+    }
 
     /// A FIFO put where a file was is refused by its type, without waiting for a writer
     /// (the read opens it non-blocking); so are a device and a directory.

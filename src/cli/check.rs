@@ -270,7 +270,7 @@ impl Scan {
         self.skipped_templates
             .store(found.templates.len(), std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut files) = self.files.lock() {
-            *files = found.files.iter().map(|f| display_path(&f.path)).collect();
+            *files = found.files.par_iter().map(|f| display_path(&f.path)).collect();
         }
         let settings = self.settings();
         let _pins = crate::migrate::in_play::PinScope::open();

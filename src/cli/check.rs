@@ -127,7 +127,8 @@ impl Scan {
             args.paths.clone()
         };
         // A mistyped path is a mistake in the command, not a finding about the repository.
-        if let Some(missing) = paths.iter().find(|p| {
+        // One `lstat` per path, on every thread; the first missing one is named.
+        if let Some(missing) = paths.par_iter().find_first(|p| {
             p.as_os_str() != STDIN
                 && std::fs::symlink_metadata(p)
                     .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
@@ -270,7 +271,11 @@ impl Scan {
         self.skipped_templates
             .store(found.templates.len(), std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut files) = self.files.lock() {
-            *files = found.files.par_iter().map(|f| display_path(&f.path)).collect();
+            *files = found
+                .files
+                .par_iter()
+                .map(|f| display_path(&f.path))
+                .collect();
         }
         let settings = self.settings();
         let _pins = crate::migrate::in_play::PinScope::open();
@@ -407,7 +412,9 @@ impl Scan {
     fn walk(&self, paths: &[PathBuf]) -> crate::discover::Discovery {
         let mut found = discover(paths);
         if !self.exclude.is_empty() {
-            let explicit: std::collections::BTreeSet<&PathBuf> = paths.iter().collect();
+            // Hashed: a pre-commit run names thousands of files, and paths compare component
+            // by component.
+            let explicit: std::collections::HashSet<&PathBuf> = paths.iter().collect();
             // Decided in parallel (each path is made absolute and matched at every level),
             // split in order.
             let keep: Vec<bool> = found

@@ -130,7 +130,11 @@ fn unused_suppression_still_fires_for_a_selected_rule() {
 fn a_missing_path_exits_2_with_one_message() {
     let dir = repo();
     for command in ["check", "fix"] {
-        let out = run_in(dir.path(), &[command, "app", "no/such/dir"]);
+        // Of two missing paths, the first named is the one reported.
+        let out = run_in(
+            dir.path(),
+            &[command, "app", "no/such/dir", "not/here/either"],
+        );
         assert_eq!(out.status.code(), Some(2), "{command}: {out:?}");
         assert!(out.stdout.is_empty(), "{command}: no report");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -140,6 +144,7 @@ fn a_missing_path_exits_2_with_one_message() {
             "{stderr}"
         );
         assert!(stderr.contains("`no/such/dir`"), "{stderr}");
+        assert!(!stderr.contains("not/here/either"), "{stderr}");
     }
 }
 

@@ -121,7 +121,9 @@ fn access(files: &[SourceFile], given: &[PathBuf]) -> Vec<Access> {
     let resolved: Vec<Resolved> = files
         .iter()
         .map(|file| {
-            let (real, link) = real_paths.resolve(&file.path);
+            let Real {
+                path: real, link, ..
+            } = real_paths.resolve(&file.path);
             Resolved {
                 real,
                 found_link: link && !given.iter().any(|g| same_path(g, &file.path)),
@@ -193,13 +195,11 @@ impl Roots {
         let resolved: Vec<(PathBuf, bool)> = given
             .par_iter()
             .filter_map(|p| {
-                let (real, _) = real_path_by_dir(p, |dir| match real_dirs.get(dir) {
+                let real = real_path_by_dir(p, |dir| match real_dirs.get(dir) {
                     Some(real) => real.clone(),
                     None => std::fs::canonicalize(dir).ok(),
                 });
-                let real = real?;
-                let is_dir = real.is_dir();
-                Some((real, is_dir))
+                Some((real.path?, real.dir))
             })
             .collect();
         let mut roots = Roots::default();
@@ -228,15 +228,23 @@ impl Roots {
     }
 }
 
-/// `std::fs::canonicalize(path)`, and whether `path` itself is a symbolic link, with a
-/// directory's real path asked of `real_dir` (which may keep it). A `realpath` reads every
-/// component of the path, and a run asks about thousands of files in a few hundred
-/// directories: a file that is not a link is its directory's real path and its name (one
-/// `lstat`).
-fn real_path_by_dir(
-    path: &Path,
-    real_dir: impl FnOnce(&Path) -> Option<PathBuf>,
-) -> (Option<PathBuf>, bool) {
+/// What [`real_path_by_dir`] finds of a path.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Real {
+    /// `std::fs::canonicalize(path)`; `None` when there is nothing there.
+    path: Option<PathBuf>,
+    /// The path itself is a symbolic link.
+    link: bool,
+    /// The path names a directory (a link, by its target).
+    dir: bool,
+}
+
+/// `std::fs::canonicalize(path)`, whether `path` itself is a symbolic link and whether it
+/// names a directory, with a directory's real path asked of `real_dir` (which may keep it).
+/// A `realpath` reads every component of the path, and a run asks about thousands of files
+/// in a few hundred directories: a file that is not a link is its directory's real path and
+/// its name (one `lstat`, which also says it is no directory).
+fn real_path_by_dir(path: &Path, real_dir: impl FnOnce(&Path) -> Option<PathBuf>) -> Real {
     let name = path.file_name().filter(|_| {
         matches!(
             path.components().next_back(),
@@ -245,16 +253,29 @@ fn real_path_by_dir(
     });
     let Some(name) = name else {
         // `.` or `..` last: a directory, never the link itself.
-        return (real_dir(path), false);
+        let path = real_dir(path);
+        let dir = path.is_some();
+        return Real {
+            path,
+            link: false,
+            dir,
+        };
     };
     let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return (None, false);
+        return Real::default();
     };
     let link = meta.file_type().is_symlink();
     if link || meta.is_dir() {
-        return (std::fs::canonicalize(path).ok(), link);
+        let path = std::fs::canonicalize(path).ok();
+        // A link's target is asked about (rare); anything else's `lstat` said.
+        let dir = !link || path.as_ref().is_some_and(|p| p.is_dir());
+        return Real { path, link, dir };
     }
-    (real_dir(dir_of(path)).map(|d| d.join(name)), false)
+    Real {
+        path: real_dir(dir_of(path)).map(|d| d.join(name)),
+        link: false,
+        dir: false,
+    }
 }
 
 /// The directory a file path names its file in (`.` for a bare name).
@@ -269,8 +290,9 @@ fn dir_of(path: &Path) -> &Path {
 struct RealPaths(HashMap<PathBuf, Option<PathBuf>>);
 
 impl RealPaths {
-    /// `path`'s real path, and whether `path` itself is a symbolic link.
-    fn resolve(&mut self, path: &Path) -> (Option<PathBuf>, bool) {
+    /// `path`'s real path, whether `path` itself is a symbolic link and whether it names a
+    /// directory.
+    fn resolve(&mut self, path: &Path) -> Real {
         real_path_by_dir(path, |dir| {
             self.0
                 .entry(dir.to_path_buf())
@@ -504,7 +526,7 @@ impl Others {
     /// `std::fs::canonicalize`, with each directory resolved once per run
     /// ([`real_path_by_dir`]).
     pub(crate) fn real_path(&self, path: &Path) -> Option<PathBuf> {
-        real_path_by_dir(path, |dir| self.real_dir(dir)).0
+        real_path_by_dir(path, |dir| self.real_dir(dir)).path
     }
 
     /// The real path of a directory, resolved once per run.
@@ -2641,7 +2663,8 @@ mod tests {
     /// `Others::real_path` and `RealPaths` give what `std::fs::canonicalize` gives, for a plain
     /// file, a file reached through a linked directory or a `..`, a link to a file, a
     /// directory and a relative path, and nothing for a file that is not there or is named
-    /// with a trailing separator; `RealPaths` says which paths are links.
+    /// with a trailing separator; `RealPaths` says which paths are links and which name
+    /// directories.
     #[cfg(unix)]
     #[test]
     fn a_real_path_by_directory_is_the_canonical_path() {
@@ -2657,15 +2680,15 @@ mod tests {
         .unwrap();
         let others = Others::new(&[root.to_path_buf()], 1 << 20);
         let mut real_paths = RealPaths::default();
-        for (path, link) in [
-            ("deploy/dask/scheduler.yaml", false),
-            ("k8s/dask/scheduler.yaml", false),
-            ("k8s/dask/../dask/scheduler.yaml", false),
-            ("deploy/dask/./scheduler.yaml", false),
-            ("scheduler.yaml", true),
-            ("deploy/dask", false),
-            ("k8s", true),
-            ("k8s/dask/..", false),
+        for (path, link, dir) in [
+            ("deploy/dask/scheduler.yaml", false, false),
+            ("k8s/dask/scheduler.yaml", false, false),
+            ("k8s/dask/../dask/scheduler.yaml", false, false),
+            ("deploy/dask/./scheduler.yaml", false, false),
+            ("scheduler.yaml", true, false),
+            ("deploy/dask", false, true),
+            ("k8s", true, true),
+            ("k8s/dask/..", false, true),
         ] {
             let path = root.join(path);
             // Asked twice: the second answer comes from the directory already resolved.
@@ -2674,7 +2697,11 @@ mod tests {
                 assert_eq!(others.real_path(&path), canonical, "{}", path.display());
                 assert_eq!(
                     real_paths.resolve(&path),
-                    (canonical, link),
+                    Real {
+                        path: canonical,
+                        link,
+                        dir
+                    },
                     "{}",
                     path.display()
                 );
@@ -2684,7 +2711,7 @@ mod tests {
             let path = root.join(missing);
             assert_eq!(std::fs::canonicalize(&path).ok(), None, "{missing}");
             assert_eq!(others.real_path(&path), None, "{missing}");
-            assert_eq!(real_paths.resolve(&path), (None, false), "{missing}");
+            assert_eq!(real_paths.resolve(&path), Real::default(), "{missing}");
         }
         let here = std::env::current_dir().unwrap();
         let relative = Path::new("Cargo.toml");

@@ -104,10 +104,10 @@ fn search_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
         })
         .collect();
     let mut dirs: Vec<PathBuf> = Vec::new();
-    let mut seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<&Path> = std::collections::HashSet::new();
     for start in starts.iter().flatten() {
         for dir in start.ancestors() {
-            if !seen.insert(dir.to_path_buf()) {
+            if !seen.insert(dir) {
                 break;
             }
             dirs.push(dir.to_path_buf());

@@ -137,3 +137,64 @@ fn dask_in_variables_and_images_does_not_get_a_manifest_parsed() {
     ];
     passes(&p, SourceKind::Yaml, half, false);
 }
+
+/// Every trigger of every front-end lets a file through in any ASCII case, after
+/// occurrences of its literal whose condition does not hold (the scan goes on past them).
+#[test]
+fn every_trigger_passes_in_any_ascii_case_after_failed_occurrences() {
+    use dusk::rules::trigger::{Literal, Then};
+    let set = RuleSet::builtin().unwrap();
+    let p = Prefilter::from_rules(&set);
+    // An occurrence where `then` holds, and one where it does not (none for `Anything`).
+    let held = |l: &Literal| match l.then {
+        Then::Anything | Then::WordEnd => format!("{} \n", l.text),
+        Then::KeyColon => format!("\"{}\" :\n", l.text),
+    };
+    let failed = |l: &Literal| match l.then {
+        Then::Anything => String::new(),
+        Then::WordEnd => format!("{}_x {}-x\n", l.text, l.text),
+        Then::KeyColon => format!("{}s: {} x:\n", l.text, l.text),
+    };
+    type Change = fn(&str) -> String;
+    let cases: [(&str, Change); 3] = [
+        ("upper", str::to_ascii_uppercase),
+        ("lower", str::to_ascii_lowercase),
+        ("alternating", |s| {
+            s.chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i % 2 == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c.to_ascii_lowercase()
+                    }
+                })
+                .collect()
+        }),
+    ];
+    let mut tried = 0;
+    for kind in [
+        SourceKind::Yaml,
+        SourceKind::Python,
+        SourceKind::Notebook,
+        SourceKind::Dockerfile,
+    ] {
+        for t in set.triggers_for(kind) {
+            let literals = || std::iter::once(&t.literal).chain(&t.also);
+            let before: String = literals().map(failed).collect();
+            let after: String = literals().map(held).collect();
+            for (case, change) in &cases {
+                let text = format!("{}{}", change(&before), change(&after));
+                assert!(
+                    p.may_match(kind, text.as_bytes()),
+                    "{kind:?}, {case}: {text:?} ({t:?})"
+                );
+                tried += 1;
+            }
+        }
+    }
+    assert!(
+        tried > 100,
+        "only {tried} cases: the packs lost their triggers?"
+    );
+}

@@ -204,6 +204,27 @@ impl Memo {
         answer
     }
 
+    /// The answer to `question` about one `name` of the file, computed once per pass: for
+    /// facts rewriters ask about a few names (is an imported name still read?), found per
+    /// name rather than for every name of the file at once.
+    pub fn per_name<T: 'static>(
+        &self,
+        question: &'static str,
+        name: &str,
+        compute: impl FnOnce() -> T,
+    ) -> std::rc::Rc<T> {
+        type Known<T> =
+            std::rc::Rc<std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<T>>>>;
+        let known: Known<T> = self.verdict(question, Known::default);
+        if let Some(answer) = known.borrow().get(name) {
+            return answer.clone();
+        }
+        // Not borrowed while computing, as in `verdict`.
+        let answer = std::rc::Rc::new(compute());
+        known.borrow_mut().insert(name.to_owned(), answer.clone());
+        answer
+    }
+
     /// Whether `rewrite` makes a fix for `cx`'s finding; the fix is kept for [`Memo::made`].
     pub fn makes(&self, rewrite: Rewrite, cx: &Context<'_>) -> bool {
         self.keep(rewrite as usize, cx, || rewrite(cx)).is_ok()

@@ -40,64 +40,67 @@ pub fn node_at(doc: &PyDocument, range: TextRange) -> Option<Node<'_>> {
     Some(node)
 }
 
-/// Where each name of the file is read: every `identifier` that is not an attribute's name
-/// (`x.name`) or a part of a dotted module path, by name, in document order, with its range
-/// and 0-based row. One walk of the tree per pass, kept in the pass's memo: asked per finding
-/// (is the imported name still used?), a walk each made a file of N findings cost N walks.
-pub type NameUses = std::rc::Rc<std::collections::HashMap<String, Vec<(TextRange, usize)>>>;
+/// Where one name of the file is read: every `identifier` spelled so that is not an
+/// attribute's name (`x.name`) or a part of a dotted module path, in document order, with
+/// its range and 0-based row.
+pub type NameUses = std::rc::Rc<Vec<(TextRange, usize)>>;
 
-/// [`NameUses`] of the pass's parsed Python (empty for YAML).
-pub fn name_uses(cx: &crate::migrate::Context<'_>) -> NameUses {
-    cx.memo.verdict("python name uses", || {
-        std::rc::Rc::new(
-            cx.python()
-                .map(|doc| collect_name_uses(cx.text, doc))
-                .unwrap_or_default(),
-        )
+/// [`NameUses`] of `name` in the pass's parsed Python (none for YAML), kept in the pass's
+/// memo. Rewriters ask about a few imported and assigned names per pass (is the name still
+/// used?): each is found by a search of the text and a look at the node at each occurrence,
+/// not by a walk of every node of the tree (#13).
+pub fn name_uses(cx: &crate::migrate::Context<'_>, name: &str) -> NameUses {
+    cx.memo.per_name("python name uses", name, || {
+        cx.python()
+            .map(|doc| find_name_uses(cx.text, doc, name))
+            .unwrap_or_default()
     })
 }
 
-/// [`NameUses`] of `doc`, by one walk of its tree.
-fn collect_name_uses(
-    text: &str,
-    doc: &PyDocument,
-) -> std::collections::HashMap<String, Vec<(TextRange, usize)>> {
-    let mut uses: std::collections::HashMap<String, Vec<(TextRange, usize)>> =
-        std::collections::HashMap::new();
-    // The walk keeps the ancestors itself: `Node::parent` searches from the root.
-    let mut parents: Vec<Node<'_>> = Vec::new();
-    let mut cursor = doc.tree.walk();
-    'walk: loop {
-        let node = cursor.node();
-        if node.kind_name() == "identifier" {
-            let not_a_use = parents.last().is_some_and(|p| {
-                (p.kind_name() == "attribute" && p.field(Field::Attribute) == Some(node))
-                    || p.kind_name() == "dotted_name"
-            });
-            if !not_a_use {
-                // Most uses are of a name met before: its key is not made again.
-                let name = text_of(text, node);
-                let at = (range(node), node.start_position().row);
-                match uses.get_mut(name) {
-                    Some(list) => list.push(at),
-                    None => {
-                        uses.insert(name.to_owned(), vec![at]);
-                    }
-                }
+/// [`NameUses`] of `name` in `doc`.
+fn find_name_uses(text: &str, doc: &PyDocument, name: &str) -> Vec<(TextRange, usize)> {
+    identifiers_named(text, doc, name)
+        .filter(|node| is_read(*node))
+        .map(|node| (range(node), node.start_position().row))
+        .collect()
+}
+
+/// Every `identifier` node spelled `name`, in document order: looked for at each occurrence
+/// of its bytes in `text` (overlapping ones too), where such a node must start and end,
+/// rather than by a walk of every node of the tree.
+pub fn identifiers_named<'t>(
+    text: &'t str,
+    doc: &'t PyDocument,
+    name: &'t str,
+) -> impl Iterator<Item = Node<'t>> + 't {
+    let root = doc.tree.root_node();
+    let finder = memchr::memmem::Finder::new(name);
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        if name.is_empty() {
+            return None;
+        }
+        while let Some(found) = finder.find(&text.as_bytes()[from..]) {
+            let start = from + found;
+            let end = start + name.len();
+            from = start + 1;
+            let node = root.named_descendant_for_byte_range(start, end);
+            if let Some(node) = node.filter(|n| {
+                n.kind_name() == "identifier" && n.start_byte() == start && n.end_byte() == end
+            }) {
+                return Some(node);
             }
         }
-        if cursor.goto_first_child() {
-            parents.push(node);
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-            parents.pop();
-        }
-    }
-    uses
+        None
+    })
+}
+
+/// Whether an `identifier` is a name read, not an attribute's name or a module path's part.
+fn is_read(identifier: Node<'_>) -> bool {
+    !identifier.parent().is_some_and(|p| {
+        (p.kind_name() == "attribute" && p.field(Field::Attribute) == Some(identifier))
+            || p.kind_name() == "dotted_name"
+    })
 }
 
 /// The file's top-level statements (a module's named children, comments excluded) by kind,
@@ -155,12 +158,9 @@ fn top_level_at<'t>(doc: &'t PyDocument, at: TextRange, kind: &str) -> Option<No
     (node.kind_name() == kind && range(node) == at).then_some(node)
 }
 
-/// Whether [`NameUses`] has a use of `name` outside every range of `except`: binary
-/// searches in the uses' document order, not a walk of the file.
-pub fn used_outside(uses: &NameUses, name: &str, except: &[TextRange]) -> bool {
-    let Some(at) = uses.get(name) else {
-        return false;
-    };
+/// Whether a name's uses (`at`, its [`NameUses`]) have one outside every range of
+/// `except`: binary searches in the uses' document order, not a walk of the file.
+pub fn used_outside(at: &[(TextRange, usize)], except: &[TextRange]) -> bool {
     // The uses inside each excepted range are one run of `at`; merged, they cover the
     // uses inside any of them.
     let mut runs: Vec<(usize, usize)> = except
@@ -817,7 +817,6 @@ mod tests {
                    \x20   cluster.KubeConfig = KC\n\
                    \x20   return cluster, dask_kubernetes.classic\n";
         let doc = crate::source::python::parse(src).unwrap();
-        let uses: NameUses = std::rc::Rc::new(collect_name_uses(src, &doc));
         let mut nodes = Vec::new();
         let mut cursor = doc.tree.walk();
         'walk: loop {
@@ -841,12 +840,13 @@ mod tests {
         ];
         let mut both = 0;
         for name in names {
+            let uses = find_name_uses(src, &doc, name);
             for a in &nodes {
                 for b in &nodes {
                     let by_walk = uses_by_walk(src, &doc, name, &[*a, *b]) > 0;
                     let except = [range(*a), range(*b)];
                     assert_eq!(
-                        used_outside(&uses, name, &except),
+                        used_outside(&uses, &except),
                         by_walk,
                         "{name} outside {:?} and {:?}",
                         text_of(src, *a),
@@ -859,8 +859,89 @@ mod tests {
         // Both answers occur: the table is not all "unused".
         assert!(both > 0 && both < names.len() * nodes.len() * nodes.len());
         // An attribute's name and a module path are not uses.
-        assert!(!used_outside(&uses, "classic", &[]));
-        assert!(!used_outside(&uses, "KubeConfig", &[]));
+        for name in ["classic", "KubeConfig"] {
+            assert!(!used_outside(&find_name_uses(src, &doc, name), &[]));
+        }
+    }
+
+    /// Every name read in `doc`, by one walk of the whole tree (what [`name_uses`] was).
+    fn name_uses_by_walk(
+        text: &str,
+        doc: &PyDocument,
+    ) -> std::collections::BTreeMap<String, Vec<(TextRange, usize)>> {
+        let mut uses: std::collections::BTreeMap<String, Vec<(TextRange, usize)>> =
+            std::collections::BTreeMap::new();
+        let mut cursor = doc.tree.walk();
+        'walk: loop {
+            let node = cursor.node();
+            if node.kind_name() == "identifier" && is_read(node) {
+                uses.entry(text_of(text, node).to_owned())
+                    .or_default()
+                    .push((range(node), node.start_position().row));
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        uses
+    }
+
+    /// The search finds each name where a walk of the tree does, in every Python file and
+    /// notebook of the fixtures and examples, and in code where a name's occurrences overlap
+    /// or sit inside strings, comments, attributes and longer names.
+    #[test]
+    fn name_uses_are_those_a_walk_of_the_tree_finds() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut codes = vec![
+            "aa = 1\naaa = aa + aaa\nprint(f\"{aa}\", 'aa', aa.aa, x.aa)  # aa\n\
+             import aa.aa\nfrom aa import aa as aa\nclass aaaa(aa): aa: int = aa\n\
+             def f(aa=aa, *aaa, **aa_): return aa(aa)\nétaa = aa; aaé = aa\n"
+                .to_owned(),
+        ];
+        for dir in ["fixtures", "examples"] {
+            for entry in ignore::WalkBuilder::new(root.join(dir))
+                .hidden(false)
+                .build()
+            {
+                let path = entry.unwrap().into_path();
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                match path.extension().and_then(|e| e.to_str()) {
+                    Some("py") => codes.push(text),
+                    Some("ipynb") => codes.extend(
+                        crate::source::notebook::parse(&text)
+                            .ok()
+                            .map(|nb| nb.python),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+        let mut names = 0;
+        for code in &codes {
+            let Some(doc) = crate::source::python::parse(code) else {
+                continue;
+            };
+            for (name, walked) in name_uses_by_walk(code, &doc) {
+                assert_eq!(
+                    find_name_uses(code, &doc, &name),
+                    walked,
+                    "{name} in {code}"
+                );
+                names += 1;
+            }
+        }
+        assert!(
+            codes.len() > 50 && names > 1000,
+            "{} files, {names} names",
+            codes.len()
+        );
     }
 
     #[test]

@@ -997,45 +997,30 @@ fn python_literal(value: &serde_json::Value, indent: usize) -> String {
 }
 
 /// The value last assigned to `name` (`name = …`) before byte `before`, at any depth.
-/// Every assignment to a plain name is found by one walk per pass (the pass's memo), as
-/// each call of a file asks it about its template: a walk per call made N calls cost N ×
-/// the file (#13).
+/// Each call of a file asks about its template's name; the assignments to a name are found
+/// once per pass (the pass's memo), from the name's identifiers (`identifiers_named`), not
+/// by a walk of the tree per call (which made N calls cost N × the file, #13).
 fn last_assigned<'t>(
     cx: &Context<'_>,
     doc: &'t crate::source::python::PyDocument,
     name: &str,
     before: usize,
 ) -> Option<Node<'t>> {
-    // By name: the start of each assignment, in the order of a walk from the root (which is
-    // by start), and the range of the value it assigns.
-    type Assigned = std::collections::HashMap<String, Vec<(usize, Option<TextRange>)>>;
-    let assigned: std::rc::Rc<Assigned> = cx.memo.verdict("python assigned values", || {
-        let mut assigned = Assigned::new();
-        let mut cursor = doc.tree.walk();
-        'walk: loop {
-            let node = cursor.node();
-            if node.kind_name() == "assignment"
-                && let Some(left) = node
-                    .field(Field::Left)
-                    .filter(|l| l.kind_name() == "identifier")
-            {
-                assigned
-                    .entry(text_of(cx.text, left).to_owned())
-                    .or_default()
-                    .push((node.start_byte(), node.field(Field::Right).map(range)));
-            }
-            if cursor.goto_first_child() {
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-            }
-        }
-        std::rc::Rc::new(assigned)
+    // The start of each assignment to the name, in document order, and the range of the
+    // value it assigns.
+    let list = cx.memo.per_name("python assigned values", name, || {
+        crate::migrate::python_text::identifiers_named(cx.text, doc, name)
+            .filter_map(|left| {
+                let assignment = left.parent().filter(|p| p.kind_name() == "assignment")?;
+                (assignment.field(Field::Left) == Some(left)).then(|| {
+                    (
+                        assignment.start_byte(),
+                        assignment.field(Field::Right).map(range),
+                    )
+                })
+            })
+            .collect::<Vec<(usize, Option<TextRange>)>>()
     });
-    let list = assigned.get(name)?;
     let last = list
         .partition_point(|(start, _)| *start < before)
         .checked_sub(1)?;

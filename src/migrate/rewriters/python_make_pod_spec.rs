@@ -188,11 +188,10 @@ fn re_exported(cx: &Context<'_>, name: &str) -> Option<&'static str> {
 
 /// The 1-based line of a use of `name` outside the import statement `stmt`, if any.
 fn still_used(cx: &Context<'_>, name: &str, stmt: Node<'_>) -> Option<usize> {
-    let uses = crate::migrate::python_text::name_uses(cx);
+    let uses = crate::migrate::python_text::name_uses(cx, name);
     let inside =
         |r: &crate::source::TextRange| stmt.start_byte() <= r.start() && r.end() <= stmt.end_byte();
-    uses.get(name)?
-        .iter()
+    uses.iter()
         .find(|(r, _)| !inside(r))
         .map(|(_, row)| row + 1)
 }
@@ -452,16 +451,14 @@ fn cluster_name(cx: &Context<'_>, call: Node<'_>) -> Sourced<String> {
         .filter(|p| p.kind_name() == "assignment")
         .and_then(|a| a.field(Field::Left))
         .filter(|l| l.kind_name() == "identifier");
-    let index = crate::migrate::python_text::name_uses(cx);
     let ancestors: Vec<Node<'_>> = std::iter::successors(call.parent(), Node::parent).collect();
     let root = ancestors.last().copied().unwrap_or(call);
     let scope = ancestors
         .iter()
         .find(|n| n.kind_name() == "function_definition")
         .map_or(0..text.len(), |f| f.byte_range());
-    let uses: &[(crate::source::TextRange, usize)] = var
-        .and_then(|v| index.get(text_of(text, v)))
-        .map_or(&[], Vec::as_slice);
+    let index = var.map(|v| crate::migrate::python_text::name_uses(cx, text_of(text, v)));
+    let uses: &[(crate::source::TextRange, usize)] = index.as_deref().map_or(&[], Vec::as_slice);
     // The uses after the assignment first (a later cell or statement binding the name
     // again names its own cluster), then those before it in the scope (a function defined
     // above a module-level assignment reads it when called).

@@ -162,7 +162,6 @@ pub(crate) fn imports_only_used_in(cx: &Context<'_>, removed: tree_sitter::Node<
     if used_inside.is_empty() {
         return edits;
     }
-    let uses = name_uses(cx);
     for stmt in top_level_of(cx, doc, "import_from_statement") {
         let names = imported_names(stmt);
         let unused: Vec<usize> = names
@@ -172,7 +171,7 @@ pub(crate) fn imports_only_used_in(cx: &Context<'_>, removed: tree_sitter::Node<
                 let local = n.field(Field::Alias).unwrap_or(**n);
                 let local = text_of(text, local);
                 used_inside.contains(&local)
-                    && !used_outside(&uses, local, &[range(removed), range(stmt)])
+                    && !used_outside(&name_uses(cx, local), &[range(removed), range(stmt)])
             })
             .map(|(i, _)| i)
             .collect();

@@ -871,23 +871,13 @@ mod tests {
     ) -> std::collections::BTreeMap<String, Vec<(TextRange, usize)>> {
         let mut uses: std::collections::BTreeMap<String, Vec<(TextRange, usize)>> =
             std::collections::BTreeMap::new();
-        let mut cursor = doc.tree.walk();
-        'walk: loop {
-            let node = cursor.node();
+        crate::source::python::each_node(&doc.tree, |node| {
             if node.kind_name() == "identifier" && is_read(node) {
                 uses.entry(text_of(text, node).to_owned())
                     .or_default()
                     .push((range(node), node.start_position().row));
             }
-            if cursor.goto_first_child() {
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-            }
-        }
+        });
         uses
     }
 

@@ -60,39 +60,64 @@ pub fn name_uses(cx: &crate::migrate::Context<'_>, name: &str) -> NameUses {
 /// [`NameUses`] of `name` in `doc`.
 fn find_name_uses(text: &str, doc: &PyDocument, name: &str) -> Vec<(TextRange, usize)> {
     identifiers_named(text, doc, name)
+        .into_iter()
         .filter(|node| is_read(*node))
         .map(|node| (range(node), node.start_position().row))
         .collect()
 }
 
-/// Every `identifier` node spelled `name`, in document order: looked for at each occurrence
-/// of its bytes in `text` (overlapping ones too), where such a node must start and end,
-/// rather than by a walk of every node of the tree.
-pub fn identifiers_named<'t>(
-    text: &'t str,
+/// Every `identifier` node spelled `name`, in document order: looked up at each occurrence
+/// of its bytes in `text` (overlapping ones too) that no name character follows, rather
+/// than found by a walk of every node of the tree. A lookup descends from the root past
+/// the statements before the occurrence, so a name met more than [`LOOKUPS_UP_TO`] times (a
+/// one-letter variable of a long notebook) is found by one walk instead: a name asked costs
+/// at most the walk that indexed every name before (#13).
+pub fn identifiers_named<'t>(text: &str, doc: &'t PyDocument, name: &str) -> Vec<Node<'t>> {
+    identifiers_named_up_to(text, doc, name, LOOKUPS_UP_TO)
+}
+
+/// How many occurrences of a name are looked up one by one (see [`identifiers_named`]).
+const LOOKUPS_UP_TO: usize = 64;
+
+fn identifiers_named_up_to<'t>(
+    text: &str,
     doc: &'t PyDocument,
-    name: &'t str,
-) -> impl Iterator<Item = Node<'t>> + 't {
-    let root = doc.tree.root_node();
+    name: &str,
+    lookups_up_to: usize,
+) -> Vec<Node<'t>> {
+    if name.is_empty() {
+        return Vec::new();
+    }
+    // Each occurrence, overlapping ones too (`aa` twice in `aaa`), that no name character
+    // follows: one that is followed is part of a longer name.
+    let bytes = text.as_bytes();
     let finder = memchr::memmem::Finder::new(name);
+    let mut candidates = Vec::new();
     let mut from = 0;
-    std::iter::from_fn(move || {
-        if name.is_empty() {
-            return None;
+    while let Some(found) = finder.find(&bytes[from..]) {
+        let start = from + found;
+        from = start + 1;
+        let next = bytes.get(start + name.len());
+        if next.is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_')) {
+            candidates.push(start);
         }
-        while let Some(found) = finder.find(&text.as_bytes()[from..]) {
-            let start = from + found;
-            let end = start + name.len();
-            from = start + 1;
-            let node = root.named_descendant_for_byte_range(start, end);
-            if let Some(node) = node.filter(|n| {
-                n.kind_name() == "identifier" && n.start_byte() == start && n.end_byte() == end
-            }) {
-                return Some(node);
+    }
+    let spelled = |n: &Node<'_>| n.kind_name() == "identifier" && text_of(text, *n) == name;
+    if candidates.len() > lookups_up_to {
+        let mut found = Vec::new();
+        crate::source::python::each_node(&doc.tree, |n| {
+            if spelled(&n) {
+                found.push(n);
             }
-        }
-        None
-    })
+        });
+        return found;
+    }
+    let root = doc.tree.root_node();
+    candidates
+        .into_iter()
+        .filter_map(|start| root.named_descendant_for_byte_range(start, start + name.len()))
+        .filter(|n| spelled(n))
+        .collect()
 }
 
 /// Whether an `identifier` is a name read, not an attribute's name or a module path's part.
@@ -919,6 +944,17 @@ mod tests {
                 continue;
             };
             for (name, walked) in name_uses_by_walk(code, &doc) {
+                // Looked up occurrence by occurrence, and found by the walk taken past the
+                // limit.
+                for limit in [usize::MAX, 0] {
+                    let found: Vec<(TextRange, usize)> =
+                        identifiers_named_up_to(code, &doc, &name, limit)
+                            .into_iter()
+                            .filter(|n| is_read(*n))
+                            .map(|n| (range(n), n.start_position().row))
+                            .collect();
+                    assert_eq!(found, walked, "{name} (limit {limit}) in {code}");
+                }
                 assert_eq!(
                     find_name_uses(code, &doc, &name),
                     walked,

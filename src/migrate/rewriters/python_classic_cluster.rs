@@ -1010,6 +1010,7 @@ fn last_assigned<'t>(
     // value it assigns.
     let list = cx.memo.per_name("python assigned values", name, || {
         crate::migrate::python_text::identifiers_named(cx.text, doc, name)
+            .into_iter()
             .filter_map(|left| {
                 let assignment = left.parent().filter(|p| p.kind_name() == "assignment")?;
                 (assignment.field(Field::Left) == Some(left)).then(|| {

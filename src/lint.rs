@@ -213,10 +213,7 @@ impl Prefilter {
             .iter()
             .find(|(k, _)| *k == kind)
             .map_or(&self.all, |(_, scan)| scan);
-        let Some(scan) = scan else {
-            return true;
-        };
-        with_lowered(text, |lowered| scan.passes(lowered))
+        scan.as_ref().is_none_or(|scan| scan.passes(text))
     }
 }
 
@@ -226,8 +223,6 @@ impl Prefilter {
 /// file of a repository a byte at a time, six times slower (#13). Lowercasing keeps every
 /// byte where it was, so what follows an occurrence ([`Then`]) is read from the same place.
 fn with_lowered<T>(text: &[u8], f: impl FnOnce(&[u8]) -> T) -> T {
-    /// A buffer grown past this by a large file is given back after it.
-    const KEEP_BYTES: usize = 4 << 20;
     thread_local! {
         static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
@@ -235,11 +230,16 @@ fn with_lowered<T>(text: &[u8], f: impl FnOnce(&[u8]) -> T) -> T {
         lowered.clear();
         lowered.extend(text.iter().map(u8::to_ascii_lowercase));
         let answer = f(lowered);
-        if lowered.capacity() > KEEP_BYTES {
-            *lowered = Vec::new();
-        }
+        give_back_if_large(lowered);
         answer
     })
+}
+
+/// A per-thread buffer grown past 4 MB by a large file is given back after it.
+fn give_back_if_large(buffer: &mut Vec<u8>) {
+    if buffer.capacity() > 4 << 20 {
+        *buffer = Vec::new();
+    }
 }
 
 /// One kind's triggers: the literals that let a file through wherever they occur in one
@@ -303,10 +303,15 @@ impl Scan {
         }
     }
 
-    /// Whether `lowered` (a file's bytes, ASCII-lowercased) holds a trigger.
-    fn passes(&self, lowered: &[u8]) -> bool {
-        self.sure.as_ref().is_some_and(|ac| ac.is_match(lowered))
-            || self.conditional.as_ref().is_some_and(|c| c.passes(lowered))
+    /// Whether `text` holds a trigger. (A scan no file passes does not read it.)
+    fn passes(&self, text: &[u8]) -> bool {
+        if self.sure.is_none() && self.conditional.is_none() {
+            return false;
+        }
+        with_lowered(text, |lowered| {
+            self.sure.as_ref().is_some_and(|ac| ac.is_match(lowered))
+                || self.conditional.as_ref().is_some_and(|c| c.passes(lowered))
+        })
     }
 }
 
@@ -554,8 +559,6 @@ fn decode_matching(bytes: Vec<u8>, display_path: &str) -> Decoded {
 /// thread's buffer: most files of a repository are dropped here, so only those kept get
 /// memory of their own.
 fn read_matching(file: &SourceFile, settings: &Settings<'_>) -> Result<Option<Vec<u8>>, String> {
-    /// A buffer grown past this by a large file is given back after it.
-    const KEEP_BYTES: usize = 4 << 20;
     thread_local! {
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
@@ -566,9 +569,7 @@ fn read_matching(file: &SourceFile, settings: &Settings<'_>) -> Result<Option<Ve
             Ok(()) => Ok(may_match(file, buffer, settings).then(|| buffer.clone())),
             Err(e) => Err(crate::discover::describe_io(&file.path, &e)),
         };
-        if buffer.capacity() > KEEP_BYTES {
-            *buffer = Vec::new();
-        }
+        give_back_if_large(buffer);
         kept
     })
 }

@@ -47,19 +47,24 @@ pub type NameUses = std::rc::Rc<Vec<(TextRange, usize)>>;
 
 /// [`NameUses`] of `name` in the pass's parsed Python (none for YAML), kept in the pass's
 /// memo. Rewriters ask about a few imported and assigned names per pass (is the name still
-/// used?): each is found by a search of the text and a look at the node at each occurrence,
-/// not by a walk of every node of the tree (#13).
+/// used?): each is found from its occurrences in the text ([`identifiers_named`]), not by a
+/// walk of every node of the tree for every name (#13).
 pub fn name_uses(cx: &crate::migrate::Context<'_>, name: &str) -> NameUses {
     cx.memo.per_name("python name uses", name, || {
         cx.python()
-            .map(|doc| find_name_uses(cx.text, doc, name))
+            .map(|doc| find_name_uses(cx.text, doc, name, LOOKUPS_UP_TO))
             .unwrap_or_default()
     })
 }
 
-/// [`NameUses`] of `name` in `doc`.
-fn find_name_uses(text: &str, doc: &PyDocument, name: &str) -> Vec<(TextRange, usize)> {
-    identifiers_named(text, doc, name)
+/// [`NameUses`] of `name` in `doc` (see [`identifiers_named_up_to`] for `lookups_up_to`).
+fn find_name_uses(
+    text: &str,
+    doc: &PyDocument,
+    name: &str,
+    lookups_up_to: usize,
+) -> Vec<(TextRange, usize)> {
+    identifiers_named_up_to(text, doc, name, lookups_up_to)
         .into_iter()
         .filter(|node| is_read(*node))
         .map(|node| (range(node), node.start_position().row))
@@ -79,6 +84,7 @@ pub fn identifiers_named<'t>(text: &str, doc: &'t PyDocument, name: &str) -> Vec
 /// How many occurrences of a name are looked up one by one (see [`identifiers_named`]).
 const LOOKUPS_UP_TO: usize = 64;
 
+/// [`identifiers_named`], by a walk past `lookups_up_to` occurrences.
 fn identifiers_named_up_to<'t>(
     text: &str,
     doc: &'t PyDocument,
@@ -865,7 +871,7 @@ mod tests {
         ];
         let mut both = 0;
         for name in names {
-            let uses = find_name_uses(src, &doc, name);
+            let uses = find_name_uses(src, &doc, name, LOOKUPS_UP_TO);
             for a in &nodes {
                 for b in &nodes {
                     let by_walk = uses_by_walk(src, &doc, name, &[*a, *b]) > 0;
@@ -885,7 +891,10 @@ mod tests {
         assert!(both > 0 && both < names.len() * nodes.len() * nodes.len());
         // An attribute's name and a module path are not uses.
         for name in ["classic", "KubeConfig"] {
-            assert!(!used_outside(&find_name_uses(src, &doc, name), &[]));
+            assert!(!used_outside(
+                &find_name_uses(src, &doc, name, LOOKUPS_UP_TO),
+                &[]
+            ));
         }
     }
 
@@ -944,22 +953,12 @@ mod tests {
                 continue;
             };
             for (name, walked) in name_uses_by_walk(code, &doc) {
-                // Looked up occurrence by occurrence, and found by the walk taken past the
-                // limit.
-                for limit in [usize::MAX, 0] {
-                    let found: Vec<(TextRange, usize)> =
-                        identifiers_named_up_to(code, &doc, &name, limit)
-                            .into_iter()
-                            .filter(|n| is_read(*n))
-                            .map(|n| (range(n), n.start_position().row))
-                            .collect();
+                // Looked up occurrence by occurrence, found by the walk taken past the
+                // limit, and as rewriters ask.
+                for limit in [usize::MAX, 0, LOOKUPS_UP_TO] {
+                    let found = find_name_uses(code, &doc, &name, limit);
                     assert_eq!(found, walked, "{name} (limit {limit}) in {code}");
                 }
-                assert_eq!(
-                    find_name_uses(code, &doc, &name),
-                    walked,
-                    "{name} in {code}"
-                );
                 names += 1;
             }
         }

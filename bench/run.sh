@@ -6,7 +6,8 @@
 # usage: bench/run.sh [--record] [--runs N] [--no-build]
 #
 #   --record     also write the numbers to bench/results.md
-#   --runs N     timed runs per command (default 5, minimum 3; warmup is 1)
+#   --runs N     timed rounds, each running every command once (default 10, minimum 3;
+#                one warm-up round first)
 #   --no-build   skip `cargo build --profile dist`, use the existing binary
 #
 # environment:
@@ -19,7 +20,6 @@
 #   BENCH_RESULTS           where --record writes (default bench/results.md)
 #   BENCH_REQUIRE_TRIGGERS=1  fail instead of using the fallback trigger list
 #   BENCH_ALLOW_EMPTY=1     time dusk even if it reports no findings (normally refused)
-#   BENCH_TIMER=loop        time with a shell loop even if hyperfine is installed
 #   BENCH_CARGO_PROFILE     the Cargo profile timed (default dist: what release wheels ship,
 #                           the release build with fat LTO; `release` for a quicker build)
 #   CARGO_TARGET_DIR        where cargo builds (binary: $CARGO_TARGET_DIR/<profile>/dusk)
@@ -32,7 +32,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 
 record=0
-runs=5
+runs=10
 build=1
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
         --runs) runs="$2"; shift ;;
         --runs=*) runs="${1#--runs=}" ;;
         --no-build) build=0 ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^# exit status/p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -55,8 +55,6 @@ max_rss_kib=195312   # 200e6 bytes / 1024
 die() { echo "run.sh: $*" >&2; exit 2; }
 command -v python3 >/dev/null || die "python3 is required (corpus generator)"
 command -v rg >/dev/null || die "ripgrep (rg) is required: apt-get install -y ripgrep"
-have_hyperfine=0; command -v hyperfine >/dev/null && [ "${BENCH_TIMER:-}" != loop ] && have_hyperfine=1
-have_time=0; [ -x /usr/bin/time ] && have_time=1
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/dusk-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -69,7 +67,6 @@ else
     corpus="$work/corpus"
     manifest="$work/manifest.json"
 fi
-case "$corpus$work" in *[[:space:]]*) die "corpus and temp paths must not contain whitespace (hyperfine -N splits on it)" ;; esac
 if [ -n "$(ls -A "$corpus" 2>/dev/null)" ]; then
     echo "== reusing corpus $corpus"
 else
@@ -131,8 +128,7 @@ rg_cmd=(rg --count-matches -i -F -f "$triggers" "$corpus")
 dusk_cmd=("$dusk" check "$corpus" --format json --output /dev/null)
 fix_cmd=("$dusk" fix "$corpus" --diff --color never)
 # ruff: one flake8-tidy-imports banned-api rule over every Python file and notebook, no
-# cache, its settings from a file of ours (hyperfine -N splits commands on whitespace and
-# knows no quoting), so it parses everything on every run.
+# cache (so it parses everything on every run), its settings from a file of ours.
 have_ruff=0; command -v ruff >/dev/null && have_ruff=1
 printf '[lint.flake8-tidy-imports.banned-api]\n"dask_kubernetes.KubeCluster".msg = "classic"\n' > "$work/ruff.toml"
 ruff_cmd=(ruff check --no-cache --config "$work/ruff.toml" --select TID251 --output-format concise --exit-zero "$corpus")
@@ -223,120 +219,67 @@ fi
     || provisional="PROVISIONAL: fallback trigger list"
 
 # ---------------------------------------------------------------- timing
-time_cmd() {  # prints mean sd min over $runs runs after one warmup
-    "$@" > /dev/null 2>&1 || true
-    local i t0 t1 ts=()
-    for ((i = 0; i < runs; i++)); do
-        t0=$(date +%s%N); "$@" > /dev/null 2>&1 || true; t1=$(date +%s%N)
-        ts+=("$(( t1 - t0 ))")
-    done
-    python3 -c 'import statistics as s,sys; v=[int(x)/1e9 for x in sys.argv[1:]]; print(f"{s.mean(v):.4f} {s.stdev(v) if len(v) > 1 else 0.0:.4f} {min(v):.4f}")' "${ts[@]}"
-}
-echo "== timing ($runs runs, 1 warmup, $(nproc) CPUs)"
-if [ "$have_hyperfine" = 1 ]; then
-    extra=()
-    [ "$have_ruff" = 1 ] && extra=(-n ruff "${ruff_cmd[*]}")
-    hyperfine --warmup 1 --runs "$runs" -i -N --style basic \
-        --export-json "$work/hyperfine.json" \
-        -n rg "${rg_cmd[*]}" \
-        -n "dusk check" "${dusk_cmd[*]}" \
-        -n "dusk fix --diff" "${fix_cmd[*]}" \
-        "${extra[@]}"
-    read -r rg_mean rg_sd rg_min dusk_mean dusk_sd dusk_min fix_mean fix_sd fix_min ruff_mean ruff_sd ruff_min \
-        < <(python3 - "$work/hyperfine.json" <<'EOF'
-import json, sys
-res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-out = []
-for name in ("rg", "dusk check", "dusk fix --diff", "ruff"):
-    r = res.get(name, {"mean": 0.0, "stddev": 0.0, "min": 0.0})
-    out += [r["mean"], r["stddev"] or 0.0, r["min"]]
-print(" ".join(f"{x:.4f}" for x in out))
-EOF
-)
-    # CPU time (user + system) is steadier than wall time on a loaded machine.
-    cpu_times=$(python3 - "$work/hyperfine.json" <<'EOF'
-import json, sys
-res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-print(" ".join(f"{res[n]['user'] + res[n]['system']:.3f}" if n in res else "?" for n in ("rg", "dusk check", "dusk fix --diff", "ruff")))
-EOF
-)
-    timer="hyperfine $(hyperfine --version | awk '{print $2}')"
-else
-    echo "   (hyperfine not installed: timing with a shell loop)"
-    read -r rg_mean rg_sd rg_min < <(time_cmd "${rg_cmd[@]}")
-    read -r dusk_mean dusk_sd dusk_min < <(time_cmd "${dusk_cmd[@]}")
-    read -r fix_mean fix_sd fix_min < <(time_cmd "${fix_cmd[@]}")
-    if [ "$have_ruff" = 1 ]; then
-        read -r ruff_mean ruff_sd ruff_min < <(time_cmd "${ruff_cmd[@]}")
-    else
-        ruff_mean=0 ruff_sd=0 ruff_min=0
-    fi
-    timer="shell loop (date +%s%N)"
-    cpu_times="? ? ? ?"
-fi
-
-# ---------------------------------------------------------------- memory
-rss_of() {  # peak RSS in KiB of one run, or "?"
-    if [ "$have_time" = 1 ]; then
-        /usr/bin/time -v "$@" > /dev/null 2> "$work/time.txt" || true
-        awk -F': *' '/Maximum resident set size/ {print $2}' "$work/time.txt"
-    else
-        echo "?"
-    fi
-}
-rg_rss=$(rss_of "${rg_cmd[@]}")
-dusk_rss=$(rss_of "${dusk_cmd[@]}")
-fix_rss=$(rss_of "${fix_cmd[@]}")
-ruff_rss="?"; [ "$have_ruff" = 1 ] && ruff_rss=$(rss_of "${ruff_cmd[@]}")
-
-# ---------------------------------------------------------------- SARIF
-# `--format sarif` adds each file's fixes, made by the fix loops again: timed on its own
-# (shell loop), so a format that does more than JSON cannot go slow unseen (it once took
-# 60x the JSON run).
+# Interleaved rounds (timing.py): each round runs every command once, so the ratios are
+# taken between runs that saw the same machine. Peak RSS comes from the same runs (wait4).
+# `--format sarif` makes each file's fixes again, so it is timed too (no target): it once
+# took 60x the JSON run unseen.
 sarif_cmd=("$dusk" check "$corpus" --format sarif --output /dev/null)
-read -r sarif_mean sarif_sd sarif_min < <(time_cmd "${sarif_cmd[@]}")
+json_argv() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$@"; }
+specs=("rg=$(json_argv "${rg_cmd[@]}")" "dusk check=$(json_argv "${dusk_cmd[@]}")"
+       "dusk fix --diff=$(json_argv "${fix_cmd[@]}")" "sarif=$(json_argv "${sarif_cmd[@]}")")
+[ "$have_ruff" = 1 ] && specs+=("ruff=$(json_argv "${ruff_cmd[@]}")")
+echo "== timing ($runs interleaved rounds after 1 warm-up round, $(nproc) CPUs)"
+python3 "$here/timing.py" "$runs" "$work/timing.json" "${specs[@]}" \
+    || die "timing failed"
+timer="interleaved rounds (bench/timing.py)"
 
 # ---------------------------------------------------------------- report
-report=$(python3 - "$rg_mean" "$rg_sd" "$rg_min" "$dusk_mean" "$dusk_sd" "$dusk_min" "$rg_rss" "$dusk_rss" \
-    "$max_ratio" "$max_rss_kib" "$fix_mean" "$fix_sd" "$fix_min" "$fix_rss" \
-    "$ruff_mean" "$ruff_sd" "$ruff_min" "$ruff_rss" "$have_ruff" $cpu_times <<'EOF'
-import sys
-rg_mean, rg_sd, rg_min, d_mean, d_sd, d_min = map(float, sys.argv[1:7])
-rg_rss, d_rss, max_ratio, max_rss = sys.argv[7], sys.argv[8], float(sys.argv[9]), int(sys.argv[10])
-f_mean, f_sd, f_min = map(float, sys.argv[11:14])
-f_rss = sys.argv[14]
-r_mean, r_sd, r_min = map(float, sys.argv[15:18])
-r_rss, have_ruff = sys.argv[18], sys.argv[19] == "1"
-cpu = dict(zip(("rg", "check", "fix", "ruff"), sys.argv[20:24]))
-def mb(k):
-    return "?" if k == "?" else f"{int(k) * 1024 / 1e6:.1f} MB"
-ratio = d_mean / rg_mean
-t_ok = ratio <= max_ratio
-m_ok = d_rss != "?" and int(d_rss) < max_rss
-fix_ratio = f_mean / d_mean
-f_ok = fix_ratio <= 2.0
-r_ok = (not have_ruff) or d_mean < r_mean
-print("| tool | mean (s) | stddev (s) | min (s) | CPU user+sys (s) | peak RSS | mean / rg |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-print(f"| rg (trigger scan) | {rg_mean:.3f} | {rg_sd:.3f} | {rg_min:.3f} | {cpu['rg']} | {mb(rg_rss)} | 1.00x |")
+report=$(python3 - "$work/timing.json" "$max_ratio" "$max_rss_kib" <<'EOF'
+import json, statistics as st, sys
+t = json.load(open(sys.argv[1]))
+max_ratio, max_rss = float(sys.argv[2]), int(sys.argv[3])
+have_ruff = "ruff" in t
+def col(name, key="wall"):
+    return t[name][key]
+def paired(a, b):
+    """Median over the rounds of a's time / b's time in the same round."""
+    return st.median(x / y for x, y in zip(col(a), col(b)))
+def mb(kib):
+    return f"{kib * 1024 / 1e6:.1f} MB"
+rows = [("rg (trigger scan)", "rg")]
 if have_ruff:
-    print(f"| ruff (one banned-api rule) | {r_mean:.3f} | {r_sd:.3f} | {r_min:.3f} | {cpu['ruff']} | {mb(r_rss)} | {r_mean / rg_mean:.2f}x |")
-print(f"| dusk check | {d_mean:.3f} | {d_sd:.3f} | {d_min:.3f} | {cpu['check']} | {mb(d_rss)} | {ratio:.2f}x |")
-print(f"| dusk fix --diff | {f_mean:.3f} | {f_sd:.3f} | {f_min:.3f} | {cpu['fix']} | {mb(f_rss)} | {f_mean / rg_mean:.2f}x |")
+    rows.append(("ruff (one banned-api rule)", "ruff"))
+rows += [("dusk check", "dusk check"), ("dusk fix --diff", "dusk fix --diff")]
+print("| tool | mean (s) | stddev (s) | min (s) | median (s) | CPU user+sys (s) | peak RSS | ratio to rg |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for label, name in rows:
+    w = col(name)
+    print(f"| {label} | {st.mean(w):.3f} | {st.stdev(w):.3f} | {min(w):.3f} | {st.median(w):.3f} "
+          f"| {st.median(col(name, 'cpu')):.3f} | {mb(max(col(name, 'rss_kib')))} | {paired(name, 'rg'):.2f}x |")
 print()
-print(f"ratio dusk/rg (mean): {ratio:.2f}x  (target <= {max_ratio:g}x): {'PASS' if t_ok else 'FAIL'}")
+print("Ratios are medians of per-round ratios: two commands of one round saw the same machine.")
+ratio = paired("dusk check", "rg")
+t_ok = ratio <= max_ratio
+d_rss = max(col("dusk check", "rss_kib"))
+m_ok = d_rss < max_rss
+fix_ratio = paired("dusk fix --diff", "dusk check")
+f_ok = fix_ratio <= 2.0
+print(f"ratio dusk/rg: {ratio:.2f}x  (target <= {max_ratio:g}x): {'PASS' if t_ok else 'FAIL'}")
 if have_ruff:
-    print(f"ratio dusk/ruff (mean): {d_mean / r_mean:.2f}x  (target < 1x): {'PASS' if r_ok else 'FAIL'}")
+    r_ratio = paired("dusk check", "ruff")
+    r_ok = r_ratio < 1.0
+    won = sum(d < r for d, r in zip(col("dusk check"), col("ruff")))
+    print(f"ratio dusk/ruff: {r_ratio:.2f}x  (target < 1x): {'PASS' if r_ok else 'FAIL'}"
+          f"  (dusk faster in {won} of {len(col('ruff'))} rounds)")
 else:
+    r_ok = True
     print("ratio dusk/ruff: not measured (ruff not installed: pip install ruff)")
-print(f"ratio fix --diff/check (mean): {fix_ratio:.2f}x  (target <= 2x): {'PASS' if f_ok else 'FAIL'}")
-print(f"dusk peak RSS: {mb(d_rss)}  (target < 200 MB): {'PASS' if m_ok else 'FAIL' if d_rss != '?' else 'UNKNOWN (no /usr/bin/time)'}")
+print(f"ratio fix --diff/check: {fix_ratio:.2f}x  (target <= 2x): {'PASS' if f_ok else 'FAIL'}")
+print(f"dusk peak RSS: {mb(d_rss)}  (target < 200 MB): {'PASS' if m_ok else 'FAIL'}")
 print(f"RESULT {'PASS' if t_ok and m_ok and f_ok and r_ok else 'FAIL'}")
+print(f"dusk check --format sarif: mean {st.mean(col('sarif')):.3f} s, {paired('sarif', 'dusk check'):.2f}x dusk check")
 EOF
 )
-
-report="$report
-$(python3 -c 'import sys; s, d = map(float, sys.argv[1:]); print(f"dusk check --format sarif (mean): {s:.3f} s, {s / d:.2f}x dusk check")' "$sarif_mean" "$dusk_mean")"
 [ -z "$provisional" ] || report="$(sed 's/^RESULT .*/& (provisional)/' <<< "$report")"
 
 machine="$(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown CPU), $(free -m 2>/dev/null | awk '/Mem:/ {print $2 " MiB RAM"}')"
@@ -365,7 +308,7 @@ if [ "$record" = 1 ]; then
         echo "Written by \`bench/run.sh --record\` on $(date -u +%Y-%m-%dT%H:%M:%SZ). See bench/README.md."
         echo
         echo "- machine: $machine"
-        echo "- versions: $dusk_version @ $commit ($cargo_profile profile); $rg_version; timer: $timer, $runs runs after 1 warmup"
+        echo "- versions: $dusk_version @ $commit ($cargo_profile profile); $rg_version; timer: $timer, $runs rounds after 1 warm-up round"
         echo "- corpus: profile $profile, $n_files files, $n_bytes bytes, $n_planted relevant files planted (seed ${BENCH_SEED:-42})"
         echo "- triggers: $n_triggers literals from $trigger_source"
         echo "- sanity: rg matched $rg_files files; dusk: $findings_summary"

@@ -11,10 +11,13 @@ mod parser_allocator {
     use core::ffi::c_void;
     use libmimalloc_sys as mi;
 
-    /// tree-sitter requires non-null results for non-zero sizes, as its own default does.
+    /// tree-sitter requires non-null results for non-zero sizes: out of memory ends the
+    /// process, as tree-sitter's own default allocator does, and as Rust's allocations do.
     fn non_null(p: *mut c_void, size: usize) -> *mut c_void {
         if p.is_null() && size != 0 {
-            std::alloc::handle_alloc_error(std::alloc::Layout::from_size_align(size, 16).unwrap());
+            let layout = std::alloc::Layout::array::<u8>(size)
+                .unwrap_or_else(|_| std::alloc::Layout::new::<u8>());
+            std::alloc::handle_alloc_error(layout);
         }
         p
     }

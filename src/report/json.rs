@@ -78,7 +78,8 @@ pub fn render(
     // The document as `serde_json::to_writer_pretty` writes it, each chunk's findings made,
     // printed and indented on every thread: nested two levels deep, each line of a finding
     // after its first is indented by four more spaces (a JSON string has no raw newline).
-    // Indenting line by line on the writing thread was most of the run's serial end (#13).
+    // Indented line by line on the writing thread, they were a stretch of the run's serial
+    // end (#13).
     const CHUNK: usize = 1024;
     let mut out = std::io::BufWriter::new(out);
     let findings: Vec<&Finding> = reports.iter().flat_map(|r| &r.findings).collect();

@@ -118,7 +118,7 @@ fn source_file(path: PathBuf, kind: SourceKind, charts: &Charts) -> SourceFile {
 /// [`beside_dask_chart`] per directory, asked once: the walk meets most directories many
 /// times, and looking for a `Chart.yaml` beside each of 20,000 files cost 20,000 `open`s.
 #[derive(Default)]
-struct Charts(Mutex<std::collections::HashMap<PathBuf, bool>>);
+struct Charts(Mutex<foldhash::HashMap<PathBuf, bool>>);
 
 impl Charts {
     fn beside(&self, path: &Path) -> bool {
@@ -456,7 +456,7 @@ pub fn force_exclude(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// pre-commit names thousands of files in a few hundred directories.
 #[derive(Default)]
 struct Ignores {
-    by_dir: Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<DirIgnores>>>,
+    by_dir: Mutex<foldhash::HashMap<PathBuf, std::sync::Arc<DirIgnores>>>,
 }
 
 /// One directory's matchers (`.ignore` first: it wins over `.gitignore`, as in the walk),
@@ -549,8 +549,7 @@ impl Ignores {
 
     fn lock(
         &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<PathBuf, std::sync::Arc<DirIgnores>>>
-    {
+    ) -> std::sync::MutexGuard<'_, foldhash::HashMap<PathBuf, std::sync::Arc<DirIgnores>>> {
         self.by_dir.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -104,7 +104,7 @@ fn search_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
         })
         .collect();
     let mut dirs: Vec<PathBuf> = Vec::new();
-    let mut seen: std::collections::HashSet<&Path> = std::collections::HashSet::new();
+    let mut seen: foldhash::HashSet<&Path> = foldhash::HashSet::default();
     for start in starts.iter().flatten() {
         for dir in start.ancestors() {
             if !seen.insert(dir) {

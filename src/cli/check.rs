@@ -414,7 +414,7 @@ impl Scan {
         if !self.exclude.is_empty() {
             // Hashed: a pre-commit run names thousands of files, and paths compare component
             // by component.
-            let explicit: std::collections::HashSet<&PathBuf> = paths.iter().collect();
+            let explicit: foldhash::HashSet<&PathBuf> = paths.iter().collect();
             // Decided in parallel (each path is made absolute and matched at every level),
             // split in order.
             let keep: Vec<bool> = found

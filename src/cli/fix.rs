@@ -22,8 +22,9 @@ use crate::migrate::{End, FileMeta, FixCache, FixSettings, Outcome, fix_text, fi
 use crate::report::{FileReport, Finding, FixInfo, Summary};
 use crate::source::edit::Applicability;
 use crate::source::edit::NewFile;
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -177,8 +178,8 @@ fn access(files: &[SourceFile], given: &[PathBuf]) -> Vec<Access> {
 /// compare every file with every other.
 #[derive(Default)]
 struct Roots {
-    paths: std::collections::HashSet<PathBuf>,
-    dirs: std::collections::HashSet<PathBuf>,
+    paths: foldhash::HashSet<PathBuf>,
+    dirs: foldhash::HashSet<PathBuf>,
 }
 
 impl Roots {
@@ -187,7 +188,7 @@ impl Roots {
         // The directories holding the paths given, each resolved once for every thread: a
         // cache per thread's share of the work resolved the same few hundred directories
         // of a pre-commit run again in each share.
-        let dirs: std::collections::HashSet<&Path> = given.iter().map(|p| dir_of(p)).collect();
+        let dirs: foldhash::HashSet<&Path> = given.iter().map(|p| dir_of(p)).collect();
         let real_dirs: HashMap<&Path, Option<PathBuf>> = dirs
             .into_par_iter()
             .map(|dir| (dir, std::fs::canonicalize(dir).ok()))
@@ -445,9 +446,9 @@ pub(crate) struct Others {
     walked: std::sync::OnceLock<(Vec<SourceFile>, Vec<SourceFile>)>,
     /// The lints the index made of the run's files, when the run selects every rule: each
     /// file's own fix takes its lint from here instead of linting the same text again.
-    linted: std::sync::Mutex<std::collections::HashMap<PathBuf, (String, FileReport)>>,
+    linted: std::sync::Mutex<foldhash::HashMap<PathBuf, (String, FileReport)>>,
     /// Real paths of the directories asked about, as written ([`Others::real_path`]).
-    real_dirs: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
+    real_dirs: std::sync::Mutex<foldhash::HashMap<PathBuf, Option<PathBuf>>>,
     /// The files [`Others::read`] found, by the asking file's directory and the path as
     /// written, for a run that writes nothing ([`Others::keeping_reads`]): a stack's
     /// scheduler reads every file beside it, in each fix pass of each mode. (A refusal
@@ -458,7 +459,7 @@ pub(crate) struct Others {
 /// The files [`Others::read`] found, up to [`KeptReads::MAX_BYTES`] of text.
 #[derive(Default)]
 struct KeptReads {
-    found: std::collections::HashMap<(PathBuf, String), crate::migrate::OtherText>,
+    found: foldhash::HashMap<(PathBuf, String), crate::migrate::OtherText>,
     bytes: usize,
 }
 
@@ -706,7 +707,7 @@ impl Others {
 
     fn lock_linted(
         &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<PathBuf, (String, FileReport)>> {
+    ) -> std::sync::MutexGuard<'_, foldhash::HashMap<PathBuf, (String, FileReport)>> {
         self.linted.lock().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -165,7 +165,7 @@ impl Labelled {
 
 /// One copy of each repeated string (kinds, namespaces, cluster names, components).
 #[derive(Debug, Default)]
-struct Interner(std::collections::HashSet<Arc<str>>);
+struct Interner(foldhash::HashSet<Arc<str>>);
 
 impl Interner {
     fn get(&mut self, s: &str) -> Arc<str> {
@@ -268,7 +268,7 @@ type ComponentKey = (Arc<str>, Arc<str>, Arc<str>);
 #[derive(Debug, Default)]
 pub struct PodKeeper {
     /// (namespace, cluster, component) → index in the kept list of its whole pod.
-    whole: std::collections::HashMap<ComponentKey, usize>,
+    whole: foldhash::HashMap<ComponentKey, usize>,
     strings: Interner,
 }
 

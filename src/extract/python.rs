@@ -28,9 +28,9 @@ mod shell;
 use super::command::{self, Piece};
 use super::model::{Construct, Fact, Keyword};
 use crate::source::TextRange;
+use foldhash::{HashMap, HashMapExt, HashSet};
 use literal::{is_dotted_name, is_plain_string, literal, node_text, string_value, unparenthesize};
 use names::{Names, awaited, built_class, chain, range_of};
-use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 /// Every construct of a Python source, in source order.

@@ -154,7 +154,7 @@ pub struct Memo {
     /// Fixes made for a finding before its own rewriter call asks (`calls_pending` runs each
     /// pending call's rewriter, `blocked_call` each call's own fix): that call takes the
     /// answer instead of making it again.
-    made: std::cell::RefCell<std::collections::HashMap<MadeKey, Result<Fix, Declined>>>,
+    made: std::cell::RefCell<foldhash::HashMap<MadeKey, Result<Fix, Declined>>>,
 }
 
 /// What made a fix (a function, by address), the rule id and the finding's range.
@@ -213,8 +213,7 @@ impl Memo {
         name: &str,
         compute: impl FnOnce() -> T,
     ) -> std::rc::Rc<T> {
-        type Known<T> =
-            std::rc::Rc<std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<T>>>>;
+        type Known<T> = std::rc::Rc<std::cell::RefCell<foldhash::HashMap<String, std::rc::Rc<T>>>>;
         let known: Known<T> = self.verdict(question, Known::default);
         if let Some(answer) = known.borrow().get(name) {
             return answer.clone();
@@ -1278,7 +1277,7 @@ fn merge_reports(existing: &mut Vec<serde_json::Value>, reports: Vec<serde_json:
         return;
     }
     // The last report of each key wins; every earlier one with that key goes.
-    let mut last: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
+    let mut last: foldhash::HashMap<Key<'_>, usize> = foldhash::HashMap::default();
     for (i, r) in reports.iter().enumerate() {
         last.extend(key(r).map(|k| (k, i)));
     }
@@ -1338,8 +1337,8 @@ pub fn settle_fixes_with(
     // Each occurrence's applicability: a rewriter may lower the rule's (an image bump).
     // The first fix of each finding, found by a lookup: a search of every fix per finding
     // made a file of N findings cost N² (#13).
-    let mut by_finding: std::collections::HashMap<(&str, TextRange), &Candidate> =
-        std::collections::HashMap::new();
+    let mut by_finding: foldhash::HashMap<(&str, TextRange), &Candidate> =
+        foldhash::HashMap::default();
     for c in &fixes {
         by_finding.entry((c.rule.as_str(), c.range)).or_insert(c);
     }
@@ -1413,7 +1412,7 @@ fn mark_declined(report: &mut FileReport, declined: &[DeclinedAt]) {
     if declined.is_empty() {
         return;
     }
-    let by_finding: std::collections::HashMap<(&str, TextRange), &Declined> = declined
+    let by_finding: foldhash::HashMap<(&str, TextRange), &Declined> = declined
         .iter()
         .map(|(rule, range, why)| ((rule.as_str(), *range), why))
         .collect();
@@ -1464,8 +1463,7 @@ fn candidates(
         ..Memo::default()
     };
     let mut out: Vec<Candidate> = Vec::new();
-    let mut seen: std::collections::HashSet<(Vec<Edit>, Vec<NewFile>)> =
-        std::collections::HashSet::new();
+    let mut seen: foldhash::HashSet<(Vec<Edit>, Vec<NewFile>)> = foldhash::HashSet::default();
     let mut declined = Vec::new();
     let mut skipped_unsafe = false;
     for (rule, range) in wanted {

@@ -138,13 +138,12 @@ fn is_read(identifier: Node<'_>) -> bool {
 /// in document order. One walk per pass, kept in the pass's memo: a rewriter that looks for
 /// the file's imports per finding walked every statement of the module, so a file of N
 /// findings cost N × its statements.
-pub type TopLevel = std::rc::Rc<std::collections::HashMap<String, Vec<TextRange>>>;
+pub type TopLevel = std::rc::Rc<foldhash::HashMap<String, Vec<TextRange>>>;
 
 /// [`TopLevel`] of the pass's parsed Python (empty for YAML).
 fn top_level(cx: &crate::migrate::Context<'_>) -> TopLevel {
     cx.memo.verdict("python top-level statements", || {
-        let mut by_kind: std::collections::HashMap<String, Vec<TextRange>> =
-            std::collections::HashMap::new();
+        let mut by_kind: foldhash::HashMap<String, Vec<TextRange>> = foldhash::HashMap::default();
         if let Some(doc) = cx.python() {
             for stmt in items(doc.tree.root_node()) {
                 by_kind

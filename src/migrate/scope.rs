@@ -13,7 +13,8 @@
 //! an attribute of `dask_kubernetes` in 2026.3.0 until something imports it).
 
 use crate::source::python::{Field, FieldChild as _, KindName as _, PyDocument};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeSet;
 use tree_sitter::Node;
 
 /// Names Python provides without a binding.

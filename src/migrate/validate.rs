@@ -18,8 +18,8 @@
 
 use crate::rules::matcher::is_rfc1123_label;
 use crate::source::yaml::{Node, YamlFile};
+use foldhash::{HashMap, HashMapExt};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 

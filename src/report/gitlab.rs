@@ -11,8 +11,8 @@
 //! line number. Nothing else varies between runs (no timestamps, no machine paths).
 
 use super::{FileReport, Finding, Severity};
+use foldhash::{HashMap, HashMapExt};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 pub fn render(reports: &[FileReport], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &to_value(reports))?;

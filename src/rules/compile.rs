@@ -9,7 +9,8 @@ use super::trigger::{Literal, Then, Trigger};
 use super::version::{Version, Window};
 use crate::discover::SourceKind;
 use crate::extract::model::KeyKind;
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The built-in packs, compiled into the binary so dusk works offline and pinned.

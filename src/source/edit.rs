@@ -182,7 +182,7 @@ pub struct OverlapError {
 /// The edits of several fixes applied together, with each shared edit ([`Edit::shared`])
 /// kept once.
 pub fn once_each<'a>(edits: impl IntoIterator<Item = &'a Edit>) -> Vec<Edit> {
-    let mut seen: std::collections::HashSet<&Edit> = std::collections::HashSet::new();
+    let mut seen: foldhash::HashSet<&Edit> = foldhash::HashSet::default();
     edits
         .into_iter()
         .filter(|e| !e.shared || seen.insert(e))

@@ -501,8 +501,8 @@ mod recent {
 /// [`forget_kept`]; bounded, so a notebook of thousands of cells costs no more than
 /// parsing them.
 mod small {
+    use foldhash::{HashMap, HashMapExt};
     use std::cell::RefCell;
-    use std::collections::HashMap;
 
     /// Larger texts are parsed each time (a cell this big is rare).
     const MAX_BYTES: usize = 64 << 10;

@@ -8,8 +8,8 @@
 //! Never edits: fixes are text edits on these byte ranges.
 
 use super::TextRange;
+use foldhash::{HashMap, HashMapExt};
 use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
-use std::collections::HashMap;
 
 /// Bounds on what one YAML file may cost to load.
 #[derive(Clone, Copy, Debug)]

@@ -12,7 +12,7 @@ use crate::extract::model::{
 };
 use crate::source::TextRange;
 use crate::source::python::{Field, FieldChild as _, KindName as _};
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use tree_sitter::Node;
 
 /// Callees whose first argument names an environment variable they set.

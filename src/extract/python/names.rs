@@ -10,7 +10,7 @@ use super::literal::{node_text, unparenthesize};
 use crate::extract::model::{Construct, Fact};
 use crate::source::TextRange;
 use crate::source::python::{Field, FieldChild as _, KindName as _};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use tree_sitter::Node;
 
 /// Local names → the qualified names they stand for.

@@ -18,7 +18,7 @@
 
 use super::literal::{node_text, string_value};
 use crate::source::python::{Field, FieldChild as _, KindName as _};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use tree_sitter::Node;
 
 /// Keyword arguments, dict keys and variable names whose value is a command.

@@ -336,10 +336,9 @@ fn classic_call<'a>(cx: &'a Context<'a>, k: usize) -> Option<(Context<'a>, Node<
 /// found once per pass: a question about one call (does it stay classic?) asked per finding
 /// would otherwise look at every call of the file for every finding (#13).
 fn classic_calls_at(cx: &Context<'_>, call: TextRange) -> Vec<usize> {
-    type ByRange = std::rc::Rc<std::collections::HashMap<TextRange, Vec<usize>>>;
+    type ByRange = std::rc::Rc<foldhash::HashMap<TextRange, Vec<usize>>>;
     let by_range: ByRange = cx.memo.verdict("pending classic calls by range", || {
-        let mut by_range: std::collections::HashMap<TextRange, Vec<usize>> =
-            std::collections::HashMap::new();
+        let mut by_range: foldhash::HashMap<TextRange, Vec<usize>> = foldhash::HashMap::default();
         for (k, (_, r)) in pending_classic_calls(cx).iter().enumerate() {
             by_range.entry(*r).or_default().push(k);
         }
@@ -353,10 +352,9 @@ fn classic_calls_at(cx: &Context<'_>, call: TextRange) -> Vec<usize> {
 /// call, a look at every classic call each made a file of N builders and N calls cost N²
 /// (#13).
 fn fed_calls(cx: &Context<'_>, builder: Node<'_>) -> Vec<usize> {
-    type ByBuilder = std::rc::Rc<std::collections::HashMap<TextRange, Vec<usize>>>;
+    type ByBuilder = std::rc::Rc<foldhash::HashMap<TextRange, Vec<usize>>>;
     let by_builder: ByBuilder = cx.memo.verdict("classic calls by the pod they take", || {
-        let mut by_builder: std::collections::HashMap<TextRange, Vec<usize>> =
-            std::collections::HashMap::new();
+        let mut by_builder: foldhash::HashMap<TextRange, Vec<usize>> = foldhash::HashMap::default();
         let Some(doc) = cx.python() else {
             return std::rc::Rc::new(by_builder);
         };
@@ -1103,8 +1101,7 @@ fn builder_migrates(cx: &Context<'_>, builder: Node<'_>) -> Result<(), Declined>
     // The pending `python-make-pod-spec` findings by range (the first of each), found once
     // per pass: a scan of `cx.pending` per builder made a notebook of N cells N² (#13).
     let by_range = cx.memo.verdict("pending make_pod_spec findings", || {
-        let mut by_range: std::collections::HashMap<TextRange, usize> =
-            std::collections::HashMap::new();
+        let mut by_range: foldhash::HashMap<TextRange, usize> = foldhash::HashMap::default();
         for (i, (rule, r)) in cx.pending.iter().enumerate() {
             if rule
                 .fix

@@ -218,7 +218,7 @@ fn drop_import_name(text: &str, stmt: Node<'_>, at: crate::source::TextRange) ->
 /// each made a notebook of N cells cost N² statements.
 fn imports_name(cx: &Context<'_>, doc: &PyDocument, name: &str) -> bool {
     let words = cx.memo.verdict("python import words", || {
-        let words: std::collections::HashSet<String> = items(doc.tree.root_node())
+        let words: foldhash::HashSet<String> = items(doc.tree.root_node())
             .into_iter()
             .filter(|stmt| {
                 matches!(

@@ -74,6 +74,11 @@ pub fn classify(path: &Path) -> Option<SourceKind> {
 
 /// Whether `path` is a Go template of a Helm chart (`<chart>/templates/…`).
 fn in_chart_templates(path: &Path) -> bool {
+    // Most paths name no `templates` directory: one search of the bytes says so, where
+    // walking the ancestors parses the path once per level, for every file walked (#13).
+    if memchr::memmem::find(path.as_os_str().as_encoded_bytes(), b"templates").is_none() {
+        return false;
+    }
     path.ancestors().skip(1).any(|dir| {
         dir.file_name().is_some_and(|n| n == "templates")
             && dir

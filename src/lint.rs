@@ -479,7 +479,7 @@ fn lint_decoded(
         file.beside_chart,
         &file.path,
         &empty.path,
-        text.clone(),
+        &text,
         settings,
     );
     (report, Some(text))
@@ -580,26 +580,26 @@ pub fn lint_text(
     beside_chart: bool,
     path: &Path,
     display_path: &str,
-    text: String,
+    text: &str,
     settings: &Settings<'_>,
 ) -> FileReport {
-    let text: Arc<str> = text.into();
+    // What findings point into: a notebook's joined cells, set below, not its JSON (often
+    // mostly outputs, and linted again at every pass of a fix loop).
     let mut report = FileReport {
         path: display_path.to_owned(),
-        text: Some(text.clone()),
+        text: (kind != SourceKind::Notebook).then(|| text.into()),
         notebook: None,
         findings: Vec::new(),
     };
-    let index = LineIndex::new(&text);
     let mut raw: Vec<(TextRange, &'static str, String)> = Vec::new();
     let (hits, comments) = match kind {
         // Shared: `dusk check` hands the same text to the fix loops next.
-        SourceKind::Yaml => match yaml::parse_shared(&text, settings.limits.yaml) {
+        SourceKind::Yaml => match yaml::parse_shared(text, settings.limits.yaml) {
             Ok(file) => {
-                let embedded = Embedded::find(&text, &file);
+                let embedded = Embedded::find(text, &file);
                 let constructs = crate::extract::yaml::constructs(
                     path,
-                    &text,
+                    text,
                     &file,
                     &embedded,
                     YamlContext { beside_chart },
@@ -610,7 +610,7 @@ pub fn lint_text(
             }
             // A Go or Jinja template (a chart's `templates/` without its Chart.yaml, say) is
             // not YAML until rendered; it is not the user's syntax error.
-            Err(e) if is_template(&text, e.range) => (Vec::new(), Vec::new()),
+            Err(e) if is_template(text, e.range) => (Vec::new(), Vec::new()),
             Err(e) => {
                 raw.push((
                     e.range,
@@ -620,13 +620,13 @@ pub fn lint_text(
                 (Vec::new(), Vec::new())
             }
         },
-        SourceKind::Python => python_hits(&text, settings, &mut raw),
-        SourceKind::Dockerfile => match crate::source::dockerfile::parse(&text) {
+        SourceKind::Python => python_hits(text, settings, &mut raw),
+        SourceKind::Dockerfile => match crate::source::dockerfile::parse(text) {
             Ok(doc) => {
-                let constructs = crate::extract::dockerfile::constructs(&doc, &text);
+                let constructs = crate::extract::dockerfile::constructs(&doc, text);
                 (
                     find_hits(settings.rules, &constructs),
-                    crate::source::dockerfile::comments(&text),
+                    crate::source::dockerfile::comments(text),
                 )
             }
             Err(e) => {
@@ -638,9 +638,8 @@ pub fn lint_text(
                 (Vec::new(), Vec::new())
             }
         },
-        SourceKind::Notebook => match crate::source::notebook::parse(&text) {
+        SourceKind::Notebook => match crate::source::notebook::parse(text) {
             Ok(nb) => {
-                let nb = Arc::new(nb);
                 let mut result = python_hits(&nb.python, settings, &mut raw);
                 // `!` shell lines are commands (`!dask-worker tcp://…`).
                 let shell = crate::extract::python::notebook_shell(&nb.python, &nb.shell);
@@ -671,12 +670,8 @@ pub fn lint_text(
             }
         },
     };
-    let text_for_locate = report.text.clone().unwrap_or(text);
-    let index = if report.notebook.is_some() {
-        LineIndex::new(&text_for_locate)
-    } else {
-        index
-    };
+    let text_for_locate: Arc<str> = report.text.get_or_insert_with(|| text.into()).clone();
+    let index = LineIndex::new(&text_for_locate);
     let mut suppressions = suppress::parse(&text_for_locate, &index, &comments);
     // A Dockerfile comment is a whole line, so its suppression silences the next instruction
     // line (blank and comment lines between are skipped).

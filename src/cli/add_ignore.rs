@@ -59,14 +59,7 @@ fn file(report: &FileReport, settings: &Settings<'_>) -> Outcome {
         _ => comment_after(&original, &by_line),
     };
     let beside_chart = crate::discover::beside_dask_chart(path);
-    let after = lint_text(
-        kind,
-        beside_chart,
-        path,
-        &report.path,
-        edited.clone(),
-        settings,
-    );
+    let after = lint_text(kind, beside_chart, path, &report.path, &edited, settings);
     if !after.findings.is_empty() {
         return Outcome::Skipped(format!(
             "a comment would not silence `{}` here (inside a string or block?); left unchanged",

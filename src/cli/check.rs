@@ -232,7 +232,7 @@ impl Scan {
                     file.beside_chart,
                     &file.path,
                     &shown,
-                    text,
+                    &text,
                     settings,
                 );
                 if report.findings.iter().any(|f| f.fix.is_some()) {

@@ -1472,7 +1472,7 @@ fn finish(
                 file.beside_chart,
                 &file.path,
                 &path,
-                outcome.original.clone(),
+                &outcome.original,
                 settings.lint,
             )
         });

@@ -999,7 +999,7 @@ pub fn fix_text_with(
                 meta.beside_chart,
                 meta.path,
                 meta.display_path,
-                t.to_owned(),
+                t,
                 settings.lint,
             ))
         })

@@ -940,7 +940,7 @@ mod tests {
                     Some("ipynb") => codes.extend(
                         crate::source::notebook::parse(&text)
                             .ok()
-                            .map(|nb| nb.python),
+                            .map(|nb| nb.python.clone()),
                     ),
                     _ => {}
                 }

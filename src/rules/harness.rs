@@ -314,14 +314,7 @@ fn run_case(
     for (version, key) in &targets {
         let t = targets_at(&file.component, version);
         let settings = settings(set, &t, &selection);
-        let report = lint_text(
-            kind,
-            case.helm_values,
-            path,
-            &shown,
-            text.clone(),
-            &settings,
-        );
+        let report = lint_text(kind, case.helm_values, path, &shown, &text, &settings);
         let mut findings = report.findings.clone();
         findings.sort_by_key(|f| (f.cell, f.start.line, f.start.column, f.rule.clone()));
         let lines: Vec<String> = findings.iter().map(finding_line).collect();

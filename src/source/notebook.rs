@@ -18,6 +18,7 @@
 
 use super::TextRange;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// The code cells of a notebook joined into one Python text.
 #[derive(Debug, Clone, Default)]
@@ -85,7 +86,7 @@ const PYTHON_CELL_MAGICS: &[&str] = &[
 
 thread_local! {
     /// The last few notebooks [`parse`] read on this thread, with their JSON.
-    static RECENT: std::cell::RefCell<std::collections::VecDeque<(String, Notebook)>> =
+    static RECENT: std::cell::RefCell<std::collections::VecDeque<(String, Arc<Notebook>)>> =
         const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
 }
 
@@ -94,8 +95,8 @@ pub fn forget_kept() {
     RECENT.with_borrow_mut(std::collections::VecDeque::clear);
 }
 
-/// Read a notebook's code cells.
-pub fn parse(json: &str) -> Result<Notebook, NotebookError> {
+/// Read a notebook's code cells (shared: a fix loop asks for the same notebook again).
+pub fn parse(json: &str) -> Result<Arc<Notebook>, NotebookError> {
     // Checking and fixing one notebook reads the same JSON many times over (lint, syntax
     // and scope checks, each fix pass), always on one thread: the last few are kept until
     // the command is done with the file ([`forget_kept`]).
@@ -108,7 +109,7 @@ pub fn parse(json: &str) -> Result<Notebook, NotebookError> {
     }) {
         return Ok(nb);
     }
-    let nb = parse_uncached(json)?;
+    let nb = Arc::new(parse_uncached(json)?);
     RECENT.with_borrow_mut(|recent| {
         if recent.len() == KEEP {
             recent.pop_front();
@@ -220,7 +221,7 @@ fn parse_uncached(json: &str) -> Result<Notebook, NotebookError> {
         let base = recent
             .iter()
             .rev()
-            .map(|(_, nb)| nb)
+            .map(|(_, nb)| &**nb)
             .find(|nb| nb.broken.is_empty() && nb.cells.len() == codes.len());
         cells_parse_alone(&codes, base)
     });
@@ -880,7 +881,7 @@ broken(
         let jsons: Vec<String> = steps.iter().map(|s| notebook(s)).collect();
         forget_kept();
         crate::source::python::forget_kept();
-        let read: Vec<Notebook> = jsons.iter().map(|j| parse(j).unwrap()).collect();
+        let read: Vec<Arc<Notebook>> = jsons.iter().map(|j| parse(j).unwrap()).collect();
         for (json, after) in jsons.iter().zip(&read) {
             forget_kept();
             crate::source::python::forget_kept();

@@ -461,7 +461,7 @@ mod fuzz {
             (SourceKind::Notebook, "fuzz.ipynb"),
         ] {
             let path = Path::new(name);
-            let report = dusk::lint::lint_text(kind, false, path, name, text.to_owned(), &lint);
+            let report = dusk::lint::lint_text(kind, false, path, name, text, &lint);
             let meta = FileMeta {
                 kind,
                 beside_chart: false,

@@ -91,7 +91,7 @@ fn file(path: &str, text: Option<&str>, findings: Vec<Finding>) -> FileReport {
 
 /// `fixtures/reports/explore.ipynb`: cell 1 is markdown, cells 2 and 3 are `CELL_2` and
 /// `CELL_3`, so cell numbers are not indexes and `.ipynb` lines are not cell lines.
-fn notebook() -> Notebook {
+fn notebook() -> Arc<Notebook> {
     let nb = dusk::source::notebook::parse(NOTEBOOK).expect("the fixture is a notebook");
     assert_eq!(nb.python, format!("{CELL_2}\n{CELL_3}"));
     nb
@@ -196,7 +196,7 @@ fn reports() -> Vec<FileReport> {
         )
     };
     let mut notebook_report = file(NOTEBOOK_PATH, Some(&nb.python), vec![in_cell]);
-    notebook_report.notebook = Some(Arc::new(nb));
+    notebook_report.notebook = Some(nb);
     vec![
         file("cluster:kind-dev", None, vec![live]),
         file("deploy/R&D", None, vec![walk]),

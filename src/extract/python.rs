@@ -128,7 +128,7 @@ fn walk<'t>(
             }
             visit(node, kind, text, found, out);
         }
-        if cursor.goto_first_child() {
+        if !crate::source::python::holds_no_code(node, kind, text) && cursor.goto_first_child() {
             ancestors.push(node);
             if ancestors.len() > max_depth {
                 return false;

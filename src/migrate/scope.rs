@@ -150,7 +150,8 @@ pub fn unbound(text: &str, doc: &PyDocument) -> BTreeSet<String> {
     let mut ancestors: Vec<Node<'_>> = Vec::new();
     'walk: loop {
         let node = cursor.node();
-        match node.kind_name() {
+        let kind = node.kind_name();
+        match kind {
             "identifier" => {
                 if is_binding(node, &ancestors) {
                     bound.insert(&text[node.byte_range()]);
@@ -176,7 +177,7 @@ pub fn unbound(text: &str, doc: &PyDocument) -> BTreeSet<String> {
             }
             _ => {}
         }
-        if cursor.goto_first_child() {
+        if !crate::source::python::holds_no_code(node, kind, text) && cursor.goto_first_child() {
             ancestors.push(node);
             continue;
         }
@@ -424,6 +425,14 @@ mod tests {
         assert_eq!(names(src), Vec::<String>::new());
         let src = "import dask_kubernetes as dk\nc = dk.operator.KubeCluster(name='a')\n";
         assert_eq!(names(src), ["dk.operator"]);
+    }
+
+    #[test]
+    fn a_name_read_in_an_f_string_is_used_and_a_string_is_no_name() {
+        // The walk steps over strings without `{`: their words are not names.
+        let src = "print(f\"dashboard at {cluster.dashboard_link!r:>40} for {user}\")\n\
+                   print('cluster', \"n_workers\", b'spec', '''KubeCluster''')\n";
+        assert_eq!(names(src), ["cluster", "user"]);
     }
 
     #[test]

@@ -191,6 +191,18 @@ impl<'tree> KindName<'tree> for tree_sitter::Node<'tree> {
     }
 }
 
+/// Whether a walk looking for code may step over the nodes below `node` (of kind `kind`, in
+/// `text`): below a string with no `{` there is no interpolation, only the string's own
+/// tokens. A module's strings are many, and each step of a cursor costs hundreds of
+/// instructions (#13).
+pub fn holds_no_code(node: tree_sitter::Node<'_>, kind: &str, text: &str) -> bool {
+    kind == "string"
+        && text
+            .as_bytes()
+            .get(node.byte_range())
+            .is_some_and(|bytes| memchr::memchr(b'{', bytes).is_none())
+}
+
 /// Parse `text` as Python. `None` if the input is refused by [`refusal`] (so the parser
 /// cannot abort the process) or tree-sitter gives up (cancelled or out of memory).
 pub fn parse(text: &str) -> Option<PyDocument> {

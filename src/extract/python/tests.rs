@@ -651,3 +651,24 @@ fn command_words_next_to_multibyte_text_stay_on_char_boundaries() {
         );
     }
 }
+
+#[test]
+fn code_inside_an_f_string_is_found_and_a_plain_string_holds_no_code() {
+    // The walk steps over strings without `{`; an f-string's interpolations are code.
+    let src = "from dask_kubernetes import KubeCluster, make_pod_spec\n\
+               print(f\"at {KubeCluster(make_pod_spec('daskdev/dask')).dashboard_link:>{40}}\")\n\
+               print(\"KubeCluster(make_pod_spec('x'))\", 'dask-worker')\n";
+    assert_eq!(
+        owned_of(calls(src)),
+        owned(&[
+            (
+                "dask_kubernetes.KubeCluster",
+                "KubeCluster(make_pod_spec('daskdev/dask'))"
+            ),
+            (
+                "dask_kubernetes.make_pod_spec",
+                "make_pod_spec('daskdev/dask')"
+            ),
+        ])
+    );
+}

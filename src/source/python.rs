@@ -43,11 +43,15 @@ pub fn refusal(text: &str) -> Option<String> {
 /// to 0, a line break resets unless it ends a whitespace-only line continued by `\`, and the
 /// width is a `u16` that wraps. Every indent level it pushes is one of these widths.
 fn indent_widths(text: &str) -> usize {
-    // One bit per width a `u16` holds (8 KiB): a set of widths without hashing each line's.
-    let mut seen = vec![0u64; (usize::from(u16::MAX) + 1) / 64];
-    let mut count = 0;
+    let bytes = text.as_bytes();
+    let mut seen = Widths::default();
     let mut carry: u16 = 0;
-    for line in text.as_bytes().split(|&b| b == b'\n') {
+    // Lines found with `memchr`: this runs on every text before it is parsed, and a fix
+    // loop parses each of its texts (#13).
+    let mut start = 0;
+    loop {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = &bytes[start..end];
         let mut width = carry;
         carry = 0;
         let mut rest: &[u8] = &[];
@@ -66,14 +70,40 @@ fn indent_widths(text: &str) -> usize {
             carry = width;
         }
         if width > 0 {
-            let (word, bit) = (usize::from(width) / 64, width % 64);
-            if seen[word] & (1 << bit) == 0 {
-                seen[word] |= 1 << bit;
-                count += 1;
+            seen.insert(width);
+        }
+        if end == bytes.len() {
+            return seen.count;
+        }
+        start = end + 1;
+    }
+}
+
+/// A set of the widths a `u16` holds, one bit each: the narrow ones real code has in a few
+/// words, the rest (8 KiB) only for a text that has one.
+#[derive(Default)]
+struct Widths {
+    narrow: [u64; 8],
+    wide: Vec<u64>,
+    count: usize,
+}
+
+impl Widths {
+    fn insert(&mut self, width: u16) {
+        let (word, bit) = (usize::from(width) / 64, width % 64);
+        let words = if word < self.narrow.len() {
+            &mut self.narrow[..]
+        } else {
+            if self.wide.is_empty() {
+                self.wide = vec![0; (usize::from(u16::MAX) + 1) / 64];
             }
+            &mut self.wide[..]
+        };
+        if words[word] & (1 << bit) == 0 {
+            words[word] |= 1 << bit;
+            self.count += 1;
         }
     }
-    count
 }
 
 /// The fields of the Python grammar dusk reads, each with its name in the grammar: the enum
@@ -959,6 +989,39 @@ class Job:
         }
         assert!(refusal(&s).is_none());
         assert!(parse(&s).is_some());
+    }
+
+    /// The widths as the scanner's rules say, spelled plainly: one line at a time, a set.
+    fn widths_spelled_out(text: &str) -> usize {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut carry = 0u16;
+        for line in text.split('\n') {
+            let mut width = carry;
+            let code = line.trim_start_matches([' ', '\t', '\r', '\x0c']);
+            for c in line[..line.len() - code.len()].chars() {
+                width = match c {
+                    ' ' => width.wrapping_add(1),
+                    '\t' => width.wrapping_add(8),
+                    _ => 0,
+                };
+            }
+            carry = if code == "\\" || code == "\\\r" {
+                width
+            } else {
+                0
+            };
+            if width > 0 {
+                seen.insert(width);
+            }
+        }
+        seen.len()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn indentation_widths_are_those_of_each_line(text in "([ \t\r\x0c\\a\n]{0,12}\n){0,40}") {
+            proptest::prop_assert_eq!(indent_widths(&text), widths_spelled_out(&text));
+        }
     }
 
     #[test]

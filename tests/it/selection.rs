@@ -104,6 +104,67 @@ fn exclude_replaces_the_defaults_and_extend_exclude_adds_to_them() {
 }
 
 #[test]
+fn exclude_globs_name_files_and_directories_wherever_the_walk_meets_them() {
+    // The walk's files come sorted with a directory's files around its subdirectories'
+    // (`etl/a.py`, `etl/old/b.py`, `etl/z.py`); each is decided as if alone.
+    let dir = tempfile::tempdir().unwrap();
+    for path in [
+        "run.py",
+        "scratch.py",
+        "etl/a.py",
+        "etl/old/b.py",
+        "etl/old/deep/c.py",
+        "etl/scratch.py",
+        "etl/z.py",
+        "notebooks/explore.py",
+    ] {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, CLASSIC).unwrap();
+    }
+    let check = |args: &[&str]| {
+        let mut all = vec!["check", "--isolated", "--format", "json"];
+        all.extend(args);
+        paths(&dusk(dir.path(), &all))
+    };
+    assert_eq!(
+        check(&["--extend-exclude", "etl/old,scratch.py"]),
+        ["etl/a.py", "etl/z.py", "notebooks/explore.py", "run.py"]
+    );
+    assert_eq!(
+        check(&[
+            "--exclude",
+            "/run.py,notebooks",
+            "etl",
+            "run.py",
+            "scratch.py"
+        ]),
+        [
+            "etl/a.py",
+            "etl/old/b.py",
+            "etl/old/deep/c.py",
+            "etl/scratch.py",
+            "etl/z.py",
+            "run.py",
+            "scratch.py"
+        ]
+    );
+    // Without a configuration, paths are matched from the working directory.
+    let out = dusk(
+        &dir.path().join("etl"),
+        &[
+            "check",
+            "--isolated",
+            "--format",
+            "json",
+            "--exclude",
+            "old",
+        ],
+    );
+    assert_eq!(paths(&out), ["a.py", "scratch.py", "z.py"]);
+}
+
+#[test]
 fn extend_exclude_in_configuration() {
     let dir = repo();
     std::fs::write(

@@ -29,18 +29,24 @@ fn paths(out: &Output) -> Vec<String> {
 
 const CLASSIC: &str = "from dask_kubernetes import KubeCluster\n";
 
-fn repo() -> tempfile::TempDir {
+/// A directory holding `CLASSIC` at each of `paths`.
+fn classic_tree(paths: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for path in [
-        "app/job.py",
-        "venv/lib/site.py",
-        "legacy/old.py",
-        "vendor/x/y.py",
-    ] {
+    for path in paths {
         let path = dir.path().join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, CLASSIC).unwrap();
     }
+    dir
+}
+
+fn repo() -> tempfile::TempDir {
+    let dir = classic_tree(&[
+        "app/job.py",
+        "venv/lib/site.py",
+        "legacy/old.py",
+        "vendor/x/y.py",
+    ]);
     std::fs::write(
         dir.path().join("README.md"),
         "Run `dask-worker` as in 2021.\n",
@@ -107,8 +113,7 @@ fn exclude_replaces_the_defaults_and_extend_exclude_adds_to_them() {
 fn exclude_globs_name_files_and_directories_wherever_the_walk_meets_them() {
     // The walk's files come sorted with a directory's files around its subdirectories'
     // (`etl/a.py`, `etl/old/b.py`, `etl/z.py`); each is decided as if alone.
-    let dir = tempfile::tempdir().unwrap();
-    for path in [
+    let dir = classic_tree(&[
         "run.py",
         "scratch.py",
         "etl/a.py",
@@ -117,11 +122,7 @@ fn exclude_globs_name_files_and_directories_wherever_the_walk_meets_them() {
         "etl/scratch.py",
         "etl/z.py",
         "notebooks/explore.py",
-    ] {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, CLASSIC).unwrap();
-    }
+    ]);
     let check = |args: &[&str]| {
         let mut all = vec!["check", "--isolated", "--format", "json"];
         all.extend(args);

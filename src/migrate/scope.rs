@@ -371,6 +371,8 @@ fn is_load(node: Node<'_>, parent: Option<Node<'_>>) -> bool {
         | "list_splat"
         | "dictionary_splat"
         | "interpolation"
+        // `width` in `f"{x:>{width}}"`: an interpolation in a format spec.
+        | "format_expression"
         | "raise_statement"
         | "assert_statement"
         | "yield"
@@ -430,9 +432,9 @@ mod tests {
     #[test]
     fn a_name_read_in_an_f_string_is_used_and_a_string_is_no_name() {
         // The walk steps over strings without `{`: their words are not names.
-        let src = "print(f\"dashboard at {cluster.dashboard_link!r:>40} for {user}\")\n\
+        let src = "print(f\"dashboard at {cluster.dashboard_link!r:>{width}} for {user}\")\n\
                    print('cluster', \"n_workers\", b'spec', '''KubeCluster''')\n";
-        assert_eq!(names(src), ["cluster", "user"]);
+        assert_eq!(names(src), ["cluster", "user", "width"]);
     }
 
     #[test]

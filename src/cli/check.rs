@@ -415,8 +415,8 @@ impl Scan {
             // Hashed: a pre-commit run names thousands of files, and paths compare component
             // by component.
             let explicit: foldhash::HashSet<&PathBuf> = paths.iter().collect();
-            // Decided in parallel (each path is made absolute and matched at every level),
-            // split in order.
+            // Decided in parallel (each directory made absolute and matched once for the files
+            // after it: `excluded_in`), split in order.
             let keep: Vec<bool> = found
                 .files
                 .par_iter()
@@ -437,7 +437,11 @@ impl Scan {
 
     /// Whether a walked path, or a directory above it, matches `exclude`.
     fn excluded(&self, path: &std::path::Path) -> bool {
-        let relative = self.exclude_relative(path, path);
+        self.matches_some_level(&self.exclude_relative(path, path))
+    }
+
+    /// Whether `relative` (as `exclude` matches it) or a directory above it matches.
+    fn matches_some_level(&self, relative: &std::path::Path) -> bool {
         relative
             .ancestors()
             .filter(|p| !p.as_os_str().is_empty())
@@ -474,10 +478,7 @@ impl Scan {
                 parent
             };
             let relative = self.exclude_relative(named, parent);
-            let excluded = relative
-                .ancestors()
-                .filter(|p| !p.as_os_str().is_empty())
-                .any(|p| self.exclude.is_match(p));
+            let excluded = self.matches_some_level(&relative);
             ExcludedDir {
                 path: parent.to_path_buf(),
                 relative,

@@ -16,7 +16,7 @@
 #
 # DUSK_WHEEL_PROFILE: the Cargo profile of the wheels built here (default `dev`, which reuses
 # what `cargo test` built: a release build costs a full optimised build of every dependency;
-# release wheels are built with `maturin build --profile dist`). Needs git, python3 with venv, and
+# release wheels are built by scripts/dist/pgo-build.sh). Needs git, python3 with venv, and
 # network access to PyPI. Prints "N passed, N failed" last; exits 1 if anything failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

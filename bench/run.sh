@@ -8,7 +8,7 @@
 #   --record     also write the numbers to bench/results.md
 #   --runs N     timed rounds, each running every command once (default 10, minimum 3;
 #                one warm-up round first)
-#   --no-build   skip `cargo build --profile dist`, use the existing binary
+#   --no-build   skip the build (scripts/dist/pgo-build.sh), use the existing binary
 #
 # environment:
 #   BENCH_CORPUS            corpus directory to reuse (generated there if missing/empty;
@@ -22,6 +22,8 @@
 #   BENCH_ALLOW_EMPTY=1     time dusk even if it reports no findings (normally refused)
 #   BENCH_CARGO_PROFILE     the Cargo profile timed (default dist: what release wheels ship,
 #                           the release build with fat LTO; `release` for a quicker build)
+#   BENCH_PGO=0             build that profile with plain `cargo build`, without the
+#                           profile-guided optimisation release wheels have
 #   CARGO_TARGET_DIR        where cargo builds (binary: $CARGO_TARGET_DIR/<profile>/dusk)
 #
 # exit status: 0 both targets met, 1 a target missed, 2 the benchmark could not run.
@@ -104,13 +106,23 @@ target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 case "$target_dir" in /*) ;; *) target_dir="$repo/$target_dir" ;; esac
 cargo_profile="${BENCH_CARGO_PROFILE:-dist}"
 dusk="$target_dir/$cargo_profile/dusk"
-if [ "$build" = 1 ]; then
-    echo "== cargo build --profile $cargo_profile"
+if [ "$build" = 1 ] && [ "${BENCH_PGO:-1}" = 1 ]; then
+    echo "== scripts/dist/pgo-build.sh --profile $cargo_profile (the release build)"
+    if ! (cd "$repo" && CARGO_TARGET_DIR="$target_dir" bash scripts/dist/pgo-build.sh --profile "$cargo_profile"); then
+        die "the PGO build failed; BENCH_PGO=0 times the same profile without PGO"
+    fi
+elif [ "$build" = 1 ]; then
+    echo "== cargo build --profile $cargo_profile (no PGO)"
     if ! (cd "$repo" && cargo build --profile "$cargo_profile" --quiet); then
         die "cargo build --profile $cargo_profile failed; nothing to benchmark"
     fi
 fi
 [ -x "$dusk" ] || die "no binary at $dusk"
+# pgo-build.sh leaves a stamp beside the binary it built; a later plain build is newer.
+build_label="$cargo_profile profile"
+if [ -f "$dusk.pgo" ] && ! [ "$dusk" -nt "$dusk.pgo" ]; then
+    build_label="$cargo_profile profile + PGO"
+fi
 
 # ---------------------------------------------------------------- triggers
 triggers="$work/triggers.txt"
@@ -296,7 +308,7 @@ echo "triggers: $n_triggers from $trigger_source"
 echo "sanity:   rg matched $rg_files files; dusk: $findings_summary"
 [ -z "$baseline_summary" ] || echo "baseline: $BENCH_BASELINE: $baseline_summary"
 echo "load:     $(uptime | sed 's/.*load average/load average/')"
-echo "machine:  $machine; $rg_version; $dusk_version @ $commit ($cargo_profile profile); timer: $timer"
+echo "machine:  $machine; $rg_version; $dusk_version @ $commit ($build_label); timer: $timer"
 echo
 echo "$report"
 [ -z "$provisional" ] || echo "!! $provisional"
@@ -308,7 +320,7 @@ if [ "$record" = 1 ]; then
         echo "Written by \`bench/run.sh --record\` on $(date -u +%Y-%m-%dT%H:%M:%SZ). See bench/README.md."
         echo
         echo "- machine: $machine"
-        echo "- versions: $dusk_version @ $commit ($cargo_profile profile); $rg_version; timer: $timer, $runs rounds after 1 warm-up round"
+        echo "- versions: $dusk_version @ $commit ($build_label); $rg_version; timer: $timer, $runs rounds after 1 warm-up round"
         echo "- corpus: profile $profile, $n_files files, $n_bytes bytes, $n_planted relevant files planted (seed ${BENCH_SEED:-42})"
         echo "- triggers: $n_triggers literals from $trigger_source"
         echo "- sanity: rg matched $rg_files files; dusk: $findings_summary"

@@ -21,7 +21,7 @@
 #
 # Needs the LLVM of rustc's own major version: llvm-profdata to merge, and clang so that the C
 # parts are compiled by the same LLVM that reads the counts (Debian: `apt-get install llvm-N
-# clang-N`, N from `rustc -vV`). Without them it stops and says so; a plain
+# clang-N`, N from `rustc -vV`), and python3. Without them it stops and says so; a plain
 # `cargo build --profile dist` is the same program without PGO.
 #
 # Why (bench/results.md, session 17): with PGO the same code checks the Dask-shop corpus in
@@ -65,6 +65,10 @@ clang=$(find_tool clang)
 [ -n "$profdata" ] && [ -n "$clang" ] || die "needs llvm-profdata and clang of LLVM $major \
 (rustc's); on Debian: apt-get install llvm-$major clang-$major"
 echo "LLVM $major: $profdata, $clang"
+command -v python3 >/dev/null || die "needs python3 (bench/gen_corpus.py makes the training corpora)"
+# Asked now, not after two builds.
+[ -z "$wheel_dir" ] || command -v maturin >/dev/null || die "--wheel-dir needs maturin on PATH \
+(pip install maturin)"
 
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 case "$CARGO_TARGET_DIR" in /*) ;; *) CARGO_TARGET_DIR="$root/$CARGO_TARGET_DIR" ;; esac
@@ -99,7 +103,8 @@ run_set() { # binary output-dir
     for dir in "${train[@]}"; do
         i=$((i + 1))
         for format in text concise json sarif github gitlab junit; do
-            "$bin" check "$dir" --format "$format" --output "$out/$i.$format" --exit-zero 2>> "$out/stderr"
+            "$bin" check "$dir" --format "$format" --output "$out/$i.$format" --exit-zero \
+                2>> "$out/stderr" || die "$bin check $dir --format $format failed (see $out/stderr)"
         done
         "$bin" fix "$dir" --diff --color never > "$out/$i.diff" 2>> "$out/stderr" || true
         "$bin" fix "$dir" --diff --unsafe-fixes --color never > "$out/$i.unsafe.diff" 2>> "$out/stderr" || true

@@ -44,6 +44,9 @@ done
 
 die() { echo "pgo-build.sh: $*" >&2; exit 2; }
 section() { printf '\n--- %s (%ss)\n' "$1" "$SECONDS"; }
+# Cargo puts `dev` and `test` builds in `debug/`, not under the profile's name; and counts
+# are for optimised code.
+case "$profile" in dev|test) die "--profile $profile is not optimised; PGO is for release or dist" ;; esac
 
 # ---------------------------------------------------------------- tools
 major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
@@ -74,7 +77,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 case "$CARGO_TARGET_DIR" in /*) ;; *) CARGO_TARGET_DIR="$root/$CARGO_TARGET_DIR" ;; esac
 work="$CARGO_TARGET_DIR/pgo"
 rm -rf "$work"
-mkdir -p "$work/counts"
+mkdir -p "$work"
 # The release build's C flags, not the environment's (they may be gcc's): .cargo/config.toml's
 # -DNDEBUG, and the profile flags below.
 cflags="-DNDEBUG"
